@@ -1,0 +1,74 @@
+# cxm: customer-experience analytics inside PostgreSQL (PGXS build).
+#
+#   make            build the module and the install script
+#   make test       unit tests of the C core + pg_regress suite on a throwaway cluster
+#   make demo       throwaway cluster with demo data and a printed showcase
+#   make demo-stop  stop the demo cluster
+#   make bench      performance ratios (not part of make test)
+
+EXTENSION  = cxm
+EXTVERSION = 1.0
+
+MODULE_big = cxm
+# Every C file under src/ is part of the module.  Files named *_core.c hold the
+# statistics and algorithms and must not include postgres.h (checked by make test).
+SRCS = $(sort $(wildcard src/*.c))
+OBJS = $(SRCS:.c=.o)
+CORE_SRCS = $(sort $(wildcard src/*_core.c))
+
+# One SQL file per feature, joined in dependency order into the install script.
+SQL_ORDER = base nps journey churn bandit layer
+SQL_PARTS = $(wildcard $(foreach f,$(SQL_ORDER),src/sql/$(f).sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+
+# pg_regress: one test per feature, sql/<name>.sql against expected/<name>.out.
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+EXTRA_CLEAN = test/unit/bin test/.tree
+
+# No LLVM bitcode: the module does not need JIT inlining, and clang is not
+# always present where the server headers are.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+# Server headers are not installed yet: only the entry points that install
+# them are usable (make test / make demo run test/deps.sh first).
+all:
+	@echo "postgresql-server-dev is missing; run 'make test' or 'make demo' (they install it)" >&2; exit 1
+endif
+
+$(DATA_built): $(SQL_PARTS) Makefile
+	cat $(SQL_PARTS) > $@
+
+# ---- C unit tests of the core (no server, no postgres.h) -------------------
+UNIT_CC ?= cc
+UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Itest/unit
+UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(sort $(wildcard test/unit/test_*.c)))
+
+test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) test/unit/unit.h
+	@mkdir -p test/unit/bin
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) -lm
+
+unit: $(UNIT_TESTS)
+
+.PHONY: test unit demo demo-stop bench deps
+test:
+	bash test/run_tests.sh
+
+demo:
+	bash test/demo.sh start
+
+demo-stop:
+	bash test/demo.sh stop
+
+bench:
+	bash test/bench.sh
+print-%: ; @echo $($*)

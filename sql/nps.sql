@@ -1,0 +1,171 @@
+-- NPS and survey scores: nps_agg, nps_stats, nps_category, nps_compare, csat_agg
+SET extra_float_digits = 0;
+
+-- run a statement, return its SQLSTATE and message (or 'ok')
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+-- hand-checked: 5 promoters, 3 passives, 2 detractors (+ NULLs, skipped)
+CREATE TABLE hand (score int);
+INSERT INTO hand VALUES (10),(10),(9),(9),(9),(8),(7),(7),(6),(0),(NULL),(NULL);
+SELECT cxm.nps_agg(score) FROM hand;
+SELECT (s).* FROM (SELECT cxm.nps_stats(score) AS s FROM hand) x;
+-- the same by the contract's formula: p = .5, d = .2, se = 100 sqrt(.61/10)
+SELECT round((100 * sqrt((0.5 + 0.2 - (0.5 - 0.2)^2) / 10))::numeric, 10) AS se_formula,
+       round((30 - 1.959964 * 100 * sqrt(0.061))::numeric, 10) AS lo_formula,
+       round((30 + 1.959964 * 100 * sqrt(0.061))::numeric, 10) AS hi_formula;
+SELECT round((s).std_error::numeric, 10) AS se, round((s).ci_low::numeric, 10) AS lo,
+       round((s).ci_high::numeric, 10) AS hi
+FROM (SELECT cxm.nps_stats(score) AS s FROM hand) x;
+
+-- no rows, only NULLs -> NULL; a single answer
+SELECT cxm.nps_agg(score) IS NULL AS empty_null, cxm.nps_stats(score) IS NULL AS stats_null
+FROM hand WHERE false;
+SELECT cxm.nps_agg(NULL::int), cxm.nps_stats(NULL::int) IS NULL AS stats_null FROM hand;
+SELECT (cxm.nps_stats(s)).* FROM (VALUES (9)) v(s);
+-- all promoters / all detractors: zero error, interval clamped to the point
+SELECT (cxm.nps_stats(s)).* FROM (VALUES (10),(9),(10)) v(s);
+SELECT (cxm.nps_stats(s)).* FROM (VALUES (0),(6)) v(s);
+-- 1 promoter + 1 detractor: se 70.7, interval clamped to [-100, 100]
+SELECT (cxm.nps_stats(s)).* FROM (VALUES (10),(0)) v(s);
+
+-- category boundaries
+SELECT s, cxm.nps_category(s) FROM generate_series(0, 10) s;
+SELECT cxm.nps_category(NULL);
+
+-- thousands of rows in many groups against plain SQL (count FILTER)
+CREATE TABLE answers AS
+SELECT i, i % 97 AS grp, (i * 7919 + (i / 13) * 104729) % 11 AS score,
+       date '2026-01-01' + (i % 120) AS day
+FROM generate_series(1, 20000) i;
+UPDATE answers SET score = NULL WHERE i % 17 = 0;
+ANALYZE answers;
+WITH ours AS (
+  SELECT grp, cxm.nps_agg(score) AS nps, cxm.nps_stats(score) AS st
+  FROM answers GROUP BY grp
+), plain AS (
+  SELECT grp,
+         count(score) AS n,
+         count(*) FILTER (WHERE score >= 9) AS pr,
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS pa,
+         count(*) FILTER (WHERE score <= 6) AS de
+  FROM answers GROUP BY grp
+), formula AS (
+  SELECT grp, n, pr, pa, de,
+         100.0 * (pr - de) / n AS nps,
+         100 * sqrt((pr::float8 / n + de::float8 / n - (pr::float8 / n - de::float8 / n)^2) / n) AS se
+  FROM plain
+)
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE abs(o.nps - f.nps) > 1e-9) AS nps_mismatch,
+       count(*) FILTER (WHERE (o.st).n <> f.n OR (o.st).promoters <> f.pr
+                          OR (o.st).passives <> f.pa OR (o.st).detractors <> f.de) AS count_mismatch,
+       count(*) FILTER (WHERE abs((o.st).nps - f.nps) > 1e-9
+                          OR abs((o.st).std_error - f.se) > 1e-9
+                          OR abs((o.st).ci_low - greatest(-100, f.nps - 1.959964 * f.se)) > 1e-9
+                          OR abs((o.st).ci_high - least(100, f.nps + 1.959964 * f.se)) > 1e-9) AS stats_mismatch,
+       sum(f.n) AS answers
+FROM ours o JOIN formula f USING (grp);
+
+-- parallel plans: Partial Aggregate with the combine function, same result
+CREATE TABLE serial_result AS
+SELECT cxm.nps_agg(score) AS nps, cxm.nps_stats(score) AS st, cxm.csat_agg(score % 5 + 1, 5) AS csat
+FROM answers;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF)
+SELECT cxm.nps_agg(score), cxm.nps_stats(score), cxm.csat_agg(score % 5 + 1, 5) FROM answers;
+SELECT p.nps = s.nps AS nps_same, p.st = s.st AS stats_same, p.csat = s.csat AS csat_same
+FROM (SELECT cxm.nps_agg(score) AS nps, cxm.nps_stats(score) AS st,
+             cxm.csat_agg(score % 5 + 1, 5) AS csat FROM answers) p,
+     serial_result s;
+EXPLAIN (COSTS OFF)
+SELECT grp, cxm.nps_stats(score) FROM answers GROUP BY grp;
+SELECT count(*) AS groups_differing
+FROM (SELECT grp, cxm.nps_stats(score) AS st FROM answers GROUP BY grp) p
+JOIN (SELECT grp, cxm.nps_stats(score) AS st FROM answers GROUP BY grp) q USING (grp)
+WHERE p.st IS DISTINCT FROM q.st;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
+-- moving windows (exact inverse) against a recomputation per frame
+WITH w AS (
+  SELECT i, cxm.nps_agg(score) OVER fr AS nps, cxm.nps_stats(score) OVER fr AS st,
+         cxm.csat_agg(score % 5 + 1, 5) OVER fr AS csat
+  FROM (SELECT i, score FROM answers WHERE grp < 5) a
+  WINDOW fr AS (ORDER BY i ROWS 29 PRECEDING)
+), r AS (
+  SELECT a.i,
+         100.0 * (count(*) FILTER (WHERE b.score >= 9) - count(*) FILTER (WHERE b.score <= 6))
+           / nullif(count(b.score), 0) AS nps,
+         count(b.score) AS n,
+         100.0 * count(*) FILTER (WHERE b.score % 5 + 1 >= 4) / nullif(count(b.score), 0) AS csat
+  FROM (SELECT i, row_number() OVER (ORDER BY i) AS rn FROM answers WHERE grp < 5) a
+  JOIN (SELECT i, score, row_number() OVER (ORDER BY i) AS rn FROM answers WHERE grp < 5) b
+    ON b.rn BETWEEN a.rn - 29 AND a.rn
+  GROUP BY a.i
+)
+SELECT count(*) AS frames,
+       count(*) FILTER (WHERE w.nps IS DISTINCT FROM r.nps::float8
+                          AND abs(w.nps - r.nps) > 1e-9) AS nps_mismatch,
+       count(*) FILTER (WHERE (w.st).n IS DISTINCT FROM nullif(r.n, 0)) AS n_mismatch,
+       count(*) FILTER (WHERE w.csat IS DISTINCT FROM r.csat::float8
+                          AND abs(w.csat - r.csat) > 1e-9) AS csat_mismatch
+FROM w JOIN r USING (i);
+-- a moving frame that empties out returns NULL again
+SELECT x, cxm.nps_agg(s) OVER (ORDER BY x ROWS 1 PRECEDING) AS nps
+FROM (VALUES (1, 10), (2, NULL), (3, NULL), (4, 0)) v(x, s);
+
+-- nps_compare
+SELECT * FROM cxm.nps_compare(ROW(100, 50, 30, 20, 30, 3, 0, 0)::cxm.nps_result,
+                              ROW(100, 40, 40, 20, 20, 4, 0, 0)::cxm.nps_result);
+SELECT round(p_value::numeric, 12) AS p_value_z2 FROM
+  cxm.nps_compare(ROW(1, 1, 0, 0, 30, 3, 0, 0)::cxm.nps_result,
+                  ROW(1, 1, 0, 0, 20, 4, 0, 0)::cxm.nps_result);
+-- both standard errors 0: z and p_value are NULL
+SELECT * FROM cxm.nps_compare((SELECT cxm.nps_stats(s) FROM (VALUES (10),(9)) v(s)),
+                              (SELECT cxm.nps_stats(s) FROM (VALUES (0),(3)) v(s)));
+-- strict
+SELECT * FROM cxm.nps_compare(NULL, (SELECT cxm.nps_stats(s) FROM (VALUES (10)) v(s)));
+-- two channels of the test data
+SELECT round(diff::numeric, 6) AS diff, round(std_error::numeric, 6) AS se,
+       round(z::numeric, 6) AS z, round(p_value::numeric, 6) AS p
+FROM cxm.nps_compare((SELECT cxm.nps_stats(score) FROM answers WHERE grp % 2 = 0),
+                     (SELECT cxm.nps_stats(score) FROM answers WHERE grp % 2 = 1));
+
+-- CSAT
+SELECT cxm.csat_agg(s, 5) FROM (VALUES (5),(4),(3),(1),(NULL)) v(s);
+SELECT cxm.csat_agg(s, 10) FROM (VALUES (10),(9),(8)) v(s);
+SELECT cxm.csat_agg(s, 5) IS NULL AS empty_null FROM (VALUES (NULL::int)) v(s);
+SELECT grp % 3 AS g, cxm.csat_agg(score + 1, 11),
+       100.0 * count(*) FILTER (WHERE score + 1 >= 10) / count(score) AS plain
+FROM answers GROUP BY 1 ORDER BY 1;
+
+-- errors, each with its SQLSTATE and the value named
+SELECT pg_temp.err('SELECT cxm.nps_agg(s) FROM (VALUES (3), (11)) v(s)');
+SELECT pg_temp.err('SELECT cxm.nps_stats(s) FROM (VALUES (-1)) v(s)');
+SELECT pg_temp.err('SELECT cxm.nps_agg(s) OVER (ORDER BY s ROWS 2 PRECEDING) FROM (VALUES (12)) v(s)');
+SELECT pg_temp.err('SELECT cxm.nps_category(11)');
+SELECT pg_temp.err('SELECT cxm.nps_category(-5)');
+SELECT pg_temp.err('SELECT cxm.csat_agg(s, 5) FROM (VALUES (6)) v(s)');
+SELECT pg_temp.err('SELECT cxm.csat_agg(s, 5) FROM (VALUES (0)) v(s)');
+SELECT pg_temp.err('SELECT cxm.csat_agg(s, NULL) FROM (VALUES (4)) v(s)');
+SELECT pg_temp.err('SELECT cxm.csat_agg(s, 1) FROM (VALUES (1)) v(s)');
+SELECT pg_temp.err('SELECT cxm.csat_agg(s, m) FROM (VALUES (4, 5), (7, 7)) v(s, m)');
+SELECT pg_temp.err('SELECT cxm.nps_compare(ROW(1,1,0,0,100,-1,0,0)::cxm.nps_result, ROW(1,1,0,0,100,0,0,0)::cxm.nps_result)');
+-- the support functions validate a state handed in by hand
+SELECT pg_temp.err('SELECT cxm.nps_accum(''{1,2}''::int8[], 5)');
+SELECT pg_temp.err('SELECT cxm.nps_final(''{1,NULL,3}''::int8[])');
+SELECT pg_temp.err('SELECT cxm.nps_final(''{-5,0,0}''::int8[])');
+SELECT pg_temp.err('SELECT cxm.nps_accum_inv(''{0,0,0}''::int8[], 5)');
+SELECT pg_temp.err('SELECT cxm.csat_combine(''{1,1,5}''::int8[], ''{1,1,7}''::int8[])');
+SELECT cxm.nps_accum('{1,2,3}'::int8[], 10) AS called_directly;

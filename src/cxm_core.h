@@ -1,0 +1,49 @@
+/*
+ * cxm_core.h
+ *	  Conventions shared by the pure-C core files (src/NAME_core.c).
+ *
+ * Core files hold the statistics and algorithms.  They never include
+ * postgres.h, so test/unit can compile them alone.  Two rules keep them usable
+ * from the server:
+ *
+ *  - memory comes from a CxmAlloc supplied by the caller (palloc in the
+ *    server, malloc in the unit tests).  alloc never returns NULL: the server
+ *    side raises an ERROR on out-of-memory, the test side aborts;
+ *  - errors are returned, not raised: a function that can fail returns a
+ *    CxmStatus and, where useful, writes a message into a caller buffer.
+ *    The fmgr glue turns that into ereport() with the right SQLSTATE.
+ *
+ * They must compile cleanly under PostgreSQL's CFLAGS as well as C99:
+ * declarations before statements, prototypes for every extern function.
+ */
+#ifndef CXM_CORE_H
+#define CXM_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct CxmAlloc
+{
+	void	   *(*alloc) (void *ctx, size_t size);	/* zeroed memory */
+	void		(*free) (void *ctx, void *ptr);
+	void	   *ctx;
+} CxmAlloc;
+
+#define cxm_alloc(a, size)	((a)->alloc((a)->ctx, (size)))
+#define cxm_free(a, ptr)	((a)->free((a)->ctx, (ptr)))
+
+typedef enum CxmStatus
+{
+	CXM_OK = 0,
+	CXM_EINVAL,					/* invalid argument / input (22023) */
+	CXM_ERANGE,					/* value out of range (22003) */
+	CXM_ESYNTAX,				/* malformed pattern (2201B) */
+	CXM_ENOCONV					/* an iterative method did not converge */
+} CxmStatus;
+
+/* Normal distribution helpers (stats_core.c). */
+extern double cxm_norm_cdf(double z);
+extern double cxm_norm_sf(double z);
+extern double cxm_two_sided_p(double z);
+
+#endif							/* CXM_CORE_H */

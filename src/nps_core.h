@@ -1,0 +1,54 @@
+/*
+ * nps_core.h
+ *	  Net Promoter Score and CSAT arithmetic (pure C, no postgres.h).
+ */
+#ifndef NPS_CORE_H
+#define NPS_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cxm_core.h"
+
+#define NPS_MIN_SCORE	0
+#define NPS_MAX_SCORE	10
+/* the two-sided 95 % normal quantile, used literally as the contract says */
+#define NPS_Z95			1.959964
+
+typedef enum NpsCategory
+{
+	NPS_DETRACTOR = 0,
+	NPS_PASSIVE = 1,
+	NPS_PROMOTER = 2
+} NpsCategory;
+
+typedef struct NpsSummary
+{
+	int64_t		n;
+	double		nps;			/* 100 (P - D) / n */
+	double		std_error;		/* 100 sqrt((p + d - (p - d)^2) / n) */
+	double		ci_low;			/* nps -/+ 1.959964 se, clamped to [-100, 100] */
+	double		ci_high;
+} NpsSummary;
+
+typedef struct NpsComparison
+{
+	double		diff;
+	double		std_error;
+	double		z;
+	double		p_value;
+	bool		z_valid;		/* false when both standard errors are 0 */
+} NpsComparison;
+
+extern bool nps_score_valid(int score);
+extern NpsCategory nps_category_of(int score);
+extern const char *nps_category_name(NpsCategory c);
+extern NpsSummary nps_summarize(int64_t promoters, int64_t passives, int64_t detractors);
+extern NpsComparison nps_compare_core(double nps_a, double se_a, double nps_b, double se_b);
+
+extern bool csat_scale_valid(int scale_max);
+extern bool csat_score_valid(int score, int scale_max);
+extern bool csat_is_satisfied(int score, int scale_max);
+extern double csat_percent(int64_t satisfied, int64_t n);
+
+#endif							/* NPS_CORE_H */
