@@ -45,6 +45,9 @@ all:
 	@echo "postgresql-server-dev is missing; run 'make test' or 'make demo' (they install it)" >&2; exit 1
 endif
 
+# PGXS tracks no header dependencies: rebuild every object when a header changes.
+$(OBJS): $(wildcard src/*.h)
+
 $(DATA_built): $(SQL_PARTS) Makefile
 	cat $(SQL_PARTS) > $@
 

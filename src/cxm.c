@@ -38,23 +38,12 @@ cxm_allocator(MemoryContext cxt)
 	return a;
 }
 
-int64 *
-cxm_int8_state(ArrayType *state, int nelem, const char *what)
+void
+cxm_bad_int8_state(int nelem, const char *what)
 {
-	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != nelem ||
-		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != INT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s state", what),
-				 errdetail("The state must be a one-dimensional bigint array of %d non-NULL elements.",
-						   nelem)));
-	return (int64 *) ARR_DATA_PTR(state);
-}
-
-ArrayType *
-cxm_int8_state_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (AggCheckCallContext(fcinfo, NULL))
-		return PG_GETARG_ARRAYTYPE_P(argno);
-	return PG_GETARG_ARRAYTYPE_P_COPY(argno);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid %s state", what),
+			 errdetail("The state must be a one-dimensional bigint array of %d non-NULL elements.",
+					   nelem)));
 }

@@ -7,6 +7,10 @@
 
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+
+#include "fmgr.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
 #include "utils/memutils.h"
 
@@ -20,12 +24,37 @@ extern CxmAlloc cxm_allocator(MemoryContext cxt);
  * nelem non-NULL elements and return its data.  The transition functions are
  * callable from SQL, so a malformed array must end in an ERROR, not a crash.
  */
-extern int64 *cxm_int8_state(ArrayType *state, int nelem, const char *what);
+extern void cxm_bad_int8_state(int nelem, const char *what) pg_attribute_noreturn();
+
+static inline int64 *
+cxm_int8_state(ArrayType *state, int nelem, const char *what)
+{
+	if (unlikely(ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != nelem ||
+				 ARR_HASNULL(state) || ARR_ELEMTYPE(state) != INT8OID))
+		cxm_bad_int8_state(nelem, what);
+	return (int64 *) ARR_DATA_PTR(state);
+}
 
 /*
- * The aggregate's state array, writable: in aggregate context the one passed
- * in (updated in place, as int4_avg_accum does), elsewhere a copy.
+ * The aggregate's state array, writable: in aggregate or window context the
+ * one passed in (updated in place, as int4_avg_accum does), elsewhere a copy.
+ * Inlined, because it runs once per row: a state that arrives with a short
+ * or compressed header (a partial state read back from a worker) is
+ * detoasted first.
  */
-extern ArrayType *cxm_int8_state_arg(FunctionCallInfo fcinfo, int argno);
+static inline ArrayType *
+cxm_int8_state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+
+	if (fcinfo->context != NULL &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
+	{
+		if (likely(!VARATT_IS_EXTENDED(DatumGetPointer(d))))
+			return (ArrayType *) DatumGetPointer(d);
+		return DatumGetArrayTypeP(d);
+	}
+	return DatumGetArrayTypePCopy(d);
+}
 
 #endif							/* CXM_H */

@@ -11,23 +11,6 @@
 
 #include "nps_core.h"
 
-bool
-nps_score_valid(int score)
-{
-	return score >= NPS_MIN_SCORE && score <= NPS_MAX_SCORE;
-}
-
-/* The caller has checked nps_score_valid(). */
-NpsCategory
-nps_category_of(int score)
-{
-	if (score >= 9)
-		return NPS_PROMOTER;
-	if (score >= 7)
-		return NPS_PASSIVE;
-	return NPS_DETRACTOR;
-}
-
 const char *
 nps_category_name(NpsCategory c)
 {

@@ -40,8 +40,20 @@ typedef struct NpsComparison
 	bool		z_valid;		/* false when both standard errors are 0 */
 } NpsComparison;
 
-extern bool nps_score_valid(int score);
-extern NpsCategory nps_category_of(int score);
+/* inline: both run once per aggregated row */
+static inline bool
+nps_score_valid(int score)
+{
+	return score >= NPS_MIN_SCORE && score <= NPS_MAX_SCORE;
+}
+
+/* The caller has checked nps_score_valid(). */
+static inline NpsCategory
+nps_category_of(int score)
+{
+	return score >= 9 ? NPS_PROMOTER : (score >= 7 ? NPS_PASSIVE : NPS_DETRACTOR);
+}
+
 extern const char *nps_category_name(NpsCategory c);
 extern NpsSummary nps_summarize(int64_t promoters, int64_t passives, int64_t detractors);
 extern NpsComparison nps_compare_core(double nps_a, double se_a, double nps_b, double se_b);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# make bench: start a throwaway server on a private installation, run every
+# test/bench/*.sh against it and print one table of measurements and ratios.
+# Not part of make test: timings are only compared within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. test/pgenv.sh
+bash test/deps.sh
+make -s >/dev/null
+
+dir=$REPO/test/.bench
+as_pg_stop() { [ -f "$dir/data/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true; }
+if [ -d "$dir" ]; then
+	PGBIN=$(ls -d "$dir"/inst/usr/lib/postgresql/*/bin 2>/dev/null | head -1)
+	[ -n "$PGBIN" ] && as_pg_stop
+	rm -rf "$dir"
+fi
+mkdir -p "$dir"
+chmod 755 "$dir"
+cxm_tree "$dir/inst"
+mkdir -p "$dir/data" "$dir/sock"
+chown "$PG_RUN_AS" "$dir/data" "$dir/sock" 2>/dev/null || true
+as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+port=$(free_port 56432)
+as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w \
+	-o "-p $port -k $dir/sock -c listen_addresses='' -c jit=off -c shared_buffers=1GB -c work_mem=256MB -c max_wal_size=4GB -c synchronous_commit=off -c max_connections=50" start >/dev/null
+trap 'as_pg_stop; rm -rf "$dir"' EXIT
+
+export PGHOST=$dir/sock PGPORT=$port PGUSER=postgres PGDATABASE=cxm_bench
+psql -X -q -d postgres -c "CREATE DATABASE cxm_bench"
+psql -X -q -c "CREATE EXTENSION cxm"
+
+printf '%-12s | %-58s | %14s | %s\n' feature measure value goal
+printf '%s\n' "-------------+------------------------------------------------------------+----------------+---------------------"
+if [ -n "${BENCH_CMD:-}" ]; then	# run one command against the bench server instead
+	eval "$BENCH_CMD"
+	exit
+fi
+only=${BENCH:-}
+for b in test/bench/*.sh; do
+	[ "$(basename "$b")" = lib.sh ] && continue
+	if [ -n "$only" ] && [[ "$(basename "$b" .sh)" != *"$only"* ]]; then
+		continue
+	fi
+	( . test/bench/lib.sh; . "$b" )
+done

@@ -1,0 +1,21 @@
+# NPS bench: 10 million scores, serial plans, jit off.
+# nps_agg against the plain-SQL NPS (count FILTER) and against count(score),
+# the cost of merely scanning the column.
+N=${NPS_ROWS:-10000000}
+sql "CREATE TABLE nps_bench AS
+     SELECT ((i::int8 * 7919) % 11)::int AS score FROM generate_series(1, $N) i;
+     VACUUM ANALYZE nps_bench;"
+serial="SET max_parallel_workers_per_gather = 0;"
+t_ours=$(bench_ms "$serial" "SELECT cxm.nps_agg(score) FROM nps_bench")
+t_plain=$(bench_ms "$serial" "SELECT 100.0*(count(*) FILTER (WHERE score>=9) - count(*) FILTER (WHERE score<=6))/count(score) FROM nps_bench")
+t_floor=$(bench_ms "$serial" "SELECT count(score) FROM nps_bench")
+same=$(sql "SELECT abs(cxm.nps_agg(score) - (100.0*(count(*) FILTER (WHERE score>=9) - count(*) FILTER (WHERE score<=6))/count(score))) < 1e-9 FROM nps_bench")
+bench_row nps "nps_agg, $N rows (ms)" "$t_ours"
+bench_row nps "plain SQL count FILTER (ms)" "$t_plain"
+bench_row nps "count(score) scan floor (ms)" "$t_floor"
+r1=$(ratio "$t_ours" "$t_plain")
+r2=$(ratio "$t_ours" "$t_floor")
+bench_row nps "nps_agg / plain SQL" "$r1" "$(check_goal "$r1" "<=" 0.8)"
+bench_row nps "nps_agg / count(score)" "$r2" "$(check_goal "$r2" "<=" 1.6)"
+bench_row nps "same answer as plain SQL" "$same"
+sql "DROP TABLE nps_bench"
