@@ -25,6 +25,9 @@ DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 # pg_regress: one test per feature, sql/<name>.sql against expected/<name>.out.
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+# also usable as `make installcheck` against an installed server
+REGRESS_OPTS = --load-extension=cxm
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=cxm
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
