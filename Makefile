@@ -56,7 +56,8 @@ $(DATA_built): $(SQL_PARTS) Makefile
 
 # ---- C unit tests of the core (no server, no postgres.h) -------------------
 UNIT_CC ?= cc
-UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Itest/unit
+UNIT_SAN ?=
+UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Itest/unit $(UNIT_SAN)
 UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(sort $(wildcard test/unit/test_*.c)))
 
 test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) test/unit/unit.h
@@ -65,7 +66,7 @@ test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) test/unit/u
 
 unit: $(UNIT_TESTS)
 
-.PHONY: test unit demo demo-stop bench deps
+.PHONY: test unit demo demo-stop bench deps check-sanitize
 test:
 	bash test/run_tests.sh
 
@@ -77,4 +78,8 @@ demo-stop:
 
 bench:
 	bash test/bench.sh
+
+# make test with sanitizers (see test/sanitize.sh)
+check-sanitize:
+	bash test/sanitize.sh
 print-%: ; @echo $($*)
