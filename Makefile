@@ -31,7 +31,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --load-extension=cxm
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-EXTRA_CLEAN = test/unit/bin test/.tree
+EXTRA_CLEAN = test/unit/bin test/.tree test/fuzz/bin
 
 # No LLVM bitcode: the module does not need JIT inlining, and clang is not
 # always present where the server headers are.
@@ -66,7 +66,7 @@ test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) test/unit/u
 
 unit: $(UNIT_TESTS)
 
-.PHONY: test unit demo demo-stop bench deps check-sanitize
+.PHONY: test unit demo demo-stop bench deps check-sanitize fuzz
 test:
 	bash test/run_tests.sh
 
@@ -82,4 +82,8 @@ bench:
 # make test with sanitizers (see test/sanitize.sh)
 check-sanitize:
 	bash test/sanitize.sh
+
+# libFuzzer targets of the core, FUZZ_SECONDS each (default 60)
+fuzz:
+	bash test/fuzz.sh
 print-%: ; @echo $($*)
