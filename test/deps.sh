@@ -5,7 +5,9 @@
 set -euo pipefail
 
 pkgs=()
-if ! command -v pg_config >/dev/null 2>&1 || [ ! -f "$(pg_config --pgxs 2>/dev/null)" ]; then
+# pgxs.mk ships with the client package: look for the server headers themselves
+if ! command -v pg_config >/dev/null 2>&1 || [ ! -f "$(pg_config --pgxs 2>/dev/null)" ] ||
+	[ ! -f "$(pg_config --includedir-server 2>/dev/null)/postgres.h" ]; then
 	pkgs+=(postgresql-server-dev-15)
 fi
 [ -x /usr/lib/postgresql/15/bin/initdb ] || pkgs+=(postgresql-15)
