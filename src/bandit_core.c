@@ -1,0 +1,932 @@
+/*
+ * bandit_core.c
+ *	  Samplers, bandit policies, intervals and P(best) for the experiments
+ *	  family (contract section 4).  Pure C99: no server headers.
+ *
+ * Posteriors.  Bernoulli policies: Beta(1 + s, 1 + f), s = reward sum,
+ * f = max(0, trials - s) (uniform prior).  gaussian_thompson: the mean of an
+ * arm is N(S / (n + 1), v / (n + 1)), v = (sum of squared deviations + 1) /
+ * (n + 1): with no data this is N(0, 1) and with only sums known (the
+ * stateless form) v = 1, the Gaussian Thompson sampling of Agrawal and Goyal
+ * (2013).
+ *
+ * P(best).  P(arm i is best) = integral f_i(x) prod_{j != i} F_j(x) dx.  Every
+ * arm's effective support (mean +- 12 sd, clipped to [0, 1] for Beta) is cut
+ * into panels; the breakpoints of all arms are merged, and each merged
+ * interval is integrated with 8-point Gauss-Legendre.  F_j at the nodes is
+ * not evaluated by the incomplete beta function at every node: it is
+ * anchored once, exactly, at the start of the integration range and carried
+ * forward by integrating f_j over each interval (the cumulative form of the
+ * same Gauss-Legendre rule: the integral of the degree-7 interpolant from the
+ * interval start to each node).  Cost: one incomplete beta per arm plus one
+ * density per arm and node.  Deterministic: no random numbers.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bandit_core.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+/* ------------------------------------------------------------------------
+ * Samplers
+ * ------------------------------------------------------------------------ */
+
+double
+bandit_uniform_pos(BanditRng *rng)
+{
+	return 1.0 - rng->next(rng->ctx);
+}
+
+/* Box-Muller, one value per call (the second one is not kept, so a call
+ * consumes a fixed number of uniforms and a seeded sequence stays simple) */
+double
+bandit_normal(BanditRng *rng)
+{
+	double		u1 = bandit_uniform_pos(rng);
+	double		u2 = rng->next(rng->ctx);
+
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+/*
+ * Gamma(shape, 1) by Marsaglia and Tsang (2000), "A simple method for
+ * generating gamma variables"; shape < 1 by the boost
+ * Gamma(shape) = Gamma(shape + 1) * U^(1/shape).
+ */
+double
+bandit_gamma(BanditRng *rng, double shape)
+{
+	double		d,
+				c,
+				x,
+				v,
+				u;
+
+	if (!(shape > 0.0))
+		return NAN;
+	if (shape < 1.0)
+		return bandit_gamma(rng, shape + 1.0) *
+			pow(bandit_uniform_pos(rng), 1.0 / shape);
+	d = shape - 1.0 / 3.0;
+	c = 1.0 / sqrt(9.0 * d);
+	for (;;)
+	{
+		do
+		{
+			x = bandit_normal(rng);
+			v = 1.0 + c * x;
+		} while (v <= 0.0);
+		v = v * v * v;
+		u = bandit_uniform_pos(rng);
+		if (u < 1.0 - 0.0331 * (x * x) * (x * x))
+			return d * v;
+		if (log(u) < 0.5 * x * x + d * (1.0 - v + log(v)))
+			return d * v;
+	}
+}
+
+double
+bandit_beta(BanditRng *rng, double a, double b)
+{
+	double		x = bandit_gamma(rng, a);
+	double		y = bandit_gamma(rng, b);
+
+	if (x + y <= 0.0)
+		return a / (a + b);
+	return x / (x + y);
+}
+
+/* ------------------------------------------------------------------------
+ * Policies
+ * ------------------------------------------------------------------------ */
+
+static const char *const policy_names[] = {
+	"thompson", "gaussian_thompson", "ucb1", "epsilon_greedy", "uniform"
+};
+
+bool
+bandit_policy_parse(const char *name, BanditPolicy *policy)
+{
+	int			i;
+
+	for (i = 0; i < (int) (sizeof(policy_names) / sizeof(policy_names[0])); i++)
+	{
+		if (strcmp(name, policy_names[i]) == 0)
+		{
+			*policy = (BanditPolicy) i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+bandit_policy_name(BanditPolicy policy)
+{
+	return policy_names[(int) policy];
+}
+
+bool
+bandit_policy_bernoulli(BanditPolicy policy)
+{
+	return policy != BANDIT_GAUSSIAN_THOMPSON;
+}
+
+/* ------------------------------------------------------------------------
+ * Posteriors
+ * ------------------------------------------------------------------------ */
+
+typedef struct Post
+{
+	bool		beta;
+	double		a,
+				b;				/* Beta parameters */
+	double		lognorm;		/* log B(a, b) */
+	double		mu,
+				sd;				/* mean and sd (both kinds) */
+	double		lo,
+				hi;				/* effective support */
+} Post;
+
+#define SUPPORT_SD 12.0
+
+static void
+make_post(BanditPolicy policy, const BanditArm *arm, Post *p)
+{
+	double		n = arm->trials > 0 ? arm->trials : 0.0;
+
+	memset(p, 0, sizeof(*p));
+	if (policy == BANDIT_GAUSSIAN_THOMPSON)
+	{
+		double		s = arm->reward_sum;
+		double		ss = 0.0;
+		double		v;
+
+		if (arm->has_sq && n > 0)
+		{
+			ss = arm->reward_sq - s * s / n;
+			if (!(ss > 0.0))
+				ss = 0.0;
+		}
+		v = arm->has_sq ? (ss + 1.0) / (n + 1.0) : 1.0;
+		p->beta = false;
+		p->mu = s / (n + 1.0);
+		p->sd = sqrt(v / (n + 1.0));
+		p->lo = p->mu - SUPPORT_SD * p->sd;
+		p->hi = p->mu + SUPPORT_SD * p->sd;
+	}
+	else
+	{
+		double		s = arm->reward_sum > 0 ? arm->reward_sum : 0.0;
+		double		f = n - s > 0 ? n - s : 0.0;
+		double		ab;
+
+		p->beta = true;
+		p->a = 1.0 + s;
+		p->b = 1.0 + f;
+		ab = p->a + p->b;
+		p->lognorm = lgamma(p->a) + lgamma(p->b) - lgamma(ab);
+		p->mu = p->a / ab;
+		p->sd = sqrt(p->a * p->b / (ab * ab * (ab + 1.0)));
+		p->lo = p->mu - SUPPORT_SD * p->sd;
+		p->hi = p->mu + SUPPORT_SD * p->sd;
+		if (p->lo < 0.0)
+			p->lo = 0.0;
+		if (p->hi > 1.0)
+			p->hi = 1.0;
+	}
+}
+
+static double
+post_pdf(const Post *p, double x)
+{
+	if (x <= p->lo || x >= p->hi)
+		return 0.0;
+	if (p->beta)
+		return exp((p->a - 1.0) * log(x) + (p->b - 1.0) * log1p(-x) - p->lognorm);
+	else
+	{
+		double		z = (x - p->mu) / p->sd;
+
+		return exp(-0.5 * z * z) / (p->sd * sqrt(2.0 * M_PI));
+	}
+}
+
+static double
+post_cdf(const Post *p, double x)
+{
+	if (x <= p->lo)
+		return 0.0;
+	if (x >= p->hi)
+		return 1.0;
+	if (p->beta)
+		return bandit_incbeta(x, p->a, p->b);
+	return cxm_norm_cdf((x - p->mu) / p->sd);
+}
+
+/* ------------------------------------------------------------------------
+ * Regularized incomplete beta I_x(a, b): continued fraction (modified Lentz)
+ * ------------------------------------------------------------------------ */
+
+/* log of the continued fraction part, valid for x < (a + 1) / (a + b + 2) */
+static double
+incbeta_cf(double x, double a, double b)
+{
+	const double tiny = 1e-300;
+	double		c = 1.0,
+				d,
+				h;
+	int			m;
+
+	d = 1.0 - (a + b) * x / (a + 1.0);
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (m = 1; m <= 100000; m++)
+	{
+		double		m2 = 2.0 * m;
+		double		num,
+					del;
+
+		/* even step */
+		num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
+		d = 1.0 + num * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + num / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+		/* odd step */
+		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
+		d = 1.0 + num * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + num / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-15)
+			break;
+	}
+	return log(h);
+}
+
+double
+bandit_log_incbeta(double x, double a, double b)
+{
+	double		front;
+
+	if (isnan(x) || !(a > 0) || !(b > 0))
+		return NAN;
+	if (x <= 0.0)
+		return -INFINITY;
+	if (x >= 1.0)
+		return 0.0;
+	if (x < (a + 1.0) / (a + b + 2.0))
+	{
+		front = a * log(x) + b * log1p(-x) -
+			(lgamma(a) + lgamma(b) - lgamma(a + b)) - log(a);
+		return front + incbeta_cf(x, a, b);
+	}
+	front = b * log1p(-x) + a * log(x) -
+		(lgamma(a) + lgamma(b) - lgamma(a + b)) - log(b);
+	return log1p(-exp(front + incbeta_cf(1.0 - x, b, a)));
+}
+
+double
+bandit_incbeta(double x, double a, double b)
+{
+	return exp(bandit_log_incbeta(x, a, b));
+}
+
+/* ------------------------------------------------------------------------
+ * Intervals
+ * ------------------------------------------------------------------------ */
+
+void
+bandit_wilson(double successes, double n, double z, double *lo, double *hi)
+{
+	double		p,
+				z2n,
+				centre,
+				half;
+
+	if (!(n > 0))
+	{
+		*lo = *hi = NAN;
+		return;
+	}
+	p = successes / n;
+	if (p < 0.0)
+		p = 0.0;
+	if (p > 1.0)
+		p = 1.0;
+	z2n = z * z / n;
+	centre = (p + z2n / 2.0) / (1.0 + z2n);
+	half = z / (1.0 + z2n) * sqrt(p * (1.0 - p) / n + z2n / (4.0 * n));
+	*lo = centre - half;
+	*hi = centre + half;
+	if (*lo < 0.0)
+		*lo = 0.0;
+	if (*hi > 1.0)
+		*hi = 1.0;
+}
+
+void
+bandit_normal_interval(const BanditArm *arm, double z, double *lo, double *hi)
+{
+	double		n = arm->trials;
+	double		mean,
+				var,
+				half;
+
+	if (!(n >= 2) || !arm->has_sq)
+	{
+		*lo = *hi = NAN;
+		return;
+	}
+	mean = arm->reward_sum / n;
+	var = (arm->reward_sq - arm->reward_sum * mean) / (n - 1.0);
+	if (!(var > 0.0))
+		var = 0.0;
+	half = z * sqrt(var / n);
+	*lo = mean - half;
+	*hi = mean + half;
+}
+
+/* ------------------------------------------------------------------------
+ * P(best) by integration
+ * ------------------------------------------------------------------------ */
+
+#define GL_N 8
+static const double gl_x[GL_N] = {
+	-0.9602898564975363, -0.7966664774136267, -0.5255324099163290,
+	-0.1834346424956498, 0.1834346424956498, 0.5255324099163290,
+	0.7966664774136267, 0.9602898564975363
+};
+static const double gl_w[GL_N] = {
+	0.1012285362903763, 0.2223810344533745, 0.3137066458778873,
+	0.3626837833783620, 0.3626837833783620, 0.3137066458778873,
+	0.2223810344533745, 0.1012285362903763
+};
+
+/* gl_cum[m][k] = integral over [-1, x_m] of the k-th Lagrange basis
+ * polynomial through the nodes: the cumulative rule */
+static double gl_cum[GL_N][GL_N];
+static bool gl_cum_ready = false;
+
+static double
+lagrange(int k, double t)
+{
+	double		r = 1.0;
+	int			j;
+
+	for (j = 0; j < GL_N; j++)
+		if (j != k)
+			r *= (t - gl_x[j]) / (gl_x[k] - gl_x[j]);
+	return r;
+}
+
+static void
+gl_cum_init(void)
+{
+	int			m,
+				k,
+				q;
+
+	if (gl_cum_ready)
+		return;
+	for (m = 0; m < GL_N; m++)
+	{
+		double		half = (gl_x[m] + 1.0) / 2.0;
+
+		for (k = 0; k < GL_N; k++)
+		{
+			double		s = 0.0;
+
+			/* the basis has degree 7: 8-point Gauss-Legendre is exact */
+			for (q = 0; q < GL_N; q++)
+				s += gl_w[q] * lagrange(k, -1.0 + half * (gl_x[q] + 1.0));
+			gl_cum[m][k] = half * s;
+		}
+	}
+	gl_cum_ready = true;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* append arm p's panel breakpoints inside [from, to] */
+static int
+add_breaks(const Post *p, int panels, double from, double to, double *br, int nbr)
+{
+	double		lo = p->lo > from ? p->lo : from;
+	double		hi = p->hi < to ? p->hi : to;
+	double		step;
+	int			k;
+
+	if (!(hi > lo))
+		return nbr;
+	step = (p->hi - p->lo) / panels;
+	for (k = 0; k <= panels; k++)
+	{
+		double		x = p->lo + k * step;
+
+		if (k == panels)
+			x = p->hi;
+		if (x >= lo && x <= hi)
+			br[nbr++] = x;
+	}
+	br[nbr++] = lo;
+	br[nbr++] = hi;
+	return nbr;
+}
+
+/*
+ * Integrate f_t(x) prod_{j != t} F_j(x) over [from, to] for every arm t with
+ * want[t]; the active arms are posts[0..n-1].  out[t] receives the integral.
+ */
+static void
+integrate_best(const Post *posts, int n, const bool *want, double from,
+			   double to, int panels, int minpanels, double mergetol,
+			   CxmAlloc *alloc, double *out)
+{
+	double	   *br;
+	double	   *F;				/* F_j at the current interval start */
+	double	   *fx;				/* densities at the nodes: n x GL_N */
+	double	   *Fx;				/* F_j at the nodes: n x GL_N */
+	double	   *lgF;
+	int			nbr = 0,
+				nb,
+				i,
+				j,
+				k,
+				m;
+
+	gl_cum_init();
+	br = cxm_alloc(alloc, sizeof(double) * (size_t) (n * (panels + 3) + minpanels + 1));
+	F = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+	fx = cxm_alloc(alloc, sizeof(double) * (size_t) n * GL_N);
+	Fx = cxm_alloc(alloc, sizeof(double) * (size_t) n * GL_N);
+	lgF = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+	for (j = 0; j < n; j++)
+	{
+		out[j] = 0.0;
+		nbr = add_breaks(&posts[j], panels, from, to, br, nbr);
+		F[j] = post_cdf(&posts[j], from);
+	}
+	/* a minimum resolution over the whole range */
+	for (k = 0; k <= minpanels; k++)
+		br[nbr++] = from + (to - from) * k / minpanels;
+	qsort(br, nbr, sizeof(double), cmp_double);
+	/* merge breakpoints closer than mergetol */
+	nb = 1;
+	for (k = 1; k < nbr; k++)
+		if (br[k] - br[nb - 1] > mergetol)
+			br[nb++] = br[k];
+	if (br[nb - 1] < to)
+		br[nb - 1] = to;
+
+	for (k = 0; k + 1 < nb; k++)
+	{
+		double		u = br[k],
+					v = br[k + 1],
+					h = (v - u) / 2.0;
+
+		for (j = 0; j < n; j++)
+		{
+			const Post *p = &posts[j];
+			double		tot = 0.0;
+
+			if (p->hi <= u || p->lo >= v)
+			{
+				/* no mass here: F stays constant */
+				for (m = 0; m < GL_N; m++)
+				{
+					fx[j * GL_N + m] = 0.0;
+					Fx[j * GL_N + m] = F[j];
+				}
+				if (p->hi <= u)
+					F[j] = 1.0;
+				continue;
+			}
+			for (m = 0; m < GL_N; m++)
+			{
+				fx[j * GL_N + m] = post_pdf(p, u + h * (gl_x[m] + 1.0));
+				tot += gl_w[m] * fx[j * GL_N + m];
+			}
+			for (m = 0; m < GL_N; m++)
+			{
+				double		c = 0.0,
+							val;
+				int			q;
+
+				for (q = 0; q < GL_N; q++)
+					c += gl_cum[m][q] * fx[j * GL_N + q];
+				val = F[j] + h * c;
+				Fx[j * GL_N + m] = val < 0.0 ? 0.0 : (val > 1.0 ? 1.0 : val);
+			}
+			F[j] += h * tot;
+			if (F[j] > 1.0)
+				F[j] = 1.0;
+		}
+		for (m = 0; m < GL_N; m++)
+		{
+			double		slog = 0.0;
+			int			nzero = 0;
+
+			for (j = 0; j < n; j++)
+			{
+				double		fv = Fx[j * GL_N + m];
+
+				if (fv <= 0.0)
+				{
+					nzero++;
+					lgF[j] = 0.0;
+				}
+				else
+				{
+					lgF[j] = fv < 1.0 ? log(fv) : 0.0;
+					slog += lgF[j];
+				}
+			}
+			for (i = 0; i < n; i++)
+			{
+				double		f = fx[i * GL_N + m];
+				int			others_zero = nzero - (Fx[i * GL_N + m] <= 0.0 ? 1 : 0);
+
+				if (!want[i] || f <= 0.0 || others_zero > 0)
+					continue;
+				out[i] += gl_w[m] * h * f * exp(slog - lgF[i]);
+			}
+		}
+	}
+	cxm_free(alloc, br);
+	cxm_free(alloc, F);
+	cxm_free(alloc, fx);
+	cxm_free(alloc, Fx);
+	cxm_free(alloc, lgF);
+}
+
+/*
+ * With many arms the maximum of the posteriors lies far above each arm's
+ * lower support bound (1000 uniform arms: above 0.97).  Start the
+ * integration where the distribution function of the maximum,
+ * prod_j F_j(x), reaches 1e-14 (bisection on exact F_j; only with more
+ * than 4 arms, where it pays off).
+ */
+static double
+max_start(const Post *posts, int n, double from, double to)
+{
+	double		lo = from,
+				hi = to;
+	int			it,
+				j;
+
+	if (n <= 4)
+		return from;
+	for (it = 0; it < 40; it++)
+	{
+		double		mid = 0.5 * (lo + hi),
+					s = 0.0;
+
+		for (j = 0; j < n && s > -32.3; j++)
+		{
+			double		F = post_cdf(&posts[j], mid);
+
+			s += F > 0.0 ? log(F) : -INFINITY;
+		}
+		if (s > -32.3)			/* log(1e-14) */
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return lo;
+}
+
+#define PBEST_PANELS_REPORT 24
+#define PBEST_MAX_INTERVALS 2048
+
+void
+bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
+				 CxmAlloc *alloc, int panels, double *p_best)
+{
+	Post	   *posts = cxm_alloc(alloc, sizeof(Post) * (size_t) (narms > 0 ? narms : 1));
+	int		   *map = cxm_alloc(alloc, sizeof(int) * (size_t) (narms > 0 ? narms : 1));
+	bool	   *want;
+	double	   *out;
+	double		from = -INFINITY,
+				to = -INFINITY,
+				total = 0.0;
+	int			n = 0,
+				i;
+
+	if (panels <= 0)
+		panels = PBEST_PANELS_REPORT;
+	for (i = 0; i < narms; i++)
+	{
+		p_best[i] = NAN;
+		if (!arms[i].active)
+			continue;
+		make_post(policy, &arms[i], &posts[n]);
+		map[n++] = i;
+	}
+	if (n == 0)
+		goto done;
+	if (n == 1)
+	{
+		p_best[map[0]] = 1.0;
+		goto done;
+	}
+	/* the best arm's value is at least max_j lo_j */
+	for (i = 0; i < n; i++)
+	{
+		if (posts[i].lo > from)
+			from = posts[i].lo;
+		if (posts[i].hi > to)
+			to = posts[i].hi;
+	}
+	want = cxm_alloc(alloc, sizeof(bool) * (size_t) n);
+	out = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+	for (i = 0; i < n; i++)
+		want[i] = posts[i].hi > from;
+	if (to > from)
+	{
+		from = max_start(posts, n, from, to);
+		integrate_best(posts, n, want, from, to, panels, 64,
+					   (to - from) / PBEST_MAX_INTERVALS, alloc, out);
+	}
+	for (i = 0; i < n; i++)
+		total += out[i];
+	for (i = 0; i < n; i++)
+		p_best[map[i]] = total > 0 ? out[i] / total : 1.0 / n;
+	cxm_free(alloc, want);
+	cxm_free(alloc, out);
+done:
+	cxm_free(alloc, posts);
+	cxm_free(alloc, map);
+}
+
+#define PBEST_PANELS_CHOOSE 6
+
+double
+bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms, int narms,
+					 int target, CxmAlloc *alloc, int panels)
+{
+	Post	   *posts = cxm_alloc(alloc, sizeof(Post) * (size_t) narms);
+	bool	   *want = cxm_alloc(alloc, sizeof(bool) * (size_t) narms);
+	double	   *out = cxm_alloc(alloc, sizeof(double) * (size_t) narms);
+	double		lstar = -INFINITY,
+				from,
+				to,
+				r = 0.0;
+	int			n = 0,
+				t = -1,
+				i;
+
+	if (panels <= 0)
+		panels = PBEST_PANELS_CHOOSE;
+	for (i = 0; i < narms; i++)
+	{
+		if (!arms[i].active)
+			continue;
+		make_post(policy, &arms[i], &posts[n]);
+		if (posts[n].lo > lstar)
+			lstar = posts[n].lo;
+		if (i == target)
+			t = n;
+		n++;
+	}
+	if (t < 0)
+		r = 0.0;
+	else if (n == 1)
+		r = 1.0;
+	else
+	{
+		Post	   *sub = cxm_alloc(alloc, sizeof(Post) * (size_t) n);
+		int			ns = 0,
+					tt = 0;
+
+		from = posts[t].lo > lstar ? posts[t].lo : lstar;
+		to = posts[t].hi;
+		if (to > from)
+			from = max_start(posts, n, from, to);
+		if (to > from)
+		{
+			/* only arms whose F is not 1 over [from, to] matter */
+			for (i = 0; i < n; i++)
+			{
+				if (i != t && posts[i].hi <= from)
+					continue;
+				if (i == t)
+					tt = ns;
+				sub[ns++] = posts[i];
+			}
+			for (i = 0; i < ns; i++)
+				want[i] = (i == tt);
+			integrate_best(sub, ns, want, from, to, panels, 16,
+						   (to - from) / 256.0, alloc, out);
+			r = out[tt];
+		}
+		cxm_free(alloc, sub);
+	}
+	if (r > 1.0)
+		r = 1.0;
+	cxm_free(alloc, posts);
+	cxm_free(alloc, want);
+	cxm_free(alloc, out);
+	return r;
+}
+
+/* ------------------------------------------------------------------------
+ * Selection
+ * ------------------------------------------------------------------------ */
+
+static int
+rand_index(BanditRng *rng, int n)
+{
+	int			k = (int) (rng->next(rng->ctx) * n);
+
+	return k >= n ? n - 1 : (k < 0 ? 0 : k);
+}
+
+/* the ix-th (0-based) arm among those with flag[] set */
+static int
+nth_flagged(const bool *flag, int narms, int ix)
+{
+	int			i;
+
+	for (i = 0; i < narms; i++)
+		if (flag[i] && ix-- == 0)
+			return i;
+	return -1;
+}
+
+CxmStatus
+bandit_select(BanditPolicy policy, double epsilon, const BanditArm *arms,
+			  int narms, BanditRng *rng, CxmAlloc *alloc,
+			  int *chosen, double *propensity)
+{
+	int			nactive = 0,
+				i,
+				best = -1;
+	bool	   *flag;
+	CxmStatus	st = CXM_OK;
+
+	for (i = 0; i < narms; i++)
+		if (arms[i].active)
+			nactive++;
+	if (nactive == 0)
+		return CXM_EINVAL;
+	flag = cxm_alloc(alloc, sizeof(bool) * (size_t) narms);
+
+	switch (policy)
+	{
+		case BANDIT_UNIFORM:
+			for (i = 0; i < narms; i++)
+				flag[i] = arms[i].active;
+			best = nth_flagged(flag, narms, rand_index(rng, nactive));
+			*propensity = 1.0 / nactive;
+			break;
+
+		case BANDIT_THOMPSON:
+		case BANDIT_GAUSSIAN_THOMPSON:
+			{
+				double		top = -INFINITY;
+
+				for (i = 0; i < narms; i++)
+				{
+					Post		p;
+					double		draw;
+
+					if (!arms[i].active)
+						continue;
+					make_post(policy, &arms[i], &p);
+					draw = p.beta ? bandit_beta(rng, p.a, p.b)
+						: p.mu + p.sd * bandit_normal(rng);
+					if (best < 0 || draw > top)
+					{
+						top = draw;
+						best = i;
+					}
+				}
+				*propensity = bandit_prob_best_one(policy, arms, narms, best,
+												   alloc, 0);
+				break;
+			}
+
+		case BANDIT_UCB1:
+			{
+				double		total = 0.0,
+							top = -INFINITY;
+				int			nuntried = 0,
+							nties = 0;
+
+				for (i = 0; i < narms; i++)
+				{
+					flag[i] = arms[i].active && !(arms[i].trials > 0);
+					if (flag[i])
+						nuntried++;
+					if (arms[i].active && arms[i].trials > 0)
+						total += arms[i].trials;
+				}
+				if (nuntried == 0)
+				{
+					double	   *idx = cxm_alloc(alloc, sizeof(double) * (size_t) narms);
+
+					for (i = 0; i < narms; i++)
+					{
+						if (!arms[i].active)
+							continue;
+						idx[i] = arms[i].reward_sum / arms[i].trials +
+							sqrt(2.0 * log(total) / arms[i].trials);
+						if (idx[i] > top)
+							top = idx[i];
+					}
+					for (i = 0; i < narms; i++)
+					{
+						flag[i] = arms[i].active &&
+							idx[i] >= top - 1e-12 * (fabs(top) > 1.0 ? fabs(top) : 1.0);
+						if (flag[i])
+							nties++;
+					}
+					cxm_free(alloc, idx);
+				}
+				else
+					nties = nuntried;
+				best = nth_flagged(flag, narms, rand_index(rng, nties));
+				*propensity = 1.0 / nties;
+				break;
+			}
+
+		case BANDIT_EPSILON_GREEDY:
+			{
+				double		top = -INFINITY;
+				int			ngreedy = 0;
+				bool		any_untried = false;
+
+				for (i = 0; i < narms; i++)
+					if (arms[i].active && !(arms[i].trials > 0))
+						any_untried = true;
+				for (i = 0; i < narms; i++)
+				{
+					double		m;
+
+					flag[i] = false;
+					if (!arms[i].active)
+						continue;
+					/* untried arms count as best, so each gets tried */
+					m = arms[i].trials > 0 ? arms[i].reward_sum / arms[i].trials : INFINITY;
+					if (any_untried ? isinf(m) : m > top)
+						top = m;
+				}
+				for (i = 0; i < narms; i++)
+				{
+					double		m;
+
+					if (!arms[i].active)
+						continue;
+					m = arms[i].trials > 0 ? arms[i].reward_sum / arms[i].trials : INFINITY;
+					flag[i] = any_untried ? isinf(m) :
+						m >= top - 1e-12 * (fabs(top) > 1.0 ? fabs(top) : 1.0);
+					if (flag[i])
+						ngreedy++;
+				}
+				if (rng->next(rng->ctx) < epsilon)
+				{
+					bool	   *act = cxm_alloc(alloc, sizeof(bool) * (size_t) narms);
+
+					for (i = 0; i < narms; i++)
+						act[i] = arms[i].active;
+					best = nth_flagged(act, narms, rand_index(rng, nactive));
+					cxm_free(alloc, act);
+				}
+				else
+					best = nth_flagged(flag, narms, rand_index(rng, ngreedy));
+				*propensity = epsilon / nactive + (flag[best] ? (1.0 - epsilon) / ngreedy : 0.0);
+				break;
+			}
+
+		default:
+			st = CXM_EINVAL;
+	}
+	cxm_free(alloc, flag);
+	*chosen = best;
+	return st;
+}
