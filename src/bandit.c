@@ -1,0 +1,748 @@
+/*
+ * bandit.c
+ *	  fmgr glue of the experiments family (contract section 4): the
+ *	  stateful bandit_choose / bandit_reward / bandit_convert, bandit_report,
+ *	  the stateless bandit_choose and bandit_seed.  The management functions
+ *	  (bandit_create, bandit_arm_*, bandit_drop) are PL/pgSQL in
+ *	  src/sql/bandit.sql; the statistics live in bandit_core.c.
+ *
+ * Storage (schema of the extension):
+ *   bandit_experiment   one row per experiment (policy, params, epsilon)
+ *   bandit_arm          arms, numbered in creation order, active flag
+ *   bandit_counter      per (arm, shard) sums of trials, rewards and squares
+ *   bandit_assignment   sticky subject -> arm, with the propensity
+ *   bandit_reassignment log of subjects moved off a paused arm
+ *
+ * Hot counters.  Every counted trial or reward updates one bandit_counter
+ * row of this backend's shard.  A backend claims a shard number for its
+ * lifetime with a session-level advisory lock (key BANDIT_SLOT_KEY, slot),
+ * so no two live sessions update the same counter row: counter updates
+ * never wait for a row lock and can never deadlock.  Readers fold the shards
+ * with sum().  If all BANDIT_SLOTS slots are taken, a backend shares
+ * slot pid % BANDIT_SLOTS (still exact, only with row-lock waits).
+ *
+ * Experiment lifecycle.  choose/reward/convert take a transaction-level
+ * shared advisory lock (BANDIT_LOCK_KEY, hashtext(experiment)); create,
+ * drop and the arm changes take it exclusively.  So a drop never races a
+ * counter update into a deleted experiment, and a paused arm is never
+ * chosen by a call that starts after the pause committed.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+#include "cxm.h"
+#include "bandit_core.h"
+
+PG_FUNCTION_INFO_V1(bandit_choose);
+PG_FUNCTION_INFO_V1(bandit_choose_stateless);
+PG_FUNCTION_INFO_V1(bandit_reward);
+PG_FUNCTION_INFO_V1(bandit_convert);
+PG_FUNCTION_INFO_V1(bandit_report);
+PG_FUNCTION_INFO_V1(bandit_seed);
+
+/* advisory lock keys (first int4 key; 'cxmb' and 'cxmc') */
+#define BANDIT_LOCK_KEY		0x63786d62
+#define BANDIT_SLOT_KEY		0x63786d63
+#define BANDIT_SLOTS		64
+
+/* ------------------------------------------------------------------------
+ * Session random generator
+ * ------------------------------------------------------------------------ */
+
+static pg_prng_state bandit_prng;
+static bool bandit_prng_ready = false;
+
+static double
+bandit_prng_next(void *ctx)
+{
+	return pg_prng_double((pg_prng_state *) ctx);
+}
+
+static BanditRng
+bandit_rng(void)
+{
+	BanditRng	r;
+
+	if (!bandit_prng_ready)
+	{
+		if (!pg_prng_strong_seed(&bandit_prng))
+			pg_prng_seed(&bandit_prng, (uint64) MyProcPid ^ (uint64) GetCurrentTimestamp());
+		bandit_prng_ready = true;
+	}
+	r.next = bandit_prng_next;
+	r.ctx = &bandit_prng;
+	return r;
+}
+
+Datum
+bandit_seed(PG_FUNCTION_ARGS)
+{
+	pg_prng_seed(&bandit_prng, (uint64) PG_GETARG_INT64(0));
+	bandit_prng_ready = true;
+	PG_RETURN_VOID();
+}
+
+/* ------------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------------ */
+
+static text *
+arg_text(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", what)));
+	return PG_GETARG_TEXT_PP(argno);
+}
+
+static void
+lock_experiment_shared(text *experiment)
+{
+	uint32		h = DatumGetUInt32(hash_any((unsigned char *) VARDATA_ANY(experiment),
+											VARSIZE_ANY_EXHDR(experiment)));
+
+	DirectFunctionCall2(pg_advisory_xact_lock_shared_int4,
+						Int32GetDatum(BANDIT_LOCK_KEY), Int32GetDatum((int32) h));
+}
+
+static int	bandit_slot = -1;
+
+/* this backend's counter shard */
+static int
+my_shard(void)
+{
+	const char *mode;
+	int			s;
+
+	if (bandit_slot >= 0)
+		return bandit_slot;
+	/* undocumented knob for the bench: one counter row per arm */
+	mode = GetConfigOption("cxm.bandit_counter_shards", true, false);
+	if (mode != NULL && strcmp(mode, "1") == 0)
+		return 0;
+	for (s = 0; s < BANDIT_SLOTS; s++)
+	{
+		if (DatumGetBool(DirectFunctionCall2(pg_try_advisory_lock_int4,
+											 Int32GetDatum(BANDIT_SLOT_KEY),
+											 Int32GetDatum(s))))
+		{
+			bandit_slot = s;
+			return s;
+		}
+	}
+	return MyProcPid % BANDIT_SLOTS;
+}
+
+static void
+experiment_missing(text *experiment)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("experiment \"%s\" does not exist", text_to_cstring(experiment))));
+}
+
+static void
+check_reward(BanditPolicy policy, double reward)
+{
+	if (isnan(reward) || isinf(reward))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reward %g is not a finite number", reward)));
+	if (bandit_policy_bernoulli(policy) && (reward < 0.0 || reward > 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reward %g is outside [0, 1]", reward),
+				 errhint("Policy \"%s\" takes rewards from 0 to 1; use gaussian_thompson for other values.",
+						 bandit_policy_name(policy))));
+}
+
+static BanditPolicy
+policy_from_text(const char *name)
+{
+	BanditPolicy p;
+
+	if (!bandit_policy_parse(name, &p))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown bandit policy \"%s\"", name),
+				 errhint("Policies: thompson, gaussian_thompson, ucb1, epsilon_greedy, uniform.")));
+	return p;
+}
+
+/* ------------------------------------------------------------------------
+ * Prepared statements (saved for the backend's lifetime)
+ * ------------------------------------------------------------------------ */
+
+enum
+{
+	Q_LOOKUP,					/* experiment + the subject's assignment */
+	Q_ARMS,						/* arms with folded counters */
+	Q_ASSIGN,					/* insert a new assignment */
+	Q_REASSIGN,					/* move a subject off a paused arm */
+	Q_LOG,						/* log the move */
+	Q_COUNT_UPD,				/* add to this shard's counter */
+	Q_COUNT_INS,				/* ... creating the row */
+	Q_REWARD_ARM,				/* experiment + arm by name */
+	Q_CONVERT_ARM,				/* experiment + the subject's arm */
+	Q_NUM
+};
+
+static SPIPlanPtr plans[Q_NUM];
+static Oid	bandit_nsp = InvalidOid;
+
+/*
+ * The tables live in the schema of the calling function (the extension's
+ * schema).  If that changes (extension dropped and created again), the saved
+ * plans are dropped and prepared again.
+ */
+static void
+set_schema(FunctionCallInfo fcinfo)
+{
+	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	int			q;
+
+	if (nsp == bandit_nsp)
+		return;
+	for (q = 0; q < Q_NUM; q++)
+	{
+		if (plans[q] != NULL)
+			SPI_freeplan(plans[q]);
+		plans[q] = NULL;
+	}
+	bandit_nsp = nsp;
+}
+
+#define EQ " OPERATOR(pg_catalog.=) "
+#define PLUS " OPERATOR(pg_catalog.+) "
+
+static SPIPlanPtr
+plan(int q)
+{
+	static const char *const sql[Q_NUM] = {
+		/* Q_LOOKUP($1 experiment, $2 subject) */
+		"SELECT e.policy, e.epsilon, s.arm_no, a.arm, a.active, s.propensity, s.assigned_at"
+		" FROM %s.bandit_experiment e"
+		" LEFT JOIN %s.bandit_assignment s ON s.experiment" EQ "e.experiment AND s.subject" EQ "$2"
+		" LEFT JOIN %s.bandit_arm a ON a.experiment" EQ "e.experiment AND a.arm_no" EQ "s.arm_no"
+		" WHERE e.experiment" EQ "$1",
+		/* Q_ARMS($1 experiment) */
+		"SELECT a.arm_no, a.arm, a.active, pg_catalog.float8(COALESCE(c.t, 0)),"
+		" COALESCE(c.s, 0), COALESCE(c.q, 0)"
+		" FROM %s.bandit_arm a LEFT JOIN"
+		" (SELECT arm_no, pg_catalog.sum(trials) t, pg_catalog.sum(reward_sum) s,"
+		" pg_catalog.sum(reward_sq) q FROM %s.bandit_counter WHERE experiment" EQ "$1"
+		" GROUP BY arm_no) c ON c.arm_no" EQ "a.arm_no"
+		" WHERE a.experiment" EQ "$1 ORDER BY a.arm_no",
+		/* Q_ASSIGN($1, $2 subject, $3 arm_no, $4 propensity) */
+		"INSERT INTO %s.bandit_assignment (experiment, subject, arm_no, propensity)"
+		" VALUES ($1, $2, $3, $4) ON CONFLICT (experiment, subject) DO NOTHING RETURNING arm_no",
+		/* Q_REASSIGN($1, $2, $3 new arm, $4 propensity, $5 old arm) */
+		"UPDATE %s.bandit_assignment SET arm_no = $3, propensity = $4, assigned_at = pg_catalog.now()"
+		" WHERE experiment" EQ "$1 AND subject" EQ "$2 AND arm_no" EQ "$5",
+		/* Q_LOG($1, $2, $3 old arm, $4 old propensity, $5 old assigned_at, $6 new arm, $7 new propensity) */
+		"INSERT INTO %s.bandit_reassignment (experiment, subject, old_arm_no, old_propensity,"
+		" old_assigned_at, new_arm_no, new_propensity) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		/* Q_COUNT_UPD($1, $2 arm_no, $3 shard, $4 trials, $5 reward, $6 reward^2) */
+		"UPDATE %s.bandit_counter SET trials = trials" PLUS "$4, reward_sum = reward_sum" PLUS "$5,"
+		" reward_sq = reward_sq" PLUS "$6"
+		" WHERE experiment" EQ "$1 AND arm_no" EQ "$2 AND shard" EQ "$3",
+		/* Q_COUNT_INS(same) */
+		"INSERT INTO %s.bandit_counter AS c (experiment, arm_no, shard, trials, reward_sum, reward_sq)"
+		" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (experiment, arm_no, shard) DO UPDATE"
+		" SET trials = c.trials" PLUS "EXCLUDED.trials, reward_sum = c.reward_sum" PLUS "EXCLUDED.reward_sum,"
+		" reward_sq = c.reward_sq" PLUS "EXCLUDED.reward_sq",
+		/* Q_REWARD_ARM($1, $2 arm) */
+		"SELECT e.policy, a.arm_no FROM %s.bandit_experiment e"
+		" LEFT JOIN %s.bandit_arm a ON a.experiment" EQ "e.experiment AND a.arm" EQ "$2"
+		" WHERE e.experiment" EQ "$1",
+		/* Q_CONVERT_ARM($1, $2 subject) */
+		"SELECT e.policy, s.arm_no FROM %s.bandit_experiment e"
+		" LEFT JOIN %s.bandit_assignment s ON s.experiment" EQ "e.experiment AND s.subject" EQ "$2"
+		" WHERE e.experiment" EQ "$1"
+	};
+	static const int nargs[Q_NUM] = {2, 1, 4, 5, 7, 6, 6, 2, 2};
+	static const Oid types[Q_NUM][7] = {
+		{TEXTOID, TEXTOID},
+		{TEXTOID},
+		{TEXTOID, TEXTOID, INT4OID, FLOAT8OID},
+		{TEXTOID, TEXTOID, INT4OID, FLOAT8OID, INT4OID},
+		{TEXTOID, TEXTOID, INT4OID, FLOAT8OID, TIMESTAMPTZOID, INT4OID, FLOAT8OID},
+		{TEXTOID, INT4OID, INT4OID, INT8OID, FLOAT8OID, FLOAT8OID},
+		{TEXTOID, INT4OID, INT4OID, INT8OID, FLOAT8OID, FLOAT8OID},
+		{TEXTOID, TEXTOID},
+		{TEXTOID, TEXTOID}
+	};
+
+	if (plans[q] == NULL)
+	{
+		const char *nsp;
+		char	   *query;
+		SPIPlanPtr	p;
+
+		if (!OidIsValid(bandit_nsp))
+			elog(ERROR, "bandit: extension schema not known");
+		nsp = quote_identifier(get_namespace_name(bandit_nsp));
+		query = psprintf(sql[q], nsp, nsp, nsp);
+		p = SPI_prepare(query, nargs[q], (Oid *) types[q]);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", query,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		plans[q] = p;
+	}
+	return plans[q];
+}
+
+static int
+run(int q, Datum *values, const char *nulls, bool readonly)
+{
+	int			rc = SPI_execute_plan(plan(q), values, nulls, readonly, 0);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return rc;
+}
+
+static Datum
+col(int row, int colno, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, colno, isnull);
+}
+
+/* add trials / reward to this backend's counter row of an arm */
+static void
+count(text *experiment, int32 arm_no, int64 trials, double reward)
+{
+	Datum		v[6];
+
+	v[0] = PointerGetDatum(experiment);
+	v[1] = Int32GetDatum(arm_no);
+	v[2] = Int32GetDatum(my_shard());
+	v[3] = Int64GetDatum(trials);
+	v[4] = Float8GetDatum(reward);
+	v[5] = Float8GetDatum(reward * reward);
+	run(Q_COUNT_UPD, v, NULL, false);
+	if (SPI_processed == 0)
+		run(Q_COUNT_INS, v, NULL, false);
+}
+
+typedef struct ArmSet
+{
+	int			n;
+	int32	   *arm_no;
+	char	  **name;
+	BanditArm  *arms;
+} ArmSet;
+
+/*
+ * read the arms with folded counters (in the caller's memory context).
+ * The volatile functions read with read_only = false: a fresh snapshot that
+ * sees what earlier calls in the same statement wrote.
+ */
+static void
+load_arms(text *experiment, ArmSet *set, MemoryContext cxt, bool readonly)
+{
+	Datum		v[1];
+	uint64		i;
+	MemoryContext old;
+
+	v[0] = PointerGetDatum(experiment);
+	run(Q_ARMS, v, NULL, readonly);
+	old = MemoryContextSwitchTo(cxt);
+	set->n = (int) SPI_processed;
+	set->arm_no = palloc0(sizeof(int32) * (set->n + 1));
+	set->name = palloc0(sizeof(char *) * (set->n + 1));
+	set->arms = palloc0(sizeof(BanditArm) * (set->n + 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		set->arm_no[i] = DatumGetInt32(col(i, 1, &isnull));
+		set->name[i] = TextDatumGetCString(col(i, 2, &isnull));
+		set->arms[i].active = DatumGetBool(col(i, 3, &isnull));
+		set->arms[i].trials = DatumGetFloat8(col(i, 4, &isnull));
+		set->arms[i].reward_sum = DatumGetFloat8(col(i, 5, &isnull));
+		set->arms[i].reward_sq = DatumGetFloat8(col(i, 6, &isnull));
+		set->arms[i].has_sq = true;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* ------------------------------------------------------------------------
+ * bandit_choose(experiment text, subject text DEFAULT NULL) -> text
+ * ------------------------------------------------------------------------ */
+
+typedef struct Lookup
+{
+	BanditPolicy policy;
+	double		epsilon;
+	bool		assigned;
+	int32		arm_no;
+	char	   *arm;
+	bool		active;
+	double		propensity;
+	Datum		assigned_at;
+} Lookup;
+
+static void
+lookup(text *experiment, text *subject, Lookup *l, MemoryContext cxt, bool readonly)
+{
+	Datum		v[2];
+	char		nulls[2] = {' ', subject ? ' ' : 'n'};
+	bool		isnull;
+	MemoryContext old;
+
+	v[0] = PointerGetDatum(experiment);
+	v[1] = subject ? PointerGetDatum(subject) : (Datum) 0;
+	run(Q_LOOKUP, v, nulls, readonly);
+	if (SPI_processed == 0)
+		experiment_missing(experiment);
+	old = MemoryContextSwitchTo(cxt);
+	l->policy = policy_from_text(TextDatumGetCString(col(0, 1, &isnull)));
+	l->epsilon = DatumGetFloat8(col(0, 2, &isnull));
+	if (isnull)
+		l->epsilon = BANDIT_DEFAULT_EPSILON;
+	l->arm_no = DatumGetInt32(col(0, 3, &isnull));
+	l->assigned = !isnull;
+	if (l->assigned)
+	{
+		l->arm = TextDatumGetCString(col(0, 4, &isnull));
+		l->active = DatumGetBool(col(0, 5, &isnull));
+		l->propensity = DatumGetFloat8(col(0, 6, &isnull));
+		l->assigned_at = col(0, 7, &isnull);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+Datum
+bandit_choose(PG_FUNCTION_ARGS)
+{
+	text	   *experiment = arg_text(fcinfo, 0, "experiment");
+	text	   *subject = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	MemoryContext cxt = CurrentMemoryContext;
+	Lookup		l;
+	ArmSet		set;
+	BanditRng	rng;
+	CxmAlloc	alloc = cxm_allocator(cxt);
+	int			chosen;
+	double		propensity;
+	char	   *result = NULL;
+	int			attempt;
+
+	set_schema(fcinfo);
+	lock_experiment_shared(experiment);
+	SPI_connect();
+	for (attempt = 0; result == NULL; attempt++)
+	{
+		Datum		v[7];
+
+		lookup(experiment, subject, &l, cxt, false);
+		if (l.assigned && l.active)
+		{
+			result = l.arm;		/* sticky: no new trial */
+			break;
+		}
+		if (attempt > 2)
+			elog(ERROR, "bandit_choose: the assignment of a subject keeps changing");
+		load_arms(experiment, &set, cxt, false);
+		rng = bandit_rng();
+		if (bandit_select(l.policy, l.epsilon, set.arms, set.n, &rng, &alloc,
+						  &chosen, &propensity) != CXM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("experiment \"%s\" has no active arm",
+							text_to_cstring(experiment))));
+		v[0] = PointerGetDatum(experiment);
+		v[1] = PointerGetDatum(subject);
+		v[2] = Int32GetDatum(set.arm_no[chosen]);
+		v[3] = Float8GetDatum(propensity);
+		if (subject != NULL && !l.assigned)
+		{
+			run(Q_ASSIGN, v, NULL, false);
+			if (SPI_processed == 0)
+				continue;		/* another session assigned it first: use theirs */
+		}
+		else if (subject != NULL)
+		{
+			/* the subject's arm was paused: move it and log the move */
+			v[4] = Int32GetDatum(l.arm_no);
+			run(Q_REASSIGN, v, NULL, false);
+			if (SPI_processed == 0)
+				continue;		/* moved concurrently */
+			v[2] = Int32GetDatum(l.arm_no);
+			v[3] = Float8GetDatum(l.propensity);
+			v[4] = l.assigned_at;
+			v[5] = Int32GetDatum(set.arm_no[chosen]);
+			v[6] = Float8GetDatum(propensity);
+			run(Q_LOG, v, NULL, false);
+		}
+		count(experiment, set.arm_no[chosen], 1, 0.0);
+		result = set.name[chosen];
+	}
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/* ------------------------------------------------------------------------
+ * bandit_reward(experiment, arm, reward) and bandit_convert(experiment, subject, reward)
+ * ------------------------------------------------------------------------ */
+
+static void
+record_reward(FunctionCallInfo fcinfo, int q)
+{
+	text	   *experiment = arg_text(fcinfo, 0, "experiment");
+	text	   *key = arg_text(fcinfo, 1, q == Q_REWARD_ARM ? "arm" : "subject");
+	double		reward;
+	Datum		v[2];
+	bool		isnull;
+	BanditPolicy policy;
+	int32		arm_no;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("reward must not be NULL")));
+	reward = PG_GETARG_FLOAT8(2);
+	set_schema(fcinfo);
+	lock_experiment_shared(experiment);
+	SPI_connect();
+	v[0] = PointerGetDatum(experiment);
+	v[1] = PointerGetDatum(key);
+	run(q, v, NULL, false);
+	if (SPI_processed == 0)
+		experiment_missing(experiment);
+	policy = policy_from_text(TextDatumGetCString(col(0, 1, &isnull)));
+	arm_no = DatumGetInt32(col(0, 2, &isnull));
+	if (isnull && q == Q_REWARD_ARM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("experiment \"%s\" has no arm \"%s\"",
+						text_to_cstring(experiment), text_to_cstring(key))));
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("subject \"%s\" was never assigned an arm in experiment \"%s\"",
+						text_to_cstring(key), text_to_cstring(experiment)),
+				 errhint("Call bandit_choose with the subject first.")));
+	check_reward(policy, reward);
+	count(experiment, arm_no, 0, reward);
+	SPI_finish();
+}
+
+Datum
+bandit_reward(PG_FUNCTION_ARGS)
+{
+	record_reward(fcinfo, Q_REWARD_ARM);
+	PG_RETURN_VOID();
+}
+
+Datum
+bandit_convert(PG_FUNCTION_ARGS)
+{
+	record_reward(fcinfo, Q_CONVERT_ARM);
+	PG_RETURN_VOID();
+}
+
+/* ------------------------------------------------------------------------
+ * bandit_report(experiment) -> TABLE(arm, trials, reward_sum, mean, ci_low,
+ *									   ci_high, p_best, active)
+ * ------------------------------------------------------------------------ */
+
+Datum
+bandit_report(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *experiment = arg_text(fcinfo, 0, "experiment");
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext old;
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	Lookup		l;
+	ArmSet		set;
+	CxmAlloc	alloc = cxm_allocator(cxt);
+	double	   *p_best;
+	int			i;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("bandit_report must be called in a context that accepts a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "bandit_report must return a composite type");
+
+	set_schema(fcinfo);
+	SPI_connect();
+	lookup(experiment, NULL, &l, cxt, true);
+	load_arms(experiment, &set, cxt, true);
+	SPI_finish();
+
+	p_best = palloc0(sizeof(double) * (set.n + 1));
+	bandit_prob_best(l.policy, set.arms, set.n, &alloc, 0, p_best);
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	ts = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+
+	for (i = 0; i < set.n; i++)
+	{
+		BanditArm  *a = &set.arms[i];
+		Datum		values[8];
+		bool		nulls[8] = {false};
+		double		lo,
+					hi;
+
+		if (bandit_policy_bernoulli(l.policy))
+			bandit_wilson(a->reward_sum, a->trials, BANDIT_Z95, &lo, &hi);
+		else
+			bandit_normal_interval(a, BANDIT_Z95, &lo, &hi);
+		values[0] = CStringGetTextDatum(set.name[i]);
+		values[1] = Float8GetDatum(a->trials);
+		values[2] = Float8GetDatum(a->reward_sum);
+		values[3] = Float8GetDatum(a->trials > 0 ? a->reward_sum / a->trials : 0);
+		nulls[3] = !(a->trials > 0);
+		values[4] = Float8GetDatum(lo);
+		nulls[4] = isnan(lo);
+		values[5] = Float8GetDatum(hi);
+		nulls[5] = isnan(hi);
+		values[6] = Float8GetDatum(p_best[i]);
+		nulls[6] = isnan(p_best[i]);
+		values[7] = BoolGetDatum(a->active);
+		tuplestore_putvalues(ts, tupdesc, values, nulls);
+	}
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = ts;
+	rsinfo->setDesc = tupdesc;
+	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------------------
+ * bandit_choose(arms text[], successes float8[], trials float8[],
+ *				 policy text DEFAULT 'thompson') -> text   (stateless)
+ * ------------------------------------------------------------------------ */
+
+static void
+array_len_check(ArrayType *a, const char *what, int *n)
+{
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", what)));
+	*n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+}
+
+static double *
+float_array(ArrayType *a, const char *what, int n)
+{
+	Datum	   *d;
+	bool	   *nulls;
+	int			k,
+				i;
+	double	   *out = palloc(sizeof(double) * (n + 1));
+
+	deconstruct_array(a, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &d, &nulls, &k);
+	for (i = 0; i < k; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s[%d] is NULL", what, i + 1)));
+		out[i] = DatumGetFloat8(d[i]);
+		if (isnan(out[i]) || isinf(out[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s[%d] = %g is not a finite number", what, i + 1, out[i])));
+	}
+	return out;
+}
+
+Datum
+bandit_choose_stateless(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arms_a = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *succ_a = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *tri_a = PG_GETARG_ARRAYTYPE_P(2);
+	BanditPolicy policy = policy_from_text(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	CxmAlloc	alloc = cxm_allocator(CurrentMemoryContext);
+	int			n,
+				ns,
+				nt,
+				i,
+				j,
+				chosen;
+	Datum	   *names;
+	bool	   *nulls;
+	double	   *succ,
+			   *tri;
+	BanditArm  *arms;
+	BanditRng	rng;
+
+	array_len_check(arms_a, "arms", &n);
+	array_len_check(succ_a, "successes", &ns);
+	array_len_check(tri_a, "trials", &nt);
+	if (n != ns || n != nt)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("arrays of different lengths: %d arms, %d successes, %d trials", n, ns, nt)));
+	if (n < BANDIT_MIN_ARMS || n > BANDIT_MAX_ARMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%d arms given; an experiment needs %d to %d arms",
+						n, BANDIT_MIN_ARMS, BANDIT_MAX_ARMS)));
+	deconstruct_array(arms_a, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("arms[%d] is NULL", i + 1)));
+	/* duplicate names: sort-free check is quadratic; fine up to 1000 arms */
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (VARSIZE_ANY_EXHDR(DatumGetPointer(names[i])) == VARSIZE_ANY_EXHDR(DatumGetPointer(names[j])) &&
+				memcmp(VARDATA_ANY(DatumGetPointer(names[i])), VARDATA_ANY(DatumGetPointer(names[j])),
+					   VARSIZE_ANY_EXHDR(DatumGetPointer(names[i]))) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("duplicate arm name \"%s\"", TextDatumGetCString(names[i]))));
+	succ = float_array(succ_a, "successes", n);
+	tri = float_array(tri_a, "trials", n);
+	arms = palloc0(sizeof(BanditArm) * n);
+	for (i = 0; i < n; i++)
+	{
+		if (tri[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("trials[%d] = %g is negative", i + 1, tri[i])));
+		if (bandit_policy_bernoulli(policy) && (succ[i] < 0 || succ[i] > tri[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("successes[%d] = %g is outside [0, trials[%d] = %g]",
+							i + 1, succ[i], i + 1, tri[i])));
+		arms[i].trials = tri[i];
+		arms[i].reward_sum = succ[i];
+		arms[i].has_sq = false;
+		arms[i].active = true;
+	}
+	rng = bandit_rng();
+	bandit_select(policy, BANDIT_DEFAULT_EPSILON, arms, n, &rng, &alloc, &chosen, NULL);
+	PG_RETURN_TEXT_P(DatumGetTextPCopy(names[chosen]));
+}
