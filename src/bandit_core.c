@@ -464,7 +464,7 @@ add_breaks(const Post *p, int panels, double from, double to, double *br, int nb
  */
 static void
 integrate_best(const Post *posts, int n, const bool *want, double from,
-			   double to, int panels, int minpanels, double mergetol,
+			   double to, int panels, int minpanels, int maxintervals,
 			   CxmAlloc *alloc, double *out)
 {
 	double	   *br;
@@ -472,6 +472,9 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
 	double	   *fx;				/* densities at the nodes: n x GL_N */
 	double	   *Fx;				/* F_j at the nodes: n x GL_N */
 	double	   *lgF;
+	double		lx[GL_N],
+				l1x[GL_N];
+	double		mergetol = INFINITY;
 	int			nbr = 0,
 				nb,
 				i,
@@ -495,12 +498,28 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
 	for (k = 0; k <= minpanels; k++)
 		br[nbr++] = from + (to - from) * k / minpanels;
 	qsort(br, nbr, sizeof(double), cmp_double);
-	/* merge breakpoints closer than mergetol */
+	/*
+	 * Merge breakpoints closer than half the narrowest arm's panel (so every
+	 * arm stays resolved), but keep at most about maxintervals intervals.
+	 */
+	for (j = 0; j < n; j++)
+	{
+		double		step = (posts[j].hi - posts[j].lo) / panels;
+
+		if (posts[j].hi > from && posts[j].lo < to && 0.5 * step < mergetol)
+			mergetol = 0.5 * step;
+	}
+	if (mergetol > 0.5 * (to - from) / minpanels)
+		mergetol = 0.5 * (to - from) / minpanels;
+	if (mergetol < (to - from) / maxintervals)
+		mergetol = (to - from) / maxintervals;
 	nb = 1;
 	for (k = 1; k < nbr; k++)
 		if (br[k] - br[nb - 1] > mergetol)
 			br[nb++] = br[k];
-	if (br[nb - 1] < to)
+	if (nb == 1)
+		br[nb++] = to;
+	else if (br[nb - 1] < to)
 		br[nb - 1] = to;
 
 	for (k = 0; k + 1 < nb; k++)
@@ -509,6 +528,14 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
 					v = br[k + 1],
 					h = (v - u) / 2.0;
 
+		/* log x and log(1 - x) at the nodes, shared by the Beta densities */
+		for (m = 0; m < GL_N; m++)
+		{
+			double		x = u + h * (gl_x[m] + 1.0);
+
+			lx[m] = x > 0.0 ? log(x) : -INFINITY;
+			l1x[m] = x < 1.0 ? log1p(-x) : -INFINITY;
+		}
 		for (j = 0; j < n; j++)
 		{
 			const Post *p = &posts[j];
@@ -528,7 +555,14 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
 			}
 			for (m = 0; m < GL_N; m++)
 			{
-				fx[j * GL_N + m] = post_pdf(p, u + h * (gl_x[m] + 1.0));
+				double		x = u + h * (gl_x[m] + 1.0);
+
+				if (x <= p->lo || x >= p->hi)
+					fx[j * GL_N + m] = 0.0;
+				else if (p->beta)
+					fx[j * GL_N + m] = exp((p->a - 1.0) * lx[m] + (p->b - 1.0) * l1x[m] - p->lognorm);
+				else
+					fx[j * GL_N + m] = post_pdf(p, x);
 				tot += gl_w[m] * fx[j * GL_N + m];
 			}
 			for (m = 0; m < GL_N; m++)
@@ -589,7 +623,7 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
  * lower support bound (1000 uniform arms: above 0.97).  Start the
  * integration where the distribution function of the maximum,
  * prod_j F_j(x), reaches 1e-14 (bisection on exact F_j; only with more
- * than 4 arms, where it pays off).
+ * than 8 arms, where it pays off).
  */
 static double
 max_start(const Post *posts, int n, double from, double to)
@@ -599,9 +633,9 @@ max_start(const Post *posts, int n, double from, double to)
 	int			it,
 				j;
 
-	if (n <= 4)
+	if (n <= 8)
 		return from;
-	for (it = 0; it < 40; it++)
+	for (it = 0; it < 30; it++)
 	{
 		double		mid = 0.5 * (lo + hi),
 					s = 0.0;
@@ -670,7 +704,7 @@ bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 	{
 		from = max_start(posts, n, from, to);
 		integrate_best(posts, n, want, from, to, panels, 64,
-					   (to - from) / PBEST_MAX_INTERVALS, alloc, out);
+					   PBEST_MAX_INTERVALS, alloc, out);
 	}
 	for (i = 0; i < n; i++)
 		total += out[i];
@@ -683,7 +717,7 @@ done:
 	cxm_free(alloc, map);
 }
 
-#define PBEST_PANELS_CHOOSE 6
+#define PBEST_PANELS_CHOOSE 4
 
 double
 bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms, int narms,
@@ -740,8 +774,8 @@ bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms, int narms,
 			}
 			for (i = 0; i < ns; i++)
 				want[i] = (i == tt);
-			integrate_best(sub, ns, want, from, to, panels, 16,
-						   (to - from) / 256.0, alloc, out);
+			integrate_best(sub, ns, want, from, to, panels, 12,
+						   256, alloc, out);
 			r = out[tt];
 		}
 		cxm_free(alloc, sub);
@@ -781,8 +815,10 @@ nth_flagged(const bool *flag, int narms, int ix)
 CxmStatus
 bandit_select(BanditPolicy policy, double epsilon, const BanditArm *arms,
 			  int narms, BanditRng *rng, CxmAlloc *alloc,
-			  int *chosen, double *propensity)
+			  int *chosen, double *propensity_out)
 {
+	double		pr = 0.0;
+	double	   *propensity = &pr;
 	int			nactive = 0,
 				i,
 				best = -1;
@@ -826,8 +862,9 @@ bandit_select(BanditPolicy policy, double epsilon, const BanditArm *arms,
 						best = i;
 					}
 				}
-				*propensity = bandit_prob_best_one(policy, arms, narms, best,
-												   alloc, 0);
+				if (propensity_out != NULL)
+					*propensity = bandit_prob_best_one(policy, arms, narms, best,
+													   alloc, 0);
 				break;
 			}
 
@@ -928,5 +965,7 @@ bandit_select(BanditPolicy policy, double epsilon, const BanditArm *arms,
 	}
 	cxm_free(alloc, flag);
 	*chosen = best;
+	if (propensity_out != NULL)
+		*propensity_out = pr;
 	return st;
 }
