@@ -623,17 +623,18 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
  * lower support bound (1000 uniform arms: above 0.97).  Start the
  * integration where the distribution function of the maximum,
  * prod_j F_j(x), reaches 1e-14 (bisection on exact F_j; only with more
- * than 8 arms, where it pays off).
+ * than minarms arms, where it pays off: 8 for reports, 40 for the
+ * propensity of a single choice).
  */
 static double
-max_start(const Post *posts, int n, double from, double to)
+max_start(const Post *posts, int n, double from, double to, int minarms)
 {
 	double		lo = from,
 				hi = to;
 	int			it,
 				j;
 
-	if (n <= 8)
+	if (n <= minarms)
 		return from;
 	for (it = 0; it < 30; it++)
 	{
@@ -702,7 +703,7 @@ bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 		want[i] = posts[i].hi > from;
 	if (to > from)
 	{
-		from = max_start(posts, n, from, to);
+		from = max_start(posts, n, from, to, 8);
 		integrate_best(posts, n, want, from, to, panels, 64,
 					   PBEST_MAX_INTERVALS, alloc, out);
 	}
@@ -760,7 +761,7 @@ bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms, int narms,
 		from = posts[t].lo > lstar ? posts[t].lo : lstar;
 		to = posts[t].hi;
 		if (to > from)
-			from = max_start(posts, n, from, to);
+			from = max_start(posts, n, from, to, 40);
 		if (to > from)
 		{
 			/* only arms whose F is not 1 over [from, to] matter */
