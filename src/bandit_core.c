@@ -233,47 +233,44 @@ post_cdf(const Post *p, double x)
  * Regularized incomplete beta I_x(a, b): continued fraction (modified Lentz)
  * ------------------------------------------------------------------------ */
 
+/* one step of the modified Lentz algorithm: returns the factor for h */
+static double
+lentz_step(double num, double *c, double *d)
+{
+	const double tiny = 1e-300;
+
+	*d = 1.0 + num * *d;
+	if (fabs(*d) < tiny)
+		*d = tiny;
+	*c = 1.0 + num / *c;
+	if (fabs(*c) < tiny)
+		*c = tiny;
+	*d = 1.0 / *d;
+	return *d * *c;
+}
+
 /* log of the continued fraction part, valid for x < (a + 1) / (a + b + 2) */
 static double
 incbeta_cf(double x, double a, double b)
 {
-	const double tiny = 1e-300;
 	double		c = 1.0,
 				d,
 				h;
 	int			m;
 
 	d = 1.0 - (a + b) * x / (a + 1.0);
-	if (fabs(d) < tiny)
-		d = tiny;
+	if (fabs(d) < 1e-300)
+		d = 1e-300;
 	d = 1.0 / d;
 	h = d;
 	for (m = 1; m <= 100000; m++)
 	{
 		double		m2 = 2.0 * m;
-		double		num,
-					del;
+		double		del;
 
-		/* even step */
-		num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
-		d = 1.0 + num * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1.0 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1.0 / d;
-		h *= d * c;
-		/* odd step */
-		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
-		d = 1.0 + num * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1.0 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1.0 / d;
-		del = d * c;
+		/* even step, then odd step */
+		h *= lentz_step(m * (b - m) * x / ((a + m2 - 1.0) * (a + m2)), &c, &d);
+		del = lentz_step(-(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0)), &c, &d);
 		h *= del;
 		if (fabs(del - 1.0) < 1e-15)
 			break;
