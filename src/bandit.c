@@ -35,7 +35,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
-#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -65,13 +64,76 @@ PG_FUNCTION_INFO_V1(bandit_seed);
  * Session random generator
  * ------------------------------------------------------------------------ */
 
-static pg_prng_state bandit_prng;
+#if PG_VERSION_NUM >= 150000 && !defined(BANDIT_OWN_PRNG)
+#include "common/pg_prng.h"
+typedef pg_prng_state bandit_prng_t;
+#define bandit_prng_seed(st, seed)	pg_prng_seed((st), (seed))
+#define bandit_prng_double(st)		pg_prng_double(st)
+#define bandit_prng_strong_seed(st) pg_prng_strong_seed(st)
+#else
+/* PostgreSQL 13 and 14 have no pg_prng: the same xoroshiro128** generator */
+typedef struct bandit_prng_t
+{
+	uint64		s0,
+				s1;
+} bandit_prng_t;
+
+static inline uint64
+bandit_rotl(uint64 x, int bits)
+{
+	return (x << bits) | (x >> (64 - bits));
+}
+
+static uint64
+bandit_splitmix64(uint64 *state)
+{
+	uint64		z = (*state += UINT64CONST(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static void
+bandit_prng_seed(bandit_prng_t *st, uint64 seed)
+{
+	st->s0 = bandit_splitmix64(&seed);
+	st->s1 = bandit_splitmix64(&seed);
+	if (st->s0 == 0 && st->s1 == 0)
+		st->s1 = 1;
+}
+
+static double
+bandit_prng_double(bandit_prng_t *st)
+{
+	uint64		s0 = st->s0,
+				s1 = st->s1,
+				val = bandit_rotl(s0 * 5, 7) * 9;
+
+	s1 ^= s0;
+	st->s0 = bandit_rotl(s0, 24) ^ s1 ^ (s1 << 16);
+	st->s1 = bandit_rotl(s1, 37);
+	return (double) (val >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static bool
+bandit_prng_strong_seed(bandit_prng_t *st)
+{
+	if (!pg_strong_random(st, sizeof(*st)))
+		return false;
+	if (st->s0 == 0 && st->s1 == 0)
+		st->s1 = 1;
+	return true;
+}
+#endif
+
+static bandit_prng_t bandit_prng;
 static bool bandit_prng_ready = false;
 
 static double
 bandit_prng_next(void *ctx)
 {
-	return pg_prng_double((pg_prng_state *) ctx);
+	return bandit_prng_double((bandit_prng_t *) ctx);
 }
 
 static BanditRng
@@ -81,8 +143,8 @@ bandit_rng(void)
 
 	if (!bandit_prng_ready)
 	{
-		if (!pg_prng_strong_seed(&bandit_prng))
-			pg_prng_seed(&bandit_prng, (uint64) MyProcPid ^ (uint64) GetCurrentTimestamp());
+		if (!bandit_prng_strong_seed(&bandit_prng))
+			bandit_prng_seed(&bandit_prng, (uint64) MyProcPid ^ (uint64) GetCurrentTimestamp());
 		bandit_prng_ready = true;
 	}
 	r.next = bandit_prng_next;
@@ -93,7 +155,7 @@ bandit_rng(void)
 Datum
 bandit_seed(PG_FUNCTION_ARGS)
 {
-	pg_prng_seed(&bandit_prng, (uint64) PG_GETARG_INT64(0));
+	bandit_prng_seed(&bandit_prng, (uint64) PG_GETARG_INT64(0));
 	bandit_prng_ready = true;
 	PG_RETURN_VOID();
 }
