@@ -207,7 +207,9 @@ SELECT cxm.bandit_arm_resume('rev', 'premium');
 SELECT cxm.bandit_reward('rev', 'cheap', r) FROM unnest(ARRAY[10, 20, 30, 60]::float8[]) r;
 SELECT cxm.bandit_reward('rev', 'premium', -5);
 -- cheap: mean 30, squared deviations 400 + 100 + 0 + 900, sample variance 1400/3,
--- interval 30 -+ 1.959964 sqrt(1400/3/4); premium: a reward without a trial, no mean
+-- interval 30 -+ 1.959964 sqrt(1400/3/4); premium: a reward without a trial, no mean.
+-- p_best: pooled prior m0 = 30, v0 = (5000 - 120^2/4)/3 = 466.67; cheap ~ N(150/5, (1400 + v0)/5/5),
+-- premium ~ N((-5 + 30)/1, v0/1): P(cheap best) = Phi(5 / sqrt(74.67 + 466.67)) = Phi(0.2149) = 0.5851
 SELECT round((30 - 1.959964 * sqrt(1400.0 / 3 / 4))::numeric, 6) AS lo_formula,
        round((30 + 1.959964 * sqrt(1400.0 / 3 / 4))::numeric, 6) AS hi_formula;
 SELECT arm, trials, reward_sum, mean, round(ci_low::numeric, 6) AS ci_low,

@@ -70,3 +70,30 @@ FROM cxm.bandit_assignment a JOIN cxm.bandit_experiment e USING (experiment)
 WHERE e.experiment LIKE 'sim\_%' GROUP BY e.policy ORDER BY 1;
 
 SELECT cxm.bandit_drop('sim_' || policy) FROM sim ORDER BY policy;
+
+-- gaussian_thompson on revenue: arm 'high' earns 12 on average, 'low' 10 (sd 5 each);
+-- 1,500 seeded visitors, the revenue of each reported with bandit_reward
+SELECT cxm.bandit_create('sim_revenue', ARRAY['low', 'high'], 'gaussian_thompson');
+SELECT cxm.bandit_seed(99);
+SELECT setseed(0.99);
+CREATE TEMP TABLE rev_sim (i int, arm text);
+DO $$
+DECLARE
+  v_arm text;
+BEGIN
+  FOR i IN 1..1500 LOOP
+    v_arm := cxm.bandit_choose('sim_revenue', 'r' || i);
+    INSERT INTO rev_sim VALUES (i, v_arm);
+    PERFORM cxm.bandit_reward('sim_revenue', v_arm,
+              CASE v_arm WHEN 'high' THEN 12 ELSE 10 END
+              + 5 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()));
+  END LOOP;
+END $$;
+SELECT count(*) FILTER (WHERE arm = 'high')::float8 / count(*) > 0.7 AS high_gets_most_late_traffic
+FROM rev_sim WHERE i > 1200;
+-- the normal intervals cover the true means; p_best favours 'high'
+SELECT arm, ci_low < CASE arm WHEN 'high' THEN 12 ELSE 10 END
+            AND ci_high > CASE arm WHEN 'high' THEN 12 ELSE 10 END AS covers_true_mean,
+       p_best > 0.5 AS likely_best
+FROM cxm.bandit_report('sim_revenue') ORDER BY arm;
+SELECT cxm.bandit_drop('sim_revenue');

@@ -5,10 +5,10 @@
  *
  * Posteriors.  Bernoulli policies: Beta(1 + s, 1 + f), s = reward sum,
  * f = max(0, trials - s) (uniform prior).  gaussian_thompson: the mean of an
- * arm is N(S / (n + 1), v / (n + 1)), v = (sum of squared deviations + 1) /
- * (n + 1): with no data this is N(0, 1) and with only sums known (the
- * stateless form) v = 1, the Gaussian Thompson sampling of Agrawal and Goyal
- * (2013).
+ * arm is N((S + m0) / (n + 1), v / (n + 1)), v = (sum of squared deviations
+ * + v0) / (n + 1), with m0, v0 the pooled mean and variance of all arms
+ * (see gauss_prior); with only sums known (the stateless form) m0 = 0 and
+ * v0 = 1, the Gaussian Thompson sampling of Agrawal and Goyal (2013).
  *
  * P(best).  P(arm i is best) = integral f_i(x) prod_{j != i} F_j(x) dx.  Every
  * arm's effective support (mean +- 12 sd, clipped to [0, 1] for Beta) is cut
@@ -155,8 +155,50 @@ typedef struct Post
 
 #define SUPPORT_SD 12.0
 
+/*
+ * Prior of gaussian_thompson: one pseudo-observation with the pooled mean m0
+ * and pooled variance v0 of all active arms' rewards (so the prior has the
+ * scale of the data: an untried arm still gets tried when rewards are in
+ * dollars), N(0, 1) while fewer than 2 rewards are known.  Without squared
+ * rewards (the stateless form) m0 = 0 and v0 = 1: Agrawal and Goyal's
+ * Gaussian Thompson sampling, N(S / (n + 1), 1 / (n + 1)).
+ */
+typedef struct GaussPrior
+{
+	double		m0,
+				v0;
+} GaussPrior;
+
+static GaussPrior
+gauss_prior(const BanditArm *arms, int narms)
+{
+	GaussPrior	g = {0.0, 1.0};
+	double		n = 0.0,
+				s = 0.0,
+				q = 0.0;
+	int			i;
+
+	for (i = 0; i < narms; i++)
+	{
+		if (!arms[i].active || !arms[i].has_sq || !(arms[i].trials > 0))
+			continue;
+		n += arms[i].trials;
+		s += arms[i].reward_sum;
+		q += arms[i].reward_sq;
+	}
+	if (n >= 2.0)
+	{
+		double		v = (q - s * s / n) / (n - 1.0);
+
+		g.m0 = s / n;
+		if (v > 0.0)
+			g.v0 = v;
+	}
+	return g;
+}
+
 static void
-make_post(BanditPolicy policy, const BanditArm *arm, Post *p)
+make_post(BanditPolicy policy, const BanditArm *arm, const GaussPrior *g, Post *p)
 {
 	double		n = arm->trials > 0 ? arm->trials : 0.0;
 
@@ -173,9 +215,9 @@ make_post(BanditPolicy policy, const BanditArm *arm, Post *p)
 			if (!(ss > 0.0))
 				ss = 0.0;
 		}
-		v = arm->has_sq ? (ss + 1.0) / (n + 1.0) : 1.0;
+		v = arm->has_sq ? (ss + g->v0) / (n + 1.0) : 1.0;
 		p->beta = false;
-		p->mu = s / (n + 1.0);
+		p->mu = (s + g->m0) / (n + 1.0);
 		p->sd = sqrt(v / (n + 1.0));
 		p->lo = p->mu - SUPPORT_SD * p->sd;
 		p->hi = p->mu + SUPPORT_SD * p->sd;
@@ -666,6 +708,7 @@ bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 	double		from = -INFINITY,
 				to = -INFINITY,
 				total = 0.0;
+	GaussPrior	g = gauss_prior(arms, narms);
 	int			n = 0,
 				i;
 
@@ -676,7 +719,7 @@ bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 		p_best[i] = NAN;
 		if (!arms[i].active)
 			continue;
-		make_post(policy, &arms[i], &posts[n]);
+		make_post(policy, &arms[i], &g, &posts[n]);
 		map[n++] = i;
 	}
 	if (n == 0)
@@ -728,6 +771,7 @@ bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms, int narms,
 				from,
 				to,
 				r = 0.0;
+	GaussPrior	g = gauss_prior(arms, narms);
 	int			n = 0,
 				t = -1,
 				i;
@@ -738,7 +782,7 @@ bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms, int narms,
 	{
 		if (!arms[i].active)
 			continue;
-		make_post(policy, &arms[i], &posts[n]);
+		make_post(policy, &arms[i], &g, &posts[n]);
 		if (posts[n].lo > lstar)
 			lstar = posts[n].lo;
 		if (i == target)
@@ -843,6 +887,7 @@ bandit_select(BanditPolicy policy, double epsilon, const BanditArm *arms,
 		case BANDIT_GAUSSIAN_THOMPSON:
 			{
 				double		top = -INFINITY;
+				GaussPrior	g = gauss_prior(arms, narms);
 
 				for (i = 0; i < narms; i++)
 				{
@@ -851,7 +896,7 @@ bandit_select(BanditPolicy policy, double epsilon, const BanditArm *arms,
 
 					if (!arms[i].active)
 						continue;
-					make_post(policy, &arms[i], &p);
+					make_post(policy, &arms[i], &g, &p);
 					draw = p.beta ? bandit_beta(rng, p.a, p.b)
 						: p.mu + p.sd * bandit_normal(rng);
 					if (best < 0 || draw > top)

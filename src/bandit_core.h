@@ -62,7 +62,8 @@ extern bool bandit_policy_bernoulli(BanditPolicy policy);
  * probability with which this policy picks that arm given the counts
  * (exact for uniform, epsilon_greedy and ucb1; for the Thompson policies
  * P(arm is best under the posterior) by numerical integration).
- * Returns CXM_EINVAL when no arm is active.
+ * propensity may be NULL (not computed).  Returns CXM_EINVAL when no arm
+ * is active.
  */
 extern CxmStatus bandit_select(BanditPolicy policy, double epsilon,
 							   const BanditArm *arms, int narms,

@@ -259,21 +259,42 @@ test_pbest_two_arms(void)
 static void
 test_pbest_gaussian(void)
 {
-	/* posterior N(S/(n+1), v/(n+1)), v = (ss + 1)/(n + 1) */
+	/*
+	 * posterior N((S + m0)/(n+1), v/(n+1)), v = (ss + v0)/(n + 1), m0 and v0
+	 * the pooled mean and variance: n = 30, S = 170, Q = 1100
+	 */
 	BanditArm	arms[2] = {{10, 50, 300, true, true}, {20, 120, 800, true, true}};
+	double		m0 = 170.0 / 30,
+				v0 = (1100 - 170.0 * 170 / 30) / 29;
 	double		ssA = 300 - 50.0 * 50 / 10,
 				ssB = 800 - 120.0 * 120 / 20;
-	double		vA = (ssA + 1) / 11 / 11,
-				vB = (ssB + 1) / 21 / 21;
-	double		want = cxm_norm_cdf((120.0 / 21 - 50.0 / 11) / sqrt(vA + vB));
+	double		vA = (ssA + v0) / 11 / 11,
+				vB = (ssB + v0) / 21 / 21;
+	double		want = cxm_norm_cdf(((120.0 + m0) / 21 - (50.0 + m0) / 11) / sqrt(vA + vB));
 	double		p[2];
 
 	bandit_prob_best(BANDIT_GAUSSIAN_THOMPSON, arms, 2, &unit_allocator, 0, p);
 	CHECK_NEAR(p[1], want, 1e-4);
-	/* stateless form: no squares, unit variance (Agrawal-Goyal) */
+	/* stateless form: no squares, prior N(0, 1) (Agrawal-Goyal) */
 	arms[0].has_sq = arms[1].has_sq = false;
 	bandit_prob_best(BANDIT_GAUSSIAN_THOMPSON, arms, 2, &unit_allocator, 0, p);
 	CHECK_NEAR(p[1], cxm_norm_cdf((120.0 / 21 - 50.0 / 11) / sqrt(1.0 / 11 + 1.0 / 21)), 1e-4);
+}
+
+/* revenue-scale rewards: an untried arm keeps a real chance (no lock-in) */
+static void
+test_gaussian_untried_arm(void)
+{
+	BanditArm	arms[2] = {{1, 10, 100, true, true}, {0, 0, 0, true, true}};
+	BanditArm	arms3[3] = {{5, 50, 560, true, true}, {5, 60, 780, true, true}, {0, 0, 0, true, true}};
+	double		p[3];
+
+	/* one reward of 10 known: fewer than 2, prior N(0, 1); arm 1 ~ N(0, 1) */
+	bandit_prob_best(BANDIT_GAUSSIAN_THOMPSON, arms, 2, &unit_allocator, 0, p);
+	CHECK(p[1] < 0.01);
+	/* with pooled data the new arm's prior is N(11, pooled variance) */
+	bandit_prob_best(BANDIT_GAUSSIAN_THOMPSON, arms3, 3, &unit_allocator, 0, p);
+	CHECK(p[2] > 0.2);
 }
 
 /* several arms, one paused, against a Monte Carlo estimate (1e6 draws) */
@@ -484,6 +505,7 @@ main(void)
 	RUN(test_normal_interval);
 	RUN(test_pbest_two_arms);
 	RUN(test_pbest_gaussian);
+	RUN(test_gaussian_untried_arm);
 	RUN(test_pbest_many_arms);
 	RUN(test_pbest_thousand);
 	RUN(test_propensities);
