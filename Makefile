@@ -17,7 +17,7 @@ OBJS = $(SRCS:.c=.o)
 CORE_SRCS = $(sort $(wildcard src/*_core.c))
 
 # One SQL file per feature, joined in dependency order into the install script.
-SQL_ORDER = base nps journey pathmatch attribution churn bandit layer
+SQL_ORDER = base nps journey funnel pathmatch attribution churn bandit layer
 SQL_PARTS = $(wildcard $(foreach f,$(SQL_ORDER),src/sql/$(f).sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
