@@ -638,13 +638,15 @@ lu_factor(LuSystem *lu, AttrTick tick, void *tick_arg)
 		for (i = k + 1; i < n; i++)
 		{
 			double		f = M(lu, i, k);
+			double	   *restrict ri = &M(lu, i, 0);
+			const double *restrict rk = &M(lu, k, 0);
 
 			if (f == 0)
 				continue;
 			f /= piv;
-			M(lu, i, k) = f;
+			ri[k] = f;
 			for (j = k + 1; j < n; j++)
-				M(lu, i, j) -= f * M(lu, k, j);
+				ri[j] -= f * rk[j];
 		}
 	}
 	return true;
@@ -716,6 +718,81 @@ lu_solve_t(const LuSystem *lu, const double *b, double *u, double *work)
 		u[lu->perm[i]] = work[i];
 }
 
+/*
+ * diag[c] = (A^-1)_cc for the m channels listed in cols, solving for
+ * ATTR_DIAG_BLOCK unit right-hand sides at a time, so each pass over the
+ * factors serves a whole block (the factors outgrow the caches at a few
+ * hundred channels).  work: n * ATTR_DIAG_BLOCK doubles.
+ */
+#define ATTR_DIAG_BLOCK 32
+
+static void
+lu_inverse_diag(const LuSystem *lu, const int32_t *cols, int32_t m,
+				const int32_t *pos_of, double *diag, double *work,
+				AttrTick tick, void *tick_arg)
+{
+	int32_t		n = lu->n;
+	int32_t		c0;
+
+	for (c0 = 0; c0 < m; c0 += ATTR_DIAG_BLOCK)
+	{
+		int32_t		nb = m - c0 < ATTR_DIAG_BLOCK ? m - c0 : ATTR_DIAG_BLOCK;
+		int32_t		first = n;
+		int32_t		i,
+					j,
+					b;
+
+		if (tick)
+			tick(tick_arg);
+		memset(work, 0, sizeof(double) * (size_t) n * ATTR_DIAG_BLOCK);
+		for (b = 0; b < nb; b++)
+		{
+			int32_t		p = pos_of[cols[c0 + b]];
+
+			work[(size_t) p * ATTR_DIAG_BLOCK + b] = 1;
+			if (p < first)
+				first = p;
+		}
+		/* L y = P e: rows above the first unit stay zero */
+		for (i = first + 1; i < n; i++)
+		{
+			double	   *wi = &work[(size_t) i * ATTR_DIAG_BLOCK];
+
+			for (j = first; j < i; j++)
+			{
+				double		l = M(lu, i, j);
+				const double *wj = &work[(size_t) j * ATTR_DIAG_BLOCK];
+
+				if (l == 0)
+					continue;
+				for (b = 0; b < nb; b++)
+					wi[b] -= l * wj[b];
+			}
+		}
+		/* U x = y */
+		for (i = n - 1; i >= 0; i--)
+		{
+			double	   *wi = &work[(size_t) i * ATTR_DIAG_BLOCK];
+			double		d = M(lu, i, i);
+
+			for (j = i + 1; j < n; j++)
+			{
+				double		u = M(lu, i, j);
+				const double *wj = &work[(size_t) j * ATTR_DIAG_BLOCK];
+
+				if (u == 0)
+					continue;
+				for (b = 0; b < nb; b++)
+					wi[b] -= u * wj[b];
+			}
+			for (b = 0; b < nb; b++)
+				wi[b] /= d;
+		}
+		for (b = 0; b < nb; b++)
+			diag[c0 + b] = work[(size_t) cols[c0 + b] * ATTR_DIAG_BLOCK + b];
+	}
+}
+
 /* res = b - A v (transpose: b - A^T v), A = D - C from the sparse counts */
 static void
 residual(const AttrTrans *tr, int32_t ntr, int32_t n, const double *b,
@@ -777,6 +854,11 @@ attr_markov_removal(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 			   *rnext = NULL,
 			   *queue = NULL;
 	unsigned char *reaches = NULL;
+	int32_t    *cols = NULL,
+			   *pos_of = NULL;
+	double	   *diag = NULL,
+			   *bwork = NULL;
+	int32_t		ncols = 0;
 	double		start_total = 0,
 				ps;
 	int32_t		i,
@@ -940,30 +1022,30 @@ attr_markov_removal(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 		goto done;
 	*p_conv = ps / start_total;
 
-	/* RE(c) = u_c x_c / ((A^-1)_cc * start.x), (A^-1)_cc by one solve each */
+	/* RE(c) = u_c x_c / ((A^-1)_cc * start.x), for the channels where u_c x_c > 0 */
+	cols = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
+	pos_of = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
+	diag = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+	bwork = cxm_alloc(alloc, sizeof(double) * (size_t) n * ATTR_DIAG_BLOCK);
 	for (i = 0; i < n; i++)
 	{
-		int32_t		pos;
-		double		bcc;
+		pos_of[lu.perm[i]] = i;
+		if (x[i] > 0 && u[i] > 0)
+			cols[ncols++] = i;
+	}
+	lu_inverse_diag(&lu, cols, ncols, pos_of, diag, bwork, tick, tick_arg);
+	for (k = 0; k < ncols; k++)
+	{
 		double		r;
 
-		if (x[i] == 0 || u[i] == 0)
-			continue;
-		if (tick && (i & 15) == 0)
-			tick(tick_arg);
-		for (pos = 0; lu.perm[pos] != i; pos++)
-			;
-		memset(work, 0, sizeof(double) * (size_t) n);
-		work[pos] = 1;
-		lu_solve_from(&lu, work, dx, pos);
-		bcc = dx[i];
-		if (!(bcc > 0))
+		i = cols[k];
+		if (!(diag[k] > 0))
 		{
 			set_msg(msg, msglen, "the Markov chain's linear system is ill-conditioned");
 			st = CXM_ENOCONV;
 			goto done;
 		}
-		r = u[i] * x[i] / (bcc * ps);
+		r = u[i] * x[i] / (diag[k] * ps);
 		if (!(r >= 0))
 			r = 0;
 		if (r > 1)
@@ -992,6 +1074,10 @@ done:
 	cxm_free(alloc, work);
 	cxm_free(alloc, res);
 	cxm_free(alloc, dx);
+	cxm_free(alloc, cols);
+	cxm_free(alloc, pos_of);
+	cxm_free(alloc, diag);
+	cxm_free(alloc, bwork);
 	return st;
 }
 
