@@ -364,6 +364,103 @@ test_markov_against_dense(void)
 	}
 }
 
+/*
+ * Reference for larger chains: absorption probabilities by Gauss-Seidel
+ * sweeps over the sparse counts until nothing changes by more than 1e-17,
+ * one chain per removed channel.
+ */
+static double
+iter_pconv(int32_t n, const AttrTrans *tr, int32_t ntr, int32_t removed)
+{
+	double	   *x = calloc((size_t) n + 1, sizeof(double));
+	double	   *out = calloc((size_t) n + 1, sizeof(double));
+	int32_t    *head = malloc(sizeof(int32_t) * ((size_t) n + 1));
+	int32_t    *next = malloc(sizeof(int32_t) * ((size_t) ntr + 1));
+	double		start_total = 0,
+				p = 0;
+	int32_t		k,
+				i,
+				it;
+
+	for (i = 0; i < n; i++)
+		head[i] = -1;
+	for (k = 0; k < ntr; k++)
+	{
+		if (tr[k].from == ATTR_START)
+		{
+			start_total += (double) tr[k].count;
+			continue;
+		}
+		i = ATTR_CHANNEL_OF(tr[k].from);
+		out[i] += (double) tr[k].count;
+		next[k] = head[i];
+		head[i] = k;
+	}
+	for (it = 0; it < 100000; it++)
+	{
+		double		d = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			double		v = 0;
+
+			if (i == removed)
+				continue;
+			for (k = head[i]; k >= 0; k = next[k])
+			{
+				if (tr[k].to == ATTR_CONV)
+					v += (double) tr[k].count;
+				else if (tr[k].to >= ATTR_STATE_CHANNEL(0) &&
+						 ATTR_CHANNEL_OF(tr[k].to) != removed)
+					v += (double) tr[k].count * x[ATTR_CHANNEL_OF(tr[k].to)];
+			}
+			v /= out[i];
+			if (fabs(v - x[i]) > d)
+				d = fabs(v - x[i]);
+			x[i] = v;
+		}
+		if (d < 1e-17)
+			break;
+	}
+	for (k = 0; k < ntr; k++)
+		if (tr[k].from == ATTR_START && ATTR_CHANNEL_OF(tr[k].to) != removed)
+			p += (double) tr[k].count * x[ATTR_CHANNEL_OF(tr[k].to)];
+	free(x);
+	free(out);
+	free(head);
+	free(next);
+	return p / start_total;
+}
+
+/* 70-110 channels: several blocks of the blocked inverse diagonal */
+static void
+test_markov_blocks_against_iteration(void)
+{
+	int			round;
+
+	for (round = 0; round < 3; round++)
+	{
+		AttrState  *s = attr_state_create(&unit_allocator, ATTR_MARKOV);
+		int			nch = 70 + 20 * round;
+		double	   *re;
+		double		p_conv,
+					p_ref;
+		int32_t		i;
+		char		msg[256];
+
+		random_journeys(s, nch, 3000, 10, 30);
+		re = calloc((size_t) s->nchannels + 1, sizeof(double));
+		CHECK(attr_markov_removal(&unit_allocator, s->nchannels, s->tr, s->ntrans,
+								  re, &p_conv, NULL, NULL, msg, sizeof(msg)) == CXM_OK);
+		p_ref = iter_pconv(s->nchannels, s->tr, s->ntrans, -1);
+		CHECK_NEAR(p_conv, p_ref, 1e-13);
+		for (i = 0; i < s->nchannels; i++)
+			CHECK_NEAR(re[i], 1 - iter_pconv(s->nchannels, s->tr, s->ntrans, i) / p_ref, 1e-11);
+		free(re);
+		attr_state_free(s);
+	}
+}
+
 /* shuffled input order and merged partial states give the same credits */
 static void
 test_order_and_merge(void)
@@ -620,6 +717,7 @@ main(void)
 	RUN(test_markov_by_hand);
 	RUN(test_markov_cycle_by_hand);
 	RUN(test_markov_against_dense);
+	RUN(test_markov_blocks_against_iteration);
 	RUN(test_order_and_merge);
 	RUN(test_credits_sum_to_total);
 	RUN(test_self_loops_cancel);
