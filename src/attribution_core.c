@@ -726,6 +726,16 @@ lu_solve_t(const LuSystem *lu, const double *b, double *u, double *work)
  */
 #define ATTR_DIAG_BLOCK 32
 
+/* wi -= l * wj over one block row (a fixed trip count: vectorizes at -O2) */
+static void
+block_axpy(double *restrict wi, const double *restrict wj, double l)
+{
+	int			b;
+
+	for (b = 0; b < ATTR_DIAG_BLOCK; b++)
+		wi[b] -= l * wj[b];
+}
+
 static void
 lu_inverse_diag(const LuSystem *lu, const int32_t *cols, int32_t m,
 				const int32_t *pos_of, double *diag, double *work,
@@ -761,12 +771,9 @@ lu_inverse_diag(const LuSystem *lu, const int32_t *cols, int32_t m,
 			for (j = first; j < i; j++)
 			{
 				double		l = M(lu, i, j);
-				const double *wj = &work[(size_t) j * ATTR_DIAG_BLOCK];
 
-				if (l == 0)
-					continue;
-				for (b = 0; b < nb; b++)
-					wi[b] -= l * wj[b];
+				if (l != 0)
+					block_axpy(wi, &work[(size_t) j * ATTR_DIAG_BLOCK], l);
 			}
 		}
 		/* U x = y */
@@ -778,14 +785,11 @@ lu_inverse_diag(const LuSystem *lu, const int32_t *cols, int32_t m,
 			for (j = i + 1; j < n; j++)
 			{
 				double		u = M(lu, i, j);
-				const double *wj = &work[(size_t) j * ATTR_DIAG_BLOCK];
 
-				if (u == 0)
-					continue;
-				for (b = 0; b < nb; b++)
-					wi[b] -= u * wj[b];
+				if (u != 0)
+					block_axpy(wi, &work[(size_t) j * ATTR_DIAG_BLOCK], u);
 			}
-			for (b = 0; b < nb; b++)
+			for (b = 0; b < ATTR_DIAG_BLOCK; b++)
 				wi[b] /= d;
 		}
 		for (b = 0; b < nb; b++)
