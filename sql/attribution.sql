@@ -120,6 +120,8 @@ SELECT pg_temp.err($$SELECT cxm.attribution(NULL, 1, 'nope')$$);
 SELECT pg_temp.err($$SELECT cxm.attribution(p, 1, m)
                      FROM (VALUES ('{a}'::text[], 'linear'), ('{b}', 'markov')) v(p, m)$$);
 SELECT pg_temp.err($$SELECT cxm.attribution('{{a,b},{c,d}}', 1, 'linear')$$);
+SELECT pg_temp.err($$SELECT cxm.attribution(p, 1e308, 'position')
+                     FROM (VALUES ('{a}'::text[]), ('{b}')) v(p)$$);
 -- a negative value in a skipped row (NULL path) is not looked at
 SELECT cxm.attribution(p, c, 'linear') IS NULL AS skipped
 FROM (VALUES (NULL::text[], -1::float8)) v(p, c);

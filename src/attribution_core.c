@@ -403,6 +403,11 @@ attr_add_journey(AttrState *s, const char *const *names, const size_t *lens,
 		s->njourneys++;
 		if (conversions > 0)
 			ksum_add(&s->total, &s->total_comp, conversions);
+		if (!isfinite(s->total + s->total_comp))
+		{
+			set_msg(msg, msglen, "the sum of attribution conversions overflows float8");
+			st = CXM_ERANGE;
+		}
 	}
 done:
 	if (ids != stack_ids)
@@ -460,6 +465,11 @@ attr_merge(AttrState *dst, const AttrState *src, char *msg, size_t msglen)
 		dst->njourneys += src->njourneys;
 		ksum_add(&dst->total, &dst->total_comp, src->total);
 		ksum_add(&dst->total, &dst->total_comp, src->total_comp);
+		if (!isfinite(dst->total + dst->total_comp))
+		{
+			set_msg(msg, msglen, "the sum of attribution conversions overflows float8");
+			st = CXM_ERANGE;
+		}
 	}
 done:
 	cxm_free(&dst->alloc, map);

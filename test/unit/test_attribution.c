@@ -618,6 +618,9 @@ test_errors(void)
 	CHECK(attr_add_journey(s, names, lens, 0, 1, msg, sizeof(msg)) == CXM_EINVAL);
 	CHECK(s->njourneys == 0 && s->nchannels == 0);
 	CHECK(attr_add_journey(s, names, lens, 1, 0, msg, sizeof(msg)) == CXM_OK);
+	CHECK(attr_add_journey(s, names, lens, 1, 1e308, msg, sizeof(msg)) == CXM_OK);
+	CHECK(attr_add_journey(s, names, lens, 1, 1e308, msg, sizeof(msg)) == CXM_ERANGE);
+	CHECK(strstr(msg, "overflows") != NULL);
 	CHECK(attr_merge(s, mk, msg, sizeof(msg)) == CXM_EINVAL);
 	CHECK(strstr(msg, "markov") != NULL && strstr(msg, "linear") != NULL);
 	attr_state_free(s);
