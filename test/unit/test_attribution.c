@@ -312,7 +312,7 @@ random_journeys(AttrState *s, int n, int njourneys, int maxlen, int conv_pct)
 
 	for (j = 0; j < njourneys; j++)
 	{
-		char		buf[MAXP][8];
+		char		buf[MAXP][16];
 		const char *names[MAXP];
 		size_t		lens[MAXP];
 		int			len = 1 + (int) (rng() % (uint32_t) maxlen);
