@@ -19,6 +19,7 @@
  * PM_MAX_STATES before anything is built) and emits a Thompson NFA whose
  * fragments have one entry and one exit state.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pathmatch_core.h"
@@ -74,6 +75,27 @@ struct PmPattern
 	uint32_t	gen;
 	int32_t    *stack;
 	void		(*hook) (void);
+	/*
+	 * Lazily built DFA of the unanchored search of pm_match, kept across
+	 * calls: a DFA state is a sorted set of consuming NFA states plus whether
+	 * the closure reached K_MATCH.  When full it is flushed and rebuilt.
+	 */
+	CxmAlloc	alloc;
+	int			nsyms;
+	int			dfa_ready;
+	int			start_dead;		/* no new attempt can start past position 0 */
+	int			dfa_n;
+	int			dfa_cap;
+	uint32_t	dfa_flushes;
+	int32_t    *dfa_off;
+	int32_t    *dfa_len;
+	uint8_t    *dfa_matched;
+	int32_t    *dfa_trans;		/* dfa_cap x nsyms, -1 = not built yet */
+	int32_t    *dfa_mem;
+	int			dfa_mem_n;
+	int			dfa_mem_cap;
+	int32_t    *dfa_hash;
+	uint32_t	dfa_mask;
 };
 
 /* ---- AST ----------------------------------------------------------------- */
@@ -1017,6 +1039,8 @@ pm_compile(const char *pattern, size_t len, const CxmAlloc *a, PmPattern **out,
 	pm->mark = zalloc(a, pm->nstates, sizeof(uint32_t));
 	pm->stack = zalloc(a, 2 * (size_t) pm->nstates + 2, sizeof(int32_t));
 	pm->gen = 0;
+	pm->alloc = *a;
+	pm->nsyms = pm->nnames + 2;
 	*out = pm;
 	return CXM_OK;
 }
@@ -1039,6 +1063,12 @@ pm_free(PmPattern *p, const CxmAlloc *a)
 	cxm_free(a, p->nxt);
 	cxm_free(a, p->mark);
 	cxm_free(a, p->stack);
+	cxm_free(a, p->dfa_off);
+	cxm_free(a, p->dfa_len);
+	cxm_free(a, p->dfa_matched);
+	cxm_free(a, p->dfa_trans);
+	cxm_free(a, p->dfa_mem);
+	cxm_free(a, p->dfa_hash);
 	cxm_free(a, p);
 }
 
@@ -1099,8 +1129,9 @@ accepts(const PmPattern *p, const PmState *q, int32_t sym)
 		return q->arg == sym;
 	if (q->kind == K_ANY)
 		return 1;
-	return (uint32_t) sym < (uint32_t) (p->nnames + 2) &&
-		bit_test(p->setbits + (size_t) q->arg * p->setwords, sym);
+	if ((uint32_t) sym >= (uint32_t) p->nsyms)
+		sym = p->nnames;		/* not a token id: treated as "other" */
+	return bit_test(p->setbits + (size_t) q->arg * p->setwords, sym);
 }
 
 static void
@@ -1164,45 +1195,214 @@ closure(PmPattern *p, int32_t q, int at_start, int at_end, int32_t *list,
 	}
 }
 
+/* the NFA simulation of pm_match, for the empty path */
+static bool
+match_empty(PmPattern *p)
+{
+	int			n = 0;
+	int			matched = 0;
+
+	next_gen(p);
+	closure(p, p->start, 1, 1, p->cur, &n, &matched, NULL);
+	return matched != 0;
+}
+
+static int
+cmp_int32(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define DFA_MAX_STATES	1024
+#define DFA_TRANS_BYTES	((size_t) 4 << 20)
+#define DFA_MIN_MEM		(1 << 16)
+
+static void
+dfa_reset(PmPattern *p)
+{
+	p->dfa_n = 0;
+	p->dfa_mem_n = 0;
+	p->dfa_flushes++;
+	memset(p->dfa_hash, 0xFF, (p->dfa_mask + 1) * sizeof(int32_t));
+}
+
+static void
+dfa_init(PmPattern *p)
+{
+	const CxmAlloc *a = &p->alloc;
+	size_t		cap = DFA_MAX_STATES;
+	uint32_t	hsize = 16;
+	int			nl = 0;
+	int			matched = 0;
+
+	if (cap * (size_t) p->nsyms * sizeof(int32_t) > DFA_TRANS_BYTES)
+		cap = DFA_TRANS_BYTES / ((size_t) p->nsyms * sizeof(int32_t));
+	if (cap < 16)
+		cap = 16;
+	while (hsize < 2 * cap)
+		hsize <<= 1;
+	p->dfa_cap = (int) cap;
+	p->dfa_off = zalloc(a, cap, sizeof(int32_t));
+	p->dfa_len = zalloc(a, cap, sizeof(int32_t));
+	p->dfa_matched = zalloc(a, cap, 1);
+	p->dfa_trans = zalloc(a, cap * (size_t) p->nsyms, sizeof(int32_t));
+	p->dfa_mem_cap = p->nconsuming * 4 > DFA_MIN_MEM ? p->nconsuming * 4 : DFA_MIN_MEM;
+	p->dfa_mem = zalloc(a, p->dfa_mem_cap, sizeof(int32_t));
+	p->dfa_hash = zalloc(a, hsize, sizeof(int32_t));
+	p->dfa_mask = hsize - 1;
+	dfa_reset(p);
+	/* can an attempt starting after position 0 (and before the end) go anywhere? */
+	next_gen(p);
+	closure(p, p->start, 0, 0, p->cur, &nl, &matched, NULL);
+	p->start_dead = nl == 0 && !matched;
+	p->dfa_ready = 1;
+}
+
+/* DFA state of list[0..len) + matched, or -1 when the DFA is full */
+static int32_t
+dfa_intern(PmPattern *p, const int32_t *list, int len, int matched)
+{
+	uint32_t	h = 2166136261u ^ (uint32_t) matched;
+	int32_t		id;
+	int			k;
+
+	for (k = 0; k < len; k++)
+	{
+		h ^= (uint32_t) list[k];
+		h *= 16777619u;
+	}
+	h &= p->dfa_mask;
+	while ((id = p->dfa_hash[h]) >= 0)
+	{
+		if (p->dfa_len[id] == len && p->dfa_matched[id] == matched &&
+			memcmp(p->dfa_mem + p->dfa_off[id], list, (size_t) len * sizeof(int32_t)) == 0)
+			return id;
+		h = (h + 1) & p->dfa_mask;
+	}
+	if (p->dfa_n == p->dfa_cap || p->dfa_mem_n + len > p->dfa_mem_cap)
+		return -1;
+	id = p->dfa_n++;
+	p->dfa_off[id] = p->dfa_mem_n;
+	p->dfa_len[id] = len;
+	p->dfa_matched[id] = (uint8_t) matched;
+	memcpy(p->dfa_mem + p->dfa_mem_n, list, (size_t) len * sizeof(int32_t));
+	p->dfa_mem_n += len;
+	for (k = 0; k < p->nsyms; k++)
+		p->dfa_trans[(size_t) id * p->nsyms + k] = -1;
+	p->dfa_hash[h] = id;
+	return id;
+}
+
+/* intern a freshly computed state, flushing the DFA when it is full */
+static int32_t
+dfa_add(PmPattern *p, int32_t *list, int len, int matched)
+{
+	int32_t		id;
+
+	qsort(list, (size_t) len, sizeof(int32_t), cmp_int32);
+	id = dfa_intern(p, list, len, matched);
+	if (id < 0)
+	{
+		dfa_reset(p);
+		id = dfa_intern(p, list, len, matched);
+	}
+	return id;
+}
+
+/*
+ * Consume sym from DFA state d at an interior position (neither the start
+ * nor the end of the path), a new attempt starting there too.  Builds the
+ * transition on first use.
+ */
+static int32_t
+dfa_step(PmPattern *p, int32_t d, int32_t sym)
+{
+	int32_t		to = p->dfa_trans[(size_t) d * p->nsyms + sym];
+	int32_t    *list = p->nxt;
+	int			nl = 0;
+	int			matched = 0;
+	int			k;
+	uint32_t	flushes;
+
+	if (to >= 0)
+		return to;
+	next_gen(p);
+	for (k = 0; k < p->dfa_len[d]; k++)
+	{
+		const PmState *q = &p->st[p->dfa_mem[p->dfa_off[d] + k]];
+
+		if (accepts(p, q, sym))
+			closure(p, q->out, 0, 0, list, &nl, &matched, NULL);
+	}
+	closure(p, p->start, 0, 0, list, &nl, &matched, NULL);
+	flushes = p->dfa_flushes;
+	to = dfa_add(p, list, nl, matched);
+	if (p->dfa_flushes == flushes)	/* else d is gone */
+		p->dfa_trans[(size_t) d * p->nsyms + sym] = to;
+	return to;
+}
+
 bool
 pm_match(PmPattern *p, const int32_t *syms, int n)
 {
-	int			ncur = 0;
+	int32_t    *list;
+	int			nl = 0;
 	int			matched = 0;
-	int			i;
-	int32_t    *cur = p->cur;
-	int32_t    *nxt = p->nxt;
+	int32_t		d;
+	int			i,
+				k;
 
+	if (n == 0)
+		return match_empty(p);
+	if (!p->dfa_ready)
+		dfa_init(p);
+
+	/* position 0: the only place where ^ holds */
+	list = p->nxt;
 	next_gen(p);
-	for (i = 0;; i++)
-	{
-		int			nnxt = 0;
-		int			k;
+	closure(p, p->start, 1, 0, list, &nl, &matched, NULL);
+	if (matched)
+		return true;
+	d = dfa_add(p, list, nl, 0);
 
-		/* a new attempt starts at every position */
-		closure(p, p->start, i == 0, i == n, cur, &ncur, &matched, NULL);
-		if (matched)
+	/* positions 1 .. n-1 through the DFA */
+	for (i = 0; i < n - 1; i++)
+	{
+		int32_t		sym = syms[i];
+
+		if ((uint32_t) sym >= (uint32_t) p->nsyms)
+			sym = p->nnames;
+		d = dfa_step(p, d, sym);
+		if (p->dfa_matched[d])
 			return true;
-		if (i == n)
-			return false;
+		if (p->start_dead && p->dfa_len[d] == 0)
+		{
+			/* nothing alive and nothing can start: only $ at the end is left */
+			nl = 0;
+			next_gen(p);
+			closure(p, p->start, 0, 1, p->cur, &nl, &matched, NULL);
+			return matched != 0;
+		}
 		if (p->hook && (i & (HOOK_EVERY - 1)) == HOOK_EVERY - 1)
 			p->hook();
-		next_gen(p);
-		for (k = 0; k < ncur; k++)
-		{
-			const PmState *q = &p->st[cur[k]];
-
-			if (accepts(p, q, syms[i]))
-				closure(p, q->out, 0, i + 1 == n, nxt, &nnxt, &matched, NULL);
-		}
-		{
-			int32_t    *t = cur;
-
-			cur = nxt;
-			nxt = t;
-		}
-		ncur = nnxt;
 	}
+
+	/* position n: the only place where $ holds */
+	nl = 0;
+	next_gen(p);
+	list = p->cur;
+	for (k = 0; k < p->dfa_len[d]; k++)
+	{
+		const PmState *q = &p->st[p->dfa_mem[p->dfa_off[d] + k]];
+
+		if (accepts(p, q, syms[n - 1]))
+			closure(p, q->out, 0, 1, list, &nl, &matched, NULL);
+	}
+	closure(p, p->start, 0, 1, list, &nl, &matched, NULL);
+	return matched != 0;
 }
 
 /* distinct "live state" sets, hash-consed */
@@ -1214,6 +1414,8 @@ typedef struct LivePool
 	int			cap;
 	int32_t    *table;
 	uint32_t	mask;
+	int			nsyms;
+	int32_t    *trans;			/* (set, symbol) -> set at an interior position */
 } LivePool;
 
 static uint32_t
@@ -1268,12 +1470,18 @@ pool_intern(LivePool *lp, const uint64_t *set, const CxmAlloc *a)
 	{
 		uint64_t   *ns = zalloc(a, (size_t) lp->cap * 2 * lp->words, sizeof(uint64_t));
 
+		int32_t    *nt = zalloc(a, (size_t) lp->cap * 2 * lp->nsyms, sizeof(int32_t));
+
 		memcpy(ns, lp->sets, (size_t) lp->cap * bytes);
+		memcpy(nt, lp->trans, (size_t) lp->cap * lp->nsyms * sizeof(int32_t));
 		cxm_free(a, lp->sets);
+		cxm_free(a, lp->trans);
 		lp->sets = ns;
+		lp->trans = nt;
 		lp->cap *= 2;
 	}
 	memcpy(lp->sets + (size_t) lp->nsets * lp->words, set, bytes);
+	memset(lp->trans + (size_t) lp->nsets * lp->nsyms, 0xFF, (size_t) lp->nsyms * sizeof(int32_t));
 	lp->table[h] = lp->nsets;
 	if ((uint32_t) (++lp->nsets) * 2 > lp->mask)
 		pool_rehash(lp, a);
@@ -1335,8 +1543,7 @@ pm_count(PmPattern *p, const int32_t *syms, int n, const CxmAlloc *a)
 	int			words = (p->nstates + 63) / 64;
 	LivePool	lp;
 	int32_t    *ids;
-	uint64_t   *live,
-			   *next;
+	uint64_t   *live;
 	int			i;
 	int64_t		count = 0;
 	int			pos;
@@ -1345,24 +1552,39 @@ pm_count(PmPattern *p, const int32_t *syms, int n, const CxmAlloc *a)
 	lp.words = words;
 	lp.cap = 16;
 	lp.nsets = 0;
+	lp.nsyms = p->nsyms;
 	lp.sets = zalloc(a, (size_t) lp.cap * words, sizeof(uint64_t));
+	lp.trans = zalloc(a, (size_t) lp.cap * lp.nsyms, sizeof(int32_t));
 	lp.mask = 63;
 	lp.table = zalloc(a, lp.mask + 1, sizeof(int32_t));
 	memset(lp.table, 0xFF, (lp.mask + 1) * sizeof(int32_t));
 	ids = zalloc(a, (size_t) n + 1, sizeof(int32_t));
 	live = zalloc(a, words, sizeof(uint64_t));
-	next = zalloc(a, words, sizeof(uint64_t));
 	for (i = n; i >= 0; i--)
 	{
-		uint64_t   *t;
+		int			interior = i > 0 && i < n;
+		int32_t		sym = i < n ? syms[i] : 0;
+		size_t		slot = 0;
 
-		live_step(p, syms, i, n, next, live, words);
-		ids[i] = pool_intern(&lp, live, a);
-		t = live;
-		live = next;
-		next = t;
+		if ((uint32_t) sym >= (uint32_t) p->nsyms)
+			sym = p->nnames;
 		if (p->hook && (i & (HOOK_EVERY - 1)) == 0)
 			p->hook();
+		if (interior)
+		{
+			/* the set at i depends only on the set at i + 1 and the element */
+			slot = (size_t) ids[i + 1] * lp.nsyms + sym;
+			if (lp.trans[slot] >= 0)
+			{
+				ids[i] = lp.trans[slot];
+				continue;
+			}
+		}
+		live_step(p, syms, i, n, i < n ? lp.sets + (size_t) ids[i + 1] * words : NULL,
+				  live, words);
+		ids[i] = pool_intern(&lp, live, a);
+		if (interior)
+			lp.trans[slot] = ids[i];
 	}
 
 	/* forward: leftmost start that can match, then its longest match */
@@ -1415,9 +1637,9 @@ pm_count(PmPattern *p, const int32_t *syms, int n, const CxmAlloc *a)
 		pos = end > s ? end : s + 1;
 	}
 	cxm_free(a, lp.sets);
+	cxm_free(a, lp.trans);
 	cxm_free(a, lp.table);
 	cxm_free(a, ids);
 	cxm_free(a, live);
-	cxm_free(a, next);
 	return count;
 }

@@ -284,6 +284,66 @@ test_count(void)
 	CHECK(cnt("a b c d | b", "a b c x b") == 2);
 }
 
+/*
+ * pm_match (lazy DFA, kept across calls) against pm_count (NFA with
+ * backward liveness, a separate code path): match iff count > 0, over many
+ * random paths per pattern.  "a _{12} b" needs 2^13 DFA states, so the DFA
+ * is flushed and rebuilt many times along the way.
+ */
+static void
+test_dfa_consistency(void)
+{
+	static const char *pats[] = {
+		"a _{12} b", "(^a|b) c$", "^a _* b", "[^a b]{3}", "(a|a b)* c", "", "^$", "a$",
+		"(a _ b | c{2,4}) [^c]", "_ _ a", "^(a|b)* c (a b)+$", NULL
+	};
+	uint32_t	seed = 12345;
+	int			k,
+				r,
+				i,
+				bad = 0,
+				total = 0;
+
+	for (k = 0; pats[k]; k++)
+	{
+		PmPattern  *p = comp(pats[k]);
+		int32_t		syms[40];
+		int			nsyms;
+
+		if (!p)
+		{
+			CHECK(0);
+			continue;
+		}
+		nsyms = pm_nnames(p) + 2;
+		for (r = 0; r < 3000; r++)
+		{
+			int			n;
+			int			m;
+			int64_t		c;
+
+			seed = seed * 1103515245u + 12345u;
+			n = (int) ((seed >> 16) % 40);
+			for (i = 0; i < n; i++)
+			{
+				seed = seed * 1103515245u + 12345u;
+				syms[i] = (int32_t) ((seed >> 16) % (uint32_t) nsyms);
+			}
+			m = pm_match(p, syms, n);
+			c = pm_count(p, syms, n, &unit_allocator);
+			total++;
+			if (m != (c > 0))
+			{
+				if (bad++ < 5)
+					fprintf(stderr, "  '%s' n=%d: match %d, count %ld\n", pats[k], n, m, (long) c);
+			}
+		}
+		pm_free(p, &unit_allocator);
+	}
+	CHECK(bad == 0);
+	CHECK(total == 33000);
+}
+
 static double
 seconds_since(clock_t t0)
 {
@@ -333,6 +393,7 @@ main(void)
 	RUN(test_parse_errors);
 	RUN(test_match);
 	RUN(test_count);
+	RUN(test_dfa_consistency);
 	RUN(test_linear);
 	return UNIT_DONE();
 }
