@@ -86,6 +86,8 @@ struct PmPattern
 	int			start_dead;		/* no new attempt can start past position 0 */
 	int			dfa_n;
 	int			dfa_cap;
+	int			dfa_max;		/* dfa_cap grows up to this */
+	int			dfa_mem_max;
 	uint32_t	dfa_flushes;
 	int32_t    *dfa_off;
 	int32_t    *dfa_len;
@@ -1220,6 +1222,20 @@ cmp_int32(const void *a, const void *b)
 #define DFA_TRANS_BYTES	((size_t) 4 << 20)
 #define DFA_MIN_MEM		(1 << 16)
 
+static uint32_t
+dfa_hash_set(const int32_t *list, int len, int matched)
+{
+	uint32_t	h = 2166136261u ^ (uint32_t) matched;
+	int			k;
+
+	for (k = 0; k < len; k++)
+	{
+		h ^= (uint32_t) list[k];
+		h *= 16777619u;
+	}
+	return h;
+}
+
 static void
 dfa_reset(PmPattern *p)
 {
@@ -1230,29 +1246,81 @@ dfa_reset(PmPattern *p)
 }
 
 static void
-dfa_init(PmPattern *p)
+dfa_alloc_states(PmPattern *p, int cap)
 {
 	const CxmAlloc *a = &p->alloc;
-	size_t		cap = DFA_MAX_STATES;
 	uint32_t	hsize = 16;
+	int32_t    *off = zalloc(a, cap, sizeof(int32_t));
+	int32_t    *len = zalloc(a, cap, sizeof(int32_t));
+	uint8_t    *matched = zalloc(a, cap, 1);
+	int32_t    *trans = zalloc(a, (size_t) cap * p->nsyms, sizeof(int32_t));
+	int			k;
+
+	while (hsize < 2 * (uint32_t) cap)
+		hsize <<= 1;
+	if (p->dfa_n > 0)
+	{
+		memcpy(off, p->dfa_off, p->dfa_n * sizeof(int32_t));
+		memcpy(len, p->dfa_len, p->dfa_n * sizeof(int32_t));
+		memcpy(matched, p->dfa_matched, p->dfa_n);
+		memcpy(trans, p->dfa_trans, (size_t) p->dfa_n * p->nsyms * sizeof(int32_t));
+	}
+	cxm_free(a, p->dfa_off);
+	cxm_free(a, p->dfa_len);
+	cxm_free(a, p->dfa_matched);
+	cxm_free(a, p->dfa_trans);
+	cxm_free(a, p->dfa_hash);
+	p->dfa_off = off;
+	p->dfa_len = len;
+	p->dfa_matched = matched;
+	p->dfa_trans = trans;
+	p->dfa_cap = cap;
+	p->dfa_hash = zalloc(a, hsize, sizeof(int32_t));
+	p->dfa_mask = hsize - 1;
+	memset(p->dfa_hash, 0xFF, hsize * sizeof(int32_t));
+	for (k = 0; k < p->dfa_n; k++)
+	{
+		uint32_t	h = dfa_hash_set(p->dfa_mem + p->dfa_off[k], p->dfa_len[k],
+									 p->dfa_matched[k]) & p->dfa_mask;
+
+		while (p->dfa_hash[h] >= 0)
+			h = (h + 1) & p->dfa_mask;
+		p->dfa_hash[h] = k;
+	}
+}
+
+static void
+dfa_alloc_mem(PmPattern *p, int cap)
+{
+	int32_t    *mem = zalloc(&p->alloc, cap, sizeof(int32_t));
+
+	if (p->dfa_mem_n > 0)
+		memcpy(mem, p->dfa_mem, p->dfa_mem_n * sizeof(int32_t));
+	cxm_free(&p->alloc, p->dfa_mem);
+	p->dfa_mem = mem;
+	p->dfa_mem_cap = cap;
+}
+
+/*
+ * The DFA starts small (a pattern compiled for a single row costs little)
+ * and doubles up to DFA_MAX_STATES states (fewer when there are many token
+ * ids, keeping the transition table within DFA_TRANS_BYTES).
+ */
+static void
+dfa_init(PmPattern *p)
+{
+	size_t		max = DFA_MAX_STATES;
 	int			nl = 0;
 	int			matched = 0;
 
-	if (cap * (size_t) p->nsyms * sizeof(int32_t) > DFA_TRANS_BYTES)
-		cap = DFA_TRANS_BYTES / ((size_t) p->nsyms * sizeof(int32_t));
-	if (cap < 16)
-		cap = 16;
-	while (hsize < 2 * cap)
-		hsize <<= 1;
-	p->dfa_cap = (int) cap;
-	p->dfa_off = zalloc(a, cap, sizeof(int32_t));
-	p->dfa_len = zalloc(a, cap, sizeof(int32_t));
-	p->dfa_matched = zalloc(a, cap, 1);
-	p->dfa_trans = zalloc(a, cap * (size_t) p->nsyms, sizeof(int32_t));
-	p->dfa_mem_cap = p->nconsuming * 4 > DFA_MIN_MEM ? p->nconsuming * 4 : DFA_MIN_MEM;
-	p->dfa_mem = zalloc(a, p->dfa_mem_cap, sizeof(int32_t));
-	p->dfa_hash = zalloc(a, hsize, sizeof(int32_t));
-	p->dfa_mask = hsize - 1;
+	if (max * (size_t) p->nsyms * sizeof(int32_t) > DFA_TRANS_BYTES)
+		max = DFA_TRANS_BYTES / ((size_t) p->nsyms * sizeof(int32_t));
+	if (max < 16)
+		max = 16;
+	p->dfa_max = (int) max;
+	p->dfa_mem_max = p->nconsuming * 4 > DFA_MIN_MEM ? p->nconsuming * 4 : DFA_MIN_MEM;
+	dfa_alloc_states(p, 16);
+	dfa_alloc_mem(p, p->nconsuming * 2 > 256 ? p->nconsuming * 2 : 256);
 	dfa_reset(p);
 	/* can an attempt starting after position 0 (and before the end) go anywhere? */
 	next_gen(p);
@@ -1265,16 +1333,10 @@ dfa_init(PmPattern *p)
 static int32_t
 dfa_intern(PmPattern *p, const int32_t *list, int len, int matched)
 {
-	uint32_t	h = 2166136261u ^ (uint32_t) matched;
+	uint32_t	h = dfa_hash_set(list, len, matched) & p->dfa_mask;
 	int32_t		id;
 	int			k;
 
-	for (k = 0; k < len; k++)
-	{
-		h ^= (uint32_t) list[k];
-		h *= 16777619u;
-	}
-	h &= p->dfa_mask;
 	while ((id = p->dfa_hash[h]) >= 0)
 	{
 		if (p->dfa_len[id] == len && p->dfa_matched[id] == matched &&
@@ -1282,8 +1344,20 @@ dfa_intern(PmPattern *p, const int32_t *list, int len, int matched)
 			return id;
 		h = (h + 1) & p->dfa_mask;
 	}
-	if (p->dfa_n == p->dfa_cap || p->dfa_mem_n + len > p->dfa_mem_cap)
-		return -1;
+	if (p->dfa_n == p->dfa_cap)
+	{
+		if (p->dfa_cap >= p->dfa_max)
+			return -1;
+		dfa_alloc_states(p, p->dfa_cap * 2 < p->dfa_max ? p->dfa_cap * 2 : p->dfa_max);
+		return dfa_intern(p, list, len, matched);
+	}
+	if (p->dfa_mem_n + len > p->dfa_mem_cap)
+	{
+		if (p->dfa_mem_cap >= p->dfa_mem_max)
+			return -1;
+		dfa_alloc_mem(p, p->dfa_mem_cap * 2 < p->dfa_mem_max ? p->dfa_mem_cap * 2 : p->dfa_mem_max);
+		return dfa_intern(p, list, len, matched);
+	}
 	id = p->dfa_n++;
 	p->dfa_off[id] = p->dfa_mem_n;
 	p->dfa_len[id] = len;
