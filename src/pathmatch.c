@@ -11,6 +11,7 @@
  */
 #include "postgres.h"
 
+#include "access/tupmacs.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"

@@ -921,7 +921,8 @@ pm_compile(const char *pattern, size_t len, const CxmAlloc *a, PmPattern **out,
 	p.a = a;
 	p.err = err;
 	p.toobig_pos = -1;
-	p.nodes = zalloc(a, 5 * len + 8, sizeof(PmNode));
+	/* at most two nodes per character: see parse_alt, parse_cat and parse_atom */
+	p.nodes = zalloc(a, 2 * len + 8, sizeof(PmNode));
 	while (hsize < 2 * len + 2)
 		hsize <<= 1;
 	pm = zalloc(a, 1, sizeof(PmPattern));
