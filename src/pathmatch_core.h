@@ -8,10 +8,12 @@
  * PM_OTHER (nnames) and a NULL element to PM_NULL (nnames + 1).  A path is
  * matched as an array of such ids, so names are hashed once per element.
  *
- * Matching never backtracks: pm_match simulates the NFA with state sets
- * (O(path length * NFA size)); pm_count first computes, walking the path
- * backwards, which NFA states can still reach an accepting state from each
- * position, then scans forward once, so it is linear as well.
+ * Matching never backtracks: pm_match runs a lazily built DFA of the
+ * unanchored search (states are sets of NFA states, built on first use and
+ * kept in the pattern across calls, flushed when full), so it is linear in
+ * the path length; pm_count first computes, walking the path backwards, which
+ * NFA states can still reach an accepting state from each position, then
+ * scans forward once, following only those states, so it is linear as well.
  */
 #ifndef PATHMATCH_CORE_H
 #define PATHMATCH_CORE_H
@@ -60,7 +62,11 @@ extern int	pm_nstates(const PmPattern *p);
  */
 extern void pm_set_interrupt_hook(PmPattern *p, void (*hook) (void));
 
-/* does the pattern occur in syms[0..n)?  (unanchored unless ^ / $) */
+/*
+ * Does the pattern occur in syms[0..n)?  (unanchored unless ^ / $)  Ids
+ * outside 0..nnames+1 are taken as "other".  Grows the pattern's DFA with
+ * the allocator given to pm_compile.
+ */
 extern bool pm_match(PmPattern *p, const int32_t *syms, int n);
 
 /*
