@@ -7,7 +7,13 @@
 #   make bench      performance ratios (not part of make test)
 
 EXTENSION  = cxm
-EXTVERSION = 1.0
+# The current version.  1.0 is the first release: its script is the
+# concatenation of src/sql/<feature>.sql.  Each later change ships as an
+# upgrade script src/sql/upgrade/<from>--<to>.sql (installed as
+# cxm--<from>--<to>.sql); the full script of a later version is the 1.0
+# script followed by every upgrade script in version order.
+EXTVERSION = 1.1
+BASEVERSION = 1.0
 
 MODULE_big = cxm
 # Every C file under src/ is part of the module.  Files named *_core.c hold the
@@ -19,7 +25,9 @@ CORE_SRCS = $(sort $(wildcard src/*_core.c))
 # One SQL file per feature, joined in dependency order into the install script.
 SQL_ORDER = base nps journey funnel pathmatch attribution churn bandit layer
 SQL_PARTS = $(wildcard $(foreach f,$(SQL_ORDER),src/sql/$(f).sql))
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+UPGRADE_SRCS = $(shell ls src/sql/upgrade/*--*.sql 2>/dev/null | sort -V)
+UPGRADE_SCRIPTS = $(patsubst src/sql/upgrade/%.sql,$(EXTENSION)--%.sql,$(UPGRADE_SRCS))
+DATA_built = $(sort $(EXTENSION)--$(BASEVERSION).sql $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_SCRIPTS))
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 
 # pg_regress: one test per feature, sql/<name>.sql against expected/<name>.out.
@@ -51,8 +59,16 @@ endif
 # PGXS tracks no header dependencies: rebuild every object when a header changes.
 $(OBJS): $(wildcard src/*.h)
 
-$(DATA_built): $(SQL_PARTS) Makefile
+$(EXTENSION)--$(BASEVERSION).sql: $(SQL_PARTS) Makefile
 	cat $(SQL_PARTS) > $@
+
+$(EXTENSION)--%.sql: src/sql/upgrade/%.sql
+	cp $< $@
+
+ifneq ($(EXTVERSION),$(BASEVERSION))
+$(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION)--$(BASEVERSION).sql $(UPGRADE_SRCS) Makefile
+	cat $(EXTENSION)--$(BASEVERSION).sql $(UPGRADE_SRCS) > $@
+endif
 
 # ---- C unit tests of the core (no server, no postgres.h) -------------------
 UNIT_CC ?= cc

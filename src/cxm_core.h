@@ -45,5 +45,7 @@ typedef enum CxmStatus
 extern double cxm_norm_cdf(double z);
 extern double cxm_norm_sf(double z);
 extern double cxm_two_sided_p(double z);
+/* the p-quantile of the standard normal: -inf / +inf at 0 / 1, NaN outside [0, 1] */
+extern double cxm_norm_quantile(double p);
 
 #endif							/* CXM_CORE_H */

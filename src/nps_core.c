@@ -40,6 +40,28 @@ clamp100(double x)
 NpsSummary
 nps_summarize(int64_t promoters, int64_t passives, int64_t detractors)
 {
+	return nps_summarize_z(promoters, passives, detractors, NPS_Z95);
+}
+
+bool
+nps_confidence_valid(double confidence)
+{
+	return isfinite(confidence) && confidence > 0.0 && confidence < 1.0;
+}
+
+/*
+ * z with P(|Z| <= z) = confidence, from the tail (1 - confidence) / 2 so that
+ * levels close to 1 keep their precision.
+ */
+double
+nps_confidence_z(double confidence)
+{
+	return -cxm_norm_quantile(0.5 * (1.0 - confidence));
+}
+
+NpsSummary
+nps_summarize_z(int64_t promoters, int64_t passives, int64_t detractors, double z)
+{
 	NpsSummary	s;
 	double		n = (double) promoters + (double) passives + (double) detractors;
 	double		p = (double) promoters / n;
@@ -52,8 +74,8 @@ nps_summarize(int64_t promoters, int64_t passives, int64_t detractors)
 	s.n = promoters + passives + detractors;
 	s.nps = 100.0 * ((double) promoters - (double) detractors) / n;
 	s.std_error = 100.0 * sqrt(var / n);
-	s.ci_low = clamp100(s.nps - NPS_Z95 * s.std_error);
-	s.ci_high = clamp100(s.nps + NPS_Z95 * s.std_error);
+	s.ci_low = clamp100(s.nps - z * s.std_error);
+	s.ci_high = clamp100(s.nps + z * s.std_error);
 	return s;
 }
 

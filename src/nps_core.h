@@ -56,6 +56,13 @@ nps_category_of(int score)
 
 extern const char *nps_category_name(NpsCategory c);
 extern NpsSummary nps_summarize(int64_t promoters, int64_t passives, int64_t detractors);
+/* the same with the interval nps -/+ z se (nps_summarize uses NPS_Z95); since 1.1 */
+extern NpsSummary nps_summarize_z(int64_t promoters, int64_t passives, int64_t detractors,
+								  double z);
+/* is a confidence level usable: finite, strictly between 0 and 1 */
+extern bool nps_confidence_valid(double confidence);
+/* the two-sided normal quantile of a valid confidence level */
+extern double nps_confidence_z(double confidence);
 extern NpsComparison nps_compare_core(double nps_a, double se_a, double nps_b, double se_b);
 
 extern bool csat_scale_valid(int scale_max);

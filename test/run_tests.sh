@@ -106,5 +106,25 @@ if ls test/isolation/specs/*.spec >/dev/null 2>&1; then
 	run_suite isolation "$pgxsdir/test/isolation/pg_isolation_regress" "$REPO/test/isolation" $iso_tests
 fi
 
+# --- script tests: test/upgrade.sh, test/dump_restore.sh -------------------
+# Each starts its own throwaway server from the private installation and
+# prints "ok - ..." / "not ok - ..." lines, counted here.
+for t in ${SCRIPT_TESTS:-upgrade dump_restore}; do
+	[ -f "test/$t.sh" ] || continue
+	out=$(SERVER_REUSE_TREE=1 PGBIN=$PGBIN bash "test/$t.sh" "$work/run/$t" 2>&1)
+	rc=$?
+	echo "$out" | grep -vE '^ok - '
+	echo "$out" | grep -E '^ok - ' | sed "s|^|$t: |"
+	ok=$(echo "$out" | grep -Ec '^ok - ')
+	bad=$(echo "$out" | grep -Ec '^not ok - ')
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		fail_note "test/$t.sh exited $rc"
+	elif [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
+		fail_note "test/$t.sh reported nothing"
+	fi
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
