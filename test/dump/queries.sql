@@ -14,7 +14,7 @@ SELECT * FROM app.journey_flags ORDER BY customer;
 SELECT * FROM app.attribution_runs ORDER BY model;
 SELECT * FROM app.rfm ORDER BY customer;
 SELECT * FROM app.models;
-SELECT * FROM app.scores ORDER BY customer;
+SELECT * FROM app.scores ORDER BY id;
 SELECT * FROM cxm.bandit_report('banner');
 SELECT * FROM cxm.bandit_report('price');
 SELECT experiment, policy, params, epsilon FROM cxm.bandit_experiment ORDER BY 1;
