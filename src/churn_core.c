@@ -9,6 +9,7 @@
  * terms that depend only on the frequency are computed once per distinct
  * frequency, so one evaluation costs a few logarithms per distinct row.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -844,7 +845,10 @@ cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, d
 				e,
 				first,
 				S = 0.0,
-				term;
+				Sabs = 0.0,
+				term,
+				v,
+				err;
 	long		n;
 
 	if (!(h >= 0.0) || !isfinite(h))
@@ -864,13 +868,26 @@ cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, d
 	for (n = 1; n < HYP_MAX_TERMS; n++)
 	{
 		S += term;
+		Sabs += fabs(term);
 		if (term == 0.0 || (fabs(term) <= 1e-17 * fabs(S) && n > 2))
 			break;
 		term *= (A + n) * (a + n - 1.0) * z / ((C + n) * (n + 1.0));
 	}
 	if (n >= HYP_MAX_TERMS)
 		return CXM_ENOCONV;
-	*out = C * (first - exp(e) * S) * cxm_bgnbd_p_alive(m, x, tx, t);
+	/*
+	 * With a + b - 1 - r very negative (a large r) the terms alternate and
+	 * grow far beyond the sum: when the rounding error of the sum, about
+	 * eps (|first| + e^e sum |term|), exceeds 1e-8 of the result (and is not
+	 * just noise at the level of the first term), fewer than 8 digits are
+	 * left and the value can be garbage of any sign and size (found by
+	 * test/fuzz/fuzz_churn.c): report it instead of returning it.
+	 */
+	v = first - exp(e) * S;
+	err = 8.0 * DBL_EPSILON * (fabs(first) + exp(e) * Sabs);
+	if (!isfinite(v) || (err > 1e-8 * fabs(v) && err > 1e-12 * fabs(first)))
+		return CXM_ERANGE;
+	*out = C * v * cxm_bgnbd_p_alive(m, x, tx, t);
 	if (!isfinite(*out))
 		return CXM_ERANGE;
 	if (*out < 0.0)

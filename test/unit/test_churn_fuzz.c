@@ -1,0 +1,57 @@
+/*
+ * test_churn_fuzz.c
+ *	  Regression tests for inputs found by test/fuzz/fuzz_churn.c.
+ */
+#include "unit.h"
+#include "churn_core.h"
+
+/*
+ * fuzz_churn crash b079e8e2: r = 688 makes a + b - 1 - r very negative, the
+ * series of cxm_bgnbd_expected alternated with terms near 1e120 and
+ * cxm_clv returned -1.5e113.  Now a result without 8 good digits is
+ * CXM_ERANGE; small horizons still work.
+ */
+static void
+test_expected_large_r(void)
+{
+	CxmBgnbd	bg = {688.0, 23.61, 0.79, 2.43};
+	CxmGammaGamma gg = {6.25, 413.66, 707.29};
+	double		out = -1.0;
+	CxmStatus	st;
+	int			h;
+
+	st = cxm_clv(&bg, &gg, 0.0, 0.0, 38.86, 966.67, 126, 0.0, &out);
+	CHECK(st != CXM_OK || (isfinite(out) && out >= 0.0));
+	for (h = 1; h <= 200; h++)
+	{
+		out = -1.0;
+		st = cxm_bgnbd_expected(&bg, (double) h, 0.0, 0.0, 38.86, &out);
+		CHECK(st != CXM_OK || (isfinite(out) && out >= 0.0));
+	}
+	st = cxm_bgnbd_expected(&bg, 1.0, 0.0, 0.0, 38.86, &out);
+	CHECK(st == CXM_OK && isfinite(out) && out > 0.0);
+}
+
+/* the CDNOW fit keeps its values (no false alarm of the cancellation check) */
+static void
+test_expected_cdnow_unchanged(void)
+{
+	CxmBgnbd	bg = {0.24259291022823265, 4.4135317970542225, 0.7928861084590738, 2.4257532854729758};
+	double		out = -1.0;
+	int			h;
+
+	for (h = 1; h <= 400; h += 7)
+	{
+		CHECK(cxm_bgnbd_expected(&bg, (double) h, 2.0, 30.43, 38.86, &out) == CXM_OK);
+		CHECK(isfinite(out) && out >= 0.0);
+		CHECK(cxm_bgnbd_expected(&bg, (double) h, 0.0, 0.0, 38.86, &out) == CXM_OK);
+	}
+}
+
+int
+main(void)
+{
+	RUN(test_expected_large_r);
+	RUN(test_expected_cdnow_unchanged);
+	return UNIT_DONE();
+}
