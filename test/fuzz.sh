@@ -13,6 +13,10 @@ status=0
 for f in test/fuzz/fuzz_*.c; do
 	[ -e "$f" ] || continue
 	t=$(basename "$f" .c)
+	# FUZZ_TARGETS="fuzz_churn fuzz_nps" runs only those
+	if [ -n "${FUZZ_TARGETS:-}" ] && [[ " $FUZZ_TARGETS " != *" $t "* ]]; then
+		continue
+	fi
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -Isrc -o "$out/$t" "$f" src/*_core.c -lm
 	corpus=$(mktemp -d)

@@ -22,7 +22,7 @@ seed=${SMITH_SEED:-1}
 dir=$REPO/test/.sqlsmith
 [ -d "$dir" ] && { PGBIN=$(ls -d "$dir"/inst/usr/lib/postgresql/*/bin 2>/dev/null | head -1); server_stop "$dir"; rm -rf "$dir"; }
 trap 'server_stop "$dir"' EXIT
-server_start "$dir" statement_timeout=2s log_min_messages=warning log_min_error_statement=panic \
+server_start "$dir" log_min_messages=warning log_min_error_statement=panic \
 	max_parallel_workers_per_gather=2 parallel_setup_cost=10 min_parallel_table_scan_size=0 >/dev/null || exit 1
 export PGDATABASE=cxm_smith
 psql -X -q -d postgres -c "CREATE DATABASE cxm_smith"
@@ -42,6 +42,7 @@ CREATE TABLE demo.models AS
   SELECT cxm.bgnbd_fit(f, r, t) AS bg
   FROM (VALUES (0::float8, 0::float8, 10::float8), (2, 5, 10), (1, 3, 10), (4, 9, 10), (0, 0, 5)) v(f, r, t);
 CREATE ROLE smith LOGIN;
+ALTER ROLE smith SET statement_timeout = '2s';
 GRANT USAGE ON SCHEMA demo, cxm TO smith;
 GRANT SELECT ON ALL TABLES IN SCHEMA demo TO smith;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA cxm TO smith;
@@ -72,14 +73,16 @@ fi
 echo "sqlsmith: $queries queries, seed $seed, server log $dir/server.log"
 start=$(date +%s)
 timeout "${SMITH_TIMEOUT:-900}" sqlsmith --target="host=$PGHOST port=$PGPORT dbname=cxm_smith user=smith" \
-	--seed="$seed" --max-queries="$queries" --verbose >"$dir/sqlsmith.out" 2>"$dir/sqlsmith.err"
+	--seed="$seed" --max-queries="$queries" --verbose --dump-all-queries >"$dir/sqlsmith.out" 2>"$dir/sqlsmith.err"
 rc=$?
 end=$(date +%s)
 tail -c 2000 "$dir/sqlsmith.err" | tr '\r' '\n' | grep -E 'queries|error|Generating|crash' | tail -15
 crashes=$(server_crashes "$dir")
 alive=$(psql -X -At -c "SELECT 1" 2>/dev/null)
 echo "sqlsmith exit status $rc after $((end - start)) s"
-cxm_calls=$(grep -c 'cxm\.' "$dir/sqlsmith.out" 2>/dev/null || echo 0)
+# queries are separated by ";" lines; count those that mention cxm's schema
+cxm_calls=$(awk 'BEGIN { RS = ";\n" } /cxm\./ { n++ } END { print n + 0 }' "$dir/sqlsmith.out")
+echo "queries generated: $(grep -o 'queries: [0-9]*' "$dir/sqlsmith.err" | tail -1 | grep -o '[0-9]*'), of which mention cxm.: $cxm_calls"
 if [ -n "$crashes" ] || [ "$alive" != 1 ]; then
 	echo "$crashes"
 	grep -B2 -A8 'terminated by signal' "$dir/server.log" | head -60

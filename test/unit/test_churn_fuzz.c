@@ -32,6 +32,38 @@ test_expected_large_r(void)
 	CHECK(st == CXM_OK && isfinite(out) && out > 0.0);
 }
 
+/*
+ * fuzz_churn crash 957240b8: b = 4.2e65 makes a + b - 1 - r and a + b + x - 1
+ * equal in floating point; the bracket was pure rounding noise times 4e65
+ * (expected purchases of +-1e49, CLV -4e37).  Now CXM_ERANGE.  b = 1e10
+ * (customers practically never drop out) still gives the Poisson limit
+ * h (r + x) / (alpha + t).
+ */
+static void
+test_expected_huge_b(void)
+{
+	CxmBgnbd	bg = {0.24, 4.41, 0.01, 4.2128291237315819e+65};
+	CxmGammaGamma gg = {6.25, 3.74, 901.53};
+	double		out = -1.0;
+	CxmStatus	st;
+	int			h;
+
+	for (h = 1; h <= 35; h++)
+	{
+		out = -1.0;
+		st = cxm_bgnbd_expected(&bg, (double) h, 0.0, 30.43, 38.86, &out);
+		CHECK(st != CXM_OK || (isfinite(out) && out >= 0.0 && out < 1e3));
+	}
+	st = cxm_clv(&bg, &gg, 0.0, 30.43, 38.86, 974.35, 35, 0.0, &out);
+	CHECK(st != CXM_OK || (isfinite(out) && out >= 0.0 && out < 1e6));
+	bg.b = 1e10;
+	for (h = 1; h <= 35; h += 8)
+	{
+		CHECK(cxm_bgnbd_expected(&bg, (double) h, 0.0, 0.0, 38.86, &out) == CXM_OK);
+		CHECK_REL(out, h * 0.24 / (4.41 + 38.86), 1e-3);
+	}
+}
+
 /* the CDNOW fit keeps its values (no false alarm of the cancellation check) */
 static void
 test_expected_cdnow_unchanged(void)
@@ -52,6 +84,7 @@ int
 main(void)
 {
 	RUN(test_expected_large_r);
+	RUN(test_expected_huge_b);
 	RUN(test_expected_cdnow_unchanged);
 	return UNIT_DONE();
 }
