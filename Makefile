@@ -4,7 +4,9 @@
 #   make test       unit tests of the C core + pg_regress suite on a throwaway cluster
 #   make demo       throwaway cluster with demo data and a printed showcase
 #   make demo-stop  stop the demo cluster
-#   make bench      performance ratios (not part of make test)
+#   make bench      performance ratios and memory bounds (not part of make test)
+#   make fuzz, make sqlsmith, make check-sanitize, make check-valgrind
+#                   the heavier hardening checks (doc/development.md)
 
 EXTENSION  = cxm
 # The current version.  1.0 is the first release: its script is the
@@ -82,7 +84,7 @@ test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) test/unit/u
 
 unit: $(UNIT_TESTS)
 
-.PHONY: test unit demo demo-stop bench deps check-sanitize fuzz
+.PHONY: test unit demo demo-stop bench deps check-sanitize check-valgrind fuzz sqlsmith
 test:
 	bash test/run_tests.sh
 
@@ -99,7 +101,15 @@ bench:
 check-sanitize:
 	bash test/sanitize.sh
 
+# the regression suite with the server under valgrind memcheck (see test/valgrind.sh)
+check-valgrind:
+	bash test/valgrind.sh
+
 # libFuzzer targets of the core, FUZZ_SECONDS each (default 60)
 fuzz:
 	bash test/fuzz.sh
+
+# random SQL against a server with the demo data; SMITH_QUERIES (default 20000)
+sqlsmith:
+	bash test/sqlsmith.sh
 print-%: ; @echo $($*)

@@ -497,9 +497,13 @@ gg_expected_spend(PG_FUNCTION_ARGS)
 	double		x = PG_GETARG_FLOAT8(1),
 				mon = PG_GETARG_FLOAT8(2);
 	double		out = 0.0;
+	CxmStatus	st;
 
 	check_gg_row(x, mon);
-	if (cxm_gg_expected_spend(&m, x, mon, &out) != CXM_OK)
+	st = cxm_gg_expected_spend(&m, x, mon, &out);
+	if (st == CXM_ERANGE)
+		report_status(st, "expected_spend");
+	if (st != CXM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected_spend needs p * frequency + q > 1 (q = %g, p = %g, frequency %g)",

@@ -1041,7 +1041,8 @@ cxm_gg_expected_spend(const CxmGammaGamma *m, double x, double mspend, double *o
 	if (x <= 0.0)
 		mspend = 0.0;
 	*out = m->p * (m->v + x * mspend) / den;
-	return CXM_OK;
+	/* frequency * spend can overflow (found by test/fuzz/fuzz_churn.c) */
+	return isfinite(*out) ? CXM_OK : CXM_ERANGE;
 }
 
 CxmStatus

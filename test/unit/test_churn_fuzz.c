@@ -64,6 +64,23 @@ test_expected_huge_b(void)
 	}
 }
 
+/* fuzz_churn crash d8b4b280: frequency 8e298 times spend 8e124 overflowed to inf */
+static void
+test_spend_overflow(void)
+{
+	CxmGammaGamma gg = {100.0, 3.1658145575440387e-318, 1.8959472719770331e-318};
+	double		out = -1.0;
+	CxmStatus	st;
+
+	st = cxm_gg_expected_spend(&gg, 8.3714730931711169e+298, 8.4778410614632127e+124, &out);
+	CHECK(st == CXM_ERANGE);
+	gg.p = 6.25;
+	gg.q = 3.74;
+	gg.v = 15.45;
+	CHECK(cxm_gg_expected_spend(&gg, 2.0, 22.35, &out) == CXM_OK);
+	CHECK_NEAR(out, 6.25 * (15.45 + 2.0 * 22.35) / (6.25 * 2.0 + 3.74 - 1.0), 1e-12);
+}
+
 /* the CDNOW fit keeps its values (no false alarm of the cancellation check) */
 static void
 test_expected_cdnow_unchanged(void)
@@ -85,6 +102,7 @@ main(void)
 {
 	RUN(test_expected_large_r);
 	RUN(test_expected_huge_b);
+	RUN(test_spend_overflow);
 	RUN(test_expected_cdnow_unchanged);
 	return UNIT_DONE();
 }
