@@ -1067,8 +1067,16 @@ cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx, double
 		st = cxm_bgnbd_expected(bg, (double) i, x, tx, t, &cur);
 		if (st != CXM_OK)
 			return st;
-		total += (cur - prev) * spend / pow(1.0 + discount_rate, (double) i);
-		prev = cur;
+		/*
+		 * The cumulative expectation never decreases; rounding can make
+		 * two values a few ulps out of order, which must not turn the sum
+		 * negative (found by test/fuzz/fuzz_churn.c).
+		 */
+		if (cur > prev)
+		{
+			total += (cur - prev) * spend / pow(1.0 + discount_rate, (double) i);
+			prev = cur;
+		}
 	}
 	*out = total;
 	return CXM_OK;

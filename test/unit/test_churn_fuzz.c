@@ -81,6 +81,23 @@ test_spend_overflow(void)
 	CHECK_NEAR(out, 6.25 * (15.45 + 2.0 * 22.35) / (6.25 * 2.0 + 3.74 - 1.0), 1e-12);
 }
 
+/*
+ * fuzz_churn crash (flags 127): cumulative expectations a few ulps out of
+ * order made the CLV sum -8.9e-308.
+ */
+static void
+test_clv_never_negative(void)
+{
+	CxmBgnbd	bg = {218.8, 2.1077459694891706e+126, 2.1077459694891706e+126, 2.1077459694891706e+126};
+	CxmGammaGamma gg = {2.1077459694891706e+126, 2.1077459694891706e+126, 2.075973532244554e-275};
+	double		out = -1.0;
+	CxmStatus	st;
+
+	st = cxm_clv(&bg, &gg, 164.0, 2.4851687664111262e-290, 1.4608365041011853e-261,
+				 1.8592929133739623e-280, 89, 2.5205807513596635e-192, &out);
+	CHECK(st != CXM_OK || (isfinite(out) && out >= 0.0));
+}
+
 /* the CDNOW fit keeps its values (no false alarm of the cancellation check) */
 static void
 test_expected_cdnow_unchanged(void)
@@ -103,6 +120,7 @@ main(void)
 	RUN(test_expected_large_r);
 	RUN(test_expected_huge_b);
 	RUN(test_spend_overflow);
+	RUN(test_clv_never_negative);
 	RUN(test_expected_cdnow_unchanged);
 	return UNIT_DONE();
 }
