@@ -32,13 +32,13 @@ for f in test/demo/[0-9]*.sql; do
 	psql -X -q -v ON_ERROR_STOP=1 -P pager=off -f "$f" >/dev/null || echo "warning: $f failed" >&2
 done
 # a bandit experiment and a table of journeys for the generator to find
-psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL' || exit 1
 SELECT cxm.bandit_create('smith', ARRAY['a', 'b', 'c']);
-CREATE TABLE demo.paths AS
+CREATE TABLE demo.smith_paths AS
   SELECT i AS id, (SELECT array_agg((ARRAY['email','search','ad','direct'])[1 + (i * 7 + k * 3) % 4]) FROM generate_series(1, 1 + i % 8) k) AS path,
          (i % 3)::float8 AS conversions, (ARRAY['a .* b', '^email', 'search{2,}', '(ad|direct)+$', 'x?'])[1 + i % 5] AS pattern
   FROM generate_series(1, 200) i;
-CREATE TABLE demo.models AS
+CREATE TABLE demo.smith_models AS
   SELECT cxm.bgnbd_fit(f, r, t) AS bg
   FROM (VALUES (0::float8, 0::float8, 10::float8), (2, 5, 10), (1, 3, 10), (4, 9, 10), (0, 0, 5)) v(f, r, t);
 CREATE ROLE smith LOGIN;
@@ -82,7 +82,13 @@ alive=$(psql -X -At -c "SELECT 1" 2>/dev/null)
 echo "sqlsmith exit status $rc after $((end - start)) s"
 # queries are separated by ";" lines; count those that mention cxm's schema
 cxm_calls=$(awk 'BEGIN { RS = ";\n" } /cxm\./ { n++ } END { print n + 0 }' "$dir/sqlsmith.out")
-echo "queries generated: $(grep -o 'queries: [0-9]*' "$dir/sqlsmith.err" | tail -1 | grep -o '[0-9]*'), of which mention cxm.: $cxm_calls"
+generated=$(grep -o 'queries: [0-9]*' "$dir/sqlsmith.err" | tail -1 | grep -o '[0-9]*')
+echo "queries generated: ${generated:-0}, of which mention cxm.: $cxm_calls"
+if [ "${generated:-0}" -eq 0 ]; then
+	head -20 "$dir/sqlsmith.err"
+	echo "FAIL: sqlsmith generated no query"
+	exit 1
+fi
 if [ -n "$crashes" ] || [ "$alive" != 1 ]; then
 	echo "$crashes"
 	grep -B2 -A8 'terminated by signal' "$dir/server.log" | head -60
