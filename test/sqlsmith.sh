@@ -80,10 +80,11 @@ tail -c 2000 "$dir/sqlsmith.err" | tr '\r' '\n' | grep -E 'queries|error|Generat
 crashes=$(server_crashes "$dir")
 alive=$(psql -X -At -c "SELECT 1" 2>/dev/null)
 echo "sqlsmith exit status $rc after $((end - start)) s"
-# queries are separated by ";" lines; count those that mention cxm's schema
-cxm_calls=$(awk 'BEGIN { RS = ";\n" } /cxm\./ { n++ } END { print n + 0 }' "$dir/sqlsmith.out")
+# queries are separated by ";" lines; count those that call a cxm function
+cxm_calls=$(awk 'BEGIN { RS = ";\n" } /cxm\.[a-z_0-9]+\(/ { n++ } END { print n + 0 }' "$dir/sqlsmith.out")
 generated=$(grep -o 'queries: [0-9]*' "$dir/sqlsmith.err" | tail -1 | grep -o '[0-9]*')
-echo "queries generated: ${generated:-0}, of which mention cxm.: $cxm_calls"
+echo "queries generated: ${generated:-0}, of which call a cxm function: $cxm_calls"
+grep -o 'cxm\.[a-z_0-9]*(' "$dir/sqlsmith.out" | sort | uniq -c | sort -rn | awk '{ printf "%s%s %s", (NR > 1 ? ", " : "cxm calls: "), $2, $1 } END { print "" }'
 if [ "${generated:-0}" -eq 0 ]; then
 	head -20 "$dir/sqlsmith.err"
 	echo "FAIL: sqlsmith generated no query"
