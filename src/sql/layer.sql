@@ -1,0 +1,580 @@
+
+-- ---------------------------------------------------------------------------
+-- The CX layer over existing tables (contract section 5)
+-- ---------------------------------------------------------------------------
+-- Design (see doc/layer.md):
+-- * cxm.sources holds the mappings (one row per kind and source relation); the
+--   source is stored as regclass, which pg_dump writes as a qualified name and
+--   a restore resolves again, plus its name for reading.  It is registered
+--   with pg_extension_config_dump, like cxm.settings and cxm.models.
+-- * The canonical views (identities, touchpoints, transactions, feedback,
+--   customers) are members of the extension with a fixed column list.  Any
+--   change of cxm.sources (map_*, unmap, a restore of its rows by pg_dump)
+--   fires a statement trigger that rebuilds them with CREATE OR REPLACE VIEW:
+--   the column list never changes, so every view built on top of them (ours
+--   and the user's) stays valid and nothing has to be dropped.
+-- * Column names are checked against pg_attribute and always quoted with
+--   format('%I'); relation names come from the catalog, quoted the same way.
+
+CREATE TABLE @extschema@.sources (
+  kind        pg_catalog.text NOT NULL
+              CHECK (kind IN ('touchpoints', 'transactions', 'feedback', 'customers', 'identities')),
+  source      pg_catalog.regclass NOT NULL,
+  source_name pg_catalog.text NOT NULL,
+  customer_id pg_catalog.text NOT NULL,
+  anonymous_id pg_catalog.text,
+  touchpoint  pg_catalog.text,
+  ts          pg_catalog.text,
+  channel     pg_catalog.text,
+  amount      pg_catalog.text,
+  product     pg_catalog.text,
+  score       pg_catalog.text,
+  created_at  pg_catalog.text,
+  mapped_at   pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (kind, source)
+);
+COMMENT ON TABLE @extschema@.sources IS
+  'CX layer mappings: which columns of which existing relation feed each canonical view (managed by map_* and unmap; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.sources.kind IS 'touchpoints, transactions, feedback, customers or identities';
+COMMENT ON COLUMN @extschema@.sources.source IS 'the mapped relation (dumped as its qualified name, resolved again on restore)';
+COMMENT ON COLUMN @extschema@.sources.source_name IS 'schema-qualified name of the relation when it was mapped (shown in the views'' source column)';
+COMMENT ON COLUMN @extschema@.sources.customer_id IS 'column holding the customer (or visitor) id';
+COMMENT ON COLUMN @extschema@.sources.anonymous_id IS 'identities: column holding the anonymous visitor id';
+COMMENT ON COLUMN @extschema@.sources.touchpoint IS 'touchpoints: column holding the touchpoint (event) name';
+COMMENT ON COLUMN @extschema@.sources.ts IS 'column holding the time (timestamp, timestamptz or date)';
+COMMENT ON COLUMN @extschema@.sources.channel IS 'touchpoints: column holding the channel (NULL: the relation name is the channel)';
+COMMENT ON COLUMN @extschema@.sources.amount IS 'transactions: column holding the amount';
+COMMENT ON COLUMN @extschema@.sources.product IS 'transactions: column holding the product or category (optional)';
+COMMENT ON COLUMN @extschema@.sources.score IS 'feedback: column holding the 0-10 answer';
+COMMENT ON COLUMN @extschema@.sources.created_at IS 'customers: column holding the sign-up time (optional)';
+COMMENT ON COLUMN @extschema@.sources.mapped_at IS 'when the mapping was (last) made';
+
+CREATE TABLE @extschema@.settings (
+  id              pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (id),
+  time_unit       pg_catalog.interval NOT NULL DEFAULT '7 days'
+                  CHECK (time_unit > '0'::pg_catalog.interval),
+  as_of           pg_catalog.timestamptz,
+  clv_horizon     pg_catalog.int4 NOT NULL DEFAULT 52 CHECK (clv_horizon >= 1),
+  discount_rate   pg_catalog.float8 NOT NULL DEFAULT 0.0 CHECK (discount_rate > -1),
+  penalizer       pg_catalog.float8 NOT NULL DEFAULT 0.001 CHECK (penalizer >= 0),
+  session_gap     pg_catalog.interval NOT NULL DEFAULT '30 minutes'
+                  CHECK (session_gap > '0'::pg_catalog.interval),
+  new_within      pg_catalog.interval NOT NULL DEFAULT '90 days',
+  churned_after   pg_catalog.interval NOT NULL DEFAULT '365 days',
+  active_p_alive  pg_catalog.float8 NOT NULL DEFAULT 0.5 CHECK (active_p_alive BETWEEN 0 AND 1),
+  churned_p_alive pg_catalog.float8 NOT NULL DEFAULT 0.2 CHECK (churned_p_alive BETWEEN 0 AND 1),
+  funnel_steps    pg_catalog.text[],
+  funnel_window   pg_catalog.interval NOT NULL DEFAULT '7 days'
+                  CHECK (funnel_window > '0'::pg_catalog.interval),
+  materialized    pg_catalog.bool NOT NULL DEFAULT false
+);
+INSERT INTO @extschema@.settings DEFAULT VALUES;
+COMMENT ON TABLE @extschema@.settings IS
+  'CX layer settings (one row; change with UPDATE, except materialized: use set_materialized); kept by pg_dump';
+COMMENT ON COLUMN @extschema@.settings.id IS 'always true (the table has one row)';
+COMMENT ON COLUMN @extschema@.settings.time_unit IS 'period of the RFM summaries and of the churn models (rfm unit: 7 days = ISO weeks)';
+COMMENT ON COLUMN @extschema@.settings.as_of IS 'reference time of RFM, churn and lifecycle figures; NULL = now()';
+COMMENT ON COLUMN @extschema@.settings.clv_horizon IS 'CLV horizon in time units (52 weeks by default)';
+COMMENT ON COLUMN @extschema@.settings.discount_rate IS 'CLV discount rate per time unit';
+COMMENT ON COLUMN @extschema@.settings.penalizer IS 'L2 penalizer of the BG/NBD fit';
+COMMENT ON COLUMN @extschema@.settings.session_gap IS 'inactivity that ends a session (30 minutes)';
+COMMENT ON COLUMN @extschema@.settings.new_within IS 'a buyer whose first purchase is this recent is "new"';
+COMMENT ON COLUMN @extschema@.settings.churned_after IS 'one-time buyers (and every buyer while no model is fitted) count as churned after this long without a purchase';
+COMMENT ON COLUMN @extschema@.settings.active_p_alive IS 'repeat buyers with p_alive at or above this are "active"';
+COMMENT ON COLUMN @extschema@.settings.churned_p_alive IS 'repeat buyers with p_alive below this are "churned" (between the two: "at risk")';
+COMMENT ON COLUMN @extschema@.settings.funnel_steps IS 'touchpoint names of the funnel in order (funnel_conversion is empty while NULL)';
+COMMENT ON COLUMN @extschema@.settings.funnel_window IS 'window of the funnel (journey_funnel)';
+COMMENT ON COLUMN @extschema@.settings.materialized IS 'true: the heavy views read snapshots filled by refresh() (see set_materialized)';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.settings', '');
+
+-- Column checks ------------------------------------------------------------------
+
+-- the relation as a quoted, qualified name; checks it can be a source
+CREATE FUNCTION @extschema@.layer_relation(source pg_catalog.regclass)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+BEGIN
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  SELECT n.nspname, r.relname, r.relkind, r.relpersistence INTO c
+  FROM pg_catalog.pg_class r JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+  WHERE r.oid = source;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', source::pg_catalog.oid USING ERRCODE = '42P01';
+  END IF;
+  IF c.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+    RAISE EXCEPTION '"%.%" is not a table, view, materialized view or foreign table', c.nspname, c.relname
+      USING ERRCODE = '42809';
+  END IF;
+  IF c.relpersistence = 't' THEN
+    RAISE EXCEPTION '"%" is a temporary table; the CX views can only read permanent relations', c.relname
+      USING ERRCODE = '42809';
+  END IF;
+  RETURN pg_catalog.format('%I.%I', c.nspname, c.relname);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_relation(pg_catalog.regclass) IS
+  'internal: quoted qualified name of a source relation; ERROR when it is not a table, view, materialized view or foreign table';
+
+-- layer_column(source, column, role, want): the SQL expression (on alias s)
+-- that reads the column as the canonical type.  want: id (any type, as text),
+-- text (any type, as text), ts (timestamp, timestamptz, date), amount (numeric
+-- types), score (integer types).  42703 when the column does not exist, 42804
+-- when its type cannot serve.
+CREATE FUNCTION @extschema@.layer_column(source pg_catalog.regclass, col pg_catalog.text,
+                                         role pg_catalog.text, want pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_typ pg_catalog.oid;
+  v_base pg_catalog.oid;
+  v_next pg_catalog.oid;
+  v_typtype pg_catalog.char;
+  v_col pg_catalog.text;
+BEGIN
+  IF col IS NULL THEN
+    RAISE EXCEPTION 'the % column must not be NULL', role USING ERRCODE = '22004';
+  END IF;
+  SELECT a.atttypid INTO v_typ FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'column "%" of relation % does not exist', col, source
+      USING ERRCODE = '42703', HINT = pg_catalog.format('It was given as the %s column.', role);
+  END IF;
+  -- the base type of a domain
+  v_base := v_typ;
+  LOOP
+    SELECT t.typtype, t.typbasetype INTO v_typtype, v_next FROM pg_catalog.pg_type t WHERE t.oid = v_base;
+    EXIT WHEN v_typtype <> 'd';
+    v_base := v_next;
+  END LOOP;
+  v_col := pg_catalog.format('s.%I', col);
+  IF want IN ('id', 'text') THEN
+    IF v_base = 'pg_catalog.text'::pg_catalog.regtype THEN
+      RETURN v_col;
+    END IF;
+    RETURN v_col || '::pg_catalog.text';
+  ELSIF want = 'ts' THEN
+    IF v_base = 'pg_catalog.timestamptz'::pg_catalog.regtype THEN
+      RETURN v_col;
+    ELSIF v_base IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.date'::pg_catalog.regtype) THEN
+      RETURN v_col || '::pg_catalog.timestamptz';
+    END IF;
+    RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs timestamp, timestamptz or date',
+      col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
+  ELSIF want = 'amount' THEN
+    IF v_base = 'pg_catalog.numeric'::pg_catalog.regtype THEN
+      RETURN v_col;
+    ELSIF v_base IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                     'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.float4'::pg_catalog.regtype,
+                     'pg_catalog.float8'::pg_catalog.regtype, 'pg_catalog.money'::pg_catalog.regtype) THEN
+      RETURN v_col || '::pg_catalog.numeric';
+    END IF;
+    RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs a numeric type (smallint, integer, bigint, numeric, real, double precision, money)',
+      col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
+  ELSIF want = 'score' THEN
+    IF v_base = 'pg_catalog.int4'::pg_catalog.regtype THEN
+      RETURN v_col;
+    ELSIF v_base IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype) THEN
+      RETURN v_col || '::pg_catalog.int4';
+    END IF;
+    RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs an integer type (smallint, integer, bigint)',
+      col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
+  END IF;
+  RAISE EXCEPTION 'internal error: unknown column role %', want USING ERRCODE = 'XX000';
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'internal: checks a mapped column (42703 missing, 42804 unusable type) and returns the quoted expression reading it as the canonical type';
+
+-- Canonical views (empty until something is mapped) -----------------------------
+
+CREATE VIEW @extschema@.identities WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.text AS customer_id,
+       NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.identities IS
+  'identity links from every source mapped with map_identities: an anonymous visitor id that became a known customer';
+COMMENT ON COLUMN @extschema@.identities.anonymous_id IS 'anonymous visitor id (cookie, device id) as text';
+COMMENT ON COLUMN @extschema@.identities.customer_id IS 'the customer id it belongs to, as text';
+COMMENT ON COLUMN @extschema@.identities.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.touchpoints WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
+       NULL::pg_catalog.text AS touchpoint, NULL::pg_catalog.timestamptz AS ts,
+       NULL::pg_catalog.text AS channel, NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.touchpoints IS
+  'every mapped touchpoint, identity-stitched: an anonymous id linked by map_identities shows as its customer';
+COMMENT ON COLUMN @extschema@.touchpoints.customer_id IS 'profile id: the customer id, or the linked customer of an anonymous id, or the unlinked anonymous id itself';
+COMMENT ON COLUMN @extschema@.touchpoints.anonymous_id IS 'the anonymous id the row was recorded under when it was stitched to a customer, else NULL';
+COMMENT ON COLUMN @extschema@.touchpoints.touchpoint IS 'touchpoint (event) name';
+COMMENT ON COLUMN @extschema@.touchpoints.ts IS 'time of the touchpoint';
+COMMENT ON COLUMN @extschema@.touchpoints.channel IS 'channel (the mapped channel column, or the source relation''s name when none was mapped)';
+COMMENT ON COLUMN @extschema@.touchpoints.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.transactions WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
+       NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.numeric AS amount,
+       NULL::pg_catalog.text AS product, NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.transactions IS 'every mapped purchase, identity-stitched';
+COMMENT ON COLUMN @extschema@.transactions.customer_id IS 'profile id (customer id, stitched as in touchpoints)';
+COMMENT ON COLUMN @extschema@.transactions.anonymous_id IS 'the anonymous id the purchase was recorded under when it was stitched, else NULL';
+COMMENT ON COLUMN @extschema@.transactions.ts IS 'time of the purchase';
+COMMENT ON COLUMN @extschema@.transactions.amount IS 'amount of the purchase';
+COMMENT ON COLUMN @extschema@.transactions.product IS 'product or category (NULL when no product column is mapped)';
+COMMENT ON COLUMN @extschema@.transactions.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.feedback WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
+       NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.int4 AS score,
+       NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.feedback IS 'every mapped NPS answer (0-10), identity-stitched';
+COMMENT ON COLUMN @extschema@.feedback.customer_id IS 'profile id (stitched as in touchpoints)';
+COMMENT ON COLUMN @extschema@.feedback.anonymous_id IS 'the anonymous id the answer was recorded under when it was stitched, else NULL';
+COMMENT ON COLUMN @extschema@.feedback.ts IS 'time of the answer';
+COMMENT ON COLUMN @extschema@.feedback.score IS 'answer 0-10 to "how likely are you to recommend us"';
+COMMENT ON COLUMN @extschema@.feedback.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.customers WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.timestamptz AS created_at,
+       NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.customers IS
+  'the customer master: one row per customer id over every source mapped with map_customers';
+COMMENT ON COLUMN @extschema@.customers.customer_id IS 'customer id as text';
+COMMENT ON COLUMN @extschema@.customers.created_at IS 'earliest sign-up time over the sources (NULL when no created_at column is mapped)';
+COMMENT ON COLUMN @extschema@.customers.source IS 'qualified name of the first source (by name) that lists the customer';
+
+-- Rebuild ------------------------------------------------------------------------
+
+-- stitched(kind, union of raw rows with a column raw_id, output columns):
+-- rows whose raw_id is not an anonymous id keep it; linked rows take the
+-- customer (the smallest one when an anonymous id is linked to several).
+-- Written as two branches so a filter on customer_id reaches the source's
+-- own index in the first one.
+CREATE FUNCTION @extschema@.layer_stitch(raw pg_catalog.text, cols pg_catalog.text, has_ids pg_catalog.bool)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT has_ids THEN
+    RETURN pg_catalog.format(
+      'SELECT r.raw_id AS customer_id, NULL::pg_catalog.text AS anonymous_id, %s FROM (%s) r', cols, raw);
+  END IF;
+  RETURN pg_catalog.format(
+    'SELECT r.raw_id AS customer_id, NULL::pg_catalog.text AS anonymous_id, %1$s FROM (%2$s) r'
+    ' WHERE NOT EXISTS (SELECT 1 FROM @extschema@.identities i WHERE i.anonymous_id = r.raw_id)'
+    ' UNION ALL'
+    ' SELECT m.customer_id, r.raw_id, %1$s FROM (%2$s) r'
+    ' JOIN (SELECT i.anonymous_id, pg_catalog.min(i.customer_id) AS customer_id'
+    ' FROM @extschema@.identities i GROUP BY i.anonymous_id) m ON m.anonymous_id = r.raw_id',
+    cols, raw);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_stitch(pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
+  'internal: SQL of an identity-stitched canonical view over the union of its raw sources';
+
+CREATE FUNCTION @extschema@.layer_rebuild()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s record;
+  rel pg_catalog.text;
+  parts pg_catalog.text[];
+  has_ids pg_catalog.bool;
+  q pg_catalog.text;
+  opt CONSTANT pg_catalog.text := ' WITH (security_invoker = true) AS ';
+BEGIN
+  -- one rebuild at a time (two sessions mapping at once)
+  PERFORM pg_catalog.pg_advisory_xact_lock(1668836716, 1);
+
+  -- identities
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'identities' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS anonymous_id, %s AS customer_id, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.anonymous_id, 'anonymous_id', 'id'),
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      s.source_name, rel);
+  END LOOP;
+  has_ids := pg_catalog.cardinality(parts) > 0;
+  IF has_ids THEN
+    q := 'SELECT i.anonymous_id, i.customer_id, i.source FROM ('
+         || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') i WHERE i.anonymous_id IS NOT NULL AND i.customer_id IS NOT NULL';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.text AS customer_id,'
+         ' NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.identities' || opt || q;
+
+  -- touchpoints
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'touchpoints' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS raw_id, %s AS touchpoint, %s AS ts, %s AS channel, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      @extschema@.layer_column(s.source, s.touchpoint, 'touchpoint', 'text'),
+      @extschema@.layer_column(s.source, s.ts, 'ts', 'ts'),
+      CASE WHEN s.channel IS NULL
+           THEN pg_catalog.format('%L::pg_catalog.text',
+                  (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = s.source))
+           ELSE @extschema@.layer_column(s.source, s.channel, 'channel', 'text') END,
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'SELECT * FROM (' || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.raw_id IS NOT NULL AND u.ts IS NOT NULL';
+    q := 'SELECT t.customer_id, t.anonymous_id, t.touchpoint, t.ts, t.channel, t.source FROM ('
+         || @extschema@.layer_stitch(q, 'r.touchpoint, r.ts, r.channel, r.source', has_ids) || ') t';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,'
+         ' NULL::pg_catalog.text AS touchpoint, NULL::pg_catalog.timestamptz AS ts,'
+         ' NULL::pg_catalog.text AS channel, NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.touchpoints' || opt || q;
+
+  -- transactions
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'transactions' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS raw_id, %s AS ts, %s AS amount, %s AS product, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      @extschema@.layer_column(s.source, s.ts, 'ts', 'ts'),
+      @extschema@.layer_column(s.source, s.amount, 'amount', 'amount'),
+      CASE WHEN s.product IS NULL THEN 'NULL::pg_catalog.text'
+           ELSE @extschema@.layer_column(s.source, s.product, 'product', 'text') END,
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'SELECT * FROM (' || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.raw_id IS NOT NULL AND u.ts IS NOT NULL';
+    q := 'SELECT t.customer_id, t.anonymous_id, t.ts, t.amount, t.product, t.source FROM ('
+         || @extschema@.layer_stitch(q, 'r.ts, r.amount, r.product, r.source', has_ids) || ') t';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,'
+         ' NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.numeric AS amount,'
+         ' NULL::pg_catalog.text AS product, NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.transactions' || opt || q;
+
+  -- feedback
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'feedback' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS raw_id, %s AS ts, %s AS score, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      @extschema@.layer_column(s.source, s.ts, 'ts', 'ts'),
+      @extschema@.layer_column(s.source, s.score, 'score', 'score'),
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'SELECT * FROM (' || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.raw_id IS NOT NULL AND u.ts IS NOT NULL';
+    q := 'SELECT t.customer_id, t.anonymous_id, t.ts, t.score, t.source FROM ('
+         || @extschema@.layer_stitch(q, 'r.ts, r.score, r.source', has_ids) || ') t';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,'
+         ' NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.int4 AS score,'
+         ' NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.feedback' || opt || q;
+
+  -- customers: one row per id
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'customers' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS customer_id, %s AS created_at, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      CASE WHEN s.created_at IS NULL THEN 'NULL::pg_catalog.timestamptz'
+           ELSE @extschema@.layer_column(s.source, s.created_at, 'created_at', 'ts') END,
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) = 1 THEN
+    q := 'SELECT u.customer_id, u.created_at, u.source FROM (' || parts[1]
+         || ') u WHERE u.customer_id IS NOT NULL';
+  ELSIF pg_catalog.cardinality(parts) > 1 THEN
+    q := 'SELECT u.customer_id, pg_catalog.min(u.created_at) AS created_at, pg_catalog.min(u.source) AS source FROM ('
+         || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.customer_id IS NOT NULL GROUP BY u.customer_id';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.timestamptz AS created_at,'
+         ' NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.customers' || opt || q;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_rebuild() IS
+  'internal: rebuilds the canonical views (identities, touchpoints, transactions, feedback, customers) from cxm.sources';
+
+CREATE FUNCTION @extschema@.layer_sources_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.layer_rebuild();
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_sources_changed() IS
+  'internal: statement trigger of cxm.sources: any change (also rows restored by pg_dump) rebuilds the canonical views';
+
+CREATE TRIGGER sources_changed
+AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.sources
+FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.layer_sources_changed();
+COMMENT ON TRIGGER sources_changed ON @extschema@.sources IS
+  'rebuilds the canonical views after every change of the mappings';
+
+-- map_* / unmap ----------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.layer_map(kind pg_catalog.text, source pg_catalog.regclass,
+  customer_id pg_catalog.text, anonymous_id pg_catalog.text, touchpoint pg_catalog.text,
+  ts pg_catalog.text, channel pg_catalog.text, amount pg_catalog.text, product pg_catalog.text,
+  score pg_catalog.text, created_at pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_name pg_catalog.text;
+BEGIN
+  v_name := @extschema@.layer_relation(source);
+  -- check every column now, so the error names the argument (the rebuild checks again)
+  PERFORM @extschema@.layer_column(source, layer_map.customer_id, 'customer_id', 'id');
+  IF kind = 'identities' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.anonymous_id, 'anonymous_id', 'id');
+  END IF;
+  IF kind = 'touchpoints' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.touchpoint, 'touchpoint', 'text');
+  END IF;
+  IF kind IN ('touchpoints', 'transactions', 'feedback') THEN
+    PERFORM @extschema@.layer_column(source, layer_map.ts, 'ts', 'ts');
+  END IF;
+  IF layer_map.channel IS NOT NULL THEN
+    PERFORM @extschema@.layer_column(source, layer_map.channel, 'channel', 'text');
+  END IF;
+  IF kind = 'transactions' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.amount, 'amount', 'amount');
+  END IF;
+  IF layer_map.product IS NOT NULL THEN
+    PERFORM @extschema@.layer_column(source, layer_map.product, 'product', 'text');
+  END IF;
+  IF kind = 'feedback' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.score, 'score', 'score');
+  END IF;
+  IF layer_map.created_at IS NOT NULL THEN
+    PERFORM @extschema@.layer_column(source, layer_map.created_at, 'created_at', 'ts');
+  END IF;
+  -- mapping a relation again for the same kind replaces its mapping
+  DELETE FROM @extschema@.sources x WHERE x.kind = layer_map.kind AND x.source = layer_map.source;
+  INSERT INTO @extschema@.sources (kind, source, source_name, customer_id, anonymous_id, touchpoint,
+                                   ts, channel, amount, product, score, created_at)
+  VALUES (kind, source, v_name, customer_id, anonymous_id, touchpoint,
+          ts, channel, amount, product, score, created_at);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_map(pg_catalog.text, pg_catalog.regclass, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'internal: checks and stores one mapping (the trigger on cxm.sources rebuilds the views)';
+
+CREATE FUNCTION @extschema@.map_touchpoints(source pg_catalog.regclass, customer_id pg_catalog.text,
+  touchpoint pg_catalog.text, ts pg_catalog.text, channel pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('touchpoints', source, customer_id, NULL, touchpoint, ts, channel,
+                               NULL, NULL, NULL, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_touchpoints(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'maps a relation''s columns (customer or visitor id, touchpoint, time, optional channel) into cxm.touchpoints';
+
+CREATE FUNCTION @extschema@.map_transactions(source pg_catalog.regclass, customer_id pg_catalog.text,
+  ts pg_catalog.text, amount pg_catalog.text, product pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('transactions', source, customer_id, NULL, NULL, ts, NULL,
+                               amount, product, NULL, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_transactions(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'maps a relation''s columns (customer id, time, amount, optional product or category) into cxm.transactions';
+
+CREATE FUNCTION @extschema@.map_feedback(source pg_catalog.regclass, customer_id pg_catalog.text,
+  ts pg_catalog.text, score pg_catalog.text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('feedback', source, customer_id, NULL, NULL, ts, NULL,
+                               NULL, NULL, score, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_feedback(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'maps a relation''s columns (customer id, time, 0-10 NPS answer) into cxm.feedback';
+
+CREATE FUNCTION @extschema@.map_customers(source pg_catalog.regclass, customer_id pg_catalog.text,
+  created_at pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('customers', source, customer_id, NULL, NULL, NULL, NULL,
+                               NULL, NULL, NULL, created_at);
+$$;
+COMMENT ON FUNCTION @extschema@.map_customers(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
+  'maps a customer master (customer id, optional sign-up time) into cxm.customers';
+
+CREATE FUNCTION @extschema@.map_identities(source pg_catalog.regclass, anonymous_id pg_catalog.text,
+  customer_id pg_catalog.text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('identities', source, customer_id, anonymous_id, NULL, NULL, NULL,
+                               NULL, NULL, NULL, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_identities(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
+  'maps identity links (anonymous visitor id -> customer id): linked visitors show as their customer in every view';
+
+CREATE FUNCTION @extschema@.unmap(source pg_catalog.regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  DELETE FROM @extschema@.sources x WHERE x.source = unmap.source;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation % is not mapped', source USING ERRCODE = '42704';
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.unmap(pg_catalog.regclass) IS
+  'removes every mapping of a relation (the canonical views are rebuilt without it); 42704 when it was not mapped';
+
+REVOKE ALL ON FUNCTION @extschema@.layer_map(pg_catalog.text, pg_catalog.regclass, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_rebuild() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_touchpoints(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_transactions(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_feedback(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_customers(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_identities(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.unmap(pg_catalog.regclass) FROM PUBLIC;
