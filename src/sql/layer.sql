@@ -89,6 +89,33 @@ COMMENT ON COLUMN @extschema@.settings.materialized IS 'true: the heavy views re
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.settings', '');
 
+-- The settings row exists from CREATE EXTENSION on; a restore (COPY of the
+-- dumped row) or any other INSERT replaces it instead of failing on the key.
+CREATE FUNCTION @extschema@.layer_settings_insert()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM @extschema@.settings x WHERE x.id) THEN
+    UPDATE @extschema@.settings x
+    SET time_unit = NEW.time_unit, as_of = NEW.as_of, clv_horizon = NEW.clv_horizon,
+        discount_rate = NEW.discount_rate, penalizer = NEW.penalizer, session_gap = NEW.session_gap,
+        new_within = NEW.new_within, churned_after = NEW.churned_after,
+        active_p_alive = NEW.active_p_alive, churned_p_alive = NEW.churned_p_alive,
+        funnel_steps = NEW.funnel_steps, funnel_window = NEW.funnel_window,
+        materialized = NEW.materialized
+    WHERE x.id;
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_settings_insert() IS
+  'internal: an INSERT into cxm.settings (for example by a restore) replaces the one settings row';
+CREATE TRIGGER settings_insert BEFORE INSERT ON @extschema@.settings
+FOR EACH ROW EXECUTE FUNCTION @extschema@.layer_settings_insert();
+COMMENT ON TRIGGER settings_insert ON @extschema@.settings IS 'an inserted row replaces the settings row';
+
 -- Column checks ------------------------------------------------------------------
 
 -- the relation as a quoted, qualified name; checks it can be a source
@@ -139,11 +166,14 @@ DECLARE
   v_next pg_catalog.oid;
   v_typtype pg_catalog.char;
   v_col pg_catalog.text;
+  v_typmod pg_catalog.int4;
+  v_coll pg_catalog.oid;
+  v_plain pg_catalog.bool;
 BEGIN
   IF col IS NULL THEN
     RAISE EXCEPTION 'the % column must not be NULL', role USING ERRCODE = '22004';
   END IF;
-  SELECT a.atttypid INTO v_typ FROM pg_catalog.pg_attribute a
+  SELECT a.atttypid, a.atttypmod, a.attcollation INTO v_typ, v_typmod, v_coll FROM pg_catalog.pg_attribute a
   WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'column "%" of relation % does not exist', col, source
@@ -157,22 +187,32 @@ BEGIN
     v_base := v_next;
   END LOOP;
   v_col := pg_catalog.format('s.%I', col);
+  -- read as is only when the column already has exactly the canonical type
+  -- (no domain, no typmod), so the view's column type does not change and a
+  -- filter on it can use the source's index; else an explicit cast
+  v_plain := v_typ = v_base AND v_typmod = -1;
   IF want IN ('id', 'text') THEN
-    IF v_base = 'pg_catalog.text'::pg_catalog.regtype THEN
+    IF v_coll NOT IN (0, 100) THEN
+      RETURN v_col || '::pg_catalog.text COLLATE pg_catalog."default"';
+    ELSIF v_plain AND v_base = 'pg_catalog.text'::pg_catalog.regtype THEN
       RETURN v_col;
     END IF;
     RETURN v_col || '::pg_catalog.text';
   ELSIF want = 'ts' THEN
-    IF v_base = 'pg_catalog.timestamptz'::pg_catalog.regtype THEN
+    IF v_plain AND v_base = 'pg_catalog.timestamptz'::pg_catalog.regtype THEN
       RETURN v_col;
+    ELSIF v_base = 'pg_catalog.timestamptz'::pg_catalog.regtype THEN
+      RETURN v_col || '::pg_catalog.timestamptz';
     ELSIF v_base IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.date'::pg_catalog.regtype) THEN
       RETURN v_col || '::pg_catalog.timestamptz';
     END IF;
     RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs timestamp, timestamptz or date',
       col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
   ELSIF want = 'amount' THEN
-    IF v_base = 'pg_catalog.numeric'::pg_catalog.regtype THEN
+    IF v_plain AND v_base = 'pg_catalog.numeric'::pg_catalog.regtype THEN
       RETURN v_col;
+    ELSIF v_base = 'pg_catalog.numeric'::pg_catalog.regtype THEN
+      RETURN v_col || '::pg_catalog.numeric';
     ELSIF v_base IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
                      'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.float4'::pg_catalog.regtype,
                      'pg_catalog.float8'::pg_catalog.regtype, 'pg_catalog.money'::pg_catalog.regtype) THEN
@@ -181,8 +221,10 @@ BEGIN
     RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs a numeric type (smallint, integer, bigint, numeric, real, double precision, money)',
       col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
   ELSIF want = 'score' THEN
-    IF v_base = 'pg_catalog.int4'::pg_catalog.regtype THEN
+    IF v_plain AND v_base = 'pg_catalog.int4'::pg_catalog.regtype THEN
       RETURN v_col;
+    ELSIF v_base = 'pg_catalog.int4'::pg_catalog.regtype THEN
+      RETURN v_col || '::pg_catalog.int4';
     ELSIF v_base IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype) THEN
       RETURN v_col || '::pg_catalog.int4';
     END IF;
@@ -578,3 +620,257 @@ REVOKE ALL ON FUNCTION @extschema@.map_feedback(pg_catalog.regclass, pg_catalog.
 REVOKE ALL ON FUNCTION @extschema@.map_customers(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.map_identities(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.unmap(pg_catalog.regclass) FROM PUBLIC;
+
+GRANT SELECT ON @extschema@.sources, @extschema@.settings TO PUBLIC;
+
+-- Derived views -------------------------------------------------------------------
+-- All read the canonical views, so they follow every mapping; all are
+-- security_invoker.  The heavy ones exist twice: <name>_live (the query) and
+-- <name>_snapshot (a table filled by refresh() in materialised mode); the view
+-- <name> reads one or the other (see set_materialized).
+
+CREATE VIEW @extschema@.sessions WITH (security_invoker = true) AS
+SELECT y.customer_id, y.session,
+       pg_catalog.min(y.ts) AS started_at, pg_catalog.max(y.ts) AS ended_at,
+       pg_catalog.count(*) AS touchpoints,
+       EXTRACT(epoch FROM pg_catalog.max(y.ts) - pg_catalog.min(y.ts))::pg_catalog.float8 / 60 AS duration_minutes,
+       (pg_catalog.array_agg(y.channel ORDER BY y.ts, y.touchpoint))[1] AS channel
+FROM (
+  SELECT x.customer_id, x.ts, x.touchpoint, x.channel,
+         pg_catalog.count(*) FILTER (WHERE x.prev IS NULL OR x.ts - x.prev > x.gap)
+           OVER (PARTITION BY x.customer_id ORDER BY x.ts ROWS UNBOUNDED PRECEDING)::pg_catalog.int4 AS session
+  FROM (
+    SELECT t.customer_id, t.ts, t.touchpoint, t.channel, s.session_gap AS gap,
+           pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev
+    FROM @extschema@.touchpoints t CROSS JOIN @extschema@.settings s
+  ) x
+) y
+GROUP BY y.customer_id, y.session;
+COMMENT ON VIEW @extschema@.sessions IS
+  'sessions of every profile: a new session starts after settings.session_gap (30 minutes) without a touchpoint';
+COMMENT ON COLUMN @extschema@.sessions.customer_id IS 'profile id (as in touchpoints)';
+COMMENT ON COLUMN @extschema@.sessions.session IS 'session number within the profile, 1 = first';
+COMMENT ON COLUMN @extschema@.sessions.started_at IS 'time of the first touchpoint of the session';
+COMMENT ON COLUMN @extschema@.sessions.ended_at IS 'time of the last touchpoint of the session';
+COMMENT ON COLUMN @extschema@.sessions.touchpoints IS 'touchpoints in the session';
+COMMENT ON COLUMN @extschema@.sessions.duration_minutes IS 'minutes from the first to the last touchpoint (0 for a single touchpoint)';
+COMMENT ON COLUMN @extschema@.sessions.channel IS 'channel of the first touchpoint';
+
+CREATE VIEW @extschema@.nps_monthly WITH (security_invoker = true) AS
+SELECT x.month, (x.s).n AS responses, (x.s).promoters, (x.s).passives, (x.s).detractors,
+       (x.s).nps, (x.s).std_error, (x.s).ci_low, (x.s).ci_high
+FROM (
+  SELECT pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month, @extschema@.nps_stats(f.score) AS s
+  FROM @extschema@.feedback f
+  WHERE f.score IS NOT NULL
+  GROUP BY 1
+) x;
+COMMENT ON VIEW @extschema@.nps_monthly IS 'Net Promoter Score by calendar month (session time zone) with its 95 % interval (nps_stats)';
+COMMENT ON COLUMN @extschema@.nps_monthly.month IS 'first day of the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.responses IS 'answers in the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.promoters IS 'answers 9-10';
+COMMENT ON COLUMN @extschema@.nps_monthly.passives IS 'answers 7-8';
+COMMENT ON COLUMN @extschema@.nps_monthly.detractors IS 'answers 0-6';
+COMMENT ON COLUMN @extschema@.nps_monthly.nps IS '100 * (promoters - detractors) / responses';
+COMMENT ON COLUMN @extschema@.nps_monthly.std_error IS 'standard error of nps';
+COMMENT ON COLUMN @extschema@.nps_monthly.ci_low IS 'lower end of the 95 % interval (nps - 1.959964 std_error, at least -100)';
+COMMENT ON COLUMN @extschema@.nps_monthly.ci_high IS 'upper end of the 95 % interval (at most 100)';
+
+CREATE VIEW @extschema@.cohort_retention_live WITH (security_invoker = true) AS
+WITH b AS (
+  SELECT t.customer_id, pg_catalog.date_trunc('month', t.ts)::pg_catalog.date AS month
+  FROM @extschema@.transactions t GROUP BY 1, 2
+), f AS (
+  SELECT b.customer_id, pg_catalog.min(b.month) AS cohort FROM b GROUP BY 1
+), sizes AS (
+  SELECT f.cohort, pg_catalog.count(*) AS n FROM f GROUP BY 1
+), act AS (
+  SELECT f.cohort, b.month, pg_catalog.count(*) AS c
+  FROM b JOIN f ON f.customer_id = b.customer_id GROUP BY 1, 2
+)
+SELECT s.cohort AS cohort_month,
+       ((EXTRACT(year FROM m.month) - EXTRACT(year FROM s.cohort)) * 12
+        + EXTRACT(month FROM m.month) - EXTRACT(month FROM s.cohort))::pg_catalog.int4 AS months_since,
+       m.month, s.n AS cohort_size, COALESCE(a.c, 0) AS customers,
+       COALESCE(a.c, 0)::pg_catalog.float8 / s.n AS retention
+FROM sizes s
+CROSS JOIN LATERAL (
+  SELECT g::pg_catalog.date AS month
+  FROM pg_catalog.generate_series(s.cohort::pg_catalog.timestamp,
+                                  (SELECT pg_catalog.max(b.month) FROM b)::pg_catalog.timestamp,
+                                  '1 month'::pg_catalog.interval) g
+) m
+LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month;
+CREATE VIEW @extschema@.cohort_retention WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.cohort_retention_live;
+COMMENT ON VIEW @extschema@.cohort_retention IS
+  'purchase cohorts: customers by month of first purchase, and the share of them buying again in each later month';
+COMMENT ON COLUMN @extschema@.cohort_retention.cohort_month IS 'month of the cohort''s first purchase (first day)';
+COMMENT ON COLUMN @extschema@.cohort_retention.months_since IS 'months after the cohort month (0 = the cohort month itself)';
+COMMENT ON COLUMN @extschema@.cohort_retention.month IS 'the calendar month (first day)';
+COMMENT ON COLUMN @extschema@.cohort_retention.cohort_size IS 'customers whose first purchase was in the cohort month';
+COMMENT ON COLUMN @extschema@.cohort_retention.customers IS 'of them, customers with a purchase in this month';
+COMMENT ON COLUMN @extschema@.cohort_retention.retention IS 'customers / cohort_size (1 in month 0)';
+
+CREATE VIEW @extschema@.experiment_results WITH (security_invoker = true) AS
+SELECT e.experiment, e.policy, a.arm_no, r.arm, r.trials, r.reward_sum, r.mean, r.ci_low, r.ci_high,
+       r.p_best, r.active,
+       r.mean / NULLIF(pg_catalog.first_value(r.mean) OVER (PARTITION BY e.experiment ORDER BY a.arm_no), 0) - 1
+         AS lift
+FROM @extschema@.bandit_experiment e
+CROSS JOIN LATERAL @extschema@.bandit_report(e.experiment) r
+JOIN @extschema@.bandit_arm a ON a.experiment = e.experiment AND a.arm = r.arm;
+COMMENT ON VIEW @extschema@.experiment_results IS
+  'every experiment and bandit (bandit_report per arm) with the lift of each arm over the first (control) arm';
+COMMENT ON COLUMN @extschema@.experiment_results.experiment IS 'experiment name';
+COMMENT ON COLUMN @extschema@.experiment_results.policy IS 'assignment policy (uniform = classic A/B/N split)';
+COMMENT ON COLUMN @extschema@.experiment_results.arm_no IS 'arm number in creation order (1 = control)';
+COMMENT ON COLUMN @extschema@.experiment_results.arm IS 'arm (variant) name';
+COMMENT ON COLUMN @extschema@.experiment_results.trials IS 'subjects assigned (trials)';
+COMMENT ON COLUMN @extschema@.experiment_results.reward_sum IS 'conversions (sum of rewards)';
+COMMENT ON COLUMN @extschema@.experiment_results.mean IS 'conversion rate or mean reward: reward_sum / trials';
+COMMENT ON COLUMN @extschema@.experiment_results.ci_low IS 'lower end of the 95 % interval of mean (Wilson; normal for gaussian_thompson)';
+COMMENT ON COLUMN @extschema@.experiment_results.ci_high IS 'upper end of the 95 % interval of mean';
+COMMENT ON COLUMN @extschema@.experiment_results.p_best IS 'posterior probability that the arm is the best (NULL while paused)';
+COMMENT ON COLUMN @extschema@.experiment_results.active IS 'false while the arm is paused';
+COMMENT ON COLUMN @extschema@.experiment_results.lift IS 'mean / mean of arm 1 - 1 (0 for arm 1; NULL when arm 1''s mean is 0)';
+
+-- Materialised mode ------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.layer_materializable()
+RETURNS pg_catalog.text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT ARRAY['customer_journeys', 'customer_360', 'journey_transitions', 'channel_attribution',
+               'cohort_retention', 'kpi_monthly']::pg_catalog.text[]
+$$;
+COMMENT ON FUNCTION @extschema@.layer_materializable() IS
+  'internal: the views that materialised mode serves from snapshots, in refresh order';
+
+-- point every materialisable view at its _live view or its _snapshot table
+CREATE FUNCTION @extschema@.layer_apply_mode()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v pg_catalog.text;
+  m pg_catalog.bool;
+BEGIN
+  SELECT x.materialized INTO m FROM @extschema@.settings x WHERE x.id;
+  FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+    CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_live')) IS NULL;
+    EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS SELECT * FROM @extschema@.%I',
+                              v, v || CASE WHEN COALESCE(m, false) THEN '_snapshot' ELSE '_live' END);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_apply_mode() IS
+  'internal: makes the heavy views read their snapshots (materialised mode) or their live queries';
+
+CREATE FUNCTION @extschema@.layer_settings_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.layer_apply_mode();
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_settings_changed() IS
+  'internal: statement trigger of cxm.settings: switches the views when materialized changes (also on restore)';
+CREATE TRIGGER settings_changed AFTER UPDATE ON @extschema@.settings
+FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.layer_settings_changed();
+COMMENT ON TRIGGER settings_changed ON @extschema@.settings IS 'applies the materialized setting to the views';
+
+CREATE FUNCTION @extschema@.layer_refresh_snapshots()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v pg_catalog.text;
+BEGIN
+  FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+    CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_snapshot')) IS NULL;
+    -- DELETE, not TRUNCATE: readers keep seeing the old snapshot until commit
+    EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', v || '_snapshot');
+    EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I', v || '_snapshot', v || '_live');
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_refresh_snapshots() IS
+  'internal: refills every snapshot table from its live view, in dependency order';
+
+CREATE FUNCTION @extschema@.set_materialized(enabled pg_catalog.bool)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v pg_catalog.text;
+BEGIN
+  IF enabled IS NULL THEN
+    RAISE EXCEPTION 'enabled must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  UPDATE @extschema@.settings x SET materialized = enabled WHERE x.id;
+  IF enabled THEN
+    PERFORM @extschema@.refresh();
+  ELSE
+    -- the snapshots are not read any more: free their space
+    FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+      CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_snapshot')) IS NULL;
+      EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', v || '_snapshot');
+    END LOOP;
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.set_materialized(pg_catalog.bool) IS
+  'true: customer_journeys, customer_360, journey_transitions, channel_attribution, cohort_retention and kpi_monthly read snapshots filled now and by every refresh(); false: they read live data again';
+
+CREATE FUNCTION @extschema@.refresh()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- the canonical views follow cxm.sources (also after a restore that skipped triggers)
+  PERFORM @extschema@.layer_rebuild();
+  PERFORM @extschema@.layer_apply_mode();
+  -- @@MODELS@@
+  IF (SELECT x.materialized FROM @extschema@.settings x WHERE x.id) THEN
+    PERFORM @extschema@.layer_refresh_snapshots();
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.refresh() IS
+  'rebuilds the canonical views, refits and stores the churn (BG/NBD) and spend (Gamma-Gamma) models in cxm.models, and refills the snapshots in materialised mode';
+
+REVOKE ALL ON FUNCTION @extschema@.set_materialized(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.refresh() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_apply_mode() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_refresh_snapshots() FROM PUBLIC;
+
+-- snapshot tables (kept by pg_dump, so a restored database serves the same
+-- figures until the next refresh) and comments of the _live / _snapshot twins
+CREATE TABLE @extschema@.cohort_retention_snapshot AS
+SELECT * FROM @extschema@.cohort_retention_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cohort_retention_snapshot', '');
+
+-- (keep last) comments of the _live views and _snapshot tables, from their public view
+DO $$
+DECLARE
+  v pg_catalog.text;
+  c record;
+BEGIN
+  FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+    CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_live')) IS NULL;
+    EXECUTE pg_catalog.format('COMMENT ON VIEW @extschema@.%I IS %L', v || '_live',
+      'live query behind ' || v || ' (see that view): ' || pg_catalog.obj_description(pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass, 'pg_class'));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE @extschema@.%I IS %L', v || '_snapshot',
+      'snapshot of ' || v || ' filled by refresh() in materialised mode: ' || pg_catalog.obj_description(pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass, 'pg_class'));
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS d
+             FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass AND a.attnum > 0
+    LOOP
+      EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v || '_live', c.attname, c.d);
+      EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v || '_snapshot', c.attname, c.d);
+    END LOOP;
+  END LOOP;
+END $$;
