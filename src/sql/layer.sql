@@ -137,8 +137,8 @@ BEGIN
     RAISE EXCEPTION 'relation with OID % does not exist', source::pg_catalog.oid USING ERRCODE = '42P01';
   END IF;
   IF c.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-    RAISE EXCEPTION '"%.%" is not a table, view, materialized view or foreign table', c.nspname, c.relname
-      USING ERRCODE = '42809';
+    RAISE EXCEPTION '% is not a table, view, materialized view or foreign table',
+      pg_catalog.format('%I.%I', c.nspname, c.relname) USING ERRCODE = '42809';
   END IF;
   IF c.relpersistence = 't' THEN
     RAISE EXCEPTION '"%" is a temporary table; the CX views can only read permanent relations', c.relname
