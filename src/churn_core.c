@@ -1,0 +1,1021 @@
+/*
+ * churn_core.c
+ *	  BG/NBD (Fader, Hardie and Lee 2005) and Gamma-Gamma (Fader, Hardie and
+ *	  Lee 2005, "RFM and CLV") models.  No postgres.h: unit-tested alone.
+ *
+ * Fits are maximum-likelihood estimates on log-parameters with analytic
+ * gradients, minimised by BFGS with a backtracking (Armijo) line search.
+ * Customers are kept as distinct summary rows with counts; the likelihood
+ * terms that depend only on the frequency are computed once per distinct
+ * frequency, so one evaluation costs a few logarithms per distinct row.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "churn_core.h"
+
+/* ------------------------------------------------------------------------
+ * Summary set
+ * ------------------------------------------------------------------------ */
+
+#define SET_MIN_CAPACITY 64
+
+static uint64_t
+mix_double(uint64_t h, double v)
+{
+	uint64_t	bits;
+
+	if (v == 0.0)
+		v = 0.0;				/* -0.0 and 0.0 are one key */
+	memcpy(&bits, &v, sizeof(bits));
+	h ^= bits + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
+	return h;
+}
+
+static uint64_t
+row_hash(double x, double tx, double t)
+{
+	return mix_double(mix_double(mix_double(0x5851f42d4c957f2dULL, x), tx), t);
+}
+
+void
+cxm_summary_set_init(CxmSummarySet *set, CxmAlloc *alloc)
+{
+	set->alloc = alloc;
+	set->capacity = SET_MIN_CAPACITY;
+	set->slots = cxm_alloc(alloc, set->capacity * sizeof(CxmSummaryRow));
+	set->used = 0;
+	set->total = 0;
+}
+
+static void
+set_insert_slot(CxmSummaryRow *slots, size_t capacity, double x, double tx, double t,
+				int64_t count, size_t *used)
+{
+	size_t		mask = capacity - 1;
+	size_t		i = (size_t) row_hash(x, tx, t) & mask;
+
+	for (;;)
+	{
+		CxmSummaryRow *s = &slots[i];
+
+		if (s->count == 0)
+		{
+			s->x = x;
+			s->tx = tx;
+			s->t = t;
+			s->count = count;
+			(*used)++;
+			return;
+		}
+		if (s->x == x && s->tx == tx && s->t == t)
+		{
+			s->count += count;
+			return;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+void
+cxm_summary_set_add(CxmSummarySet *set, double x, double tx, double t, int64_t count)
+{
+	if (count <= 0)
+		return;
+	if ((set->used + 1) * 2 > set->capacity)
+	{
+		size_t		newcap = set->capacity * 2;
+		CxmSummaryRow *newslots = cxm_alloc(set->alloc, newcap * sizeof(CxmSummaryRow));
+		size_t		used = 0;
+		size_t		i;
+
+		for (i = 0; i < set->capacity; i++)
+			if (set->slots[i].count > 0)
+				set_insert_slot(newslots, newcap, set->slots[i].x, set->slots[i].tx,
+								set->slots[i].t, set->slots[i].count, &used);
+		cxm_free(set->alloc, set->slots);
+		set->slots = newslots;
+		set->capacity = newcap;
+	}
+	set_insert_slot(set->slots, set->capacity, x, tx, t, count, &set->used);
+	set->total += count;
+}
+
+static int
+row_cmp(const void *pa, const void *pb)
+{
+	const CxmSummaryRow *a = pa;
+	const CxmSummaryRow *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->tx != b->tx)
+		return a->tx < b->tx ? -1 : 1;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return 0;
+}
+
+void
+cxm_summary_set_sorted(const CxmSummarySet *set, CxmSummaryRow *out)
+{
+	size_t		i,
+				n = 0;
+
+	for (i = 0; i < set->capacity; i++)
+		if (set->slots[i].count > 0)
+			out[n++] = set->slots[i];
+	qsort(out, n, sizeof(CxmSummaryRow), row_cmp);
+}
+
+/* ------------------------------------------------------------------------
+ * Special functions
+ * ------------------------------------------------------------------------ */
+
+/* digamma for x > 0: recurrence up to 10, then the asymptotic series */
+double
+cxm_digamma(double x)
+{
+	double		acc = 0.0;
+	double		inv,
+				inv2;
+
+	if (!(x > 0.0))
+		return NAN;
+	while (x < 10.0)
+	{
+		acc -= 1.0 / x;
+		x += 1.0;
+	}
+	inv = 1.0 / x;
+	inv2 = inv * inv;
+	return acc + log(x) - 0.5 * inv
+		- inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * 691.0 / 32760)))));
+}
+
+#define HYP_MAX_TERMS 2000000
+
+/* the plain Gauss series, for 0 <= z < 1 */
+static CxmStatus
+hyp2f1_series(double a, double b, double c, double z, double *out)
+{
+	double		sum = 1.0,
+				term = 1.0;
+	long		n;
+
+	for (n = 0; n < HYP_MAX_TERMS; n++)
+	{
+		term *= (a + n) * (b + n) / ((c + n) * (n + 1.0)) * z;
+		sum += term;
+		if (!isfinite(sum))
+			return CXM_ERANGE;
+		if (term == 0.0 || (fabs(term) <= 1e-17 * fabs(sum) && n > 2))
+		{
+			*out = sum;
+			return CXM_OK;
+		}
+	}
+	return CXM_ENOCONV;
+}
+
+static int
+nonpositive_integer(double v)
+{
+	return v <= 0.0 && v == floor(v);
+}
+
+/* log|Gamma(v)| and its sign; 1/Gamma is 0 at the poles (sign 0) */
+static double
+lgamma_sign(double v, int *sign)
+{
+	int			s;
+	double		lg;
+
+	if (nonpositive_integer(v))
+	{
+		*sign = 0;
+		return 0.0;
+	}
+	lg = lgamma_r(v, &s);
+	*sign = s;
+	return lg;
+}
+
+/*
+ * Gauss hypergeometric 2F1(a, b; c; z) for real z < 1, c not a non-positive
+ * integer.  Negative z is mapped into [0, 1) by Pfaff's transformation; z
+ * above 0.75 uses the connection formula in 1 - z, where the series converges
+ * quickly, unless c - a - b is (nearly) an integer, where the direct series
+ * is summed instead (slowly, but it converges for z < 1).
+ */
+CxmStatus
+cxm_hyp2f1(double a, double b, double c, double z, double *out)
+{
+	double		d;
+
+	if (!isfinite(a) || !isfinite(b) || !isfinite(c) || !isfinite(z) || z >= 1.0 ||
+		nonpositive_integer(c))
+		return CXM_EINVAL;
+	if (z == 0.0 || a == 0.0 || b == 0.0)
+	{
+		*out = 1.0;
+		return CXM_OK;
+	}
+	if (z < 0.0)
+	{
+		double		w = z / (z - 1.0);
+		double		f;
+		CxmStatus	st = cxm_hyp2f1(a, c - b, c, w, &f);
+
+		if (st != CXM_OK)
+			return st;
+		*out = exp(-a * log1p(-z)) * f;
+		return isfinite(*out) ? CXM_OK : CXM_ERANGE;
+	}
+	d = c - a - b;
+	if (z > 0.75 && fabs(d - nearbyint(d)) > 1e-6)
+	{
+		double		f1,
+					f2,
+					lg,
+					t1 = 0.0,
+					t2 = 0.0;
+		int			s1,
+					s2,
+					s3,
+					s4,
+					s5;
+		CxmStatus	st;
+
+		st = hyp2f1_series(a, b, a + b - c + 1.0, 1.0 - z, &f1);
+		if (st == CXM_OK)
+			st = hyp2f1_series(c - a, c - b, d + 1.0, 1.0 - z, &f2);
+		if (st != CXM_OK)
+			return st;
+		/* Gamma(c) Gamma(d) / (Gamma(c-a) Gamma(c-b)) */
+		lg = lgamma_sign(c, &s1) + lgamma_sign(d, &s2);
+		lg -= lgamma_sign(c - a, &s3) + lgamma_sign(c - b, &s4);
+		if (s3 != 0 && s4 != 0)
+			t1 = s1 * s2 * s3 * s4 * exp(lg) * f1;
+		/* (1-z)^d Gamma(c) Gamma(-d) / (Gamma(a) Gamma(b)) */
+		lg = lgamma_sign(c, &s1) + lgamma_sign(-d, &s2) + d * log1p(-z);
+		lg -= lgamma_sign(a, &s3) + lgamma_sign(b, &s5);
+		if (s3 != 0 && s5 != 0)
+			t2 = s1 * s2 * s3 * s5 * exp(lg) * f2;
+		*out = t1 + t2;
+		return isfinite(*out) ? CXM_OK : CXM_ERANGE;
+	}
+	return hyp2f1_series(a, b, c, z, out);
+}
+
+/* ------------------------------------------------------------------------
+ * Input checks
+ * ------------------------------------------------------------------------ */
+
+const char *
+cxm_bgnbd_row_problem(double x, double tx, double t)
+{
+	if (!isfinite(x) || !isfinite(tx) || !isfinite(t))
+		return "values must be finite";
+	if (x < 0.0)
+		return "frequency must not be negative";
+	if (tx < 0.0)
+		return "recency must not be negative";
+	if (t < 0.0)
+		return "t must not be negative";
+	if (x != floor(x))
+		return "frequency must be a whole number";
+	if (tx > t)
+		return "recency must not exceed t";
+	if (x > 0.0 && tx == 0.0)
+		return "recency must be positive when frequency is positive";
+	return NULL;
+}
+
+const char *
+cxm_gg_row_problem(double x, double m)
+{
+	if (!isfinite(x) || !isfinite(m))
+		return "values must be finite";
+	if (x < 0.0)
+		return "frequency must not be negative";
+	if (x != floor(x))
+		return "frequency must be a whole number";
+	if (x > 0.0 && m <= 0.0)
+		return "monetary value must be positive when frequency is positive";
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * BG/NBD likelihood
+ *
+ * For one customer (x, tx, T):
+ *   A1 = lnG(r+x) - lnG(r) + r ln alpha
+ *   A2 = lnG(a+b) + lnG(b+x) - lnG(b) - lnG(a+b+x)
+ *   A3 = -(r+x) ln(alpha+T)
+ *   A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+tx)            (x > 0 only)
+ *   LL = A1 + A2 + ln(e^A3 + [x>0] e^A4)
+ * ------------------------------------------------------------------------ */
+
+double
+cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	double		r = m->r,
+				al = m->alpha,
+				a = m->a,
+				b = m->b;
+	double		lnal = log(al);
+	double		lg_r = lgamma(r),
+				lg_b = lgamma(b),
+				lg_ab = lgamma(a + b);
+	double		dg_r = 0.0,
+				dg_b = 0.0,
+				dg_ab = 0.0;
+	double		ll = 0.0,
+				gr = 0.0,
+				gal = 0.0,
+				ga = 0.0,
+				gb = 0.0;
+	double		cur_x = -1.0;
+	double		c12 = 0.0,
+				c4 = 0.0,
+				d1r = 0.0,
+				d2a = 0.0,
+				d2b = 0.0,
+				d4b = 0.0;
+	size_t		i;
+
+	if (grad)
+	{
+		dg_r = cxm_digamma(r);
+		dg_b = cxm_digamma(b);
+		dg_ab = cxm_digamma(a + b);
+	}
+	for (i = 0; i < nrows; i++)
+	{
+		const CxmSummaryRow *row = &rows[i];
+		double		x = row->x;
+		double		w = (double) row->count;
+		double		rx = r + x;
+		double		lT = log(al + row->t);
+		double		A3 = -rx * lT;
+		double		L,
+					w3,
+					w4 = 0.0,
+					ltx = 0.0;
+
+		if (x != cur_x)
+		{
+			cur_x = x;
+			c12 = lgamma(rx) - lg_r + r * lnal + lg_ab + lgamma(b + x) - lg_b - lgamma(a + b + x);
+			if (x > 0.0)
+				c4 = log(a) - log(b + x - 1.0);
+			if (grad)
+			{
+				double		dg_abx = cxm_digamma(a + b + x);
+
+				d1r = cxm_digamma(rx) - dg_r + lnal;
+				d2a = dg_ab - dg_abx;
+				d2b = dg_ab + cxm_digamma(b + x) - dg_b - dg_abx;
+				d4b = x > 0.0 ? -1.0 / (b + x - 1.0) : 0.0;
+			}
+		}
+		if (x > 0.0)
+		{
+			double		A4;
+			double		hi;
+
+			ltx = log(al + row->tx);
+			A4 = c4 - rx * ltx;
+			hi = A3 > A4 ? A3 : A4;
+			L = hi + log(exp(A3 - hi) + exp(A4 - hi));
+			w3 = exp(A3 - L);
+			w4 = exp(A4 - L);
+		}
+		else
+		{
+			L = A3;
+			w3 = 1.0;
+		}
+		ll += w * (c12 + L);
+		if (grad)
+		{
+			gr += w * (d1r - w3 * lT - w4 * ltx);
+			gal += w * (r / al - w3 * rx / (al + row->t) - (x > 0.0 ? w4 * rx / (al + row->tx) : 0.0));
+			ga += w * (d2a + w4 / a);
+			gb += w * (d2b + w4 * d4b);
+		}
+	}
+	if (grad)
+	{
+		/* chain rule to log-parameters */
+		grad[0] = gr * r;
+		grad[1] = gal * al;
+		grad[2] = ga * a;
+		grad[3] = gb * b;
+	}
+	return ll;
+}
+
+/* ------------------------------------------------------------------------
+ * BFGS
+ * ------------------------------------------------------------------------ */
+
+#define BFGS_MAX_K 4
+#define BFGS_MAX_STEP 4.0		/* largest move of one log-parameter per step */
+
+CxmStatus
+cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol, int max_iter,
+		 double *fval, int *iterations)
+{
+	double		H[BFGS_MAX_K][BFGS_MAX_K];
+	double		g[BFGS_MAX_K],
+				gn[BFGS_MAX_K],
+				d[BFGS_MAX_K],
+				xn[BFGS_MAX_K],
+				s[BFGS_MAX_K],
+				y[BFGS_MAX_K];
+	double		fx,
+				fn = 0.0;
+	int			it,
+				i,
+				j,
+				fresh = 1,
+				stalled = 0;
+	CxmStatus	status = CXM_ENOCONV;
+
+	if (k < 1 || k > BFGS_MAX_K)
+		return CXM_EINVAL;
+	fx = f(x, g, ctx);
+	if (!isfinite(fx))
+		return CXM_EINVAL;
+	for (i = 0; i < k; i++)
+		for (j = 0; j < k; j++)
+			H[i][j] = (i == j) ? 1.0 : 0.0;
+
+	for (it = 0; it < max_iter; it++)
+	{
+		double		gmax = 0.0,
+					slope = 0.0,
+					dmax = 0.0,
+					step,
+					sy = 0.0,
+					yy = 0.0;
+		int			accepted = 0,
+					tries;
+
+		for (i = 0; i < k; i++)
+			if (fabs(g[i]) > gmax)
+				gmax = fabs(g[i]);
+		if (gmax <= gtol)
+		{
+			status = CXM_OK;
+			break;
+		}
+		for (i = 0; i < k; i++)
+		{
+			d[i] = 0.0;
+			for (j = 0; j < k; j++)
+				d[i] -= H[i][j] * g[j];
+			slope += d[i] * g[i];
+		}
+		if (!(slope < 0.0))
+		{
+			/* not a descent direction: restart from steepest descent */
+			for (i = 0; i < k; i++)
+			{
+				for (j = 0; j < k; j++)
+					H[i][j] = (i == j) ? 1.0 : 0.0;
+				d[i] = -g[i];
+			}
+			slope = 0.0;
+			for (i = 0; i < k; i++)
+				slope -= g[i] * g[i];
+			fresh = 1;
+		}
+		for (i = 0; i < k; i++)
+			if (fabs(d[i]) > dmax)
+				dmax = fabs(d[i]);
+		step = dmax > BFGS_MAX_STEP ? BFGS_MAX_STEP / dmax : 1.0;
+		for (tries = 0; tries < 60; tries++)
+		{
+			for (i = 0; i < k; i++)
+				xn[i] = x[i] + step * d[i];
+			fn = f(xn, gn, ctx);
+			if (isfinite(fn) && fn <= fx + 1e-4 * step * slope)
+			{
+				accepted = 1;
+				break;
+			}
+			step *= 0.5;
+		}
+		if (!accepted)
+		{
+			if (!fresh)
+			{
+				/* retry from steepest descent before giving up */
+				for (i = 0; i < k; i++)
+					for (j = 0; j < k; j++)
+						H[i][j] = (i == j) ? 1.0 : 0.0;
+				fresh = 1;
+				continue;
+			}
+			/* no decrease even along the gradient: as flat as rounding allows */
+			if (gmax <= sqrt(gtol))
+				status = CXM_OK;
+			break;
+		}
+		for (i = 0; i < k; i++)
+		{
+			s[i] = xn[i] - x[i];
+			y[i] = gn[i] - g[i];
+			sy += s[i] * y[i];
+			yy += y[i] * y[i];
+			x[i] = xn[i];
+			g[i] = gn[i];
+		}
+		/*
+		 * Near the optimum of a sum over many rows the gradient cannot get
+		 * below its rounding noise; stop when the objective no longer moves.
+		 */
+		if (fx - fn <= 1e-14 * (1.0 + fabs(fx)))
+			stalled++;
+		else
+			stalled = 0;
+		fx = fn;
+		if (stalled >= 3)
+		{
+			gmax = 0.0;
+			for (i = 0; i < k; i++)
+				if (fabs(g[i]) > gmax)
+					gmax = fabs(g[i]);
+			if (gmax <= sqrt(gtol))
+			{
+				status = CXM_OK;
+				it++;
+				break;
+			}
+		}
+		if (sy > 1e-12 * sqrt(yy) * sqrt(yy > 0 ? yy : 1.0) && sy > 0.0)
+		{
+			double		Hy[BFGS_MAX_K],
+						yHy = 0.0,
+						rho = 1.0 / sy;
+
+			if (fresh)
+			{
+				/* scale the first inverse Hessian guess (Nocedal & Wright 6.20) */
+				for (i = 0; i < k; i++)
+					for (j = 0; j < k; j++)
+						H[i][j] = (i == j) ? sy / yy : 0.0;
+				fresh = 0;
+			}
+			for (i = 0; i < k; i++)
+			{
+				Hy[i] = 0.0;
+				for (j = 0; j < k; j++)
+					Hy[i] += H[i][j] * y[j];
+				yHy += y[i] * Hy[i];
+			}
+			for (i = 0; i < k; i++)
+				for (j = 0; j < k; j++)
+					H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] - Hy[i] * s[j] - s[i] * Hy[j]);
+		}
+	}
+	*fval = fx;
+	*iterations = it;
+	return status;
+}
+
+/* ------------------------------------------------------------------------
+ * BG/NBD fit
+ * ------------------------------------------------------------------------ */
+
+#define LOG_PARAM_LIMIT 30.0	/* parameters stay within e^-30 .. e^30 */
+
+typedef struct BgnbdObjective
+{
+	const CxmSummaryRow *rows;
+	size_t		nrows;
+	double		n;
+	double		penalizer;
+} BgnbdObjective;
+
+static int
+log_params_ok(const double *th, int k)
+{
+	int			i;
+
+	for (i = 0; i < k; i++)
+		if (!isfinite(th[i]) || fabs(th[i]) > LOG_PARAM_LIMIT)
+			return 0;
+	return 1;
+}
+
+static double
+bgnbd_objective(const double *th, double *grad, void *vctx)
+{
+	BgnbdObjective *ctx = vctx;
+	CxmBgnbd	m;
+	double		g[4],
+				p[4],
+				ll,
+				pen = 0.0;
+	int			i;
+
+	if (!log_params_ok(th, 4))
+		return INFINITY;
+	for (i = 0; i < 4; i++)
+		p[i] = exp(th[i]);
+	m.r = p[0];
+	m.alpha = p[1];
+	m.a = p[2];
+	m.b = p[3];
+	ll = cxm_bgnbd_loglik(&m, ctx->rows, ctx->nrows, g);
+	for (i = 0; i < 4; i++)
+	{
+		pen += p[i] * p[i];
+		grad[i] = -g[i] / ctx->n + 2.0 * ctx->penalizer * p[i] * p[i];
+	}
+	return -ll / ctx->n + ctx->penalizer * pen;
+}
+
+/* best of a few BFGS runs from different starting points */
+static CxmStatus
+fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int nstarts,
+			   CxmFitResult *out)
+{
+	double		best_f = INFINITY;
+	int			s,
+				i,
+				best_conv = 0,
+				iters_total = 0;
+
+	for (s = 0; s < nstarts; s++)
+	{
+		double		th[4],
+					fv;
+		int			iters;
+		CxmStatus	st;
+
+		for (i = 0; i < k; i++)
+			th[i] = starts[s][i];
+		st = cxm_bfgs(f, ctx, k, th, 1e-9, 1000, &fv, &iters);
+		iters_total += iters;
+		if (st == CXM_EINVAL)
+			continue;
+		if (isfinite(fv) && (fv < best_f - 1e-12 ||
+							 (st == CXM_OK && !best_conv && fv <= best_f + 1e-12)))
+		{
+			best_f = fv;
+			best_conv = (st == CXM_OK);
+			for (i = 0; i < k; i++)
+				out->param[i] = exp(th[i]);
+		}
+	}
+	out->iterations = iters_total;
+	out->converged = best_conv;
+	if (!isfinite(best_f))
+		return CXM_ENOCONV;
+	return best_conv ? CXM_OK : CXM_ENOCONV;
+}
+
+CxmStatus
+cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc *alloc,
+			  CxmFitResult *out)
+{
+	BgnbdObjective ctx;
+	CxmBgnbd	m;
+	double		mean_t = 0.0;
+	double		starts[4][4];
+	CxmStatus	st;
+	size_t		i;
+	int64_t		n = 0;
+
+	(void) alloc;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < nrows; i++)
+	{
+		n += rows[i].count;
+		mean_t += rows[i].t * (double) rows[i].count;
+	}
+	if (n <= 0)
+		return CXM_EINVAL;
+	mean_t /= (double) n;
+	if (!(mean_t > 0.0))
+		mean_t = 1.0;
+	ctx.rows = rows;
+	ctx.nrows = nrows;
+	ctx.n = (double) n;
+	ctx.penalizer = penalizer;
+
+	/* log-parameter starting points: neutral, and scaled to the time unit */
+	starts[0][0] = 0.0;
+	starts[0][1] = 0.0;
+	starts[0][2] = 0.0;
+	starts[0][3] = 0.0;
+	starts[1][0] = log(0.5);
+	starts[1][1] = log(mean_t / 4.0);
+	starts[1][2] = log(0.5);
+	starts[1][3] = log(2.0);
+	starts[2][0] = log(2.0);
+	starts[2][1] = log(mean_t);
+	starts[2][2] = log(2.0);
+	starts[2][3] = log(5.0);
+	starts[3][0] = log(0.1);
+	starts[3][1] = log(mean_t / 20.0);
+	starts[3][2] = log(0.2);
+	starts[3][3] = log(1.0);
+
+	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+	out->n = n;
+	if (st == CXM_ENOCONV && out->param[0] == 0.0)
+		return st;
+	m.r = out->param[0];
+	m.alpha = out->param[1];
+	m.a = out->param[2];
+	m.b = out->param[3];
+	out->log_likelihood = cxm_bgnbd_loglik(&m, rows, nrows, NULL);
+	return st;
+}
+
+double
+cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
+{
+	double		lt;
+
+	if (x <= 0.0)
+		return 1.0;
+	lt = log(m->a) - log(m->b + x - 1.0) + (m->r + x) * (log(m->alpha + t) - log(m->alpha + tx));
+	if (lt > 0.0)
+	{
+		double		e = exp(-lt);
+
+		return e / (1.0 + e);
+	}
+	return 1.0 / (1.0 + exp(lt));
+}
+
+/*
+ * E[purchases in (T, T + h] | x, tx, T].  The textbook form is
+ *
+ *   (a+b+x-1)/(a-1) [1 - ((al+T)/(al+T+h))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] P(alive)
+ *
+ * with z = h/(al+T+h).  Pfaff's and Euler's transformations turn the bracket
+ * into 1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), whose series does not
+ * blow up with large x, and splitting off the n = 0 term removes the 0/0 at
+ * a = 1:
+ *
+ *   bracket/(a-1) = -expm1((a-1) ln(1-z))/(a-1) - (1-z)^(a-1) S,
+ *   S = sum_{n>=1} (a+b-1-r)_n (a)_{n-1} z^n / ((a+b+x-1)_n n!)
+ */
+CxmStatus
+cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, double *out)
+{
+	double		r = m->r,
+				a = m->a,
+				b = m->b;
+	double		C = a + b + x - 1.0;
+	double		A = a + b - 1.0 - r;
+	double		z,
+				l1,
+				e,
+				first,
+				S = 0.0,
+				term;
+	long		n;
+
+	if (!(h >= 0.0) || !isfinite(h))
+		return CXM_EINVAL;
+	if (h == 0.0)
+	{
+		*out = 0.0;
+		return CXM_OK;
+	}
+	if (!(C > 0.0))
+		return CXM_EINVAL;
+	z = h / (m->alpha + t + h);
+	l1 = log1p(-z);
+	e = (a - 1.0) * l1;
+	first = (e == 0.0) ? -l1 : -expm1(e) / (a - 1.0);
+	term = A * z / C;			/* n = 1: (A)_1 (a)_0 z / ((C)_1 1!) */
+	for (n = 1; n < HYP_MAX_TERMS; n++)
+	{
+		S += term;
+		if (term == 0.0 || (fabs(term) <= 1e-17 * fabs(S) && n > 2))
+			break;
+		term *= (A + n) * (a + n - 1.0) * z / ((C + n) * (n + 1.0));
+	}
+	if (n >= HYP_MAX_TERMS)
+		return CXM_ENOCONV;
+	*out = C * (first - exp(e) * S) * cxm_bgnbd_p_alive(m, x, tx, t);
+	if (!isfinite(*out))
+		return CXM_ERANGE;
+	if (*out < 0.0)
+		*out = 0.0;				/* rounding at tiny horizons */
+	return CXM_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Gamma-Gamma
+ *
+ * Per repeat customer with x transactions of mean value m:
+ *   LL = lnG(px+q) - lnG(px) - lnG(q) + q ln v + (px-1) ln m + px ln x
+ *        - (px+q) ln(xm+v)
+ * ------------------------------------------------------------------------ */
+
+double
+cxm_gg_loglik(const CxmGammaGamma *mod, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	double		p = mod->p,
+				q = mod->q,
+				v = mod->v;
+	double		lnv = log(v),
+				lg_q = lgamma(q),
+				dg_q = cxm_digamma(q);
+	double		ll = 0.0,
+				gp = 0.0,
+				gq = 0.0,
+				gv = 0.0;
+	size_t		i;
+
+	for (i = 0; i < nrows; i++)
+	{
+		double		x = rows[i].x,
+					m = rows[i].tx,
+					w = (double) rows[i].count;
+		double		px,
+					lxmv,
+					lm,
+					lx;
+
+		if (x <= 0.0)
+			continue;
+		px = p * x;
+		lxmv = log(x * m + v);
+		lm = log(m);
+		lx = log(x);
+		ll += w * (lgamma(px + q) - lgamma(px) - lg_q + q * lnv + (px - 1.0) * lm + px * lx
+				   - (px + q) * lxmv);
+		if (grad)
+		{
+			double		dg_pxq = cxm_digamma(px + q);
+
+			gp += w * x * (dg_pxq - cxm_digamma(px) + lm + lx - lxmv);
+			gq += w * (dg_pxq - dg_q + lnv - lxmv);
+			gv += w * (q / v - (px + q) / (x * m + v));
+		}
+	}
+	if (grad)
+	{
+		grad[0] = gp * p;
+		grad[1] = gq * q;
+		grad[2] = gv * v;
+	}
+	return ll;
+}
+
+typedef struct GgObjective
+{
+	const CxmSummaryRow *rows;
+	size_t		nrows;
+	double		n;
+} GgObjective;
+
+static double
+gg_objective(const double *th, double *grad, void *vctx)
+{
+	GgObjective *ctx = vctx;
+	CxmGammaGamma m;
+	double		g[3],
+				ll;
+	int			i;
+
+	if (!log_params_ok(th, 3))
+		return INFINITY;
+	m.p = exp(th[0]);
+	m.q = exp(th[1]);
+	m.v = exp(th[2]);
+	ll = cxm_gg_loglik(&m, ctx->rows, ctx->nrows, g);
+	for (i = 0; i < 3; i++)
+		grad[i] = -g[i] / ctx->n;
+	return -ll / ctx->n;
+}
+
+CxmStatus
+cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc, CxmFitResult *out)
+{
+	GgObjective ctx;
+	CxmGammaGamma m;
+	double		mean_m = 0.0;
+	double		starts[4][4];
+	CxmStatus	st;
+	size_t		i;
+	int64_t		n = 0;
+
+	(void) alloc;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < nrows; i++)
+		if (rows[i].x > 0.0)
+		{
+			n += rows[i].count;
+			mean_m += rows[i].tx * (double) rows[i].count;
+		}
+	if (n <= 0)
+		return CXM_EINVAL;
+	mean_m /= (double) n;
+	ctx.rows = rows;
+	ctx.nrows = nrows;
+	ctx.n = (double) n;
+	memset(starts, 0, sizeof(starts));
+	/* neutral; and p v/(q-1) near the mean spend */
+	starts[1][0] = log(5.0);
+	starts[1][1] = log(3.0);
+	starts[1][2] = log(mean_m * 2.0 / 5.0);
+	starts[2][0] = log(1.0);
+	starts[2][1] = log(1.5);
+	starts[2][2] = log(mean_m / 2.0);
+	starts[3][0] = log(20.0);
+	starts[3][1] = log(10.0);
+	starts[3][2] = log(mean_m * 9.0 / 20.0);
+	st = fit_multistart(gg_objective, &ctx, 3, (const double (*)[4]) starts, 4, out);
+	out->n = n;
+	m.p = out->param[0];
+	m.q = out->param[1];
+	m.v = out->param[2];
+	if (m.p > 0.0)
+		out->log_likelihood = cxm_gg_loglik(&m, rows, nrows, NULL);
+	return st;
+}
+
+/* E[mean spend | x, m] = p (v + x m) / (p x + q - 1) */
+CxmStatus
+cxm_gg_expected_spend(const CxmGammaGamma *m, double x, double mspend, double *out)
+{
+	double		den = m->p * x + m->q - 1.0;
+
+	if (!(den > 0.0))
+		return CXM_EINVAL;
+	if (x <= 0.0)
+		mspend = 0.0;
+	*out = m->p * (m->v + x * mspend) / den;
+	return CXM_OK;
+}
+
+CxmStatus
+cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx, double t,
+		double mspend, int horizon, double discount_rate, double *out)
+{
+	double		spend,
+				prev = 0.0,
+				total = 0.0;
+	int			i;
+	CxmStatus	st;
+
+	if (horizon < 0 || !(discount_rate > -1.0) || !isfinite(discount_rate))
+		return CXM_EINVAL;
+	st = cxm_gg_expected_spend(gg, x, mspend, &spend);
+	if (st != CXM_OK)
+		return st;
+	for (i = 1; i <= horizon; i++)
+	{
+		double		cur;
+
+		st = cxm_bgnbd_expected(bg, (double) i, x, tx, t, &cur);
+		if (st != CXM_OK)
+			return st;
+		total += (cur - prev) * spend / pow(1.0 + discount_rate, (double) i);
+		prev = cur;
+	}
+	*out = total;
+	return CXM_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * RFM segments
+ * ------------------------------------------------------------------------ */
+
+const char *
+cxm_rfm_segment(int r_score, int f_score)
+{
+	static const char *const map[5][5] = {
+		/* R = 1 */
+		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
+		/* R = 2 */
+		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
+		/* R = 3 */
+		{"About to Sleep", "About to Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"},
+		/* R = 4 */
+		{"Promising", "Potential Loyalists", "Potential Loyalists", "Loyal Customers", "Loyal Customers"},
+		/* R = 5 */
+		{"New Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"},
+	};
+
+	if (r_score < 1 || r_score > 5 || f_score < 1 || f_score > 5)
+		return NULL;
+	return map[r_score - 1][f_score - 1];
+}

@@ -1,0 +1,117 @@
+/*
+ * churn_core.h
+ *	  BG/NBD and Gamma-Gamma models: likelihoods, maximum-likelihood fits,
+ *	  conditional expectations, CLV and the RFM segment map.  Plain C (no
+ *	  postgres.h), unit-tested in test/unit/test_churn.c.
+ */
+#ifndef CXM_CHURN_CORE_H
+#define CXM_CHURN_CORE_H
+
+#include "cxm_core.h"
+
+/*
+ * One distinct customer summary with its multiplicity.  BG/NBD uses
+ * (x = frequency, tx = recency, t = age); Gamma-Gamma uses (x = frequency,
+ * tx = mean repeat spend) and leaves t at 0.
+ */
+typedef struct CxmSummaryRow
+{
+	double		x;
+	double		tx;
+	double		t;
+	int64_t		count;
+} CxmSummaryRow;
+
+/*
+ * A set of distinct summary rows with counts: open addressing on the three
+ * doubles.  Aggregates keep their state in one, so memory grows with the
+ * number of distinct rows, not the number of customers.
+ */
+typedef struct CxmSummarySet
+{
+	CxmAlloc   *alloc;
+	CxmSummaryRow *slots;		/* count == 0 marks a free slot */
+	size_t		capacity;		/* a power of two */
+	size_t		used;			/* distinct rows */
+	int64_t		total;			/* sum of counts */
+} CxmSummarySet;
+
+extern void cxm_summary_set_init(CxmSummarySet *set, CxmAlloc *alloc);
+extern void cxm_summary_set_add(CxmSummarySet *set, double x, double tx, double t,
+								int64_t count);
+/* the rows in lexicographic (x, tx, t) order, into out[set->used] */
+extern void cxm_summary_set_sorted(const CxmSummarySet *set, CxmSummaryRow *out);
+
+/* Special functions */
+extern double cxm_digamma(double x);
+extern CxmStatus cxm_hyp2f1(double a, double b, double c, double z, double *out);
+
+/* ---- BG/NBD ---- */
+typedef struct CxmBgnbd
+{
+	double		r;
+	double		alpha;
+	double		a;
+	double		b;
+} CxmBgnbd;
+
+typedef struct CxmFitResult
+{
+	double		param[4];
+	double		log_likelihood; /* unpenalised */
+	int64_t		n;				/* customers (sum of counts) */
+	int			iterations;
+	int			converged;
+} CxmFitResult;
+
+/*
+ * Which check a customer summary fails, or NULL when it is valid: negative
+ * values, non-integer frequency, recency > t, frequency > 0 with recency 0,
+ * non-finite values.
+ */
+extern const char *cxm_bgnbd_row_problem(double x, double tx, double t);
+extern const char *cxm_gg_row_problem(double x, double m);
+
+/*
+ * Log-likelihood of the rows under the model; when grad is not NULL, its
+ * gradient with respect to (log r, log alpha, log a, log b).
+ */
+extern double cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows,
+							   double *grad);
+extern CxmStatus cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer,
+							   CxmAlloc *alloc, CxmFitResult *out);
+extern double cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t);
+extern CxmStatus cxm_bgnbd_expected(const CxmBgnbd *m, double horizon, double x, double tx,
+									double t, double *out);
+
+/* ---- Gamma-Gamma (rows: x = frequency, tx = mean spend) ---- */
+typedef struct CxmGammaGamma
+{
+	double		p;
+	double		q;
+	double		v;
+} CxmGammaGamma;
+
+extern double cxm_gg_loglik(const CxmGammaGamma *m, const CxmSummaryRow *rows, size_t nrows,
+							double *grad);
+extern CxmStatus cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc,
+							CxmFitResult *out);
+extern CxmStatus cxm_gg_expected_spend(const CxmGammaGamma *m, double x, double mspend,
+									   double *out);
+
+extern CxmStatus cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx,
+						 double t, double mspend, int horizon, double discount_rate,
+						 double *out);
+
+/* The 10-segment RFM map; NULL when a score is outside 1..5. */
+extern const char *cxm_rfm_segment(int r_score, int f_score);
+
+/*
+ * Minimise f over R^k with BFGS and a backtracking line search.  f returns the
+ * objective and fills grad; a non-finite value is treated as +infinity.
+ */
+typedef double (*CxmObjective) (const double *x, double *grad, void *ctx);
+extern CxmStatus cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol,
+						  int max_iter, double *fval, int *iterations);
+
+#endif							/* CXM_CHURN_CORE_H */
