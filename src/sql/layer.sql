@@ -735,6 +735,9 @@ COMMENT ON COLUMN @extschema@.experiment_results.p_best IS 'posterior probabilit
 COMMENT ON COLUMN @extschema@.experiment_results.active IS 'false while the arm is paused';
 COMMENT ON COLUMN @extschema@.experiment_results.lift IS 'mean / mean of arm 1 - 1 (0 for arm 1; NULL when arm 1''s mean is 0)';
 
+-- @@JOURNEYS@@
+-- @@CHURN@@
+
 -- Materialised mode ------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.layer_materializable()

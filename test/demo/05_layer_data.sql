@@ -26,13 +26,15 @@ CREATE TABLE demo.crm_clients (
   "Client No" integer PRIMARY KEY,
   "Signed Up" date NOT NULL,
   "Tier" text NOT NULL,
-  acquisition text NOT NULL
+  acquisition text NOT NULL,
+  single_channel boolean NOT NULL
 );
 INSERT INTO demo.crm_clients
 SELECT 1000 + i,
        date '2025-01-01' + floor(demo.rnd(i, 1) * 480)::int,
        CASE WHEN demo.rnd(i, 2) < 0.25 THEN 'loyal' WHEN demo.rnd(i, 2) < 0.75 THEN 'casual' ELSE 'browser' END,
-       (ARRAY['organic', 'paid_search', 'social', 'organic', 'paid_search'])[1 + floor(demo.rnd(i, 3) * 5)::int]
+       (ARRAY['organic', 'paid_search', 'social', 'organic', 'paid_search'])[1 + floor(demo.rnd(i, 3) * 5)::int],
+       demo.rnd(i, 40) < 0.4
 FROM generate_series(1, :layer_customers) i;
 
 -- purchases: loyal customers buy 3-8 times (a third of them stop after 2025),
@@ -81,7 +83,8 @@ UNION ALL
 SELECT 'ck-' || "Client No" || '-b', "Client No" FROM demo.crm_clients
 WHERE demo.rnd("Client No", 12) < 0.33;
 
--- web visits: (cookie, start, depth, channel); each visit is a page sequence
+-- web visits (single-channel customers always come through their acquisition
+-- channel and get no e-mail): (cookie, start, depth, channel); each visit is a page sequence
 -- home -> product -> cart -> checkout, three minutes apart
 CREATE TABLE demo.web_events (
   cookie_id text NOT NULL,
@@ -94,7 +97,7 @@ WITH visits AS (
   SELECT 'ck-' || o."Client No" || CASE WHEN l."Cookie" IS NOT NULL AND demo.rnd(o."Order#", 13) < 0.5
                                         THEN '-b' ELSE '-a' END AS cookie,
          (o."Ordered At" AT TIME ZONE 'UTC') - interval '10 minutes' AS start, 4 AS depth,
-         CASE WHEN demo.rnd(o."Order#", 14) < 0.55 THEN 'direct' ELSE c.acquisition END AS channel
+         CASE WHEN demo.rnd(o."Order#", 14) < 0.55 AND NOT c.single_channel THEN 'direct' ELSE c.acquisition END AS channel
   FROM demo.shop_orders o
   JOIN demo.crm_clients c USING ("Client No")
   LEFT JOIN demo.login_links l ON l."Cookie" = 'ck-' || o."Client No" || '-b'
@@ -115,7 +118,8 @@ WITH visits AS (
          (c."Signed Up" + floor(demo.rnd(c."Client No" * 10 + v, 20) * (date '2026-06-30' - c."Signed Up"))::int)::timestamp
            + make_interval(mins => (420 + floor(demo.rnd(c."Client No" * 10 + v, 21) * 900))::int),
          1 + floor(demo.rnd(c."Client No" * 10 + v, 22) * 3)::int,
-         (ARRAY['direct', 'social', 'organic', 'direct'])[1 + floor(demo.rnd(c."Client No" * 10 + v, 23) * 4)::int]
+         CASE WHEN c.single_channel THEN c.acquisition
+              ELSE (ARRAY['direct', 'social', 'organic', 'direct'])[1 + floor(demo.rnd(c."Client No" * 10 + v, 23) * 4)::int] END
   FROM demo.crm_clients c
   CROSS JOIN LATERAL generate_series(1, floor(demo.rnd(c."Client No", 24) * 4)::int) v
   UNION ALL
@@ -133,7 +137,7 @@ SELECT v.cookie, (ARRAY['home', 'product', 'cart', 'checkout'])[s], v.start + (s
 FROM visits v CROSS JOIN LATERAL generate_series(1, v.depth) s
 ORDER BY 3, 1, 2;
 
--- e-mail: 60 % of the customers get 1-6 campaign mails after signing up; some click
+-- e-mail: 60 % of the multi-channel customers get 1-6 campaign mails after signing up; some click
 CREATE TABLE demo.email (recipient integer NOT NULL, action text NOT NULL, sent_at timestamptz NOT NULL);
 INSERT INTO demo.email
 SELECT c."Client No", a.action,
@@ -142,7 +146,7 @@ SELECT c."Client No", a.action,
 FROM demo.crm_clients c
 CROSS JOIN LATERAL generate_series(1, 1 + floor(demo.rnd(c."Client No", 31) * 6)::int) m
 CROSS JOIN LATERAL (VALUES ('email_open', interval '0'), ('email_click', interval '2 minutes')) a(action, lag)
-WHERE demo.rnd(c."Client No", 32) < 0.6
+WHERE demo.rnd(c."Client No", 32) < 0.6 AND NOT c.single_channel
   AND (a.action = 'email_open' OR demo.rnd(c."Client No" * 10 + m, 33) < 0.3)
 ORDER BY 3, 1, 2;
 
