@@ -1,0 +1,546 @@
+/*
+ * churn.c
+ *	  fmgr glue of the churn and lifetime-value family: bgnbd_fit, p_alive,
+ *	  churn_score, expected_purchases, gammagamma_fit, expected_spend, clv and
+ *	  rfm_segment.  The models live in churn_core.c; rfm() is in churn_rfm.c.
+ *
+ * The fit aggregates keep an `internal` state: the distinct customer
+ * summaries with their counts (a CxmSummarySet), so memory follows the number
+ * of distinct (frequency, recency, t) rows.  The final function sorts them
+ * before summing, so the result does not depend on the plan.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/typcache.h"
+
+#include "churn_core.h"
+#include "cxm.h"
+
+#define FIT_STATE_VERSION 1
+
+PG_FUNCTION_INFO_V1(bgnbd_fit_accum);
+PG_FUNCTION_INFO_V1(bgnbd_fit_final);
+PG_FUNCTION_INFO_V1(gg_fit_accum);
+PG_FUNCTION_INFO_V1(gg_fit_final);
+PG_FUNCTION_INFO_V1(churn_fit_combine);
+PG_FUNCTION_INFO_V1(churn_fit_serialize);
+PG_FUNCTION_INFO_V1(churn_fit_deserialize);
+PG_FUNCTION_INFO_V1(bgnbd_p_alive);
+PG_FUNCTION_INFO_V1(bgnbd_churn_score);
+PG_FUNCTION_INFO_V1(bgnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(gg_expected_spend);
+PG_FUNCTION_INFO_V1(churn_clv);
+PG_FUNCTION_INFO_V1(churn_rfm_segment);
+
+/* Aggregate state of bgnbd_fit and gammagamma_fit */
+typedef struct FitState
+{
+	CxmAlloc	alloc;
+	CxmSummarySet set;
+	bool		has_penalizer;
+	double		penalizer;
+} FitState;
+
+static FitState *
+fit_state_new(MemoryContext cxt)
+{
+	FitState   *st = MemoryContextAllocZero(cxt, sizeof(FitState));
+
+	st->alloc = cxm_allocator(cxt);
+	cxm_summary_set_init(&st->set, &st->alloc);
+	return st;
+}
+
+static MemoryContext
+agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return aggcxt;
+}
+
+static void
+check_bgnbd_row(double x, double tx, double t)
+{
+	const char *problem = cxm_bgnbd_row_problem(x, tx, t);
+
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid customer summary (frequency %g, recency %g, t %g): %s",
+						x, tx, t, problem)));
+}
+
+static void
+check_gg_row(double x, double m)
+{
+	const char *problem = cxm_gg_row_problem(x, m);
+
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid customer summary (frequency %g, monetary %g): %s",
+						x, m, problem)));
+}
+
+/* bgnbd_fit(frequency, recency, t [, penalizer]) transition */
+Datum
+bgnbd_fit_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context(fcinfo, "bgnbd_fit_accum");
+	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	double		x,
+				tx,
+				t;
+
+	if (st == NULL)
+		st = fit_state_new(aggcxt);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_POINTER(st);
+	x = PG_GETARG_FLOAT8(1);
+	tx = PG_GETARG_FLOAT8(2);
+	t = PG_GETARG_FLOAT8(3);
+	if (PG_NARGS() > 4)
+	{
+		double		pen;
+
+		if (PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("penalizer must not be NULL")));
+		pen = PG_GETARG_FLOAT8(4);
+		if (!(pen >= 0.0) || !isfinite(pen))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("penalizer must be a finite value >= 0, got %g", pen)));
+		if (st->has_penalizer && pen != st->penalizer)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("penalizer must be the same for every row of a group, got %g and %g",
+							st->penalizer, pen)));
+		st->has_penalizer = true;
+		st->penalizer = pen;
+	}
+	check_bgnbd_row(x, tx, t);
+	cxm_summary_set_add(&st->set, x, tx, t, 1);
+	PG_RETURN_POINTER(st);
+}
+
+/* gammagamma_fit(frequency, monetary) transition; frequency 0 is ignored */
+Datum
+gg_fit_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context(fcinfo, "gg_fit_accum");
+	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	double		x,
+				m;
+
+	if (st == NULL)
+		st = fit_state_new(aggcxt);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(st);
+	x = PG_GETARG_FLOAT8(1);
+	m = PG_GETARG_FLOAT8(2);
+	check_gg_row(x, m);
+	if (x > 0.0)
+		cxm_summary_set_add(&st->set, x, m, 0.0, 1);
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+churn_fit_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context(fcinfo, "churn_fit_combine");
+	FitState   *a = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	FitState   *b = PG_ARGISNULL(1) ? NULL : (FitState *) PG_GETARG_POINTER(1);
+	size_t		i;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		a = fit_state_new(aggcxt);
+	if (b->has_penalizer)
+	{
+		if (a->has_penalizer && a->penalizer != b->penalizer)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("penalizer must be the same for every row of a group, got %g and %g",
+							a->penalizer, b->penalizer)));
+		a->has_penalizer = true;
+		a->penalizer = b->penalizer;
+	}
+	for (i = 0; i < b->set.capacity; i++)
+	{
+		CxmSummaryRow *r = &b->set.slots[i];
+
+		if (r->count > 0)
+			cxm_summary_set_add(&a->set, r->x, r->tx, r->t, r->count);
+	}
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * Serialized state: version byte, penalizer flag and value, number of rows,
+ * then (x, tx, t, count) per row.
+ */
+Datum
+churn_fit_serialize(PG_FUNCTION_ARGS)
+{
+	FitState   *st = (FitState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	size_t		i;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, FIT_STATE_VERSION);
+	pq_sendbyte(&buf, st->has_penalizer ? 1 : 0);
+	pq_sendfloat8(&buf, st->penalizer);
+	pq_sendint64(&buf, (int64) st->set.used);
+	for (i = 0; i < st->set.capacity; i++)
+	{
+		CxmSummaryRow *r = &st->set.slots[i];
+
+		if (r->count <= 0)
+			continue;
+		pq_sendfloat8(&buf, r->x);
+		pq_sendfloat8(&buf, r->tx);
+		pq_sendfloat8(&buf, r->t);
+		pq_sendint64(&buf, r->count);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+#define FIT_ROW_BYTES (3 * 8 + 8)
+#define FIT_HEADER_BYTES (1 + 1 + 8 + 8)
+
+Datum
+churn_fit_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = agg_context(fcinfo, "churn_fit_deserialize");
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	FitState   *st;
+	int			version;
+	int64		n,
+				i;
+
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	if (buf.len < FIT_HEADER_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid model-fit state: %d bytes is too short", buf.len)));
+	version = pq_getmsgbyte(&buf);
+	if (version != FIT_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid model-fit state: unknown version %d", version)));
+	st = fit_state_new(aggcxt);
+	st->has_penalizer = pq_getmsgbyte(&buf) != 0;
+	st->penalizer = pq_getmsgfloat8(&buf);
+	n = pq_getmsgint64(&buf);
+	if (n < 0 || (buf.len - buf.cursor) != n * FIT_ROW_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid model-fit state: %lld rows do not fit in %d bytes",
+						(long long) n, buf.len - buf.cursor)));
+	for (i = 0; i < n; i++)
+	{
+		double		x = pq_getmsgfloat8(&buf);
+		double		tx = pq_getmsgfloat8(&buf);
+		double		t = pq_getmsgfloat8(&buf);
+		int64		count = pq_getmsgint64(&buf);
+
+		if (count <= 0 || !isfinite(x) || !isfinite(tx) || !isfinite(t))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid model-fit state: bad row %lld", (long long) i)));
+		cxm_summary_set_add(&st->set, x, tx, t, count);
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+static CxmSummaryRow *
+sorted_rows(FitState *st)
+{
+	CxmSummaryRow *rows = palloc(sizeof(CxmSummaryRow) * (st->set.used + 1));
+
+	cxm_summary_set_sorted(&st->set, rows);
+	return rows;
+}
+
+static Datum
+model_datum(FunctionCallInfo fcinfo, const double *values, int nvalues, int64 n)
+{
+	TupleDesc	tupdesc;
+	Datum		d[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (i = 0; i < nvalues; i++)
+		d[i] = Float8GetDatum(values[i]);
+	d[nvalues] = Int64GetDatum(n);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, d, nulls));
+}
+
+Datum
+bgnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	CxmSummaryRow *rows;
+	CxmFitResult fit;
+	CxmStatus	status;
+	double		values[5];
+
+	if (st == NULL || st->set.total == 0)
+		PG_RETURN_NULL();
+	rows = sorted_rows(st);
+	status = cxm_bgnbd_fit(rows, st->set.used, st->penalizer, &st->alloc, &fit);
+	if (status == CXM_ENOCONV && fit.param[0] == 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bgnbd_fit found no finite likelihood for these %lld customers",
+						(long long) st->set.total)));
+	if (status != CXM_OK)
+		ereport(WARNING,
+				(errmsg("bgnbd_fit did not converge on %lld customers; returning the best point found",
+						(long long) st->set.total),
+				 errhint("Check the data (too few customers, or no repeat purchases?) or use the penalizer form.")));
+	memcpy(values, fit.param, 4 * sizeof(double));
+	values[4] = fit.log_likelihood;
+	PG_RETURN_DATUM(model_datum(fcinfo, values, 5, fit.n));
+}
+
+Datum
+gg_fit_final(PG_FUNCTION_ARGS)
+{
+	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
+	CxmSummaryRow *rows;
+	CxmFitResult fit;
+	CxmStatus	status;
+	double		values[4];
+
+	if (st == NULL || st->set.total == 0)
+		PG_RETURN_NULL();
+	rows = sorted_rows(st);
+	status = cxm_gg_fit(rows, st->set.used, &st->alloc, &fit);
+	if (status == CXM_ENOCONV && fit.param[0] == 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gammagamma_fit found no finite likelihood for these %lld customers",
+						(long long) st->set.total)));
+	if (status != CXM_OK)
+		ereport(WARNING,
+				(errmsg("gammagamma_fit did not converge on %lld repeat customers; returning the best point found",
+						(long long) st->set.total),
+				 errhint("Too few repeat customers, or spends that do not vary?")));
+	memcpy(values, fit.param, 3 * sizeof(double));
+	values[3] = fit.log_likelihood;
+	PG_RETURN_DATUM(model_datum(fcinfo, values, 4, fit.n));
+}
+
+/*
+ * Read the first nparams float8 fields of a model row (bgnbd_model or
+ * gammagamma_model) and check they are positive and finite.
+ */
+static void
+read_model(HeapTupleHeader rec, int nparams, double *out, const char *what)
+{
+	static const char *const bg_names[] = {"r", "alpha", "a", "b"};
+	static const char *const gg_names[] = {"p", "q", "v"};
+	const char *const *names = nparams == 4 ? bg_names : gg_names;
+	int			i;
+
+	for (i = 0; i < nparams; i++)
+	{
+		bool		isnull;
+		Datum		d = GetAttributeByNum(rec, i + 1, &isnull);
+
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s parameter %s must not be NULL", what, names[i])));
+		out[i] = DatumGetFloat8(d);
+		if (!(out[i] > 0.0) || !isfinite(out[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s parameter %s must be positive and finite, got %g",
+							what, names[i], out[i])));
+	}
+}
+
+static CxmBgnbd
+arg_bgnbd(FunctionCallInfo fcinfo, int argno)
+{
+	double		p[4];
+	CxmBgnbd	m;
+
+	read_model(PG_GETARG_HEAPTUPLEHEADER(argno), 4, p, "bgnbd_model");
+	m.r = p[0];
+	m.alpha = p[1];
+	m.a = p[2];
+	m.b = p[3];
+	return m;
+}
+
+static CxmGammaGamma
+arg_gg(FunctionCallInfo fcinfo, int argno)
+{
+	double		p[3];
+	CxmGammaGamma m;
+
+	read_model(PG_GETARG_HEAPTUPLEHEADER(argno), 3, p, "gammagamma_model");
+	m.p = p[0];
+	m.q = p[1];
+	m.v = p[2];
+	return m;
+}
+
+Datum
+bgnbd_p_alive(PG_FUNCTION_ARGS)
+{
+	CxmBgnbd	m = arg_bgnbd(fcinfo, 0);
+	double		x = PG_GETARG_FLOAT8(1),
+				tx = PG_GETARG_FLOAT8(2),
+				t = PG_GETARG_FLOAT8(3);
+
+	check_bgnbd_row(x, tx, t);
+	PG_RETURN_FLOAT8(cxm_bgnbd_p_alive(&m, x, tx, t));
+}
+
+Datum
+bgnbd_churn_score(PG_FUNCTION_ARGS)
+{
+	CxmBgnbd	m = arg_bgnbd(fcinfo, 0);
+	double		x = PG_GETARG_FLOAT8(1),
+				tx = PG_GETARG_FLOAT8(2),
+				t = PG_GETARG_FLOAT8(3);
+
+	check_bgnbd_row(x, tx, t);
+	PG_RETURN_FLOAT8(1.0 - cxm_bgnbd_p_alive(&m, x, tx, t));
+}
+
+static void
+report_status(CxmStatus st, const char *fname)
+{
+	switch (st)
+	{
+		case CXM_OK:
+			return;
+		case CXM_ERANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s: result out of range for these inputs", fname)));
+			break;
+		case CXM_ENOCONV:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s: the hypergeometric series did not converge for these inputs", fname)));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: the model is not defined for these inputs", fname)));
+	}
+}
+
+Datum
+bgnbd_expected_purchases(PG_FUNCTION_ARGS)
+{
+	CxmBgnbd	m = arg_bgnbd(fcinfo, 0);
+	double		h = PG_GETARG_FLOAT8(1),
+				x = PG_GETARG_FLOAT8(2),
+				tx = PG_GETARG_FLOAT8(3),
+				t = PG_GETARG_FLOAT8(4);
+	double		out = 0.0;
+
+	if (!(h >= 0.0) || !isfinite(h))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("horizon must be a finite value >= 0, got %g", h)));
+	check_bgnbd_row(x, tx, t);
+	report_status(cxm_bgnbd_expected(&m, h, x, tx, t, &out), "expected_purchases");
+	PG_RETURN_FLOAT8(out);
+}
+
+Datum
+gg_expected_spend(PG_FUNCTION_ARGS)
+{
+	CxmGammaGamma m = arg_gg(fcinfo, 0);
+	double		x = PG_GETARG_FLOAT8(1),
+				mon = PG_GETARG_FLOAT8(2);
+	double		out = 0.0;
+
+	check_gg_row(x, mon);
+	if (cxm_gg_expected_spend(&m, x, mon, &out) != CXM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected_spend needs p * frequency + q > 1 (q = %g, p = %g, frequency %g)",
+						m.q, m.p, x)));
+	PG_RETURN_FLOAT8(out);
+}
+
+Datum
+churn_clv(PG_FUNCTION_ARGS)
+{
+	CxmBgnbd	bg = arg_bgnbd(fcinfo, 0);
+	CxmGammaGamma gg = arg_gg(fcinfo, 1);
+	double		x = PG_GETARG_FLOAT8(2),
+				tx = PG_GETARG_FLOAT8(3),
+				t = PG_GETARG_FLOAT8(4),
+				mon = PG_GETARG_FLOAT8(5);
+	int32		horizon = PG_GETARG_INT32(6);
+	double		rate = PG_GETARG_FLOAT8(7);
+	double		out = 0.0;
+
+	if (horizon < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("horizon must be >= 0, got %d", horizon)));
+	if (!(rate > -1.0) || !isfinite(rate))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("discount_rate must be finite and > -1, got %g", rate)));
+	check_bgnbd_row(x, tx, t);
+	check_gg_row(x, mon);
+	if (x > 0.0 && gg.p * x + gg.q <= 1.0)
+		report_status(CXM_EINVAL, "clv");
+	if (x == 0.0 && gg.q <= 1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("clv needs q > 1 for a customer without repeat purchases, got q = %g", gg.q)));
+	report_status(cxm_clv(&bg, &gg, x, tx, t, mon, horizon, rate, &out), "clv");
+	PG_RETURN_FLOAT8(out);
+}
+
+Datum
+churn_rfm_segment(PG_FUNCTION_ARGS)
+{
+	int32		r = PG_GETARG_INT32(0);
+	int32		f = PG_GETARG_INT32(1);
+	const char *seg = cxm_rfm_segment(r, f);
+
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("RFM scores must be between 1 and 5, got r_score %d and f_score %d", r, f)));
+	PG_RETURN_TEXT_P(cstring_to_text(seg));
+}
