@@ -34,7 +34,7 @@ SELECT 1000 + i,
        date '2025-01-01' + floor(demo.rnd(i, 1) * 480)::int,
        CASE WHEN demo.rnd(i, 2) < 0.25 THEN 'loyal' WHEN demo.rnd(i, 2) < 0.75 THEN 'casual' ELSE 'browser' END,
        (ARRAY['organic', 'paid_search', 'social', 'organic', 'paid_search'])[1 + floor(demo.rnd(i, 3) * 5)::int],
-       demo.rnd(i, 40) < 0.4
+       demo.rnd(i, 40) < CASE WHEN demo.rnd(i, 2) < 0.25 THEN 0.2 ELSE 0.5 END
 FROM generate_series(1, :layer_customers) i;
 
 -- purchases: loyal customers buy 3-8 times (a third of them stop after 2025),
@@ -83,7 +83,8 @@ UNION ALL
 SELECT 'ck-' || "Client No" || '-b', "Client No" FROM demo.crm_clients
 WHERE demo.rnd("Client No", 12) < 0.33;
 
--- web visits (single-channel customers always come through their acquisition
+-- web visits (single-channel customers -- a fifth of the loyal ones, half of the
+-- others -- always come through their acquisition
 -- channel and get no e-mail): (cookie, start, depth, channel); each visit is a page sequence
 -- home -> product -> cart -> checkout, three minutes apart
 CREATE TABLE demo.web_events (
@@ -161,7 +162,7 @@ INSERT INTO demo.nps_survey
 SELECT row_number() OVER (ORDER BY f.first_order + interval '7 days', f.cno), f.cno,
        f.first_order + interval '7 days',
        CASE WHEN c."Tier" = 'loyal' THEN 6 + floor(demo.rnd(f.cno, 34) * 5)::int
-            ELSE floor(demo.rnd(f.cno, 34) * 11)::int END
+            ELSE 4 + floor(demo.rnd(f.cno, 34) * 7)::int END
 FROM (SELECT "Client No" AS cno, min("Ordered At") AS first_order FROM demo.shop_orders GROUP BY 1) f
 JOIN demo.crm_clients c ON c."Client No" = f.cno
 WHERE demo.rnd(f.cno, 35) < 0.45 AND f.first_order + interval '7 days' < timestamptz '2026-07-01 00:00+00';
