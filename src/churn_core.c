@@ -386,15 +386,26 @@ cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, dou
 		}
 		if (x > 0.0)
 		{
-			double		A4;
-			double		hi;
+			double		A4,
+						e;
 
+			/* ln(e^A3 + e^A4) and the weights e^A3/(..), e^A4/(..) with one exp */
 			ltx = log(al + row->tx);
 			A4 = c4 - rx * ltx;
-			hi = A3 > A4 ? A3 : A4;
-			L = hi + log(exp(A3 - hi) + exp(A4 - hi));
-			w3 = exp(A3 - L);
-			w4 = exp(A4 - L);
+			if (A4 <= A3)
+			{
+				e = exp(A4 - A3);
+				L = A3 + log1p(e);
+				w3 = 1.0 / (1.0 + e);
+				w4 = e * w3;
+			}
+			else
+			{
+				e = exp(A3 - A4);
+				L = A4 + log1p(e);
+				w4 = 1.0 / (1.0 + e);
+				w3 = e * w4;
+			}
 		}
 		else
 		{
@@ -731,7 +742,36 @@ cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAllo
 	starts[3][2] = log(0.2);
 	starts[3][3] = log(1.0);
 
-	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+	/*
+	 * Two starts; the other two only when those disagree or fail (the
+	 * likelihood is usually unimodal in the log-parameters).
+	 */
+	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 2, out);
+	if (st != CXM_OK || !out->converged)
+	{
+		CxmFitResult more;
+
+		if (fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts + 2, 2, &more) == CXM_OK)
+		{
+			double		th_a[4],
+						th_b[4],
+						g[4];
+			int			i;
+
+			for (i = 0; i < 4; i++)
+			{
+				th_a[i] = log(out->param[i] > 0.0 ? out->param[i] : 1.0);
+				th_b[i] = log(more.param[i]);
+			}
+			if (st != CXM_OK ||
+				bgnbd_objective(th_b, g, &ctx) < bgnbd_objective(th_a, g, &ctx))
+			{
+				more.iterations += out->iterations;
+				*out = more;
+				st = CXM_OK;
+			}
+		}
+	}
 	out->n = n;
 	if (st == CXM_ENOCONV && out->param[0] == 0.0)
 		return st;
