@@ -178,6 +178,14 @@ SELECT cxm.unmap(source) FROM (SELECT DISTINCT source FROM cxm.sources) s;
 SELECT (SELECT count(*) FROM cxm.touchpoints) AS tp, (SELECT count(*) FROM cxm.transactions) AS tx,
        (SELECT count(*) FROM cxm.feedback) AS fb, (SELECT count(*) FROM cxm.customers) AS cu,
        (SELECT count(*) FROM cxm.identities) AS id;
+-- refresh() and materialised mode work on nothing: no model, empty views
+SELECT cxm.refresh();
+SELECT customers, bgnbd IS NULL AS no_bgnbd, gammagamma IS NULL AS no_gammagamma FROM cxm.models;
+SELECT cxm.set_materialized(true);
+SELECT (SELECT count(*) FROM cxm.customer_360) AS c360, (SELECT count(*) FROM cxm.kpi_monthly) AS kpi;
+SELECT cxm.set_materialized(false);
+SELECT pg_temp.err($$SELECT cxm.set_materialized(NULL)$$);
+DELETE FROM cxm.models;
 DROP OWNED BY regress_layer_analyst;
 DROP ROLE regress_layer_analyst;
 DROP SCHEMA "Shop Data" CASCADE;
