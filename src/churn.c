@@ -25,6 +25,9 @@
 
 #define FIT_STATE_VERSION 1
 
+/* below this, an unpenalised fit has its optimum at infinity too often */
+#define BGNBD_MIN_CUSTOMERS 5
+
 PG_FUNCTION_INFO_V1(bgnbd_fit_accum);
 PG_FUNCTION_INFO_V1(bgnbd_fit_final);
 PG_FUNCTION_INFO_V1(gg_fit_accum);
@@ -312,6 +315,12 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 
 	if (st == NULL || st->set.total == 0)
 		PG_RETURN_NULL();
+	if (st->set.total < BGNBD_MIN_CUSTOMERS && !(st->penalizer > 0.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bgnbd_fit needs at least %d customers without a penalizer, got %lld",
+						BGNBD_MIN_CUSTOMERS, (long long) st->set.total),
+				 errhint("Use bgnbd_fit(frequency, recency, t, penalizer) with a penalizer > 0.")));
 	rows = sorted_rows(st);
 	status = cxm_bgnbd_fit(rows, st->set.used, st->penalizer, &st->alloc, &fit);
 	if (status == CXM_ENOCONV && fit.param[0] == 0.0)

@@ -655,6 +655,24 @@ bgnbd_objective(const double *th, double *grad, void *vctx)
 	return -ll / ctx->n + ctx->penalizer * pen;
 }
 
+/*
+ * A "converged" point far out in the log-parameters is a likelihood that
+ * keeps rising towards infinity or zero (for example: nobody ever came back),
+ * where the gradient merely flattens out.  That is not an optimum.
+ */
+#define BOUNDARY_LOG 15.0
+
+static int
+at_boundary(const double *param, int k)
+{
+	int			i;
+
+	for (i = 0; i < k; i++)
+		if (!(param[i] > 0.0) || fabs(log(param[i])) > BOUNDARY_LOG)
+			return 1;
+	return 0;
+}
+
 /* best of a few BFGS runs from different starting points */
 static CxmStatus
 fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int nstarts,
@@ -780,7 +798,7 @@ cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAllo
 	m.a = out->param[2];
 	m.b = out->param[3];
 	out->log_likelihood = cxm_bgnbd_loglik(&m, rows, nrows, NULL);
-	return st;
+	return at_boundary(out->param, 4) ? CXM_ENOCONV : st;
 }
 
 double
@@ -989,7 +1007,7 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc, CxmFitResul
 	m.v = out->param[2];
 	if (m.p > 0.0)
 		out->log_likelihood = cxm_gg_loglik(&m, rows, nrows, NULL);
-	return st;
+	return at_boundary(out->param, 3) ? CXM_ENOCONV : st;
 }
 
 /* E[mean spend | x, m] = p (v + x m) / (p x + q - 1) */
