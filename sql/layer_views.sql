@@ -140,7 +140,8 @@ SELECT (SELECT count(*) FROM c360) AS profiles, (SELECT count(*) FROM hand) AS b
 SELECT count(*) AS compared,
        count(*) FILTER (WHERE c.orders <> h.orders OR c.revenue <> h.revenue OR c.products <> h.products) AS bad_orders,
        count(*) FILTER (WHERE c.touchpoints <> h.touchpoints OR c.channel_count <> h.channels
-                        OR c.is_cross_channel <> (h.channels >= 2)) AS bad_touchpoints,
+                        OR c.is_cross_channel <> (h.channels >= 2)
+                        OR c.sessions <> (SELECT count(*) FROM cxm.sessions s WHERE s.customer_id = c.customer_id)) AS bad_touchpoints,
        count(*) FILTER (WHERE c.frequency IS DISTINCT FROM h.frequency::float8 OR c.recency IS DISTINCT FROM h.recency::float8
                         OR c.t IS DISTINCT FROM h.t::float8) AS bad_rfm,
        count(*) FILTER (WHERE c.first_purchase IS DISTINCT FROM h.first_purchase

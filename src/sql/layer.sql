@@ -769,12 +769,16 @@ WITH cfg AS (
 ), mdl AS (
   SELECT m.bgnbd, m.gammagamma FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c)
 ), tp AS (
-  SELECT t.customer_id, pg_catalog.min(t.ts) AS first_seen, pg_catalog.max(t.ts) AS last_seen,
+  -- one pass over the touchpoints: sessions are counted by their first touchpoints
+  -- (no touchpoint in the settings.session_gap before), as in cxm.sessions
+  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_seen, pg_catalog.max(x.ts) AS last_seen,
          pg_catalog.count(*) AS touchpoints,
-         pg_catalog.array_agg(DISTINCT t.channel ORDER BY t.channel) FILTER (WHERE t.channel IS NOT NULL) AS channels
-  FROM @extschema@.touchpoints t GROUP BY t.customer_id
-), ss AS (
-  SELECT x.customer_id, pg_catalog.count(*) AS sessions FROM @extschema@.sessions x GROUP BY x.customer_id
+         pg_catalog.count(*) FILTER (WHERE x.prev IS NULL OR x.ts - x.prev > x.gap) AS sessions,
+         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels
+  FROM (SELECT t.customer_id, t.ts, t.channel, s.session_gap AS gap,
+               pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev
+        FROM @extschema@.touchpoints t CROSS JOIN @extschema@.settings s) x
+  GROUP BY x.customer_id
 ), tx AS (
   SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
          pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
@@ -811,7 +815,7 @@ WITH cfg AS (
          ids.anonymous_ids, cu.created_at,
          LEAST(tp.first_seen, sc.first_purchase, fb.first_answer) AS first_seen,
          GREATEST(tp.last_seen, sc.last_purchase, fb.latest_nps_at) AS last_seen,
-         COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(ss.sessions, 0) AS sessions,
+         COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(tp.sessions, 0) AS sessions,
          COALESCE(tp.channels, '{}') AS channels,
          COALESCE(sc.orders, 0) AS orders, COALESCE(sc.revenue, 0) AS revenue,
          sc.first_purchase, sc.last_purchase, COALESCE(sc.products, 0) AS products,
@@ -825,7 +829,6 @@ WITH cfg AS (
   LEFT JOIN mdl ON true
   LEFT JOIN @extschema@.customers cu ON cu.customer_id = e.customer_id
   LEFT JOIN tp ON tp.customer_id = e.customer_id
-  LEFT JOIN ss ON ss.customer_id = e.customer_id
   LEFT JOIN sc ON sc.customer_id = e.customer_id
   LEFT JOIN fb ON fb.customer_id = e.customer_id
   LEFT JOIN ids ON ids.customer_id = e.customer_id

@@ -38,7 +38,8 @@ SELECT 1000 + i,
 FROM generate_series(1, :layer_customers) i;
 
 -- purchases: loyal customers buy 3-8 times (a third of them stop after 2025),
--- casual ones 1-3 times with long gaps, browsers never
+-- casual ones 1-3 times with long gaps, browsers never; each customer has a
+-- typical basket (0.3-1.7 times the tier's), each order varies +-30 % around it
 CREATE TABLE demo.shop_orders (
   "Order#" bigint PRIMARY KEY,
   "Client No" integer NOT NULL,
@@ -53,7 +54,7 @@ FROM (
   SELECT c."Client No" AS cno,
          (c."Signed Up" + (k * p.gap + floor(demo.rnd(c."Client No" * 100 + k, 4) * p.gap * 0.6))::int)::timestamptz
            + make_interval(mins => (540 + floor(demo.rnd(c."Client No" * 100 + k, 5) * 660))::int) AS ts,
-         round((p.base * (0.5 + demo.rnd(c."Client No" * 100 + k, 6)))::numeric, 2) AS amount,
+         round((p.base * (0.3 + 1.4 * demo.rnd(c."Client No", 41)) * (0.7 + 0.6 * demo.rnd(c."Client No" * 100 + k, 6)))::numeric, 2) AS amount,
          (ARRAY['shoes', 'bags', 'shirts', 'shoes', 'accessories', 'jackets'])
            [1 + floor(demo.rnd(c."Client No" * 100 + k, 7) * (CASE WHEN k = 0 THEN 2 ELSE 6 END))::int] AS category,
          demo.rnd(c."Client No" * 100 + k, 8) < 0.7 AS online,
