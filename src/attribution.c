@@ -1,0 +1,431 @@
+/*
+ * attribution.c
+ *	  fmgr glue of the attribution aggregate:
+ *	  attribution(path text[], conversions float8, model text) -> channel_credit[].
+ *	  The models and the Markov solver live in attribution_core.c.
+ *
+ * The state is `internal`: an AttrState (channel interning plus credits,
+ * or transition counts for markov) allocated in the aggregate context.  Its
+ * size grows with the distinct channels and transitions, not with the rows.
+ * Partial states travel between processes as bytea:
+ *
+ *	byte version (1), byte model, int8 journeys, float8 total, float8 total_comp,
+ *	int4 nchannels, per channel: int4 length, bytes [, float8 credit,
+ *	float8 comp for the heuristic models], and for markov int4 ntrans, per
+ *	transition: int4 from, int4 to, int8 count.
+ *
+ * Every field is range-checked on the way in and the whole is checked for
+ * consistency (attr_check_state); a bad state is an ERROR, never a crash.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "cxm.h"
+#include "attribution_core.h"
+
+#define ATTR_SERIAL_VERSION			1
+/* markov solves a dense system: n^2 doubles of memory, n^3 work */
+#define ATTR_MARKOV_MAX_CHANNELS	5000
+
+PG_FUNCTION_INFO_V1(attribution_accum);
+PG_FUNCTION_INFO_V1(attribution_combine);
+PG_FUNCTION_INFO_V1(attribution_serial);
+PG_FUNCTION_INFO_V1(attribution_deserial);
+PG_FUNCTION_INFO_V1(attribution_final);
+
+static void
+attr_raise(CxmStatus st, const char *msg)
+{
+	switch (st)
+	{
+		case CXM_OK:
+			return;
+		case CXM_EINVAL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", msg)));
+			break;
+		case CXM_ERANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s", msg)));
+			break;
+		default:
+			elog(ERROR, "attribution: %s", msg);
+	}
+}
+
+static void
+attr_bad_state(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid attribution state: %s", what)));
+}
+
+/* the model argument: NULL or an unknown name -> 22023 */
+static AttrModel
+attr_model_arg(FunctionCallInfo fcinfo, int argno)
+{
+	text	   *t;
+	AttrModel	model;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("attribution model must not be NULL"),
+				 errhint("Valid models are first_touch, last_touch, linear, position and markov.")));
+	t = PG_GETARG_TEXT_PP(argno);
+	if (!attr_model_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &model))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown attribution model \"%s\"", text_to_cstring(t)),
+				 errhint("Valid models are first_touch, last_touch, linear, position and markov.")));
+	return model;
+}
+
+static void
+attr_model_mismatch(AttrModel have, AttrModel got)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("attribution model \"%s\" differs from \"%s\" within one group",
+					attr_model_name(got), attr_model_name(have)),
+			 errhint("Use one model per aggregate call.")));
+}
+
+/*
+ * attribution_accum(state internal, path text[], conversions float8, model text)
+ * Not strict: the model is checked on every row; rows with a NULL or empty
+ * path (after dropping NULL elements) or NULL conversions are skipped.
+ */
+Datum
+attribution_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	AttrState  *state;
+	AttrModel	model;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	const char **names;
+	size_t	   *lens;
+	int			n = 0;
+	int			i;
+	double		conv;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "attribution_accum called in non-aggregate context");
+	state = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
+	model = attr_model_arg(fcinfo, 3);
+	if (state == NULL)
+	{
+		CxmAlloc	a = cxm_allocator(aggcxt);
+
+		state = attr_state_create(&a, model);
+	}
+	else if (state->model != model)
+		attr_model_mismatch(state->model, model);
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(state);
+	conv = PG_GETARG_FLOAT8(2);
+	if (isnan(conv) || isinf(conv) || conv < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("attribution conversions must be a non-negative number, got %s",
+						float8out_internal(conv))));
+	arr = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("attribution path must be a one-dimensional array, not %d-dimensional",
+						ARR_NDIM(arr))));
+	if (ARR_ELEMTYPE(arr) != TEXTOID)
+		elog(ERROR, "attribution path must be a text array");
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+	if (nelems == 0)
+		PG_RETURN_POINTER(state);
+	names = palloc(sizeof(char *) * nelems);
+	lens = palloc(sizeof(size_t) * nelems);
+	for (i = 0; i < nelems; i++)
+	{
+		text	   *t;
+
+		if (nulls[i])
+			continue;			/* NULL touches are skipped */
+		t = DatumGetTextPP(elems[i]);
+		names[n] = VARDATA_ANY(t);
+		lens[n] = VARSIZE_ANY_EXHDR(t);
+		n++;
+	}
+	if (n > 0)
+		attr_raise(attr_add_journey(state, names, lens, n, conv, msg, sizeof(msg)), msg);
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+attribution_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	AttrState  *s1;
+	AttrState  *s2;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "attribution_combine called in non-aggregate context");
+	s1 = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
+	s2 = PG_ARGISNULL(1) ? NULL : (AttrState *) PG_GETARG_POINTER(1);
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+	{
+		/* a copy in the aggregate context: s2 may live in a shorter one */
+		CxmAlloc	a = cxm_allocator(aggcxt);
+
+		s1 = attr_state_create(&a, s2->model);
+	}
+	else if (s1->model != s2->model)
+		attr_model_mismatch(s1->model, s2->model);
+	attr_raise(attr_merge(s1, s2, msg, sizeof(msg)), msg);
+	PG_RETURN_POINTER(s1);
+}
+
+Datum
+attribution_serial(PG_FUNCTION_ARGS)
+{
+	AttrState  *s;
+	StringInfoData buf;
+	int32		i;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_serial called in non-aggregate context");
+	s = (AttrState *) PG_GETARG_POINTER(0);
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, ATTR_SERIAL_VERSION);
+	pq_sendbyte(&buf, (uint8) s->model);
+	pq_sendint64(&buf, s->njourneys);
+	pq_sendfloat8(&buf, s->total);
+	pq_sendfloat8(&buf, s->total_comp);
+	pq_sendint32(&buf, s->nchannels);
+	for (i = 0; i < s->nchannels; i++)
+	{
+		pq_sendint32(&buf, (int32) s->ch[i].len);
+		pq_sendbytes(&buf, s->ch[i].name, (int) s->ch[i].len);
+		if (s->model != ATTR_MARKOV)
+		{
+			pq_sendfloat8(&buf, s->ch[i].credit);
+			pq_sendfloat8(&buf, s->ch[i].comp);
+		}
+	}
+	if (s->model == ATTR_MARKOV)
+	{
+		pq_sendint32(&buf, s->ntrans);
+		for (i = 0; i < s->ntrans; i++)
+		{
+			pq_sendint32(&buf, (int32) s->tr[i].from);
+			pq_sendint32(&buf, (int32) s->tr[i].to);
+			pq_sendint64(&buf, s->tr[i].count);
+		}
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* ERROR unless n more bytes are left */
+static void
+attr_need(StringInfo buf, int64 n)
+{
+	if (n < 0 || n > (int64) buf->len - buf->cursor)
+		attr_bad_state("truncated");
+}
+
+Datum
+attribution_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *b;
+	StringInfoData buf;
+	AttrState  *s;
+	CxmAlloc	a;
+	int			version,
+				model;
+	int64		njourneys;
+	double		total,
+				total_comp;
+	int32		nchannels,
+				ntrans,
+				i;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_deserial called in non-aggregate context");
+	b = PG_GETARG_BYTEA_PP(0);
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+
+	attr_need(&buf, 2 + 8 + 8 + 8 + 4);
+	version = pq_getmsgbyte(&buf);
+	if (version != ATTR_SERIAL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid attribution state: version %d, expected %d",
+						version, ATTR_SERIAL_VERSION)));
+	model = pq_getmsgbyte(&buf);
+	if (model < 0 || model >= ATTR_NMODELS)
+		attr_bad_state("unknown model");
+	njourneys = pq_getmsgint64(&buf);
+	total = pq_getmsgfloat8(&buf);
+	total_comp = pq_getmsgfloat8(&buf);
+	nchannels = pq_getmsgint(&buf, 4);
+	if (nchannels < 0 || nchannels > (buf.len - buf.cursor) / 4)
+		attr_bad_state("bad channel count");
+
+	a = cxm_allocator(CurrentMemoryContext);
+	s = attr_state_create(&a, (AttrModel) model);
+	for (i = 0; i < nchannels; i++)
+	{
+		int32		len;
+		const char *name;
+		double		credit = 0,
+					comp = 0;
+
+		attr_need(&buf, 4);
+		len = pq_getmsgint(&buf, 4);
+		attr_need(&buf, len);
+		name = pq_getmsgbytes(&buf, len);
+		if (model != ATTR_MARKOV)
+		{
+			attr_need(&buf, 16);
+			credit = pq_getmsgfloat8(&buf);
+			comp = pq_getmsgfloat8(&buf);
+		}
+		attr_raise(attr_load_channel(s, name, len, credit, comp, msg, sizeof(msg)), msg);
+	}
+	if (model == ATTR_MARKOV)
+	{
+		attr_need(&buf, 4);
+		ntrans = pq_getmsgint(&buf, 4);
+		if (ntrans < 0 || ntrans > (buf.len - buf.cursor) / 16)
+			attr_bad_state("bad transition count");
+		for (i = 0; i < ntrans; i++)
+		{
+			uint32		from,
+						to;
+			int64		count;
+
+			attr_need(&buf, 16);
+			from = (uint32) pq_getmsgint(&buf, 4);
+			to = (uint32) pq_getmsgint(&buf, 4);
+			count = pq_getmsgint64(&buf);
+			attr_raise(attr_load_trans(s, from, to, count, msg, sizeof(msg)), msg);
+		}
+	}
+	if (buf.cursor != buf.len)
+		attr_bad_state("trailing bytes");
+	s->njourneys = njourneys;
+	s->total = total;
+	s->total_comp = total_comp;
+	attr_raise(attr_check_state(s, msg, sizeof(msg)), msg);
+	PG_RETURN_POINTER(s);
+}
+
+static void
+attr_tick(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+typedef struct AttrResultType
+{
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	TupleDesc	tupdesc;
+} AttrResultType;
+
+static AttrResultType *
+attr_result_type(FunctionCallInfo fcinfo)
+{
+	AttrResultType *rt = (AttrResultType *) fcinfo->flinfo->fn_extra;
+
+	if (rt == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Oid			arrtype = get_func_rettype(fcinfo->flinfo->fn_oid);
+
+		rt = palloc0(sizeof(AttrResultType));
+		rt->elemtype = get_element_type(arrtype);
+		if (!OidIsValid(rt->elemtype))
+			elog(ERROR, "attribution_final must return an array");
+		get_typlenbyvalalign(rt->elemtype, &rt->typlen, &rt->typbyval, &rt->typalign);
+		rt->tupdesc = lookup_rowtype_tupdesc_copy(rt->elemtype, -1);
+		if (rt->tupdesc->natts != 2)
+			elog(ERROR, "channel_credit must have two columns");
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = rt;
+	}
+	return rt;
+}
+
+/* the credits as channel_credit[], NULL when no journey was added */
+Datum
+attribution_final(PG_FUNCTION_ARGS)
+{
+	AttrState  *s;
+	AttrResultType *rt;
+	AttrCredit *r;
+	int32		n,
+				i;
+	Datum	   *items;
+	CxmAlloc	a;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_final called in non-aggregate context");
+	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->njourneys == 0)
+		PG_RETURN_NULL();
+	if (s->model == ATTR_MARKOV && s->nchannels > ATTR_MARKOV_MAX_CHANNELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("markov attribution over %d channels exceeds the limit of %d",
+						s->nchannels, ATTR_MARKOV_MAX_CHANNELS)));
+	rt = attr_result_type(fcinfo);
+	a = cxm_allocator(CurrentMemoryContext);
+	attr_raise(attr_result(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
+	items = palloc(sizeof(Datum) * (n > 0 ? n : 1));
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		isnull[2] = {false, false};
+		HeapTuple	tup;
+
+		values[0] = PointerGetDatum(cstring_to_text_with_len(r[i].name, (int) r[i].len));
+		values[1] = Float8GetDatum(r[i].credit);
+		tup = heap_form_tuple(rt->tupdesc, values, isnull);
+		items[i] = HeapTupleGetDatum(tup);
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(items, n, rt->elemtype, rt->typlen,
+										  rt->typbyval, rt->typalign));
+}
