@@ -735,7 +735,118 @@ COMMENT ON COLUMN @extschema@.experiment_results.p_best IS 'posterior probabilit
 COMMENT ON COLUMN @extschema@.experiment_results.active IS 'false while the arm is paused';
 COMMENT ON COLUMN @extschema@.experiment_results.lift IS 'mean / mean of arm 1 - 1 (0 for arm 1; NULL when arm 1''s mean is 0)';
 
--- @@JOURNEYS@@
+
+-- TEMPORARY (until journey_path / path_collapse are on main): the same results in
+-- plain SQL -- ordered array_agg with ties by name in byte order, and this collapse.
+CREATE FUNCTION @extschema@.layer_path_collapse(path pg_catalog.text[])
+RETURNS pg_catalog.text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT COALESCE(pg_catalog.array_agg(u.x ORDER BY u.i), '{}'::pg_catalog.text[])
+  FROM (SELECT p.x, p.i, pg_catalog.lag(p.x) OVER (ORDER BY p.i) AS prev, p.i = 1 AS first
+        FROM pg_catalog.unnest(path) WITH ORDINALITY p(x, i)) u
+  WHERE u.first OR u.x IS DISTINCT FROM u.prev
+$$;
+COMMENT ON FUNCTION @extschema@.layer_path_collapse(pg_catalog.text[]) IS
+  'internal, temporary: consecutive repeats collapsed (what path_collapse does)';
+
+-- Journeys over the canonical views (needs journey_path, path_collapse,
+-- journey_funnel, attribution) -----------------------------------------------------
+
+CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
+SELECT j.customer_id, j.first_seen, j.last_seen, j.touchpoints, COALESCE(s.sessions, 0) AS sessions,
+       j.channels, j.path, j.channel_path, b.first_purchase IS NOT NULL AS converted, b.first_purchase
+FROM (
+  SELECT t.customer_id, pg_catalog.min(t.ts) AS first_seen, pg_catalog.max(t.ts) AS last_seen,
+         pg_catalog.count(*) AS touchpoints, pg_catalog.count(DISTINCT t.channel) AS channels,
+         pg_catalog.array_agg(t.touchpoint ORDER BY t.ts, t.touchpoint COLLATE "C") FILTER (WHERE t.touchpoint IS NOT NULL) AS path,
+         @extschema@.layer_path_collapse(pg_catalog.array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C") FILTER (WHERE t.channel IS NOT NULL)) AS channel_path
+  FROM @extschema@.touchpoints t
+  GROUP BY t.customer_id
+) j
+LEFT JOIN (SELECT x.customer_id, pg_catalog.count(*) AS sessions
+           FROM @extschema@.sessions x GROUP BY x.customer_id) s ON s.customer_id = j.customer_id
+LEFT JOIN (SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase
+           FROM @extschema@.transactions x GROUP BY x.customer_id) b ON b.customer_id = j.customer_id;
+CREATE VIEW @extschema@.customer_journeys WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.customer_journeys_live;
+COMMENT ON VIEW @extschema@.customer_journeys IS
+  'one row per profile with touchpoints: its journey (touchpoints in time order), channel path, sessions and whether it converted';
+COMMENT ON COLUMN @extschema@.customer_journeys.customer_id IS 'profile id (customer, or unlinked anonymous visitor)';
+COMMENT ON COLUMN @extschema@.customer_journeys.first_seen IS 'first touchpoint';
+COMMENT ON COLUMN @extschema@.customer_journeys.last_seen IS 'last touchpoint';
+COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints';
+COMMENT ON COLUMN @extschema@.customer_journeys.sessions IS 'number of sessions (settings.session_gap of inactivity splits them)';
+COMMENT ON COLUMN @extschema@.customer_journeys.channels IS 'number of distinct channels';
+COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints in time order, ties by name (journey_path)';
+COMMENT ON COLUMN @extschema@.customer_journeys.channel_path IS 'channels in time order with consecutive repeats collapsed';
+COMMENT ON COLUMN @extschema@.customer_journeys.converted IS 'the profile has a purchase';
+COMMENT ON COLUMN @extschema@.customer_journeys.first_purchase IS 'time of the first purchase (NULL when none)';
+
+CREATE VIEW @extschema@.journey_transitions_live WITH (security_invoker = true) AS
+SELECT x.step, x.source, x.target, pg_catalog.count(*) AS customers
+FROM (
+  SELECT i AS step, p.path[i] AS source, COALESCE(p.path[i + 1], '(end)') AS target
+  FROM (SELECT @extschema@.layer_path_collapse(j.path) AS path FROM @extschema@.customer_journeys j) p
+  CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
+) x
+GROUP BY x.step, x.source, x.target;
+CREATE VIEW @extschema@.journey_transitions WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.journey_transitions_live;
+COMMENT ON VIEW @extschema@.journey_transitions IS
+  'Sankey input: how many profiles went from one touchpoint to the next at each step of their (collapsed) journey';
+COMMENT ON COLUMN @extschema@.journey_transitions.step IS 'position of the source touchpoint in the journey (1 = first)';
+COMMENT ON COLUMN @extschema@.journey_transitions.source IS 'touchpoint at this step';
+COMMENT ON COLUMN @extschema@.journey_transitions.target IS 'next touchpoint, or (end) when the journey stops here';
+COMMENT ON COLUMN @extschema@.journey_transitions.customers IS 'profiles that made this transition at this step';
+
+CREATE VIEW @extschema@.channel_attribution_live WITH (security_invoker = true) AS
+WITH b AS (
+  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase, pg_catalog.sum(x.amount) AS revenue
+  FROM @extschema@.transactions x GROUP BY x.customer_id
+), j AS MATERIALIZED (
+  SELECT @extschema@.layer_path_collapse(pg_catalog.array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C") FILTER (WHERE t.channel IS NOT NULL)) AS path,
+         CASE WHEN b.customer_id IS NULL THEN 0 ELSE 1 END::pg_catalog.float8 AS conversions,
+         COALESCE(b.revenue, 0)::pg_catalog.float8 AS revenue
+  FROM @extschema@.touchpoints t
+  LEFT JOIN b ON b.customer_id = t.customer_id
+  WHERE b.first_purchase IS NULL OR t.ts <= b.first_purchase
+  GROUP BY t.customer_id, b.customer_id, b.revenue
+), tot AS (
+  SELECT pg_catalog.sum(j.conversions) AS conversions FROM j
+)
+SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(tot.conversions, 0) AS share,
+       r.credit AS revenue
+FROM pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
+CROSS JOIN LATERAL (
+  SELECT @extschema@.attribution(j.path, j.conversions, m.model) AS ac,
+         @extschema@.attribution(j.path, j.revenue, m.model) AS ar
+  FROM j
+) a
+CROSS JOIN LATERAL pg_catalog.unnest(a.ac) c
+LEFT JOIN LATERAL pg_catalog.unnest(a.ar) r ON r.channel = c.channel
+CROSS JOIN tot;
+CREATE VIEW @extschema@.channel_attribution WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.channel_attribution_live;
+COMMENT ON VIEW @extschema@.channel_attribution IS
+  'acquisition attribution: the channel path of each profile up to its first purchase, credited by five models (attribution)';
+COMMENT ON COLUMN @extschema@.channel_attribution.model IS 'first_touch, last_touch, linear, position or markov';
+COMMENT ON COLUMN @extschema@.channel_attribution.channel IS 'channel';
+COMMENT ON COLUMN @extschema@.channel_attribution.conversions IS 'converted customers credited to the channel (sums to the converting journeys)';
+COMMENT ON COLUMN @extschema@.channel_attribution.share IS 'conversions / all converting journeys';
+COMMENT ON COLUMN @extschema@.channel_attribution.revenue IS 'lifetime revenue of the converted customers credited to the channel';
+
+CREATE TABLE @extschema@.customer_journeys_snapshot AS
+SELECT * FROM @extschema@.customer_journeys_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customer_journeys_snapshot', '');
+CREATE TABLE @extschema@.journey_transitions_snapshot AS
+SELECT * FROM @extschema@.journey_transitions_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.journey_transitions_snapshot', '');
+CREATE TABLE @extschema@.channel_attribution_snapshot AS
+SELECT * FROM @extschema@.channel_attribution_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.channel_attribution_snapshot', '');
+
+-- @@FUNNEL@@
 
 -- Customers, churn and CLV (needs rfm, bgnbd_fit, p_alive, churn_score,
 -- expected_purchases, gammagamma_fit, clv, rfm_segment) ------------------------------
@@ -1130,6 +1241,7 @@ CREATE FUNCTION @extschema@.layer_refresh_snapshots()
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
   v pg_catalog.text;
@@ -1148,6 +1260,7 @@ CREATE FUNCTION @extschema@.set_materialized(enabled pg_catalog.bool)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
   v pg_catalog.text;
@@ -1173,6 +1286,7 @@ CREATE FUNCTION @extschema@.refresh()
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
   v_as_of pg_catalog.timestamptz;

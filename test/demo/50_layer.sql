@@ -113,12 +113,15 @@ SELECT CASE WHEN is_cross_channel THEN 'cross-channel' ELSE 'single channel' END
        round(avg(expected_clv)::numeric, 2) AS avg_expected_clv, round(avg(p_alive)::numeric, 3) AS avg_p_alive
 FROM cxm.customer_360 WHERE orders > 0 GROUP BY is_cross_channel ORDER BY 1;
 
-SELECT to_regclass('cxm.funnel_conversion') IS NOT NULL AS has_journeys \gset
-\if :has_journeys
+SELECT to_regclass('cxm.funnel_conversion') IS NOT NULL AS has_funnel \gset
+\if :has_funnel
 \echo '== Web funnel home -> product -> cart -> checkout within 7 days (cxm.funnel_conversion) =='
 SELECT step, touchpoint, customers, round((100 * conversion)::numeric, 1) AS "% of step 1",
        round((100 * step_conversion)::numeric, 1) AS "% of previous"
 FROM cxm.funnel_conversion ORDER BY step;
+\else
+\echo '(funnel_conversion needs journey_funnel, not installed in this build)'
+\endif
 
 \echo '== Channel attribution of first purchases, five models (cxm.channel_attribution) =='
 SELECT channel,
@@ -135,9 +138,6 @@ SELECT step, source, target, customers
 FROM (SELECT *, row_number() OVER (PARTITION BY step ORDER BY customers DESC, source, target) AS k
       FROM cxm.journey_transitions WHERE step <= 4) x
 WHERE k <= 4 ORDER BY step, customers DESC, source, target;
-\else
-\echo '(funnel, attribution and Sankey views need the journey functions, not installed in this build)'
-\endif
 
 \echo '== Experiment report: checkout design test (cxm.experiment_results) =='
 SELECT experiment, arm, trials, reward_sum AS conversions, round(mean::numeric, 4) AS rate,
