@@ -302,8 +302,9 @@ COMMENT ON COLUMN @extschema@.customers.source IS 'qualified name of the first s
 -- stitched(kind, union of raw rows with a column raw_id, output columns):
 -- rows whose raw_id is not an anonymous id keep it; linked rows take the
 -- customer (the smallest one when an anonymous id is linked to several).
--- Written as two branches so a filter on customer_id reaches the source's
--- own index in the first one.
+-- Written as two branches, and the link table as a DISTINCT (not a GROUP BY),
+-- so a filter on customer_id is pushed down into both: to the source's own
+-- index in the first branch, to the identity links in the second.
 CREATE FUNCTION @extschema@.layer_stitch(raw pg_catalog.text, cols pg_catalog.text, has_ids pg_catalog.bool)
 RETURNS pg_catalog.text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -319,8 +320,10 @@ BEGIN
     ' WHERE NOT EXISTS (SELECT 1 FROM @extschema@.identities i WHERE i.anonymous_id = r.raw_id)'
     ' UNION ALL'
     ' SELECT m.customer_id, r.raw_id, %1$s FROM (%2$s) r'
-    ' JOIN (SELECT i.anonymous_id, pg_catalog.min(i.customer_id) AS customer_id'
-    ' FROM @extschema@.identities i GROUP BY i.anonymous_id) m ON m.anonymous_id = r.raw_id',
+    ' JOIN (SELECT DISTINCT i.anonymous_id, i.customer_id FROM @extschema@.identities i'
+    ' WHERE NOT EXISTS (SELECT 1 FROM @extschema@.identities j'
+    ' WHERE j.anonymous_id = i.anonymous_id AND j.customer_id < i.customer_id)) m'
+    ' ON m.anonymous_id = r.raw_id',
     cols, raw);
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_stitch(pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
