@@ -423,8 +423,9 @@ arg_gg(FunctionCallInfo fcinfo, int argno)
 	return m;
 }
 
-Datum
-bgnbd_p_alive(PG_FUNCTION_ARGS)
+/* p_alive for (model, frequency, recency, t) arguments */
+static double
+p_alive_args(FunctionCallInfo fcinfo)
 {
 	CxmBgnbd	m = arg_bgnbd(fcinfo, 0);
 	double		x = PG_GETARG_FLOAT8(1),
@@ -432,19 +433,19 @@ bgnbd_p_alive(PG_FUNCTION_ARGS)
 				t = PG_GETARG_FLOAT8(3);
 
 	check_bgnbd_row(x, tx, t);
-	PG_RETURN_FLOAT8(cxm_bgnbd_p_alive(&m, x, tx, t));
+	return cxm_bgnbd_p_alive(&m, x, tx, t);
+}
+
+Datum
+bgnbd_p_alive(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(p_alive_args(fcinfo));
 }
 
 Datum
 bgnbd_churn_score(PG_FUNCTION_ARGS)
 {
-	CxmBgnbd	m = arg_bgnbd(fcinfo, 0);
-	double		x = PG_GETARG_FLOAT8(1),
-				tx = PG_GETARG_FLOAT8(2),
-				t = PG_GETARG_FLOAT8(3);
-
-	check_bgnbd_row(x, tx, t);
-	PG_RETURN_FLOAT8(1.0 - cxm_bgnbd_p_alive(&m, x, tx, t));
+	PG_RETURN_FLOAT8(1.0 - p_alive_args(fcinfo));
 }
 
 static void

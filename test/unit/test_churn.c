@@ -12,23 +12,7 @@
 #include "bandit_core.h"
 #include "churn_core.h"
 
-static void *
-test_alloc(void *ctx, size_t size)
-{
-	void	   *p = calloc(1, size);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static void
-test_free(void *ctx, void *ptr)
-{
-	free(ptr);
-}
-
-static CxmAlloc alloc = {test_alloc, test_free, NULL};
+#define alloc unit_allocator
 
 /* cwd is the repository root under make test */
 static CxmSummaryRow *
