@@ -11,12 +11,12 @@ CREATE SCHEMA demo;
 \i :datafile
 \set ECHO all
 SELECT (SELECT count(*) FROM demo.crm_clients) AS customers, (SELECT count(*) FROM demo.shop_orders) AS orders,
-       (SELECT count(*) FROM demo.web_events) AS web_events, (SELECT count(*) FROM demo.email) AS emails,
+       (SELECT count(*) FROM demo.clickstream) AS web_events, (SELECT count(*) FROM demo.email) AS emails,
        (SELECT count(*) FROM demo.nps_survey) AS answers, (SELECT count(*) FROM demo.login_links) AS links;
 
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
 SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');
-SELECT cxm.map_touchpoints('demo.web_events', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
 SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');
@@ -31,7 +31,7 @@ CREATE TEMP VIEW raw_tp AS
 SELECT COALESCE(l."Client No"::text, w.cookie_id) AS customer_id,
        CASE WHEN l."Cookie" IS NOT NULL THEN w.cookie_id END AS anonymous_id,
        w."Page" AS touchpoint, w."Event Time"::timestamptz AS ts, w.utm_channel AS channel
-FROM demo.web_events w LEFT JOIN demo.login_links l ON l."Cookie" = w.cookie_id
+FROM demo.clickstream w LEFT JOIN demo.login_links l ON l."Cookie" = w.cookie_id
 UNION ALL
 SELECT e.recipient::text, NULL, e.action, e.sent_at, 'email' FROM demo.email e;
 
@@ -284,11 +284,11 @@ SELECT pg_get_viewdef('cxm.customer_360') LIKE '%customer_360_live%' AS reads_li
 DELETE FROM demo.shop_orders WHERE "Order#" = 999999;
 
 -- an index on a mapped column serves a lookup through the stitched view
-CREATE INDEX ON demo.web_events (cookie_id);
+CREATE INDEX ON demo.clickstream (cookie_id);
 CREATE INDEX ON demo.login_links ("Cookie");
-ANALYZE demo.web_events;
+ANALYZE demo.clickstream;
 CREATE FUNCTION pg_temp.plan(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
-SELECT count(*) FILTER (WHERE p ~ 'Index.*web_events') > 0 AS uses_index
+SELECT count(*) FILTER (WHERE p ~ 'Index.*clickstream') > 0 AS uses_index
 FROM pg_temp.plan($$SELECT * FROM cxm.touchpoints WHERE customer_id = 'v-17'$$) p;
 SELECT customer_id, anonymous_id, touchpoint, channel FROM cxm.touchpoints WHERE customer_id = 'v-17' ORDER BY ts, touchpoint;

@@ -8,7 +8,7 @@ SELECT count(*) AS mappings FROM cxm.sources;
 CREATE TEMP TABLE raw_tp AS
 SELECT COALESCE(l."Client No"::text, w.cookie_id) AS customer_id,
        w."Page" AS touchpoint, w."Event Time"::timestamptz AS ts, w.utm_channel AS channel
-FROM demo.web_events w LEFT JOIN demo.login_links l ON l."Cookie" = w.cookie_id
+FROM demo.clickstream w LEFT JOIN demo.login_links l ON l."Cookie" = w.cookie_id
 UNION ALL
 SELECT e.recipient::text, e.action, e.sent_at, 'email' FROM demo.email e;
 -- consecutive repeats collapsed, by hand

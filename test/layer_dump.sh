@@ -33,7 +33,7 @@ run -d layer_src -v layer_customers=150 -f test/demo/05_layer_data.sql >/dev/nul
 run -d layer_src >/dev/null <<'SQL' || exit 1
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
 SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');
-SELECT cxm.map_touchpoints('demo.web_events', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
 SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');

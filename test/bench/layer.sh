@@ -7,13 +7,13 @@
 N=${LAYER_CUSTOMERS:-100000}
 sql "CREATE SCHEMA demo"
 psql -X -q -v ON_ERROR_STOP=1 -v layer_customers="$N" -f test/demo/05_layer_data.sql >/dev/null
-sql "CREATE INDEX ON demo.web_events (cookie_id);
+sql "CREATE INDEX ON demo.clickstream (cookie_id);
      CREATE INDEX ON demo.shop_orders (\"Client No\");
      CREATE INDEX ON demo.email ((recipient::text));
      CREATE INDEX ON demo.login_links ((\"Client No\"::text));
-     VACUUM ANALYZE demo.web_events, demo.shop_orders, demo.email, demo.login_links, demo.crm_clients, demo.nps_survey;
+     VACUUM ANALYZE demo.clickstream, demo.shop_orders, demo.email, demo.login_links, demo.crm_clients, demo.nps_survey;
      SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
-     SELECT cxm.map_touchpoints('demo.web_events', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+     SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
      SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
      SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
      SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');

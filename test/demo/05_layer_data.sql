@@ -1,7 +1,7 @@
 -- CX layer demo data (deterministic; also loaded by the layer's regression tests).
 -- A shop's own tables, with its own (deliberately non-canonical) column names:
 --   demo.crm_clients    customer master      ("Client No", "Signed Up", "Tier")
---   demo.web_events     web analytics        (cookie_id, "Page", "Event Time" timestamp, utm_channel)
+--   demo.clickstream     web analytics        (cookie_id, "Page", "Event Time" timestamp, utm_channel)
 --   demo.login_links    cookie -> customer   ("Cookie", "Client No")
 --   demo.email          e-mail touches       (recipient, action, sent_at)
 --   demo.shop_orders    purchases            ("Order#", "Client No", "Ordered At", "Total EUR", "Category")
@@ -88,7 +88,7 @@ WHERE demo.rnd("Client No", 12) < 0.33;
 -- others -- always come through their acquisition
 -- channel and get no e-mail): (cookie, start, depth, channel); each visit is a page sequence
 -- home -> product -> cart -> checkout, three minutes apart
-CREATE TABLE demo.web_events (
+CREATE TABLE demo.clickstream (
   cookie_id text NOT NULL,
   "Page" text NOT NULL,
   "Event Time" timestamp NOT NULL,
@@ -134,7 +134,7 @@ WITH visits AS (
   FROM generate_series(1, :layer_customers / 2) j
   CROSS JOIN LATERAL generate_series(1, 1 + floor(demo.rnd(j, 29) * 3)::int) v
 )
-INSERT INTO demo.web_events
+INSERT INTO demo.clickstream
 SELECT v.cookie, (ARRAY['home', 'product', 'cart', 'checkout'])[s], v.start + (s - 1) * interval '3 minutes', v.channel
 FROM visits v CROSS JOIN LATERAL generate_series(1, v.depth) s
 ORDER BY 3, 1, 2;
@@ -174,7 +174,7 @@ SELECT cxm.bandit_seed(2026) \gset
 SELECT cxm.bandit_create('demo_checkout', ARRAY['one_page', 'three_step'], 'uniform') \gset
 SELECT count(*) FILTER (WHERE cxm.bandit_choose('demo_checkout', s) IS NOT NULL) AS assigned
 FROM (SELECT DISTINCT 'c' || l."Client No" AS s
-      FROM demo.web_events w JOIN demo.login_links l ON l."Cookie" = w.cookie_id
+      FROM demo.clickstream w JOIN demo.login_links l ON l."Cookie" = w.cookie_id
       WHERE w."Page" = 'cart' ORDER BY 1) x \gset
 SELECT count(*) FILTER (WHERE cxm.bandit_convert('demo_checkout', a.subject) IS NULL) AS converted
 FROM (SELECT b.subject, r.arm FROM cxm.bandit_assignment b
@@ -182,4 +182,4 @@ FROM (SELECT b.subject, r.arm FROM cxm.bandit_assignment b
       WHERE b.experiment = 'demo_checkout' ORDER BY b.subject) a
 WHERE demo.rnd(substr(a.subject, 2)::bigint, 36) < CASE a.arm WHEN 'one_page' THEN 0.14 ELSE 0.10 END \gset
 
-ANALYZE demo.crm_clients, demo.shop_orders, demo.login_links, demo.web_events, demo.email, demo.nps_survey;
+ANALYZE demo.crm_clients, demo.shop_orders, demo.login_links, demo.clickstream, demo.email, demo.nps_survey;

@@ -10,7 +10,7 @@ SET jit = off;
 \echo
 \echo '== The shop''s tables, as they are =='
 SELECT 'demo.crm_clients' AS "table", count(*) AS "rows", '"Client No", "Signed Up"' AS "columns used" FROM demo.crm_clients
-UNION ALL SELECT 'demo.web_events', count(*), 'cookie_id, "Page", "Event Time" (timestamp), utm_channel' FROM demo.web_events
+UNION ALL SELECT 'demo.clickstream', count(*), 'cookie_id, "Page", "Event Time" (timestamp), utm_channel' FROM demo.clickstream
 UNION ALL SELECT 'demo.login_links', count(*), '"Cookie", "Client No"' FROM demo.login_links
 UNION ALL SELECT 'demo.email', count(*), 'recipient, action, sent_at' FROM demo.email
 UNION ALL SELECT 'demo.shop_orders', count(*), '"Client No", "Ordered At", "Total EUR", "Category"' FROM demo.shop_orders
@@ -18,14 +18,14 @@ UNION ALL SELECT 'demo.nps_survey', count(*), '"Client No", "Submitted", "Q1 Sco
 
 \echo '== Mapping them (arguments are column names; checked against the catalog, always quoted) =='
 \echo 'SELECT cxm.map_customers(''demo.crm_clients'', ''Client No'', ''Signed Up'');'
-\echo 'SELECT cxm.map_touchpoints(''demo.web_events'', ''cookie_id'', ''Page'', ''Event Time'', ''utm_channel'');'
+\echo 'SELECT cxm.map_touchpoints(''demo.clickstream'', ''cookie_id'', ''Page'', ''Event Time'', ''utm_channel'');'
 \echo 'SELECT cxm.map_touchpoints(''demo.email'', ''recipient'', ''action'', ''sent_at'');   -- channel: the table name'
 \echo 'SELECT cxm.map_identities(''demo.login_links'', ''Cookie'', ''Client No'');'
 \echo 'SELECT cxm.map_transactions(''demo.shop_orders'', ''Client No'', ''Ordered At'', ''Total EUR'', ''Category'');'
 \echo 'SELECT cxm.map_feedback(''demo.nps_survey'', ''Client No'', ''Submitted'', ''Q1 Score'');'
 \o /dev/null
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
-SELECT cxm.map_touchpoints('demo.web_events', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
 SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');
