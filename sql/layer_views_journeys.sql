@@ -91,3 +91,12 @@ SELECT (SELECT count(*) FROM (SELECT * FROM cxm.journey_transitions EXCEPT SELEC
                               EXCEPT SELECT customer_id, path, channel_path FROM cxm.customer_journeys_live) x) AS journeys_differ,
        (SELECT count(*) FROM cxm.channel_attribution) = (SELECT count(*) FROM cxm.channel_attribution_live) AS attribution_rows;
 SELECT cxm.set_materialized(false);
+
+-- after all the mapping, rebuilding and switching: every view still security_invoker,
+-- every view, table and column still commented
+SELECT count(*) AS views,
+       count(*) FILTER (WHERE 'security_invoker=true' = ANY (c.reloptions)) AS security_invoker
+FROM pg_class c WHERE c.relnamespace = 'cxm'::regnamespace AND c.relkind = 'v';
+SELECT c.relname, a.attname FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+WHERE c.relnamespace = 'cxm'::regnamespace AND c.relkind IN ('v', 'r')
+  AND (obj_description(c.oid, 'pg_class') IS NULL OR col_description(c.oid, a.attnum) IS NULL);
