@@ -39,19 +39,27 @@ PG_FUNCTION_INFO_V1(journey_funnel_final);
 
 #define FUNNEL_STATE_VERSION	1
 
+#define FUNNEL_INLINE_ROWS	12
+
+/*
+ * The fields every row touches come first, and a group's first rows live in
+ * the same allocation: with many groups in a hash table each row's state
+ * access is a cache miss, so the fewer lines a row touches the better.
+ */
 typedef struct FunnelState
 {
+	Interval	window_raw;		/* as first given; compared on every row */
 	FunnelMode	mode;
 	uint32		nsteps;			/* 0 until the first usable row */
-	uint64		window;			/* microseconds, > 0 */
-	Interval	window_raw;		/* as first given, for messages */
 	int64		nusable;		/* rows with non-NULL ts and steps */
-	FunnelRow  *rows;
+	FunnelRow  *rows;			/* inline_rows until they overflow */
 	Size		nrows;
 	Size		rowcap;
-	uint32	   *pool;			/* steps of rows matching more than one */
+	uint64		window;			/* microseconds, > 0 */
+	uint32	   *pool;			/* steps of rows matching several; or NULL */
 	Size		npool;
 	Size		poolcap;
+	FunnelRow	inline_rows[FUNNEL_INLINE_ROWS];
 } FunnelState;
 
 static char *
@@ -89,10 +97,8 @@ funnel_state_new(MemoryContext cxt)
 {
 	FunnelState *st = MemoryContextAllocZero(cxt, sizeof(FunnelState));
 
-	st->rowcap = 16;
-	st->rows = MemoryContextAlloc(cxt, sizeof(FunnelRow) * st->rowcap);
-	st->poolcap = 16;
-	st->pool = MemoryContextAlloc(cxt, sizeof(uint32) * st->poolcap);
+	st->rows = st->inline_rows;
+	st->rowcap = FUNNEL_INLINE_ROWS;
 	return st;
 }
 
@@ -104,14 +110,25 @@ funnel_state_reserve(FunnelState *st, Size rows, Size steps)
 	{
 		Size		cap = Max(st->rowcap * 2, st->nrows + rows);
 
-		st->rows = repalloc_huge(st->rows, sizeof(FunnelRow) * cap);
+		if (st->rows == st->inline_rows)
+		{
+			st->rows = MemoryContextAllocHuge(GetMemoryChunkContext(st),
+											  sizeof(FunnelRow) * cap);
+			memcpy(st->rows, st->inline_rows, sizeof(FunnelRow) * st->nrows);
+		}
+		else
+			st->rows = repalloc_huge(st->rows, sizeof(FunnelRow) * cap);
 		st->rowcap = cap;
 	}
 	if (unlikely(st->npool + steps > st->poolcap))
 	{
-		Size		cap = Max(st->poolcap * 2, st->npool + steps);
+		Size		cap = Max(Max(st->poolcap * 2, st->npool + steps), 16);
 
-		st->pool = repalloc_huge(st->pool, sizeof(uint32) * cap);
+		if (st->pool == NULL)
+			st->pool = MemoryContextAllocHuge(GetMemoryChunkContext(st),
+											  sizeof(uint32) * cap);
+		else
+			st->pool = repalloc_huge(st->pool, sizeof(uint32) * cap);
 		st->poolcap = cap;
 	}
 }
@@ -160,7 +177,8 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 	ArrayType  *arr;
 	uint32		n,
 				i,
-				cnt;
+				cnt,
+				first;
 	Size		base;
 	const bool *data;
 	const bits8 *nulls;
@@ -214,40 +232,50 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 		funnel_check_nsteps(st, n);
 	st->nusable++;
 
-	/* collect the matched steps at the pool's end; keep only if several */
-	funnel_state_reserve(st, 1, n);
-	base = st->npool;
-	if (unlikely(base > (Size) PG_UINT32_MAX - n))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("journey_funnel group has too many rows matching several steps")));
+	/*
+	 * Collect the matched steps.  The first one stays in a local variable
+	 * (most rows match one step or none); the pool is touched only by rows
+	 * matching several.
+	 */
 	data = (const bool *) ARR_DATA_PTR(arr);
 	nulls = ARR_NULLBITMAP(arr);
+	base = 0;
+	first = 0;
 	cnt = 0;
-	if (nulls == NULL)
+	for (i = 0; i < n; i++)
 	{
-		for (i = 0; i < n; i++)
-			if (data[i])
-				st->pool[base + cnt++] = i + 1;
-	}
-	else
-	{
-		for (i = 0; i < n; i++)
+		if (nulls != NULL && !(nulls[i >> 3] & (1 << (i & 7))))
+			continue;			/* NULL counts as false */
+		if (!*data++)
+			continue;
+		if (cnt == 0)
+			first = i + 1;
+		else
 		{
-			if (!(nulls[i >> 3] & (1 << (i & 7))))
-				continue;		/* NULL counts as false */
-			if (*data++)
-				st->pool[base + cnt++] = i + 1;
+			if (cnt == 1)
+			{
+				base = st->npool;
+				if (unlikely(base > (Size) PG_UINT32_MAX - n))
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("journey_funnel group has too many rows matching several steps")));
+				funnel_state_reserve(st, 0, n);
+				st->pool[base] = first;
+			}
+			st->pool[base + cnt] = i + 1;
 		}
+		cnt++;
 	}
 	if (cnt > 0)
 	{
-		FunnelRow  *r = &st->rows[st->nrows++];
+		FunnelRow  *r;
 
+		funnel_state_reserve(st, 1, 0);
+		r = &st->rows[st->nrows++];
 		r->ts = PG_GETARG_TIMESTAMPTZ(1);
 		r->nmatch = cnt;
 		if (cnt == 1)
-			r->step = st->pool[base];
+			r->step = first;
 		else
 		{
 			r->step = (uint32) base;

@@ -52,6 +52,7 @@ CREATE AGGREGATE @extschema@.journey_funnel(ts pg_catalog.timestamptz, "window" 
   steps pg_catalog.bool[]) (
   SFUNC = @extschema@.journey_funnel_accum,
   STYPE = pg_catalog.internal,
+  SSPACE = 1024,
   FINALFUNC = @extschema@.journey_funnel_final,
   COMBINEFUNC = @extschema@.journey_funnel_combine,
   SERIALFUNC = @extschema@.journey_funnel_serial,
@@ -65,6 +66,7 @@ CREATE AGGREGATE @extschema@.journey_funnel(ts pg_catalog.timestamptz, "window" 
   steps pg_catalog.bool[], mode pg_catalog.text) (
   SFUNC = @extschema@.journey_funnel_accum,
   STYPE = pg_catalog.internal,
+  SSPACE = 1024,
   FINALFUNC = @extschema@.journey_funnel_final,
   COMBINEFUNC = @extschema@.journey_funnel_combine,
   SERIALFUNC = @extschema@.journey_funnel_serial,
