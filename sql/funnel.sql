@@ -25,6 +25,10 @@ END $$;
 -- 10 a@0 a@5 b@8 c@12 (window 10)  3 3 3 3  the second a's chain completes (latest start)
 -- 11 a (d c b)       4 4 4 2  all of b, c, d tied: ordered b c d as a set
 -- 12 a (b b) c       3 3 2 3  strict_deduplication: one of the tied b's repeats the other
+-- 13 a c a b c       3 3 3 3  strict_order ends the first chain at c; the second a's chain
+--                             completes (ClickHouse's strict_order stops for good: 1)
+-- 14 a b b a b c     3 3 3 3  strict_deduplication ends the first chain at the second b;
+--                             the second a's chain completes (ClickHouse: 2)
 CREATE TABLE funnel_ev (j int, ts timestamptz, e text);
 INSERT INTO funnel_ev VALUES
  (1, '2026-03-01 10:00', 'a'), (1, '2026-03-01 10:01', 'b'), (1, '2026-03-01 10:02', 'c'), (1, '2026-03-01 10:03', 'd'),
@@ -38,7 +42,11 @@ INSERT INTO funnel_ev VALUES
  (9, '2026-03-01 10:00', 'a'), (9, '2026-03-01 10:09', 'b'), (9, '2026-03-01 10:11', 'c'),
  (10, '2026-03-01 10:00', 'a'), (10, '2026-03-01 10:05', 'a'), (10, '2026-03-01 10:08', 'b'), (10, '2026-03-01 10:12', 'c'),
  (11, '2026-03-01 10:00', 'a'), (11, '2026-03-01 10:01', 'd'), (11, '2026-03-01 10:01', 'c'), (11, '2026-03-01 10:01', 'b'),
- (12, '2026-03-01 10:00', 'a'), (12, '2026-03-01 10:01', 'b'), (12, '2026-03-01 10:01', 'b'), (12, '2026-03-01 10:02', 'c');
+ (12, '2026-03-01 10:00', 'a'), (12, '2026-03-01 10:01', 'b'), (12, '2026-03-01 10:01', 'b'), (12, '2026-03-01 10:02', 'c'),
+ (13, '2026-03-01 10:00', 'a'), (13, '2026-03-01 10:01', 'c'), (13, '2026-03-01 10:02', 'a'), (13, '2026-03-01 10:03', 'b'),
+ (13, '2026-03-01 10:04', 'c'),
+ (14, '2026-03-01 10:00', 'a'), (14, '2026-03-01 10:01', 'b'), (14, '2026-03-01 10:02', 'b'), (14, '2026-03-01 10:03', 'a'),
+ (14, '2026-03-01 10:04', 'b'), (14, '2026-03-01 10:05', 'c');
 SELECT j,
   cxm.journey_funnel(ts, '10 minutes', ARRAY[e = 'a', e = 'b', e = 'c', e = 'd']) AS dflt,
   cxm.journey_funnel(ts, '10 minutes', ARRAY[e = 'a', e = 'b', e = 'c', e = 'd'], 'default') AS dflt2,

@@ -159,7 +159,7 @@ funnel_check_nsteps(const FunnelState *st, uint32 nsteps)
 	if (st->nsteps != 0 && nsteps != 0 && st->nsteps != nsteps)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("journey_funnel steps array has %u elements, but %u were used earlier in the group",
+				 errmsg("journey_funnel steps array length %u differs from %u used earlier in the group",
 						nsteps, st->nsteps)));
 }
 

@@ -342,7 +342,8 @@ group_solve(FunnelWork *w, int64_t t, uint64_t window, FunnelMode mode, uint32_t
 	memset(w->nhas, 0, n + 2);
 
 	/* entry k = 0: chains starting inside the group, start t */
-	for (k = 0; k < n; k++)
+	/* no chain can be above the deepest level reached so far */
+	for (k = 0; k < n && k <= best; k++)
 	{
 		int64_t		s;
 		uint32_t	reach;
@@ -630,7 +631,8 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 			}
 			for (q = 0; q < r->nmatch; q++)
 				w.mark[st[q]] = w.mark_stamp;
-			for (k = n - 1; k >= 1; k--)
+			/* no chain is above the deepest level reached so far */
+			for (k = best < n ? best : n - 1; k >= 1; k--)
 			{
 				if (!w.has[k])
 					continue;

@@ -375,6 +375,13 @@ static const Case hand_cases[] = {
 	{"late start", 4, {{0, A}, {5, A}, {8, B}, {12, C}}, 3, 7, {3, 3, 3, 3}},
 	/* strict_deduplication: tied B, B after A: one of them repeats */
 	{"a bb tie c", 4, {{1, A}, {2, B}, {2, B}, {3, C}}, 3, 10, {3, 3, 2, 3}},
+	/* a violation ends one chain; a later chain still counts (ClickHouse: 1, 2) */
+	{"order restart", 5, {{1, A}, {2, C}, {3, A}, {4, B}, {5, C}}, 3, 10, {3, 3, 3, 3}},
+	{"dedup restart", 6, {{1, A}, {2, B}, {3, B}, {4, A}, {5, B}, {6, C}}, 3, 10, {3, 3, 3, 3}},
+	/* strict_order: a tied later step can wait after the next one */
+	{"tied skip", 3, {{1, A}, {2, C}, {2, B}}, 3, 10, {3, 3, 3, 2}},
+	/* strict_deduplication: the tie {B, C} after B: C first, then B repeats nothing */
+	{"dedup tie order", 4, {{1, A}, {2, B}, {3, B}, {3, C}}, 3, 10, {3, 3, 3, 3}},
 };
 
 static void
