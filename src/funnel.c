@@ -39,7 +39,8 @@ PG_FUNCTION_INFO_V1(journey_funnel_final);
 
 #define FUNNEL_STATE_VERSION	1
 
-#define FUNNEL_INLINE_ROWS	12
+/* 26 inline rows make the state 504 bytes: one 512-byte allocation chunk */
+#define FUNNEL_INLINE_ROWS	26
 
 /*
  * The fields every row touches come first, and a group's first rows live in
@@ -108,7 +109,9 @@ funnel_state_reserve(FunnelState *st, Size rows, Size steps)
 {
 	if (unlikely(st->nrows + rows > st->rowcap))
 	{
-		Size		cap = Max(st->rowcap * 2, st->nrows + rows);
+		/* power-of-two byte sizes: no allocator rounding waste */
+		Size		cap = Max(st->rows == st->inline_rows ? 64 : st->rowcap * 2,
+							  st->nrows + rows);
 
 		if (st->rows == st->inline_rows)
 		{
