@@ -52,6 +52,32 @@ SELECT (SELECT count(*) FROM cxm.journey_transitions) AS rows,
 SELECT step, source, target, customers FROM cxm.journey_transitions
 WHERE step <= 2 ORDER BY step, customers DESC, source, target LIMIT 8;
 
+-- funnel: default mode, greedy from every start (earliest next step is optimal for a fixed start)
+CREATE FUNCTION pg_temp.funnel(ts timestamptz[], tp text[], steps text[], win interval) RETURNS int
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE best int := 0; lvl int; last_i int;
+BEGIN
+  FOR s IN 1 .. coalesce(cardinality(ts), 0) LOOP
+    CONTINUE WHEN tp[s] IS DISTINCT FROM steps[1];
+    lvl := 1; last_i := s;
+    FOR i IN 1 .. cardinality(ts) LOOP
+      EXIT WHEN lvl = cardinality(steps);
+      CONTINUE WHEN i = last_i OR ts[i] < ts[last_i] OR (ts[i] = ts[last_i] AND i < last_i) OR ts[i] - ts[s] > win;
+      IF tp[i] = steps[lvl + 1] THEN lvl := lvl + 1; last_i := i; END IF;
+    END LOOP;
+    best := greatest(best, lvl);
+  END LOOP;
+  RETURN best;
+END $$;
+CREATE TEMP TABLE levels AS
+SELECT customer_id, pg_temp.funnel(array_agg(ts ORDER BY ts, touchpoint), array_agg(touchpoint ORDER BY ts, touchpoint),
+                                   '{home,product,cart,checkout}', '7 days') AS level
+FROM raw_tp GROUP BY 1;
+SELECT f.step, f.touchpoint, f.customers,
+       f.customers = (SELECT count(*) FROM levels WHERE level >= f.step) AS by_hand,
+       round(f.conversion::numeric, 4) AS conversion, round(f.step_conversion::numeric, 4) AS step_conversion
+FROM cxm.funnel_conversion f ORDER BY f.step;
+
 -- attribution: journeys up to the first purchase
 CREATE TEMP TABLE jr AS
 SELECT pg_temp.collapse(array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C")) AS p,

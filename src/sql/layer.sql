@@ -849,7 +849,38 @@ CREATE TABLE @extschema@.channel_attribution_snapshot AS
 SELECT * FROM @extschema@.channel_attribution_live WITH NO DATA;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.channel_attribution_snapshot', '');
 
--- @@FUNNEL@@
+
+-- needs journey_funnel
+CREATE VIEW @extschema@.funnel_conversion WITH (security_invoker = true) AS
+WITH cfg AS (
+  SELECT s.funnel_steps AS steps, s.funnel_window AS win
+  FROM @extschema@.settings s
+  WHERE s.id AND pg_catalog.cardinality(s.funnel_steps) > 0
+), lv AS (
+  SELECT t.customer_id,
+         @extschema@.journey_funnel(t.ts, c.win,
+           ARRAY(SELECT t.touchpoint = u.s FROM pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o) ORDER BY u.o)) AS level
+  FROM @extschema@.touchpoints t CROSS JOIN cfg c
+  GROUP BY t.customer_id
+)
+SELECT u.o::pg_catalog.int4 AS step, u.s AS touchpoint,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o) AS customers,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
+         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= 1), 0) AS conversion,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
+         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= u.o - 1), 0) AS step_conversion
+FROM cfg c
+CROSS JOIN LATERAL pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o)
+CROSS JOIN lv
+GROUP BY u.o, u.s;
+COMMENT ON VIEW @extschema@.funnel_conversion IS
+  'the funnel of settings.funnel_steps within settings.funnel_window (journey_funnel per profile): profiles reaching each step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.step IS 'step number (1 = first)';
+COMMENT ON COLUMN @extschema@.funnel_conversion.touchpoint IS 'touchpoint of the step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.customers IS 'profiles that reached at least this step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.conversion IS 'customers / customers of step 1';
+COMMENT ON COLUMN @extschema@.funnel_conversion.step_conversion IS 'customers / customers of the previous step (step 1: / all profiles with touchpoints)';
+
 
 -- Customers, churn and CLV (needs rfm, bgnbd_fit, p_alive, churn_score,
 -- expected_purchases, gammagamma_fit, clv, rfm_segment) ------------------------------
