@@ -6,9 +6,10 @@
  *	  journey_core.c.
  *
  * journey_path keeps an `internal` state (a JPathState in the aggregate's
- * memory context).  Rows are appended in arrival order and sorted once by the
- * final function, so the answer never depends on the order rows arrive in,
- * and partial states from parallel workers are simply merged.  Serialized
+ * memory context).  Rows are appended in arrival order to a log and sorted
+ * once by the final function, so the answer never depends on the order rows
+ * arrive in, and partial states from parallel workers are simply
+ * concatenated.  With max_steps the state is a heap bounded by max_steps.  Serialized
  * states are
  *
  *	  byte version (1), int32 max_steps (0: unbounded), int32 count,
@@ -50,13 +51,38 @@ journey_aggcontext(FunctionCallInfo fcinfo, const char *fn)
 	return aggcxt;
 }
 
+/*
+ * The state's memory needs no zeroing (journey_core.h says so), and skipping
+ * it matters: a grouped journey_path can fill hundreds of megabytes.
+ */
+static void *
+journey_alloc(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size, MCXT_ALLOC_HUGE);
+}
+
+static void
+journey_pfree(void *ctx, void *ptr)
+{
+	if (ptr != NULL)
+		pfree(ptr);
+}
+
+static CxmAlloc
+journey_allocator(MemoryContext cxt)
+{
+	CxmAlloc	a;
+
+	a.alloc = journey_alloc;
+	a.free = journey_pfree;
+	a.ctx = cxt;
+	return a;
+}
+
 static JPathState *
 journey_new_state(MemoryContext cxt, int32 max_steps)
 {
-	JPathState *st = MemoryContextAllocZero(cxt, sizeof(JPathState));
-
-	jpath_init(st, max_steps, cxm_allocator(cxt));
-	return st;
+	return jpath_create(max_steps, journey_allocator(cxt));
 }
 
 static void
@@ -167,22 +193,25 @@ journey_path_serialize(PG_FUNCTION_ARGS)
 {
 	JPathState *st = (JPathState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
-	size_t		i;
+	JPathIter	it;
+	int64_t		ts;
+	const char *s;
+	size_t		len;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "journey_path_serialize called in non-aggregate context");
 	pq_begintypsend(&buf);
-	enlargeStringInfo(&buf, JPATH_WIRE_HEADER + st->n * JPATH_WIRE_ITEM + st->live_bytes);
+	/* out_bytes >= the string bytes; each step adds 12 bytes of header */
+	enlargeStringInfo(&buf, JPATH_WIRE_HEADER + st->n * JPATH_WIRE_ITEM + st->out_bytes);
 	pq_sendbyte(&buf, JPATH_WIRE_VERSION);
 	pq_sendint32(&buf, (uint32) st->max_steps);
 	pq_sendint32(&buf, (uint32) st->n);
-	for (i = 0; i < st->n; i++)
+	jpath_iter_init(st, &it);
+	while (jpath_iter_next(st, &it, &ts, &s, &len))
 	{
-		const JPathItem *it = &st->items[i];
-
-		pq_sendint64(&buf, (uint64) it->ts);
-		pq_sendint32(&buf, it->len);
-		pq_sendbytes(&buf, st->arena + it->off, it->len);
+		pq_sendint64(&buf, (uint64) ts);
+		pq_sendint32(&buf, (uint32) len);
+		pq_sendbytes(&buf, s, (int) len);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -229,15 +258,15 @@ journey_path_deserialize(PG_FUNCTION_ARGS)
 
 /*
  * The steps in (ts, touchpoint) order as text[], NULL when there are none.
- * Sorting in place keeps the state valid (an ascending array is a min-heap),
- * so the final function may run more than once, as in window aggregates.
- * The array is built directly in one allocation.
+ * The state is only read, so the final function may run more than once, as
+ * in window aggregates.  The array is built directly in one allocation.
  */
 Datum
 journey_path_final(PG_FUNCTION_ARGS)
 {
 	JPathState *st;
 	CxmAlloc	tmp;
+	JPathView	v;
 	Size		nbytes;
 	ArrayType  *result;
 	char	   *p;
@@ -248,13 +277,12 @@ journey_path_final(PG_FUNCTION_ARGS)
 	st = (JPathState *) PG_GETARG_POINTER(0);
 	if (st->n == 0)
 		PG_RETURN_NULL();
-
-	tmp = cxm_allocator(CurrentMemoryContext);
-	jpath_sort(st, &tmp);
-
 	nbytes = ARR_OVERHEAD_NONULLS(1) + st->out_bytes;
 	if (!AllocSizeIsValid(nbytes) || st->n > MaxArraySize)
 		journey_too_long();
+
+	tmp = journey_allocator(CurrentMemoryContext);
+	v = jpath_sorted(st, &tmp);
 	result = (ArrayType *) palloc0(nbytes);
 	SET_VARSIZE(result, nbytes);
 	result->ndim = 1;
@@ -263,15 +291,16 @@ journey_path_final(PG_FUNCTION_ARGS)
 	ARR_DIMS(result)[0] = (int) st->n;
 	ARR_LBOUND(result)[0] = 1;
 	p = ARR_DATA_PTR(result);
-	for (i = 0; i < st->n; i++)
+	for (i = 0; i < v.n; i++)
 	{
-		const JPathItem *it = &st->items[i];
+		const JPathRef *r = &v.refs[i];
 
-		SET_VARSIZE(p, VARHDRSZ + it->len);
-		memcpy(p + VARHDRSZ, st->arena + it->off, it->len);
-		p += INTALIGN(VARHDRSZ + it->len);
+		SET_VARSIZE(p, VARHDRSZ + r->len);
+		memcpy(p + VARHDRSZ, r->s, r->len);
+		p += INTALIGN(VARHDRSZ + r->len);
 	}
 	Assert(p == (char *) result + nbytes);
+	jpath_view_release(&v, &tmp);
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 

@@ -3,14 +3,19 @@
  *	  The journey_path state, its sort and bounded heap, the serialized-state
  *	  check, path_collapse and the sessionize gap test (pure C).
  *
- * A journey_path state stores every string once, back to back, in one arena
- * and keeps a compact (ts, offset, length) item per step.  Rows are appended
- * in arrival order; the final function sorts the items once.  With max_steps
- * the items form a min-heap of at most max_steps entries holding the greatest
- * (ts, touchpoint) keys seen: a new row either loses against the root (the
- * smallest key kept) or replaces it.  Strings of replaced items become
- * garbage in the arena, which is compacted when it is at least half garbage,
- * so the memory of a bounded state stays proportional to what it keeps.
+ * Without max_steps a journey_path state is a log: each row appends (ts,
+ * length, bytes) at a write cursor kept in the state, so a row costs one
+ * copy and no allocation.  Full segments are never copied or freed: a new,
+ * twice larger segment is chained on (see journey_core.h).  The final
+ * function lists the entries as (ts, pointer, length) refs and sorts them
+ * once (a single pass when rows arrived in time order).
+ *
+ * With max_steps the items form a min-heap of at most max_steps entries
+ * holding the greatest (ts, touchpoint) keys seen, their strings in an
+ * arena: a new row either loses against the root (the smallest key kept) or
+ * replaces it.  Strings of replaced items become garbage in the arena, which
+ * is compacted when it is at least half garbage, so the memory of a bounded
+ * state stays proportional to what it keeps, not to the rows it saw.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +24,10 @@
 
 #define JPATH_MIN_ITEMS 8
 #define JPATH_MIN_ARENA 64
+/* the first allocation of a log state (state + first segment) and the
+ * largest segment size it doubles up to; powers of two suit palloc */
+#define JPATH_FIRST_ALLOC 512
+#define JPATH_MAX_SEG	((size_t) 1 << 20)
 #define JPATH_INSERTION_RUN 24
 
 static inline size_t
@@ -57,25 +66,102 @@ item_cmp(const char *arena, const JPathItem *a, const JPathItem *b)
 	return str_cmp(arena + a->off, a->len, arena + b->off, b->len);
 }
 
-void
-jpath_init(JPathState *st, int32_t max_steps, CxmAlloc alloc)
+static inline int
+ref_cmp(const JPathRef *a, const JPathRef *b)
 {
-	memset(st, 0, sizeof(*st));
-	st->max_steps = max_steps > 0 ? max_steps : 0;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return str_cmp(a->s, a->len, b->s, b->len);
+}
+
+#define SEG_DATA(seg)	((char *) (seg) + sizeof(JPathSeg))
+#define INLINE_SEG(st)	((JPathSeg *) ((char *) (st) + sizeof(JPathState)))
+
+/* bytes used in a segment (the tail's count lives in wpos) */
+static inline size_t
+seg_used(const JPathState *st, const JPathSeg *seg)
+{
+	return seg == st->tail ? (size_t) (st->wpos - SEG_DATA(seg)) : seg->used;
+}
+
+JPathState *
+jpath_create(int32_t max_steps, CxmAlloc alloc)
+{
+	JPathState *st;
+	JPathSeg   *seg;
+
+	if (max_steps > 0)
+	{
+		st = cxm_alloc(&alloc, sizeof(JPathState));
+		memset(st, 0, sizeof(JPathState));
+		st->max_steps = max_steps;
+		st->alloc = alloc;
+		return st;
+	}
+	st = cxm_alloc(&alloc, JPATH_FIRST_ALLOC);
+	memset(st, 0, sizeof(JPathState));
 	st->alloc = alloc;
+	seg = INLINE_SEG(st);
+	seg->next = NULL;
+	seg->used = 0;
+	seg->cap = (uint32_t) (JPATH_FIRST_ALLOC - sizeof(JPathState) - sizeof(JPathSeg));
+	st->head = st->tail = seg;
+	st->wpos = SEG_DATA(seg);
+	st->wend = st->wpos + seg->cap;
+	return st;
 }
 
 void
-jpath_free(JPathState *st)
+jpath_destroy(JPathState *st)
 {
+	JPathSeg   *seg = st->head;
+	CxmAlloc	alloc = st->alloc;
+
+	while (seg != NULL)
+	{
+		JPathSeg   *next = seg->next;
+
+		if (seg != INLINE_SEG(st))
+			cxm_free(&alloc, seg);
+		seg = next;
+	}
 	if (st->items != NULL)
-		cxm_free(&st->alloc, st->items);
+		cxm_free(&alloc, st->items);
 	if (st->arena != NULL)
-		cxm_free(&st->alloc, st->arena);
-	st->items = NULL;
-	st->arena = NULL;
-	st->n = st->cap = st->arena_len = st->arena_cap = 0;
-	st->live_bytes = st->out_bytes = 0;
+		cxm_free(&alloc, st->arena);
+	cxm_free(&alloc, st);
+}
+
+/* close the tail and append a segment with room for at least `need` bytes */
+static CxmStatus
+add_segment(JPathState *st, size_t need)
+{
+	size_t		size;
+	JPathSeg   *seg;
+
+	/* allocation sizes double: 512 (state + first segment), 1024, ... */
+	if (st->tail == INLINE_SEG(st))
+		size = 2 * JPATH_FIRST_ALLOC;
+	else
+		size = 2 * (sizeof(JPathSeg) + (size_t) st->tail->cap);
+
+	if (size > JPATH_MAX_SEG)
+		size = JPATH_MAX_SEG;
+	if (size - sizeof(JPathSeg) < need)
+		size = sizeof(JPathSeg) + need;
+	if (size - sizeof(JPathSeg) > UINT32_MAX)
+		return CXM_ERANGE;
+	seg = cxm_alloc(&st->alloc, size);
+	seg->next = NULL;
+	seg->used = 0;
+	seg->cap = (uint32_t) (size - sizeof(JPathSeg));
+	st->tail->used = (uint32_t) (st->wpos - SEG_DATA(st->tail));
+	st->log_bytes += st->tail->used;
+	st->tail->next = seg;
+	st->tail = seg;
+	st->wpos = SEG_DATA(seg);
+	st->wend = st->wpos + seg->cap;
+	return CXM_OK;
 }
 
 static void
@@ -179,6 +265,17 @@ ensure_arena(JPathState *st, size_t need)
 CxmStatus
 jpath_reserve(JPathState *st, size_t items, size_t bytes)
 {
+	if (st->max_steps == 0)
+	{
+		size_t		need;
+
+		if (items > (SIZE_MAX - bytes) / JPATH_LOG_HEADER)
+			return CXM_ERANGE;
+		need = items * JPATH_LOG_HEADER + bytes;
+		if (need <= (size_t) (st->wend - st->wpos))
+			return CXM_OK;
+		return add_segment(st, need);
+	}
 	ensure_items(st, items);
 	return ensure_arena(st, bytes);
 }
@@ -235,7 +332,27 @@ jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
 	if (len > JPATH_MAX_OUT_BYTES)
 		return CXM_ERANGE;
 	esz = elem_bytes(len);
-	if (st->max_steps == 0 || st->n < (size_t) st->max_steps)
+	if (st->max_steps == 0)
+	{
+		uint32_t	l32 = (uint32_t) len;
+		char	   *p;
+
+		if (st->out_bytes + esz > JPATH_MAX_OUT_BYTES)
+			return CXM_ERANGE;
+		if ((size_t) (st->wend - st->wpos) < JPATH_LOG_HEADER + len &&
+			add_segment(st, JPATH_LOG_HEADER + len) != CXM_OK)
+			return CXM_ERANGE;
+		p = st->wpos;
+		memcpy(p, &ts, sizeof(ts));
+		memcpy(p + 8, &l32, sizeof(l32));
+		if (len > 0)
+			memcpy(p + JPATH_LOG_HEADER, s, len);
+		st->wpos = p + JPATH_LOG_HEADER + len;
+		st->n++;
+		st->out_bytes += esz;
+		return CXM_OK;
+	}
+	if (st->n < (size_t) st->max_steps)
 	{
 		if (st->out_bytes + esz > JPATH_MAX_OUT_BYTES)
 			return CXM_ERANGE;
@@ -252,8 +369,7 @@ jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
 		st->arena_len += len;
 		st->live_bytes += len;
 		st->out_bytes += esz;
-		if (st->max_steps > 0)
-			sift_up(st, st->n - 1);
+		sift_up(st, st->n - 1);
 		return CXM_OK;
 	}
 
@@ -280,48 +396,111 @@ jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
 	return CXM_OK;
 }
 
+void
+jpath_iter_init(const JPathState *st, JPathIter *it)
+{
+	it->seg = st->head;
+	it->pos = 0;
+	it->i = 0;
+}
+
+/* the next step of st in storage order; false at the end */
+bool
+jpath_iter_next(const JPathState *st, JPathIter *it,
+				int64_t *ts, const char **s, size_t *len)
+{
+	if (it->i >= st->n)
+		return false;
+	if (st->max_steps == 0)
+	{
+		const char *p;
+		uint32_t	l32;
+
+		while (it->pos >= seg_used(st, it->seg))
+		{
+			it->seg = it->seg->next;
+			it->pos = 0;
+		}
+		p = SEG_DATA(it->seg) + it->pos;
+		memcpy(ts, p, sizeof(*ts));
+		memcpy(&l32, p + 8, sizeof(l32));
+		*s = p + JPATH_LOG_HEADER;
+		*len = l32;
+		it->pos += JPATH_LOG_HEADER + l32;
+	}
+	else
+	{
+		const JPathItem *item = &st->items[it->i];
+
+		*ts = item->ts;
+		*s = st->arena + item->off;
+		*len = item->len;
+	}
+	it->i++;
+	return true;
+}
+
 /* add every step of src to dst (the caller checked that max_steps agree) */
 CxmStatus
 jpath_merge(JPathState *dst, const JPathState *src)
 {
-	size_t		i;
+	JPathIter	it;
+	int64_t		ts;
+	const char *s;
+	size_t		len;
 
 	if (src->n == 0)
 		return CXM_OK;
-	if (dst->out_bytes + src->out_bytes <= JPATH_MAX_OUT_BYTES &&
-		jpath_reserve(dst, src->n, src->live_bytes) != CXM_OK)
+	if (dst->out_bytes + src->out_bytes > JPATH_MAX_OUT_BYTES)
 		return CXM_ERANGE;
-	for (i = 0; i < src->n; i++)
+	if (dst->max_steps == 0 && src->max_steps == 0)
 	{
-		const JPathItem *it = &src->items[i];
+		/* whole segments copy over: entries never straddle segments */
+		const JPathSeg *seg;
+		size_t		total = src->log_bytes + (size_t) (src->wpos - SEG_DATA(src->tail));
 
-		if (jpath_add(dst, it->ts, src->arena + it->off, it->len) != CXM_OK)
+		if (jpath_reserve(dst, 0, total) != CXM_OK)
+			return CXM_ERANGE;
+		for (seg = src->head; seg != NULL; seg = seg->next)
+		{
+			size_t		used = seg_used(src, seg);
+
+			if (used > 0)
+				memcpy(dst->wpos, SEG_DATA(seg), used);
+			dst->wpos += used;
+		}
+		dst->n += src->n;
+		dst->out_bytes += src->out_bytes;
+		return CXM_OK;
+	}
+	if (jpath_reserve(dst, src->n, src->out_bytes) != CXM_OK)
+		return CXM_ERANGE;
+	jpath_iter_init(src, &it);
+	while (jpath_iter_next(src, &it, &ts, &s, &len))
+	{
+		if (jpath_add(dst, ts, s, len) != CXM_OK)
 			return CXM_ERANGE;
 	}
 	return CXM_OK;
 }
 
 /*
- * Sort the items ascending.  An ascending array is also a valid min-heap, so
- * a bounded state stays usable after its final function ran.  Already sorted
+ * Sort refs ascending, stable (a run-detecting merge sort).  Already sorted
  * input (rows that arrive in time order) costs one pass.
  */
-void
-jpath_sort(JPathState *st, const CxmAlloc *tmp)
+static void
+sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp)
 {
-	const char *arena = st->arena;
-	JPathItem  *a = st->items;
-	size_t		n = st->n;
 	size_t		i,
 				j,
 				start,
 				width;
-	JPathItem  *buf,
+	JPathRef  *buf,
 			   *src,
 			   *dst;
 
 	for (i = 1; i < n; i++)
-		if (item_cmp(arena, &a[i - 1], &a[i]) > 0)
+		if (ref_cmp(&a[i - 1], &a[i]) > 0)
 			break;
 	if (i >= n)
 		return;
@@ -333,9 +512,9 @@ jpath_sort(JPathState *st, const CxmAlloc *tmp)
 
 		for (i = start + 1; i < end; i++)
 		{
-			JPathItem	x = a[i];
+			JPathRef	x = a[i];
 
-			for (j = i; j > start && item_cmp(arena, &a[j - 1], &x) > 0; j--)
+			for (j = i; j > start && ref_cmp(&a[j - 1], &x) > 0; j--)
 				a[j] = a[j - 1];
 			a[j] = x;
 		}
@@ -344,7 +523,7 @@ jpath_sort(JPathState *st, const CxmAlloc *tmp)
 		return;
 
 	/* bottom-up merge of the runs, ping-ponging between a and buf */
-	buf = cxm_alloc(tmp, n * sizeof(JPathItem));
+	buf = cxm_alloc(tmp, n * sizeof(JPathRef));
 	src = a;
 	dst = buf;
 	for (width = JPATH_INSERTION_RUN; width < n; width *= 2)
@@ -357,14 +536,14 @@ jpath_sort(JPathState *st, const CxmAlloc *tmp)
 						r = mid,
 						k = start;
 
-			if (mid >= end || item_cmp(arena, &src[mid - 1], &src[mid]) <= 0)
+			if (mid >= end || ref_cmp(&src[mid - 1], &src[mid]) <= 0)
 			{
-				memcpy(dst + start, src + start, (end - start) * sizeof(JPathItem));
+				memcpy(dst + start, src + start, (end - start) * sizeof(JPathRef));
 				continue;
 			}
 			while (l < mid && r < end)
 			{
-				if (item_cmp(arena, &src[r], &src[l]) < 0)
+				if (ref_cmp(&src[r], &src[l]) < 0)
 					dst[k++] = src[r++];
 				else
 					dst[k++] = src[l++];
@@ -375,15 +554,46 @@ jpath_sort(JPathState *st, const CxmAlloc *tmp)
 				dst[k++] = src[r++];
 		}
 		{
-			JPathItem  *t = src;
+			JPathRef  *t = src;
 
 			src = dst;
 			dst = t;
 		}
 	}
 	if (src != a)
-		memcpy(a, src, n * sizeof(JPathItem));
+		memcpy(a, src, n * sizeof(JPathRef));
 	cxm_free(tmp, buf);
+}
+
+/*
+ * The steps in order, as refs into the state (allocated from tmp; release
+ * with jpath_view_release).  The state itself is not changed, so a final
+ * function may run any number of times, as window aggregates do.
+ */
+JPathView
+jpath_sorted(const JPathState *st, const CxmAlloc *tmp)
+{
+	JPathView	v;
+	JPathIter	it;
+	size_t		i = 0;
+
+	v.n = st->n;
+	v.refs = st->n > 0 ? cxm_alloc(tmp, st->n * sizeof(JPathRef)) : NULL;
+	jpath_iter_init(st, &it);
+	while (i < st->n &&
+		   jpath_iter_next(st, &it, &v.refs[i].ts, &v.refs[i].s, &v.refs[i].len))
+		i++;
+	sort_refs(v.refs, v.n, tmp);
+	return v;
+}
+
+void
+jpath_view_release(JPathView *v, const CxmAlloc *tmp)
+{
+	if (v->refs != NULL)
+		cxm_free(tmp, v->refs);
+	v->refs = NULL;
+	v->n = 0;
 }
 
 static inline uint32_t

@@ -1,8 +1,8 @@
 /*
  * journey_core.h
  *	  Journeys in plain C (no postgres.h): the journey_path aggregate state
- *	  (a string arena plus an array of (ts, offset, length) items, with a
- *	  bounded min-heap for the max_steps form), its sort, the wire-format
+ *	  (an append-only log of steps, or a bounded min-heap over a string
+ *	  arena for the max_steps form), its sort, the wire-format
  *	  check of a serialized state, path_collapse and the session-gap test of
  *	  sessionize.
  *
@@ -35,27 +35,84 @@
 #define JPATH_WIRE_HEADER	9
 #define JPATH_WIRE_ITEM		12
 
+/* a step of a bounded state: its string at arena + off */
 typedef struct JPathItem
 {
 	int64_t		ts;
-	uint32_t	off;			/* into the arena */
+	uint32_t	off;
 	uint32_t	len;
 } JPathItem;
 
+/* a step as the final function sees it */
+typedef struct JPathRef
+{
+	int64_t		ts;
+	const char *s;
+	size_t		len;
+} JPathRef;
+
+/* bytes of a log entry before its string: int64 ts, uint32 length */
+#define JPATH_LOG_HEADER	12
+
+/* a segment of the log: entries never straddle two segments */
+typedef struct JPathSeg
+{
+	struct JPathSeg *next;
+	uint32_t	used;
+	uint32_t	cap;
+	/* cap bytes of entries follow (JPATH_SEG_DATA) */
+} JPathSeg;
+
+/*
+ * Without max_steps the state is a log: entries (int64 ts, uint32 length,
+ * bytes), unaligned and in native byte order, appended in arrival order to a
+ * chain of segments.  The first segment lives in the same allocation as the
+ * state; each further one is twice as large as the one before.  Nothing is
+ * ever copied or freed while rows arrive, so a state costs about what it
+ * holds, and a short journey is one allocation.  The final function indexes
+ * and sorts the entries once.
+ *
+ * With max_steps, items is a min-heap of at most max_steps (ts, offset,
+ * length) items over a string arena, holding the greatest keys seen.
+ *
+ * Create states with jpath_create (the pointer never moves afterwards).
+ */
 typedef struct JPathState
 {
+	/* the fields a row touches come first, in one cache line */
+	size_t		n;				/* steps kept */
+	size_t		out_bytes;		/* size of the steps as array elements */
+	char	   *wpos;			/* log: where the next entry goes ... */
+	char	   *wend;			/* ... and the end of the tail segment */
+	int32_t		max_steps;		/* 0: keep every step (log); else a heap */
+	/* log (max_steps = 0); tail->used is only updated when it fills up */
+	JPathSeg   *head;
+	JPathSeg   *tail;
+	size_t		log_bytes;		/* entry bytes in closed segments */
+	/* heap (max_steps > 0) */
 	JPathItem  *items;
-	size_t		n;
 	size_t		cap;
 	char	   *arena;
 	size_t		arena_len;		/* bytes used, live or not */
 	size_t		arena_cap;
 	size_t		live_bytes;		/* arena bytes referenced by items */
-	size_t		out_bytes;		/* size of the items as array elements */
-	int32_t		max_steps;		/* 0: keep every step; else a min-heap of at
-								 * most max_steps items (the greatest keys) */
-	CxmAlloc	alloc;
+	CxmAlloc	alloc;			/* need not zero: nothing relies on it */
 } JPathState;
+
+/* the steps in (ts, touchpoint) order */
+typedef struct JPathView
+{
+	JPathRef   *refs;
+	size_t		n;
+} JPathView;
+
+/* walks the steps of a state in storage order */
+typedef struct JPathIter
+{
+	const JPathSeg *seg;
+	size_t		pos;
+	size_t		i;
+} JPathIter;
 
 /* a string of a path, for path_collapse */
 typedef struct JPathStr
@@ -72,14 +129,18 @@ typedef struct JPathGap
 	int64_t		usecs;
 } JPathGap;
 
-extern void jpath_init(JPathState *st, int32_t max_steps, CxmAlloc alloc);
-extern void jpath_free(JPathState *st);
+extern JPathState *jpath_create(int32_t max_steps, CxmAlloc alloc);
+extern void jpath_destroy(JPathState *st);
 extern CxmStatus jpath_reserve(JPathState *st, size_t items, size_t bytes);
 extern CxmStatus jpath_add(JPathState *st, int64_t ts, const char *s, size_t len);
 extern CxmStatus jpath_merge(JPathState *dst, const JPathState *src);
 extern int	jpath_key_cmp(int64_t ta, const char *sa, size_t la,
 						  int64_t tb, const char *sb, size_t lb);
-extern void jpath_sort(JPathState *st, const CxmAlloc *tmp);
+extern JPathView jpath_sorted(const JPathState *st, const CxmAlloc *tmp);
+extern void jpath_view_release(JPathView *v, const CxmAlloc *tmp);
+extern void jpath_iter_init(const JPathState *st, JPathIter *it);
+extern bool jpath_iter_next(const JPathState *st, JPathIter *it,
+							int64_t *ts, const char **s, size_t *len);
 
 extern CxmStatus jpath_wire_check(const unsigned char *buf, size_t len,
 							  int32_t *max_steps, uint32_t *count, size_t *bytes,

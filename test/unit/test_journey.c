@@ -56,23 +56,54 @@ random_row(Row *r, int64_t ts_range)
 	memcpy(r->s, s, r->len);
 }
 
-/* does the (sorted) state hold exactly want[0..n)? */
+/* does the sorted view hold exactly want[0..n)? */
 static int
-state_equals(JPathState *st, const Row *want, size_t n)
+view_equals(const JPathView *v, const Row *want, size_t n)
 {
 	size_t		i;
 
-	if (st->n != n)
+	if (v->n != n)
 		return 0;
 	for (i = 0; i < n; i++)
 	{
-		const JPathItem *it = &st->items[i];
+		const JPathRef *r = &v->refs[i];
 
-		if (it->ts != want[i].ts || it->len != want[i].len ||
-			(it->len > 0 && memcmp(st->arena + it->off, want[i].s, it->len) != 0))
+		if (r->ts != want[i].ts || r->len != want[i].len ||
+			(r->len > 0 && memcmp(r->s, want[i].s, r->len) != 0))
 			return 0;
 	}
 	return 1;
+}
+
+/* sort the state and compare it with want[0..n) */
+static int
+state_equals(JPathState *st, const Row *want, size_t n)
+{
+	JPathView	v = jpath_sorted(st, &unit_allocator);
+	int			ok = view_equals(&v, want, n);
+
+	jpath_view_release(&v, &unit_allocator);
+	return ok;
+}
+
+/* the steps of a state in storage order, through the iterator */
+static size_t
+iter_count(const JPathState *st, size_t *bytes)
+{
+	JPathIter	it;
+	int64_t		ts;
+	const char *s;
+	size_t		len,
+				n = 0;
+
+	*bytes = 0;
+	jpath_iter_init(st, &it);
+	while (jpath_iter_next(st, &it, &ts, &s, &len))
+	{
+		n++;
+		*bytes += len;
+	}
+	return n;
 }
 
 static void
@@ -105,23 +136,30 @@ test_sort_matches_reference(void)
 		for (round = 0; round < 4; round++)
 		{
 			Row		   *rows = calloc(n + 1, sizeof(Row));
-			JPathState	st;
+			JPathState *st;
 			size_t		i;
 
 			for (i = 0; i < n; i++)
 				random_row(&rows[i], round == 0 ? 3 : (round == 1 ? 1000000 : 50));
 			if (round == 3)		/* arrives already sorted */
 				qsort(rows, n, sizeof(Row), row_cmp);
-			jpath_init(&st, 0, unit_allocator);
+			st = jpath_create(0, unit_allocator);
 			for (i = 0; i < n; i++)
-				CHECK(jpath_add(&st, rows[i].ts, rows[i].s, rows[i].len) == CXM_OK);
+				CHECK(jpath_add(st, rows[i].ts, rows[i].s, rows[i].len) == CXM_OK);
 			qsort(rows, n, sizeof(Row), row_cmp);
-			jpath_sort(&st, &unit_allocator);
-			CHECK(state_equals(&st, rows, n));
-			/* sorting again is a no-op */
-			jpath_sort(&st, &unit_allocator);
-			CHECK(state_equals(&st, rows, n));
-			jpath_free(&st);
+			CHECK(state_equals(st, rows, n));
+			/* the final function may run again, also after more rows */
+			CHECK(state_equals(st, rows, n));
+			{
+				size_t		bytes,
+							want_bytes = 0;
+
+				for (i = 0; i < n; i++)
+					want_bytes += rows[i].len;
+				CHECK(iter_count(st, &bytes) == n);
+				CHECK(bytes == want_bytes);
+			}
+			jpath_destroy(st);
 			free(rows);
 		}
 	}
@@ -131,19 +169,22 @@ test_sort_matches_reference(void)
 static void
 test_sort_reversed(void)
 {
-	JPathState	st;
+	JPathState *st;
 	int			i;
 	int			ok = 1;
+	JPathView	v;
 
-	jpath_init(&st, 0, unit_allocator);
+	st = jpath_create(0, unit_allocator);
+
 	for (i = 3000; i > 0; i--)
-		CHECK(jpath_add(&st, i, "x", 1) == CXM_OK);
-	jpath_sort(&st, &unit_allocator);
-	CHECK(st.n == 3000);
+		CHECK(jpath_add(st, i, "x", 1) == CXM_OK);
+	v = jpath_sorted(st, &unit_allocator);
+	CHECK(v.n == 3000);
 	for (i = 0; i < 3000; i++)
-		ok &= st.items[i].ts == i + 1;
+		ok &= v.refs[i].ts == i + 1;
 	CHECK(ok);
-	jpath_free(&st);
+	jpath_view_release(&v, &unit_allocator);
+	jpath_destroy(st);
 }
 
 /* the bounded heap keeps the last k of the full order */
@@ -162,35 +203,37 @@ test_bounded_matches_reference(void)
 		{
 			size_t		n = round == 0 ? 1000 : (round == 1 ? 37 : 4000);
 			Row		   *rows = calloc(n, sizeof(Row));
-			JPathState	st;
+			JPathState *st;
 			size_t		i,
 						keep;
 
 			for (i = 0; i < n; i++)
 				random_row(&rows[i], round == 2 ? 5 : 100000);
-			jpath_init(&st, k, unit_allocator);
+			st = jpath_create(k, unit_allocator);
 			for (i = 0; i < n; i++)
 			{
-				CHECK(jpath_add(&st, rows[i].ts, rows[i].s, rows[i].len) == CXM_OK);
-				CHECK(st.n <= (size_t) k && st.cap <= (size_t) k);
+				CHECK(jpath_add(st, rows[i].ts, rows[i].s, rows[i].len) == CXM_OK);
+				CHECK(st->n <= (size_t) k && st->cap <= (size_t) k);
 			}
 			qsort(rows, n, sizeof(Row), row_cmp);
 			keep = n < (size_t) k ? n : (size_t) k;
-			jpath_sort(&st, &unit_allocator);
-			CHECK(state_equals(&st, rows + (n - keep), keep));
+			CHECK(state_equals(st, rows + (n - keep), keep));
 			/* a sorted array is still a heap: adding more after the final works */
-			CHECK(jpath_add(&st, INT64_MAX, "zz", 2) == CXM_OK);
-			jpath_sort(&st, &unit_allocator);
-			CHECK(st.items[st.n - 1].ts == INT64_MAX);
-			if (keep == (size_t) k && k > 1)
+			CHECK(jpath_add(st, INT64_MAX, "zz", 2) == CXM_OK);
 			{
-				/* the smallest kept key made room for the new one */
-				CHECK(st.n == keep);
-				st.n = keep - 1;
-				CHECK(state_equals(&st, rows + (n - keep + 1), keep - 1));
-				st.n = keep;
+				JPathView	v = jpath_sorted(st, &unit_allocator);
+
+				CHECK(v.refs[v.n - 1].ts == INT64_MAX);
+				if (keep == (size_t) k && k > 1)
+				{
+					/* the smallest kept key made room for the new one */
+					CHECK(v.n == keep);
+					v.n = keep - 1;
+					CHECK(view_equals(&v, rows + (n - keep + 1), keep - 1));
+				}
+				jpath_view_release(&v, &unit_allocator);
 			}
-			jpath_free(&st);
+			jpath_destroy(st);
 			free(rows);
 		}
 	}
@@ -200,30 +243,34 @@ test_bounded_matches_reference(void)
 static void
 test_bounded_memory(void)
 {
-	JPathState	st;
+	JPathState *st;
 	size_t		i;
 	size_t		max_arena = 0;
 	char		s[40];
 
-	jpath_init(&st, 10, unit_allocator);
+	st = jpath_create(10, unit_allocator);
 	for (i = 0; i < 200000; i++)
 	{
 		size_t		len = 1 + rnd_below(39);
 
 		memset(s, 'a' + (int) (i % 26), len);
-		CHECK(jpath_add(&st, (int64_t) i, s, len) == CXM_OK);
-		if (st.arena_cap > max_arena)
-			max_arena = st.arena_cap;
+		CHECK(jpath_add(st, (int64_t) i, s, len) == CXM_OK);
+		if (st->arena_cap > max_arena)
+			max_arena = st->arena_cap;
 	}
-	CHECK(st.n == 10);
-	CHECK(st.cap <= 10);
+	CHECK(st->n == 10);
+	CHECK(st->cap <= 10);
 	/* at most 10 live strings of < 40 bytes: the arena stays small */
 	CHECK(max_arena <= 4 * 10 * 40);
-	CHECK(st.live_bytes <= 10 * 39);
-	jpath_sort(&st, &unit_allocator);
-	for (i = 0; i < 10; i++)
-		CHECK(st.items[i].ts == (int64_t) (200000 - 10 + i));
-	jpath_free(&st);
+	CHECK(st->live_bytes <= 10 * 39);
+	{
+		JPathView	v = jpath_sorted(st, &unit_allocator);
+
+		for (i = 0; i < 10; i++)
+			CHECK(v.refs[i].ts == (int64_t) (200000 - 10 + i));
+		jpath_view_release(&v, &unit_allocator);
+	}
+	jpath_destroy(st);
 }
 
 /* merging partial states (any split, any order) equals one state */
@@ -237,31 +284,34 @@ test_merge(void)
 		int32_t		k = round < 6 ? 0 : (int32_t) (1 + rnd_below(60));
 		size_t		n = 1 + rnd_below(3000);
 		Row		   *rows = calloc(n, sizeof(Row));
-		JPathState	part[3],
-					all;
+		JPathState *part[3],
+				   *all;
 		size_t		i,
 					keep;
 
 		for (i = 0; i < n; i++)
 			random_row(&rows[i], 40);
 		for (i = 0; i < 3; i++)
-			jpath_init(&part[i], k, unit_allocator);
+			part[i] = jpath_create(k, unit_allocator);
 		for (i = 0; i < n; i++)
-			CHECK(jpath_add(&part[rnd_below(round % 2 ? 3 : 2)], rows[i].ts, rows[i].s,
+			CHECK(jpath_add(part[rnd_below(round % 2 ? 3 : 2)], rows[i].ts, rows[i].s,
 							rows[i].len) == CXM_OK);
-		jpath_init(&all, k, unit_allocator);
+		all = jpath_create(k, unit_allocator);
 		for (i = 0; i < 3; i++)
-			CHECK(jpath_merge(&all, &part[2 - i]) == CXM_OK);
+			CHECK(jpath_merge(all, part[2 - i]) == CXM_OK);
 		/* merging an empty state changes nothing */
-		jpath_free(&part[0]);
-		CHECK(jpath_merge(&all, &part[0]) == CXM_OK);
+		{
+			JPathState *empty = jpath_create(k, unit_allocator);
+
+			CHECK(jpath_merge(all, empty) == CXM_OK);
+			jpath_destroy(empty);
+		}
 		qsort(rows, n, sizeof(Row), row_cmp);
 		keep = (k == 0 || n < (size_t) k) ? n : (size_t) k;
-		jpath_sort(&all, &unit_allocator);
-		CHECK(state_equals(&all, rows + (n - keep), keep));
+		CHECK(state_equals(all, rows + (n - keep), keep));
 		for (i = 0; i < 3; i++)
-			jpath_free(&part[i]);
-		jpath_free(&all);
+			jpath_destroy(part[i]);
+		jpath_destroy(all);
 		free(rows);
 	}
 }
@@ -270,18 +320,18 @@ test_merge(void)
 static void
 test_limits(void)
 {
-	JPathState	st;
+	JPathState *st;
 
-	jpath_init(&st, 0, unit_allocator);
-	CHECK(jpath_add(&st, 1, "x", JPATH_MAX_OUT_BYTES + 1) == CXM_ERANGE);
-	CHECK(st.n == 0);
+	st = jpath_create(0, unit_allocator);
+	CHECK(jpath_add(st, 1, "x", JPATH_MAX_OUT_BYTES + 1) == CXM_ERANGE);
+	CHECK(st->n == 0);
 	/* the running total is checked before anything is stored */
-	st.out_bytes = JPATH_MAX_OUT_BYTES - 4;
-	CHECK(jpath_add(&st, 1, "x", 1) == CXM_ERANGE);
-	CHECK(st.n == 0);
-	st.out_bytes = JPATH_MAX_OUT_BYTES - 8;
-	CHECK(jpath_add(&st, 1, "x", 1) == CXM_OK);
-	jpath_free(&st);
+	st->out_bytes = JPATH_MAX_OUT_BYTES - 4;
+	CHECK(jpath_add(st, 1, "x", 1) == CXM_ERANGE);
+	CHECK(st->n == 0);
+	st->out_bytes = JPATH_MAX_OUT_BYTES - 8;
+	CHECK(jpath_add(st, 1, "x", 1) == CXM_OK);
+	jpath_destroy(st);
 }
 
 static size_t
