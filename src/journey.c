@@ -100,20 +100,26 @@ static void
 journey_add_row(FunctionCallInfo fcinfo, JPathState *st)
 {
 	text	   *t;
+	TimestampTz ts;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return;
 	t = PG_GETARG_TEXT_PP(1);
-	if (jpath_add(st, PG_GETARG_TIMESTAMPTZ(2), VARDATA_ANY(t),
-				  VARSIZE_ANY_EXHDR(t)) != CXM_OK)
+	ts = PG_GETARG_TIMESTAMPTZ(2);
+	if (likely(jpath_log_append(st, ts, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t))))
+		return;
+	if (jpath_add(st, ts, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) != CXM_OK)
 		journey_too_long();
 }
 
-/* journey_path_accum(internal, text, timestamptz) */
+/*
+ * journey_path_accum(internal, text, timestamptz).  A non-NULL state can
+ * only come from the executor (SQL cannot make an `internal` value), so the
+ * context is checked when the state is created.
+ */
 Datum
 journey_path_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = journey_aggcontext(fcinfo, "journey_path_accum");
 	JPathState *st = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -123,8 +129,8 @@ journey_path_accum(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(st);
 	}
 	if (st == NULL)
-		st = journey_new_state(aggcxt, 0);
-	else if (st->max_steps != 0)
+		st = journey_new_state(journey_aggcontext(fcinfo, "journey_path_accum"), 0);
+	else if (unlikely(st->max_steps != 0))
 		elog(ERROR, "journey_path_accum got a bounded state");
 	journey_add_row(fcinfo, st);
 	PG_RETURN_POINTER(st);

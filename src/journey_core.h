@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cxm_core.h"
 
@@ -141,6 +142,31 @@ extern void jpath_view_release(JPathView *v, const CxmAlloc *tmp);
 extern void jpath_iter_init(const JPathState *st, JPathIter *it);
 extern bool jpath_iter_next(const JPathState *st, JPathIter *it,
 							int64_t *ts, const char **s, size_t *len);
+
+/*
+ * The common case of jpath_add, inlined into the transition function: an
+ * unbounded state with room in its tail segment.  False when the caller must
+ * call jpath_add instead (which handles everything, this case included).
+ */
+static inline bool
+jpath_log_append(JPathState *st, int64_t ts, const char *s, size_t len)
+{
+	size_t		esz = (4 + len + 3) & ~(size_t) 3;
+	uint32_t	l32 = (uint32_t) len;
+	char	   *p = st->wpos;
+
+	if (st->max_steps != 0 || len > JPATH_MAX_OUT_BYTES ||
+		(size_t) (st->wend - p) < JPATH_LOG_HEADER + len ||
+		st->out_bytes + esz > JPATH_MAX_OUT_BYTES)
+		return false;
+	memcpy(p, &ts, sizeof(ts));
+	memcpy(p + 8, &l32, sizeof(l32));
+	memcpy(p + JPATH_LOG_HEADER, s, len);
+	st->wpos = p + JPATH_LOG_HEADER + len;
+	st->n++;
+	st->out_bytes += esz;
+	return true;
+}
 
 extern CxmStatus jpath_wire_check(const unsigned char *buf, size_t len,
 							  int32_t *max_steps, uint32_t *count, size_t *bytes,

@@ -47,6 +47,7 @@ COMMENT ON FUNCTION @extschema@.journey_path_final(pg_catalog.internal) IS
 CREATE AGGREGATE @extschema@.journey_path(touchpoint pg_catalog.text, ts pg_catalog.timestamptz) (
   SFUNC = @extschema@.journey_path_accum,
   STYPE = pg_catalog.internal,
+  SSPACE = 1024,
   FINALFUNC = @extschema@.journey_path_final,
   COMBINEFUNC = @extschema@.journey_path_combine,
   SERIALFUNC = @extschema@.journey_path_serialize,
@@ -59,6 +60,7 @@ COMMENT ON AGGREGATE @extschema@.journey_path(pg_catalog.text, pg_catalog.timest
 CREATE AGGREGATE @extschema@.journey_path(touchpoint pg_catalog.text, ts pg_catalog.timestamptz, max_steps pg_catalog.int4) (
   SFUNC = @extschema@.journey_path_accum_n,
   STYPE = pg_catalog.internal,
+  SSPACE = 1024,
   FINALFUNC = @extschema@.journey_path_final,
   COMBINEFUNC = @extschema@.journey_path_combine,
   SERIALFUNC = @extschema@.journey_path_serialize,

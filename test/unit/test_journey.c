@@ -316,6 +316,92 @@ test_merge(void)
 	}
 }
 
+/*
+ * Long strings and many rows: entries larger than the next segment, many
+ * segments, merges of multi-segment logs, the inline fast path and its
+ * fallback, and a final function followed by more rows.
+ */
+static void
+test_log_segments(void)
+{
+	static char big[5000];
+	JPathState *a = jpath_create(0, unit_allocator);
+	JPathState *b = jpath_create(0, unit_allocator);
+	JPathState *all = jpath_create(0, unit_allocator);
+	Row		   *rows = calloc(4000, sizeof(Row));
+	int64_t    *big_ts = calloc(4000, sizeof(int64_t));
+	size_t		i,
+				nbig = 0,
+				nseg = 0;
+	const JPathSeg *seg;
+	JPathView	v;
+	int			ok = 1;
+
+	memset(big, 'q', sizeof(big));
+	for (i = 0; i < 4000; i++)
+	{
+		JPathState *st = (i % 3 == 0) ? a : b;
+
+		random_row(&rows[i], 1000000);
+		if (i % 97 == 0)
+		{
+			/* a 5000-byte step: bigger than a fresh segment */
+			big_ts[nbig++] = rows[i].ts;
+			CHECK(jpath_add(st, rows[i].ts, big, sizeof(big)) == CXM_OK);
+		}
+		else if (!jpath_log_append(st, rows[i].ts, rows[i].s, rows[i].len))
+			CHECK(jpath_add(st, rows[i].ts, rows[i].s, rows[i].len) == CXM_OK);
+	}
+	for (seg = b->head; seg != NULL; seg = seg->next)
+		nseg++;
+	CHECK(nseg > 5);
+	CHECK(jpath_merge(all, a) == CXM_OK);
+	CHECK(jpath_merge(all, b) == CXM_OK);
+	CHECK(all->n == 4000);
+	CHECK(all->n == a->n + b->n);
+	v = jpath_sorted(all, &unit_allocator);
+	CHECK(v.n == 4000);
+	for (i = 1; i < v.n; i++)
+		ok &= jpath_key_cmp(v.refs[i - 1].ts, v.refs[i - 1].s, v.refs[i - 1].len,
+							v.refs[i].ts, v.refs[i].s, v.refs[i].len) <= 0;
+	CHECK(ok);
+	{
+		size_t		found = 0;
+
+		for (i = 0; i < v.n; i++)
+			if (v.refs[i].len == sizeof(big) && memcmp(v.refs[i].s, big, sizeof(big)) == 0)
+				found++;
+		CHECK(found == nbig);
+	}
+	jpath_view_release(&v, &unit_allocator);
+	/* more rows after a final function: still all there, in order */
+	CHECK(jpath_add(all, INT64_MIN, "first", 5) == CXM_OK);
+	v = jpath_sorted(all, &unit_allocator);
+	CHECK(v.n == 4001);
+	CHECK(v.refs[0].ts == INT64_MIN && v.refs[0].len == 5);
+	jpath_view_release(&v, &unit_allocator);
+	/* a 2-step group fits in the state's own allocation */
+	jpath_destroy(a);
+	a = jpath_create(0, unit_allocator);
+	CHECK(jpath_log_append(a, 1, "web", 3));
+	CHECK(jpath_log_append(a, 0, "ad", 2));
+	CHECK(a->head == a->tail && a->head->next == NULL);
+	v = jpath_sorted(a, &unit_allocator);
+	CHECK(v.n == 2 && v.refs[0].ts == 0 && v.refs[1].ts == 1);
+	CHECK(a->out_bytes == 8 + 8);
+	jpath_view_release(&v, &unit_allocator);
+	/* the inline path declines bounded states */
+	jpath_destroy(b);
+	b = jpath_create(3, unit_allocator);
+	CHECK(!jpath_log_append(b, 1, "web", 3));
+	CHECK(b->n == 0);
+	jpath_destroy(a);
+	jpath_destroy(b);
+	jpath_destroy(all);
+	free(rows);
+	free(big_ts);
+}
+
 /* a huge string is refused, not truncated */
 static void
 test_limits(void)
@@ -509,6 +595,7 @@ main(void)
 	RUN(test_bounded_matches_reference);
 	RUN(test_bounded_memory);
 	RUN(test_merge);
+	RUN(test_log_segments);
 	RUN(test_limits);
 	RUN(test_wire_check);
 	RUN(test_collapse);
