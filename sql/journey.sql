@@ -127,24 +127,58 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF)
-SELECT cxm.journey_path(tp, ts), cxm.journey_path(tp, ts, 5) FROM jp_ev;
-SELECT cxm.journey_path(tp, ts) = (SELECT array_agg(tp ORDER BY ts, tp COLLATE "C")
-                                   FROM jp_ev WHERE tp IS NOT NULL AND ts IS NOT NULL) AS parallel_one_group_same
-FROM jp_ev;
+SELECT cxm.journey_path(tp, ts), cxm.journey_path(tp, ts, 100) FROM jp_ev;
+-- results are stored with CREATE TABLE AS, which keeps the parallel plan,
+-- then compared serially with the references
+CREATE TABLE jp_par1 AS
+SELECT cxm.journey_path(tp, ts) AS path, cxm.journey_path(tp, ts, 100) AS last100 FROM jp_ev;
 EXPLAIN (COSTS OFF)
-SELECT cust, cxm.journey_path(tp, ts) FROM jp_ev GROUP BY cust;
-SELECT * FROM pg_temp.check_paths();
-SELECT * FROM pg_temp.check_last();
+CREATE TABLE jp_par AS
+SELECT cust, cxm.journey_path(tp, ts) AS path,
+       cxm.journey_path(tp, ts, 1) AS last1, cxm.journey_path(tp, ts, 5) AS last5,
+       cxm.journey_path(tp, ts, 60) AS last60, cxm.journey_path(tp, ts, 1000) AS last1000
+FROM jp_ev GROUP BY cust;
+CREATE TABLE jp_par AS
+SELECT cust, cxm.journey_path(tp, ts) AS path,
+       cxm.journey_path(tp, ts, 1) AS last1, cxm.journey_path(tp, ts, 5) AS last5,
+       cxm.journey_path(tp, ts, 60) AS last60, cxm.journey_path(tp, ts, 1000) AS last1000
+FROM jp_ev GROUP BY cust;
+-- the same with sorted (group) aggregation
 SET enable_hashagg = off;
 EXPLAIN (COSTS OFF)
-SELECT cust, cxm.journey_path(tp, ts, 5) FROM jp_ev GROUP BY cust;
-SELECT * FROM pg_temp.check_paths();
-SELECT * FROM pg_temp.check_last();
+CREATE TABLE jp_par_sorted AS
+SELECT cust, cxm.journey_path(tp, ts) AS path,
+       cxm.journey_path(tp, ts, 1) AS last1, cxm.journey_path(tp, ts, 5) AS last5,
+       cxm.journey_path(tp, ts, 60) AS last60, cxm.journey_path(tp, ts, 1000) AS last1000
+FROM jp_ev GROUP BY cust;
+CREATE TABLE jp_par_sorted AS
+SELECT cust, cxm.journey_path(tp, ts) AS path,
+       cxm.journey_path(tp, ts, 1) AS last1, cxm.journey_path(tp, ts, 5) AS last5,
+       cxm.journey_path(tp, ts, 60) AS last60, cxm.journey_path(tp, ts, 1000) AS last1000
+FROM jp_ev GROUP BY cust;
 RESET enable_hashagg;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+SELECT p.path = (SELECT array_agg(tp ORDER BY ts, tp COLLATE "C")
+                 FROM jp_ev WHERE tp IS NOT NULL AND ts IS NOT NULL) AS parallel_one_group_same,
+       p.last100 = (SELECT array_agg(tp ORDER BY ts, tp COLLATE "C") FROM
+          (SELECT tp, ts FROM jp_ev WHERE tp IS NOT NULL AND ts IS NOT NULL
+           ORDER BY ts DESC, tp COLLATE "C" DESC LIMIT 100) x) AS parallel_one_group_last100_same
+FROM jp_par1 p;
+SELECT t.plan, count(*) AS groups,
+       count(*) FILTER (WHERE t.path IS DISTINCT FROM r.path) AS path_mismatches,
+       count(*) FILTER (WHERE t.last1 IS DISTINCT FROM l1.path OR t.last5 IS DISTINCT FROM l5.path
+                          OR t.last60 IS DISTINCT FROM l60.path
+                          OR t.last1000 IS DISTINCT FROM l1000.path) AS last_k_mismatches
+FROM (SELECT 'hash' AS plan, * FROM jp_par UNION ALL SELECT 'sorted', * FROM jp_par_sorted) t
+FULL JOIN jp_ref r USING (cust)
+LEFT JOIN jp_ref_last l1 ON l1.k = 1 AND l1.cust = t.cust
+LEFT JOIN jp_ref_last l5 ON l5.k = 5 AND l5.cust = t.cust
+LEFT JOIN jp_ref_last l60 ON l60.k = 60 AND l60.cust = t.cust
+LEFT JOIN jp_ref_last l1000 ON l1000.k = 1000 AND l1000.cust = t.cust
+GROUP BY t.plan ORDER BY t.plan;
 
 -- ---------------------------------------------------------------------------
 -- journey_path as a running window aggregate (the final function runs on
@@ -297,4 +331,4 @@ SELECT pg_temp.err($$SELECT cxm.path_collapse('{{a,a},{b,b}}')$$);
 -- sessionize is a window function only
 SELECT pg_temp.err($$SELECT cxm.sessionize(now(), '1 hour')$$);
 
-DROP TABLE jp_hand, jp_ev, jp_ref, jp_ref_last, jp_paths, jp_clicks;
+DROP TABLE jp_hand, jp_ev, jp_ref, jp_ref_last, jp_paths, jp_clicks, jp_par1, jp_par, jp_par_sorted;
