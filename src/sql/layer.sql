@@ -639,14 +639,9 @@ SELECT y.customer_id, y.session,
        EXTRACT(epoch FROM pg_catalog.max(y.ts) - pg_catalog.min(y.ts))::pg_catalog.float8 / 60 AS duration_minutes,
        (pg_catalog.array_agg(y.channel ORDER BY y.ts, y.touchpoint))[1] AS channel
 FROM (
-  SELECT x.customer_id, x.ts, x.touchpoint, x.channel,
-         pg_catalog.count(*) FILTER (WHERE x.prev IS NULL OR x.ts - x.prev > x.gap)
-           OVER (PARTITION BY x.customer_id ORDER BY x.ts ROWS UNBOUNDED PRECEDING)::pg_catalog.int4 AS session
-  FROM (
-    SELECT t.customer_id, t.ts, t.touchpoint, t.channel, s.session_gap AS gap,
-           pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev
-    FROM @extschema@.touchpoints t CROSS JOIN @extschema@.settings s
-  ) x
+  SELECT t.customer_id, t.ts, t.touchpoint, t.channel,
+         @extschema@.sessionize(t.ts, s.session_gap) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS session
+  FROM @extschema@.touchpoints t CROSS JOIN @extschema@.settings s
 ) y
 GROUP BY y.customer_id, y.session;
 COMMENT ON VIEW @extschema@.sessions IS
@@ -739,19 +734,6 @@ COMMENT ON COLUMN @extschema@.experiment_results.active IS 'false while the arm 
 COMMENT ON COLUMN @extschema@.experiment_results.lift IS 'mean / mean of arm 1 - 1 (0 for arm 1; NULL when arm 1''s mean is 0)';
 
 
--- TEMPORARY (until journey_path / path_collapse are on main): the same results in
--- plain SQL -- ordered array_agg with ties by name in byte order, and this collapse.
-CREATE FUNCTION @extschema@.layer_path_collapse(path pg_catalog.text[])
-RETURNS pg_catalog.text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-  SELECT COALESCE(pg_catalog.array_agg(u.x ORDER BY u.i), '{}'::pg_catalog.text[])
-  FROM (SELECT p.x, p.i, pg_catalog.lag(p.x) OVER (ORDER BY p.i) AS prev, p.i = 1 AS first
-        FROM pg_catalog.unnest(path) WITH ORDINALITY p(x, i)) u
-  WHERE u.first OR u.x IS DISTINCT FROM u.prev
-$$;
-COMMENT ON FUNCTION @extschema@.layer_path_collapse(pg_catalog.text[]) IS
-  'internal, temporary: consecutive repeats collapsed (what path_collapse does)';
 
 -- Journeys over the canonical views (needs journey_path, path_collapse,
 -- journey_funnel, attribution) -----------------------------------------------------
@@ -762,8 +744,8 @@ SELECT j.customer_id, j.first_seen, j.last_seen, j.touchpoints, COALESCE(s.sessi
 FROM (
   SELECT t.customer_id, pg_catalog.min(t.ts) AS first_seen, pg_catalog.max(t.ts) AS last_seen,
          pg_catalog.count(*) AS touchpoints, pg_catalog.count(DISTINCT t.channel) AS channels,
-         pg_catalog.array_agg(t.touchpoint ORDER BY t.ts, t.touchpoint COLLATE "C") FILTER (WHERE t.touchpoint IS NOT NULL) AS path,
-         @extschema@.layer_path_collapse(pg_catalog.array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C") FILTER (WHERE t.channel IS NOT NULL)) AS channel_path
+         @extschema@.journey_path(t.touchpoint, t.ts) AS path,
+         @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)) AS channel_path
   FROM @extschema@.touchpoints t
   GROUP BY t.customer_id
 ) j
@@ -790,7 +772,7 @@ CREATE VIEW @extschema@.journey_transitions_live WITH (security_invoker = true) 
 SELECT x.step, x.source, x.target, pg_catalog.count(*) AS customers
 FROM (
   SELECT i AS step, p.path[i] AS source, COALESCE(p.path[i + 1], '(end)') AS target
-  FROM (SELECT @extschema@.layer_path_collapse(j.path) AS path FROM @extschema@.customer_journeys j) p
+  FROM (SELECT @extschema@.path_collapse(j.path) AS path FROM @extschema@.customer_journeys j) p
   CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
 ) x
 GROUP BY x.step, x.source, x.target;
@@ -808,7 +790,7 @@ WITH b AS (
   SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase, pg_catalog.sum(x.amount) AS revenue
   FROM @extschema@.transactions x GROUP BY x.customer_id
 ), j AS MATERIALIZED (
-  SELECT @extschema@.layer_path_collapse(pg_catalog.array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C") FILTER (WHERE t.channel IS NOT NULL)) AS path,
+  SELECT @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)) AS path,
          CASE WHEN b.customer_id IS NULL THEN 0 ELSE 1 END::pg_catalog.float8 AS conversions,
          COALESCE(b.revenue, 0)::pg_catalog.float8 AS revenue
   FROM @extschema@.touchpoints t
