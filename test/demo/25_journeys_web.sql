@@ -29,10 +29,9 @@ SELECT customer AS customer_id,
 FROM steps
 WHERE NOT (s >= 6 AND h >= (ARRAY[0.55, 0.35, 0.6, 0.25, 0.5])[1 + (customer * 7) % 5]);
 
--- one ordered path per customer (array_agg here; cxm.journey_path does the same
--- without ORDER BY inside the call once it is installed)
+-- one ordered path per customer: cxm.journey_path restores the order itself
 CREATE TABLE demo.paths AS
-SELECT customer_id, array_agg(touchpoint ORDER BY ts, touchpoint) AS path
+SELECT customer_id, cxm.journey_path(touchpoint, ts) AS path
 FROM demo.web_events GROUP BY customer_id;
 
 \echo
@@ -47,8 +46,8 @@ FROM demo.paths;
 \echo '== Channel attribution of purchases, five models (cxm.attribution) =='
 WITH touches AS (
   SELECT customer_id,
-         array_agg(CASE WHEN touchpoint LIKE 'ad\_%' THEN substr(touchpoint, 4) ELSE touchpoint END
-                   ORDER BY ts) FILTER (WHERE touchpoint LIKE 'ad\_%' OR touchpoint IN ('email', 'retargeting', 'direct')) AS channels,
+         cxm.journey_path(CASE WHEN touchpoint LIKE 'ad\_%' THEN substr(touchpoint, 4) ELSE touchpoint END, ts)
+           FILTER (WHERE touchpoint LIKE 'ad\_%' OR touchpoint IN ('email', 'retargeting', 'direct')) AS channels,
          bool_or(touchpoint = 'purchase') AS bought
   FROM demo.web_events GROUP BY customer_id),
 models AS (
