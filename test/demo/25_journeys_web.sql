@@ -29,10 +29,9 @@ SELECT customer AS customer_id,
 FROM steps
 WHERE NOT (s >= 6 AND h >= (ARRAY[0.55, 0.35, 0.6, 0.25, 0.5])[1 + (customer * 7) % 5]);
 
--- one ordered path per customer (array_agg here; cxm.journey_path does the same
--- without ORDER BY inside the call once it is installed)
+-- one ordered path per customer: cxm.journey_path restores the order itself
 CREATE TABLE demo.paths AS
-SELECT customer_id, array_agg(touchpoint ORDER BY ts, touchpoint) AS path
+SELECT customer_id, cxm.journey_path(touchpoint, ts) AS path
 FROM demo.web_events GROUP BY customer_id;
 
 \echo
@@ -47,8 +46,8 @@ FROM demo.paths;
 \echo '== Channel attribution of purchases, five models (cxm.attribution) =='
 WITH touches AS (
   SELECT customer_id,
-         array_agg(CASE WHEN touchpoint LIKE 'ad\_%' THEN substr(touchpoint, 4) ELSE touchpoint END
-                   ORDER BY ts) FILTER (WHERE touchpoint LIKE 'ad\_%' OR touchpoint IN ('email', 'retargeting', 'direct')) AS channels,
+         cxm.journey_path(CASE WHEN touchpoint LIKE 'ad\_%' THEN substr(touchpoint, 4) ELSE touchpoint END, ts)
+           FILTER (WHERE touchpoint LIKE 'ad\_%' OR touchpoint IN ('email', 'retargeting', 'direct')) AS channels,
          bool_or(touchpoint = 'purchase') AS bought
   FROM demo.web_events GROUP BY customer_id),
 models AS (
@@ -62,3 +61,28 @@ SELECT channel,
        round(max(credit) FILTER (WHERE m = 'position')::numeric, 1) AS position,
        round(max(credit) FILTER (WHERE m = 'markov')::numeric, 1) AS markov
 FROM models GROUP BY channel ORDER BY markov DESC, channel;
+
+\echo '== Funnel landing -> product -> cart -> checkout -> purchase within 3 hours, by entry channel (cxm.journey_funnel) =='
+WITH levels AS (
+  SELECT customer_id,
+         min(substr(touchpoint, 4)) FILTER (WHERE touchpoint LIKE 'ad\_%') AS entry,
+         cxm.journey_funnel(ts, '3 hours',
+                            ARRAY[touchpoint = 'landing', touchpoint = 'product', touchpoint = 'cart',
+                                  touchpoint = 'checkout', touchpoint = 'purchase']) AS level
+  FROM demo.web_events GROUP BY customer_id)
+SELECT entry, count(*) AS visitors,
+       count(*) FILTER (WHERE level >= 2) AS product,
+       count(*) FILTER (WHERE level >= 3) AS cart,
+       count(*) FILTER (WHERE level >= 4) AS checkout,
+       count(*) FILTER (WHERE level >= 5) AS purchase,
+       round(100.0 * count(*) FILTER (WHERE level >= 5) / count(*), 1) AS conversion_pct
+FROM levels GROUP BY entry ORDER BY conversion_pct DESC;
+
+\echo '== The same funnel in strict_order mode: leaving the order (e.g. back to a product page) ends a chain =='
+SELECT level, count(*) AS customers
+FROM (SELECT customer_id,
+             cxm.journey_funnel(ts, '3 hours',
+                                ARRAY[touchpoint = 'landing', touchpoint = 'product', touchpoint = 'cart',
+                                      touchpoint = 'checkout', touchpoint = 'purchase'], 'strict_order') AS level
+      FROM demo.web_events GROUP BY customer_id) f
+GROUP BY level ORDER BY level;

@@ -1,0 +1,693 @@
+/*
+ * funnel_core.c
+ *	  The level DP of journey_funnel (pure C; see funnel_core.h and
+ *	  doc/funnels.md for the rules).
+ *
+ * A chain starts at a row matching step 1; a row matching step j+1, later or
+ * at the same time and within `window` of the chain's start, lifts it from
+ * level j to j+1 (one row, one level).  Rows are processed in groups of equal
+ * timestamp.  The state kept between groups:
+ *
+ *  default, strict_increase: for every level L, the latest start of a chain
+ *    that reached L (has[L], start[L]).  A later start is never worse: its
+ *    deadline start + window is later.  This is ClickHouse's windowFunnel
+ *    state.
+ *  strict_order, strict_deduplication: a chain can be ended by a row, so a
+ *    chain at level L does not dominate one at L-1; for every level L the
+ *    latest start of a chain that is alive at exactly L.  Two alive chains
+ *    at one level see the same rows and react alike until the earlier one's
+ *    deadline, so only the later start is kept.  A chain past its deadline
+ *    is frozen: its level is already counted, it is dropped.
+ *
+ * Strict modes are "greedy": an alive chain at level L that sees a row
+ * matching step L+1 within the window advances; otherwise the row ends the
+ * chain if it breaks the mode's rule (strict_order: it matches a step above
+ * L+1; strict_deduplication: it matches step L), else it is ignored.
+ *
+ * Rows sharing a timestamp form a set: the answer is the best over every
+ * order of them.  A group of one row is the O(steps) fast path.  A bigger
+ * group is solved per entering chain (level k, start s) by matching:
+ *  - the deepest level reached is the largest m such that steps k+1..m can
+ *    be given distinct rows of the group (bipartite matching, grown one step
+ *    at a time with augmenting paths);
+ *  - strict modes: the chain can leave the group alive at level m iff, in
+ *    addition, every other row can be placed at some level L in k..m where
+ *    it neither advances nor ends the chain.  Rows with no such level (the
+ *    set F) must be chain rows, so it is feasible iff one matching saturates
+ *    steps k+1..m and F at once, which by the Mendelsohn-Dulmage theorem
+ *    holds iff each can be saturated separately.
+ *  - a chain that starts inside the group may put the other rows before its
+ *    start row, where it does not see them: it is alive at every level it
+ *    can reach.
+ * test/unit/test_funnel.c checks all of this against a brute force over
+ * every ordering of tied rows.
+ */
+#include "funnel_core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const funnel_mode_names[FUNNEL_NMODES] = {
+	"default", "strict_order", "strict_deduplication", "strict_increase"
+};
+
+bool
+funnel_mode_parse(const char *name, size_t len, FunnelMode *mode)
+{
+	int			i;
+
+	for (i = 0; i < FUNNEL_NMODES; i++)
+	{
+		if (strlen(funnel_mode_names[i]) == len &&
+			memcmp(funnel_mode_names[i], name, len) == 0)
+		{
+			*mode = (FunnelMode) i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+funnel_mode_name(FunnelMode mode)
+{
+	if ((int) mode < 0 || (int) mode >= FUNNEL_NMODES)
+		return "?";
+	return funnel_mode_names[mode];
+}
+
+/* working memory of one funnel_level() call */
+typedef struct FunnelWork
+{
+	const FunnelRow *rows;		/* the current group */
+	const uint32_t *pool;
+	uint32_t	n;				/* number of steps */
+	uint32_t	g;				/* rows in the current group */
+
+	/* per level 0..n+1 */
+	uint8_t    *has;
+	int64_t    *start;
+	uint8_t    *nhas;
+	int64_t    *nstart;
+	uint32_t   *adj_beg;		/* step -> rows of the group matching it */
+	uint32_t   *adj_end;
+	int32_t    *mstep1;			/* row matched to a step (-1 none), M1 */
+	int32_t    *mstep2;			/* same, M2 */
+	uint32_t   *mark;			/* step stamps (union of a group's steps) */
+
+	/* per row of the largest group, or per (row, step) pair */
+	uint32_t   *adj;
+	uint32_t   *mrow1;			/* step matched to a row (0 none), M1 */
+	uint32_t   *mrow2;
+	uint8_t    *okrow;
+	uint32_t   *vis;
+	uint32_t   *stk_node;
+	uint32_t   *stk_pos;
+	uint32_t   *stk_other;
+	uint32_t	stamp;			/* for vis */
+	uint32_t	mark_stamp;		/* for mark */
+	size_t		maxg;
+} FunnelWork;
+
+static inline const uint32_t *
+row_steps(const FunnelRow *r, const uint32_t *pool)
+{
+	return r->nmatch == 1 ? &r->step : pool + r->step;
+}
+
+static int
+cmp_row_ts(const void *a, const void *b)
+{
+	int64_t		x = ((const FunnelRow *) a)->ts;
+	int64_t		y = ((const FunnelRow *) b)->ts;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_u32_desc(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *) a;
+	uint32_t	y = *(const uint32_t *) b;
+
+	return (x < y) - (x > y);
+}
+
+static inline bool
+steps_contain(const uint32_t *s, uint32_t cnt, uint32_t step)
+{
+	uint32_t	i;
+
+	for (i = 0; i < cnt && s[i] <= step; i++)
+		if (s[i] == step)
+			return true;
+	return false;
+}
+
+static inline uint32_t
+next_stamp(FunnelWork *w)
+{
+	if (++w->stamp == 0)
+	{
+		memset(w->vis, 0, sizeof(uint32_t) * (w->maxg + 1));
+		w->stamp = 1;
+	}
+	return w->stamp;
+}
+
+/* keep the later start at level m; returns nothing, updates has/start */
+static inline void
+raise_level(uint8_t *has, int64_t *start, uint32_t m, int64_t s)
+{
+	if (!has[m] || start[m] < s)
+	{
+		has[m] = 1;
+		start[m] = s;
+	}
+}
+
+/*
+ * M1: find an augmenting path from step s0 (free) to a free row of the
+ * group.  Iterative DFS: the alternating path can be as long as the number
+ * of matched steps.
+ */
+static bool
+augment_from_step(FunnelWork *w, uint32_t s0)
+{
+	uint32_t	stamp = next_stamp(w);
+	int64_t		depth = 0;
+
+	w->stk_node[0] = s0;
+	w->stk_pos[0] = w->adj_beg[s0];
+	while (depth >= 0)
+	{
+		uint32_t	s = w->stk_node[depth];
+		uint32_t	x;
+
+		if (w->stk_pos[depth] >= w->adj_end[s])
+		{
+			depth--;
+			continue;
+		}
+		x = w->adj[w->stk_pos[depth]++];
+		if (w->vis[x] == stamp)
+			continue;
+		w->vis[x] = stamp;
+		w->stk_other[depth] = x;
+		if (w->mrow1[x] == 0)
+		{
+			int64_t		d;
+
+			for (d = depth; d >= 0; d--)
+			{
+				w->mrow1[w->stk_other[d]] = w->stk_node[d];
+				w->mstep1[w->stk_node[d]] = (int32_t) w->stk_other[d];
+			}
+			return true;
+		}
+		depth++;
+		w->stk_node[depth] = w->mrow1[x];
+		w->stk_pos[depth] = w->adj_beg[w->mrow1[x]];
+	}
+	return false;
+}
+
+/*
+ * M2: find an augmenting path from row x0 (free) to a free step in lo..hi.
+ */
+static bool
+augment_from_row(FunnelWork *w, uint32_t x0, uint32_t lo, uint32_t hi)
+{
+	uint32_t	stamp = next_stamp(w);
+	int64_t		depth = 0;
+
+	w->vis[x0] = stamp;
+	w->stk_node[0] = x0;
+	w->stk_pos[0] = 0;
+	while (depth >= 0)
+	{
+		uint32_t	x = w->stk_node[depth];
+		const FunnelRow *r = &w->rows[x];
+		const uint32_t *st = row_steps(r, w->pool);
+		uint32_t	s;
+		int32_t		y;
+
+		if (w->stk_pos[depth] >= r->nmatch)
+		{
+			depth--;
+			continue;
+		}
+		s = st[w->stk_pos[depth]++];
+		if (s < lo || s > hi)
+			continue;
+		y = w->mstep2[s];
+		w->stk_other[depth] = s;
+		if (y < 0)
+		{
+			int64_t		d;
+
+			for (d = depth; d >= 0; d--)
+			{
+				w->mstep2[w->stk_other[d]] = (int32_t) w->stk_node[d];
+				w->mrow2[w->stk_node[d]] = w->stk_other[d];
+			}
+			return true;
+		}
+		if (w->vis[y] == stamp)
+			continue;
+		w->vis[y] = stamp;
+		depth++;
+		w->stk_node[depth] = (uint32_t) y;
+		w->stk_pos[depth] = 0;
+	}
+	return false;
+}
+
+/* can row x be seen by a chain alive at level L (L < n) without effect? */
+static inline bool
+row_ok_at(const FunnelWork *w, uint32_t x, uint32_t L, FunnelMode mode)
+{
+	const FunnelRow *r = &w->rows[x];
+	const uint32_t *st = row_steps(r, w->pool);
+
+	if (mode == FUNNEL_STRICT_ORDER)
+		return st[r->nmatch - 1] <= L;
+	/* strict_deduplication: neither the next step nor a repeat of L */
+	return !steps_contain(st, r->nmatch, L) && !steps_contain(st, r->nmatch, L + 1);
+}
+
+/*
+ * Deepest level reachable inside the group from entry level k: the largest
+ * m such that steps k+1..m get distinct rows.  Leaves M1 holding it.
+ */
+static uint32_t
+group_reach(FunnelWork *w, uint32_t k)
+{
+	uint32_t	hi = k + w->g < w->n ? k + w->g : w->n;
+	uint32_t	q,
+				x;
+
+	for (x = 0; x < w->g; x++)
+		w->mrow1[x] = 0;
+	for (q = k + 1; q <= hi; q++)
+		w->mstep1[q] = -1;
+	for (q = k + 1; q <= hi; q++)
+		if (!augment_from_step(w, q))
+			return q - 1;
+	return hi;
+}
+
+/*
+ * A group of g > 1 rows at time t, modes default / strict_order /
+ * strict_deduplication.  Returns the deepest level reached so far.
+ */
+static uint32_t
+group_solve(FunnelWork *w, int64_t t, uint64_t window, FunnelMode mode, uint32_t best)
+{
+	uint32_t	n = w->n;
+	uint32_t	g = w->g;
+	bool		strict = mode != FUNNEL_DEFAULT;
+	uint32_t	k,
+				m,
+				x,
+				i,
+				pos;
+
+	/* step -> rows adjacency of this group */
+	for (k = 0; k <= n + 1; k++)
+		w->adj_beg[k] = w->adj_end[k] = 0;
+	for (x = 0; x < g; x++)
+	{
+		const uint32_t *st = row_steps(&w->rows[x], w->pool);
+
+		for (i = 0; i < w->rows[x].nmatch; i++)
+			w->adj_end[st[i]]++;
+	}
+	pos = 0;
+	for (k = 1; k <= n; k++)
+	{
+		w->adj_beg[k] = pos;
+		pos += w->adj_end[k];
+		w->adj_end[k] = w->adj_beg[k];
+	}
+	for (x = 0; x < g; x++)
+	{
+		const uint32_t *st = row_steps(&w->rows[x], w->pool);
+
+		for (i = 0; i < w->rows[x].nmatch; i++)
+			w->adj[w->adj_end[st[i]]++] = x;
+	}
+
+	memset(w->nhas, 0, n + 2);
+
+	/* entry k = 0: chains starting inside the group, start t */
+	/* no chain can be above the deepest level reached so far */
+	for (k = 0; k < n && k <= best; k++)
+	{
+		int64_t		s;
+		uint32_t	reach;
+
+		if (k == 0)
+			s = t;
+		else
+		{
+			if (!w->has[k])
+				continue;
+			if (!funnel_within(w->start[k], t, window))
+			{
+				if (strict)
+					w->has[k] = 0;
+				continue;
+			}
+			s = w->start[k];
+		}
+		reach = group_reach(w, k);
+		if (reach > best)
+			best = reach;
+		if (best == n)
+			return best;
+		if (!strict || k == 0)
+		{
+			for (m = k + 1; m <= reach; m++)
+				raise_level(w->nhas, w->nstart, m, s);
+			continue;
+		}
+
+		/* strict modes: which levels k..reach can the chain leave alive at? */
+		for (x = 0; x < g; x++)
+		{
+			w->okrow[x] = 0;
+			w->mrow2[x] = 0;
+		}
+		for (m = k; m <= reach; m++)
+			w->mstep2[m] = -1;
+		for (m = k; m <= reach; m++)
+		{
+			uint32_t	nforced = 0;
+			bool		feasible = true;
+
+			w->mstep2[m] = -1;
+			for (x = 0; x < g; x++)
+			{
+				if (!w->okrow[x] && row_ok_at(w, x, m, mode))
+				{
+					w->okrow[x] = 1;
+					if (w->mrow2[x] != 0)
+					{
+						w->mstep2[w->mrow2[x]] = -1;
+						w->mrow2[x] = 0;
+					}
+				}
+				if (!w->okrow[x])
+					nforced++;
+			}
+			if (nforced > m - k)
+				continue;
+			for (x = 0; x < g && feasible; x++)
+				if (!w->okrow[x] && w->mrow2[x] == 0)
+					feasible = augment_from_row(w, x, k + 1, m);
+			if (feasible)
+				raise_level(w->nhas, w->nstart, m, s);
+		}
+	}
+
+	if (strict)
+	{
+		/* every alive chain entered the group; keep where they left it */
+		memcpy(w->has, w->nhas, n + 2);
+		memcpy(w->start, w->nstart, sizeof(int64_t) * (n + 2));
+	}
+	else
+	{
+		for (m = 1; m <= n; m++)
+			if (w->nhas[m])
+				raise_level(w->has, w->start, m, w->nstart[m]);
+	}
+	return best;
+}
+
+CxmStatus
+funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
+			 uint32_t nsteps, uint64_t window, FunnelMode mode,
+			 const CxmAlloc *alloc, uint32_t *level, char *msg, size_t msglen)
+{
+	FunnelWork	w;
+	size_t		i,
+				j,
+				maxg = 1,
+				maxe = 1;
+	uint32_t	best = 0;
+	uint32_t	n = nsteps;
+	bool		sorted = true;
+
+	*level = 0;
+	if (nsteps == 0 || nsteps > UINT32_MAX - 2)
+	{
+		snprintf(msg, msglen, "a funnel needs at least one step");
+		return CXM_EINVAL;
+	}
+	if (window == 0)
+	{
+		snprintf(msg, msglen, "the funnel window must be positive");
+		return CXM_EINVAL;
+	}
+	if ((int) mode < 0 || (int) mode >= FUNNEL_NMODES)
+	{
+		snprintf(msg, msglen, "unknown funnel mode %d", (int) mode);
+		return CXM_EINVAL;
+	}
+	for (i = 0; i < nrows; i++)
+	{
+		const FunnelRow *r = &rows[i];
+		const uint32_t *st;
+		uint32_t	k;
+
+		if (r->nmatch == 0 || r->nmatch > nsteps ||
+			(r->nmatch > 1 && ((size_t) r->step > npool || npool - r->step < r->nmatch)))
+		{
+			snprintf(msg, msglen, "funnel row %zu has an invalid step list", i);
+			return CXM_EINVAL;
+		}
+		st = row_steps(r, pool);
+		for (k = 0; k < r->nmatch; k++)
+		{
+			if (st[k] < 1 || st[k] > nsteps || (k > 0 && st[k] <= st[k - 1]))
+			{
+				snprintf(msg, msglen, "funnel row %zu has an invalid step %u", i, st[k]);
+				return CXM_EINVAL;
+			}
+		}
+		if (i > 0 && rows[i - 1].ts > r->ts)
+			sorted = false;
+	}
+	if (nrows == 0)
+		return CXM_OK;
+	if (!sorted)
+		qsort(rows, nrows, sizeof(FunnelRow), cmp_row_ts);
+
+	/* size of the largest tie group, in rows and in (row, step) pairs */
+	for (i = 0; i < nrows; i = j)
+	{
+		size_t		e = 0;
+
+		for (j = i; j < nrows && rows[j].ts == rows[i].ts; j++)
+			e += rows[j].nmatch;
+		if (j - i > maxg)
+			maxg = j - i;
+		if (e > maxe)
+			maxe = e;
+	}
+
+	memset(&w, 0, sizeof(w));
+	w.pool = pool;
+	w.n = n;
+	w.maxg = maxg;
+	w.has = cxm_alloc(alloc, n + 2);
+	w.start = cxm_alloc(alloc, sizeof(int64_t) * (n + 2));
+	w.mark = cxm_alloc(alloc, sizeof(uint32_t) * (n + 2));
+	if (maxg > 1)
+	{
+		w.nhas = cxm_alloc(alloc, n + 2);
+		w.nstart = cxm_alloc(alloc, sizeof(int64_t) * (n + 2));
+		w.adj_beg = cxm_alloc(alloc, sizeof(uint32_t) * (n + 2));
+		w.adj_end = cxm_alloc(alloc, sizeof(uint32_t) * (n + 2));
+		w.mstep1 = cxm_alloc(alloc, sizeof(int32_t) * (n + 2));
+		w.mstep2 = cxm_alloc(alloc, sizeof(int32_t) * (n + 2));
+		w.adj = cxm_alloc(alloc, sizeof(uint32_t) * (maxe + 1));
+		w.mrow1 = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 1));
+		w.mrow2 = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 1));
+		w.okrow = cxm_alloc(alloc, maxg + 1);
+		w.vis = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 1));
+		w.stk_node = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 2));
+		w.stk_pos = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 2));
+		w.stk_other = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 2));
+	}
+
+	for (i = 0; i < nrows && best < n; i = j)
+	{
+		int64_t		t = rows[i].ts;
+		size_t		g;
+
+		for (j = i + 1; j < nrows && rows[j].ts == t; j++)
+			;
+		g = j - i;
+
+		if (mode == FUNNEL_STRICT_INCREASE)
+		{
+			/*
+			 * Tied rows cannot follow each other: each chain that reached
+			 * s-1 before t may take any row matching s.  Walk the group's
+			 * steps downwards so that level s-1 is still the old one.
+			 */
+			const uint32_t *st;
+			uint32_t	cnt,
+						e = 0,
+						q;
+
+			if (g == 1)
+			{
+				st = row_steps(&rows[i], pool);
+				cnt = rows[i].nmatch;
+				/* ascending list: walk it backwards */
+				for (q = cnt; q-- > 0;)
+				{
+					uint32_t	s = st[q];
+
+					if (s == 1)
+						raise_level(w.has, w.start, 1, t);
+					else if (w.has[s - 1] && funnel_within(w.start[s - 1], t, window))
+						raise_level(w.has, w.start, s, w.start[s - 1]);
+					else
+						continue;
+					if (s > best)
+						best = s;
+				}
+				continue;
+			}
+			{
+				size_t		r;
+
+				for (r = i; r < j; r++)
+				{
+					st = row_steps(&rows[r], pool);
+					for (q = 0; q < rows[r].nmatch; q++)
+						w.adj[e++] = st[q];
+				}
+			}
+			qsort(w.adj, e, sizeof(uint32_t), cmp_u32_desc);
+			for (q = 0; q < e; q++)
+			{
+				uint32_t	s = w.adj[q];
+
+				if (q > 0 && s == w.adj[q - 1])
+					continue;
+				if (s == 1)
+					raise_level(w.has, w.start, 1, t);
+				else if (w.has[s - 1] && funnel_within(w.start[s - 1], t, window))
+					raise_level(w.has, w.start, s, w.start[s - 1]);
+				else
+					continue;
+				if (s > best)
+					best = s;
+			}
+			continue;
+		}
+
+		if (g == 1 && mode == FUNNEL_DEFAULT)
+		{
+			const uint32_t *st = row_steps(&rows[i], pool);
+			uint32_t	q;
+
+			for (q = rows[i].nmatch; q-- > 0;)
+			{
+				uint32_t	s = st[q];
+
+				if (s == 1)
+					raise_level(w.has, w.start, 1, t);
+				else if (w.has[s - 1] && funnel_within(w.start[s - 1], t, window))
+					raise_level(w.has, w.start, s, w.start[s - 1]);
+				else
+					continue;
+				if (s > best)
+					best = s;
+			}
+			continue;
+		}
+
+		if (g == 1)
+		{
+			/* strict_order / strict_deduplication, one row */
+			const FunnelRow *r = &rows[i];
+			const uint32_t *st = row_steps(r, pool);
+			uint32_t	maxs = st[r->nmatch - 1];
+			uint32_t	q,
+						k;
+
+			if (++w.mark_stamp == 0)
+			{
+				memset(w.mark, 0, sizeof(uint32_t) * (n + 2));
+				w.mark_stamp = 1;
+			}
+			for (q = 0; q < r->nmatch; q++)
+				w.mark[st[q]] = w.mark_stamp;
+			/* no chain is above the deepest level reached so far */
+			for (k = best < n ? best : n - 1; k >= 1; k--)
+			{
+				if (!w.has[k])
+					continue;
+				if (!funnel_within(w.start[k], t, window))
+				{
+					w.has[k] = 0;
+					continue;
+				}
+				if (w.mark[k + 1] == w.mark_stamp)
+				{
+					w.has[k] = 0;
+					raise_level(w.has, w.start, k + 1, w.start[k]);
+					if (k + 1 > best)
+						best = k + 1;
+					if (best == n)
+						break;
+				}
+				else if (mode == FUNNEL_STRICT_ORDER ? maxs > k + 1 : w.mark[k] == w.mark_stamp)
+					w.has[k] = 0;
+			}
+			if (w.mark[1] == w.mark_stamp)
+			{
+				raise_level(w.has, w.start, 1, t);
+				if (best < 1)
+					best = 1;
+			}
+			continue;
+		}
+
+		w.rows = &rows[i];
+		w.g = (uint32_t) g;
+		best = group_solve(&w, t, window, mode, best);
+	}
+
+	*level = best;
+	cxm_free(alloc, w.has);
+	cxm_free(alloc, w.start);
+	cxm_free(alloc, w.mark);
+	if (w.nhas)
+	{
+		cxm_free(alloc, w.nhas);
+		cxm_free(alloc, w.nstart);
+		cxm_free(alloc, w.adj_beg);
+		cxm_free(alloc, w.adj_end);
+		cxm_free(alloc, w.mstep1);
+		cxm_free(alloc, w.mstep2);
+		cxm_free(alloc, w.mrow1);
+		cxm_free(alloc, w.mrow2);
+		cxm_free(alloc, w.okrow);
+		cxm_free(alloc, w.vis);
+		cxm_free(alloc, w.stk_node);
+		cxm_free(alloc, w.stk_pos);
+		cxm_free(alloc, w.stk_other);
+	}
+	if (w.adj)
+		cxm_free(alloc, w.adj);
+	return CXM_OK;
+}

@@ -1,0 +1,440 @@
+/*
+ * journey.c
+ *	  fmgr glue of the journey functions: the journey_path aggregates (with
+ *	  and without max_steps), path_collapse and the sessionize window
+ *	  function.  The state, sort, heap and gap arithmetic live in
+ *	  journey_core.c.
+ *
+ * journey_path keeps an `internal` state (a JPathState in the aggregate's
+ * memory context).  Rows are appended in arrival order to a log and sorted
+ * once by the final function, so the answer never depends on the order rows
+ * arrive in, and partial states from parallel workers are simply
+ * concatenated.  With max_steps the state is a heap bounded by max_steps.  Serialized
+ * states are
+ *
+ *	  byte version (1), int32 max_steps (0: unbounded), int32 count,
+ *	  count x (int64 ts, int32 length, bytes)
+ *
+ * written with pq_send*, fully checked by jpath_wire_check() before pq_getmsg*
+ * reads them back.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+#include "windowapi.h"
+
+#include "cxm.h"
+#include "journey_core.h"
+
+PG_FUNCTION_INFO_V1(journey_path_accum);
+PG_FUNCTION_INFO_V1(journey_path_accum_n);
+PG_FUNCTION_INFO_V1(journey_path_combine);
+PG_FUNCTION_INFO_V1(journey_path_serialize);
+PG_FUNCTION_INFO_V1(journey_path_deserialize);
+PG_FUNCTION_INFO_V1(journey_path_final);
+PG_FUNCTION_INFO_V1(path_collapse);
+PG_FUNCTION_INFO_V1(sessionize);
+
+static MemoryContext
+journey_aggcontext(FunctionCallInfo fcinfo, const char *fn)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "%s called in non-aggregate context", fn);
+	return aggcxt;
+}
+
+/*
+ * The state's memory needs no zeroing (journey_core.h says so), and skipping
+ * it matters: a grouped journey_path can fill hundreds of megabytes.
+ */
+static void *
+journey_alloc(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size, MCXT_ALLOC_HUGE);
+}
+
+static void
+journey_pfree(void *ctx, void *ptr)
+{
+	if (ptr != NULL)
+		pfree(ptr);
+}
+
+static CxmAlloc
+journey_allocator(MemoryContext cxt)
+{
+	CxmAlloc	a;
+
+	a.alloc = journey_alloc;
+	a.free = journey_pfree;
+	a.ctx = cxt;
+	return a;
+}
+
+static JPathState *
+journey_new_state(MemoryContext cxt, int32 max_steps)
+{
+	return jpath_create(max_steps, journey_allocator(cxt));
+}
+
+static void
+journey_too_long(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("journey_path result would exceed the maximum array size"),
+			 errdetail("A journey's touchpoints may take at most %zu bytes.",
+					   (size_t) JPATH_MAX_OUT_BYTES)));
+}
+
+/* add a row; NULL touchpoint or ts rows are skipped */
+static void
+journey_add_row(FunctionCallInfo fcinfo, JPathState *st)
+{
+	text	   *t;
+	TimestampTz ts;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return;
+	t = PG_GETARG_TEXT_PP(1);
+	ts = PG_GETARG_TIMESTAMPTZ(2);
+	if (likely(jpath_log_append(st, ts, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t))))
+		return;
+	if (jpath_add(st, ts, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) != CXM_OK)
+		journey_too_long();
+}
+
+/*
+ * journey_path_accum(internal, text, timestamptz).  A non-NULL state can
+ * only come from the executor (SQL cannot make an `internal` value), so the
+ * context is checked when the state is created.
+ */
+Datum
+journey_path_accum(PG_FUNCTION_ARGS)
+{
+	JPathState *st = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (st == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(st);
+	}
+	if (st == NULL)
+		st = journey_new_state(journey_aggcontext(fcinfo, "journey_path_accum"), 0);
+	else if (unlikely(st->max_steps != 0))
+		elog(ERROR, "journey_path_accum got a bounded state");
+	journey_add_row(fcinfo, st);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * journey_path_accum_n(internal, text, timestamptz, int4): max_steps is
+ * checked on every row, NULL touchpoint or not, and must not change within
+ * the group.
+ */
+Datum
+journey_path_accum_n(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = journey_aggcontext(fcinfo, "journey_path_accum_n");
+	JPathState *st = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
+	int32		max_steps;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("journey_path max_steps must not be NULL")));
+	max_steps = PG_GETARG_INT32(3);
+	if (max_steps < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("journey_path max_steps must be at least 1, not %d", max_steps)));
+	if (st == NULL)
+		st = journey_new_state(aggcxt, max_steps);
+	else if (st->max_steps != max_steps)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("journey_path max_steps %d differs from %d used earlier in the group",
+						max_steps, (int) st->max_steps)));
+	journey_add_row(fcinfo, st);
+	PG_RETURN_POINTER(st);
+}
+
+/* not strict: the result must live in the aggregate context */
+Datum
+journey_path_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = journey_aggcontext(fcinfo, "journey_path_combine");
+	JPathState *a = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
+	JPathState *b = PG_ARGISNULL(1) ? NULL : (JPathState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		a = journey_new_state(aggcxt, b->max_steps);
+	else if (a->max_steps != b->max_steps)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("journey_path max_steps %d differs from %d used elsewhere in the group",
+						(int) b->max_steps, (int) a->max_steps)));
+	if (jpath_merge(a, b) != CXM_OK)
+		journey_too_long();
+	PG_RETURN_POINTER(a);
+}
+
+Datum
+journey_path_serialize(PG_FUNCTION_ARGS)
+{
+	JPathState *st = (JPathState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	JPathIter	it;
+	int64_t		ts;
+	const char *s;
+	size_t		len;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "journey_path_serialize called in non-aggregate context");
+	pq_begintypsend(&buf);
+	/* out_bytes >= the string bytes; each step adds 12 bytes of header */
+	enlargeStringInfo(&buf, JPATH_WIRE_HEADER + st->n * JPATH_WIRE_ITEM + st->out_bytes);
+	pq_sendbyte(&buf, JPATH_WIRE_VERSION);
+	pq_sendint32(&buf, (uint32) st->max_steps);
+	pq_sendint32(&buf, (uint32) st->n);
+	jpath_iter_init(st, &it);
+	while (jpath_iter_next(st, &it, &ts, &s, &len))
+	{
+		pq_sendint64(&buf, (uint64) ts);
+		pq_sendint32(&buf, (uint32) len);
+		pq_sendbytes(&buf, s, (int) len);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+journey_path_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData msg;
+	char		err[256];
+	int32_t		max_steps;
+	uint32_t	count,
+				i;
+	size_t		bytes;
+	JPathState *st;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "journey_path_deserialize called in non-aggregate context");
+	if (jpath_wire_check((const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+						 &max_steps, &count, &bytes, err, sizeof(err)) != CXM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid journey_path state: %s", err)));
+
+	st = journey_new_state(CurrentMemoryContext, max_steps);
+	if (jpath_reserve(st, count, bytes) != CXM_OK)
+		journey_too_long();
+	msg.data = VARDATA_ANY(b);
+	msg.len = VARSIZE_ANY_EXHDR(b);
+	msg.maxlen = msg.len;
+	msg.cursor = JPATH_WIRE_HEADER;
+	for (i = 0; i < count; i++)
+	{
+		int64		ts = pq_getmsgint64(&msg);
+		int			len = (int) pq_getmsgint(&msg, 4);
+		const char *s = pq_getmsgbytes(&msg, len);
+
+		if (jpath_add(st, ts, s, (size_t) len) != CXM_OK)
+			journey_too_long();
+	}
+	pq_getmsgend(&msg);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * The steps in (ts, touchpoint) order as text[], NULL when there are none.
+ * The state is only read, so the final function may run more than once, as
+ * in window aggregates.  The array is built directly in one allocation.
+ */
+Datum
+journey_path_final(PG_FUNCTION_ARGS)
+{
+	JPathState *st;
+	CxmAlloc	tmp;
+	JPathView	v;
+	Size		nbytes;
+	ArrayType  *result;
+	char	   *p;
+	size_t		i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (JPathState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	nbytes = ARR_OVERHEAD_NONULLS(1) + st->out_bytes;
+	if (!AllocSizeIsValid(nbytes) || st->n > MaxArraySize)
+		journey_too_long();
+
+	tmp = journey_allocator(CurrentMemoryContext);
+	v = jpath_sorted(st, &tmp);
+	result = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(result, nbytes);
+	result->ndim = 1;
+	result->dataoffset = 0;
+	result->elemtype = TEXTOID;
+	ARR_DIMS(result)[0] = (int) st->n;
+	ARR_LBOUND(result)[0] = 1;
+	p = ARR_DATA_PTR(result);
+	for (i = 0; i < v.n; i++)
+	{
+		const JPathRef *r = &v.refs[i];
+
+		SET_VARSIZE(p, VARHDRSZ + r->len);
+		memcpy(p + VARHDRSZ, r->s, r->len);
+		p += INTALIGN(VARHDRSZ + r->len);
+	}
+	Assert(p == (char *) result + nbytes);
+	jpath_view_release(&v, &tmp);
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/*
+ * path_collapse(text[]) -> text[]: consecutive repeats collapsed; runs of
+ * NULL elements collapse to one NULL.  The result is indexed from 1.
+ */
+Datum
+path_collapse(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i,
+				m;
+	JPathStr   *strs;
+	bool	   *keep;
+	size_t		kept;
+	int			dims[1],
+				lbs[1];
+
+	if (ARR_ELEMTYPE(arr) != TEXTOID)
+		elog(ERROR, "path_collapse expects a text[] argument");
+	if (ARR_NDIM(arr) == 0)
+		PG_RETURN_ARRAYTYPE_P(arr);
+	if (ARR_NDIM(arr) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("path_collapse expects a one-dimensional array, not %d dimensions",
+						ARR_NDIM(arr))));
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	strs = palloc(sizeof(JPathStr) * n);
+	keep = palloc(sizeof(bool) * n);
+	for (i = 0; i < n; i++)
+	{
+		strs[i].isnull = nulls[i];
+		strs[i].ptr = nulls[i] ? NULL : VARDATA_ANY(DatumGetPointer(elems[i]));
+		strs[i].len = nulls[i] ? 0 : VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i]));
+	}
+	kept = jpath_collapse(strs, (size_t) n, keep);
+	if ((int) kept == n && ARR_LBOUND(arr)[0] == 1)
+		PG_RETURN_ARRAYTYPE_P(arr);
+	for (i = 0, m = 0; i < n; i++)
+	{
+		if (!keep[i])
+			continue;
+		elems[m] = elems[i];
+		nulls[m] = nulls[i];
+		m++;
+	}
+	dims[0] = m;
+	lbs[0] = 1;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID,
+											 -1, false, TYPALIGN_INT));
+}
+
+/* per-partition state of sessionize */
+typedef struct SessionizeState
+{
+	int64		next_pos;		/* the row expected next */
+	int64		prev_ts;		/* last non-NULL ts seen */
+	int32		session;		/* current session number (0: none yet) */
+	bool		have_prev;
+} SessionizeState;
+
+static char *
+interval_text(Interval *iv)
+{
+	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)));
+}
+
+/*
+ * sessionize(ts timestamptz, gap interval) -> int4, a window function.
+ * Rows are visited in the window's order; a row starts a new session when
+ * its ts minus the previous non-NULL ts exceeds gap.  A NULL ts row gets the
+ * current session and does not break the chain; a NULL gap gives NULL for
+ * that row (which then does not take part in the chain either).
+ */
+Datum
+sessionize(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	SessionizeState *s;
+	int64		pos;
+	Datum		d;
+	bool		tsnull,
+				gapnull,
+				isout;
+	Interval   *gap;
+	int64		ts;
+
+	s = (SessionizeState *) WinGetPartitionLocalMemory(winobj, sizeof(SessionizeState));
+	pos = WinGetCurrentPosition(winobj);
+	if (pos != s->next_pos)
+		elog(ERROR, "sessionize visited row " INT64_FORMAT " out of order", pos);
+	s->next_pos = pos + 1;
+	if (s->session == 0)
+		s->session = 1;
+
+	d = WinGetFuncArgCurrent(winobj, 1, &gapnull);
+	if (gapnull)
+		PG_RETURN_NULL();
+	gap = DatumGetIntervalP(d);
+	if (jpath_interval_sign(gap->month, gap->day, gap->time) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sessionize gap must be positive, not %s", interval_text(gap))));
+
+	d = WinGetFuncArgInPartition(winobj, 0, 0, WINDOW_SEEK_CURRENT, true, &tsnull, &isout);
+	if (isout)
+		elog(ERROR, "sessionize could not fetch the current row");
+	if (!tsnull)
+	{
+		ts = DatumGetTimestampTz(d);
+		if (s->have_prev &&
+			jpath_gap_exceeded(s->prev_ts, ts, jpath_gap_make(gap->month, gap->day, gap->time)))
+		{
+			if (s->session == PG_INT32_MAX)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("sessionize: more than %d sessions in one partition",
+								PG_INT32_MAX)));
+			s->session++;
+		}
+		s->prev_ts = ts;
+		s->have_prev = true;
+	}
+	PG_RETURN_INT32(s->session);
+}

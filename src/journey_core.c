@@ -1,0 +1,763 @@
+/*
+ * journey_core.c
+ *	  The journey_path state, its sort and bounded heap, the serialized-state
+ *	  check, path_collapse and the sessionize gap test (pure C).
+ *
+ * Without max_steps a journey_path state is a log: each row appends (ts,
+ * length, bytes) at a write cursor kept in the state, so a row costs one
+ * copy and no allocation.  Full segments are never copied or freed: a new,
+ * twice larger segment is chained on (see journey_core.h).  The final
+ * function lists the entries as (ts, pointer, length) refs and sorts them
+ * once (a single pass when rows arrived in time order).
+ *
+ * With max_steps the items form a min-heap of at most max_steps entries
+ * holding the greatest (ts, touchpoint) keys seen, their strings in an
+ * arena: a new row either loses against the root (the smallest key kept) or
+ * replaces it.  Strings of replaced items become garbage in the arena, which
+ * is compacted when it is at least half garbage, so the memory of a bounded
+ * state stays proportional to what it keeps, not to the rows it saw.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "journey_core.h"
+
+#define JPATH_MIN_ITEMS 8
+#define JPATH_MIN_ARENA 64
+/* the first allocation of a log state (state + first segment) and the
+ * largest segment size it doubles up to; powers of two suit palloc */
+#define JPATH_FIRST_ALLOC 512
+#define JPATH_MAX_SEG	((size_t) 1 << 20)
+#define JPATH_INSERTION_RUN 24
+
+static inline size_t
+elem_bytes(size_t len)
+{
+	/* a text array element: 4-byte header + data, aligned to 4 */
+	return (4 + len + 3) & ~(size_t) 3;
+}
+
+static inline int
+str_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t		m = la < lb ? la : lb;
+	int			c = m > 0 ? memcmp(a, b, m) : 0;
+
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+/* order by ts, then by the bytes of the touchpoint (as COLLATE "C") */
+int
+jpath_key_cmp(int64_t ta, const char *sa, size_t la,
+			  int64_t tb, const char *sb, size_t lb)
+{
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return str_cmp(sa, la, sb, lb);
+}
+
+static inline int
+item_cmp(const char *arena, const JPathItem *a, const JPathItem *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return str_cmp(arena + a->off, a->len, arena + b->off, b->len);
+}
+
+static inline int
+ref_cmp(const JPathRef *a, const JPathRef *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return str_cmp(a->s, a->len, b->s, b->len);
+}
+
+#define SEG_DATA(seg)	((char *) (seg) + sizeof(JPathSeg))
+#define INLINE_SEG(st)	((JPathSeg *) ((char *) (st) + sizeof(JPathState)))
+
+/* bytes used in a segment (the tail's count lives in wpos) */
+static inline size_t
+seg_used(const JPathState *st, const JPathSeg *seg)
+{
+	return seg == st->tail ? (size_t) (st->wpos - SEG_DATA(seg)) : seg->used;
+}
+
+JPathState *
+jpath_create(int32_t max_steps, CxmAlloc alloc)
+{
+	JPathState *st;
+	JPathSeg   *seg;
+
+	if (max_steps > 0)
+	{
+		st = cxm_alloc(&alloc, sizeof(JPathState));
+		memset(st, 0, sizeof(JPathState));
+		st->max_steps = max_steps;
+		st->alloc = alloc;
+		return st;
+	}
+	st = cxm_alloc(&alloc, JPATH_FIRST_ALLOC);
+	memset(st, 0, sizeof(JPathState));
+	st->alloc = alloc;
+	seg = INLINE_SEG(st);
+	seg->next = NULL;
+	seg->used = 0;
+	seg->cap = (uint32_t) (JPATH_FIRST_ALLOC - sizeof(JPathState) - sizeof(JPathSeg));
+	st->head = st->tail = seg;
+	st->wpos = SEG_DATA(seg);
+	st->wend = st->wpos + seg->cap;
+	return st;
+}
+
+void
+jpath_destroy(JPathState *st)
+{
+	JPathSeg   *seg = st->head;
+	CxmAlloc	alloc = st->alloc;
+
+	while (seg != NULL)
+	{
+		JPathSeg   *next = seg->next;
+
+		if (seg != INLINE_SEG(st))
+			cxm_free(&alloc, seg);
+		seg = next;
+	}
+	if (st->items != NULL)
+		cxm_free(&alloc, st->items);
+	if (st->arena != NULL)
+		cxm_free(&alloc, st->arena);
+	cxm_free(&alloc, st);
+}
+
+/* close the tail and append a segment with room for at least `need` bytes */
+static CxmStatus
+add_segment(JPathState *st, size_t need)
+{
+	size_t		size;
+	JPathSeg   *seg;
+
+	/* allocation sizes double: 512 (state + first segment), 1024, ... */
+	if (st->tail == INLINE_SEG(st))
+		size = 2 * JPATH_FIRST_ALLOC;
+	else
+		size = 2 * (sizeof(JPathSeg) + (size_t) st->tail->cap);
+
+	if (size > JPATH_MAX_SEG)
+		size = JPATH_MAX_SEG;
+	if (size - sizeof(JPathSeg) < need)
+		size = sizeof(JPathSeg) + need;
+	if (size - sizeof(JPathSeg) > UINT32_MAX)
+		return CXM_ERANGE;
+	seg = cxm_alloc(&st->alloc, size);
+	seg->next = NULL;
+	seg->used = 0;
+	seg->cap = (uint32_t) (size - sizeof(JPathSeg));
+	st->tail->used = (uint32_t) (st->wpos - SEG_DATA(st->tail));
+	st->log_bytes += st->tail->used;
+	st->tail->next = seg;
+	st->tail = seg;
+	st->wpos = SEG_DATA(seg);
+	st->wend = st->wpos + seg->cap;
+	return CXM_OK;
+}
+
+static void
+set_items_cap(JPathState *st, size_t cap)
+{
+	JPathItem  *p = cxm_alloc(&st->alloc, cap * sizeof(JPathItem));
+
+	if (st->n > 0)
+		memcpy(p, st->items, st->n * sizeof(JPathItem));
+	if (st->items != NULL)
+		cxm_free(&st->alloc, st->items);
+	st->items = p;
+	st->cap = cap;
+}
+
+/* room for `more` further items (never more than max_steps in all) */
+static void
+ensure_items(JPathState *st, size_t more)
+{
+	size_t		want = st->n + more;
+	size_t		cap;
+
+	if (st->max_steps > 0 && want > (size_t) st->max_steps)
+		want = (size_t) st->max_steps;
+	if (want <= st->cap)
+		return;
+	cap = st->cap > 0 ? st->cap : JPATH_MIN_ITEMS;
+	while (cap < want)
+		cap *= 2;
+	if (st->max_steps > 0 && cap > (size_t) st->max_steps)
+		cap = (size_t) st->max_steps;
+	set_items_cap(st, cap);
+}
+
+/* copy the live strings into a fresh arena of `cap` bytes */
+static void
+compact_arena(JPathState *st, size_t cap)
+{
+	char	   *p = cxm_alloc(&st->alloc, cap);
+	size_t		used = 0;
+	size_t		i;
+
+	for (i = 0; i < st->n; i++)
+	{
+		JPathItem  *it = &st->items[i];
+
+		if (it->len > 0)
+			memcpy(p + used, st->arena + it->off, it->len);
+		it->off = (uint32_t) used;
+		used += it->len;
+	}
+	if (st->arena != NULL)
+		cxm_free(&st->alloc, st->arena);
+	st->arena = p;
+	st->arena_cap = cap;
+	st->arena_len = used;
+}
+
+/* room for `need` more arena bytes; offsets must stay below 4 GB */
+static CxmStatus
+ensure_arena(JPathState *st, size_t need)
+{
+	size_t		garbage = st->arena_len - st->live_bytes;
+	size_t		cap;
+
+	if (need <= st->arena_cap - st->arena_len)
+		return CXM_OK;
+	if (st->live_bytes + need > UINT32_MAX)
+		return CXM_ERANGE;
+	if (garbage > 0 &&
+		(garbage >= st->live_bytes || st->arena_len + need > UINT32_MAX))
+	{
+		cap = 2 * (st->live_bytes + need);
+		if (cap < JPATH_MIN_ARENA)
+			cap = JPATH_MIN_ARENA;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		compact_arena(st, cap);
+		return CXM_OK;
+	}
+	if (st->arena_len + need > UINT32_MAX)
+		return CXM_ERANGE;
+	cap = st->arena_cap > 0 ? st->arena_cap : JPATH_MIN_ARENA;
+	while (cap < st->arena_len + need)
+		cap *= 2;
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	{
+		char	   *p = cxm_alloc(&st->alloc, cap);
+
+		if (st->arena_len > 0)
+			memcpy(p, st->arena, st->arena_len);
+		if (st->arena != NULL)
+			cxm_free(&st->alloc, st->arena);
+		st->arena = p;
+		st->arena_cap = cap;
+	}
+	return CXM_OK;
+}
+
+CxmStatus
+jpath_reserve(JPathState *st, size_t items, size_t bytes)
+{
+	if (st->max_steps == 0)
+	{
+		size_t		need;
+
+		if (items > (SIZE_MAX - bytes) / JPATH_LOG_HEADER)
+			return CXM_ERANGE;
+		need = items * JPATH_LOG_HEADER + bytes;
+		if (need <= (size_t) (st->wend - st->wpos))
+			return CXM_OK;
+		return add_segment(st, need);
+	}
+	ensure_items(st, items);
+	return ensure_arena(st, bytes);
+}
+
+static void
+sift_up(JPathState *st, size_t i)
+{
+	JPathItem	x = st->items[i];
+
+	while (i > 0)
+	{
+		size_t		parent = (i - 1) / 2;
+
+		if (item_cmp(st->arena, &st->items[parent], &x) <= 0)
+			break;
+		st->items[i] = st->items[parent];
+		i = parent;
+	}
+	st->items[i] = x;
+}
+
+static void
+sift_down(JPathState *st, size_t i)
+{
+	JPathItem	x = st->items[i];
+	size_t		n = st->n;
+
+	for (;;)
+	{
+		size_t		c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && item_cmp(st->arena, &st->items[c + 1], &st->items[c]) < 0)
+			c++;
+		if (item_cmp(st->arena, &x, &st->items[c]) <= 0)
+			break;
+		st->items[i] = st->items[c];
+		i = c;
+	}
+	st->items[i] = x;
+}
+
+/*
+ * Add one step.  CXM_ERANGE when the journey would no longer fit in an array
+ * (JPATH_MAX_OUT_BYTES).
+ */
+CxmStatus
+jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
+{
+	size_t		esz;
+	JPathItem  *it;
+
+	if (len > JPATH_MAX_OUT_BYTES)
+		return CXM_ERANGE;
+	esz = elem_bytes(len);
+	if (st->max_steps == 0)
+	{
+		uint32_t	l32 = (uint32_t) len;
+		char	   *p;
+
+		if (st->out_bytes + esz > JPATH_MAX_OUT_BYTES)
+			return CXM_ERANGE;
+		if ((size_t) (st->wend - st->wpos) < JPATH_LOG_HEADER + len &&
+			add_segment(st, JPATH_LOG_HEADER + len) != CXM_OK)
+			return CXM_ERANGE;
+		p = st->wpos;
+		memcpy(p, &ts, sizeof(ts));
+		memcpy(p + 8, &l32, sizeof(l32));
+		if (len > 0)
+			memcpy(p + JPATH_LOG_HEADER, s, len);
+		st->wpos = p + JPATH_LOG_HEADER + len;
+		st->n++;
+		st->out_bytes += esz;
+		return CXM_OK;
+	}
+	if (st->n < (size_t) st->max_steps)
+	{
+		if (st->out_bytes + esz > JPATH_MAX_OUT_BYTES)
+			return CXM_ERANGE;
+		if (st->n == st->cap)
+			ensure_items(st, 1);
+		if (ensure_arena(st, len) != CXM_OK)
+			return CXM_ERANGE;
+		it = &st->items[st->n++];
+		it->ts = ts;
+		it->off = (uint32_t) st->arena_len;
+		it->len = (uint32_t) len;
+		if (len > 0)
+			memcpy(st->arena + st->arena_len, s, len);
+		st->arena_len += len;
+		st->live_bytes += len;
+		st->out_bytes += esz;
+		sift_up(st, st->n - 1);
+		return CXM_OK;
+	}
+
+	/* a full heap: keep the row only if it beats the smallest key kept */
+	it = &st->items[0];
+	if (jpath_key_cmp(ts, s, len, it->ts, st->arena + it->off, it->len) <= 0)
+		return CXM_OK;
+	if (st->out_bytes - elem_bytes(it->len) + esz > JPATH_MAX_OUT_BYTES)
+		return CXM_ERANGE;
+	if (ensure_arena(st, len) != CXM_OK)
+		return CXM_ERANGE;
+	it = &st->items[0];			/* compaction rewrote the offsets */
+	st->live_bytes -= it->len;
+	st->out_bytes -= elem_bytes(it->len);
+	it->ts = ts;
+	it->off = (uint32_t) st->arena_len;
+	it->len = (uint32_t) len;
+	if (len > 0)
+		memcpy(st->arena + st->arena_len, s, len);
+	st->arena_len += len;
+	st->live_bytes += len;
+	st->out_bytes += esz;
+	sift_down(st, 0);
+	return CXM_OK;
+}
+
+void
+jpath_iter_init(const JPathState *st, JPathIter *it)
+{
+	it->seg = st->head;
+	it->pos = 0;
+	it->i = 0;
+}
+
+/* the next step of st in storage order; false at the end */
+bool
+jpath_iter_next(const JPathState *st, JPathIter *it,
+				int64_t *ts, const char **s, size_t *len)
+{
+	if (it->i >= st->n)
+		return false;
+	if (st->max_steps == 0)
+	{
+		const char *p;
+		uint32_t	l32;
+
+		while (it->pos >= seg_used(st, it->seg))
+		{
+			it->seg = it->seg->next;
+			it->pos = 0;
+		}
+		p = SEG_DATA(it->seg) + it->pos;
+		memcpy(ts, p, sizeof(*ts));
+		memcpy(&l32, p + 8, sizeof(l32));
+		*s = p + JPATH_LOG_HEADER;
+		*len = l32;
+		it->pos += JPATH_LOG_HEADER + l32;
+	}
+	else
+	{
+		const JPathItem *item = &st->items[it->i];
+
+		*ts = item->ts;
+		*s = st->arena + item->off;
+		*len = item->len;
+	}
+	it->i++;
+	return true;
+}
+
+/* add every step of src to dst (the caller checked that max_steps agree) */
+CxmStatus
+jpath_merge(JPathState *dst, const JPathState *src)
+{
+	JPathIter	it;
+	int64_t		ts;
+	const char *s;
+	size_t		len;
+
+	if (src->n == 0)
+		return CXM_OK;
+	if (dst->out_bytes + src->out_bytes > JPATH_MAX_OUT_BYTES)
+		return CXM_ERANGE;
+	if (dst->max_steps == 0 && src->max_steps == 0)
+	{
+		/* whole segments copy over: entries never straddle segments */
+		const JPathSeg *seg;
+		size_t		total = src->log_bytes + (size_t) (src->wpos - SEG_DATA(src->tail));
+
+		if (jpath_reserve(dst, 0, total) != CXM_OK)
+			return CXM_ERANGE;
+		for (seg = src->head; seg != NULL; seg = seg->next)
+		{
+			size_t		used = seg_used(src, seg);
+
+			if (used > 0)
+				memcpy(dst->wpos, SEG_DATA(seg), used);
+			dst->wpos += used;
+		}
+		dst->n += src->n;
+		dst->out_bytes += src->out_bytes;
+		return CXM_OK;
+	}
+	if (jpath_reserve(dst, src->n, src->out_bytes) != CXM_OK)
+		return CXM_ERANGE;
+	jpath_iter_init(src, &it);
+	while (jpath_iter_next(src, &it, &ts, &s, &len))
+	{
+		if (jpath_add(dst, ts, s, len) != CXM_OK)
+			return CXM_ERANGE;
+	}
+	return CXM_OK;
+}
+
+/*
+ * Sort refs ascending, stable (a run-detecting merge sort).  Already sorted
+ * input (rows that arrive in time order) costs one pass.
+ */
+static void
+sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp)
+{
+	size_t		i,
+				j,
+				start,
+				width;
+	JPathRef  *buf,
+			   *src,
+			   *dst;
+
+	for (i = 1; i < n; i++)
+		if (ref_cmp(&a[i - 1], &a[i]) > 0)
+			break;
+	if (i >= n)
+		return;
+
+	/* insertion sort of short runs */
+	for (start = 0; start < n; start += JPATH_INSERTION_RUN)
+	{
+		size_t		end = start + JPATH_INSERTION_RUN < n ? start + JPATH_INSERTION_RUN : n;
+
+		for (i = start + 1; i < end; i++)
+		{
+			JPathRef	x = a[i];
+
+			for (j = i; j > start && ref_cmp(&a[j - 1], &x) > 0; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+	}
+	if (n <= JPATH_INSERTION_RUN)
+		return;
+
+	/* bottom-up merge of the runs, ping-ponging between a and buf */
+	buf = cxm_alloc(tmp, n * sizeof(JPathRef));
+	src = a;
+	dst = buf;
+	for (width = JPATH_INSERTION_RUN; width < n; width *= 2)
+	{
+		for (start = 0; start < n; start += 2 * width)
+		{
+			size_t		mid = start + width < n ? start + width : n;
+			size_t		end = start + 2 * width < n ? start + 2 * width : n;
+			size_t		l = start,
+						r = mid,
+						k = start;
+
+			if (mid >= end || ref_cmp(&src[mid - 1], &src[mid]) <= 0)
+			{
+				memcpy(dst + start, src + start, (end - start) * sizeof(JPathRef));
+				continue;
+			}
+			while (l < mid && r < end)
+			{
+				if (ref_cmp(&src[r], &src[l]) < 0)
+					dst[k++] = src[r++];
+				else
+					dst[k++] = src[l++];
+			}
+			while (l < mid)
+				dst[k++] = src[l++];
+			while (r < end)
+				dst[k++] = src[r++];
+		}
+		{
+			JPathRef  *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(JPathRef));
+	cxm_free(tmp, buf);
+}
+
+/*
+ * The steps in order, as refs into the state (allocated from tmp; release
+ * with jpath_view_release).  The state itself is not changed, so a final
+ * function may run any number of times, as window aggregates do.
+ */
+JPathView
+jpath_sorted(const JPathState *st, const CxmAlloc *tmp)
+{
+	JPathView	v;
+	JPathIter	it;
+	size_t		i = 0;
+
+	v.n = st->n;
+	v.refs = st->n > 0 ? cxm_alloc(tmp, st->n * sizeof(JPathRef)) : NULL;
+	jpath_iter_init(st, &it);
+	while (i < st->n &&
+		   jpath_iter_next(st, &it, &v.refs[i].ts, &v.refs[i].s, &v.refs[i].len))
+		i++;
+	sort_refs(v.refs, v.n, tmp);
+	return v;
+}
+
+void
+jpath_view_release(JPathView *v, const CxmAlloc *tmp)
+{
+	if (v->refs != NULL)
+		cxm_free(tmp, v->refs);
+	v->refs = NULL;
+	v->n = 0;
+}
+
+static inline uint32_t
+get_be32(const unsigned char *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+		((uint32_t) p[2] << 8) | (uint32_t) p[3];
+}
+
+/*
+ * Check a serialized state (see JPATH_WIRE_*) completely before anything
+ * reads it: the version, the counts, every length against the bytes left,
+ * and no trailing bytes.  On success returns max_steps, the number of steps
+ * and their total string bytes.
+ */
+CxmStatus
+jpath_wire_check(const unsigned char *buf, size_t len,
+				 int32_t *max_steps, uint32_t *count, size_t *bytes,
+				 char *msg, size_t msglen)
+{
+	int32_t		ms,
+				cnt;
+	size_t		pos,
+				total = 0;
+	int32_t		i;
+
+	if (len < JPATH_WIRE_HEADER)
+	{
+		snprintf(msg, msglen, "state of %zu bytes is shorter than its %d-byte header",
+				 len, JPATH_WIRE_HEADER);
+		return CXM_EINVAL;
+	}
+	if (buf[0] != JPATH_WIRE_VERSION)
+	{
+		snprintf(msg, msglen, "unsupported state version %d", (int) buf[0]);
+		return CXM_EINVAL;
+	}
+	ms = (int32_t) get_be32(buf + 1);
+	cnt = (int32_t) get_be32(buf + 5);
+	if (ms < 0)
+	{
+		snprintf(msg, msglen, "invalid max_steps %d in state", (int) ms);
+		return CXM_EINVAL;
+	}
+	if (cnt < 0 || (ms > 0 && cnt > ms))
+	{
+		snprintf(msg, msglen, "invalid step count %d in state (max_steps %d)",
+				 (int) cnt, (int) ms);
+		return CXM_EINVAL;
+	}
+	if ((size_t) cnt > (len - JPATH_WIRE_HEADER) / JPATH_WIRE_ITEM)
+	{
+		snprintf(msg, msglen, "state of %zu bytes is too short for %d steps", len, (int) cnt);
+		return CXM_EINVAL;
+	}
+	pos = JPATH_WIRE_HEADER;
+	for (i = 0; i < cnt; i++)
+	{
+		int32_t		l;
+
+		if (len - pos < JPATH_WIRE_ITEM)
+		{
+			snprintf(msg, msglen, "state truncated at step %d", (int) i + 1);
+			return CXM_EINVAL;
+		}
+		l = (int32_t) get_be32(buf + pos + 8);
+		pos += JPATH_WIRE_ITEM;
+		if (l < 0 || (size_t) l > len - pos)
+		{
+			snprintf(msg, msglen, "invalid length %d of step %d in state", (int) l, (int) i + 1);
+			return CXM_EINVAL;
+		}
+		pos += (size_t) l;
+		total += (size_t) l;
+	}
+	if (pos != len)
+	{
+		snprintf(msg, msglen, "%zu trailing bytes after the last step of the state", len - pos);
+		return CXM_EINVAL;
+	}
+	*max_steps = ms;
+	*count = (uint32_t) cnt;
+	*bytes = total;
+	return CXM_OK;
+}
+
+/*
+ * path_collapse: keep[i] is false when element i repeats element i - 1
+ * (same bytes, or both NULL).  Returns the number kept.
+ */
+size_t
+jpath_collapse(const JPathStr *in, size_t n, bool *keep)
+{
+	size_t		i,
+				kept = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		same = false;
+
+		if (i > 0)
+		{
+			if (in[i].isnull || in[i - 1].isnull)
+				same = in[i].isnull && in[i - 1].isnull;
+			else
+				same = str_cmp(in[i].ptr, in[i].len, in[i - 1].ptr, in[i - 1].len) == 0;
+		}
+		keep[i] = !same;
+		if (!same)
+			kept++;
+	}
+	return kept;
+}
+
+/* months * 30 days + days as whole days, usecs folded into [0, 1 day) */
+JPathGap
+jpath_gap_make(int32_t months, int32_t days, int64_t usecs)
+{
+	JPathGap	g;
+	int64_t		rem = usecs % JPATH_USECS_PER_DAY;
+
+	g.days = (int64_t) months * 30 + (int64_t) days + usecs / JPATH_USECS_PER_DAY;
+	if (rem < 0)
+	{
+		rem += JPATH_USECS_PER_DAY;
+		g.days--;
+	}
+	g.usecs = rem;
+	return g;
+}
+
+/* the sign of an interval as PostgreSQL compares intervals (30-day months) */
+int
+jpath_interval_sign(int32_t months, int32_t days, int64_t usecs)
+{
+	JPathGap	g = jpath_gap_make(months, days, usecs);
+
+	if (g.days > 0)
+		return 1;
+	if (g.days < 0)
+		return -1;
+	return g.usecs > 0 ? 1 : 0;
+}
+
+/*
+ * Does cur - prev exceed the (positive) gap?  Exact for the whole timestamp
+ * range.  A step back in time or none never does; a step from -infinity or
+ * to infinity always does.
+ */
+bool
+jpath_gap_exceeded(int64_t prev, int64_t cur, JPathGap gap)
+{
+	uint64_t	diff;
+	int64_t		ddays,
+				drem;
+
+	if (cur <= prev)
+		return false;
+	if (prev == JPATH_TS_NOBEGIN || cur == JPATH_TS_NOEND)
+		return true;
+	diff = (uint64_t) cur - (uint64_t) prev;
+	ddays = (int64_t) (diff / (uint64_t) JPATH_USECS_PER_DAY);
+	drem = (int64_t) (diff % (uint64_t) JPATH_USECS_PER_DAY);
+	if (ddays != gap.days)
+		return ddays > gap.days;
+	return drem > gap.usecs;
+}

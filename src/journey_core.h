@@ -1,0 +1,181 @@
+/*
+ * journey_core.h
+ *	  Journeys in plain C (no postgres.h): the journey_path aggregate state
+ *	  (an append-only log of steps, or a bounded min-heap over a string
+ *	  arena for the max_steps form), its sort, the wire-format
+ *	  check of a serialized state, path_collapse and the session-gap test of
+ *	  sessionize.
+ *
+ * Timestamps are PostgreSQL timestamptz values: int64 microseconds, with
+ * INT64_MIN and INT64_MAX standing for -infinity and infinity.
+ */
+#ifndef JOURNEY_CORE_H
+#define JOURNEY_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cxm_core.h"
+
+#define JPATH_TS_NOBEGIN	INT64_MIN	/* -infinity */
+#define JPATH_TS_NOEND		INT64_MAX	/* infinity */
+#define JPATH_USECS_PER_DAY INT64_C(86400000000)
+
+/*
+ * The result array must stay below PostgreSQL's 1 GB allocation limit: the
+ * live items may take at most this many bytes as array elements (4-byte
+ * header + string, each aligned to 4).
+ */
+#define JPATH_MAX_OUT_BYTES ((size_t) 0x3FFFF000)
+
+/* serialized state: version byte, int32 max_steps, int32 count, then count
+ * times (int64 ts, int32 len, len bytes), integers big-endian */
+#define JPATH_WIRE_VERSION	1
+#define JPATH_WIRE_HEADER	9
+#define JPATH_WIRE_ITEM		12
+
+/* a step of a bounded state: its string at arena + off */
+typedef struct JPathItem
+{
+	int64_t		ts;
+	uint32_t	off;
+	uint32_t	len;
+} JPathItem;
+
+/* a step as the final function sees it */
+typedef struct JPathRef
+{
+	int64_t		ts;
+	const char *s;
+	size_t		len;
+} JPathRef;
+
+/* bytes of a log entry before its string: int64 ts, uint32 length */
+#define JPATH_LOG_HEADER	12
+
+/* a segment of the log: entries never straddle two segments */
+typedef struct JPathSeg
+{
+	struct JPathSeg *next;
+	uint32_t	used;
+	uint32_t	cap;
+	/* cap bytes of entries follow (JPATH_SEG_DATA) */
+} JPathSeg;
+
+/*
+ * Without max_steps the state is a log: entries (int64 ts, uint32 length,
+ * bytes), unaligned and in native byte order, appended in arrival order to a
+ * chain of segments.  The first segment lives in the same allocation as the
+ * state; each further one is twice as large as the one before.  Nothing is
+ * ever copied or freed while rows arrive, so a state costs about what it
+ * holds, and a short journey is one allocation.  The final function indexes
+ * and sorts the entries once.
+ *
+ * With max_steps, items is a min-heap of at most max_steps (ts, offset,
+ * length) items over a string arena, holding the greatest keys seen.
+ *
+ * Create states with jpath_create (the pointer never moves afterwards).
+ */
+typedef struct JPathState
+{
+	/* the fields a row touches come first, in one cache line */
+	size_t		n;				/* steps kept */
+	size_t		out_bytes;		/* size of the steps as array elements */
+	char	   *wpos;			/* log: where the next entry goes ... */
+	char	   *wend;			/* ... and the end of the tail segment */
+	int32_t		max_steps;		/* 0: keep every step (log); else a heap */
+	/* log (max_steps = 0); tail->used is only updated when it fills up */
+	JPathSeg   *head;
+	JPathSeg   *tail;
+	size_t		log_bytes;		/* entry bytes in closed segments */
+	/* heap (max_steps > 0) */
+	JPathItem  *items;
+	size_t		cap;
+	char	   *arena;
+	size_t		arena_len;		/* bytes used, live or not */
+	size_t		arena_cap;
+	size_t		live_bytes;		/* arena bytes referenced by items */
+	CxmAlloc	alloc;			/* need not zero: nothing relies on it */
+} JPathState;
+
+/* the steps in (ts, touchpoint) order */
+typedef struct JPathView
+{
+	JPathRef   *refs;
+	size_t		n;
+} JPathView;
+
+/* walks the steps of a state in storage order */
+typedef struct JPathIter
+{
+	const JPathSeg *seg;
+	size_t		pos;
+	size_t		i;
+} JPathIter;
+
+/* a string of a path, for path_collapse */
+typedef struct JPathStr
+{
+	const char *ptr;
+	size_t		len;
+	bool		isnull;
+} JPathStr;
+
+/* a positive interval as whole days (months count 30 days) plus 0..day-1 us */
+typedef struct JPathGap
+{
+	int64_t		days;
+	int64_t		usecs;
+} JPathGap;
+
+extern JPathState *jpath_create(int32_t max_steps, CxmAlloc alloc);
+extern void jpath_destroy(JPathState *st);
+extern CxmStatus jpath_reserve(JPathState *st, size_t items, size_t bytes);
+extern CxmStatus jpath_add(JPathState *st, int64_t ts, const char *s, size_t len);
+extern CxmStatus jpath_merge(JPathState *dst, const JPathState *src);
+extern int	jpath_key_cmp(int64_t ta, const char *sa, size_t la,
+						  int64_t tb, const char *sb, size_t lb);
+extern JPathView jpath_sorted(const JPathState *st, const CxmAlloc *tmp);
+extern void jpath_view_release(JPathView *v, const CxmAlloc *tmp);
+extern void jpath_iter_init(const JPathState *st, JPathIter *it);
+extern bool jpath_iter_next(const JPathState *st, JPathIter *it,
+							int64_t *ts, const char **s, size_t *len);
+
+/*
+ * The common case of jpath_add, inlined into the transition function: an
+ * unbounded state with room in its tail segment.  False when the caller must
+ * call jpath_add instead (which handles everything, this case included).
+ */
+static inline bool
+jpath_log_append(JPathState *st, int64_t ts, const char *s, size_t len)
+{
+	size_t		esz = (4 + len + 3) & ~(size_t) 3;
+	uint32_t	l32 = (uint32_t) len;
+	char	   *p = st->wpos;
+
+	if (st->max_steps != 0 || len > JPATH_MAX_OUT_BYTES ||
+		(size_t) (st->wend - p) < JPATH_LOG_HEADER + len ||
+		st->out_bytes + esz > JPATH_MAX_OUT_BYTES)
+		return false;
+	memcpy(p, &ts, sizeof(ts));
+	memcpy(p + 8, &l32, sizeof(l32));
+	memcpy(p + JPATH_LOG_HEADER, s, len);
+	st->wpos = p + JPATH_LOG_HEADER + len;
+	st->n++;
+	st->out_bytes += esz;
+	return true;
+}
+
+extern CxmStatus jpath_wire_check(const unsigned char *buf, size_t len,
+							  int32_t *max_steps, uint32_t *count, size_t *bytes,
+							  char *msg, size_t msglen);
+
+extern size_t jpath_collapse(const JPathStr *in, size_t n, bool *keep);
+
+extern int	jpath_interval_sign(int32_t months, int32_t days, int64_t usecs);
+extern JPathGap jpath_gap_make(int32_t months, int32_t days, int64_t usecs);
+extern bool jpath_gap_exceeded(int64_t prev, int64_t cur, JPathGap gap);
+
+#endif							/* JOURNEY_CORE_H */

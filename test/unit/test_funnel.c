@@ -1,0 +1,753 @@
+/*
+ * test_funnel.c
+ *	  Unit tests of funnel_core.c: hand-worked cases for the four modes, a
+ *	  property test against two brute-force references on thousands of
+ *	  random small groups (ties and rows matching several steps included),
+ *	  ClickHouse's windowFunnel algorithm on distinct single-step rows, 100
+ *	  steps, order independence and the input checks.
+ *
+ * The references are independent of funnel_core.c's DP:
+ *  - brute_orders(): every order of the rows consistent with their
+ *    timestamps (tied rows in every permutation); in each order, every row
+ *    matching step 1 starts a chain that runs the mode's rules row by row;
+ *    the answer is the best chain of the best order.
+ *  - brute_chains() (default and strict_increase): every chain of distinct
+ *    rows r1..rk with r_j matching step j, ts non-decreasing (strictly for
+ *    strict_increase) and ts(rk) within the window of ts(r1).
+ */
+#include "unit.h"
+#include "funnel_core.h"
+
+#define MAXR 8
+
+typedef struct TRow
+{
+	int64_t		ts;
+	uint32_t	mask;			/* bit j-1: matches step j */
+} TRow;
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t
+rnd(uint32_t bound)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t) ((rng_state >> 11) % bound);
+}
+
+static bool
+has_step(uint32_t mask, uint32_t s)
+{
+	return s >= 1 && s <= 32 && (mask >> (s - 1)) & 1;
+}
+
+static uint32_t
+max_step(uint32_t mask)
+{
+	uint32_t	s = 0;
+
+	while (mask)
+	{
+		s++;
+		mask >>= 1;
+	}
+	return s;
+}
+
+/* run the core on TRows (rows with an empty mask dropped, as the glue does) */
+static uint32_t
+core_level(const TRow *in, int nr, uint32_t n, uint64_t window, FunnelMode mode)
+{
+	FunnelRow	rows[64];
+	uint32_t	pool[64 * 32];
+	size_t		nrows = 0,
+				npool = 0;
+	uint32_t	level = 999;
+	char		msg[128];
+	int			i;
+	CxmStatus	st;
+
+	for (i = 0; i < nr; i++)
+	{
+		uint32_t	s,
+					cnt = 0;
+
+		for (s = 1; s <= n; s++)
+			cnt += has_step(in[i].mask, s);
+		if (cnt == 0)
+			continue;
+		rows[nrows].ts = in[i].ts;
+		rows[nrows].nmatch = cnt;
+		if (cnt == 1)
+			rows[nrows].step = max_step(in[i].mask);
+		else
+		{
+			rows[nrows].step = (uint32_t) npool;
+			for (s = 1; s <= n; s++)
+				if (has_step(in[i].mask, s))
+					pool[npool++] = s;
+		}
+		nrows++;
+	}
+	st = funnel_level(rows, nrows, pool, npool, n, window, mode, &unit_allocator,
+					  &level, msg, sizeof(msg));
+	if (st != CXM_OK)
+	{
+		fprintf(stderr, "  funnel_level failed: %s\n", msg);
+		return 999;
+	}
+	return level;
+}
+
+/* ---- reference 1: every order of tied rows, every chain start ---------- */
+
+static uint32_t
+run_chain(const TRow *r, const int *ord, int nr, int p, uint32_t n, uint64_t window,
+		  FunnelMode mode)
+{
+	uint32_t	level = 1;
+	int64_t		start = r[ord[p]].ts,
+				last = start;
+	int			q;
+
+	for (q = p + 1; q < nr && level < n; q++)
+	{
+		const TRow *x = &r[ord[q]];
+
+		if (!funnel_within(start, x->ts, window))
+			break;
+		if (has_step(x->mask, level + 1) &&
+			(mode != FUNNEL_STRICT_INCREASE || x->ts > last))
+		{
+			level++;
+			last = x->ts;
+		}
+		else if (mode == FUNNEL_STRICT_ORDER && max_step(x->mask) > level + 1)
+			break;
+		else if (mode == FUNNEL_STRICT_DEDUPLICATION && has_step(x->mask, level))
+			break;
+	}
+	return level;
+}
+
+static uint32_t
+orders_rec(const TRow *r, int nr, int *ord, int depth, bool *used, uint32_t n,
+		   uint64_t window, FunnelMode mode)
+{
+	int64_t		tmin = INT64_MAX;
+	int			i;
+	bool		any = false;
+	uint32_t	best = 0;
+
+	if (depth == nr)
+	{
+		for (i = 0; i < nr; i++)
+		{
+			if (has_step(r[ord[i]].mask, 1))
+			{
+				uint32_t	l = run_chain(r, ord, nr, i, n, window, mode);
+
+				if (l > best)
+					best = l;
+			}
+		}
+		return best;
+	}
+	for (i = 0; i < nr; i++)
+		if (!used[i] && (!any || r[i].ts < tmin))
+		{
+			tmin = r[i].ts;
+			any = true;
+		}
+	for (i = 0; i < nr; i++)
+	{
+		if (used[i] || r[i].ts != tmin)
+			continue;
+		used[i] = true;
+		ord[depth] = i;
+		{
+			uint32_t	l = orders_rec(r, nr, ord, depth + 1, used, n, window, mode);
+
+			if (l > best)
+				best = l;
+		}
+		used[i] = false;
+		if (best == n)
+			break;
+	}
+	return best;
+}
+
+static uint32_t
+brute_orders(const TRow *r, int nr, uint32_t n, uint64_t window, FunnelMode mode)
+{
+	int			ord[MAXR];
+	bool		used[MAXR] = {false};
+
+	return orders_rec(r, nr, ord, 0, used, n, window, mode);
+}
+
+/* ---- reference 2: every chain of distinct rows --------------------------- */
+
+static uint32_t
+chains_rec(const TRow *r, int nr, bool *used, uint32_t level, int64_t start,
+		   int64_t last, uint32_t n, uint64_t window, bool strict_increase)
+{
+	uint32_t	best = level;
+	int			i;
+
+	if (level == n)
+		return level;
+	for (i = 0; i < nr; i++)
+	{
+		if (used[i] || !has_step(r[i].mask, level + 1))
+			continue;
+		if (r[i].ts < last || (strict_increase && r[i].ts == last))
+			continue;
+		if (!funnel_within(start, r[i].ts, window))
+			continue;
+		used[i] = true;
+		{
+			uint32_t	l = chains_rec(r, nr, used, level + 1, start, r[i].ts, n,
+									   window, strict_increase);
+
+			if (l > best)
+				best = l;
+		}
+		used[i] = false;
+	}
+	return best;
+}
+
+static uint32_t
+brute_chains(const TRow *r, int nr, uint32_t n, uint64_t window, bool strict_increase)
+{
+	bool		used[MAXR] = {false};
+	uint32_t	best = 0;
+	int			i;
+
+	for (i = 0; i < nr; i++)
+	{
+		if (!has_step(r[i].mask, 1))
+			continue;
+		used[i] = true;
+		{
+			uint32_t	l = chains_rec(r, nr, used, 1, r[i].ts, r[i].ts, n, window,
+									   strict_increase);
+
+			if (l > best)
+				best = l;
+		}
+		used[i] = false;
+	}
+	return best;
+}
+
+/*
+ * ClickHouse's windowFunnel default-mode algorithm, as documented: events
+ * sorted by time; a step-1 event sets level 1's start to its time; an
+ * event of step j > 1 copies level j-1's start to level j if within the
+ * window.  Defined here for rows with distinct timestamps and one step each.
+ */
+static uint32_t
+clickhouse_default(const TRow *in, int nr, uint32_t n, uint64_t window)
+{
+	TRow		r[MAXR];
+	int64_t		start[33];
+	bool		has[33] = {false};
+	uint32_t	best = 0;
+	int			i,
+				j;
+
+	memcpy(r, in, sizeof(TRow) * nr);
+	for (i = 1; i < nr; i++)
+		for (j = i; j > 0 && r[j - 1].ts > r[j].ts; j--)
+		{
+			TRow		tmp = r[j];
+
+			r[j] = r[j - 1];
+			r[j - 1] = tmp;
+		}
+	for (i = 0; i < nr; i++)
+	{
+		uint32_t	s = max_step(r[i].mask);
+
+		if (s == 0 || s > n)
+			continue;
+		if (s == 1)
+		{
+			start[1] = r[i].ts;
+			has[1] = true;
+		}
+		else if (has[s - 1] && funnel_within(start[s - 1], r[i].ts, window))
+		{
+			start[s] = start[s - 1];
+			has[s] = true;
+		}
+		if (has[s] && s > best)
+			best = s;
+	}
+	return best;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void
+test_mode_names(void)
+{
+	FunnelMode	m;
+
+	CHECK(funnel_mode_parse("default", 7, &m) && m == FUNNEL_DEFAULT);
+	CHECK(funnel_mode_parse("strict_order", 12, &m) && m == FUNNEL_STRICT_ORDER);
+	CHECK(funnel_mode_parse("strict_deduplication", 20, &m) && m == FUNNEL_STRICT_DEDUPLICATION);
+	CHECK(funnel_mode_parse("strict_increase", 15, &m) && m == FUNNEL_STRICT_INCREASE);
+	CHECK(!funnel_mode_parse("strict", 6, &m));
+	CHECK(!funnel_mode_parse("Default", 7, &m));
+	CHECK(!funnel_mode_parse("default ", 8, &m));
+	CHECK(!funnel_mode_parse("", 0, &m));
+	CHECK(strcmp(funnel_mode_name(FUNNEL_STRICT_INCREASE), "strict_increase") == 0);
+}
+
+static void
+test_within(void)
+{
+	CHECK(funnel_within(0, 0, 1));
+	CHECK(funnel_within(0, 1, 1));
+	CHECK(!funnel_within(0, 2, 1));
+	CHECK(funnel_within(INT64_MIN, INT64_MIN, 1));
+	CHECK(funnel_within(INT64_MAX, INT64_MAX, 1));
+	CHECK(!funnel_within(INT64_MIN, 0, UINT64_MAX));
+	CHECK(!funnel_within(0, INT64_MAX, UINT64_MAX));
+	/* the widest finite span (4714 BC .. 294276 AD) does not overflow */
+	CHECK(funnel_within(-211813488000000000LL, 9223371331200000000LL - 1, UINT64_MAX - 1));
+	CHECK(!funnel_within(-211813488000000000LL, 9223371331200000000LL - 1, 9223371331200000000ULL));
+}
+
+#define A 1u
+#define B 2u
+#define C 4u
+#define D 8u
+
+typedef struct Case
+{
+	const char *name;
+	int			nr;
+	TRow		r[MAXR];
+	uint32_t	n;
+	uint64_t	window;
+	uint32_t	want[FUNNEL_NMODES];	/* default, order, dedup, increase */
+} Case;
+
+/*
+ * Hand-worked cases (worked out in the comments of sql/funnel.sql too).
+ * Steps are A=1, B=2, C=3, D=4; ts in microseconds.
+ */
+static const Case hand_cases[] = {
+	/* A B C D in order: every mode reaches 4 */
+	{"abcd", 4, {{1, A}, {2, B}, {3, C}, {4, D}}, 4, 10, {4, 4, 4, 4}},
+	/* window 2: D at 4 is 3 after A at 1 */
+	{"abcd window", 4, {{1, A}, {2, B}, {3, C}, {4, D}}, 4, 2, {3, 3, 3, 3}},
+	/* A B D C: strict_order stops at D (a step above the next) */
+	{"abdc", 4, {{1, A}, {2, B}, {3, D}, {4, C}}, 4, 10, {3, 2, 3, 3}},
+	/* A B B C: strict_deduplication stops at the repeated B */
+	{"abbc", 4, {{1, A}, {2, B}, {3, B}, {4, C}}, 4, 10, {3, 3, 2, 3}},
+	/* A B A C: a repeated earlier step breaks neither strict mode */
+	{"abac", 4, {{1, A}, {2, B}, {3, A}, {4, C}}, 4, 10, {3, 3, 3, 3}},
+	/* A, B+C tied: strict_increase needs a later ts for each step */
+	{"a bc tie", 3, {{1, A}, {2, B}, {2, C}}, 3, 10, {3, 3, 3, 2}},
+	/* all tied: the set A, B, C can be ordered A B C */
+	{"all tied", 3, {{5, C}, {5, B}, {5, A}}, 3, 10, {3, 3, 3, 1}},
+	/* a row matching A and B advances a chain by one level only */
+	{"one row two steps", 1, {{1, A | B}}, 2, 10, {1, 1, 1, 1}},
+	{"two rows two steps", 2, {{1, A | B}, {2, A | B}}, 2, 10, {2, 2, 2, 2}},
+	/* A then (B, C) tied with a D: strict_order puts D after C */
+	{"tie hides d", 4, {{1, A}, {2, B}, {3, D}, {3, C}}, 4, 10, {4, 4, 4, 3}},
+	/* A, then D before B: strict_order ends the first chain at 1 */
+	{"adbc", 4, {{1, A}, {2, D}, {3, B}, {4, C}}, 4, 10, {3, 1, 3, 3}},
+	/* restart: the second A's chain completes under strict_order */
+	{"a d a b c", 5, {{1, A}, {2, D}, {3, A}, {4, B}, {5, C}}, 4, 10, {3, 3, 3, 3}},
+	/* B before A counts for nothing */
+	{"ba", 2, {{1, B}, {2, A}}, 2, 10, {1, 1, 1, 1}},
+	{"nothing", 1, {{1, B}}, 2, 10, {0, 0, 0, 0}},
+	/* a later start rescues the window (ClickHouse: latest start wins) */
+	{"late start", 4, {{0, A}, {5, A}, {8, B}, {12, C}}, 3, 7, {3, 3, 3, 3}},
+	/* strict_deduplication: tied B, B after A: one of them repeats */
+	{"a bb tie c", 4, {{1, A}, {2, B}, {2, B}, {3, C}}, 3, 10, {3, 3, 2, 3}},
+	/* a violation ends one chain; a later chain still counts (ClickHouse: 1, 2) */
+	{"order restart", 5, {{1, A}, {2, C}, {3, A}, {4, B}, {5, C}}, 3, 10, {3, 3, 3, 3}},
+	{"dedup restart", 6, {{1, A}, {2, B}, {3, B}, {4, A}, {5, B}, {6, C}}, 3, 10, {3, 3, 3, 3}},
+	/* strict_order: a tied later step can wait after the next one */
+	{"tied skip", 3, {{1, A}, {2, C}, {2, B}}, 3, 10, {3, 3, 3, 2}},
+	/* strict_deduplication: the tie {B, C} after B: C first, then B repeats nothing */
+	{"dedup tie order", 4, {{1, A}, {2, B}, {3, B}, {3, C}}, 3, 10, {3, 3, 3, 3}},
+};
+
+static void
+test_hand_cases(void)
+{
+	size_t		i;
+	int			m;
+
+	for (i = 0; i < sizeof(hand_cases) / sizeof(hand_cases[0]); i++)
+	{
+		const Case *c = &hand_cases[i];
+
+		for (m = 0; m < FUNNEL_NMODES; m++)
+		{
+			uint32_t	got = core_level(c->r, c->nr, c->n, c->window, (FunnelMode) m);
+			uint32_t	ref = brute_orders(c->r, c->nr, c->n, c->window, (FunnelMode) m);
+
+			if (got != c->want[m] || ref != c->want[m])
+			{
+				fprintf(stderr, "  case %s mode %s: got %u, brute force %u, want %u\n",
+						c->name, funnel_mode_name((FunnelMode) m), got, ref, c->want[m]);
+				unit_failures_in_test++;
+			}
+		}
+	}
+}
+
+static void
+print_case(const TRow *r, int nr, uint32_t n, uint64_t window)
+{
+	int			i;
+
+	fprintf(stderr, "    n=%u window=%llu rows:", n, (unsigned long long) window);
+	for (i = 0; i < nr; i++)
+		fprintf(stderr, " (%lld,0x%x)", (long long) r[i].ts, r[i].mask);
+	fprintf(stderr, "\n");
+}
+
+/*
+ * Thousands of random small groups per mode: many ties (timestamps from a
+ * small range), rows matching zero, one or several steps.
+ */
+static void
+test_property_random(void)
+{
+	int			iter,
+				m,
+				reported = 0;
+	long		compared[FUNNEL_NMODES] = {0};
+	long		deep = 0;
+
+	for (iter = 0; iter < 30000; iter++)
+	{
+		TRow		r[MAXR];
+		int			nr = 1 + (int) rnd(7);
+		uint32_t	n = 1 + rnd(5);
+		int64_t		span = (int64_t[]) {0, 1, 2, 3, 5, 8}[rnd(6)];
+		uint64_t	window = 1 + rnd(4);
+		uint32_t	pct = (uint32_t[]) {20, 35, 50, 70}[rnd(4)];
+		bool		single = rnd(3) == 0;
+		int			i;
+
+		for (i = 0; i < nr; i++)
+		{
+			uint32_t	s;
+
+			r[i].ts = (int64_t) rnd((uint32_t) span + 1);
+			r[i].mask = 0;
+			if (single)
+				r[i].mask = 1u << rnd(n);
+			else
+				for (s = 0; s < n; s++)
+					if (rnd(100) < pct)
+						r[i].mask |= 1u << s;
+		}
+		for (m = 0; m < FUNNEL_NMODES; m++)
+		{
+			uint32_t	got = core_level(r, nr, n, window, (FunnelMode) m);
+			uint32_t	ref = brute_orders(r, nr, n, window, (FunnelMode) m);
+			bool		ok = got == ref;
+
+			if (m == FUNNEL_DEFAULT || m == FUNNEL_STRICT_INCREASE)
+			{
+				uint32_t	ref2 = brute_chains(r, nr, n, window, m == FUNNEL_STRICT_INCREASE);
+
+				ok = ok && ref2 == ref;
+			}
+			compared[m]++;
+			if (ref >= 3)
+				deep++;
+			if (!ok)
+			{
+				unit_failures_in_test++;
+				if (reported++ < 10)
+				{
+					fprintf(stderr, "  mode %s: core %u, brute force %u\n",
+							funnel_mode_name((FunnelMode) m), got, ref);
+					print_case(r, nr, n, window);
+				}
+			}
+		}
+	}
+	/* the generator must produce interesting cases, not only zeros */
+	CHECK(deep > 10000);
+	CHECK(compared[FUNNEL_STRICT_ORDER] == 30000);
+}
+
+/* distinct timestamps, one step per row: default == ClickHouse windowFunnel */
+static void
+test_clickhouse_default(void)
+{
+	int			iter,
+				reported = 0;
+
+	for (iter = 0; iter < 20000; iter++)
+	{
+		TRow		r[MAXR];
+		int			nr = 1 + (int) rnd(MAXR);
+		uint32_t	n = 1 + rnd(5);
+		uint64_t	window = 1 + rnd(20);
+		int			i;
+
+		for (i = 0; i < nr; i++)
+		{
+			/* distinct timestamps: a shuffled slice of 0..39 */
+			int			j;
+			bool		clash;
+
+			do
+			{
+				r[i].ts = (int64_t) rnd(40);
+				clash = false;
+				for (j = 0; j < i; j++)
+					clash = clash || r[j].ts == r[i].ts;
+			} while (clash);
+			r[i].mask = 1u << rnd(n);
+		}
+		if (core_level(r, nr, n, window, FUNNEL_DEFAULT) != clickhouse_default(r, nr, n, window))
+		{
+			unit_failures_in_test++;
+			if (reported++ < 5)
+				print_case(r, nr, n, window);
+		}
+	}
+}
+
+/* 100 steps: no fixed limit; a gap or the window stops the chain */
+static void
+test_hundred_steps(void)
+{
+	FunnelRow	rows[200];
+	uint32_t	level;
+	char		msg[128];
+	int			i;
+
+	for (i = 0; i < 100; i++)
+	{
+		rows[i].ts = 1000 + i;
+		rows[i].step = (uint32_t) (i + 1);
+		rows[i].nmatch = 1;
+	}
+	for (i = 0; i < FUNNEL_NMODES; i++)
+	{
+		CHECK(funnel_level(rows, 100, NULL, 0, 100, 1000, (FunnelMode) i, &unit_allocator,
+						   &level, msg, sizeof(msg)) == CXM_OK);
+		CHECK(level == 100);
+	}
+	/* window 49 us: step 50 is 49 after the start, step 51 is 50 */
+	CHECK(funnel_level(rows, 100, NULL, 0, 100, 49, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 50);
+	/* step 60 missing */
+	rows[59].step = 59;
+	CHECK(funnel_level(rows, 100, NULL, 0, 100, 1000, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 59);
+	/* ... and under strict_deduplication the second 59 ends the chain too */
+	CHECK(funnel_level(rows, 100, NULL, 0, 100, 1000, FUNNEL_STRICT_DEDUPLICATION,
+					   &unit_allocator, &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 59);
+	/* reversed arrival order changes nothing */
+	for (i = 0; i < 100; i++)
+	{
+		rows[i].ts = 2000 - i;
+		rows[i].step = (uint32_t) (100 - i);
+	}
+	CHECK(funnel_level(rows, 100, NULL, 0, 100, 1000, FUNNEL_STRICT_ORDER, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 100);
+	/* all 100 rows tied: default and the strict order/dedup modes reach 100 */
+	for (i = 0; i < 100; i++)
+		rows[i].ts = 7;
+	CHECK(funnel_level(rows, 100, NULL, 0, 100, 1, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 100);
+	CHECK(funnel_level(rows, 100, NULL, 0, 100, 1, FUNNEL_STRICT_DEDUPLICATION, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 100);
+	CHECK(funnel_level(rows, 100, NULL, 0, 100, 1, FUNNEL_STRICT_INCREASE, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 1);
+}
+
+/* larger random groups: shuffling the rows never changes the answer */
+static void
+test_order_independence(void)
+{
+	int			iter,
+				m;
+
+	for (iter = 0; iter < 300; iter++)
+	{
+		FunnelRow	rows[300],
+					copy[300];
+		uint32_t	pool[300 * 8];
+		size_t		npool = 0;
+		int			nr = 50 + (int) rnd(250);
+		uint32_t	n = 1 + rnd(8);
+		uint64_t	window = 1 + rnd(30);
+		int			i;
+
+		for (i = 0; i < nr; i++)
+		{
+			uint32_t	s,
+						cnt = 0;
+
+			rows[i].ts = rnd(100);
+			for (s = 1; s <= n; s++)
+				if (rnd(100) < 20)
+					pool[npool + cnt++] = s;
+			if (cnt == 0)
+				pool[npool + cnt++] = 1 + rnd(n);
+			rows[i].nmatch = cnt;
+			if (cnt == 1)
+				rows[i].step = pool[npool];
+			else
+			{
+				rows[i].step = (uint32_t) npool;
+				npool += cnt;
+			}
+		}
+		for (m = 0; m < FUNNEL_NMODES; m++)
+		{
+			uint32_t	l1,
+						l2;
+			char		msg[128];
+
+			memcpy(copy, rows, sizeof(FunnelRow) * nr);
+			CHECK(funnel_level(copy, nr, pool, npool, n, window, (FunnelMode) m,
+							   &unit_allocator, &l1, msg, sizeof(msg)) == CXM_OK);
+			memcpy(copy, rows, sizeof(FunnelRow) * nr);
+			for (i = nr - 1; i > 0; i--)
+			{
+				int			j = (int) rnd((uint32_t) i + 1);
+				FunnelRow	t = copy[i];
+
+				copy[i] = copy[j];
+				copy[j] = t;
+			}
+			CHECK(funnel_level(copy, nr, pool, npool, n, window, (FunnelMode) m,
+							   &unit_allocator, &l2, msg, sizeof(msg)) == CXM_OK);
+			CHECK(l1 == l2);
+			CHECK(l1 <= n);
+		}
+	}
+}
+
+/* a big tie group (coarse timestamps) stays fast and exact */
+static void
+test_big_tie_group(void)
+{
+	static FunnelRow rows[4000];
+	static uint32_t pool[4000 * 4];
+	size_t		npool = 0;
+	uint32_t	level;
+	char		msg[128];
+	int			i,
+				m;
+
+	for (i = 0; i < 4000; i++)
+	{
+		rows[i].ts = i / 1000;	/* four tie groups of 1000 rows */
+		rows[i].nmatch = 2;
+		rows[i].step = (uint32_t) npool;
+		pool[npool++] = 1 + (uint32_t) (i % 7);
+		pool[npool++] = 8 + (uint32_t) (i % 5);
+	}
+	for (m = 0; m < FUNNEL_NMODES; m++)
+	{
+		CHECK(funnel_level(rows, 4000, pool, npool, 12, 10, (FunnelMode) m,
+						   &unit_allocator, &level, msg, sizeof(msg)) == CXM_OK);
+		/* steps 1..12 all occur in each group of 1000 rows */
+		CHECK(level == (m == FUNNEL_STRICT_INCREASE ? 4 : 12));
+	}
+}
+
+static void
+test_invalid_input(void)
+{
+	FunnelRow	rows[2];
+	uint32_t	pool[4] = {1, 2, 2, 1};
+	uint32_t	level;
+	char		msg[128];
+
+	rows[0].ts = 1;
+	rows[0].step = 1;
+	rows[0].nmatch = 1;
+	CHECK(funnel_level(rows, 1, pool, 4, 0, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 0, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strstr(msg, "window") != NULL);
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 10, (FunnelMode) 7, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	rows[0].step = 3;			/* beyond nsteps */
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	rows[0].step = 0;
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	rows[0].nmatch = 2;			/* pool {1, 2}: fine */
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 1);
+	rows[0].step = 2;			/* pool {2, 1}: not ascending */
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	rows[0].step = 3;			/* runs past the pool */
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	rows[0].nmatch = 0;
+	CHECK(funnel_level(rows, 1, pool, 4, 2, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_EINVAL);
+	/* no rows: level 0 */
+	CHECK(funnel_level(rows, 0, pool, 4, 2, 10, FUNNEL_DEFAULT, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 0);
+}
+
+/* infinite timestamps chain only with the same infinity */
+static void
+test_infinities(void)
+{
+	TRow		r[3] = {{INT64_MIN, A}, {INT64_MIN, B}, {0, C}};
+	TRow		s[3] = {{0, A}, {INT64_MAX, B}, {INT64_MAX, C}};
+
+	CHECK(core_level(r, 3, 3, UINT64_MAX, FUNNEL_DEFAULT) == 2);
+	CHECK(core_level(s, 3, 3, UINT64_MAX, FUNNEL_DEFAULT) == 1);
+	s[0].mask = C;
+	s[1].mask = A;
+	s[2].mask = B;
+	CHECK(core_level(s, 3, 3, 1, FUNNEL_DEFAULT) == 2);
+}
+
+int
+main(void)
+{
+	RUN(test_mode_names);
+	RUN(test_within);
+	RUN(test_hand_cases);
+	RUN(test_property_random);
+	RUN(test_clickhouse_default);
+	RUN(test_hundred_steps);
+	RUN(test_order_independence);
+	RUN(test_big_tie_group);
+	RUN(test_invalid_input);
+	RUN(test_infinities);
+	return UNIT_DONE();
+}
