@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 dir=${1:-$(mktemp -d /tmp/cxm-dump.XXXXXX)}
 trap 'server_stop "$dir"; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 server_start "$dir" >/dev/null || { echo "not ok - dump: server did not start"; exit 1; }
+export PGTZ=UTC
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 status=0

@@ -25,3 +25,17 @@ SELECT * FROM cxm.bandit_reassignment ORDER BY 1, 2;
 -- sticky subjects keep their arm after the restore
 SELECT cxm.bandit_seed(1);
 SELECT cxm.bandit_choose('banner', 'v' || i) FROM generate_series(1, 20) i;
+-- journeys (setup_25_journey.sql)
+SELECT * FROM app.paths ORDER BY customer;
+SELECT * FROM app.sessions ORDER BY customer, ts, touchpoint;
+SELECT * FROM app.stored_paths ORDER BY customer;
+-- the CX layer (setup_60_layer.sql): every view and table of schema cxm, as a
+-- row count and an md5 of its rows in a fixed order, and the mappings
+SELECT kind, source::text, source_name, customer_id, anonymous_id, touchpoint, ts, channel, amount, product, score, created_at
+FROM cxm.sources ORDER BY 1, 2;
+SELECT pg_catalog.format('SELECT %L || '' '' || count(*) || '' '' || coalesce(md5(string_agg(x::text, ''|'' ORDER BY x::text)), ''-'') FROM cxm.%I x',
+                         c.relname, c.relname)
+FROM pg_class c
+WHERE c.relnamespace = 'cxm'::regnamespace AND c.relkind IN ('v', 'r', 'm')
+  AND c.relname NOT IN ('sources') AND c.relname NOT LIKE 'bandit%'
+ORDER BY c.relname \gexec
