@@ -4,7 +4,8 @@
 # refresh; dump with pg_dump -Fc; restore into a new database with pg_restore;
 # then every view of the layer, cxm.sources, cxm.settings and cxm.models must
 # read the same in both databases, and mapping must keep working afterwards.
-# Prints "layer_dump: ok" (exit 0) or the differences (exit 1).
+# Prints "ok - ..." (exit 0), or the differences and "not ok - ..." (exit 1);
+# test/run_tests.sh counts it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . test/pgenv.sh
@@ -96,5 +97,9 @@ SQL
 	cat "$work/out/after.err"
 	status=1
 fi
-[ $status -eq 0 ] && echo "layer_dump: ok ($(wc -l <"$work/out/after") objects and rows compared)"
+if [ $status -eq 0 ]; then
+	echo "ok - layer: pg_dump -Fc and pg_restore keep every view, mapping and model ($(wc -l <"$work/out/after") objects and rows compared)"
+else
+	echo "not ok - layer: pg_dump/pg_restore round trip"
+fi
 exit $status
