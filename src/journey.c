@@ -302,7 +302,8 @@ journey_path_final(PG_FUNCTION_ARGS)
 		const JPathRef *r = &v.refs[i];
 
 		SET_VARSIZE(p, VARHDRSZ + r->len);
-		memcpy(p + VARHDRSZ, r->s, r->len);
+		if (r->len > 0)			/* an empty touchpoint may have no bytes at all */
+			memcpy(p + VARHDRSZ, r->s, r->len);
 		p += INTALIGN(VARHDRSZ + r->len);
 	}
 	Assert(p == (char *) result + nbytes);
