@@ -38,7 +38,10 @@ fz_alloc(void *ctx, size_t size)
 	(void) ctx;
 	if (p == NULL)
 		abort();
-	/* the state need not be zeroed: fill with garbage to catch reliance on it */
+	/*
+	 * not zeroed, like the glue's journey_allocator (jpath_create promises
+	 * not to rely on it): fill with garbage to catch any reliance
+	 */
 	memset(p, 0xa5, size);
 	return p;
 }
