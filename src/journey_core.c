@@ -220,14 +220,18 @@ compact_arena(JPathState *st, size_t cap)
 	st->arena_len = used;
 }
 
-/* room for `need` more arena bytes; offsets must stay below 4 GB */
+/*
+ * room for `need` more arena bytes; offsets must stay below 4 GB.  The arena
+ * is allocated even for need = 0, so an item's arena + off never offsets a
+ * NULL pointer (undefined behaviour; found by fuzz_journey).
+ */
 static CxmStatus
 ensure_arena(JPathState *st, size_t need)
 {
 	size_t		garbage = st->arena_len - st->live_bytes;
 	size_t		cap;
 
-	if (need <= st->arena_cap - st->arena_len)
+	if (need <= st->arena_cap - st->arena_len && st->arena != NULL)
 		return CXM_OK;
 	if (st->live_bytes + need > UINT32_MAX)
 		return CXM_ERANGE;
@@ -277,7 +281,7 @@ jpath_reserve(JPathState *st, size_t items, size_t bytes)
 		return add_segment(st, need);
 	}
 	ensure_items(st, items);
-	return ensure_arena(st, bytes);
+	return items > 0 ? ensure_arena(st, bytes) : CXM_OK;
 }
 
 static void

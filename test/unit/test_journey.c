@@ -297,6 +297,45 @@ test_bounded_memory(void)
 }
 
 /* merging partial states (any split, any order) equals one state */
+/*
+ * fuzz_journey find: a bounded state holding only empty strings had no arena,
+ * so each item's string pointer was NULL + 0 (undefined behaviour, reported
+ * by UBSan).  Every step must point at real memory.
+ */
+static void
+test_bounded_empty_strings(void)
+{
+	JPathState *st = jpath_create(3, unit_allocator);
+	JPathState *other = jpath_create(3, unit_allocator);
+	JPathView	v;
+	JPathIter	it;
+	int64_t		ts;
+	const char *s;
+	size_t		len,
+				i;
+
+	CHECK(jpath_add(st, 5, "", 0) == CXM_OK);
+	CHECK(jpath_add(st, JPATH_TS_NOBEGIN, "", 0) == CXM_OK);
+	CHECK(jpath_add(other, JPATH_TS_NOEND, "", 0) == CXM_OK);
+	CHECK(st->arena != NULL);
+	jpath_iter_init(st, &it);
+	while (jpath_iter_next(st, &it, &ts, &s, &len))
+		CHECK(s != NULL && len == 0);
+	CHECK(jpath_merge(st, other) == CXM_OK);
+	CHECK(jpath_add(st, 6, "", 0) == CXM_OK);	/* replaces the smallest */
+	v = jpath_sorted(st, &unit_allocator);
+	CHECK(v.n == 3);
+	for (i = 0; i < v.n; i++)
+		CHECK(v.refs[i].s != NULL && v.refs[i].len == 0);
+	CHECK(v.n == 3 && v.refs[0].ts == 5 && v.refs[1].ts == 6 &&
+		  v.refs[2].ts == JPATH_TS_NOEND);
+	jpath_view_release(&v, &unit_allocator);
+	/* an empty state still allocates no arena */
+	CHECK(jpath_reserve(other, 0, 0) == CXM_OK);
+	jpath_destroy(st);
+	jpath_destroy(other);
+}
+
 static void
 test_merge(void)
 {
@@ -617,6 +656,7 @@ main(void)
 	RUN(test_sort_reversed);
 	RUN(test_bounded_matches_reference);
 	RUN(test_bounded_memory);
+	RUN(test_bounded_empty_strings);
 	RUN(test_merge);
 	RUN(test_log_segments);
 	RUN(test_limits);

@@ -1,0 +1,390 @@
+/*
+ * fuzz_funnel.c
+ *	  libFuzzer target: funnel_level of funnel_core.c on small random groups.
+ *
+ * Input: byte 0 picks nsteps (1..8, or up to 32 with 4-byte masks when its
+ * high bit is set), byte 1 the window and the mode, byte 2 a shuffle seed;
+ * then per row a timestamp byte (0..15 for ties, 0xfe/0xff for
+ * -infinity/infinity) and a step mask (bit j-1: the row matches step j).
+ * Rows matching no step are dropped, as the glue does.  In every mode:
+ *	  - funnel_level returns CXM_OK and a level within 0..nsteps;
+ *	  - a shuffled copy of the rows gives the same level;
+ *	  - for groups of at most 6 rows, the level equals a brute-force
+ *		reference (every order of tied rows, every chain start, the mode's
+ *		rules row by row; the same reference as test/unit/test_funnel.c),
+ *		and in default / strict_increase also a second one (every chain of
+ *		distinct rows).
+ * A last part hands funnel_level raw rows and a raw step pool straight from
+ * the input: it must return CXM_OK with a level in range or CXM_EINVAL,
+ * never crash.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "funnel_core.h"
+
+#define MAXR 64
+#define BRUTE_MAXR 6
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void *
+fz_alloc(void *ctx, size_t size)
+{
+	/* zeroed, as the CxmAlloc contract and the glue's cxm_allocator give */
+	void	   *p = calloc(1, size ? size : 1);
+
+	(void) ctx;
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static void
+fz_free(void *ctx, void *ptr)
+{
+	(void) ctx;
+	free(ptr);
+}
+
+static const CxmAlloc fz = {fz_alloc, fz_free, NULL};
+
+typedef struct TRow
+{
+	int64_t		ts;
+	uint32_t	mask;			/* bit j-1: matches step j */
+} TRow;
+
+static bool
+has_step(uint32_t mask, uint32_t s)
+{
+	return s >= 1 && s <= 32 && (mask >> (s - 1)) & 1;
+}
+
+static uint32_t
+max_step(uint32_t mask)
+{
+	uint32_t	s = 0;
+
+	while (mask)
+	{
+		s++;
+		mask >>= 1;
+	}
+	return s;
+}
+
+/* the core on TRows (every mask non-empty and within nsteps) */
+static uint32_t
+core_level(const TRow *in, int nr, uint32_t n, uint64_t window, FunnelMode mode)
+{
+	FunnelRow	rows[MAXR];
+	uint32_t	pool[MAXR * 32];
+	size_t		npool = 0;
+	uint32_t	level = 999;
+	char		msg[160];
+	int			i;
+
+	for (i = 0; i < nr; i++)
+	{
+		uint32_t	s,
+					cnt = 0;
+
+		for (s = 1; s <= n; s++)
+			cnt += has_step(in[i].mask, s);
+		rows[i].ts = in[i].ts;
+		rows[i].nmatch = cnt;
+		if (cnt == 1)
+			rows[i].step = max_step(in[i].mask);
+		else
+		{
+			rows[i].step = (uint32_t) npool;
+			for (s = 1; s <= n; s++)
+				if (has_step(in[i].mask, s))
+					pool[npool++] = s;
+		}
+	}
+	if (funnel_level(rows, (size_t) nr, pool, npool, n, window, mode, &fz,
+					 &level, msg, sizeof(msg)) != CXM_OK)
+		abort();
+	if (level > n)
+		abort();
+	return level;
+}
+
+/* ---- reference 1: every order of tied rows, every chain start ---------- */
+
+static uint32_t
+run_chain(const TRow *r, const int *ord, int nr, int p, uint32_t n, uint64_t window,
+		  FunnelMode mode)
+{
+	uint32_t	level = 1;
+	int64_t		start = r[ord[p]].ts,
+				last = start;
+	int			q;
+
+	for (q = p + 1; q < nr && level < n; q++)
+	{
+		const TRow *x = &r[ord[q]];
+
+		if (!funnel_within(start, x->ts, window))
+			break;
+		if (has_step(x->mask, level + 1) &&
+			(mode != FUNNEL_STRICT_INCREASE || x->ts > last))
+		{
+			level++;
+			last = x->ts;
+		}
+		else if (mode == FUNNEL_STRICT_ORDER && max_step(x->mask) > level + 1)
+			break;
+		else if (mode == FUNNEL_STRICT_DEDUPLICATION && has_step(x->mask, level))
+			break;
+	}
+	return level;
+}
+
+static uint32_t
+orders_rec(const TRow *r, int nr, int *ord, int depth, bool *used, uint32_t n,
+		   uint64_t window, FunnelMode mode)
+{
+	int64_t		tmin = INT64_MAX;
+	int			i;
+	bool		any = false;
+	uint32_t	best = 0;
+
+	if (depth == nr)
+	{
+		for (i = 0; i < nr; i++)
+		{
+			if (has_step(r[ord[i]].mask, 1))
+			{
+				uint32_t	l = run_chain(r, ord, nr, i, n, window, mode);
+
+				if (l > best)
+					best = l;
+			}
+		}
+		return best;
+	}
+	for (i = 0; i < nr; i++)
+		if (!used[i] && (!any || r[i].ts < tmin))
+		{
+			tmin = r[i].ts;
+			any = true;
+		}
+	for (i = 0; i < nr; i++)
+	{
+		uint32_t	l;
+
+		if (used[i] || r[i].ts != tmin)
+			continue;
+		used[i] = true;
+		ord[depth] = i;
+		l = orders_rec(r, nr, ord, depth + 1, used, n, window, mode);
+		if (l > best)
+			best = l;
+		used[i] = false;
+		if (best == n)
+			break;
+	}
+	return best;
+}
+
+static uint32_t
+brute_orders(const TRow *r, int nr, uint32_t n, uint64_t window, FunnelMode mode)
+{
+	int			ord[BRUTE_MAXR];
+	bool		used[BRUTE_MAXR] = {false};
+
+	return orders_rec(r, nr, ord, 0, used, n, window, mode);
+}
+
+/* ---- reference 2: every chain of distinct rows --------------------------- */
+
+static uint32_t
+chains_rec(const TRow *r, int nr, bool *used, uint32_t level, int64_t start,
+		   int64_t last, uint32_t n, uint64_t window, bool strict_increase)
+{
+	uint32_t	best = level;
+	int			i;
+
+	if (level == n)
+		return level;
+	for (i = 0; i < nr; i++)
+	{
+		uint32_t	l;
+
+		if (used[i] || !has_step(r[i].mask, level + 1))
+			continue;
+		if (r[i].ts < last || (strict_increase && r[i].ts == last))
+			continue;
+		if (!funnel_within(start, r[i].ts, window))
+			continue;
+		used[i] = true;
+		l = chains_rec(r, nr, used, level + 1, start, r[i].ts, n, window, strict_increase);
+		if (l > best)
+			best = l;
+		used[i] = false;
+	}
+	return best;
+}
+
+static uint32_t
+brute_chains(const TRow *r, int nr, uint32_t n, uint64_t window, bool strict_increase)
+{
+	bool		used[BRUTE_MAXR] = {false};
+	uint32_t	best = 0;
+	int			i;
+
+	for (i = 0; i < nr; i++)
+	{
+		uint32_t	l;
+
+		if (!has_step(r[i].mask, 1))
+			continue;
+		used[i] = true;
+		l = chains_rec(r, nr, used, 1, r[i].ts, r[i].ts, n, window, strict_increase);
+		if (l > best)
+			best = l;
+		used[i] = false;
+	}
+	return best;
+}
+
+/* ---- the target ---------------------------------------------------------- */
+
+static void
+raw_rows(const uint8_t *data, size_t size)
+{
+	FunnelRow	rows[16];
+	uint32_t	pool[32];
+	size_t		nrows = 0,
+				npool,
+				i,
+				pos = 3;
+	uint32_t	nsteps,
+				level;
+	uint64_t	window;
+	FunnelMode	mode;
+	char		msg[160];
+	CxmStatus	st;
+
+	if (size < 3)
+		return;
+	nsteps = data[0] % 10;		/* 0 is invalid */
+	window = data[1] % 4;		/* 0 is invalid */
+	mode = (FunnelMode) (data[2] % (FUNNEL_NMODES + 1));	/* one unknown */
+	npool = size > 3 ? data[3] % 33 : 0;
+	pos = 4;
+	for (i = 0; i < npool; i++)
+		pool[i] = pos < size ? data[pos++] % 12 : 1;
+	while (pos + 3 <= size && nrows < 16)
+	{
+		rows[nrows].ts = (int64_t) (data[pos] % 8) - 1;
+		rows[nrows].step = data[pos + 1] % 40;
+		rows[nrows].nmatch = data[pos + 2] % 12;
+		pos += 3;
+		nrows++;
+	}
+	st = funnel_level(rows, nrows, pool, npool, nsteps, window, mode, &fz, &level,
+					  msg, sizeof(msg));
+	if (st == CXM_OK ? level > nsteps : st != CXM_EINVAL)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint64_t windows[8] = {1, 2, 3, 5, 8, 86400000000ULL,
+	(uint64_t) INT64_MAX, UINT64_MAX};
+	TRow		r[MAXR],
+				sh[MAXR];
+	int			nr = 0,
+				i,
+				m;
+	size_t		pos = 3,
+				mbytes;
+	uint32_t	n,
+				seed;
+	uint64_t	window;
+	uint32_t	lv[FUNNEL_NMODES];
+
+	if (size < 3)
+		return 0;
+	if (data[0] == 0xff)
+	{
+		raw_rows(data + 1, size - 1);
+		return 0;
+	}
+	if (data[0] & 0x80)
+	{
+		n = 1 + data[0] % 32;
+		mbytes = 4;
+	}
+	else
+	{
+		n = 1 + data[0] % 8;
+		mbytes = 1;
+	}
+	window = windows[data[1] % 8];
+	seed = data[2];
+	while (pos + 1 + mbytes <= size && nr < MAXR)
+	{
+		uint8_t		tb = data[pos];
+		uint32_t	mask = 0;
+		size_t		k;
+
+		for (k = 0; k < mbytes; k++)
+			mask |= (uint32_t) data[pos + 1 + k] << (8 * k);
+		pos += 1 + mbytes;
+		if (n < 32)
+			mask &= (1u << n) - 1;
+		if (mask == 0)
+			continue;
+		r[nr].ts = tb == 0xff ? INT64_MAX : tb == 0xfe ? INT64_MIN : (int64_t) (tb % 16);
+		r[nr].mask = mask;
+		nr++;
+	}
+
+	/* a shuffled copy: Fisher-Yates driven by a small LCG from the seed */
+	memcpy(sh, r, sizeof(TRow) * (size_t) nr);
+	for (i = nr - 1; i > 0; i--)
+	{
+		int			j;
+		TRow		t;
+
+		seed = seed * 1103515245u + 12345u;
+		j = (int) ((seed >> 16) % (uint32_t) (i + 1));
+		t = sh[i];
+		sh[i] = sh[j];
+		sh[j] = t;
+	}
+
+	for (m = 0; m < FUNNEL_NMODES; m++)
+	{
+		FunnelMode	mode = (FunnelMode) m;
+
+		lv[m] = core_level(r, nr, n, window, mode);
+		if (core_level(sh, nr, n, window, mode) != lv[m])
+			abort();
+		if (nr == 0 && lv[m] != 0)
+			abort();
+		if (nr <= BRUTE_MAXR)
+		{
+			uint32_t	ref = brute_orders(r, nr, n, window, mode);
+
+			if (lv[m] != ref)
+				abort();
+			if ((mode == FUNNEL_DEFAULT || mode == FUNNEL_STRICT_INCREASE) &&
+				brute_chains(r, nr, n, window, mode == FUNNEL_STRICT_INCREASE) != ref)
+				abort();
+		}
+	}
+	/* every strict mode only removes chains: none beats the default */
+	for (m = 1; m < FUNNEL_NMODES; m++)
+		if (lv[m] > lv[FUNNEL_DEFAULT])
+			abort();
+	return 0;
+}
