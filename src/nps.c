@@ -19,6 +19,7 @@
 #include "utils/builtins.h"
 
 #include "cxm.h"
+#include "nps.h"
 #include "nps_core.h"
 
 #define NPS_STATE_LEN	3
@@ -36,7 +37,7 @@ PG_FUNCTION_INFO_V1(csat_accum_inv);
 PG_FUNCTION_INFO_V1(csat_combine);
 PG_FUNCTION_INFO_V1(csat_final);
 
-static void
+void
 check_nps_score(int32 score)
 {
 	if (!nps_score_valid(score))
@@ -124,17 +125,23 @@ Datum
 nps_stats_final(PG_FUNCTION_ARGS)
 {
 	int64		c[NPS_STATE_LEN];
-	NpsSummary	s;
+
+	if (!nps_state_counts(fcinfo, c))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(nps_result_datum(fcinfo, c, nps_summarize(c[0], c[1], c[2])));
+}
+
+/* an nps_result row from the counts {promoters, passives, detractors} and their summary */
+Datum
+nps_result_datum(FunctionCallInfo fcinfo, const int64 *c, NpsSummary s)
+{
 	TupleDesc	tupdesc;
 	Datum		values[8];
 	bool		nulls[8] = {false};
 
-	if (!nps_state_counts(fcinfo, c))
-		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "nps_stats must return a composite type");
 	tupdesc = BlessTupleDesc(tupdesc);
-	s = nps_summarize(c[0], c[1], c[2]);
 	values[0] = Int64GetDatum(s.n);
 	values[1] = Int64GetDatum(c[0]);
 	values[2] = Int64GetDatum(c[1]);
@@ -143,7 +150,7 @@ nps_stats_final(PG_FUNCTION_ARGS)
 	values[5] = Float8GetDatum(s.std_error);
 	values[6] = Float8GetDatum(s.ci_low);
 	values[7] = Float8GetDatum(s.ci_high);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
 Datum

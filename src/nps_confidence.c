@@ -14,11 +14,8 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "funcapi.h"
-
 #include "cxm.h"
-#include "nps_core.h"
+#include "nps.h"
 
 #define NPSC_STATE_LEN	4
 
@@ -71,11 +68,7 @@ nps_conf_step(FunctionCallInfo fcinfo, int direction)
 	if (PG_ARGISNULL(1))
 		return state;
 	score = PG_GETARG_INT32(1);
-	if (!nps_score_valid(score))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("NPS score %d is out of range", score),
-				 errhint("NPS answers run from 0 to 10.")));
+	check_nps_score(score);
 	if (c[0] < 0 || c[1] < 0 || c[2] < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -141,10 +134,6 @@ nps_conf_final(PG_FUNCTION_ARGS)
 {
 	int64	   *c = cxm_int8_state(PG_GETARG_ARRAYTYPE_P(0), NPSC_STATE_LEN, "nps_stats");
 	double		confidence;
-	NpsSummary	s;
-	TupleDesc	tupdesc;
-	Datum		values[8];
-	bool		nulls[8] = {false};
 
 	if (c[0] < 0 || c[1] < 0 || c[2] < 0)
 		ereport(ERROR,
@@ -157,17 +146,7 @@ nps_conf_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid nps_stats state: confidence %g", confidence)));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "nps_stats must return a composite type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	s = nps_summarize_z(c[0], c[1], c[2], nps_confidence_z(confidence));
-	values[0] = Int64GetDatum(s.n);
-	values[1] = Int64GetDatum(c[0]);
-	values[2] = Int64GetDatum(c[1]);
-	values[3] = Int64GetDatum(c[2]);
-	values[4] = Float8GetDatum(s.nps);
-	values[5] = Float8GetDatum(s.std_error);
-	values[6] = Float8GetDatum(s.ci_low);
-	values[7] = Float8GetDatum(s.ci_high);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(nps_result_datum(fcinfo, c,
+									 nps_summarize_z(c[0], c[1], c[2],
+													 nps_confidence_z(confidence))));
 }
