@@ -287,20 +287,38 @@ sorted_rows(FitState *st)
 	return rows;
 }
 
+/*
+ * The model row (parameters, log_likelihood, n) of a finished fit: an ERROR
+ * when no point had a finite likelihood, a WARNING (and the best point) when
+ * the fit did not converge.  "who" names the customers in the warning.
+ */
 static Datum
-model_datum(FunctionCallInfo fcinfo, const double *values, int nvalues, int64 n)
+fit_result(FunctionCallInfo fcinfo, const FitState *st, CxmStatus status,
+		   const CxmFitResult *fit, int nparams, const char *fname, const char *who,
+		   const char *hint)
 {
 	TupleDesc	tupdesc;
 	Datum		d[6];
 	bool		nulls[6] = {false, false, false, false, false, false};
 	int			i;
 
+	if (status == CXM_ENOCONV && fit->param[0] == 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s found no finite likelihood for these %lld customers",
+						fname, (long long) st->set.total)));
+	if (status != CXM_OK)
+		ereport(WARNING,
+				(errmsg("%s did not converge on %lld %s; returning the best point found",
+						fname, (long long) st->set.total, who),
+				 errhint("%s", hint)));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
-	for (i = 0; i < nvalues; i++)
-		d[i] = Float8GetDatum(values[i]);
-	d[nvalues] = Int64GetDatum(n);
+	for (i = 0; i < nparams; i++)
+		d[i] = Float8GetDatum(fit->param[i]);
+	d[nparams] = Float8GetDatum(fit->log_likelihood);
+	d[nparams + 1] = Int64GetDatum(fit->n);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, d, nulls));
 }
 
@@ -311,7 +329,6 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	CxmSummaryRow *rows;
 	CxmFitResult fit;
 	CxmStatus	status;
-	double		values[5];
 
 	if (st == NULL || st->set.total == 0)
 		PG_RETURN_NULL();
@@ -322,20 +339,9 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 						BGNBD_MIN_CUSTOMERS, (long long) st->set.total),
 				 errhint("Use bgnbd_fit(frequency, recency, t, penalizer) with a penalizer > 0.")));
 	rows = sorted_rows(st);
-	status = cxm_bgnbd_fit(rows, st->set.used, st->penalizer, &st->alloc, &fit);
-	if (status == CXM_ENOCONV && fit.param[0] == 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bgnbd_fit found no finite likelihood for these %lld customers",
-						(long long) st->set.total)));
-	if (status != CXM_OK)
-		ereport(WARNING,
-				(errmsg("bgnbd_fit did not converge on %lld customers; returning the best point found",
-						(long long) st->set.total),
-				 errhint("Check the data (too few customers, or no repeat purchases?) or use the penalizer form.")));
-	memcpy(values, fit.param, 4 * sizeof(double));
-	values[4] = fit.log_likelihood;
-	PG_RETURN_DATUM(model_datum(fcinfo, values, 5, fit.n));
+	status = cxm_bgnbd_fit(rows, st->set.used, st->penalizer, &fit);
+	PG_RETURN_DATUM(fit_result(fcinfo, st, status, &fit, 4, "bgnbd_fit", "customers",
+							   "Check the data (too few customers, or no repeat purchases?) or use the penalizer form."));
 }
 
 Datum
@@ -345,25 +351,13 @@ gg_fit_final(PG_FUNCTION_ARGS)
 	CxmSummaryRow *rows;
 	CxmFitResult fit;
 	CxmStatus	status;
-	double		values[4];
 
 	if (st == NULL || st->set.total == 0)
 		PG_RETURN_NULL();
 	rows = sorted_rows(st);
-	status = cxm_gg_fit(rows, st->set.used, &st->alloc, &fit);
-	if (status == CXM_ENOCONV && fit.param[0] == 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("gammagamma_fit found no finite likelihood for these %lld customers",
-						(long long) st->set.total)));
-	if (status != CXM_OK)
-		ereport(WARNING,
-				(errmsg("gammagamma_fit did not converge on %lld repeat customers; returning the best point found",
-						(long long) st->set.total),
-				 errhint("Too few repeat customers, or spends that do not vary?")));
-	memcpy(values, fit.param, 3 * sizeof(double));
-	values[3] = fit.log_likelihood;
-	PG_RETURN_DATUM(model_datum(fcinfo, values, 4, fit.n));
+	status = cxm_gg_fit(rows, st->set.used, &fit);
+	PG_RETURN_DATUM(fit_result(fcinfo, st, status, &fit, 3, "gammagamma_fit", "repeat customers",
+							   "Too few repeat customers, or spends that do not vary?"));
 }
 
 /*

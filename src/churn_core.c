@@ -715,8 +715,7 @@ fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int n
 }
 
 CxmStatus
-cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc *alloc,
-			  CxmFitResult *out)
+cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
 {
 	BgnbdObjective ctx;
 	CxmBgnbd	m;
@@ -726,7 +725,6 @@ cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAllo
 	size_t		i;
 	int64_t		n = 0;
 
-	(void) alloc;
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < nrows; i++)
 	{
@@ -762,35 +760,12 @@ cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAllo
 	starts[3][3] = log(1.0);
 
 	/*
-	 * Two starts; the other two only when those disagree or fail (the
-	 * likelihood is usually unimodal in the log-parameters).
+	 * Two starts; all four only when neither converges (the likelihood is
+	 * usually unimodal in the log-parameters).
 	 */
 	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 2, out);
-	if (st != CXM_OK || !out->converged)
-	{
-		CxmFitResult more;
-
-		if (fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts + 2, 2, &more) == CXM_OK)
-		{
-			double		th_a[4],
-						th_b[4],
-						g[4];
-			int			i;
-
-			for (i = 0; i < 4; i++)
-			{
-				th_a[i] = log(out->param[i] > 0.0 ? out->param[i] : 1.0);
-				th_b[i] = log(more.param[i]);
-			}
-			if (st != CXM_OK ||
-				bgnbd_objective(th_b, g, &ctx) < bgnbd_objective(th_a, g, &ctx))
-			{
-				more.iterations += out->iterations;
-				*out = more;
-				st = CXM_OK;
-			}
-		}
-	}
+	if (st != CXM_OK)
+		st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
 	out->n = n;
 	if (st == CXM_ENOCONV && out->param[0] == 0.0)
 		return st;
@@ -985,7 +960,7 @@ gg_objective(const double *th, double *grad, void *vctx)
 }
 
 CxmStatus
-cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc, CxmFitResult *out)
+cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out)
 {
 	GgObjective ctx;
 	CxmGammaGamma m;
@@ -995,7 +970,6 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc, CxmFitResul
 	size_t		i;
 	int64_t		n = 0;
 
-	(void) alloc;
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < nrows; i++)
 		if (rows[i].x > 0.0)

@@ -79,7 +79,7 @@ extern const char *cxm_gg_row_problem(double x, double m);
 extern double cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows,
 							   double *grad);
 extern CxmStatus cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer,
-							   CxmAlloc *alloc, CxmFitResult *out);
+							   CxmFitResult *out);
 extern double cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t);
 extern CxmStatus cxm_bgnbd_expected(const CxmBgnbd *m, double horizon, double x, double tx,
 									double t, double *out);
@@ -94,8 +94,7 @@ typedef struct CxmGammaGamma
 
 extern double cxm_gg_loglik(const CxmGammaGamma *m, const CxmSummaryRow *rows, size_t nrows,
 							double *grad);
-extern CxmStatus cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc,
-							CxmFitResult *out);
+extern CxmStatus cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out);
 extern CxmStatus cxm_gg_expected_spend(const CxmGammaGamma *m, double x, double mspend,
 									   double *out);
 
