@@ -168,6 +168,24 @@ raise_level(uint8_t *has, int64_t *start, uint32_t m, int64_t s)
 }
 
 /*
+ * The default-mode step for one matched step s at time t: step 1 starts a
+ * chain, step s > 1 extends the latest chain at s-1 that is still within the
+ * window.  Raises *best when level s is reached.
+ */
+static inline void
+advance_default(FunnelWork *w, uint32_t s, int64_t t, uint64_t window, uint32_t *best)
+{
+	if (s == 1)
+		raise_level(w->has, w->start, 1, t);
+	else if (w->has[s - 1] && funnel_within(w->start[s - 1], t, window))
+		raise_level(w->has, w->start, s, w->start[s - 1]);
+	else
+		return;
+	if (s > *best)
+		*best = s;
+}
+
+/*
  * M1: find an augmenting path from step s0 (free) to a free row of the
  * group.  Iterative DFS: the alternating path can be as long as the number
  * of matched steps.
@@ -551,18 +569,7 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 				cnt = rows[i].nmatch;
 				/* ascending list: walk it backwards */
 				for (q = cnt; q-- > 0;)
-				{
-					uint32_t	s = st[q];
-
-					if (s == 1)
-						raise_level(w.has, w.start, 1, t);
-					else if (w.has[s - 1] && funnel_within(w.start[s - 1], t, window))
-						raise_level(w.has, w.start, s, w.start[s - 1]);
-					else
-						continue;
-					if (s > best)
-						best = s;
-				}
+					advance_default(&w, st[q], t, window, &best);
 				continue;
 			}
 			{
@@ -577,20 +584,8 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 			}
 			qsort(w.adj, e, sizeof(uint32_t), cmp_u32_desc);
 			for (q = 0; q < e; q++)
-			{
-				uint32_t	s = w.adj[q];
-
-				if (q > 0 && s == w.adj[q - 1])
-					continue;
-				if (s == 1)
-					raise_level(w.has, w.start, 1, t);
-				else if (w.has[s - 1] && funnel_within(w.start[s - 1], t, window))
-					raise_level(w.has, w.start, s, w.start[s - 1]);
-				else
-					continue;
-				if (s > best)
-					best = s;
-			}
+				if (q == 0 || w.adj[q] != w.adj[q - 1])
+					advance_default(&w, w.adj[q], t, window, &best);
 			continue;
 		}
 
@@ -600,18 +595,7 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 			uint32_t	q;
 
 			for (q = rows[i].nmatch; q-- > 0;)
-			{
-				uint32_t	s = st[q];
-
-				if (s == 1)
-					raise_level(w.has, w.start, 1, t);
-				else if (w.has[s - 1] && funnel_within(w.start[s - 1], t, window))
-					raise_level(w.has, w.start, s, w.start[s - 1]);
-				else
-					continue;
-				if (s > best)
-					best = s;
-			}
+				advance_default(&w, st[q], t, window, &best);
 			continue;
 		}
 
