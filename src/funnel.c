@@ -18,7 +18,6 @@
  */
 #include "postgres.h"
 
-#include "common/int128.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -70,27 +69,19 @@ interval_text(const Interval *iv)
 }
 
 /*
- * The window in microseconds as PostgreSQL compares intervals; ERROR 22023
- * unless positive.  Spans of 2^64 us or more (beyond any timestamp
- * difference) saturate.
+ * The window in microseconds as PostgreSQL compares intervals
+ * (funnel_window_span); ERROR 22023 unless positive.
  */
 static uint64
 funnel_window_usecs(const Interval *iv)
 {
-	INT128		span = int64_to_int128(iv->time);
-	INT128		two64 = int64_to_int128(PG_INT64_MAX);
+	uint64		usecs;
 
-	int128_add_int64_mul_int64(&span, iv->day, USECS_PER_DAY);
-	int128_add_int64_mul_int64(&span, iv->month, (int64) DAYS_PER_MONTH * USECS_PER_DAY);
-	if (int128_compare(span, int64_to_int128(0)) <= 0)
+	if (funnel_window_span(iv->time, iv->day, iv->month, &usecs) != CXM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_funnel window %s is not positive", interval_text(iv))));
-	int128_add_int64(&two64, PG_INT64_MAX);
-	int128_add_int64(&two64, 2);	/* 2^64 */
-	if (int128_compare(span, two64) >= 0)
-		return PG_UINT64_MAX;
-	return (uint64) int128_to_int64(span);
+	return usecs;
 }
 
 static FunnelState *
@@ -428,101 +419,41 @@ funnel_bad_state(const char *detail)
 			 errdetail("%s", detail)));
 }
 
-#define FUNNEL_HEADER_BYTES (1 + 1 + 4 + 8 + 8 + 4 + 4 + 8 + 8)
-#define FUNNEL_MIN_ROW_BYTES (8 + 4 + 4)
+/* the layout is funnel_core.h's; so is the bound on nsteps */
+StaticAssertDecl(FUNNEL_STATE_VERSION == FUNNEL_WIRE_VERSION,
+				 "journey_funnel_serial writes the wire format of funnel_core.h");
+StaticAssertDecl(FUNNEL_MAX_STEPS == MaxArraySize,
+				 "FUNNEL_MAX_STEPS must be MaxArraySize");
 
 /*
- * journey_funnel_deserial(bytea, internal).  Every length and value is
- * checked before use: a damaged state ends in an ERROR, never in a crash or
- * a wrong answer.
+ * journey_funnel_deserial(bytea, internal).  funnel_wire_check() checks
+ * every length and value first: a damaged state ends in an ERROR, never in
+ * a crash or a wrong answer.  Then the state is allocated once and read.
  */
 Datum
 journey_funnel_deserial(PG_FUNCTION_ARGS)
 {
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
+	const unsigned char *buf = (const unsigned char *) VARDATA_ANY(in);
+	size_t		len = VARSIZE_ANY_EXHDR(in);
+	FunnelWireInfo info;
 	FunnelState *st;
-	int			version,
-				mode;
-	int64		nusable,
-				nrows,
-				i;
-	uint64		window;
+	char		msg[160];
 
-	buf.data = VARDATA_ANY(in);
-	buf.len = VARSIZE_ANY_EXHDR(in);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-
-	if (buf.len < FUNNEL_HEADER_BYTES)
-		funnel_bad_state("The state is shorter than its header.");
-	version = pq_getmsgbyte(&buf);
-	if (version != FUNNEL_STATE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid journey_funnel state"),
-				 errdetail("Unsupported state version %d (expected %d).",
-						   version, FUNNEL_STATE_VERSION)));
-	mode = pq_getmsgbyte(&buf);
-	if (mode < 0 || mode >= FUNNEL_NMODES)
-		funnel_bad_state("Unknown mode.");
-
+	if (funnel_wire_check(buf, len, &info, msg, sizeof(msg)) != CXM_OK)
+		funnel_bad_state(msg);
 	st = funnel_state_new(CurrentMemoryContext);
-	st->mode = (FunnelMode) mode;
-	st->nsteps = (uint32) pq_getmsgint(&buf, 4);
-	window = (uint64) pq_getmsgint64(&buf);
-	st->window_raw.time = pq_getmsgint64(&buf);
-	st->window_raw.day = pq_getmsgint(&buf, 4);
-	st->window_raw.month = pq_getmsgint(&buf, 4);
-	if (window == 0 || funnel_window_usecs(&st->window_raw) != window)
-		funnel_bad_state("The window does not match its interval.");
-	st->window = window;
-	nusable = pq_getmsgint64(&buf);
-	nrows = pq_getmsgint64(&buf);
-	if (nrows < 0 || nusable < nrows ||
-		nrows > (buf.len - buf.cursor) / FUNNEL_MIN_ROW_BYTES)
-		funnel_bad_state("The row count does not fit the state's length.");
-	if (nrows > 0 && (st->nsteps == 0 || st->nsteps > (uint32) MaxArraySize))
-		funnel_bad_state("Invalid number of steps.");
-	st->nusable = nusable;
-	funnel_state_reserve(st, (Size) nrows, 0);
-	for (i = 0; i < nrows; i++)
-	{
-		FunnelRow  *r = &st->rows[i];
-		uint32		cnt,
-					k,
-					prev = 0;
-
-		if (buf.len - buf.cursor < FUNNEL_MIN_ROW_BYTES)
-			funnel_bad_state("The state ends inside a row.");
-		r->ts = pq_getmsgint64(&buf);
-		cnt = (uint32) pq_getmsgint(&buf, 4);
-		if (cnt == 0 || cnt > st->nsteps || cnt > (uint32) ((buf.len - buf.cursor) / 4))
-			funnel_bad_state("A row has an invalid number of matched steps.");
-		r->nmatch = cnt;
-		if (cnt > 1)
-		{
-			if (st->npool > (Size) PG_UINT32_MAX - cnt)
-				funnel_bad_state("Too many matched steps.");
-			funnel_state_reserve(st, 0, cnt);
-			r->step = (uint32) st->npool;
-		}
-		for (k = 0; k < cnt; k++)
-		{
-			uint32		s = (uint32) pq_getmsgint(&buf, 4);
-
-			if (s < 1 || s > st->nsteps || s <= prev)
-				funnel_bad_state("A row has an invalid step.");
-			prev = s;
-			if (cnt == 1)
-				r->step = s;
-			else
-				st->pool[st->npool++] = s;
-		}
-	}
-	st->nrows = (Size) nrows;
-	if (buf.cursor != buf.len)
-		funnel_bad_state("The state has trailing bytes.");
+	st->mode = info.mode;
+	st->nsteps = info.nsteps;
+	st->window = info.window;
+	st->window_raw.time = info.window_time;
+	st->window_raw.day = info.window_day;
+	st->window_raw.month = info.window_month;
+	st->nusable = info.nusable;
+	funnel_state_reserve(st, info.nrows, info.npool);
+	funnel_wire_decode(buf, len, &info, st->rows, st->pool);
+	st->nrows = info.nrows;
+	st->npool = info.npool;
 	PG_RETURN_POINTER(st);
 }
 

@@ -675,3 +675,175 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 		cxm_free(alloc, w.adj);
 	return CXM_OK;
 }
+
+/* ---- the window and the serialized state --------------------------------- */
+
+#define FUNNEL_USECS_PER_DAY	INT64_C(86400000000)
+#define FUNNEL_DAYS_PER_MONTH	30
+
+CxmStatus
+funnel_window_span(int64_t time, int32_t day, int32_t month, uint64_t *usecs)
+{
+	/*
+	 * span = (month * 30 + day) * D + time, D = us per day, written as q * D
+	 * + r with 0 <= r < D.  |q| stays below 2^37, so no step needs more than
+	 * 64 bits, and q < 0 (or q == 0, r == 0) is exactly span <= 0.
+	 */
+	int64_t		q = time / FUNNEL_USECS_PER_DAY;
+	int64_t		r = time % FUNNEL_USECS_PER_DAY;
+
+	if (r < 0)
+	{
+		r += FUNNEL_USECS_PER_DAY;
+		q--;
+	}
+	q += (int64_t) day + (int64_t) month * FUNNEL_DAYS_PER_MONTH;
+	*usecs = 0;
+	if (q < 0 || (q == 0 && r == 0))
+		return CXM_EINVAL;
+	if ((uint64_t) q > (UINT64_MAX - (uint64_t) r) / (uint64_t) FUNNEL_USECS_PER_DAY)
+		*usecs = UINT64_MAX;
+	else
+		*usecs = (uint64_t) q * (uint64_t) FUNNEL_USECS_PER_DAY + (uint64_t) r;
+	return CXM_OK;
+}
+
+static inline uint32_t
+get_be32(const unsigned char *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+		((uint32_t) p[2] << 8) | (uint32_t) p[3];
+}
+
+static inline uint64_t
+get_be64(const unsigned char *p)
+{
+	return ((uint64_t) get_be32(p) << 32) | get_be32(p + 4);
+}
+
+static CxmStatus
+wire_bad(char *msg, size_t msglen, const char *what)
+{
+	snprintf(msg, msglen, "%s", what);
+	return CXM_EINVAL;
+}
+
+CxmStatus
+funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
+				  char *msg, size_t msglen)
+{
+	uint32_t	nsteps;
+	uint64_t	window,
+				span;
+	int64_t		time,
+				nusable,
+				nrows;
+	int32_t		day,
+				month;
+	size_t		pos,
+				npool = 0;
+	int64_t		i;
+
+	memset(info, 0, sizeof(*info));
+	if (len < FUNNEL_WIRE_HEADER)
+		return wire_bad(msg, msglen, "The state is shorter than its header.");
+	if (buf[0] != FUNNEL_WIRE_VERSION)
+	{
+		snprintf(msg, msglen, "Unsupported state version %d (expected %d).",
+				 (int) buf[0], FUNNEL_WIRE_VERSION);
+		return CXM_EINVAL;
+	}
+	if (buf[1] >= FUNNEL_NMODES)
+		return wire_bad(msg, msglen, "Unknown mode.");
+	nsteps = get_be32(buf + 2);
+	window = get_be64(buf + 6);
+	time = (int64_t) get_be64(buf + 14);
+	day = (int32_t) get_be32(buf + 22);
+	month = (int32_t) get_be32(buf + 26);
+	if (window == 0 || funnel_window_span(time, day, month, &span) != CXM_OK ||
+		span != window)
+		return wire_bad(msg, msglen, "The window does not match its interval.");
+	nusable = (int64_t) get_be64(buf + 30);
+	nrows = (int64_t) get_be64(buf + 38);
+	pos = FUNNEL_WIRE_HEADER;
+	if (nrows < 0 || nusable < nrows ||
+		(uint64_t) nrows > (len - pos) / FUNNEL_WIRE_MIN_ROW)
+		return wire_bad(msg, msglen, "The row count does not fit the state's length.");
+	/* every usable row set nsteps from its steps array */
+	if (nusable > 0 && (nsteps == 0 || nsteps > FUNNEL_MAX_STEPS))
+		return wire_bad(msg, msglen, "Invalid number of steps.");
+	for (i = 0; i < nrows; i++)
+	{
+		uint32_t	cnt,
+					k,
+					prev = 0;
+
+		if (len - pos < FUNNEL_WIRE_MIN_ROW)
+			return wire_bad(msg, msglen, "The state ends inside a row.");
+		cnt = get_be32(buf + pos + 8);
+		pos += 12;
+		if (cnt == 0 || cnt > nsteps || cnt > (len - pos) / 4)
+			return wire_bad(msg, msglen, "A row has an invalid number of matched steps.");
+		if (cnt > 1)
+		{
+			if (npool > (size_t) UINT32_MAX - cnt)
+				return wire_bad(msg, msglen, "Too many matched steps.");
+			npool += cnt;
+		}
+		for (k = 0; k < cnt; k++)
+		{
+			uint32_t	s = get_be32(buf + pos);
+
+			pos += 4;
+			if (s < 1 || s > nsteps || s <= prev)
+				return wire_bad(msg, msglen, "A row has an invalid step.");
+			prev = s;
+		}
+	}
+	if (pos != len)
+		return wire_bad(msg, msglen, "The state has trailing bytes.");
+
+	info->mode = (FunnelMode) buf[1];
+	info->nsteps = nsteps;
+	info->window = window;
+	info->window_time = time;
+	info->window_day = day;
+	info->window_month = month;
+	info->nusable = nusable;
+	info->nrows = (size_t) nrows;
+	info->npool = npool;
+	return CXM_OK;
+}
+
+void
+funnel_wire_decode(const unsigned char *buf, size_t len, const FunnelWireInfo *info,
+				   FunnelRow *rows, uint32_t *pool)
+{
+	size_t		pos = FUNNEL_WIRE_HEADER,
+				npool = 0,
+				i;
+
+	/* the bounds checks never fire on a checked state; they keep misuse safe */
+	for (i = 0; i < info->nrows && len - pos >= FUNNEL_WIRE_MIN_ROW; i++)
+	{
+		FunnelRow  *r = &rows[i];
+		uint32_t	cnt = get_be32(buf + pos + 8),
+					k;
+
+		r->ts = (int64_t) get_be64(buf + pos);
+		pos += 12;
+		if (cnt == 0 || cnt > (len - pos) / 4 ||
+			(cnt > 1 && cnt > info->npool - npool))
+			break;
+		r->nmatch = cnt;
+		if (cnt == 1)
+			r->step = get_be32(buf + pos);
+		else
+		{
+			r->step = (uint32_t) npool;
+			for (k = 0; k < cnt; k++)
+				pool[npool++] = get_be32(buf + pos + 4 * (size_t) k);
+		}
+		pos += 4 * (size_t) cnt;
+	}
+}

@@ -73,4 +73,60 @@ extern CxmStatus funnel_level(FunnelRow *rows, size_t nrows,
 							  const CxmAlloc *alloc, uint32_t *level,
 							  char *msg, size_t msglen);
 
+/*
+ * The window in microseconds of an interval (time us, day, month) the way
+ * PostgreSQL compares intervals (interval_cmp_value: a month is 30 days, a
+ * day 24 hours).  Spans of 2^64 us or more (beyond any timestamp difference)
+ * saturate at UINT64_MAX.  CXM_EINVAL (and *usecs = 0) unless positive.
+ */
+extern CxmStatus funnel_window_span(int64_t time, int32_t day, int32_t month,
+									uint64_t *usecs);
+
+/*
+ * Wire format of the aggregate state (journey_funnel_serial writes it with
+ * pq_send*, all integers big-endian):
+ *	  version byte (1), mode byte, nsteps int4, window (us) int8,
+ *	  window as given (time int8, day int4, month int4), nusable int8,
+ *	  nrows int8, then per row ts int8, nmatch int4 and nmatch ascending
+ *	  steps int4.
+ */
+#define FUNNEL_WIRE_VERSION		1
+#define FUNNEL_WIRE_HEADER		(1 + 1 + 4 + 8 + 8 + 4 + 4 + 8 + 8)
+#define FUNNEL_WIRE_MIN_ROW		(8 + 4 + 4)
+/* PostgreSQL's MaxArraySize: (1 GB - 1) / sizeof(Datum); funnel.c asserts it */
+#define FUNNEL_MAX_STEPS		((uint32_t) (0x3fffffff / 8))
+
+/* what funnel_wire_check() found in a valid state */
+typedef struct FunnelWireInfo
+{
+	FunnelMode	mode;
+	uint32_t	nsteps;			/* 1..FUNNEL_MAX_STEPS when nusable > 0 */
+	uint64_t	window;			/* microseconds, > 0 */
+	int64_t		window_time;	/* the interval as given */
+	int32_t		window_day;
+	int32_t		window_month;
+	int64_t		nusable;		/* >= nrows */
+	size_t		nrows;
+	size_t		npool;			/* steps of the rows matching several */
+} FunnelWireInfo;
+
+/*
+ * Check every byte of a serialized state: lengths, version, mode, window
+ * against its interval, counts, each row's steps (1..nsteps, strictly
+ * ascending), no trailing bytes.  CXM_EINVAL with a message (a sentence, as
+ * the glue's errdetail) on the first problem; CXM_OK and *info otherwise.
+ */
+extern CxmStatus funnel_wire_check(const unsigned char *buf, size_t len,
+								   FunnelWireInfo *info, char *msg, size_t msglen);
+
+/*
+ * Read a state that passed funnel_wire_check (same buf, len and info) into
+ * rows[info->nrows] and pool[info->npool], as journey_funnel's transition
+ * stores them: a row matching one step keeps it in `step`, a row matching
+ * several has its steps appended to the pool in row order.
+ */
+extern void funnel_wire_decode(const unsigned char *buf, size_t len,
+							   const FunnelWireInfo *info,
+							   FunnelRow *rows, uint32_t *pool);
+
 #endif							/* FUNNEL_CORE_H */
