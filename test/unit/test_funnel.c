@@ -595,6 +595,253 @@ test_infinities(void)
 	CHECK(core_level(s, 3, 3, 1, FUNNEL_DEFAULT) == 2);
 }
 
+/* ---- the serialized state (funnel_wire_check / funnel_wire_decode) ------ */
+
+#include "funnel_wire_ref.h"
+
+#define US_PER_DAY INT64_C(86400000000)
+
+static void
+test_window_span(void)
+{
+	static const int64_t times[] = {0, 1, -1, 10, US_PER_DAY - 1, US_PER_DAY,
+		-US_PER_DAY, -US_PER_DAY - 1, INT64_MAX, INT64_MIN, INT64_MAX - 1,
+	INT64_MIN + 1, 123456789012345LL, -123456789012345LL};
+	static const int32_t dm[] = {0, 1, -1, 30, -30, 29, INT32_MAX, INT32_MIN,
+	INT32_MAX - 1, INT32_MIN + 1, 106751, -106751, 3558};
+	uint64_t	u,
+				ref;
+	size_t		a,
+				b,
+				c;
+	int			k;
+
+	CHECK(funnel_window_span(10, 0, 0, &u) == CXM_OK && u == 10);
+	CHECK(funnel_window_span(0, 1, 0, &u) == CXM_OK && u == (uint64_t) US_PER_DAY);
+	CHECK(funnel_window_span(0, 0, 1, &u) == CXM_OK && u == 30 * (uint64_t) US_PER_DAY);
+	CHECK(funnel_window_span(-1, 1, 0, &u) == CXM_OK && u == (uint64_t) US_PER_DAY - 1);
+	CHECK(funnel_window_span(US_PER_DAY + 1, -1, 0, &u) == CXM_OK && u == 1);
+	CHECK(funnel_window_span(0, 0, 0, &u) == CXM_EINVAL && u == 0);
+	CHECK(funnel_window_span(-10, 0, 0, &u) == CXM_EINVAL);
+	CHECK(funnel_window_span(0, -30, 1, &u) == CXM_EINVAL);	/* 1 mon -30 days */
+	CHECK(funnel_window_span(US_PER_DAY, -1, 0, &u) == CXM_EINVAL);
+	CHECK(funnel_window_span(INT64_MIN, INT32_MAX, INT32_MAX, &u) == CXM_OK &&
+		  u == UINT64_MAX);
+	CHECK(funnel_window_span(INT64_MAX, 0, 0, &u) == CXM_OK && u == (uint64_t) INT64_MAX);
+	CHECK(funnel_window_span(INT64_MAX, 1, 0, &u) == CXM_OK &&
+		  u == (uint64_t) INT64_MAX + (uint64_t) US_PER_DAY);
+	/* 2^64 - 1 us is 213503982 days and 28909551615 us: exact, then saturated */
+	CHECK(funnel_window_span((int64_t) (UINT64_MAX - 213503982 * (uint64_t) US_PER_DAY), 213503982, 0,
+							 &u) == CXM_OK && u == UINT64_MAX);
+	CHECK(funnel_window_span((int64_t) (UINT64_MAX - 1 - 213503982 * (uint64_t) US_PER_DAY), 213503982, 0,
+							 &u) == CXM_OK && u == UINT64_MAX - 1);
+	CHECK(funnel_window_span(INT64_MIN, INT32_MIN, INT32_MIN, &u) == CXM_EINVAL);
+
+	/* every combination of edge values, and random ones, against 128 bits */
+	for (a = 0; a < sizeof(times) / sizeof(times[0]); a++)
+		for (b = 0; b < sizeof(dm) / sizeof(dm[0]); b++)
+			for (c = 0; c < sizeof(dm) / sizeof(dm[0]); c++)
+			{
+				bool		ok = funnel_window_ref(times[a], dm[b], dm[c], &ref);
+
+				CHECK((funnel_window_span(times[a], dm[b], dm[c], &u) == CXM_OK) == ok);
+				CHECK(u == ref);
+			}
+	for (k = 0; k < 100000; k++)
+	{
+		int64_t		t = (int64_t) (((uint64_t) rnd(1u << 31) << 33) ^ ((uint64_t) rnd(1u << 31) << 2) ^ rnd(4));
+		int32_t		d = (int32_t) (rnd(1u << 31) * 2u + rnd(2)) / (int32_t) (1 + rnd(1u << 20));
+		int32_t		m = (int32_t) (rnd(1u << 31) * 2u + rnd(2)) / (int32_t) (1 + rnd(1u << 24));
+		bool		ok = funnel_window_ref(t, d, m, &ref);
+
+		CHECK((funnel_window_span(t, d, m, &u) == CXM_OK) == ok);
+		CHECK(u == ref);
+	}
+}
+
+/* a small valid state: 2 steps, window 10 us, rows (0: {1}) and (5: {1, 2}) */
+static size_t
+wire_sample(unsigned char *buf, FunnelWireInfo *h)
+{
+	static const FunnelRow rows[3] = {{0, 1, 1}, {5, 0, 2}, {7, 2, 1}};
+	static const uint32_t pool[2] = {1, 2};
+
+	memset(h, 0, sizeof(*h));
+	h->mode = FUNNEL_STRICT_ORDER;
+	h->nsteps = 2;
+	h->window = 10;
+	h->window_time = 10;
+	h->nusable = 4;
+	h->nrows = 3;
+	return funnel_wire_encode_ref(h, rows, pool, buf);
+}
+
+/* the message funnel_wire_check gives on buf[0..len) (NULL when it accepts) */
+static const char *
+wire_error(const unsigned char *buf, size_t len)
+{
+	static char msg[160];
+	FunnelWireInfo info;
+
+	if (funnel_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK)
+		return NULL;
+	return msg;
+}
+
+static bool
+wire_rejects(const unsigned char *buf, size_t len, const char *want)
+{
+	const char *got = wire_error(buf, len);
+
+	if (got != NULL && strcmp(got, want) == 0)
+		return true;
+	fprintf(stderr, "  got \"%s\", want \"%s\"\n", got ? got : "(accepted)", want);
+	return false;
+}
+
+static void
+test_wire_valid(void)
+{
+	unsigned char buf[256];
+	FunnelWireInfo h,
+				info;
+	FunnelRow	rows[3],
+				orig[3] = {{0, 1, 1}, {5, 0, 2}, {7, 2, 1}};
+	uint32_t	pool[2],
+				opool[2] = {1, 2},
+				level,
+				olevel;
+	char		msg[160];
+	size_t		len = wire_sample(buf, &h);
+
+	CHECK(len == FUNNEL_WIRE_HEADER + 16 + 20 + 16);
+	CHECK(len == funnel_wire_size_ref(orig, 3));
+	CHECK(funnel_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
+	CHECK(info.mode == FUNNEL_STRICT_ORDER && info.nsteps == 2 && info.window == 10);
+	CHECK(info.window_time == 10 && info.window_day == 0 && info.window_month == 0);
+	CHECK(info.nusable == 4 && info.nrows == 3 && info.npool == 2);
+	funnel_wire_decode(buf, len, &info, rows, pool);
+	CHECK(funnel_rows_equal_ref(rows, pool, orig, opool, 3));
+	CHECK(rows[0].step == 1 && rows[1].step == 0 && rows[2].step == 2);
+	CHECK(pool[0] == 1 && pool[1] == 2);
+	CHECK(funnel_level(rows, 3, pool, 2, 2, 10, FUNNEL_STRICT_ORDER, &unit_allocator,
+					   &level, msg, sizeof(msg)) == CXM_OK);
+	CHECK(funnel_level(orig, 3, opool, 2, 2, 10, FUNNEL_STRICT_ORDER, &unit_allocator,
+					   &olevel, msg, sizeof(msg)) == CXM_OK);
+	CHECK(level == 2 && olevel == 2);
+
+	/* the SQL test's 'valid' state, byte for byte */
+	{
+		static const unsigned char sql_valid[] = {
+			0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0x0a,
+			0, 0, 0, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0,
+			0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1
+		};
+		CHECK(funnel_wire_check(sql_valid, sizeof(sql_valid), &info, msg, sizeof(msg)) == CXM_OK);
+		CHECK(info.nrows == 1 && info.npool == 0 && info.nsteps == 2 && info.mode == FUNNEL_DEFAULT);
+	}
+
+	/* no usable row: nsteps 0 and no rows */
+	memset(&h, 0, sizeof(h));
+	h.window = (uint64_t) US_PER_DAY * 31;
+	h.window_day = 1;
+	h.window_month = 1;
+	len = funnel_wire_encode_ref(&h, NULL, NULL, buf);
+	CHECK(len == FUNNEL_WIRE_HEADER);
+	CHECK(funnel_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
+	CHECK(info.nrows == 0 && info.nusable == 0 && info.window_month == 1);
+	/* usable rows matching no step */
+	h.nsteps = 3;
+	h.nusable = 7;
+	len = funnel_wire_encode_ref(&h, NULL, NULL, buf);
+	CHECK(funnel_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
+	/* the largest step count */
+	h.nsteps = FUNNEL_MAX_STEPS;
+	len = funnel_wire_encode_ref(&h, NULL, NULL, buf);
+	CHECK(funnel_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
+	CHECK(info.nsteps == 134217727);
+	/* a saturated window */
+	h.window = UINT64_MAX;
+	h.window_time = INT64_MAX;
+	h.window_day = INT32_MAX;
+	h.window_month = INT32_MAX;
+	len = funnel_wire_encode_ref(&h, NULL, NULL, buf);
+	CHECK(funnel_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
+	CHECK(info.window == UINT64_MAX);
+}
+
+static void
+test_wire_damage(void)
+{
+	unsigned char good[256],
+				b[256];
+	FunnelWireInfo h;
+	size_t		len = wire_sample(good, &h),
+				cut;
+	/* offsets: row 0 at 46 (ts, nmatch 50, step 54), row 1 at 62 (nmatch 70, steps 74, 78) */
+	const size_t r0 = FUNNEL_WIRE_HEADER,
+				r1 = r0 + 16;
+
+#define DAMAGED(stmt, want) \
+	do { memcpy(b, good, len); stmt; CHECK(wire_rejects(b, len, want)); } while (0)
+
+	CHECK(wire_error(good, len) == NULL);
+	DAMAGED(b[0] = 2, "Unsupported state version 2 (expected 1).");
+	DAMAGED(b[0] = 0, "Unsupported state version 0 (expected 1).");
+	DAMAGED(b[1] = FUNNEL_NMODES, "Unknown mode.");
+	DAMAGED(b[1] = 0xff, "Unknown mode.");
+	CHECK(wire_rejects(good, 0, "The state is shorter than its header."));
+	CHECK(wire_rejects(good, FUNNEL_WIRE_HEADER - 1, "The state is shorter than its header."));
+	/* window (us) at 6..13, time at 14..21, day 22..25, month 26..29 */
+	DAMAGED(b[13] = 11, "The window does not match its interval.");
+	DAMAGED((b[13] = 0, b[21] = 0), "The window does not match its interval.");
+	DAMAGED(b[13] = 0, "The window does not match its interval.");
+	DAMAGED(b[14] = 0xff, "The window does not match its interval.");	/* negative time */
+	DAMAGED(b[25] = 1, "The window does not match its interval.");	/* + 1 day */
+	DAMAGED(b[29] = 1, "The window does not match its interval.");	/* + 1 month */
+	/* a non-positive interval whose window field is not 0 */
+	DAMAGED((wref_put64(b + 14, (uint64_t) -10)), "The window does not match its interval.");
+	/* nusable at 30..37, nrows at 38..45 */
+	DAMAGED(b[45] = 4, "The row count does not fit the state's length.");
+	DAMAGED(b[38] = 0x80, "The row count does not fit the state's length.");
+	DAMAGED(b[38] = 0x0f, "The row count does not fit the state's length.");
+	DAMAGED(b[37] = 2, "The row count does not fit the state's length.");	/* nusable < nrows */
+	DAMAGED(b[30] = 0xff, "The row count does not fit the state's length.");
+	DAMAGED(wref_put32(b + 2, 0), "Invalid number of steps.");
+	DAMAGED(wref_put32(b + 2, FUNNEL_MAX_STEPS + 1), "Invalid number of steps.");
+	DAMAGED(wref_put32(b + 2, UINT32_MAX), "Invalid number of steps.");
+	/* rows */
+	DAMAGED(wref_put32(b + r0 + 8, 0), "A row has an invalid number of matched steps.");
+	DAMAGED(wref_put32(b + r0 + 8, 3), "A row has an invalid number of matched steps.");
+	DAMAGED(wref_put32(b + r1 + 8, UINT32_MAX), "A row has an invalid number of matched steps.");
+	DAMAGED(wref_put32(b + r0 + 12, 0), "A row has an invalid step.");
+	DAMAGED(wref_put32(b + r0 + 12, 3), "A row has an invalid step.");
+	DAMAGED(wref_put32(b + r1 + 12, 2), "A row has an invalid step.");	/* {2, 2} */
+	DAMAGED((wref_put32(b + r1 + 12, 2), wref_put32(b + r1 + 16, 1)),
+			"A row has an invalid step.");	/* {2, 1} */
+	DAMAGED(wref_put32(b + r1 + 16, 3), "A row has an invalid step.");
+	/* 3 rows of 16, 20 and 16 bytes: a 4th row could fit in the length only
+	 * if the rows were shorter; claim 2 rows and the last one trails */
+	DAMAGED(b[45] = 2, "The state has trailing bytes.");
+	/* nmatch 1 instead of 2 in row 1: its 2nd step and the next row's ts
+	 * are read as a row whose nmatch is the low half of ts 7 */
+	DAMAGED(wref_put32(b + r1 + 8, 1), "A row has an invalid number of matched steps.");
+	/* 3 rows fit 48 bytes, but rows 0 and 1 take 36 of them */
+	CHECK(wire_rejects(good, len - 4, "The state ends inside a row."));
+	{
+		memcpy(b, good, len);
+		b[len] = 0xff;
+		CHECK(wire_rejects(b, len + 1, "The state has trailing bytes."));
+		memset(b + len, 0, 16);
+		CHECK(wire_rejects(b, len + 16, "The state has trailing bytes."));
+	}
+	/* every proper prefix is rejected */
+	for (cut = 0; cut < len; cut++)
+		CHECK(wire_error(good, cut) != NULL);
+#undef DAMAGED
+}
+
 int
 main(void)
 {
@@ -608,5 +855,8 @@ main(void)
 	RUN(test_big_tie_group);
 	RUN(test_invalid_input);
 	RUN(test_infinities);
+	RUN(test_window_span);
+	RUN(test_wire_valid);
+	RUN(test_wire_damage);
 	return UNIT_DONE();
 }
