@@ -204,8 +204,8 @@ bad_fit_state(const char *err)
 }
 
 /*
- * Serialized state (see CXM_FIT_WIRE_* in churn_core.h): version byte, penalizer flag and value, number of rows,
- * then (x, tx, t, count) per row.
+ * Serialized state (CXM_FIT_WIRE_* in churn_core.h): version byte, penalizer
+ * flag and value, number of rows, then (x, tx, t, count) per row.
  */
 Datum
 churn_fit_serialize(PG_FUNCTION_ARGS)
