@@ -200,4 +200,5 @@ SELECT (cxm.rfm(ts, 10, '2024-01-10', '1 day')).* FROM (VALUES ('2024-01-01'::ti
 SELECT cxm.rfm(ts, 10, '2023-01-10', '1 day') IS NULL AS after_as_of FROM (VALUES ('2024-01-01'::timestamptz)) v(ts);
 SELECT pg_temp.err($$SELECT cxm.rfm(now(), 1, now(), '-1 day')$$);
 SELECT pg_temp.err($$SELECT cxm.rfm(now(), 1, now(), '1 month 2 days')$$);
+SELECT pg_temp.err($$SELECT cxm.rfm(now(), 1, now(), '2147483647 days 1 second')$$);
 SELECT pg_temp.err($$SELECT cxm.rfm(ts, 1, ts, '1 day') FROM (VALUES ('2024-01-02'::timestamptz), ('2024-01-01')) v(ts)$$);

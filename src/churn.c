@@ -23,8 +23,6 @@
 #include "churn_core.h"
 #include "cxm.h"
 
-#define FIT_STATE_VERSION 1
-
 /* below this, an unpenalised fit has its optimum at infinity too often */
 #define BGNBD_MIN_CUSTOMERS 5
 
@@ -195,9 +193,19 @@ churn_fit_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
+static void bad_fit_state(const char *err) pg_attribute_noreturn();
+
+static void
+bad_fit_state(const char *err)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid model-fit state: %s", err)));
+}
+
 /*
- * Serialized state: version byte, penalizer flag and value, number of rows,
- * then (x, tx, t, count) per row.
+ * Serialized state (CXM_FIT_WIRE_* in churn_core.h): version byte, penalizer
+ * flag and value, number of rows, then (x, tx, t, count) per row.
  */
 Datum
 churn_fit_serialize(PG_FUNCTION_ARGS)
@@ -207,7 +215,7 @@ churn_fit_serialize(PG_FUNCTION_ARGS)
 	size_t		i;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, FIT_STATE_VERSION);
+	pq_sendbyte(&buf, CXM_FIT_WIRE_VERSION);
 	pq_sendbyte(&buf, st->has_penalizer ? 1 : 0);
 	pq_sendfloat8(&buf, st->penalizer);
 	pq_sendint64(&buf, (int64) st->set.used);
@@ -225,56 +233,26 @@ churn_fit_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-#define FIT_ROW_BYTES (3 * 8 + 8)
-#define FIT_HEADER_BYTES (1 + 1 + 8 + 8)
-
+/* checked completely by cxm_fit_wire_check() before anything is read */
 Datum
 churn_fit_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = agg_context(fcinfo, "churn_fit_deserialize");
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
+	const unsigned char *data = (const unsigned char *) VARDATA_ANY(b);
+	CxmFitWireInfo info;
+	char		err[256];
 	FitState   *st;
-	int			version;
-	int64		n,
-				i;
 
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	if (buf.len < FIT_HEADER_BYTES)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid model-fit state: %d bytes is too short", buf.len)));
-	version = pq_getmsgbyte(&buf);
-	if (version != FIT_STATE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid model-fit state: unknown version %d", version)));
-	st = fit_state_new(aggcxt);
-	st->has_penalizer = pq_getmsgbyte(&buf) != 0;
-	st->penalizer = pq_getmsgfloat8(&buf);
-	n = pq_getmsgint64(&buf);
-	if (n < 0 || (buf.len - buf.cursor) != n * FIT_ROW_BYTES)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid model-fit state: %lld rows do not fit in %d bytes",
-						(long long) n, buf.len - buf.cursor)));
-	for (i = 0; i < n; i++)
-	{
-		double		x = pq_getmsgfloat8(&buf);
-		double		tx = pq_getmsgfloat8(&buf);
-		double		t = pq_getmsgfloat8(&buf);
-		int64		count = pq_getmsgint64(&buf);
-
-		if (count <= 0 || !isfinite(x) || !isfinite(tx) || !isfinite(t))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid model-fit state: bad row %lld", (long long) i)));
-		cxm_summary_set_add(&st->set, x, tx, t, count);
-	}
-	pq_getmsgend(&buf);
+	if (cxm_fit_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
+		bad_fit_state(err);
+	st = MemoryContextAllocZero(aggcxt, sizeof(FitState));
+	st->alloc = cxm_allocator(aggcxt);
+	cxm_summary_set_init_rows(&st->set, &st->alloc, info.nrows);
+	st->has_penalizer = info.has_penalizer != 0;
+	st->penalizer = info.penalizer;
+	if (cxm_fit_wire_decode(data, &info, &st->set, err, sizeof(err)) != CXM_OK)
+		bad_fit_state(err);
 	PG_RETURN_POINTER(st);
 }
 

@@ -11,6 +11,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,169 @@ cxm_summary_set_sorted(const CxmSummarySet *set, CxmSummaryRow *out)
 		if (set->slots[i].count > 0)
 			out[n++] = set->slots[i];
 	qsort(out, n, sizeof(CxmSummaryRow), row_cmp);
+}
+
+void
+cxm_summary_set_init_rows(CxmSummarySet *set, CxmAlloc *alloc, size_t nrows)
+{
+	size_t		capacity = SET_MIN_CAPACITY;
+
+	/* cxm_summary_set_add grows when 2 * (used + 1) > capacity */
+	while (capacity / 2 < nrows)
+		capacity *= 2;
+	set->alloc = alloc;
+	set->capacity = capacity;
+	set->slots = cxm_alloc(alloc, set->capacity * sizeof(CxmSummaryRow));
+	set->used = 0;
+	set->total = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Serialized fit state
+ * ------------------------------------------------------------------------ */
+
+static uint64_t
+get_be64(const unsigned char *p)
+{
+	uint64_t	v = 0;
+	int			i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static double
+get_be_double(const unsigned char *p)
+{
+	uint64_t	bits = get_be64(p);
+	double		d;
+
+	memcpy(&d, &bits, sizeof(d));
+	return d;
+}
+
+/* why a decoded row is not one the accumulators would have kept, or NULL */
+static const char *
+fit_row_problem(double x, double tx, double t)
+{
+	const char *bg = cxm_bgnbd_row_problem(x, tx, t);
+
+	if (bg == NULL)
+		return NULL;
+	/* a Gamma-Gamma row: x > 0, tx the mean spend, t 0 */
+	if (t == 0.0 && x > 0.0 && cxm_gg_row_problem(x, tx) == NULL)
+		return NULL;
+	if (t == 0.0 && x > 0.0 && tx > 0.0)
+		return cxm_gg_row_problem(x, tx);
+	return bg;
+}
+
+CxmStatus
+cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFitWireInfo *info,
+				   char *msg, size_t msglen)
+{
+	int64_t		n,
+				total = 0;
+	size_t		i;
+	double		pen;
+
+	memset(info, 0, sizeof(*info));
+	if (len < CXM_FIT_WIRE_HEADER)
+	{
+		snprintf(msg, msglen, "%zu bytes is too short", len);
+		return CXM_EINVAL;
+	}
+	if (buf[0] != CXM_FIT_WIRE_VERSION)
+	{
+		snprintf(msg, msglen, "unknown version %d", (int) buf[0]);
+		return CXM_EINVAL;
+	}
+	if (buf[1] > 1)
+	{
+		snprintf(msg, msglen, "penalizer flag %d is neither 0 nor 1", (int) buf[1]);
+		return CXM_EINVAL;
+	}
+	pen = get_be_double(buf + 2);
+	if (!(pen >= 0.0) || !isfinite(pen))
+	{
+		snprintf(msg, msglen, "penalizer %g is not a finite value >= 0", pen);
+		return CXM_EINVAL;
+	}
+	if (buf[1] == 0 && pen != 0.0)
+	{
+		snprintf(msg, msglen, "penalizer %g without the penalizer flag", pen);
+		return CXM_EINVAL;
+	}
+	n = (int64_t) get_be64(buf + 10);
+	if (n < 0 || (uint64_t) n > (len - CXM_FIT_WIRE_HEADER) / CXM_FIT_WIRE_ROW ||
+		len - CXM_FIT_WIRE_HEADER != (size_t) n * CXM_FIT_WIRE_ROW)
+	{
+		snprintf(msg, msglen, "%lld rows do not fit in %zu bytes", (long long) n,
+				 len - CXM_FIT_WIRE_HEADER);
+		return CXM_EINVAL;
+	}
+	for (i = 0; i < (size_t) n; i++)
+	{
+		const unsigned char *r = buf + CXM_FIT_WIRE_HEADER + i * CXM_FIT_WIRE_ROW;
+		double		x = get_be_double(r),
+					tx = get_be_double(r + 8),
+					t = get_be_double(r + 16);
+		int64_t		count = (int64_t) get_be64(r + 24);
+		const char *problem;
+
+		if (count <= 0)
+		{
+			snprintf(msg, msglen, "bad row %lld: count %lld is not positive",
+					 (long long) i, (long long) count);
+			return CXM_EINVAL;
+		}
+		if (count > INT64_MAX - total)
+		{
+			snprintf(msg, msglen, "bad row %lld: the counts add up to more than %lld",
+					 (long long) i, (long long) INT64_MAX);
+			return CXM_EINVAL;
+		}
+		total += count;
+		problem = fit_row_problem(x, tx, t);
+		if (problem != NULL)
+		{
+			snprintf(msg, msglen, "bad row %lld (%g, %g, %g): %s",
+					 (long long) i, x, tx, t, problem);
+			return CXM_EINVAL;
+		}
+	}
+	info->has_penalizer = buf[1];
+	info->penalizer = pen;
+	info->nrows = (size_t) n;
+	info->total = total;
+	return CXM_OK;
+}
+
+CxmStatus
+cxm_fit_wire_decode(const unsigned char *buf, const CxmFitWireInfo *info,
+					CxmSummarySet *set, char *msg, size_t msglen)
+{
+	size_t		i;
+
+	for (i = 0; i < info->nrows; i++)
+	{
+		const unsigned char *r = buf + CXM_FIT_WIRE_HEADER + i * CXM_FIT_WIRE_ROW;
+		double		x = get_be_double(r),
+					tx = get_be_double(r + 8),
+					t = get_be_double(r + 16);
+		int64_t		count = (int64_t) get_be64(r + 24);
+		size_t		used = set->used;
+
+		cxm_summary_set_add(set, x, tx, t, count);
+		if (set->used == used)
+		{
+			snprintf(msg, msglen, "bad row %lld (%g, %g, %g): repeats an earlier row",
+					 (long long) i, x, tx, t);
+			return CXM_EINVAL;
+		}
+	}
+	return CXM_OK;
 }
 
 /* ------------------------------------------------------------------------

@@ -41,6 +41,47 @@ extern void cxm_summary_set_add(CxmSummarySet *set, double x, double tx, double 
 								int64_t count);
 /* the rows in lexicographic (x, tx, t) order, into out[set->used] */
 extern void cxm_summary_set_sorted(const CxmSummarySet *set, CxmSummaryRow *out);
+/* an empty set with room for nrows distinct rows without growing */
+extern void cxm_summary_set_init_rows(CxmSummarySet *set, CxmAlloc *alloc, size_t nrows);
+
+/*
+ * Serialized state of bgnbd_fit and gammagamma_fit (big-endian, written by
+ * churn_fit_serialize with pq_send*; a float8 is its IEEE bits as an int64):
+ *   version (1 byte, CXM_FIT_WIRE_VERSION), penalizer flag (1 byte, 0 or 1),
+ *   penalizer (float8: finite, >= 0, and 0 without the flag), number of rows
+ *   (int64), then per row x, tx, t (float8) and count (int64 > 0).  The rows
+ *   are the distinct entries of the summary set: each is a valid BG/NBD
+ *   summary (cxm_bgnbd_row_problem) or a Gamma-Gamma one (x > 0, t = 0,
+ *   cxm_gg_row_problem), no row repeats, and the counts add up to at most
+ *   INT64_MAX.
+ */
+#define CXM_FIT_WIRE_VERSION 1
+#define CXM_FIT_WIRE_HEADER (1 + 1 + 8 + 8)
+#define CXM_FIT_WIRE_ROW (3 * 8 + 8)
+
+typedef struct CxmFitWireInfo
+{
+	int			has_penalizer;
+	double		penalizer;
+	size_t		nrows;
+	int64_t		total;			/* sum of the counts */
+} CxmFitWireInfo;
+
+/*
+ * Check a serialized fit state completely, except for repeated rows (which
+ * need the hash: cxm_fit_wire_decode finds them).  CXM_EINVAL and a message
+ * on a bad one.
+ */
+extern CxmStatus cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFitWireInfo *info,
+									char *msg, size_t msglen);
+
+/*
+ * The rows of a state accepted by cxm_fit_wire_check into a set made with
+ * cxm_summary_set_init_rows(set, alloc, info->nrows); CXM_EINVAL and a
+ * message when a row repeats an earlier one.
+ */
+extern CxmStatus cxm_fit_wire_decode(const unsigned char *buf, const CxmFitWireInfo *info,
+									 CxmSummarySet *set, char *msg, size_t msglen);
 
 /* Special functions */
 extern double cxm_digamma(double x);

@@ -29,8 +29,7 @@
 #include "utils/timestamp.h"
 
 #include "cxm.h"
-
-#define RFM_STATE_VERSION 1
+#include "rfm_core.h"
 
 PG_FUNCTION_INFO_V1(rfm_accum);
 PG_FUNCTION_INFO_V1(rfm_combine);
@@ -38,27 +37,11 @@ PG_FUNCTION_INFO_V1(rfm_serialize);
 PG_FUNCTION_INFO_V1(rfm_deserialize);
 PG_FUNCTION_INFO_V1(rfm_final);
 
-typedef enum RfmUnitKind
-{
-	RFM_DAYS,					/* local dates, n days per period */
-	RFM_WEEKS,					/* ISO weeks, n weeks per period */
-	RFM_MONTHS,					/* calendar months, n per period */
-	RFM_FIXED					/* fixed length in microseconds */
-} RfmUnitKind;
-
-typedef struct RfmPeriod
-{
-	int64		period;
-	double		amount;
-} RfmPeriod;
-
 typedef struct RfmState
 {
 	bool		configured;		/* as_of and unit seen */
 	TimestampTz as_of;
-	Interval	unit;
-	RfmUnitKind kind;
-	int64		per;			/* days, weeks, months or microseconds */
+	RfmUnit		unit;
 	int			n;
 	int			cap;
 	RfmPeriod  *items;
@@ -67,40 +50,16 @@ typedef struct RfmState
 static void
 rfm_set_unit(RfmState *st, Interval *unit)
 {
-	if (unit->month < 0 || unit->day < 0 || unit->time < 0 ||
-		(unit->month == 0 && unit->day == 0 && unit->time == 0))
+	RfmUnitProblem p = rfm_unit_make(unit->month, unit->day, unit->time, &st->unit);
+
+	if (p != RFM_UNIT_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unit must be a positive interval, got %s",
+				 errmsg(p == RFM_UNIT_NOT_POSITIVE ? "unit must be a positive interval, got %s" :
+						p == RFM_UNIT_MIXED ? "unit must be whole months or a fixed length, got %s" :
+						"unit is too long, got %s",
 						DatumGetCString(DirectFunctionCall1(interval_out,
 															IntervalPGetDatum(unit))))));
-	if (unit->month > 0)
-	{
-		if (unit->day != 0 || unit->time != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unit must be whole months or a fixed length, got %s",
-							DatumGetCString(DirectFunctionCall1(interval_out,
-																IntervalPGetDatum(unit))))));
-		st->kind = RFM_MONTHS;
-		st->per = unit->month;
-	}
-	else if (unit->time == 0 && unit->day % 7 == 0)
-	{
-		st->kind = RFM_WEEKS;
-		st->per = unit->day / 7;
-	}
-	else if (unit->time == 0)
-	{
-		st->kind = RFM_DAYS;
-		st->per = unit->day;
-	}
-	else
-	{
-		st->kind = RFM_FIXED;
-		st->per = unit->time + (int64) unit->day * USECS_PER_DAY;
-	}
-	st->unit = *unit;
 }
 
 static int64
@@ -118,7 +77,7 @@ static int64
 rfm_period(RfmState *st, TimestampTz ts)
 {
 	/* days since 2000-01-01 of the local date; 2000-01-03 was a Monday */
-	switch (st->kind)
+	switch (st->unit.kind)
 	{
 		case RFM_DAYS:
 			{
@@ -126,14 +85,14 @@ rfm_period(RfmState *st, TimestampTz ts)
 																	TimestampTzGetDatum(ts)));
 
 				/* count from the Unix epoch, 1970-01-01 */
-				return floor_div((int64) d + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE), st->per);
+				return floor_div((int64) d + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE), st->unit.per);
 			}
 		case RFM_WEEKS:
 			{
 				DateADT		d = DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
 																	TimestampTzGetDatum(ts)));
 
-				return floor_div(floor_div((int64) d - 2, 7), st->per);
+				return floor_div(floor_div((int64) d - 2, 7), st->unit.per);
 			}
 		case RFM_MONTHS:
 			{
@@ -145,42 +104,19 @@ rfm_period(RfmState *st, TimestampTz ts)
 					ereport(ERROR,
 							(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 							 errmsg("timestamp out of range")));
-				return floor_div((int64) (tm.tm_year - 1970) * 12 + tm.tm_mon - 1, st->per);
+				return floor_div((int64) (tm.tm_year - 1970) * 12 + tm.tm_mon - 1, st->unit.per);
 			}
 		case RFM_FIXED:
 			break;
 	}
-	return floor_div(ts + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY,
-					 st->per);
-}
-
-static int
-period_cmp(const void *a, const void *b)
-{
-	int64		x = ((const RfmPeriod *) a)->period;
-	int64		y = ((const RfmPeriod *) b)->period;
-
-	return x < y ? -1 : (x > y ? 1 : 0);
+	return rfm_fixed_period(ts, st->unit.per);
 }
 
 /* sort and merge equal periods (amounts summed in period order) */
 static void
 rfm_compact(RfmState *st)
 {
-	int			i,
-				out = 0;
-
-	if (st->n == 0)
-		return;
-	qsort(st->items, st->n, sizeof(RfmPeriod), period_cmp);
-	for (i = 1; i < st->n; i++)
-	{
-		if (st->items[i].period == st->items[out].period)
-			st->items[out].amount += st->items[i].amount;
-		else
-			st->items[++out] = st->items[i];
-	}
-	st->n = out + 1;
+	st->n = rfm_periods_compact(st->items, st->n);
 }
 
 static void
@@ -294,7 +230,14 @@ rfm_combine(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL)
 		a = rfm_state_new(aggcxt);
-	rfm_configure(a, b->as_of, &b->unit);
+	{
+		Interval	bunit;
+
+		bunit.month = b->unit.month;
+		bunit.day = b->unit.day;
+		bunit.time = b->unit.time;
+		rfm_configure(a, b->as_of, &bunit);
+	}
 	old = MemoryContextSwitchTo(aggcxt);
 	for (i = 0; i < b->n; i++)
 		rfm_add(a, b->items[i].period, b->items[i].amount);
@@ -312,7 +255,7 @@ rfm_serialize(PG_FUNCTION_ARGS)
 
 	rfm_compact(st);
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, RFM_STATE_VERSION);
+	pq_sendbyte(&buf, RFM_WIRE_VERSION);
 	pq_sendbyte(&buf, st->configured ? 1 : 0);
 	pq_sendint64(&buf, st->as_of);
 	pq_sendint32(&buf, st->unit.month);
@@ -327,59 +270,31 @@ rfm_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* checked completely by rfm_wire_check() before anything is read */
 Datum
 rfm_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
+	const unsigned char *data = (const unsigned char *) VARDATA_ANY(b);
+	RfmWireInfo info;
+	char		err[256];
 	RfmState   *st;
-	int			version,
-				n,
-				i;
-	bool		configured;
-	TimestampTz as_of;
-	Interval	unit;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "rfm_deserialize called in non-aggregate context");
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	if (buf.len < 1 + 1 + 8 + 4 + 4 + 8 + 4)
+	if (rfm_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid rfm state: %d bytes is too short", buf.len)));
-	version = pq_getmsgbyte(&buf);
-	if (version != RFM_STATE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid rfm state: unknown version %d", version)));
-	configured = pq_getmsgbyte(&buf) != 0;
-	as_of = pq_getmsgint64(&buf);
-	unit.month = pq_getmsgint(&buf, 4);
-	unit.day = pq_getmsgint(&buf, 4);
-	unit.time = pq_getmsgint64(&buf);
-	n = pq_getmsgint(&buf, 4);
-	if (n < 0 || buf.len - buf.cursor != (int64) n * 16)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid rfm state: %d periods do not fit in %d bytes",
-						n, buf.len - buf.cursor)));
-	st = rfm_state_new(aggcxt);
-	if (configured)
-		rfm_configure(st, as_of, &unit);
-	for (i = 0; i < n; i++)
-	{
-		int64		period = pq_getmsgint64(&buf);
-		double		amount = pq_getmsgfloat8(&buf);
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		rfm_add(st, period, amount);
-		MemoryContextSwitchTo(old);
-	}
-	pq_getmsgend(&buf);
+				 errmsg("invalid rfm state: %s", err)));
+	st = MemoryContextAllocZero(aggcxt, sizeof(RfmState));
+	st->configured = info.configured != 0;
+	st->as_of = info.as_of;
+	st->unit = info.unit;
+	st->cap = Max(16, info.n);
+	st->items = MemoryContextAlloc(aggcxt, sizeof(RfmPeriod) * st->cap);
+	rfm_wire_decode(data, &info, st->items);
+	st->n = info.n;
 	PG_RETURN_POINTER(st);
 }
 
@@ -390,25 +305,19 @@ rfm_final(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		d[4];
 	bool		nulls[4] = {false, false, false, false};
-	int64		first,
-				last;
-	double		total = 0.0;
-	int			i;
+	RfmSummary	sum;
 
 	if (st == NULL || st->n == 0)
 		PG_RETURN_NULL();
 	/* sorting and merging does not change what the state means */
 	rfm_compact(st);
-	first = st->items[0].period;
-	last = st->items[st->n - 1].period;
-	for (i = 1; i < st->n; i++)
-		total += st->items[i].amount;
+	rfm_summarize(st->items, st->n, rfm_period(st, st->as_of), &sum);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
-	d[0] = Float8GetDatum((double) (st->n - 1));
-	d[1] = Float8GetDatum((double) (last - first));
-	d[2] = Float8GetDatum((double) (rfm_period(st, st->as_of) - first));
-	d[3] = Float8GetDatum(st->n > 1 ? total / (st->n - 1) : 0.0);
+	d[0] = Float8GetDatum(sum.frequency);
+	d[1] = Float8GetDatum(sum.recency);
+	d[2] = Float8GetDatum(sum.t);
+	d[3] = Float8GetDatum(sum.monetary);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, d, nulls)));
 }

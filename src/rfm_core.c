@@ -1,0 +1,241 @@
+/*
+ * rfm_core.c
+ *	  The pure-C part of the rfm aggregate (see rfm_core.h).  No postgres.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rfm_core.h"
+
+#define RFM_USECS_PER_DAY INT64_C(86400000000)
+/* microseconds from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch) */
+#define RFM_EPOCH_SHIFT (INT64_C(10957) * RFM_USECS_PER_DAY)
+
+RfmUnitProblem
+rfm_unit_make(int32_t month, int32_t day, int64_t time, RfmUnit *out)
+{
+	if (month < 0 || day < 0 || time < 0 || (month == 0 && day == 0 && time == 0))
+		return RFM_UNIT_NOT_POSITIVE;
+	out->month = month;
+	out->day = day;
+	out->time = time;
+	if (month > 0)
+	{
+		if (day != 0 || time != 0)
+			return RFM_UNIT_MIXED;
+		out->kind = RFM_MONTHS;
+		out->per = month;
+	}
+	else if (time == 0 && day % 7 == 0)
+	{
+		out->kind = RFM_WEEKS;
+		out->per = day / 7;
+	}
+	else if (time == 0)
+	{
+		out->kind = RFM_DAYS;
+		out->per = day;
+	}
+	else
+	{
+		/* day >= 0 and time > 0 here */
+		if ((int64_t) day > (INT64_MAX - time) / RFM_USECS_PER_DAY)
+			return RFM_UNIT_TOO_LONG;
+		out->kind = RFM_FIXED;
+		out->per = time + (int64_t) day * RFM_USECS_PER_DAY;
+	}
+	return RFM_UNIT_OK;
+}
+
+const char *
+rfm_unit_problem_text(RfmUnitProblem p)
+{
+	switch (p)
+	{
+		case RFM_UNIT_OK:
+			return "valid";
+		case RFM_UNIT_NOT_POSITIVE:
+			return "not a positive interval";
+		case RFM_UNIT_MIXED:
+			return "neither whole months nor a fixed length";
+		case RFM_UNIT_TOO_LONG:
+			return "too long to count in microseconds";
+	}
+	return "invalid";
+}
+
+static int
+period_cmp(const void *a, const void *b)
+{
+	int64_t		x = ((const RfmPeriod *) a)->period;
+	int64_t		y = ((const RfmPeriod *) b)->period;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+int
+rfm_periods_compact(RfmPeriod *items, int n)
+{
+	int			i,
+				out = 0;
+
+	if (n <= 0)
+		return 0;
+	qsort(items, (size_t) n, sizeof(RfmPeriod), period_cmp);
+	for (i = 1; i < n; i++)
+	{
+		if (items[i].period == items[out].period)
+			items[out].amount += items[i].amount;
+		else
+			items[++out] = items[i];
+	}
+	return out + 1;
+}
+
+int64_t
+rfm_fixed_period(int64_t ts, int64_t per)
+{
+	/* floor(ts / per) and its remainder in [0, per), without overflow */
+	int64_t		q = ts / per,
+				r = ts % per;
+	int64_t		q2 = RFM_EPOCH_SHIFT / per,
+				r2 = RFM_EPOCH_SHIFT % per;
+
+	if (r < 0)
+	{
+		r += per;
+		q--;
+	}
+	/* (ts + shift) / per = q + q2 + (r + r2 >= per) */
+	if (r >= per - r2)
+		q2++;
+	if (q > INT64_MAX - q2)
+		return INT64_MAX;
+	return q + q2;
+}
+
+/* b - a as a double, exact whenever the difference fits in 53 bits */
+static double
+period_diff(int64_t b, int64_t a)
+{
+	if (b >= a)
+		return (double) ((uint64_t) b - (uint64_t) a);
+	return -(double) ((uint64_t) a - (uint64_t) b);
+}
+
+void
+rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period, RfmSummary *out)
+{
+	double		total = 0.0;
+	int			i;
+
+	for (i = 1; i < n; i++)
+		total += items[i].amount;
+	out->frequency = (double) (n - 1);
+	out->recency = period_diff(items[n - 1].period, items[0].period);
+	out->t = period_diff(as_of_period, items[0].period);
+	out->monetary = n > 1 ? total / (n - 1) : 0.0;
+}
+
+static uint32_t
+get_be32(const unsigned char *p)
+{
+	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
+		((uint32_t) p[2] << 8) | (uint32_t) p[3];
+}
+
+static uint64_t
+get_be64(const unsigned char *p)
+{
+	return ((uint64_t) get_be32(p) << 32) | get_be32(p + 4);
+}
+
+CxmStatus
+rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
+			   char *msg, size_t msglen)
+{
+	int			configured;
+	int32_t		n,
+				i;
+	RfmUnitProblem p;
+	const unsigned char *item;
+
+	memset(info, 0, sizeof(*info));
+	if (len < RFM_WIRE_HEADER)
+	{
+		snprintf(msg, msglen, "%zu bytes is too short", len);
+		return CXM_EINVAL;
+	}
+	if (buf[0] != RFM_WIRE_VERSION)
+	{
+		snprintf(msg, msglen, "unknown version %d", (int) buf[0]);
+		return CXM_EINVAL;
+	}
+	if (buf[1] > 1)
+	{
+		snprintf(msg, msglen, "configured flag %d is neither 0 nor 1", (int) buf[1]);
+		return CXM_EINVAL;
+	}
+	configured = buf[1];
+	info->as_of = (int64_t) get_be64(buf + 2);
+	n = (int32_t) get_be32(buf + 26);
+	if (n < 0 || (size_t) n > (len - RFM_WIRE_HEADER) / RFM_WIRE_ITEM ||
+		len - RFM_WIRE_HEADER != (size_t) n * RFM_WIRE_ITEM)
+	{
+		snprintf(msg, msglen, "%d periods do not fit in %zu bytes", (int) n,
+				 len - RFM_WIRE_HEADER);
+		return CXM_EINVAL;
+	}
+	if (configured)
+	{
+		int32_t		month = (int32_t) get_be32(buf + 10);
+		int32_t		day = (int32_t) get_be32(buf + 14);
+		int64_t		time = (int64_t) get_be64(buf + 18);
+
+		p = rfm_unit_make(month, day, time, &info->unit);
+		if (p != RFM_UNIT_OK)
+		{
+			snprintf(msg, msglen, "unit (%d months, %d days, %lld microseconds) is %s",
+					 (int) month, (int) day, (long long) time, rfm_unit_problem_text(p));
+			return CXM_EINVAL;
+		}
+	}
+	else if (n > 0)
+	{
+		snprintf(msg, msglen, "%d periods in a state without as_of and unit", (int) n);
+		return CXM_EINVAL;
+	}
+	/* the serializer writes the periods merged and in ascending order */
+	item = buf + RFM_WIRE_HEADER;
+	for (i = 1; i < n; i++)
+	{
+		int64_t		prev = (int64_t) get_be64(item + (size_t) (i - 1) * RFM_WIRE_ITEM);
+		int64_t		cur = (int64_t) get_be64(item + (size_t) i * RFM_WIRE_ITEM);
+
+		if (cur <= prev)
+		{
+			snprintf(msg, msglen, "period %d (%lld) does not follow period %d (%lld)",
+					 (int) i + 1, (long long) cur, (int) i, (long long) prev);
+			return CXM_EINVAL;
+		}
+	}
+	info->configured = configured;
+	info->n = n;
+	return CXM_OK;
+}
+
+void
+rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info, RfmPeriod *out)
+{
+	const unsigned char *item = buf + RFM_WIRE_HEADER;
+	int			i;
+
+	for (i = 0; i < info->n; i++, item += RFM_WIRE_ITEM)
+	{
+		uint64_t	bits = get_be64(item + 8);
+
+		out[i].period = (int64_t) get_be64(item);
+		memcpy(&out[i].amount, &bits, sizeof(double));
+	}
+}

@@ -1,0 +1,100 @@
+/*
+ * rfm_core.h
+ *	  The pure-C part of the rfm(ts, amount, as_of, unit) aggregate
+ *	  (src/churn_rfm.c): the unit classification, the period list (sort and
+ *	  merge), the final (frequency, recency, t, monetary) and the serialized
+ *	  state with its validator.  No postgres.h; unit-tested in
+ *	  test/unit/test_rfm.c and fuzzed by test/fuzz/fuzz_churn_state.c.
+ */
+#ifndef CXM_RFM_CORE_H
+#define CXM_RFM_CORE_H
+
+#include "cxm_core.h"
+
+typedef enum RfmUnitKind
+{
+	RFM_DAYS,					/* local dates, n days per period */
+	RFM_WEEKS,					/* ISO weeks, n weeks per period */
+	RFM_MONTHS,					/* calendar months, n per period */
+	RFM_FIXED					/* fixed length in microseconds */
+} RfmUnitKind;
+
+/* the unit interval as given, and what it means */
+typedef struct RfmUnit
+{
+	int32_t		month;
+	int32_t		day;
+	int64_t		time;			/* microseconds */
+	RfmUnitKind kind;
+	int64_t		per;			/* days, weeks, months or microseconds; > 0 */
+} RfmUnit;
+
+/* why rfm_unit_make refused a unit */
+typedef enum RfmUnitProblem
+{
+	RFM_UNIT_OK = 0,
+	RFM_UNIT_NOT_POSITIVE,		/* a negative part, or all zero */
+	RFM_UNIT_MIXED,				/* months together with days or time */
+	RFM_UNIT_TOO_LONG			/* days * 24 h + time does not fit in int64 */
+} RfmUnitProblem;
+
+extern RfmUnitProblem rfm_unit_make(int32_t month, int32_t day, int64_t time, RfmUnit *out);
+extern const char *rfm_unit_problem_text(RfmUnitProblem p);
+
+typedef struct RfmPeriod
+{
+	int64_t		period;
+	double		amount;
+} RfmPeriod;
+
+/* sort by period and merge equal periods (amounts summed); returns the new count */
+extern int	rfm_periods_compact(RfmPeriod *items, int n);
+
+/* floor((ts + microseconds from 1970 to 2000) / per), saturated to int64 */
+extern int64_t rfm_fixed_period(int64_t ts, int64_t per);
+
+typedef struct RfmSummary
+{
+	double		frequency;
+	double		recency;
+	double		t;
+	double		monetary;
+} RfmSummary;
+
+/*
+ * The result row from the compacted periods (n >= 1, strictly ascending) and
+ * the period of as_of.  Differences of periods are exact however far apart.
+ */
+extern void rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period,
+						  RfmSummary *out);
+
+/*
+ * Serialized state (big-endian, written by rfm_serialize with pq_send*):
+ *   version (1 byte, RFM_WIRE_VERSION), configured (1 byte, 0 or 1),
+ *   as_of (int64), unit month (int32), day (int32), time (int64),
+ *   n (int32), then n x (period int64, amount float8 bits as int64),
+ *   periods strictly ascending.  A state that is not configured has n = 0.
+ */
+#define RFM_WIRE_VERSION 1
+#define RFM_WIRE_HEADER (1 + 1 + 8 + 4 + 4 + 8 + 4)
+#define RFM_WIRE_ITEM 16
+
+typedef struct RfmWireInfo
+{
+	int			configured;
+	int64_t		as_of;
+	RfmUnit		unit;			/* valid when configured */
+	int			n;				/* periods that follow */
+} RfmWireInfo;
+
+/*
+ * Check a serialized state completely before anything reads it; on CXM_OK
+ * fill *info.  On failure CXM_EINVAL and a message in msg.
+ */
+extern CxmStatus rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
+								char *msg, size_t msglen);
+/* the periods of a state accepted by rfm_wire_check, into out[info->n] */
+extern void rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info,
+							RfmPeriod *out);
+
+#endif							/* CXM_RFM_CORE_H */
