@@ -8,6 +8,11 @@
 # Size: FUNNEL_EVENTS (default 5,000,000) events over FUNNEL_CUSTOMERS
 # (default 100,000) customers in 30 days; FUNNEL_RUNS timed runs (default 3,
 # best kept).  The goal is journey_funnel >= 10x faster than the plain SQL.
+#
+# If clickhouse-server (or the single clickhouse binary) is on PATH and
+# FUNNEL_CLICKHOUSE is not 0, the same events also go through ClickHouse's
+# windowFunnel on a private, throwaway server (goal: journey_funnel within 3x
+# of it); otherwise a row says why that was skipped.  See funnel_clickhouse.
 N=${FUNNEL_EVENTS:-5000000}
 C=${FUNNEL_CUSTOMERS:-100000}
 R=${FUNNEL_RUNS:-3}
@@ -60,4 +65,164 @@ bench_row funnel "plain SQL / journey_funnel (speed-up)" "$r1" "$(check_goal "$r
 bench_row funnel "journey_funnel / count(*) floor" "$r2"
 bench_row funnel "customers per level (level:count)" "$levels"
 bench_row funnel "same levels as plain SQL" "$same"
+
+# funnel_clickhouse: the ClickHouse rows.  A private server (config, data and
+# logs in a temp dir, its own free TCP port on 127.0.0.1, nothing in /etc used
+# or changed) is stopped and removed by a trap when this bench's subshell ends,
+# even on failure.  It runs as the current user (root works with 18.16 since
+# the data dir is its own).  max_threads = 1, as the PostgreSQL plans are
+# serial.
+#
+# Timestamps: windowFunnel in 18.16 takes only DateTime or UInt32 (UInt64 is
+# rejected), and it treats a timestamp >= 2^31 as no event at all (tested:
+# two events at 2,200,000,000 and 2,200,000,001 give level 0).  30 days of
+# milliseconds (2.6e9) do not fit below 2^31, so the events are exported as
+# UInt32 ticks of 2 ms since the earliest event (at most 1.3e9), window
+# 43,200,000 ticks = 1 day: the bench's microsecond timestamps binned to
+# 2 ms, much finer than DateTime's seconds.  The levels are compared with
+# journey_funnel run on the same binned timestamps (date_bin('2 ms', ts,
+# earliest)); a customer can only differ there through two of its events in
+# one tick (18.16 keeps tied rows in arrival order, cxm takes their best
+# order).  A row also counts the customers whose level the binning itself
+# changes (against the microsecond data).
+#
+# The table keeps the events in the PostgreSQL table's (random) order
+# (MergeTree ORDER BY tuple()), merged into one part before timing; loading
+# is not timed.  The time is clickhouse-client --time (elapsed from sending
+# the query to its last packet, measured by the client, so client start-up is
+# not included), best of FUNNEL_RUNS runs in one client, result FORMAT Null.
+funnel_clickhouse() {
+	local srv cli ch_tmp ch_port ch_pid i q_ch qs q_ms t0 bin t_ch r3 ch_levels diff d_ch d_trunc n_cust
+	if [ "${FUNNEL_CLICKHOUSE:-1}" = 0 ]; then
+		bench_row funnel "ClickHouse windowFunnel comparison" "skipped" "FUNNEL_CLICKHOUSE=0"
+		return
+	fi
+	if command -v clickhouse-server >/dev/null && command -v clickhouse-client >/dev/null; then
+		srv=(clickhouse-server) cli=(clickhouse-client)
+	elif command -v clickhouse >/dev/null; then
+		srv=(clickhouse server) cli=(clickhouse client)
+	else
+		bench_row funnel "ClickHouse windowFunnel comparison" "skipped" \
+			"no clickhouse-server + clickhouse-client nor clickhouse on PATH"
+		return
+	fi
+	ch_tmp=$(mktemp -d /tmp/cxm-funnel-ch.XXXXXX)
+	# shellcheck disable=SC2064
+	trap "funnel_clickhouse_stop '$ch_tmp'" EXIT
+	trap 'exit 130' INT TERM HUP
+	ch_port=$(free_port 59123)
+	cat >"$ch_tmp/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <logger>
+    <level>warning</level>
+    <log>$ch_tmp/server.log</log>
+    <errorlog>$ch_tmp/server.err.log</errorlog>
+  </logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>$ch_port</tcp_port>
+  <path>$ch_tmp/data/</path>
+  <tmp_path>$ch_tmp/tmp/</tmp_path>
+  <user_files_path>$ch_tmp/user_files/</user_files_path>
+  <format_schema_path>$ch_tmp/format_schemas/</format_schema_path>
+  <users_config>$ch_tmp/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>8</max_concurrent_queries>
+</yandex>
+EOF
+	cat >"$ch_tmp/users.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default>
+    <max_threads>1</max_threads>
+    <max_memory_usage>8000000000</max_memory_usage>
+  </default></profiles>
+  <users><default>
+    <password></password>
+    <networks><ip>127.0.0.1</ip></networks>
+    <profile>default</profile>
+    <quota>default</quota>
+  </default></users>
+  <quotas><default></default></quotas>
+</yandex>
+EOF
+	"${srv[@]}" --config-file="$ch_tmp/config.xml" >"$ch_tmp/stdout.log" 2>&1 </dev/null &
+	ch_pid=$!
+	echo "$ch_pid" >"$ch_tmp/pid"
+	ch() { "${cli[@]}" --host 127.0.0.1 --port "$ch_port" "$@"; }
+	for ((i = 0; i < 120; i++)); do
+		ch --query "SELECT 1" </dev/null >/dev/null 2>&1 && break
+		kill -0 "$ch_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	if ! ch --query "SELECT 1" </dev/null >/dev/null 2>&1; then
+		bench_row funnel "ClickHouse windowFunnel comparison" "skipped" \
+			"server did not start: $(tail -n 1 "$ch_tmp/server.err.log" "$ch_tmp/stdout.log" 2>/dev/null | grep -v '^==>' | grep . | tail -n 1)"
+		return
+	fi
+
+	ch --query "CREATE TABLE funnel_bench (customer_id Int32, ts UInt32, event String)
+	            ENGINE = MergeTree ORDER BY tuple()" </dev/null
+	t0=$(sql "SELECT min(ts) FROM funnel_bench")
+	bin="date_bin('2 milliseconds', ts, timestamptz '$t0')"
+	sql "COPY (SELECT customer_id, (extract(epoch FROM $bin - timestamptz '$t0') * 500)::bigint, event
+	           FROM funnel_bench) TO STDOUT" | ch --query "INSERT INTO funnel_bench FORMAT TSV"
+	ch --query "OPTIMIZE TABLE funnel_bench FINAL" </dev/null
+
+	q_ch="SELECT customer_id,
+	  windowFunnel(43200000)(ts, event = 'view', event = 'cart', event = 'checkout', event = 'purchase') AS lvl
+	FROM funnel_bench GROUP BY customer_id"
+	qs=""
+	for ((i = 0; i < R; i++)); do
+		qs="$qs$q_ch FORMAT Null;"
+	done
+	t_ch=$(ch --multiquery --time --query "$qs" 2>&1 >/dev/null </dev/null |
+		awk '/^[0-9.]+$/ { ms = $1 * 1000; if (best == "" || ms < best) best = ms }
+		     END { if (best != "") printf "%.1f", best }')
+	ch_levels=$(ch --query "SELECT arrayStringConcat(groupArray(concat(toString(lvl), ':', toString(n))), ' ')
+	                        FROM (SELECT lvl, count() AS n FROM ($q_ch) GROUP BY lvl ORDER BY lvl)" </dev/null)
+	# journey_funnel on the timestamps ClickHouse saw
+	q_ms="SELECT customer_id,
+	  cxm.journey_funnel($bin, '1 day',
+	                     ARRAY[event = 'view', event = 'cart', event = 'checkout', event = 'purchase']) AS lvl
+	FROM funnel_bench GROUP BY customer_id"
+	sql "CREATE TABLE funnel_ch (customer_id int, lvl int)"
+	ch --query "$q_ch FORMAT TSV" </dev/null | psql -X -q -v ON_ERROR_STOP=1 -c "COPY funnel_ch FROM STDIN"
+	diff=$(sql "$serial SELECT count(*) FILTER (WHERE m.lvl IS DISTINCT FROM c.lvl) || ' ' ||
+	                    count(*) FILTER (WHERE m.lvl IS DISTINCT FROM o.lvl) || ' ' || count(*)
+	            FROM ($q_ours) o
+	            FULL JOIN ($q_ms) m USING (customer_id)
+	            FULL JOIN funnel_ch c USING (customer_id)")
+	sql "DROP TABLE funnel_ch"
+	read -r d_ch d_trunc n_cust <<<"$diff"
+	r3=$(ratio "$t_ours" "$t_ch")
+	bench_row funnel "ClickHouse $(ch --query "SELECT version()" </dev/null) windowFunnel, same events (ms)" "$t_ch"
+	bench_row funnel "journey_funnel / ClickHouse windowFunnel" "$r3" "$(check_goal "$r3" "<=" 3)"
+	bench_row funnel "customers per level, ClickHouse (level:count)" "$ch_levels"
+	if [ "$d_ch" = 0 ]; then
+		bench_row funnel "ClickHouse levels = journey_funnel, same 2 ms timestamps" "true ($n_cust customers)"
+	else
+		bench_row funnel "ClickHouse levels = journey_funnel, same 2 ms timestamps" \
+			"false: $d_ch of $n_cust customers differ"
+	fi
+	bench_row funnel "customers whose level the 2 ms binning changes" "$d_trunc"
+}
+
+# funnel_clickhouse_stop DIR: stop the server whose pid is in DIR/pid, remove DIR
+funnel_clickhouse_stop() {
+	local pid i
+	pid=$(cat "$1/pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+		for ((i = 0; i < 60; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$1"
+}
+
+funnel_clickhouse
 sql "DROP TABLE funnel_bench"
