@@ -29,6 +29,7 @@ trap 'as_pg_stop; rm -rf "$dir"' EXIT
 export PGHOST=$dir/sock PGPORT=$port PGUSER=postgres PGDATABASE=cxm_bench
 psql -X -q -d postgres -c "CREATE DATABASE cxm_bench"
 psql -X -q -c "CREATE EXTENSION cxm"
+psql -X -q -c "CREATE EXTENSION pg_prewarm" 2>/dev/null || true
 
 printf '%-12s | %-58s | %14s | %s\n' feature measure value goal
 printf '%s\n' "-------------+------------------------------------------------------------+----------------+---------------------"

@@ -39,3 +39,9 @@ check_goal() {
 		ok = (op == "<=") ? (v <= l) : (v >= l);
 		print (ok ? "met" : "MISSED") " (goal " op " " l ")" }'
 }
+
+# prewarm TABLE: load the table into shared buffers (pg_prewarm, when the
+# contrib module is there), so that no timed query pays for reading it
+prewarm() {
+	sql "SELECT pg_prewarm('$1')" >/dev/null 2>&1 || true
+}
