@@ -20,6 +20,13 @@ cxm_palloc_zero(void *ctx, size_t size)
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
+/* for the cores that need no zeroing (see cxm_core.h) */
+static void *
+cxm_palloc_nozero(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size, MCXT_ALLOC_HUGE);
+}
+
 static void
 cxm_pfree(void *ctx, void *ptr)
 {
@@ -33,6 +40,17 @@ cxm_allocator(MemoryContext cxt)
 	CxmAlloc	a;
 
 	a.alloc = cxm_palloc_zero;
+	a.free = cxm_pfree;
+	a.ctx = cxt;
+	return a;
+}
+
+CxmAlloc
+cxm_allocator_nozero(MemoryContext cxt)
+{
+	CxmAlloc	a;
+
+	a.alloc = cxm_palloc_nozero;
 	a.free = cxm_pfree;
 	a.ctx = cxt;
 	return a;

@@ -18,6 +18,7 @@
 
 /* a CxmAlloc that pallocs (zeroed) in the given memory context */
 extern CxmAlloc cxm_allocator(MemoryContext cxt);
+extern CxmAlloc cxm_allocator_nozero(MemoryContext cxt);
 
 /*
  * Check that an int8[] aggregate state is a one-dimensional array of exactly

@@ -8,7 +8,9 @@
  *
  *  - memory comes from a CxmAlloc supplied by the caller (palloc in the
  *    server, malloc in the unit tests).  alloc never returns NULL: the server
- *    side raises an ERROR on out-of-memory, the test side aborts;
+ *    side raises an ERROR on out-of-memory, the test side aborts.  It returns
+ *    zeroed memory, except for a core whose header says it needs none
+ *    (journey_core.h): its callers may pass cxm_allocator_nozero();
  *  - errors are returned, not raised: a function that can fail returns a
  *    CxmStatus and, where useful, writes a message into a caller buffer.
  *    The fmgr glue turns that into ereport() with the right SQLSTATE.
@@ -24,7 +26,7 @@
 
 typedef struct CxmAlloc
 {
-	void	   *(*alloc) (void *ctx, size_t size);	/* zeroed memory */
+	void	   *(*alloc) (void *ctx, size_t size);	/* zeroed: see above */
 	void		(*free) (void *ctx, void *ptr);
 	void	   *ctx;
 } CxmAlloc;

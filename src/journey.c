@@ -52,37 +52,13 @@ journey_aggcontext(FunctionCallInfo fcinfo, const char *fn)
 }
 
 /*
- * The state's memory needs no zeroing (journey_core.h says so), and skipping
- * it matters: a grouped journey_path can fill hundreds of megabytes.
+ * The journey core needs no zeroed memory (journey_core.h), and skipping it
+ * matters: a grouped journey_path can fill hundreds of megabytes.
  */
-static void *
-journey_alloc(void *ctx, size_t size)
-{
-	return MemoryContextAllocExtended((MemoryContext) ctx, size, MCXT_ALLOC_HUGE);
-}
-
-static void
-journey_pfree(void *ctx, void *ptr)
-{
-	if (ptr != NULL)
-		pfree(ptr);
-}
-
-static CxmAlloc
-journey_allocator(MemoryContext cxt)
-{
-	CxmAlloc	a;
-
-	a.alloc = journey_alloc;
-	a.free = journey_pfree;
-	a.ctx = cxt;
-	return a;
-}
-
 static JPathState *
 journey_new_state(MemoryContext cxt, int32 max_steps)
 {
-	return jpath_create(max_steps, journey_allocator(cxt));
+	return jpath_create(max_steps, cxm_allocator_nozero(cxt));
 }
 
 static void
@@ -287,7 +263,7 @@ journey_path_final(PG_FUNCTION_ARGS)
 	if (!AllocSizeIsValid(nbytes) || st->n > MaxArraySize)
 		journey_too_long();
 
-	tmp = journey_allocator(CurrentMemoryContext);
+	tmp = cxm_allocator_nozero(CurrentMemoryContext);
 	v = jpath_sorted(st, &tmp);
 	result = (ArrayType *) palloc0(nbytes);
 	SET_VARSIZE(result, nbytes);

@@ -8,6 +8,10 @@
  *
  * Timestamps are PostgreSQL timestamptz values: int64 microseconds, with
  * INT64_MIN and INT64_MAX standing for -infinity and infinity.
+ *
+ * Nothing here relies on zeroed memory: the allocator may be
+ * cxm_allocator_nozero() (cxm_core.h).  test/fuzz/fuzz_journey.c runs the
+ * core on garbage-filled allocations to keep it that way.
  */
 #ifndef JOURNEY_CORE_H
 #define JOURNEY_CORE_H
