@@ -33,25 +33,7 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *
-fz_alloc(void *ctx, size_t size)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static void
-fz_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-static CxmAlloc fz = {fz_alloc, fz_free, NULL};
+#include "../unit/test_alloc.h"
 
 /* the fits cost up to a second each under the sanitizers: only when asked */
 static int	run_fits;
@@ -323,11 +305,11 @@ fit_use(const unsigned char *buf, size_t len, const CxmFitWireInfo *info)
 		abort();
 	if (!(info->penalizer >= 0.0) || !isfinite(info->penalizer))
 		abort();
-	cxm_summary_set_init_rows(&set, &fz, info->nrows);
+	cxm_summary_set_init_rows(&set, &unit_allocator, info->nrows);
 	cap = set.capacity;
 	if (cxm_fit_wire_decode(buf, info, &set, msg, sizeof(msg)) != CXM_OK)
 	{
-		cxm_free(&fz, set.slots);
+		cxm_free(&unit_allocator, set.slots);
 		return;
 	}
 	if (set.capacity != cap || set.used != info->nrows || set.total != info->total)
@@ -356,7 +338,7 @@ fit_use(const unsigned char *buf, size_t len, const CxmFitWireInfo *info)
 		check_fit(st, &fit, 3);
 	}
 	free(rows);
-	cxm_free(&fz, set.slots);
+	cxm_free(&unit_allocator, set.slots);
 }
 
 static void
@@ -398,7 +380,7 @@ fit_roundtrip(Reader *r)
 	char		msg[200];
 	uint8_t		flip;
 
-	cxm_summary_set_init(&set, &fz);
+	cxm_summary_set_init(&set, &unit_allocator);
 	for (i = 0; i < nin; i++)
 	{
 		double		x = (double) (rd(r, 1) % 8);
@@ -440,7 +422,7 @@ fit_roundtrip(Reader *r)
 		info.has_penalizer != has_pen || info.penalizer != pen ||
 		info.nrows != set.used || info.total != set.total)
 		abort();
-	cxm_summary_set_init_rows(&back, &fz, info.nrows);
+	cxm_summary_set_init_rows(&back, &unit_allocator, info.nrows);
 	if (cxm_fit_wire_decode(buf, &info, &back, msg, sizeof(msg)) != CXM_OK ||
 		back.used != set.used || back.total != set.total)
 		abort();
@@ -455,8 +437,8 @@ fit_roundtrip(Reader *r)
 			abort();
 	free(want);
 	free(got);
-	cxm_free(&fz, back.slots);
-	cxm_free(&fz, set.slots);
+	cxm_free(&unit_allocator, back.slots);
+	cxm_free(&unit_allocator, set.slots);
 
 	for (cut = 0; cut < len; cut++)
 		if (cxm_fit_wire_check(buf, cut, &info, msg, sizeof(msg)) == CXM_OK)

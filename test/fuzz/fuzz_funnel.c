@@ -30,26 +30,7 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *
-fz_alloc(void *ctx, size_t size)
-{
-	/* zeroed, as the CxmAlloc contract and the glue's cxm_allocator give */
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static void
-fz_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-static const CxmAlloc fz = {fz_alloc, fz_free, NULL};
+#include "../unit/test_alloc.h"
 
 typedef struct TRow
 {
@@ -106,7 +87,7 @@ core_level(const TRow *in, int nr, uint32_t n, uint64_t window, FunnelMode mode)
 					pool[npool++] = s;
 		}
 	}
-	if (funnel_level(rows, (size_t) nr, pool, npool, n, window, mode, &fz,
+	if (funnel_level(rows, (size_t) nr, pool, npool, n, window, mode, &unit_allocator,
 					 &level, msg, sizeof(msg)) != CXM_OK)
 		abort();
 	if (level > n)
@@ -152,7 +133,7 @@ raw_rows(const uint8_t *data, size_t size)
 		pos += 3;
 		nrows++;
 	}
-	st = funnel_level(rows, nrows, pool, npool, nsteps, window, mode, &fz, &level,
+	st = funnel_level(rows, nrows, pool, npool, nsteps, window, mode, &unit_allocator, &level,
 					  msg, sizeof(msg));
 	if (st == CXM_OK ? level > nsteps : st != CXM_EINVAL)
 		abort();

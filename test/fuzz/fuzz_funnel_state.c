@@ -43,25 +43,7 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *
-fz_alloc(void *ctx, size_t size)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static void
-fz_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-static const CxmAlloc fz = {fz_alloc, fz_free, NULL};
+#include "../unit/test_alloc.h"
 
 static void *
 xmalloc(size_t n)
@@ -155,7 +137,7 @@ check_state(const unsigned char *in, size_t len)
 	if (info.nusable > 0 && info.nsteps <= LEVEL_MAXSTEPS)
 	{
 		if (funnel_level(rows, info.nrows, pool, info.npool, info.nsteps, info.window,
-						 info.mode, &fz, &level, msg, sizeof(msg)) != CXM_OK ||
+						 info.mode, &unit_allocator, &level, msg, sizeof(msg)) != CXM_OK ||
 			level > info.nsteps || (info.nrows == 0 && level != 0))
 			abort();
 	}
@@ -266,7 +248,7 @@ level_of(const FunnelRow *in, const uint32_t *pool, const FunnelWireInfo *h)
 
 	memcpy(rows, in, sizeof(FunnelRow) * h->nrows);
 	if (funnel_level(rows, h->nrows, pool, h->npool, h->nsteps, h->window, h->mode,
-					 &fz, &level, msg, sizeof(msg)) != CXM_OK || level > h->nsteps)
+					 &unit_allocator, &level, msg, sizeof(msg)) != CXM_OK || level > h->nsteps)
 		abort();
 	return level;
 }

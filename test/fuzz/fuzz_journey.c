@@ -30,30 +30,7 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *
-fz_alloc(void *ctx, size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	/*
-	 * not zeroed, like the glue's journey_allocator (jpath_create promises
-	 * not to rely on it): fill with garbage to catch any reliance
-	 */
-	memset(p, 0xa5, size);
-	return p;
-}
-
-static void
-fz_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-static const CxmAlloc fz = {fz_alloc, fz_free, NULL};
+#include "../unit/test_alloc.h"
 
 typedef struct Step
 {
@@ -251,16 +228,16 @@ check_collapse(const JPathView *v, uint8_t flags)
 static void
 check_state(const JPathState *st, const Step *want, size_t nwant, int32_t max_steps)
 {
-	JPathView	v = jpath_sorted(st, &fz);
+	JPathView	v = jpath_sorted(st, &dirty_allocator);
 	JPathView	v2;
 
 	check_view(&v, want, nwant);
-	jpath_view_release(&v, &fz);
+	jpath_view_release(&v, &dirty_allocator);
 	/* the final function may run again: the state is unchanged */
-	v2 = jpath_sorted(st, &fz);
+	v2 = jpath_sorted(st, &dirty_allocator);
 	check_view(&v2, want, nwant);
 	wire_roundtrip(&v2, max_steps);
-	jpath_view_release(&v2, &fz);
+	jpath_view_release(&v2, &dirty_allocator);
 }
 
 static void
@@ -338,12 +315,12 @@ steps_mode(const uint8_t *data, size_t size)
 	qsort(sorted, n, sizeof(Step), step_cmp);
 	keepn = n < (size_t) ms ? n : (size_t) ms;
 
-	full = jpath_create(0, fz);
-	bfull = jpath_create(ms, fz);
-	ua = jpath_create(0, fz);
-	ub = jpath_create(0, fz);
-	ba = jpath_create(ms, fz);
-	bb = jpath_create(ms, fz);
+	full = jpath_create(0, dirty_allocator);
+	bfull = jpath_create(ms, dirty_allocator);
+	ua = jpath_create(0, dirty_allocator);
+	ub = jpath_create(0, dirty_allocator);
+	ba = jpath_create(ms, dirty_allocator);
+	bb = jpath_create(ms, dirty_allocator);
 	if (flags & 16)
 	{
 		if (jpath_reserve(full, n, tpos) != CXM_OK || jpath_reserve(bfull, n, tpos) != CXM_OK)
@@ -407,9 +384,9 @@ steps_mode(const uint8_t *data, size_t size)
 		free(dbl);
 	}
 
-	v = jpath_sorted(full, &fz);
+	v = jpath_sorted(full, &dirty_allocator);
 	check_collapse(&v, flags);
-	jpath_view_release(&v, &fz);
+	jpath_view_release(&v, &dirty_allocator);
 
 	jpath_destroy(full);
 	jpath_destroy(bfull);

@@ -24,25 +24,7 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *
-fz_alloc(void *ctx, size_t size)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static void
-fz_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-static const CxmAlloc fz = {fz_alloc, fz_free, NULL};
+#include "../unit/test_alloc.h"
 
 static const char *const names[16] = {
 	"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"
@@ -109,7 +91,7 @@ check_credits(const AttrState *s, AttrCredit **out, int32_t *n)
 	double		sum = 0;
 	int32_t		i;
 
-	if (attr_result(s, &fz, out, n, NULL, NULL, msg, sizeof(msg)) != CXM_OK)
+	if (attr_result(s, &unit_allocator, out, n, NULL, NULL, msg, sizeof(msg)) != CXM_OK)
 		abort();
 	for (i = 0; i < *n; i++)
 	{
@@ -155,10 +137,10 @@ mode_journeys(const uint8_t *data, size_t size)
 		return;
 	}
 	half = nj / 2;
-	fwd = attr_state_create(&fz, ATTR_MARKOV);
-	rev = attr_state_create(&fz, ATTR_MARKOV);
-	p1 = attr_state_create(&fz, ATTR_MARKOV);
-	p2 = attr_state_create(&fz, ATTR_MARKOV);
+	fwd = attr_state_create(&unit_allocator, ATTR_MARKOV);
+	rev = attr_state_create(&unit_allocator, ATTR_MARKOV);
+	p1 = attr_state_create(&unit_allocator, ATTR_MARKOV);
+	p2 = attr_state_create(&unit_allocator, ATTR_MARKOV);
 	add_all(fwd, js, 0, nj, 1);
 	add_all(rev, js, nj - 1, -1, -1);
 	add_all(p1, js, 0, half, 1);
@@ -189,7 +171,7 @@ mode_journeys(const uint8_t *data, size_t size)
 
 	for (m = 0; m < ATTR_MARKOV; m++)
 	{
-		AttrState  *h = attr_state_create(&fz, (AttrModel) m);
+		AttrState  *h = attr_state_create(&unit_allocator, (AttrModel) m);
 
 		add_all(h, js, 0, nj, 1);
 		check_credits(h, &r1, &n1);
@@ -224,7 +206,7 @@ mode_chain(const uint8_t *data, size_t size)
 		ntr++;
 		pos += 3;
 	}
-	if (attr_markov_removal(&fz, n, tr, ntr, re, &p, NULL, NULL, msg, sizeof(msg)) == CXM_OK)
+	if (attr_markov_removal(&unit_allocator, n, tr, ntr, re, &p, NULL, NULL, msg, sizeof(msg)) == CXM_OK)
 	{
 		if (!(p >= 0 && p <= 1))
 			abort();
@@ -249,7 +231,7 @@ mode_load(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return;
-	s = attr_state_create(&fz, (AttrModel) (data[0] % ATTR_NMODELS));
+	s = attr_state_create(&unit_allocator, (AttrModel) (data[0] % ATTR_NMODELS));
 	nch = data[1] % 17;
 	for (i = 0; i < nch && pos < size; i++)
 	{
@@ -272,7 +254,7 @@ mode_load(const uint8_t *data, size_t size)
 	}
 	if (attr_check_state(s, msg, sizeof(msg)) == CXM_OK && s->njourneys > 0)
 	{
-		CxmStatus	st = attr_result(s, &fz, &r, &n, NULL, NULL, msg, sizeof(msg));
+		CxmStatus	st = attr_result(s, &unit_allocator, &r, &n, NULL, NULL, msg, sizeof(msg));
 
 		if (st == CXM_OK)
 		{

@@ -15,28 +15,12 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *
-fz_alloc(void *ctx, size_t size)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static void
-fz_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
+#include "../unit/test_alloc.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	CxmAlloc	a = {fz_alloc, fz_free, NULL};
+	CxmAlloc	a = unit_allocator;
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t		plen = nul ? (size_t) (nul - data) : size;
 	const uint8_t *path = nul ? nul + 1 : data + size;

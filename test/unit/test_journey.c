@@ -28,28 +28,6 @@ rnd_below(size_t n)
 	return (size_t) (rnd() % n);
 }
 
-/* an allocator that returns garbage-filled memory: the state must not rely
- * on zeroed memory (the server side does not zero it) */
-static void *
-dirty_alloc(void *ctx, size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	memset(p, 0xA5, size);
-	return p;
-}
-
-static void
-dirty_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-static CxmAlloc dirty_allocator = {dirty_alloc, dirty_free, NULL};
 
 typedef struct Row
 {

@@ -57,25 +57,6 @@ static int	unit_failed;
 	(printf("unit: %d passed, %d failed\n", unit_passed, unit_failed), \
 	 unit_failed == 0 ? 0 : 1)
 
-/* malloc-backed CxmAlloc for the core; aborts on out-of-memory */
-static void *
-unit_alloc(void *ctx, size_t size)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static void
-unit_free(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-static CxmAlloc unit_allocator __attribute__((unused)) = {unit_alloc, unit_free, NULL};
+#include "test_alloc.h"
 
 #endif							/* CXM_UNIT_H */
