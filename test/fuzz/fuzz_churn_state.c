@@ -34,6 +34,7 @@
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include "../unit/test_alloc.h"
+#include "../unit/test_wire.h"
 
 /* the fits cost up to a second each under the sanitizers: only when asked */
 static int	run_fits;
@@ -61,35 +62,6 @@ rd(Reader *r, int nbytes)
 		}
 	}
 	return v;
-}
-
-static size_t
-put64(unsigned char *p, uint64_t v)
-{
-	int			i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char) (v >> (56 - 8 * i));
-	return 8;
-}
-
-static size_t
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char) (v >> 24);
-	p[1] = (unsigned char) (v >> 16);
-	p[2] = (unsigned char) (v >> 8);
-	p[3] = (unsigned char) v;
-	return 4;
-}
-
-static size_t
-putd(unsigned char *p, double d)
-{
-	uint64_t	bits;
-
-	memcpy(&bits, &d, sizeof(bits));
-	return put64(p, bits);
 }
 
 static unsigned char *

@@ -31,6 +31,7 @@
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include "../unit/test_alloc.h"
+#include "../unit/test_wire.h"
 
 typedef struct Step
 {
@@ -90,14 +91,6 @@ add_step(JPathState *st, const Step *x, bool inline_path)
 		abort();
 }
 
-static void
-put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char) (v >> 24);
-	p[1] = (unsigned char) (v >> 16);
-	p[2] = (unsigned char) (v >> 8);
-	p[3] = (unsigned char) v;
-}
 
 /* serialize a view as the glue does and check the validator agrees */
 static void
@@ -119,16 +112,16 @@ wire_roundtrip(const JPathView *v, int32_t max_steps)
 	if (buf == NULL)
 		abort();
 	buf[0] = JPATH_WIRE_VERSION;
-	put_be32(buf + 1, (uint32_t) max_steps);
-	put_be32(buf + 5, (uint32_t) v->n);
+	put32(buf + 1, (uint32_t) max_steps);
+	put32(buf + 5, (uint32_t) v->n);
 	pos = JPATH_WIRE_HEADER;
 	for (i = 0; i < v->n; i++)
 	{
 		uint64_t	t = (uint64_t) v->refs[i].ts;
 
-		put_be32(buf + pos, (uint32_t) (t >> 32));
-		put_be32(buf + pos + 4, (uint32_t) t);
-		put_be32(buf + pos + 8, (uint32_t) v->refs[i].len);
+		put32(buf + pos, (uint32_t) (t >> 32));
+		put32(buf + pos + 4, (uint32_t) t);
+		put32(buf + pos + 8, (uint32_t) v->refs[i].len);
 		if (v->refs[i].len > 0)
 			memcpy(buf + pos + 12, v->refs[i].s, v->refs[i].len);
 		pos += JPATH_WIRE_ITEM + v->refs[i].len;

@@ -12,34 +12,7 @@
 #include "churn_core.h"
 #include "rfm_core.h"
 
-static size_t
-put64(unsigned char *p, uint64_t v)
-{
-	int			i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char) (v >> (56 - 8 * i));
-	return 8;
-}
-
-static size_t
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char) (v >> 24);
-	p[1] = (unsigned char) (v >> 16);
-	p[2] = (unsigned char) (v >> 8);
-	p[3] = (unsigned char) v;
-	return 4;
-}
-
-static size_t
-putd(unsigned char *p, double d)
-{
-	uint64_t	bits;
-
-	memcpy(&bits, &d, sizeof(bits));
-	return put64(p, bits);
-}
+#include "test_wire.h"
 
 /* an rfm state: configured, as_of, unit, n periods (period, amount) */
 static size_t

@@ -9,6 +9,7 @@
 
 #include "unit.h"
 #include "journey_core.h"
+#include "test_wire.h"
 
 /* a small deterministic generator (xorshift64*) */
 static uint64_t rng_state = 88172645463325252ULL;
@@ -460,15 +461,6 @@ test_limits(void)
 	jpath_destroy(st);
 }
 
-static size_t
-put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char) (v >> 24);
-	p[1] = (unsigned char) (v >> 16);
-	p[2] = (unsigned char) (v >> 8);
-	p[3] = (unsigned char) v;
-	return 4;
-}
 
 /* version 1, max_steps ms, then the given (ts, string) steps */
 static size_t
@@ -478,15 +470,15 @@ build_wire(unsigned char *buf, int32_t ms, int n, const char **strs)
 	int			i;
 
 	buf[pos++] = JPATH_WIRE_VERSION;
-	pos += put_be32(buf + pos, (uint32_t) ms);
-	pos += put_be32(buf + pos, (uint32_t) n);
+	pos += put32(buf + pos, (uint32_t) ms);
+	pos += put32(buf + pos, (uint32_t) n);
 	for (i = 0; i < n; i++)
 	{
 		size_t		l = strlen(strs[i]);
 
-		pos += put_be32(buf + pos, 0);
-		pos += put_be32(buf + pos, (uint32_t) (i * 1000));
-		pos += put_be32(buf + pos, (uint32_t) l);
+		pos += put32(buf + pos, 0);
+		pos += put32(buf + pos, (uint32_t) (i * 1000));
+		pos += put32(buf + pos, (uint32_t) l);
 		memcpy(buf + pos, strs[i], l);
 		pos += l;
 	}
@@ -525,19 +517,19 @@ test_wire_check(void)
 	len = build_wire(buf, 3, 3, strs);
 	CHECK(jpath_wire_check(buf, len, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_OK);
 	CHECK(ms == 3);
-	put_be32(buf + 1, 0xFFFFFFFFu);
+	put32(buf + 1, 0xFFFFFFFFu);
 	CHECK(jpath_wire_check(buf, len, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_EINVAL);
 	len = build_wire(buf, 0, 3, strs);
-	put_be32(buf + 5, 0x80000000u);
+	put32(buf + 5, 0x80000000u);
 	CHECK(jpath_wire_check(buf, len, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_EINVAL);
 	/* a huge count with few bytes */
-	put_be32(buf + 5, 1000000);
+	put32(buf + 5, 1000000);
 	CHECK(jpath_wire_check(buf, len, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_EINVAL);
 	/* a string length pointing past the end, or negative */
 	len = build_wire(buf, 0, 3, strs);
-	put_be32(buf + 9 + 8, 200);
+	put32(buf + 9 + 8, 200);
 	CHECK(jpath_wire_check(buf, len, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_EINVAL);
-	put_be32(buf + 9 + 8, 0xFFFFFFF0u);
+	put32(buf + 9 + 8, 0xFFFFFFF0u);
 	CHECK(jpath_wire_check(buf, len, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_EINVAL);
 	/* an empty state */
 	len = build_wire(buf, 5, 0, strs);
