@@ -23,39 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "funnel_core.h"
-
 #define MAXR 64
 #define BRUTE_MAXR 6
-
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
+#define FUNNEL_REF_MAXR BRUTE_MAXR
+#include "../unit/funnel_ref.h"
 #include "../unit/test_alloc.h"
 
-typedef struct TRow
-{
-	int64_t		ts;
-	uint32_t	mask;			/* bit j-1: matches step j */
-} TRow;
-
-static bool
-has_step(uint32_t mask, uint32_t s)
-{
-	return s >= 1 && s <= 32 && (mask >> (s - 1)) & 1;
-}
-
-static uint32_t
-max_step(uint32_t mask)
-{
-	uint32_t	s = 0;
-
-	while (mask)
-	{
-		s++;
-		mask >>= 1;
-	}
-	return s;
-}
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* the core on TRows (every mask non-empty and within nsteps) */
 static uint32_t
@@ -63,40 +37,19 @@ core_level(const TRow *in, int nr, uint32_t n, uint64_t window, FunnelMode mode)
 {
 	FunnelRow	rows[MAXR];
 	uint32_t	pool[MAXR * 32];
-	size_t		npool = 0;
+	size_t		nrows,
+				npool;
 	uint32_t	level = 999;
 	char		msg[160];
-	int			i;
 
-	for (i = 0; i < nr; i++)
-	{
-		uint32_t	s,
-					cnt = 0;
-
-		for (s = 1; s <= n; s++)
-			cnt += has_step(in[i].mask, s);
-		rows[i].ts = in[i].ts;
-		rows[i].nmatch = cnt;
-		if (cnt == 1)
-			rows[i].step = max_step(in[i].mask);
-		else
-		{
-			rows[i].step = (uint32_t) npool;
-			for (s = 1; s <= n; s++)
-				if (has_step(in[i].mask, s))
-					pool[npool++] = s;
-		}
-	}
-	if (funnel_level(rows, (size_t) nr, pool, npool, n, window, mode, &unit_allocator,
+	nrows = trows_to_core(in, nr, n, rows, pool, &npool);
+	if (funnel_level(rows, nrows, pool, npool, n, window, mode, &unit_allocator,
 					 &level, msg, sizeof(msg)) != CXM_OK)
 		abort();
 	if (level > n)
 		abort();
 	return level;
 }
-
-#define FUNNEL_REF_MAXR BRUTE_MAXR
-#include "../unit/funnel_ref.h"
 
 /* ---- the target ---------------------------------------------------------- */
 

@@ -1,13 +1,82 @@
 /*
  * funnel_ref.h
  *	  Brute-force references for journey_funnel levels, shared by
- *	  test/unit/test_funnel.c and test/fuzz/fuzz_funnel.c.  The includer
- *	  defines TRow {int64_t ts; uint32_t mask;}, has_step(), max_step() and
- *	  FUNNEL_REF_MAXR (the largest group the references are run on), and
- *	  includes funnel_core.h (funnel_within, FunnelMode).
+ *	  test/unit/test_funnel.c and test/fuzz/fuzz_funnel.c, with the test
+ *	  row type (TRow: a timestamp and a step mask) and its conversion into
+ *	  the core's rows.  The includer defines FUNNEL_REF_MAXR, the largest
+ *	  group the references are run on.
  */
 #ifndef CXM_FUNNEL_REF_H
 #define CXM_FUNNEL_REF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "funnel_core.h"
+
+typedef struct TRow
+{
+	int64_t		ts;
+	uint32_t	mask;			/* bit j-1: matches step j */
+} TRow;
+
+static bool
+has_step(uint32_t mask, uint32_t s)
+{
+	return s >= 1 && s <= 32 && (mask >> (s - 1)) & 1;
+}
+
+static uint32_t
+max_step(uint32_t mask)
+{
+	uint32_t	s = 0;
+
+	while (mask)
+	{
+		s++;
+		mask >>= 1;
+	}
+	return s;
+}
+
+/*
+ * The core's rows for in[0..nr) with n steps, as the glue stores them: rows
+ * matching no step are dropped, rows matching several keep their steps in
+ * pool.  Returns the number of rows; *npool gets the pool's length.
+ */
+static size_t
+trows_to_core(const TRow *in, int nr, uint32_t n, FunnelRow *rows, uint32_t *pool,
+			  size_t *npool)
+{
+	size_t		nrows = 0;
+	int			i;
+
+	*npool = 0;
+	for (i = 0; i < nr; i++)
+	{
+		uint32_t	s,
+					cnt = 0;
+
+		for (s = 1; s <= n; s++)
+			cnt += has_step(in[i].mask, s);
+		if (cnt == 0)
+			continue;
+		rows[nrows].ts = in[i].ts;
+		rows[nrows].nmatch = cnt;
+		if (cnt == 1)
+			rows[nrows].step = max_step(in[i].mask);
+		else
+		{
+			rows[nrows].step = (uint32_t) *npool;
+			for (s = 1; s <= n; s++)
+				if (has_step(in[i].mask, s))
+					pool[(*npool)++] = s;
+		}
+		nrows++;
+	}
+	return nrows;
+}
 
 /* ---- reference 1: every order of tied rows, every chain start ---------- */
 

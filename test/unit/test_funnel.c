@@ -19,12 +19,8 @@
 #include "funnel_core.h"
 
 #define MAXR 8
-
-typedef struct TRow
-{
-	int64_t		ts;
-	uint32_t	mask;			/* bit j-1: matches step j */
-} TRow;
+#define FUNNEL_REF_MAXR MAXR
+#include "funnel_ref.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 
@@ -37,60 +33,19 @@ rnd(uint32_t bound)
 	return (uint32_t) ((rng_state >> 11) % bound);
 }
 
-static bool
-has_step(uint32_t mask, uint32_t s)
-{
-	return s >= 1 && s <= 32 && (mask >> (s - 1)) & 1;
-}
-
-static uint32_t
-max_step(uint32_t mask)
-{
-	uint32_t	s = 0;
-
-	while (mask)
-	{
-		s++;
-		mask >>= 1;
-	}
-	return s;
-}
-
 /* run the core on TRows (rows with an empty mask dropped, as the glue does) */
 static uint32_t
 core_level(const TRow *in, int nr, uint32_t n, uint64_t window, FunnelMode mode)
 {
 	FunnelRow	rows[64];
 	uint32_t	pool[64 * 32];
-	size_t		nrows = 0,
-				npool = 0;
+	size_t		nrows,
+				npool;
 	uint32_t	level = 999;
 	char		msg[128];
-	int			i;
 	CxmStatus	st;
 
-	for (i = 0; i < nr; i++)
-	{
-		uint32_t	s,
-					cnt = 0;
-
-		for (s = 1; s <= n; s++)
-			cnt += has_step(in[i].mask, s);
-		if (cnt == 0)
-			continue;
-		rows[nrows].ts = in[i].ts;
-		rows[nrows].nmatch = cnt;
-		if (cnt == 1)
-			rows[nrows].step = max_step(in[i].mask);
-		else
-		{
-			rows[nrows].step = (uint32_t) npool;
-			for (s = 1; s <= n; s++)
-				if (has_step(in[i].mask, s))
-					pool[npool++] = s;
-		}
-		nrows++;
-	}
+	nrows = trows_to_core(in, nr, n, rows, pool, &npool);
 	st = funnel_level(rows, nrows, pool, npool, n, window, mode, &unit_allocator,
 					  &level, msg, sizeof(msg));
 	if (st != CXM_OK)
@@ -100,9 +55,6 @@ core_level(const TRow *in, int nr, uint32_t n, uint64_t window, FunnelMode mode)
 	}
 	return level;
 }
-
-#define FUNNEL_REF_MAXR MAXR
-#include "funnel_ref.h"
 
 /*
  * ClickHouse's windowFunnel default-mode algorithm, as documented: events
