@@ -759,6 +759,26 @@ concat(Parser *p, Frag a, Frag b)
 	return a;
 }
 
+/*
+ * body once or not at all (a split before it, an epsilon after), or, with
+ * loop, any number of times: the body's end leads back to the split
+ */
+static Frag
+emit_optional(Parser *p, int body, bool loop)
+{
+	int32_t		e = add_state(p, K_EPS, 0);
+	int32_t		s = add_state(p, K_SPLIT, 0);
+	Frag		g = emit(p, body);
+	Frag		f;
+
+	p->st[s].out = g.start;
+	p->st[s].out1 = e;
+	p->st[g.end].out = loop ? s : e;
+	f.start = s;
+	f.end = e;
+	return f;
+}
+
 static Frag
 emit_rep(Parser *p, PmNode *nd)
 {
@@ -775,34 +795,18 @@ emit_rep(Parser *p, PmNode *nd)
 	}
 	if (nd->max < 0)
 	{
-		int32_t		e = add_state(p, K_EPS, 0);
-		int32_t		s = add_state(p, K_SPLIT, 0);
-		Frag		g = emit(p, nd->first);
-		Frag		loop;
+		Frag		g = emit_optional(p, nd->first, true);
 
-		p->st[s].out = g.start;
-		p->st[s].out1 = e;
-		p->st[g.end].out = s;
-		loop.start = s;
-		loop.end = e;
-		f = have ? concat(p, f, loop) : loop;
+		f = have ? concat(p, f, g) : g;
 		have = 1;
 	}
 	else
 	{
 		for (k = nd->min; k < nd->max; k++)
 		{
-			int32_t		e = add_state(p, K_EPS, 0);
-			int32_t		s = add_state(p, K_SPLIT, 0);
-			Frag		g = emit(p, nd->first);
-			Frag		opt;
+			Frag		g = emit_optional(p, nd->first, false);
 
-			p->st[s].out = g.start;
-			p->st[s].out1 = e;
-			p->st[g.end].out = e;
-			opt.start = s;
-			opt.end = e;
-			f = have ? concat(p, f, opt) : opt;
+			f = have ? concat(p, f, g) : g;
 			have = 1;
 		}
 	}
