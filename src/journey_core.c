@@ -324,6 +324,23 @@ sift_down(JPathState *st, size_t i)
 }
 
 /*
+ * point a heap item at a copy of (ts, s, len) appended to the arena, which
+ * has room (ensure_arena), and count its bytes
+ */
+static void
+heap_store(JPathState *st, JPathItem *it, int64_t ts, const char *s, size_t len)
+{
+	it->ts = ts;
+	it->off = (uint32_t) st->arena_len;
+	it->len = (uint32_t) len;
+	if (len > 0)
+		memcpy(st->arena + st->arena_len, s, len);
+	st->arena_len += len;
+	st->live_bytes += len;
+	st->out_bytes += elem_bytes(len);
+}
+
+/*
  * Add one step.  CXM_ERANGE when the journey would no longer fit in an array
  * (JPATH_MAX_OUT_BYTES).
  */
@@ -364,15 +381,7 @@ jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
 			ensure_items(st, 1);
 		if (ensure_arena(st, len) != CXM_OK)
 			return CXM_ERANGE;
-		it = &st->items[st->n++];
-		it->ts = ts;
-		it->off = (uint32_t) st->arena_len;
-		it->len = (uint32_t) len;
-		if (len > 0)
-			memcpy(st->arena + st->arena_len, s, len);
-		st->arena_len += len;
-		st->live_bytes += len;
-		st->out_bytes += esz;
+		heap_store(st, &st->items[st->n++], ts, s, len);
 		sift_up(st, st->n - 1);
 		return CXM_OK;
 	}
@@ -388,14 +397,7 @@ jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
 	it = &st->items[0];			/* compaction rewrote the offsets */
 	st->live_bytes -= it->len;
 	st->out_bytes -= elem_bytes(it->len);
-	it->ts = ts;
-	it->off = (uint32_t) st->arena_len;
-	it->len = (uint32_t) len;
-	if (len > 0)
-		memcpy(st->arena + st->arena_len, s, len);
-	st->arena_len += len;
-	st->live_bytes += len;
-	st->out_bytes += esz;
+	heap_store(st, it, ts, s, len);
 	sift_down(st, 0);
 	return CXM_OK;
 }
