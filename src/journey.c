@@ -115,12 +115,11 @@ journey_path_accum(PG_FUNCTION_ARGS)
 /*
  * journey_path_accum_n(internal, text, timestamptz, int4): max_steps is
  * checked on every row, NULL touchpoint or not, and must not change within
- * the group.
+ * the group.  The context is checked when the state is created, as above.
  */
 Datum
 journey_path_accum_n(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = journey_aggcontext(fcinfo, "journey_path_accum_n");
 	JPathState *st = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
 	int32		max_steps;
 
@@ -134,7 +133,8 @@ journey_path_accum_n(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_path max_steps must be at least 1, not %d", max_steps)));
 	if (st == NULL)
-		st = journey_new_state(aggcxt, max_steps);
+		st = journey_new_state(journey_aggcontext(fcinfo, "journey_path_accum_n"),
+							   max_steps);
 	else if (st->max_steps != max_steps)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
