@@ -89,20 +89,6 @@ ksum_add(double *sum, double *comp, double v)
 }
 
 static uint32_t
-hash_bytes(const char *p, size_t len)
-{
-	uint32_t	h = 2166136261u;
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-	{
-		h ^= (unsigned char) p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static uint32_t
 hash_pair(uint32_t a, uint32_t b)
 {
 	uint64_t	k = ((uint64_t) a << 32) | b;
@@ -200,7 +186,7 @@ channel_find(const AttrState *s, const char *name, size_t len, uint32_t hash,
 static int32_t
 channel_intern(AttrState *s, const char *name, size_t len, bool *is_new)
 {
-	uint32_t	hash = hash_bytes(name, len);
+	uint32_t	hash = cxm_hash_bytes(name, len);
 	uint32_t	slot = 0;
 	int32_t		idx = channel_find(s, name, len, hash, &slot);
 	AttrChannel *c;

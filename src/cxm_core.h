@@ -43,6 +43,21 @@ typedef enum CxmStatus
 	CXM_ENOCONV					/* an iterative method did not converge */
 } CxmStatus;
 
+/* FNV-1a hash of len bytes (name lookups in the core's own hash tables) */
+static inline uint32_t
+cxm_hash_bytes(const char *s, size_t len)
+{
+	uint32_t	h = 2166136261u;
+	size_t		k;
+
+	for (k = 0; k < len; k++)
+	{
+		h ^= (unsigned char) s[k];
+		h *= 16777619u;
+	}
+	return h;
+}
+
 /* Normal distribution helpers (stats_core.c). */
 extern double cxm_norm_cdf(double z);
 extern double cxm_norm_sf(double z);

@@ -227,26 +227,12 @@ skip_ws(Parser *p)
 		p->i++;
 }
 
-static uint32_t
-hash_bytes(const char *s, size_t len)
-{
-	uint32_t	h = 2166136261u;
-	size_t		k;
-
-	for (k = 0; k < len; k++)
-	{
-		h ^= (unsigned char) s[k];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static int32_t
 lookup_name(const int32_t *hash, uint32_t mask, const char *namebuf,
 			const int32_t *off, const int32_t *len, const char *name, size_t nlen,
 			uint32_t *slot)
 {
-	uint32_t	h = hash_bytes(name, nlen) & mask;
+	uint32_t	h = cxm_hash_bytes(name, nlen) & mask;
 
 	for (;;)
 	{
