@@ -9,13 +9,16 @@
 #                   the heavier hardening checks (doc/development.md)
 
 EXTENSION  = cxm
-# The current version.  1.0 is the first release: its script is the
-# concatenation of src/sql/<feature>.sql.  Each later change ships as an
-# upgrade script src/sql/upgrade/<from>--<to>.sql (installed as
-# cxm--<from>--<to>.sql); the full script of a later version is the 1.0
-# script followed by every upgrade script in version order.
-EXTVERSION = 1.1
-BASEVERSION = 1.0
+# Versions (doc/development.md, "Versions and upgrade scripts"):
+# - the current version's install script cxm--$(EXTVERSION).sql is the
+#   concatenation of src/sql/<feature>.sql in SQL_ORDER: those files are the
+#   source of truth and are edited in place;
+# - each upgrade from..to is src/sql/upgrade/<from>--<to>.sql, or the sorted
+#   concatenation of the parts in the folder src/sql/upgrade/<from>--<to>/
+#   (a part may be a symbolic link to a feature file that only adds objects);
+# - the install scripts of released versions are frozen in src/sql/released/
+#   so that every upgrade path can be tested (test/upgrade.sh).
+EXTVERSION = 1.2
 
 MODULE_big = cxm
 # Every C file under src/ is part of the module.  Files named *_core.c hold the
@@ -27,10 +30,12 @@ CORE_SRCS = $(sort $(wildcard src/*_core.c))
 # One SQL file per feature, joined in dependency order into the install script.
 SQL_ORDER = base nps journey funnel pathmatch attribution churn bandit layer
 SQL_PARTS = $(wildcard $(foreach f,$(SQL_ORDER),src/sql/$(f).sql))
-UPGRADE_SRCS = $(shell ls src/sql/upgrade/*--*.sql 2>/dev/null | sort -V)
-UPGRADE_SCRIPTS = $(patsubst src/sql/upgrade/%.sql,$(EXTENSION)--%.sql,$(UPGRADE_SRCS))
-DATA_built = $(sort $(EXTENSION)--$(BASEVERSION).sql $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_SCRIPTS))
-DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+RELEASED = $(notdir $(wildcard src/sql/released/$(EXTENSION)--*.sql))
+UPGRADE_FILES = $(notdir $(wildcard src/sql/upgrade/*--*.sql))
+UPGRADE_DIRS = $(notdir $(patsubst %/,%,$(wildcard src/sql/upgrade/*--*/)))
+UPGRADE_SCRIPTS = $(patsubst %.sql,$(EXTENSION)--%.sql,$(UPGRADE_FILES)) \
+	$(patsubst %,$(EXTENSION)--%.sql,$(UPGRADE_DIRS))
+DATA_built = $(sort $(EXTENSION)--$(EXTVERSION).sql $(RELEASED) $(UPGRADE_SCRIPTS))
 
 # pg_regress: one test per feature, sql/<name>.sql against expected/<name>.out.
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -61,16 +66,18 @@ endif
 # PGXS tracks no header dependencies: rebuild every object when a header changes.
 $(OBJS): $(wildcard src/*.h)
 
-$(EXTENSION)--$(BASEVERSION).sql: $(SQL_PARTS) Makefile
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 	cat $(SQL_PARTS) > $@
 
-$(EXTENSION)--%.sql: src/sql/upgrade/%.sql
+$(RELEASED): $(EXTENSION)--%.sql: src/sql/released/$(EXTENSION)--%.sql
 	cp $< $@
 
-ifneq ($(EXTVERSION),$(BASEVERSION))
-$(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION)--$(BASEVERSION).sql $(UPGRADE_SRCS) Makefile
-	cat $(EXTENSION)--$(BASEVERSION).sql $(UPGRADE_SRCS) > $@
-endif
+$(patsubst %.sql,$(EXTENSION)--%.sql,$(UPGRADE_FILES)): $(EXTENSION)--%.sql: src/sql/upgrade/%.sql
+	cp $< $@
+
+.SECONDEXPANSION:
+$(patsubst %,$(EXTENSION)--%.sql,$(UPGRADE_DIRS)): $(EXTENSION)--%.sql: $$(sort $$(wildcard src/sql/upgrade/%/*.sql)) Makefile
+	cat $(sort $(wildcard src/sql/upgrade/$*/*.sql)) /dev/null > $@
 
 # ---- C unit tests of the core (no server, no postgres.h) -------------------
 UNIT_CC ?= cc

@@ -1,0 +1,2425 @@
+-- cxm install script, built by the Makefile from src/sql/*.sql
+-- (one file per feature, joined in dependency order).
+\echo Use "CREATE EXTENSION cxm" to load this file. \quit
+
+COMMENT ON SCHEMA @extschema@ IS
+  'cxm: customer-experience analytics (NPS, journeys, churn and CLV, experiments, CX views)';
+-- ---------------------------------------------------------------------------
+-- NPS and survey scores (contract section 1)
+-- ---------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.nps_result AS (
+  n          pg_catalog.int8,
+  promoters  pg_catalog.int8,
+  passives   pg_catalog.int8,
+  detractors pg_catalog.int8,
+  nps        pg_catalog.float8,
+  std_error  pg_catalog.float8,
+  ci_low     pg_catalog.float8,
+  ci_high    pg_catalog.float8
+);
+COMMENT ON TYPE @extschema@.nps_result IS
+  'Net Promoter Score with counts, standard error and 95 % interval (result of nps_stats)';
+COMMENT ON COLUMN @extschema@.nps_result.n IS 'number of non-NULL answers';
+COMMENT ON COLUMN @extschema@.nps_result.promoters IS 'answers 9-10';
+COMMENT ON COLUMN @extschema@.nps_result.passives IS 'answers 7-8';
+COMMENT ON COLUMN @extschema@.nps_result.detractors IS 'answers 0-6';
+COMMENT ON COLUMN @extschema@.nps_result.nps IS '100 * (promoters - detractors) / n, from -100 to 100';
+COMMENT ON COLUMN @extschema@.nps_result.std_error IS '100 * sqrt((p + d - (p - d)^2) / n), p and d the promoter and detractor shares';
+COMMENT ON COLUMN @extschema@.nps_result.ci_low IS 'nps - 1.959964 * std_error, clamped to -100';
+COMMENT ON COLUMN @extschema@.nps_result.ci_high IS 'nps + 1.959964 * std_error, clamped to 100';
+
+CREATE FUNCTION @extschema@.nps_accum(pg_catalog.int8[], pg_catalog.int4)
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'nps_accum'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_accum(pg_catalog.int8[], pg_catalog.int4) IS
+  'transition function of nps_agg and nps_stats: state {promoters, passives, detractors}';
+
+CREATE FUNCTION @extschema@.nps_accum_inv(pg_catalog.int8[], pg_catalog.int4)
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'nps_accum_inv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_accum_inv(pg_catalog.int8[], pg_catalog.int4) IS
+  'inverse transition of nps_agg and nps_stats (moving windows)';
+
+CREATE FUNCTION @extschema@.nps_combine(pg_catalog.int8[], pg_catalog.int8[])
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'nps_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_combine(pg_catalog.int8[], pg_catalog.int8[]) IS
+  'combine function of nps_agg and nps_stats (parallel and partial aggregation)';
+
+CREATE FUNCTION @extschema@.nps_final(pg_catalog.int8[])
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'nps_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_final(pg_catalog.int8[]) IS
+  'final function of nps_agg: the score, NULL when there were no answers';
+
+CREATE FUNCTION @extschema@.nps_stats_final(pg_catalog.int8[])
+RETURNS @extschema@.nps_result
+AS 'MODULE_PATHNAME', 'nps_stats_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_stats_final(pg_catalog.int8[]) IS
+  'final function of nps_stats: counts, score, standard error and interval';
+
+CREATE AGGREGATE @extschema@.nps_agg(score pg_catalog.int4) (
+  SFUNC = @extschema@.nps_accum,
+  STYPE = pg_catalog.int8[],
+  INITCOND = '{0,0,0}',
+  FINALFUNC = @extschema@.nps_final,
+  COMBINEFUNC = @extschema@.nps_combine,
+  MSFUNC = @extschema@.nps_accum,
+  MINVFUNC = @extschema@.nps_accum_inv,
+  MSTYPE = pg_catalog.int8[],
+  MINITCOND = '{0,0,0}',
+  MFINALFUNC = @extschema@.nps_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.nps_agg(pg_catalog.int4) IS
+  'Net Promoter Score of 0-10 answers: 100 * (promoters - detractors) / n; NULLs skipped, NULL over no answers';
+
+CREATE AGGREGATE @extschema@.nps_stats(score pg_catalog.int4) (
+  SFUNC = @extschema@.nps_accum,
+  STYPE = pg_catalog.int8[],
+  INITCOND = '{0,0,0}',
+  FINALFUNC = @extschema@.nps_stats_final,
+  COMBINEFUNC = @extschema@.nps_combine,
+  MSFUNC = @extschema@.nps_accum,
+  MINVFUNC = @extschema@.nps_accum_inv,
+  MSTYPE = pg_catalog.int8[],
+  MINITCOND = '{0,0,0}',
+  MFINALFUNC = @extschema@.nps_stats_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.nps_stats(pg_catalog.int4) IS
+  'NPS with counts, standard error and 95 % interval (nps_result); NULL over no answers';
+
+CREATE FUNCTION @extschema@.nps_category(score pg_catalog.int4)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'nps_category'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_category(pg_catalog.int4) IS
+  'detractor (0-6), passive (7-8) or promoter (9-10)';
+
+CREATE FUNCTION @extschema@.nps_compare(a @extschema@.nps_result, b @extschema@.nps_result,
+  OUT diff pg_catalog.float8, OUT std_error pg_catalog.float8,
+  OUT z pg_catalog.float8, OUT p_value pg_catalog.float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'nps_compare'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_compare(@extschema@.nps_result, @extschema@.nps_result) IS
+  'two-sample z test of a.nps - b.nps: diff, sqrt(se_a^2 + se_b^2), z and two-sided p-value';
+
+CREATE FUNCTION @extschema@.csat_accum(pg_catalog.int8[], pg_catalog.int4, pg_catalog.int4)
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'csat_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.csat_accum(pg_catalog.int8[], pg_catalog.int4, pg_catalog.int4) IS
+  'transition function of csat_agg: state {answers, top-two-box answers, scale_max}';
+
+CREATE FUNCTION @extschema@.csat_accum_inv(pg_catalog.int8[], pg_catalog.int4, pg_catalog.int4)
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'csat_accum_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.csat_accum_inv(pg_catalog.int8[], pg_catalog.int4, pg_catalog.int4) IS
+  'inverse transition of csat_agg (moving windows)';
+
+CREATE FUNCTION @extschema@.csat_combine(pg_catalog.int8[], pg_catalog.int8[])
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'csat_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.csat_combine(pg_catalog.int8[], pg_catalog.int8[]) IS
+  'combine function of csat_agg';
+
+CREATE FUNCTION @extschema@.csat_final(pg_catalog.int8[])
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'csat_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.csat_final(pg_catalog.int8[]) IS
+  'final function of csat_agg: percent of answers in the top two boxes';
+
+CREATE AGGREGATE @extschema@.csat_agg(score pg_catalog.int4, scale_max pg_catalog.int4) (
+  SFUNC = @extschema@.csat_accum,
+  STYPE = pg_catalog.int8[],
+  INITCOND = '{0,0,0}',
+  FINALFUNC = @extschema@.csat_final,
+  COMBINEFUNC = @extschema@.csat_combine,
+  MSFUNC = @extschema@.csat_accum,
+  MINVFUNC = @extschema@.csat_accum_inv,
+  MSTYPE = pg_catalog.int8[],
+  MINITCOND = '{0,0,0}',
+  MFINALFUNC = @extschema@.csat_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.csat_agg(pg_catalog.int4, pg_catalog.int4) IS
+  'CSAT: percent of 1..scale_max answers in the top two boxes; NULL answers skipped';
+-- ---------------------------------------------------------------------------
+-- Journeys: journey_path, path_collapse, sessionize (contract section 2)
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.journey_path_accum(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_path_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_path_accum(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz) IS
+  'transition function of journey_path: appends the (ts, touchpoint) step, skipping NULLs';
+
+CREATE FUNCTION @extschema@.journey_path_accum_n(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_path_accum_n'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_path_accum_n(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4) IS
+  'transition function of journey_path with max_steps: keeps the max_steps latest steps in a bounded heap';
+
+CREATE FUNCTION @extschema@.journey_path_combine(pg_catalog.internal, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_path_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_path_combine(pg_catalog.internal, pg_catalog.internal) IS
+  'combine function of journey_path (parallel and partial aggregation)';
+
+CREATE FUNCTION @extschema@.journey_path_serialize(pg_catalog.internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'journey_path_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_path_serialize(pg_catalog.internal) IS
+  'serial function of journey_path: version byte, max_steps, count, then (ts, length, bytes) per step';
+
+CREATE FUNCTION @extschema@.journey_path_deserialize(pg_catalog.bytea, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_path_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_path_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
+  'deserial function of journey_path: checks the version and every length before reading';
+
+CREATE FUNCTION @extschema@.journey_path_final(pg_catalog.internal)
+RETURNS pg_catalog.text[]
+AS 'MODULE_PATHNAME', 'journey_path_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_path_final(pg_catalog.internal) IS
+  'final function of journey_path: the touchpoints ordered by ts, then touchpoint (byte order); NULL when none';
+
+CREATE AGGREGATE @extschema@.journey_path(touchpoint pg_catalog.text, ts pg_catalog.timestamptz) (
+  SFUNC = @extschema@.journey_path_accum,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1024,
+  FINALFUNC = @extschema@.journey_path_final,
+  COMBINEFUNC = @extschema@.journey_path_combine,
+  SERIALFUNC = @extschema@.journey_path_serialize,
+  DESERIALFUNC = @extschema@.journey_path_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.journey_path(pg_catalog.text, pg_catalog.timestamptz) IS
+  'the touchpoints ordered by ts (ties by touchpoint in byte order), whatever order rows arrive in; NULL touchpoints or timestamps skipped';
+
+CREATE AGGREGATE @extschema@.journey_path(touchpoint pg_catalog.text, ts pg_catalog.timestamptz, max_steps pg_catalog.int4) (
+  SFUNC = @extschema@.journey_path_accum_n,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1024,
+  FINALFUNC = @extschema@.journey_path_final,
+  COMBINEFUNC = @extschema@.journey_path_combine,
+  SERIALFUNC = @extschema@.journey_path_serialize,
+  DESERIALFUNC = @extschema@.journey_path_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.journey_path(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4) IS
+  'the last max_steps touchpoints in (ts, touchpoint) order; memory bounded by max_steps (at least 1, the same on every row of a group)';
+
+CREATE FUNCTION @extschema@.path_collapse(path pg_catalog.text[])
+RETURNS pg_catalog.text[]
+AS 'MODULE_PATHNAME', 'path_collapse'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_collapse(pg_catalog.text[]) IS
+  'consecutive repeats collapsed: {a,a,b,a} -> {a,b,a}; a run of NULLs becomes one NULL; result indexed from 1';
+
+CREATE FUNCTION @extschema@.sessionize(ts pg_catalog.timestamptz, gap pg_catalog.interval)
+RETURNS pg_catalog.int4
+AS 'MODULE_PATHNAME', 'sessionize'
+LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sessionize(pg_catalog.timestamptz, pg_catalog.interval) IS
+  'window function: 1-based session number in the partition; a new session starts when ts minus the previous non-NULL ts exceeds gap';
+-- ---------------------------------------------------------------------------
+-- Funnels: journey_funnel (contract section 2)
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.journey_funnel_accum(pg_catalog.internal, pg_catalog.timestamptz,
+  pg_catalog.interval, pg_catalog.bool[])
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_funnel_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_funnel_accum(pg_catalog.internal, pg_catalog.timestamptz,
+  pg_catalog.interval, pg_catalog.bool[]) IS
+  'transition function of journey_funnel: keeps the timestamp and matched steps of each row matching a step';
+
+CREATE FUNCTION @extschema@.journey_funnel_accum(pg_catalog.internal, pg_catalog.timestamptz,
+  pg_catalog.interval, pg_catalog.bool[], pg_catalog.text)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_funnel_accum_mode'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_funnel_accum(pg_catalog.internal, pg_catalog.timestamptz,
+  pg_catalog.interval, pg_catalog.bool[], pg_catalog.text) IS
+  'transition function of journey_funnel with a mode';
+
+CREATE FUNCTION @extschema@.journey_funnel_combine(pg_catalog.internal, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_funnel_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_funnel_combine(pg_catalog.internal, pg_catalog.internal) IS
+  'combine function of journey_funnel (parallel and partial aggregation): concatenates the rows';
+
+CREATE FUNCTION @extschema@.journey_funnel_serial(pg_catalog.internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'journey_funnel_serial'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_funnel_serial(pg_catalog.internal) IS
+  'serial function of journey_funnel: versioned binary state';
+
+CREATE FUNCTION @extschema@.journey_funnel_deserial(pg_catalog.bytea, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'journey_funnel_deserial'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_funnel_deserial(pg_catalog.bytea, pg_catalog.internal) IS
+  'deserial function of journey_funnel: checks the version and every length (ERROR 22P03 on a damaged state)';
+
+CREATE FUNCTION @extschema@.journey_funnel_final(pg_catalog.internal)
+RETURNS pg_catalog.int4
+AS 'MODULE_PATHNAME', 'journey_funnel_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.journey_funnel_final(pg_catalog.internal) IS
+  'final function of journey_funnel: sorts the rows by time and returns the deepest level, NULL without usable rows';
+
+CREATE AGGREGATE @extschema@.journey_funnel(ts pg_catalog.timestamptz, "window" pg_catalog.interval,
+  steps pg_catalog.bool[]) (
+  SFUNC = @extschema@.journey_funnel_accum,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1024,
+  FINALFUNC = @extschema@.journey_funnel_final,
+  COMBINEFUNC = @extschema@.journey_funnel_combine,
+  SERIALFUNC = @extschema@.journey_funnel_serial,
+  DESERIALFUNC = @extschema@.journey_funnel_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.journey_funnel(pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.bool[]) IS
+  'deepest funnel level (0..n) reached: steps[1] starts a chain, each later-or-equal row matching the next step within window of the start adds a level; like ClickHouse windowFunnel';
+
+CREATE AGGREGATE @extschema@.journey_funnel(ts pg_catalog.timestamptz, "window" pg_catalog.interval,
+  steps pg_catalog.bool[], mode pg_catalog.text) (
+  SFUNC = @extschema@.journey_funnel_accum,
+  STYPE = pg_catalog.internal,
+  SSPACE = 1024,
+  FINALFUNC = @extschema@.journey_funnel_final,
+  COMBINEFUNC = @extschema@.journey_funnel_combine,
+  SERIALFUNC = @extschema@.journey_funnel_serial,
+  DESERIALFUNC = @extschema@.journey_funnel_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.journey_funnel(pg_catalog.timestamptz, pg_catalog.interval, pg_catalog.bool[], pg_catalog.text) IS
+  'deepest funnel level with a mode: default, strict_order (a step above the next one ends a chain), strict_deduplication (a repeat of the last step ends it), strict_increase (each step strictly later)';
+-- ---------------------------------------------------------------------------
+-- Path patterns over journeys (contract section 2): path_match, path_match_count
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.path_match(path pg_catalog.text[], pattern pg_catalog.text)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'path_match'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_match(pg_catalog.text[], pg_catalog.text) IS
+  'does the token pattern occur in the path (unanchored unless ^ or $); linear time, no backtracking';
+
+CREATE FUNCTION @extschema@.path_match_count(path pg_catalog.text[], pattern pg_catalog.text)
+RETURNS pg_catalog.int4
+AS 'MODULE_PATHNAME', 'path_match_count'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_match_count(pg_catalog.text[], pg_catalog.text) IS
+  'number of non-overlapping occurrences of the token pattern, leftmost-longest, empty matches counted as regexp_count does';
+-- ---------------------------------------------------------------------------
+-- Multi-touch attribution (contract section 2): attribution(path, conversions, model)
+-- ---------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.channel_credit AS (
+  channel pg_catalog.text,
+  credit  pg_catalog.float8
+);
+COMMENT ON TYPE @extschema@.channel_credit IS
+  'one channel''s share of the conversions (element of the result of attribution)';
+COMMENT ON COLUMN @extschema@.channel_credit.channel IS 'the touchpoint / channel name';
+COMMENT ON COLUMN @extschema@.channel_credit.credit IS
+  'conversions credited to the channel; the credits of one group sum to its total conversions';
+
+CREATE FUNCTION @extschema@.attribution_accum(pg_catalog.internal, pg_catalog.text[],
+                                              pg_catalog.float8, pg_catalog.text)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'attribution_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.attribution_accum(pg_catalog.internal, pg_catalog.text[],
+                                                  pg_catalog.float8, pg_catalog.text) IS
+  'transition function of attribution: adds one journey (channel credits, or Markov transition counts)';
+
+CREATE FUNCTION @extschema@.attribution_combine(pg_catalog.internal, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'attribution_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.attribution_combine(pg_catalog.internal, pg_catalog.internal) IS
+  'combine function of attribution (parallel and partial aggregation)';
+
+CREATE FUNCTION @extschema@.attribution_serial(pg_catalog.internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'attribution_serial'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.attribution_serial(pg_catalog.internal) IS
+  'serial function of attribution: the state as bytea (version byte first)';
+
+CREATE FUNCTION @extschema@.attribution_deserial(pg_catalog.bytea, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'attribution_deserial'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.attribution_deserial(pg_catalog.bytea, pg_catalog.internal) IS
+  'deserial function of attribution: checks version, lengths and consistency of a serialized state';
+
+CREATE FUNCTION @extschema@.attribution_final(pg_catalog.internal)
+RETURNS @extschema@.channel_credit[]
+AS 'MODULE_PATHNAME', 'attribution_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.attribution_final(pg_catalog.internal) IS
+  'final function of attribution: the credits by channel, highest first; NULL when no journey was usable';
+
+CREATE AGGREGATE @extschema@.attribution(path pg_catalog.text[], conversions pg_catalog.float8,
+                                         model pg_catalog.text) (
+  SFUNC = @extschema@.attribution_accum,
+  STYPE = pg_catalog.internal,
+  SSPACE = 2048,
+  FINALFUNC = @extschema@.attribution_final,
+  COMBINEFUNC = @extschema@.attribution_combine,
+  SERIALFUNC = @extschema@.attribution_serial,
+  DESERIALFUNC = @extschema@.attribution_deserial,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.attribution(pg_catalog.text[], pg_catalog.float8, pg_catalog.text) IS
+  'multi-touch attribution of the conversions of journeys (one row each) to channels; models first_touch, last_touch, linear, position, markov (exact removal effect)';
+-- ---------------------------------------------------------------------------
+-- Churn and customer lifetime value (contract section 3)
+-- ---------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.rfm_result AS (
+  frequency pg_catalog.float8,
+  recency   pg_catalog.float8,
+  t         pg_catalog.float8,
+  monetary  pg_catalog.float8
+);
+COMMENT ON TYPE @extschema@.rfm_result IS
+  'one customer''s purchase history in whole periods (result of rfm)';
+COMMENT ON COLUMN @extschema@.rfm_result.frequency IS 'number of distinct purchase periods minus one (repeat periods)';
+COMMENT ON COLUMN @extschema@.rfm_result.recency IS 'periods from the first to the last purchase';
+COMMENT ON COLUMN @extschema@.rfm_result.t IS 'periods from the first purchase to as_of';
+COMMENT ON COLUMN @extschema@.rfm_result.monetary IS 'mean summed amount of the repeat periods (first period excluded; 0 without repeats)';
+
+CREATE TYPE @extschema@.bgnbd_model AS (
+  r              pg_catalog.float8,
+  alpha          pg_catalog.float8,
+  a              pg_catalog.float8,
+  b              pg_catalog.float8,
+  log_likelihood pg_catalog.float8,
+  n              pg_catalog.int8
+);
+COMMENT ON TYPE @extschema@.bgnbd_model IS
+  'fitted BG/NBD model (result of bgnbd_fit)';
+COMMENT ON COLUMN @extschema@.bgnbd_model.r IS 'shape of the Gamma distribution of purchase rates';
+COMMENT ON COLUMN @extschema@.bgnbd_model.alpha IS 'scale of the Gamma distribution of purchase rates, in time units';
+COMMENT ON COLUMN @extschema@.bgnbd_model.a IS 'first shape of the Beta distribution of drop-out probabilities';
+COMMENT ON COLUMN @extschema@.bgnbd_model.b IS 'second shape of the Beta distribution of drop-out probabilities';
+COMMENT ON COLUMN @extschema@.bgnbd_model.log_likelihood IS 'log-likelihood at the optimum (without the penalty)';
+COMMENT ON COLUMN @extschema@.bgnbd_model.n IS 'number of customers fitted';
+
+CREATE TYPE @extschema@.gammagamma_model AS (
+  p              pg_catalog.float8,
+  q              pg_catalog.float8,
+  v              pg_catalog.float8,
+  log_likelihood pg_catalog.float8,
+  n              pg_catalog.int8
+);
+COMMENT ON TYPE @extschema@.gammagamma_model IS
+  'fitted Gamma-Gamma spend model (result of gammagamma_fit)';
+COMMENT ON COLUMN @extschema@.gammagamma_model.p IS 'shape of the Gamma distribution of single transaction values';
+COMMENT ON COLUMN @extschema@.gammagamma_model.q IS 'shape of the Gamma distribution of the customers'' scale parameter';
+COMMENT ON COLUMN @extschema@.gammagamma_model.v IS 'scale of the Gamma distribution of the customers'' scale parameter';
+COMMENT ON COLUMN @extschema@.gammagamma_model.log_likelihood IS 'log-likelihood at the optimum';
+COMMENT ON COLUMN @extschema@.gammagamma_model.n IS 'number of repeat customers fitted (frequency > 0)';
+
+-- rfm ------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.rfm_accum(pg_catalog.internal, pg_catalog.timestamptz, pg_catalog.numeric,
+                                      pg_catalog.timestamptz, pg_catalog.interval)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'rfm_accum'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_accum(pg_catalog.internal, pg_catalog.timestamptz, pg_catalog.numeric,
+                                          pg_catalog.timestamptz, pg_catalog.interval) IS
+  'transition function of rfm: adds a purchase to its period (session time zone, hence STABLE)';
+
+CREATE FUNCTION @extschema@.rfm_combine(pg_catalog.internal, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'rfm_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_combine(pg_catalog.internal, pg_catalog.internal) IS
+  'combine function of rfm';
+
+CREATE FUNCTION @extschema@.rfm_serialize(pg_catalog.internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'rfm_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_serialize(pg_catalog.internal) IS
+  'serial function of rfm (versioned)';
+
+CREATE FUNCTION @extschema@.rfm_deserialize(pg_catalog.bytea, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'rfm_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
+  'deserial function of rfm (checks version and length)';
+
+CREATE FUNCTION @extschema@.rfm_final(pg_catalog.internal)
+RETURNS @extschema@.rfm_result
+AS 'MODULE_PATHNAME', 'rfm_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_final(pg_catalog.internal) IS
+  'final function of rfm';
+
+CREATE AGGREGATE @extschema@.rfm(ts pg_catalog.timestamptz, amount pg_catalog.numeric,
+                                 as_of pg_catalog.timestamptz, unit pg_catalog.interval) (
+  SFUNC = @extschema@.rfm_accum,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = @extschema@.rfm_final,
+  COMBINEFUNC = @extschema@.rfm_combine,
+  SERIALFUNC = @extschema@.rfm_serialize,
+  DESERIALFUNC = @extschema@.rfm_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm(pg_catalog.timestamptz, pg_catalog.numeric,
+                                     pg_catalog.timestamptz, pg_catalog.interval) IS
+  'one customer''s purchases as (frequency, recency, t, monetary) in periods of length unit, up to as_of';
+
+-- model fits -------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.churn_fit_combine(pg_catalog.internal, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'churn_fit_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_fit_combine(pg_catalog.internal, pg_catalog.internal) IS
+  'combine function of bgnbd_fit and gammagamma_fit: merges the distinct summary rows';
+
+CREATE FUNCTION @extschema@.churn_fit_serialize(pg_catalog.internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'churn_fit_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_fit_serialize(pg_catalog.internal) IS
+  'serial function of bgnbd_fit and gammagamma_fit (versioned)';
+
+CREATE FUNCTION @extschema@.churn_fit_deserialize(pg_catalog.bytea, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'churn_fit_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_fit_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
+  'deserial function of bgnbd_fit and gammagamma_fit (checks version and length)';
+
+CREATE FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+                                            pg_catalog.float8)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'bgnbd_fit_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+                                                pg_catalog.float8) IS
+  'transition function of bgnbd_fit: checks and counts one customer summary';
+
+CREATE FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+                                            pg_catalog.float8, pg_catalog.float8)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'bgnbd_fit_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+                                                pg_catalog.float8, pg_catalog.float8) IS
+  'transition function of the penalised bgnbd_fit';
+
+CREATE FUNCTION @extschema@.bgnbd_fit_final(pg_catalog.internal)
+RETURNS @extschema@.bgnbd_model
+AS 'MODULE_PATHNAME', 'bgnbd_fit_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_final(pg_catalog.internal) IS
+  'final function of bgnbd_fit: maximum-likelihood fit (BFGS on log-parameters)';
+
+CREATE AGGREGATE @extschema@.bgnbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
+                                       t pg_catalog.float8) (
+  SFUNC = @extschema@.bgnbd_fit_accum,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = @extschema@.bgnbd_fit_final,
+  COMBINEFUNC = @extschema@.churn_fit_combine,
+  SERIALFUNC = @extschema@.churn_fit_serialize,
+  DESERIALFUNC = @extschema@.churn_fit_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
+  'maximum-likelihood BG/NBD fit over all customers: (r, alpha, a, b, log_likelihood, n)';
+
+CREATE AGGREGATE @extschema@.bgnbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
+                                       t pg_catalog.float8, penalizer pg_catalog.float8) (
+  SFUNC = @extschema@.bgnbd_fit_accum,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = @extschema@.bgnbd_fit_final,
+  COMBINEFUNC = @extschema@.churn_fit_combine,
+  SERIALFUNC = @extschema@.churn_fit_serialize,
+  DESERIALFUNC = @extschema@.churn_fit_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8,
+                                           pg_catalog.float8) IS
+  'BG/NBD fit minimising -LL/n + penalizer * (r^2 + alpha^2 + a^2 + b^2)';
+
+CREATE FUNCTION @extschema@.gg_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'gg_fit_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gg_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8) IS
+  'transition function of gammagamma_fit: checks and counts one (frequency, monetary) pair';
+
+CREATE FUNCTION @extschema@.gg_fit_final(pg_catalog.internal)
+RETURNS @extschema@.gammagamma_model
+AS 'MODULE_PATHNAME', 'gg_fit_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gg_fit_final(pg_catalog.internal) IS
+  'final function of gammagamma_fit: maximum-likelihood fit (BFGS on log-parameters)';
+
+CREATE AGGREGATE @extschema@.gammagamma_fit(frequency pg_catalog.float8, monetary pg_catalog.float8) (
+  SFUNC = @extschema@.gg_fit_accum,
+  STYPE = pg_catalog.internal,
+  FINALFUNC = @extschema@.gg_fit_final,
+  COMBINEFUNC = @extschema@.churn_fit_combine,
+  SERIALFUNC = @extschema@.churn_fit_serialize,
+  DESERIALFUNC = @extschema@.churn_fit_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gammagamma_fit(pg_catalog.float8, pg_catalog.float8) IS
+  'maximum-likelihood Gamma-Gamma spend model over the repeat customers: (p, q, v, log_likelihood, n)';
+
+-- scoring ------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.p_alive(m @extschema@.bgnbd_model, frequency pg_catalog.float8,
+                                    recency pg_catalog.float8, t pg_catalog.float8)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'bgnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.bgnbd_model, pg_catalog.float8, pg_catalog.float8,
+                                        pg_catalog.float8) IS
+  'probability that the customer is still active under the BG/NBD model (1 for frequency 0)';
+
+CREATE FUNCTION @extschema@.churn_score(m @extschema@.bgnbd_model, frequency pg_catalog.float8,
+                                        recency pg_catalog.float8, t pg_catalog.float8)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'bgnbd_churn_score'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_score(@extschema@.bgnbd_model, pg_catalog.float8, pg_catalog.float8,
+                                            pg_catalog.float8) IS
+  '1 - p_alive: probability that the customer has churned';
+
+CREATE FUNCTION @extschema@.expected_purchases(m @extschema@.bgnbd_model, horizon pg_catalog.float8,
+                                               frequency pg_catalog.float8, recency pg_catalog.float8,
+                                               t pg_catalog.float8)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'bgnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgnbd_model, pg_catalog.float8, pg_catalog.float8,
+                                                   pg_catalog.float8, pg_catalog.float8) IS
+  'expected purchases in the next horizon time units, given the customer''s history';
+
+CREATE FUNCTION @extschema@.expected_spend(m @extschema@.gammagamma_model, frequency pg_catalog.float8,
+                                           monetary pg_catalog.float8)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'gg_expected_spend'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expected_spend(@extschema@.gammagamma_model, pg_catalog.float8,
+                                               pg_catalog.float8) IS
+  'conditional expected mean transaction value p (v + frequency monetary) / (p frequency + q - 1)';
+
+CREATE FUNCTION @extschema@.clv(bg @extschema@.bgnbd_model, gg @extschema@.gammagamma_model,
+                                frequency pg_catalog.float8, recency pg_catalog.float8, t pg_catalog.float8,
+                                monetary pg_catalog.float8, horizon pg_catalog.int4,
+                                discount_rate pg_catalog.float8)
+RETURNS pg_catalog.float8
+AS 'MODULE_PATHNAME', 'churn_clv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv(@extschema@.bgnbd_model, @extschema@.gammagamma_model, pg_catalog.float8,
+                                    pg_catalog.float8, pg_catalog.float8, pg_catalog.float8, pg_catalog.int4,
+                                    pg_catalog.float8) IS
+  'discounted customer lifetime value over horizon periods: expected purchases per period times expected spend';
+
+CREATE FUNCTION @extschema@.rfm_segment(r_score pg_catalog.int4, f_score pg_catalog.int4)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'churn_rfm_segment'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_segment(pg_catalog.int4, pg_catalog.int4) IS
+  'RFM segment name for recency and frequency scores 1 (worst) .. 5 (best)';
+
+-- ---------------------------------------------------------------------------
+-- Experiments: A/B/N tests and bandits (contract section 4)
+-- ---------------------------------------------------------------------------
+-- Storage: plain tables in the extension's schema, registered with
+-- pg_extension_config_dump so pg_dump keeps their rows.  No foreign keys:
+-- a key-share lock on the experiment row from every assignment would make
+-- that row the bottleneck; bandit_drop deletes everything explicitly.
+
+CREATE TABLE @extschema@.bandit_experiment (
+  experiment pg_catalog.text PRIMARY KEY,
+  policy     pg_catalog.text NOT NULL
+             CHECK (policy IN ('thompson', 'gaussian_thompson', 'ucb1', 'epsilon_greedy', 'uniform')),
+  params     pg_catalog.jsonb NOT NULL DEFAULT '{}',
+  epsilon    pg_catalog.float8,
+  created_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.bandit_experiment IS
+  'bandit experiments (one row per bandit_create); managed by the bandit_* functions';
+COMMENT ON COLUMN @extschema@.bandit_experiment.experiment IS 'experiment name';
+COMMENT ON COLUMN @extschema@.bandit_experiment.policy IS
+  'thompson, gaussian_thompson, ucb1, epsilon_greedy or uniform';
+COMMENT ON COLUMN @extschema@.bandit_experiment.params IS 'policy parameters as given to bandit_create';
+COMMENT ON COLUMN @extschema@.bandit_experiment.epsilon IS 'exploration share of epsilon_greedy (NULL for other policies)';
+COMMENT ON COLUMN @extschema@.bandit_experiment.created_at IS 'creation time';
+
+CREATE TABLE @extschema@.bandit_arm (
+  experiment pg_catalog.text NOT NULL,
+  arm_no     pg_catalog.int4 NOT NULL,
+  arm        pg_catalog.text NOT NULL,
+  active     pg_catalog.bool NOT NULL DEFAULT true,
+  added_at   pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (experiment, arm_no),
+  UNIQUE (experiment, arm)
+);
+COMMENT ON TABLE @extschema@.bandit_arm IS 'arms of the bandit experiments, numbered in creation order';
+COMMENT ON COLUMN @extschema@.bandit_arm.experiment IS 'experiment name';
+COMMENT ON COLUMN @extschema@.bandit_arm.arm_no IS 'arm number within the experiment (1, 2, ... in creation order)';
+COMMENT ON COLUMN @extschema@.bandit_arm.arm IS 'arm name';
+COMMENT ON COLUMN @extschema@.bandit_arm.active IS 'false while paused: never chosen';
+COMMENT ON COLUMN @extschema@.bandit_arm.added_at IS 'when the arm was created or added';
+
+CREATE TABLE @extschema@.bandit_counter (
+  experiment pg_catalog.text NOT NULL,
+  arm_no     pg_catalog.int4 NOT NULL,
+  shard      pg_catalog.int4 NOT NULL,
+  trials     pg_catalog.int8 NOT NULL DEFAULT 0,
+  reward_sum pg_catalog.float8 NOT NULL DEFAULT 0,
+  reward_sq  pg_catalog.float8 NOT NULL DEFAULT 0,
+  PRIMARY KEY (experiment, arm_no, shard)
+);
+COMMENT ON TABLE @extschema@.bandit_counter IS
+  'sharded per-arm counters: each session adds to its own shard row; an arm''s totals are the sums over its shards';
+COMMENT ON COLUMN @extschema@.bandit_counter.experiment IS 'experiment name';
+COMMENT ON COLUMN @extschema@.bandit_counter.arm_no IS 'arm number (bandit_arm.arm_no)';
+COMMENT ON COLUMN @extschema@.bandit_counter.shard IS 'shard number claimed by the writing session';
+COMMENT ON COLUMN @extschema@.bandit_counter.trials IS 'assignments counted in this shard';
+COMMENT ON COLUMN @extschema@.bandit_counter.reward_sum IS 'sum of rewards in this shard';
+COMMENT ON COLUMN @extschema@.bandit_counter.reward_sq IS 'sum of squared rewards in this shard';
+
+CREATE TABLE @extschema@.bandit_assignment (
+  experiment  pg_catalog.text NOT NULL,
+  subject     pg_catalog.text NOT NULL,
+  arm_no      pg_catalog.int4 NOT NULL,
+  propensity  pg_catalog.float8 NOT NULL,
+  assigned_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (experiment, subject)
+);
+COMMENT ON TABLE @extschema@.bandit_assignment IS
+  'sticky assignments: the arm each subject was given, with the probability of that choice (for off-policy evaluation)';
+COMMENT ON COLUMN @extschema@.bandit_assignment.experiment IS 'experiment name';
+COMMENT ON COLUMN @extschema@.bandit_assignment.subject IS 'subject (visitor, customer, session) as passed to bandit_choose';
+COMMENT ON COLUMN @extschema@.bandit_assignment.arm_no IS 'assigned arm (bandit_arm.arm_no)';
+COMMENT ON COLUMN @extschema@.bandit_assignment.propensity IS 'probability with which the policy chose this arm at assignment time';
+COMMENT ON COLUMN @extschema@.bandit_assignment.assigned_at IS 'time of the (latest) assignment';
+
+CREATE TABLE @extschema@.bandit_reassignment (
+  experiment      pg_catalog.text NOT NULL,
+  subject         pg_catalog.text NOT NULL,
+  old_arm_no      pg_catalog.int4 NOT NULL,
+  old_propensity  pg_catalog.float8 NOT NULL,
+  old_assigned_at pg_catalog.timestamptz NOT NULL,
+  new_arm_no      pg_catalog.int4 NOT NULL,
+  new_propensity  pg_catalog.float8 NOT NULL,
+  reassigned_at   pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ON @extschema@.bandit_reassignment (experiment, subject);
+COMMENT ON TABLE @extschema@.bandit_reassignment IS
+  'log of sticky subjects moved to a new arm because their arm was paused';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.experiment IS 'experiment name';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.subject IS 'the subject that moved';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.old_arm_no IS 'the paused arm it had';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.old_propensity IS 'propensity of the old assignment';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.old_assigned_at IS 'time of the old assignment';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.new_arm_no IS 'the arm it got instead';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.new_propensity IS 'propensity of the new assignment';
+COMMENT ON COLUMN @extschema@.bandit_reassignment.reassigned_at IS 'time of the move';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bandit_experiment', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bandit_arm', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bandit_counter', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bandit_assignment', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.bandit_reassignment', '');
+
+-- Shared checks of the PL/pgSQL management functions --------------------------
+
+-- exclusive lock of one experiment name (choose/reward/convert take it shared
+-- from C with the same keys: 1668836706 = 'cxmb', hashtext(name))
+CREATE FUNCTION @extschema@.bandit_lock(experiment pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF experiment IS NULL THEN
+    RAISE EXCEPTION 'experiment must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  PERFORM pg_catalog.pg_advisory_xact_lock(1668836706, pg_catalog.hashtext(experiment));
+END $$;
+COMMENT ON FUNCTION @extschema@.bandit_lock(pg_catalog.text) IS
+  'internal: takes the transaction-level lock that serializes changes of one experiment';
+
+-- the experiment's row, 42704 when missing
+CREATE FUNCTION @extschema@.bandit_get(experiment pg_catalog.text)
+RETURNS @extschema@.bandit_experiment
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  e @extschema@.bandit_experiment;
+BEGIN
+  SELECT * INTO e FROM @extschema@.bandit_experiment x WHERE x.experiment = bandit_get.experiment;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'experiment "%" does not exist', experiment USING ERRCODE = '42704';
+  END IF;
+  RETURN e;
+END $$;
+COMMENT ON FUNCTION @extschema@.bandit_get(pg_catalog.text) IS
+  'internal: the experiment''s row; ERROR 42704 when it does not exist';
+
+-- bandit_create ---------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.bandit_create(experiment pg_catalog.text, arms pg_catalog.text[],
+                                          policy pg_catalog.text DEFAULT 'thompson',
+                                          params pg_catalog.jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n pg_catalog.int4;
+  k pg_catalog.text;
+  eps pg_catalog.float8;
+  dup pg_catalog.text;
+BEGIN
+  PERFORM @extschema@.bandit_lock(experiment);
+  IF arms IS NULL OR policy IS NULL OR params IS NULL THEN
+    RAISE EXCEPTION 'arms, policy and params must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  IF EXISTS (SELECT 1 FROM @extschema@.bandit_experiment x WHERE x.experiment = bandit_create.experiment) THEN
+    RAISE EXCEPTION 'experiment "%" already exists', experiment USING ERRCODE = '42710';
+  END IF;
+  IF pg_catalog.array_ndims(arms) > 1 THEN
+    RAISE EXCEPTION 'arms must be a one-dimensional array' USING ERRCODE = '22023';
+  END IF;
+  n := COALESCE(pg_catalog.cardinality(arms), 0);
+  IF n < 2 OR n > 1000 THEN
+    RAISE EXCEPTION '% arms given; an experiment needs 2 to 1000 arms', n USING ERRCODE = '22023';
+  END IF;
+  IF pg_catalog.array_position(arms, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'arms[%] is NULL', pg_catalog.array_position(arms, NULL) USING ERRCODE = '22023';
+  END IF;
+  SELECT a INTO dup FROM pg_catalog.unnest(arms) a GROUP BY a HAVING pg_catalog.count(*) > 1 ORDER BY a LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'duplicate arm name "%"', dup USING ERRCODE = '22023';
+  END IF;
+  IF policy NOT IN ('thompson', 'gaussian_thompson', 'ucb1', 'epsilon_greedy', 'uniform') THEN
+    RAISE EXCEPTION 'unknown bandit policy "%"', policy USING ERRCODE = '22023',
+      HINT = 'Policies: thompson, gaussian_thompson, ucb1, epsilon_greedy, uniform.';
+  END IF;
+  IF pg_catalog.jsonb_typeof(params) <> 'object' THEN
+    RAISE EXCEPTION 'params must be a JSON object, not %', params USING ERRCODE = '22023';
+  END IF;
+  FOR k IN SELECT key FROM pg_catalog.jsonb_each(params) ORDER BY key LOOP
+    IF k <> 'epsilon' OR policy <> 'epsilon_greedy' THEN
+      RAISE EXCEPTION 'unknown parameter "%" for policy %', k, policy USING ERRCODE = '22023',
+        HINT = 'Only epsilon_greedy takes a parameter: {"epsilon": 0.1}.';
+    END IF;
+  END LOOP;
+  IF policy = 'epsilon_greedy' THEN
+    eps := 0.1;
+    IF params ? 'epsilon' THEN
+      IF pg_catalog.jsonb_typeof(params -> 'epsilon') <> 'number'
+         OR (params ->> 'epsilon')::pg_catalog.float8 NOT BETWEEN 0 AND 1 THEN
+        RAISE EXCEPTION 'epsilon % must be a number from 0 to 1', params -> 'epsilon' USING ERRCODE = '22023';
+      END IF;
+      eps := (params ->> 'epsilon')::pg_catalog.float8;
+    END IF;
+  END IF;
+  INSERT INTO @extschema@.bandit_experiment (experiment, policy, params, epsilon)
+  VALUES (experiment, policy, params, eps);
+  INSERT INTO @extschema@.bandit_arm (experiment, arm_no, arm)
+  SELECT experiment, o::pg_catalog.int4, a FROM pg_catalog.unnest(arms) WITH ORDINALITY u(a, o);
+  INSERT INTO @extschema@.bandit_counter (experiment, arm_no, shard)
+  SELECT experiment, o::pg_catalog.int4, 0 FROM pg_catalog.generate_series(1, n) o;
+END $$;
+COMMENT ON FUNCTION @extschema@.bandit_create(pg_catalog.text, pg_catalog.text[], pg_catalog.text, pg_catalog.jsonb) IS
+  'creates an experiment with 2..1000 arms and a policy (thompson, gaussian_thompson, ucb1, epsilon_greedy with {"epsilon": x}, uniform)';
+
+-- arm changes -------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.bandit_arm_add(experiment pg_catalog.text, arm pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n pg_catalog.int4;
+BEGIN
+  PERFORM @extschema@.bandit_lock(experiment);
+  PERFORM @extschema@.bandit_get(experiment);
+  IF arm IS NULL THEN
+    RAISE EXCEPTION 'arm must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  IF EXISTS (SELECT 1 FROM @extschema@.bandit_arm a
+             WHERE a.experiment = bandit_arm_add.experiment AND a.arm = bandit_arm_add.arm) THEN
+    RAISE EXCEPTION 'experiment "%" already has an arm "%"', experiment, arm USING ERRCODE = '22023';
+  END IF;
+  SELECT pg_catalog.max(a.arm_no) INTO n
+  FROM @extschema@.bandit_arm a WHERE a.experiment = bandit_arm_add.experiment;
+  IF (SELECT pg_catalog.count(*) FROM @extschema@.bandit_arm a WHERE a.experiment = bandit_arm_add.experiment) >= 1000 THEN
+    RAISE EXCEPTION 'experiment "%" already has 1000 arms', experiment USING ERRCODE = '22023';
+  END IF;
+  INSERT INTO @extschema@.bandit_arm (experiment, arm_no, arm) VALUES (experiment, n + 1, arm);
+  INSERT INTO @extschema@.bandit_counter (experiment, arm_no, shard) VALUES (experiment, n + 1, 0);
+END $$;
+COMMENT ON FUNCTION @extschema@.bandit_arm_add(pg_catalog.text, pg_catalog.text) IS
+  'adds an active arm (no trials yet) to a running experiment';
+
+CREATE FUNCTION @extschema@.bandit_arm_set(experiment pg_catalog.text, arm pg_catalog.text, make_active pg_catalog.bool)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  was pg_catalog.bool;
+BEGIN
+  PERFORM @extschema@.bandit_lock(experiment);
+  PERFORM @extschema@.bandit_get(experiment);
+  IF arm IS NULL THEN
+    RAISE EXCEPTION 'arm must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  SELECT a.active INTO was FROM @extschema@.bandit_arm a
+  WHERE a.experiment = bandit_arm_set.experiment AND a.arm = bandit_arm_set.arm;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'experiment "%" has no arm "%"', experiment, arm USING ERRCODE = '22023';
+  END IF;
+  IF was = make_active THEN
+    RETURN;
+  END IF;
+  IF NOT make_active AND (SELECT pg_catalog.count(*) FROM @extschema@.bandit_arm a
+                          WHERE a.experiment = bandit_arm_set.experiment AND a.active) <= 1 THEN
+    RAISE EXCEPTION 'cannot pause arm "%": it is the last active arm of experiment "%"', arm, experiment
+      USING ERRCODE = '22023';
+  END IF;
+  UPDATE @extschema@.bandit_arm a SET active = make_active
+  WHERE a.experiment = bandit_arm_set.experiment AND a.arm = bandit_arm_set.arm;
+END $$;
+COMMENT ON FUNCTION @extschema@.bandit_arm_set(pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
+  'internal: pauses or resumes an arm (use bandit_arm_pause / bandit_arm_resume)';
+
+CREATE FUNCTION @extschema@.bandit_arm_pause(experiment pg_catalog.text, arm pg_catalog.text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT @extschema@.bandit_arm_set($1, $2, false) $$;
+COMMENT ON FUNCTION @extschema@.bandit_arm_pause(pg_catalog.text, pg_catalog.text) IS
+  'pauses an arm: it is never chosen, keeps its counts, and its sticky subjects get a new arm on their next bandit_choose';
+
+CREATE FUNCTION @extschema@.bandit_arm_resume(experiment pg_catalog.text, arm pg_catalog.text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT @extschema@.bandit_arm_set($1, $2, true) $$;
+COMMENT ON FUNCTION @extschema@.bandit_arm_resume(pg_catalog.text, pg_catalog.text) IS
+  'resumes a paused arm with the counts it had';
+
+CREATE FUNCTION @extschema@.bandit_drop(experiment pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.bandit_lock(experiment);
+  PERFORM @extschema@.bandit_get(experiment);
+  DELETE FROM @extschema@.bandit_reassignment x WHERE x.experiment = bandit_drop.experiment;
+  DELETE FROM @extschema@.bandit_assignment x WHERE x.experiment = bandit_drop.experiment;
+  DELETE FROM @extschema@.bandit_counter x WHERE x.experiment = bandit_drop.experiment;
+  DELETE FROM @extschema@.bandit_arm x WHERE x.experiment = bandit_drop.experiment;
+  DELETE FROM @extschema@.bandit_experiment x WHERE x.experiment = bandit_drop.experiment;
+END $$;
+COMMENT ON FUNCTION @extschema@.bandit_drop(pg_catalog.text) IS
+  'removes an experiment with its arms, counters, assignments and reassignment log';
+
+-- C functions ---------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.bandit_choose(experiment pg_catalog.text, subject pg_catalog.text DEFAULT NULL)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'bandit_choose'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.bandit_choose(pg_catalog.text, pg_catalog.text) IS
+  'picks an active arm by the experiment''s policy and counts one trial; a subject keeps its arm (sticky, no new trial) and the choice is stored with its probability';
+
+CREATE FUNCTION @extschema@.bandit_reward(experiment pg_catalog.text, arm pg_catalog.text,
+                                          reward pg_catalog.float8 DEFAULT 1)
+RETURNS void
+AS 'MODULE_PATHNAME', 'bandit_reward'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.bandit_reward(pg_catalog.text, pg_catalog.text, pg_catalog.float8) IS
+  'records an outcome for an arm (0..1 under the Bernoulli policies, any real number under gaussian_thompson)';
+
+CREATE FUNCTION @extschema@.bandit_convert(experiment pg_catalog.text, subject pg_catalog.text,
+                                           reward pg_catalog.float8 DEFAULT 1)
+RETURNS void
+AS 'MODULE_PATHNAME', 'bandit_convert'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.bandit_convert(pg_catalog.text, pg_catalog.text, pg_catalog.float8) IS
+  'records an outcome for the arm the subject was given by bandit_choose';
+
+CREATE FUNCTION @extschema@.bandit_report(experiment pg_catalog.text)
+RETURNS TABLE (arm pg_catalog.text, trials pg_catalog.float8, reward_sum pg_catalog.float8,
+               mean pg_catalog.float8, ci_low pg_catalog.float8, ci_high pg_catalog.float8,
+               p_best pg_catalog.float8, active pg_catalog.bool)
+AS 'MODULE_PATHNAME', 'bandit_report'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bandit_report(pg_catalog.text) IS
+  'per-arm results: trials, reward sum, mean, 95 % interval (Wilson; normal for gaussian_thompson), posterior P(best) over the active arms (deterministic), active flag';
+
+CREATE FUNCTION @extschema@.bandit_choose(arms pg_catalog.text[], successes pg_catalog.float8[],
+                                          trials pg_catalog.float8[], policy pg_catalog.text DEFAULT 'thompson')
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'bandit_choose_stateless'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.bandit_choose(pg_catalog.text[], pg_catalog.float8[], pg_catalog.float8[], pg_catalog.text) IS
+  'stateless form: picks one of the arms from counts kept by the caller (successes = reward sums); nothing is stored';
+
+CREATE FUNCTION @extschema@.bandit_seed(seed pg_catalog.int8)
+RETURNS void
+AS 'MODULE_PATHNAME', 'bandit_seed'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.bandit_seed(pg_catalog.int8) IS
+  'seeds this session''s bandit generator: the same calls after the same seed give the same choices';
+
+-- ---------------------------------------------------------------------------
+-- The CX layer over existing tables (contract section 5)
+-- ---------------------------------------------------------------------------
+-- Design (see doc/layer.md):
+-- * cxm.sources holds the mappings (one row per kind and source relation); the
+--   source is stored as regclass, which pg_dump writes as a qualified name and
+--   a restore resolves again, plus its name for reading.  It is registered
+--   with pg_extension_config_dump, like cxm.settings and cxm.models.
+-- * The canonical views (identities, touchpoints, transactions, feedback,
+--   customers) are members of the extension with a fixed column list.  Any
+--   change of cxm.sources (map_*, unmap, a restore of its rows by pg_dump)
+--   fires a statement trigger that rebuilds them with CREATE OR REPLACE VIEW:
+--   the column list never changes, so every view built on top of them (ours
+--   and the user's) stays valid and nothing has to be dropped.
+-- * Column names are checked against pg_attribute and always quoted with
+--   format('%I'); relation names come from the catalog, quoted the same way.
+
+CREATE TABLE @extschema@.sources (
+  kind        pg_catalog.text NOT NULL
+              CHECK (kind IN ('touchpoints', 'transactions', 'feedback', 'customers', 'identities')),
+  source      pg_catalog.regclass NOT NULL,
+  source_name pg_catalog.text NOT NULL,
+  customer_id pg_catalog.text NOT NULL,
+  anonymous_id pg_catalog.text,
+  touchpoint  pg_catalog.text,
+  ts          pg_catalog.text,
+  channel     pg_catalog.text,
+  amount      pg_catalog.text,
+  product     pg_catalog.text,
+  score       pg_catalog.text,
+  created_at  pg_catalog.text,
+  mapped_at   pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (kind, source)
+);
+COMMENT ON TABLE @extschema@.sources IS
+  'CX layer mappings: which columns of which existing relation feed each canonical view (managed by map_* and unmap; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.sources.kind IS 'touchpoints, transactions, feedback, customers or identities';
+COMMENT ON COLUMN @extschema@.sources.source IS 'the mapped relation (dumped as its qualified name, resolved again on restore)';
+COMMENT ON COLUMN @extschema@.sources.source_name IS 'schema-qualified name of the relation when it was mapped (shown in the views'' source column)';
+COMMENT ON COLUMN @extschema@.sources.customer_id IS 'column holding the customer (or visitor) id';
+COMMENT ON COLUMN @extschema@.sources.anonymous_id IS 'identities: column holding the anonymous visitor id';
+COMMENT ON COLUMN @extschema@.sources.touchpoint IS 'touchpoints: column holding the touchpoint (event) name';
+COMMENT ON COLUMN @extschema@.sources.ts IS 'column holding the time (timestamp, timestamptz or date)';
+COMMENT ON COLUMN @extschema@.sources.channel IS 'touchpoints: column holding the channel (NULL: the relation name is the channel)';
+COMMENT ON COLUMN @extschema@.sources.amount IS 'transactions: column holding the amount';
+COMMENT ON COLUMN @extschema@.sources.product IS 'transactions: column holding the product or category (optional)';
+COMMENT ON COLUMN @extschema@.sources.score IS 'feedback: column holding the 0-10 answer';
+COMMENT ON COLUMN @extschema@.sources.created_at IS 'customers: column holding the sign-up time (optional)';
+COMMENT ON COLUMN @extschema@.sources.mapped_at IS 'when the mapping was (last) made';
+
+CREATE TABLE @extschema@.settings (
+  id              pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (id),
+  time_unit       pg_catalog.interval NOT NULL DEFAULT '7 days'
+                  CHECK (time_unit > '0'::pg_catalog.interval),
+  as_of           pg_catalog.timestamptz,
+  clv_horizon     pg_catalog.int4 NOT NULL DEFAULT 52 CHECK (clv_horizon >= 1),
+  discount_rate   pg_catalog.float8 NOT NULL DEFAULT 0.0 CHECK (discount_rate > -1),
+  penalizer       pg_catalog.float8 NOT NULL DEFAULT 0.001 CHECK (penalizer >= 0),
+  session_gap     pg_catalog.interval NOT NULL DEFAULT '30 minutes'
+                  CHECK (session_gap > '0'::pg_catalog.interval),
+  new_within      pg_catalog.interval NOT NULL DEFAULT '90 days',
+  churned_after   pg_catalog.interval NOT NULL DEFAULT '365 days',
+  active_p_alive  pg_catalog.float8 NOT NULL DEFAULT 0.5 CHECK (active_p_alive BETWEEN 0 AND 1),
+  churned_p_alive pg_catalog.float8 NOT NULL DEFAULT 0.2 CHECK (churned_p_alive BETWEEN 0 AND 1),
+  funnel_steps    pg_catalog.text[],
+  funnel_window   pg_catalog.interval NOT NULL DEFAULT '7 days'
+                  CHECK (funnel_window > '0'::pg_catalog.interval),
+  materialized    pg_catalog.bool NOT NULL DEFAULT false
+);
+INSERT INTO @extschema@.settings DEFAULT VALUES;
+COMMENT ON TABLE @extschema@.settings IS
+  'CX layer settings (one row; change with UPDATE, except materialized: use set_materialized); kept by pg_dump';
+COMMENT ON COLUMN @extschema@.settings.id IS 'always true (the table has one row)';
+COMMENT ON COLUMN @extschema@.settings.time_unit IS 'period of the RFM summaries and of the churn models (rfm unit: 7 days = ISO weeks)';
+COMMENT ON COLUMN @extschema@.settings.as_of IS 'reference time of RFM, churn and lifecycle figures; NULL = now()';
+COMMENT ON COLUMN @extschema@.settings.clv_horizon IS 'CLV horizon in time units (52 weeks by default)';
+COMMENT ON COLUMN @extschema@.settings.discount_rate IS 'CLV discount rate per time unit';
+COMMENT ON COLUMN @extschema@.settings.penalizer IS 'L2 penalizer of the BG/NBD fit';
+COMMENT ON COLUMN @extschema@.settings.session_gap IS 'inactivity that ends a session (30 minutes)';
+COMMENT ON COLUMN @extschema@.settings.new_within IS 'a buyer whose first purchase is this recent is "new"';
+COMMENT ON COLUMN @extschema@.settings.churned_after IS 'one-time buyers (and every buyer while no model is fitted) count as churned after this long without a purchase';
+COMMENT ON COLUMN @extschema@.settings.active_p_alive IS 'repeat buyers with p_alive at or above this are "active"';
+COMMENT ON COLUMN @extschema@.settings.churned_p_alive IS 'repeat buyers with p_alive below this are "churned" (between the two: "at risk")';
+COMMENT ON COLUMN @extschema@.settings.funnel_steps IS 'touchpoint names of the funnel in order (funnel_conversion is empty while NULL)';
+COMMENT ON COLUMN @extschema@.settings.funnel_window IS 'window of the funnel (journey_funnel)';
+COMMENT ON COLUMN @extschema@.settings.materialized IS 'true: the heavy views read snapshots filled by refresh() (see set_materialized)';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.settings', '');
+
+-- The settings row exists from CREATE EXTENSION on; a restore (COPY of the
+-- dumped row) or any other INSERT replaces it instead of failing on the key.
+CREATE FUNCTION @extschema@.layer_settings_insert()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM @extschema@.settings x WHERE x.id) THEN
+    UPDATE @extschema@.settings x
+    SET time_unit = NEW.time_unit, as_of = NEW.as_of, clv_horizon = NEW.clv_horizon,
+        discount_rate = NEW.discount_rate, penalizer = NEW.penalizer, session_gap = NEW.session_gap,
+        new_within = NEW.new_within, churned_after = NEW.churned_after,
+        active_p_alive = NEW.active_p_alive, churned_p_alive = NEW.churned_p_alive,
+        funnel_steps = NEW.funnel_steps, funnel_window = NEW.funnel_window,
+        materialized = NEW.materialized
+    WHERE x.id;
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_settings_insert() IS
+  'internal: an INSERT into cxm.settings (for example by a restore) replaces the one settings row';
+CREATE TRIGGER settings_insert BEFORE INSERT ON @extschema@.settings
+FOR EACH ROW EXECUTE FUNCTION @extschema@.layer_settings_insert();
+COMMENT ON TRIGGER settings_insert ON @extschema@.settings IS 'an inserted row replaces the settings row';
+
+-- Column checks ------------------------------------------------------------------
+
+-- the relation as a quoted, qualified name; checks it can be a source
+CREATE FUNCTION @extschema@.layer_relation(source pg_catalog.regclass)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+BEGIN
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  SELECT n.nspname, r.relname, r.relkind, r.relpersistence INTO c
+  FROM pg_catalog.pg_class r JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+  WHERE r.oid = source;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation with OID % does not exist', source::pg_catalog.oid USING ERRCODE = '42P01';
+  END IF;
+  IF c.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+    RAISE EXCEPTION '% is not a table, view, materialized view or foreign table',
+      pg_catalog.format('%I.%I', c.nspname, c.relname) USING ERRCODE = '42809';
+  END IF;
+  IF c.relpersistence = 't' THEN
+    RAISE EXCEPTION '"%" is a temporary table; the CX views can only read permanent relations', c.relname
+      USING ERRCODE = '42809';
+  END IF;
+  RETURN pg_catalog.format('%I.%I', c.nspname, c.relname);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_relation(pg_catalog.regclass) IS
+  'internal: quoted qualified name of a source relation; ERROR when it is not a table, view, materialized view or foreign table';
+
+-- layer_column(source, column, role, want): the SQL expression (on alias s)
+-- that reads the column as the canonical type.  want: id (any type, as text),
+-- text (any type, as text), ts (timestamp, timestamptz, date), amount (numeric
+-- types), score (integer types).  42703 when the column does not exist, 42804
+-- when its type cannot serve.
+CREATE FUNCTION @extschema@.layer_column(source pg_catalog.regclass, col pg_catalog.text,
+                                         role pg_catalog.text, want pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_typ pg_catalog.oid;
+  v_base pg_catalog.oid;
+  v_next pg_catalog.oid;
+  v_typtype pg_catalog.char;
+  v_col pg_catalog.text;
+  v_typmod pg_catalog.int4;
+  v_coll pg_catalog.oid;
+  v_plain pg_catalog.bool;
+BEGIN
+  IF col IS NULL THEN
+    RAISE EXCEPTION 'the % column must not be NULL', role USING ERRCODE = '22004';
+  END IF;
+  SELECT a.atttypid, a.atttypmod, a.attcollation INTO v_typ, v_typmod, v_coll FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid = source AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'column "%" of relation % does not exist', col, source
+      USING ERRCODE = '42703', HINT = pg_catalog.format('It was given as the %s column.', role);
+  END IF;
+  -- the base type of a domain
+  v_base := v_typ;
+  LOOP
+    SELECT t.typtype, t.typbasetype INTO v_typtype, v_next FROM pg_catalog.pg_type t WHERE t.oid = v_base;
+    EXIT WHEN v_typtype <> 'd';
+    v_base := v_next;
+  END LOOP;
+  v_col := pg_catalog.format('s.%I', col);
+  -- read as is only when the column already has exactly the canonical type
+  -- (no domain, no typmod), so the view's column type does not change and a
+  -- filter on it can use the source's index; else an explicit cast
+  v_plain := v_typ = v_base AND v_typmod = -1;
+  IF want IN ('id', 'text') THEN
+    IF v_coll NOT IN (0, 100) THEN
+      RETURN v_col || '::pg_catalog.text COLLATE pg_catalog."default"';
+    ELSIF v_plain AND v_base = 'pg_catalog.text'::pg_catalog.regtype THEN
+      RETURN v_col;
+    END IF;
+    RETURN v_col || '::pg_catalog.text';
+  ELSIF want = 'ts' THEN
+    IF v_plain AND v_base = 'pg_catalog.timestamptz'::pg_catalog.regtype THEN
+      RETURN v_col;
+    ELSIF v_base = 'pg_catalog.timestamptz'::pg_catalog.regtype THEN
+      RETURN v_col || '::pg_catalog.timestamptz';
+    ELSIF v_base IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.date'::pg_catalog.regtype) THEN
+      RETURN v_col || '::pg_catalog.timestamptz';
+    END IF;
+    RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs timestamp, timestamptz or date',
+      col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
+  ELSIF want = 'amount' THEN
+    IF v_plain AND v_base = 'pg_catalog.numeric'::pg_catalog.regtype THEN
+      RETURN v_col;
+    ELSIF v_base = 'pg_catalog.numeric'::pg_catalog.regtype THEN
+      RETURN v_col || '::pg_catalog.numeric';
+    ELSIF v_base IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                     'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.float4'::pg_catalog.regtype,
+                     'pg_catalog.float8'::pg_catalog.regtype, 'pg_catalog.money'::pg_catalog.regtype) THEN
+      RETURN v_col || '::pg_catalog.numeric';
+    END IF;
+    RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs a numeric type (smallint, integer, bigint, numeric, real, double precision, money)',
+      col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
+  ELSIF want = 'score' THEN
+    IF v_plain AND v_base = 'pg_catalog.int4'::pg_catalog.regtype THEN
+      RETURN v_col;
+    ELSIF v_base = 'pg_catalog.int4'::pg_catalog.regtype THEN
+      RETURN v_col || '::pg_catalog.int4';
+    ELSIF v_base IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype) THEN
+      RETURN v_col || '::pg_catalog.int4';
+    END IF;
+    RAISE EXCEPTION 'column "%" of relation % has type %; the % column needs an integer type (smallint, integer, bigint)',
+      col, source, pg_catalog.format_type(v_typ, NULL), role USING ERRCODE = '42804';
+  END IF;
+  RAISE EXCEPTION 'internal error: unknown column role %', want USING ERRCODE = 'XX000';
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'internal: checks a mapped column (42703 missing, 42804 unusable type) and returns the quoted expression reading it as the canonical type';
+
+-- Canonical views (empty until something is mapped) -----------------------------
+
+CREATE VIEW @extschema@.identities WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.text AS customer_id,
+       NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.identities IS
+  'identity links from every source mapped with map_identities: an anonymous visitor id that became a known customer';
+COMMENT ON COLUMN @extschema@.identities.anonymous_id IS 'anonymous visitor id (cookie, device id) as text';
+COMMENT ON COLUMN @extschema@.identities.customer_id IS 'the customer id it belongs to, as text';
+COMMENT ON COLUMN @extschema@.identities.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.touchpoints WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
+       NULL::pg_catalog.text AS touchpoint, NULL::pg_catalog.timestamptz AS ts,
+       NULL::pg_catalog.text AS channel, NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.touchpoints IS
+  'every mapped touchpoint, identity-stitched: an anonymous id linked by map_identities shows as its customer';
+COMMENT ON COLUMN @extschema@.touchpoints.customer_id IS 'profile id: the customer id, or the linked customer of an anonymous id, or the unlinked anonymous id itself';
+COMMENT ON COLUMN @extschema@.touchpoints.anonymous_id IS 'the anonymous id the row was recorded under when it was stitched to a customer, else NULL';
+COMMENT ON COLUMN @extschema@.touchpoints.touchpoint IS 'touchpoint (event) name';
+COMMENT ON COLUMN @extschema@.touchpoints.ts IS 'time of the touchpoint';
+COMMENT ON COLUMN @extschema@.touchpoints.channel IS 'channel (the mapped channel column, or the source relation''s name when none was mapped)';
+COMMENT ON COLUMN @extschema@.touchpoints.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.transactions WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
+       NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.numeric AS amount,
+       NULL::pg_catalog.text AS product, NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.transactions IS 'every mapped purchase, identity-stitched';
+COMMENT ON COLUMN @extschema@.transactions.customer_id IS 'profile id (customer id, stitched as in touchpoints)';
+COMMENT ON COLUMN @extschema@.transactions.anonymous_id IS 'the anonymous id the purchase was recorded under when it was stitched, else NULL';
+COMMENT ON COLUMN @extschema@.transactions.ts IS 'time of the purchase';
+COMMENT ON COLUMN @extschema@.transactions.amount IS 'amount of the purchase';
+COMMENT ON COLUMN @extschema@.transactions.product IS 'product or category (NULL when no product column is mapped)';
+COMMENT ON COLUMN @extschema@.transactions.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.feedback WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
+       NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.int4 AS score,
+       NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.feedback IS 'every mapped NPS answer (0-10), identity-stitched';
+COMMENT ON COLUMN @extschema@.feedback.customer_id IS 'profile id (stitched as in touchpoints)';
+COMMENT ON COLUMN @extschema@.feedback.anonymous_id IS 'the anonymous id the answer was recorded under when it was stitched, else NULL';
+COMMENT ON COLUMN @extschema@.feedback.ts IS 'time of the answer';
+COMMENT ON COLUMN @extschema@.feedback.score IS 'answer 0-10 to "how likely are you to recommend us"';
+COMMENT ON COLUMN @extschema@.feedback.source IS 'qualified name of the source relation';
+
+CREATE VIEW @extschema@.customers WITH (security_invoker = true) AS
+SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.timestamptz AS created_at,
+       NULL::pg_catalog.text AS source
+WHERE false;
+COMMENT ON VIEW @extschema@.customers IS
+  'the customer master: one row per customer id over every source mapped with map_customers';
+COMMENT ON COLUMN @extschema@.customers.customer_id IS 'customer id as text';
+COMMENT ON COLUMN @extschema@.customers.created_at IS 'earliest sign-up time over the sources (NULL when no created_at column is mapped)';
+COMMENT ON COLUMN @extschema@.customers.source IS 'qualified name of the first source (by name) that lists the customer';
+
+-- Rebuild ------------------------------------------------------------------------
+
+-- stitched(kind, union of raw rows with a column raw_id, output columns):
+-- rows whose raw_id is not an anonymous id keep it; linked rows take the
+-- customer (the smallest one when an anonymous id is linked to several).
+-- Written as two branches, and the link table as a DISTINCT (not a GROUP BY),
+-- so a filter on customer_id is pushed down into both: to the source's own
+-- index in the first branch, to the identity links in the second.
+CREATE FUNCTION @extschema@.layer_stitch(raw pg_catalog.text, cols pg_catalog.text, has_ids pg_catalog.bool)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT has_ids THEN
+    RETURN pg_catalog.format(
+      'SELECT r.raw_id AS customer_id, NULL::pg_catalog.text AS anonymous_id, %s FROM (%s) r', cols, raw);
+  END IF;
+  RETURN pg_catalog.format(
+    'SELECT r.raw_id AS customer_id, NULL::pg_catalog.text AS anonymous_id, %1$s FROM (%2$s) r'
+    ' WHERE NOT EXISTS (SELECT 1 FROM @extschema@.identities i WHERE i.anonymous_id = r.raw_id)'
+    ' UNION ALL'
+    ' SELECT m.customer_id, r.raw_id, %1$s FROM (%2$s) r'
+    ' JOIN (SELECT DISTINCT i.anonymous_id, i.customer_id FROM @extschema@.identities i'
+    ' WHERE NOT EXISTS (SELECT 1 FROM @extschema@.identities j'
+    ' WHERE j.anonymous_id = i.anonymous_id AND j.customer_id < i.customer_id)) m'
+    ' ON m.anonymous_id = r.raw_id',
+    cols, raw);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_stitch(pg_catalog.text, pg_catalog.text, pg_catalog.bool) IS
+  'internal: SQL of an identity-stitched canonical view over the union of its raw sources';
+
+CREATE FUNCTION @extschema@.layer_rebuild()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s record;
+  rel pg_catalog.text;
+  parts pg_catalog.text[];
+  has_ids pg_catalog.bool;
+  q pg_catalog.text;
+  opt CONSTANT pg_catalog.text := ' WITH (security_invoker = true) AS ';
+BEGIN
+  -- one rebuild at a time (two sessions mapping at once)
+  PERFORM pg_catalog.pg_advisory_xact_lock(1668836716, 1);
+
+  -- identities
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'identities' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS anonymous_id, %s AS customer_id, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.anonymous_id, 'anonymous_id', 'id'),
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      s.source_name, rel);
+  END LOOP;
+  has_ids := pg_catalog.cardinality(parts) > 0;
+  IF has_ids THEN
+    q := 'SELECT i.anonymous_id, i.customer_id, i.source FROM ('
+         || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') i WHERE i.anonymous_id IS NOT NULL AND i.customer_id IS NOT NULL';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.text AS customer_id,'
+         ' NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.identities' || opt || q;
+
+  -- touchpoints
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'touchpoints' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS raw_id, %s AS touchpoint, %s AS ts, %s AS channel, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      @extschema@.layer_column(s.source, s.touchpoint, 'touchpoint', 'text'),
+      @extschema@.layer_column(s.source, s.ts, 'ts', 'ts'),
+      CASE WHEN s.channel IS NULL
+           THEN pg_catalog.format('%L::pg_catalog.text',
+                  (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = s.source))
+           ELSE @extschema@.layer_column(s.source, s.channel, 'channel', 'text') END,
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'SELECT * FROM (' || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.raw_id IS NOT NULL AND u.ts IS NOT NULL';
+    q := 'SELECT t.customer_id, t.anonymous_id, t.touchpoint, t.ts, t.channel, t.source FROM ('
+         || @extschema@.layer_stitch(q, 'r.touchpoint, r.ts, r.channel, r.source', has_ids) || ') t';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,'
+         ' NULL::pg_catalog.text AS touchpoint, NULL::pg_catalog.timestamptz AS ts,'
+         ' NULL::pg_catalog.text AS channel, NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.touchpoints' || opt || q;
+
+  -- transactions
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'transactions' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS raw_id, %s AS ts, %s AS amount, %s AS product, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      @extschema@.layer_column(s.source, s.ts, 'ts', 'ts'),
+      @extschema@.layer_column(s.source, s.amount, 'amount', 'amount'),
+      CASE WHEN s.product IS NULL THEN 'NULL::pg_catalog.text'
+           ELSE @extschema@.layer_column(s.source, s.product, 'product', 'text') END,
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'SELECT * FROM (' || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.raw_id IS NOT NULL AND u.ts IS NOT NULL';
+    q := 'SELECT t.customer_id, t.anonymous_id, t.ts, t.amount, t.product, t.source FROM ('
+         || @extschema@.layer_stitch(q, 'r.ts, r.amount, r.product, r.source', has_ids) || ') t';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,'
+         ' NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.numeric AS amount,'
+         ' NULL::pg_catalog.text AS product, NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.transactions' || opt || q;
+
+  -- feedback
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'feedback' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS raw_id, %s AS ts, %s AS score, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      @extschema@.layer_column(s.source, s.ts, 'ts', 'ts'),
+      @extschema@.layer_column(s.source, s.score, 'score', 'score'),
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'SELECT * FROM (' || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.raw_id IS NOT NULL AND u.ts IS NOT NULL';
+    q := 'SELECT t.customer_id, t.anonymous_id, t.ts, t.score, t.source FROM ('
+         || @extschema@.layer_stitch(q, 'r.ts, r.score, r.source', has_ids) || ') t';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,'
+         ' NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.int4 AS score,'
+         ' NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.feedback' || opt || q;
+
+  -- customers: one row per id
+  parts := '{}';
+  FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = 'customers' ORDER BY x.source_name, x.source LOOP
+    rel := @extschema@.layer_relation(s.source);
+    parts := parts || pg_catalog.format(
+      'SELECT %s AS customer_id, %s AS created_at, %L::pg_catalog.text AS source FROM %s s',
+      @extschema@.layer_column(s.source, s.customer_id, 'customer_id', 'id'),
+      CASE WHEN s.created_at IS NULL THEN 'NULL::pg_catalog.timestamptz'
+           ELSE @extschema@.layer_column(s.source, s.created_at, 'created_at', 'ts') END,
+      s.source_name, rel);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) = 1 THEN
+    q := 'SELECT u.customer_id, u.created_at, u.source FROM (' || parts[1]
+         || ') u WHERE u.customer_id IS NOT NULL';
+  ELSIF pg_catalog.cardinality(parts) > 1 THEN
+    q := 'SELECT u.customer_id, pg_catalog.min(u.created_at) AS created_at, pg_catalog.min(u.source) AS source FROM ('
+         || pg_catalog.array_to_string(parts, ' UNION ALL ')
+         || ') u WHERE u.customer_id IS NOT NULL GROUP BY u.customer_id';
+  ELSE
+    q := 'SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.timestamptz AS created_at,'
+         ' NULL::pg_catalog.text AS source WHERE false';
+  END IF;
+  EXECUTE 'CREATE OR REPLACE VIEW @extschema@.customers' || opt || q;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_rebuild() IS
+  'internal: rebuilds the canonical views (identities, touchpoints, transactions, feedback, customers) from cxm.sources';
+
+CREATE FUNCTION @extschema@.layer_sources_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.layer_rebuild();
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_sources_changed() IS
+  'internal: statement trigger of cxm.sources: any change (also rows restored by pg_dump) rebuilds the canonical views';
+
+CREATE TRIGGER sources_changed
+AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.sources
+FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.layer_sources_changed();
+COMMENT ON TRIGGER sources_changed ON @extschema@.sources IS
+  'rebuilds the canonical views after every change of the mappings';
+
+-- map_* / unmap ----------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.layer_map(kind pg_catalog.text, source pg_catalog.regclass,
+  customer_id pg_catalog.text, anonymous_id pg_catalog.text, touchpoint pg_catalog.text,
+  ts pg_catalog.text, channel pg_catalog.text, amount pg_catalog.text, product pg_catalog.text,
+  score pg_catalog.text, created_at pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_name pg_catalog.text;
+BEGIN
+  v_name := @extschema@.layer_relation(source);
+  -- check every column now, so the error names the argument (the rebuild checks again)
+  PERFORM @extschema@.layer_column(source, layer_map.customer_id, 'customer_id', 'id');
+  IF kind = 'identities' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.anonymous_id, 'anonymous_id', 'id');
+  END IF;
+  IF kind = 'touchpoints' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.touchpoint, 'touchpoint', 'text');
+  END IF;
+  IF kind IN ('touchpoints', 'transactions', 'feedback') THEN
+    PERFORM @extschema@.layer_column(source, layer_map.ts, 'ts', 'ts');
+  END IF;
+  IF layer_map.channel IS NOT NULL THEN
+    PERFORM @extschema@.layer_column(source, layer_map.channel, 'channel', 'text');
+  END IF;
+  IF kind = 'transactions' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.amount, 'amount', 'amount');
+  END IF;
+  IF layer_map.product IS NOT NULL THEN
+    PERFORM @extschema@.layer_column(source, layer_map.product, 'product', 'text');
+  END IF;
+  IF kind = 'feedback' THEN
+    PERFORM @extschema@.layer_column(source, layer_map.score, 'score', 'score');
+  END IF;
+  IF layer_map.created_at IS NOT NULL THEN
+    PERFORM @extschema@.layer_column(source, layer_map.created_at, 'created_at', 'ts');
+  END IF;
+  -- mapping a relation again for the same kind replaces its mapping
+  DELETE FROM @extschema@.sources x WHERE x.kind = layer_map.kind AND x.source = layer_map.source;
+  INSERT INTO @extschema@.sources (kind, source, source_name, customer_id, anonymous_id, touchpoint,
+                                   ts, channel, amount, product, score, created_at)
+  VALUES (kind, source, v_name, customer_id, anonymous_id, touchpoint,
+          ts, channel, amount, product, score, created_at);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_map(pg_catalog.text, pg_catalog.regclass, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'internal: checks and stores one mapping (the trigger on cxm.sources rebuilds the views)';
+
+CREATE FUNCTION @extschema@.map_touchpoints(source pg_catalog.regclass, customer_id pg_catalog.text,
+  touchpoint pg_catalog.text, ts pg_catalog.text, channel pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('touchpoints', source, customer_id, NULL, touchpoint, ts, channel,
+                               NULL, NULL, NULL, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_touchpoints(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'maps a relation''s columns (customer or visitor id, touchpoint, time, optional channel) into cxm.touchpoints';
+
+CREATE FUNCTION @extschema@.map_transactions(source pg_catalog.regclass, customer_id pg_catalog.text,
+  ts pg_catalog.text, amount pg_catalog.text, product pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('transactions', source, customer_id, NULL, NULL, ts, NULL,
+                               amount, product, NULL, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_transactions(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'maps a relation''s columns (customer id, time, amount, optional product or category) into cxm.transactions';
+
+CREATE FUNCTION @extschema@.map_feedback(source pg_catalog.regclass, customer_id pg_catalog.text,
+  ts pg_catalog.text, score pg_catalog.text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('feedback', source, customer_id, NULL, NULL, ts, NULL,
+                               NULL, NULL, score, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_feedback(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'maps a relation''s columns (customer id, time, 0-10 NPS answer) into cxm.feedback';
+
+CREATE FUNCTION @extschema@.map_customers(source pg_catalog.regclass, customer_id pg_catalog.text,
+  created_at pg_catalog.text DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('customers', source, customer_id, NULL, NULL, NULL, NULL,
+                               NULL, NULL, NULL, created_at);
+$$;
+COMMENT ON FUNCTION @extschema@.map_customers(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
+  'maps a customer master (customer id, optional sign-up time) into cxm.customers';
+
+CREATE FUNCTION @extschema@.map_identities(source pg_catalog.regclass, anonymous_id pg_catalog.text,
+  customer_id pg_catalog.text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT @extschema@.layer_map('identities', source, customer_id, anonymous_id, NULL, NULL, NULL,
+                               NULL, NULL, NULL, NULL);
+$$;
+COMMENT ON FUNCTION @extschema@.map_identities(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
+  'maps identity links (anonymous visitor id -> customer id): linked visitors show as their customer in every view';
+
+CREATE FUNCTION @extschema@.unmap(source pg_catalog.regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  DELETE FROM @extschema@.sources x WHERE x.source = unmap.source;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'relation % is not mapped', source USING ERRCODE = '42704';
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.unmap(pg_catalog.regclass) IS
+  'removes every mapping of a relation (the canonical views are rebuilt without it); 42704 when it was not mapped';
+
+REVOKE ALL ON FUNCTION @extschema@.layer_map(pg_catalog.text, pg_catalog.regclass, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_rebuild() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_touchpoints(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_transactions(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_feedback(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_customers(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.map_identities(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.unmap(pg_catalog.regclass) FROM PUBLIC;
+
+GRANT SELECT ON @extschema@.sources, @extschema@.settings TO PUBLIC;
+
+-- Derived views -------------------------------------------------------------------
+-- All read the canonical views, so they follow every mapping; all are
+-- security_invoker.  The heavy ones exist twice: <name>_live (the query) and
+-- <name>_snapshot (a table filled by refresh() in materialised mode); the view
+-- <name> reads one or the other (see set_materialized).
+
+CREATE VIEW @extschema@.sessions WITH (security_invoker = true) AS
+SELECT y.customer_id, y.session,
+       pg_catalog.min(y.ts) AS started_at, pg_catalog.max(y.ts) AS ended_at,
+       pg_catalog.count(*) AS touchpoints,
+       EXTRACT(epoch FROM pg_catalog.max(y.ts) - pg_catalog.min(y.ts))::pg_catalog.float8 / 60 AS duration_minutes,
+       (pg_catalog.array_agg(y.channel ORDER BY y.ts, y.touchpoint))[1] AS channel
+FROM (
+  SELECT t.customer_id, t.ts, t.touchpoint, t.channel,
+         @extschema@.sessionize(t.ts, s.session_gap) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS session
+  FROM @extschema@.touchpoints t CROSS JOIN @extschema@.settings s
+) y
+GROUP BY y.customer_id, y.session;
+COMMENT ON VIEW @extschema@.sessions IS
+  'sessions of every profile: a new session starts after settings.session_gap (30 minutes) without a touchpoint';
+COMMENT ON COLUMN @extschema@.sessions.customer_id IS 'profile id (as in touchpoints)';
+COMMENT ON COLUMN @extschema@.sessions.session IS 'session number within the profile, 1 = first';
+COMMENT ON COLUMN @extschema@.sessions.started_at IS 'time of the first touchpoint of the session';
+COMMENT ON COLUMN @extschema@.sessions.ended_at IS 'time of the last touchpoint of the session';
+COMMENT ON COLUMN @extschema@.sessions.touchpoints IS 'touchpoints in the session';
+COMMENT ON COLUMN @extschema@.sessions.duration_minutes IS 'minutes from the first to the last touchpoint (0 for a single touchpoint)';
+COMMENT ON COLUMN @extschema@.sessions.channel IS 'channel of the first touchpoint';
+
+CREATE VIEW @extschema@.nps_monthly WITH (security_invoker = true) AS
+SELECT x.month, (x.s).n AS responses, (x.s).promoters, (x.s).passives, (x.s).detractors,
+       (x.s).nps, (x.s).std_error, (x.s).ci_low, (x.s).ci_high
+FROM (
+  SELECT pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month, @extschema@.nps_stats(f.score) AS s
+  FROM @extschema@.feedback f
+  WHERE f.score IS NOT NULL
+  GROUP BY 1
+) x;
+COMMENT ON VIEW @extschema@.nps_monthly IS 'Net Promoter Score by calendar month (session time zone) with its 95 % interval (nps_stats)';
+COMMENT ON COLUMN @extschema@.nps_monthly.month IS 'first day of the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.responses IS 'answers in the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.promoters IS 'answers 9-10';
+COMMENT ON COLUMN @extschema@.nps_monthly.passives IS 'answers 7-8';
+COMMENT ON COLUMN @extschema@.nps_monthly.detractors IS 'answers 0-6';
+COMMENT ON COLUMN @extschema@.nps_monthly.nps IS '100 * (promoters - detractors) / responses';
+COMMENT ON COLUMN @extschema@.nps_monthly.std_error IS 'standard error of nps';
+COMMENT ON COLUMN @extschema@.nps_monthly.ci_low IS 'lower end of the 95 % interval (nps - 1.959964 std_error, at least -100)';
+COMMENT ON COLUMN @extschema@.nps_monthly.ci_high IS 'upper end of the 95 % interval (at most 100)';
+
+CREATE VIEW @extschema@.cohort_retention_live WITH (security_invoker = true) AS
+WITH b AS (
+  SELECT t.customer_id, pg_catalog.date_trunc('month', t.ts)::pg_catalog.date AS month
+  FROM @extschema@.transactions t GROUP BY 1, 2
+), f AS (
+  SELECT b.customer_id, pg_catalog.min(b.month) AS cohort FROM b GROUP BY 1
+), sizes AS (
+  SELECT f.cohort, pg_catalog.count(*) AS n FROM f GROUP BY 1
+), act AS (
+  SELECT f.cohort, b.month, pg_catalog.count(*) AS c
+  FROM b JOIN f ON f.customer_id = b.customer_id GROUP BY 1, 2
+)
+SELECT s.cohort AS cohort_month,
+       ((EXTRACT(year FROM m.month) - EXTRACT(year FROM s.cohort)) * 12
+        + EXTRACT(month FROM m.month) - EXTRACT(month FROM s.cohort))::pg_catalog.int4 AS months_since,
+       m.month, s.n AS cohort_size, COALESCE(a.c, 0) AS customers,
+       COALESCE(a.c, 0)::pg_catalog.float8 / s.n AS retention
+FROM sizes s
+CROSS JOIN LATERAL (
+  SELECT g::pg_catalog.date AS month
+  FROM pg_catalog.generate_series(s.cohort::pg_catalog.timestamp,
+                                  (SELECT pg_catalog.max(b.month) FROM b)::pg_catalog.timestamp,
+                                  '1 month'::pg_catalog.interval) g
+) m
+LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month;
+CREATE VIEW @extschema@.cohort_retention WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.cohort_retention_live;
+COMMENT ON VIEW @extschema@.cohort_retention IS
+  'purchase cohorts: customers by month of first purchase, and the share of them buying again in each later month';
+COMMENT ON COLUMN @extschema@.cohort_retention.cohort_month IS 'month of the cohort''s first purchase (first day)';
+COMMENT ON COLUMN @extschema@.cohort_retention.months_since IS 'months after the cohort month (0 = the cohort month itself)';
+COMMENT ON COLUMN @extschema@.cohort_retention.month IS 'the calendar month (first day)';
+COMMENT ON COLUMN @extschema@.cohort_retention.cohort_size IS 'customers whose first purchase was in the cohort month';
+COMMENT ON COLUMN @extschema@.cohort_retention.customers IS 'of them, customers with a purchase in this month';
+COMMENT ON COLUMN @extschema@.cohort_retention.retention IS 'customers / cohort_size (1 in month 0)';
+
+CREATE VIEW @extschema@.experiment_results WITH (security_invoker = true) AS
+SELECT e.experiment, e.policy, a.arm_no, r.arm, r.trials, r.reward_sum, r.mean, r.ci_low, r.ci_high,
+       r.p_best, r.active,
+       r.mean / NULLIF(pg_catalog.first_value(r.mean) OVER (PARTITION BY e.experiment ORDER BY a.arm_no), 0) - 1
+         AS lift
+FROM @extschema@.bandit_experiment e
+CROSS JOIN LATERAL @extschema@.bandit_report(e.experiment) r
+JOIN @extschema@.bandit_arm a ON a.experiment = e.experiment AND a.arm = r.arm;
+COMMENT ON VIEW @extschema@.experiment_results IS
+  'every experiment and bandit (bandit_report per arm) with the lift of each arm over the first (control) arm';
+COMMENT ON COLUMN @extschema@.experiment_results.experiment IS 'experiment name';
+COMMENT ON COLUMN @extschema@.experiment_results.policy IS 'assignment policy (uniform = classic A/B/N split)';
+COMMENT ON COLUMN @extschema@.experiment_results.arm_no IS 'arm number in creation order (1 = control)';
+COMMENT ON COLUMN @extschema@.experiment_results.arm IS 'arm (variant) name';
+COMMENT ON COLUMN @extschema@.experiment_results.trials IS 'subjects assigned (trials)';
+COMMENT ON COLUMN @extschema@.experiment_results.reward_sum IS 'conversions (sum of rewards)';
+COMMENT ON COLUMN @extschema@.experiment_results.mean IS 'conversion rate or mean reward: reward_sum / trials';
+COMMENT ON COLUMN @extschema@.experiment_results.ci_low IS 'lower end of the 95 % interval of mean (Wilson; normal for gaussian_thompson)';
+COMMENT ON COLUMN @extschema@.experiment_results.ci_high IS 'upper end of the 95 % interval of mean';
+COMMENT ON COLUMN @extschema@.experiment_results.p_best IS 'posterior probability that the arm is the best (NULL while paused)';
+COMMENT ON COLUMN @extschema@.experiment_results.active IS 'false while the arm is paused';
+COMMENT ON COLUMN @extschema@.experiment_results.lift IS 'mean / mean of arm 1 - 1 (0 for arm 1; NULL when arm 1''s mean is 0)';
+
+
+
+-- Journeys over the canonical views (needs journey_path, path_collapse,
+-- journey_funnel, attribution) -----------------------------------------------------
+
+CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
+SELECT j.customer_id, j.first_seen, j.last_seen, j.touchpoints, COALESCE(s.sessions, 0) AS sessions,
+       j.channels, j.path, j.channel_path, b.first_purchase IS NOT NULL AS converted, b.first_purchase
+FROM (
+  SELECT t.customer_id, pg_catalog.min(t.ts) AS first_seen, pg_catalog.max(t.ts) AS last_seen,
+         pg_catalog.count(*) AS touchpoints, pg_catalog.count(DISTINCT t.channel) AS channels,
+         @extschema@.journey_path(t.touchpoint, t.ts) AS path,
+         @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)) AS channel_path
+  FROM @extschema@.touchpoints t
+  GROUP BY t.customer_id
+) j
+LEFT JOIN (SELECT x.customer_id, pg_catalog.count(*) AS sessions
+           FROM @extschema@.sessions x GROUP BY x.customer_id) s ON s.customer_id = j.customer_id
+LEFT JOIN (SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase
+           FROM @extschema@.transactions x GROUP BY x.customer_id) b ON b.customer_id = j.customer_id;
+CREATE VIEW @extschema@.customer_journeys WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.customer_journeys_live;
+COMMENT ON VIEW @extschema@.customer_journeys IS
+  'one row per profile with touchpoints: its journey (touchpoints in time order), channel path, sessions and whether it converted';
+COMMENT ON COLUMN @extschema@.customer_journeys.customer_id IS 'profile id (customer, or unlinked anonymous visitor)';
+COMMENT ON COLUMN @extschema@.customer_journeys.first_seen IS 'first touchpoint';
+COMMENT ON COLUMN @extschema@.customer_journeys.last_seen IS 'last touchpoint';
+COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints';
+COMMENT ON COLUMN @extschema@.customer_journeys.sessions IS 'number of sessions (settings.session_gap of inactivity splits them)';
+COMMENT ON COLUMN @extschema@.customer_journeys.channels IS 'number of distinct channels';
+COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints in time order, ties by name (journey_path)';
+COMMENT ON COLUMN @extschema@.customer_journeys.channel_path IS 'channels in time order with consecutive repeats collapsed';
+COMMENT ON COLUMN @extschema@.customer_journeys.converted IS 'the profile has a purchase';
+COMMENT ON COLUMN @extschema@.customer_journeys.first_purchase IS 'time of the first purchase (NULL when none)';
+
+CREATE VIEW @extschema@.journey_transitions_live WITH (security_invoker = true) AS
+SELECT x.step, x.source, x.target, pg_catalog.count(*) AS customers
+FROM (
+  SELECT i AS step, p.path[i] AS source, COALESCE(p.path[i + 1], '(end)') AS target
+  FROM (SELECT @extschema@.path_collapse(j.path) AS path FROM @extschema@.customer_journeys j) p
+  CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
+) x
+GROUP BY x.step, x.source, x.target;
+CREATE VIEW @extschema@.journey_transitions WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.journey_transitions_live;
+COMMENT ON VIEW @extschema@.journey_transitions IS
+  'Sankey input: how many profiles went from one touchpoint to the next at each step of their (collapsed) journey';
+COMMENT ON COLUMN @extschema@.journey_transitions.step IS 'position of the source touchpoint in the journey (1 = first)';
+COMMENT ON COLUMN @extschema@.journey_transitions.source IS 'touchpoint at this step';
+COMMENT ON COLUMN @extschema@.journey_transitions.target IS 'next touchpoint, or (end) when the journey stops here';
+COMMENT ON COLUMN @extschema@.journey_transitions.customers IS 'profiles that made this transition at this step';
+
+CREATE VIEW @extschema@.channel_attribution_live WITH (security_invoker = true) AS
+WITH b AS (
+  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase, pg_catalog.sum(x.amount) AS revenue
+  FROM @extschema@.transactions x GROUP BY x.customer_id
+), j AS MATERIALIZED (
+  SELECT @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)) AS path,
+         CASE WHEN b.customer_id IS NULL THEN 0 ELSE 1 END::pg_catalog.float8 AS conversions,
+         COALESCE(b.revenue, 0)::pg_catalog.float8 AS revenue
+  FROM @extschema@.touchpoints t
+  LEFT JOIN b ON b.customer_id = t.customer_id
+  WHERE b.first_purchase IS NULL OR t.ts <= b.first_purchase
+  GROUP BY t.customer_id, b.customer_id, b.revenue
+), tot AS (
+  SELECT pg_catalog.sum(j.conversions) AS conversions FROM j
+)
+SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(tot.conversions, 0) AS share,
+       r.credit AS revenue
+FROM pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
+CROSS JOIN LATERAL (
+  SELECT @extschema@.attribution(j.path, j.conversions, m.model) AS ac,
+         @extschema@.attribution(j.path, j.revenue, m.model) AS ar
+  FROM j
+) a
+CROSS JOIN LATERAL pg_catalog.unnest(a.ac) c
+LEFT JOIN LATERAL pg_catalog.unnest(a.ar) r ON r.channel = c.channel
+CROSS JOIN tot;
+CREATE VIEW @extschema@.channel_attribution WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.channel_attribution_live;
+COMMENT ON VIEW @extschema@.channel_attribution IS
+  'acquisition attribution: the channel path of each profile up to its first purchase, credited by five models (attribution)';
+COMMENT ON COLUMN @extschema@.channel_attribution.model IS 'first_touch, last_touch, linear, position or markov';
+COMMENT ON COLUMN @extschema@.channel_attribution.channel IS 'channel';
+COMMENT ON COLUMN @extschema@.channel_attribution.conversions IS 'converted customers credited to the channel (sums to the converting journeys)';
+COMMENT ON COLUMN @extschema@.channel_attribution.share IS 'conversions / all converting journeys';
+COMMENT ON COLUMN @extschema@.channel_attribution.revenue IS 'lifetime revenue of the converted customers credited to the channel';
+
+CREATE TABLE @extschema@.customer_journeys_snapshot AS
+SELECT * FROM @extschema@.customer_journeys_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customer_journeys_snapshot', '');
+CREATE TABLE @extschema@.journey_transitions_snapshot AS
+SELECT * FROM @extschema@.journey_transitions_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.journey_transitions_snapshot', '');
+CREATE TABLE @extschema@.channel_attribution_snapshot AS
+SELECT * FROM @extschema@.channel_attribution_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.channel_attribution_snapshot', '');
+
+
+-- needs journey_funnel
+CREATE VIEW @extschema@.funnel_conversion WITH (security_invoker = true) AS
+WITH cfg AS (
+  SELECT s.funnel_steps AS steps, s.funnel_window AS win
+  FROM @extschema@.settings s
+  WHERE s.id AND pg_catalog.cardinality(s.funnel_steps) > 0
+), lv AS (
+  SELECT t.customer_id,
+         @extschema@.journey_funnel(t.ts, c.win,
+           ARRAY(SELECT t.touchpoint = u.s FROM pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o) ORDER BY u.o)) AS level
+  FROM @extschema@.touchpoints t CROSS JOIN cfg c
+  GROUP BY t.customer_id
+)
+SELECT u.o::pg_catalog.int4 AS step, u.s AS touchpoint,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o) AS customers,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
+         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= 1), 0) AS conversion,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
+         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= u.o - 1), 0) AS step_conversion
+FROM cfg c
+CROSS JOIN LATERAL pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o)
+CROSS JOIN lv
+GROUP BY u.o, u.s;
+COMMENT ON VIEW @extschema@.funnel_conversion IS
+  'the funnel of settings.funnel_steps within settings.funnel_window (journey_funnel per profile): profiles reaching each step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.step IS 'step number (1 = first)';
+COMMENT ON COLUMN @extschema@.funnel_conversion.touchpoint IS 'touchpoint of the step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.customers IS 'profiles that reached at least this step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.conversion IS 'customers / customers of step 1';
+COMMENT ON COLUMN @extschema@.funnel_conversion.step_conversion IS 'customers / customers of the previous step (step 1: / all profiles with touchpoints)';
+
+
+-- Customers, churn and CLV (needs rfm, bgnbd_fit, p_alive, churn_score,
+-- expected_purchases, gammagamma_fit, clv, rfm_segment) ------------------------------
+
+CREATE TABLE @extschema@.models (
+  id          pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (id),
+  fitted_at   pg_catalog.timestamptz NOT NULL,
+  as_of       pg_catalog.timestamptz NOT NULL,
+  time_unit   pg_catalog.interval NOT NULL,
+  customers   pg_catalog.int8 NOT NULL,
+  bgnbd       @extschema@.bgnbd_model,
+  gammagamma  @extschema@.gammagamma_model
+);
+COMMENT ON TABLE @extschema@.models IS
+  'churn and spend models fitted by refresh() and read by customer_360 (one row; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.models.id IS 'always true (the table has one row)';
+COMMENT ON COLUMN @extschema@.models.fitted_at IS 'when refresh() fitted the models';
+COMMENT ON COLUMN @extschema@.models.as_of IS 'reference time of the RFM summaries the models were fitted on';
+COMMENT ON COLUMN @extschema@.models.time_unit IS 'time unit of the models (settings.time_unit at fitting time)';
+COMMENT ON COLUMN @extschema@.models.customers IS 'buyers the BG/NBD model was fitted on';
+COMMENT ON COLUMN @extschema@.models.bgnbd IS 'BG/NBD model (bgnbd_fit with settings.penalizer); NULL when there were no buyers';
+COMMENT ON COLUMN @extschema@.models.gammagamma IS 'Gamma-Gamma spend model (gammagamma_fit over repeat buyers with a positive mean spend); NULL when there were none';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.models', '');
+GRANT SELECT ON @extschema@.models TO PUBLIC;
+
+CREATE VIEW @extschema@.customer_360_live WITH (security_invoker = true) AS
+WITH cfg AS (
+  SELECT COALESCE(s.as_of, pg_catalog.now()) AS as_of, s.time_unit, s.clv_horizon, s.discount_rate,
+         s.new_within, s.churned_after, s.active_p_alive, s.churned_p_alive
+  FROM @extschema@.settings s WHERE s.id
+), mdl AS (
+  SELECT m.bgnbd, m.gammagamma FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c)
+), tp AS (
+  -- one pass over the touchpoints: sessions are counted by their first touchpoints
+  -- (no touchpoint in the settings.session_gap before), as in cxm.sessions
+  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_seen, pg_catalog.max(x.ts) AS last_seen,
+         pg_catalog.count(*) AS touchpoints,
+         pg_catalog.count(*) FILTER (WHERE x.prev IS NULL OR x.ts - x.prev > x.gap) AS sessions,
+         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels
+  FROM (SELECT t.customer_id, t.ts, t.channel, s.session_gap AS gap,
+               pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev
+        FROM @extschema@.touchpoints t CROSS JOIN @extschema@.settings s) x
+  GROUP BY x.customer_id
+), tx AS (
+  SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
+         pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
+         pg_catalog.count(DISTINCT x.product) AS products,
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r
+  FROM @extschema@.transactions x CROSS JOIN cfg c GROUP BY x.customer_id
+), sc AS (
+  -- quintile scores 1..5 by rank among the buyers (ties share a score)
+  SELECT tx.*,
+         1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY tx.last_purchase) - 1)::pg_catalog.float8
+                              / pg_catalog.count(*) OVER ())::pg_catalog.int4 AS r_score,
+         1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY tx.orders) - 1)::pg_catalog.float8
+                              / pg_catalog.count(*) OVER ())::pg_catalog.int4 AS f_score,
+         1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY tx.revenue) - 1)::pg_catalog.float8
+                              / pg_catalog.count(*) OVER ())::pg_catalog.int4 AS m_score
+  FROM tx
+), fb AS (
+  SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
+         (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
+  FROM @extschema@.feedback f WHERE f.score IS NOT NULL GROUP BY f.customer_id
+), ids AS (
+  SELECT m.customer_id, pg_catalog.array_agg(m.anonymous_id ORDER BY m.anonymous_id) AS anonymous_ids
+  FROM (SELECT i.anonymous_id, pg_catalog.min(i.customer_id) AS customer_id
+        FROM @extschema@.identities i GROUP BY i.anonymous_id) m
+  GROUP BY m.customer_id
+), everyone AS (
+  SELECT x.customer_id FROM @extschema@.customers x
+  UNION SELECT tp.customer_id FROM tp
+  UNION SELECT tx.customer_id FROM tx
+  UNION SELECT fb.customer_id FROM fb
+), base AS (
+  SELECT e.customer_id,
+         (cu.customer_id IS NOT NULL OR sc.customer_id IS NOT NULL OR ids.customer_id IS NOT NULL) AS is_known,
+         ids.anonymous_ids, cu.created_at,
+         LEAST(tp.first_seen, sc.first_purchase, fb.first_answer) AS first_seen,
+         GREATEST(tp.last_seen, sc.last_purchase, fb.latest_nps_at) AS last_seen,
+         COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(tp.sessions, 0) AS sessions,
+         COALESCE(tp.channels, '{}') AS channels,
+         COALESCE(sc.orders, 0) AS orders, COALESCE(sc.revenue, 0) AS revenue,
+         sc.first_purchase, sc.last_purchase, COALESCE(sc.products, 0) AS products,
+         fb.latest_nps, fb.latest_nps_at,
+         (sc.r).frequency AS frequency, (sc.r).recency AS recency, (sc.r).t AS t, (sc.r).monetary AS monetary,
+         sc.r_score, sc.f_score, sc.m_score,
+         c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
+         c.active_p_alive, c.churned_p_alive, mdl.bgnbd, mdl.gammagamma
+  FROM everyone e
+  CROSS JOIN cfg c
+  LEFT JOIN mdl ON true
+  LEFT JOIN @extschema@.customers cu ON cu.customer_id = e.customer_id
+  LEFT JOIN tp ON tp.customer_id = e.customer_id
+  LEFT JOIN sc ON sc.customer_id = e.customer_id
+  LEFT JOIN fb ON fb.customer_id = e.customer_id
+  LEFT JOIN ids ON ids.customer_id = e.customer_id
+), fig AS (
+  SELECT b.*,
+         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.p_alive(b.bgnbd, b.frequency, b.recency, b.t) END AS p_alive,
+         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.expected_purchases(b.bgnbd, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
+         END AS expected_purchases,
+         CASE WHEN b.bgnbd IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.clv(b.bgnbd, b.gammagamma, b.frequency, b.recency, b.t,
+                                   CASE WHEN b.frequency > 0 AND b.monetary <= 0 THEN NULL ELSE b.monetary END,
+                                   b.clv_horizon, b.discount_rate)
+         END AS expected_clv
+  FROM base b
+)
+SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f.last_seen,
+       f.touchpoints, f.sessions, f.channels,
+       pg_catalog.cardinality(f.channels) AS channel_count,
+       pg_catalog.cardinality(f.channels) >= 2 AS is_cross_channel,
+       f.orders, f.revenue,
+       f.revenue / NULLIF(f.orders, 0) AS avg_order_value,
+       f.first_purchase, f.last_purchase,
+       EXTRACT(epoch FROM f.as_of - f.last_purchase)::pg_catalog.float8 / 86400 AS days_since_purchase,
+       f.products, f.latest_nps, f.latest_nps_at,
+       @extschema@.nps_category(f.latest_nps) AS nps_category,
+       f.frequency, f.recency, f.t, f.monetary,
+       f.r_score, f.f_score, f.m_score,
+       CASE WHEN f.r_score IS NOT NULL THEN @extschema@.rfm_segment(f.r_score, f.f_score) END AS rfm_segment,
+       f.orders > 0 AND f.frequency = 0 AS one_time_buyer,
+       f.p_alive, 1 - f.p_alive AS churn_score, f.expected_purchases, f.expected_clv,
+       CASE
+         WHEN f.orders = 0 THEN 'prospect'
+         WHEN f.as_of - f.first_purchase <= f.new_within THEN 'new'
+         WHEN f.frequency > 0 AND f.p_alive IS NOT NULL THEN
+           CASE WHEN f.p_alive >= f.active_p_alive THEN 'active'
+                WHEN f.p_alive >= f.churned_p_alive THEN 'at risk'
+                ELSE 'churned' END
+         WHEN f.frequency > 0 AND f.as_of - f.last_purchase <= f.new_within THEN 'active'
+         WHEN f.as_of - f.last_purchase <= f.churned_after THEN 'at risk'
+         ELSE 'churned'
+       END AS lifecycle_stage
+FROM fig f;
+CREATE VIEW @extschema@.customer_360 WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.customer_360_live;
+COMMENT ON VIEW @extschema@.customer_360 IS
+  'one row per profile (customers and unlinked anonymous visitors): activity, purchases, NPS, RFM, churn model figures, CLV and lifecycle stage';
+COMMENT ON COLUMN @extschema@.customer_360.customer_id IS 'profile id (customer id, or an unlinked anonymous id)';
+COMMENT ON COLUMN @extschema@.customer_360.is_known IS 'a known customer: in the customer master, has a purchase or has linked anonymous ids';
+COMMENT ON COLUMN @extschema@.customer_360.anonymous_ids IS 'anonymous ids stitched to this customer (NULL when none)';
+COMMENT ON COLUMN @extschema@.customer_360.created_at IS 'sign-up time from the customer master';
+COMMENT ON COLUMN @extschema@.customer_360.first_seen IS 'earliest touchpoint, purchase or NPS answer';
+COMMENT ON COLUMN @extschema@.customer_360.last_seen IS 'latest touchpoint, purchase or NPS answer';
+COMMENT ON COLUMN @extschema@.customer_360.touchpoints IS 'number of touchpoints';
+COMMENT ON COLUMN @extschema@.customer_360.sessions IS 'number of sessions (30 minutes of inactivity split them)';
+COMMENT ON COLUMN @extschema@.customer_360.channels IS 'distinct touchpoint channels, sorted';
+COMMENT ON COLUMN @extschema@.customer_360.channel_count IS 'number of distinct channels';
+COMMENT ON COLUMN @extschema@.customer_360.is_cross_channel IS 'touched through two or more channels';
+COMMENT ON COLUMN @extschema@.customer_360.orders IS 'number of purchases (transaction rows)';
+COMMENT ON COLUMN @extschema@.customer_360.revenue IS 'sum of the purchase amounts';
+COMMENT ON COLUMN @extschema@.customer_360.avg_order_value IS 'revenue / orders';
+COMMENT ON COLUMN @extschema@.customer_360.first_purchase IS 'time of the first purchase';
+COMMENT ON COLUMN @extschema@.customer_360.last_purchase IS 'time of the latest purchase';
+COMMENT ON COLUMN @extschema@.customer_360.days_since_purchase IS 'days from the latest purchase to settings.as_of (now)';
+COMMENT ON COLUMN @extschema@.customer_360.products IS 'distinct products (or categories) bought; 0 when no product column is mapped';
+COMMENT ON COLUMN @extschema@.customer_360.latest_nps IS 'latest NPS answer (0-10)';
+COMMENT ON COLUMN @extschema@.customer_360.latest_nps_at IS 'time of the latest NPS answer';
+COMMENT ON COLUMN @extschema@.customer_360.nps_category IS 'promoter, passive or detractor, from the latest answer';
+COMMENT ON COLUMN @extschema@.customer_360.frequency IS 'RFM frequency: purchase periods (settings.time_unit) after the first (rfm)';
+COMMENT ON COLUMN @extschema@.customer_360.recency IS 'RFM recency: periods from the first to the last purchase period';
+COMMENT ON COLUMN @extschema@.customer_360.t IS 'RFM age: periods from the first purchase period to settings.as_of';
+COMMENT ON COLUMN @extschema@.customer_360.monetary IS 'mean spend per repeat period (0 for one-time buyers)';
+COMMENT ON COLUMN @extschema@.customer_360.r_score IS 'recency score 1-5 (5 = most recent latest purchase), quintile of rank among buyers';
+COMMENT ON COLUMN @extschema@.customer_360.f_score IS 'frequency score 1-5 (5 = most orders)';
+COMMENT ON COLUMN @extschema@.customer_360.m_score IS 'monetary score 1-5 (5 = most revenue)';
+COMMENT ON COLUMN @extschema@.customer_360.rfm_segment IS 'segment of (r_score, f_score) (rfm_segment)';
+COMMENT ON COLUMN @extschema@.customer_360.one_time_buyer IS 'bought in one period only: p_alive is 1 by construction, see lifecycle_stage';
+COMMENT ON COLUMN @extschema@.customer_360.p_alive IS 'probability the customer is still active (BG/NBD of cxm.models; NULL before refresh())';
+COMMENT ON COLUMN @extschema@.customer_360.churn_score IS '1 - p_alive';
+COMMENT ON COLUMN @extschema@.customer_360.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
+COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with BG/NBD and Gamma-Gamma)';
+COMMENT ON COLUMN @extschema@.customer_360.lifecycle_stage IS 'prospect, new, active, at risk or churned (see doc/layer.md)';
+
+CREATE VIEW @extschema@.churn_risk WITH (security_invoker = true) AS
+SELECT c.customer_id, c.lifecycle_stage, c.orders, c.revenue, c.last_purchase, c.days_since_purchase,
+       c.frequency, c.recency, c.t, c.monetary, c.one_time_buyer,
+       c.p_alive, c.churn_score, c.expected_purchases, c.expected_clv
+FROM @extschema@.customer_360 c
+WHERE c.orders > 0;
+COMMENT ON VIEW @extschema@.churn_risk IS
+  'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged, their p_alive is 1 by construction)';
+COMMENT ON COLUMN @extschema@.churn_risk.customer_id IS 'customer id';
+COMMENT ON COLUMN @extschema@.churn_risk.lifecycle_stage IS 'new, active, at risk or churned';
+COMMENT ON COLUMN @extschema@.churn_risk.orders IS 'number of purchases';
+COMMENT ON COLUMN @extschema@.churn_risk.revenue IS 'sum of the purchase amounts';
+COMMENT ON COLUMN @extschema@.churn_risk.last_purchase IS 'time of the latest purchase';
+COMMENT ON COLUMN @extschema@.churn_risk.days_since_purchase IS 'days from the latest purchase to settings.as_of';
+COMMENT ON COLUMN @extschema@.churn_risk.frequency IS 'RFM frequency (repeat purchase periods)';
+COMMENT ON COLUMN @extschema@.churn_risk.recency IS 'RFM recency in periods';
+COMMENT ON COLUMN @extschema@.churn_risk.t IS 'RFM age in periods';
+COMMENT ON COLUMN @extschema@.churn_risk.monetary IS 'mean spend per repeat period';
+COMMENT ON COLUMN @extschema@.churn_risk.one_time_buyer IS 'bought in one period only';
+COMMENT ON COLUMN @extschema@.churn_risk.p_alive IS 'probability the customer is still active';
+COMMENT ON COLUMN @extschema@.churn_risk.churn_score IS '1 - p_alive';
+COMMENT ON COLUMN @extschema@.churn_risk.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
+COMMENT ON COLUMN @extschema@.churn_risk.expected_clv IS 'expected value of the next settings.clv_horizon periods';
+
+CREATE VIEW @extschema@.rfm_segments WITH (security_invoker = true) AS
+SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
+       pg_catalog.count(*)::pg_catalog.float8 / pg_catalog.sum(pg_catalog.count(*)) OVER () AS share,
+       pg_catalog.sum(c.revenue) AS revenue,
+       pg_catalog.avg(c.revenue) AS avg_revenue,
+       pg_catalog.avg(c.orders) AS avg_orders,
+       pg_catalog.avg(c.days_since_purchase) AS avg_days_since_purchase,
+       pg_catalog.avg(c.p_alive) AS avg_p_alive,
+       pg_catalog.sum(c.expected_clv) AS expected_clv
+FROM @extschema@.customer_360 c
+WHERE c.rfm_segment IS NOT NULL
+GROUP BY c.rfm_segment;
+COMMENT ON VIEW @extschema@.rfm_segments IS 'buyers per RFM segment with their revenue, activity and expected value';
+COMMENT ON COLUMN @extschema@.rfm_segments.segment IS 'RFM segment (Champions, Loyal Customers, ... Hibernating)';
+COMMENT ON COLUMN @extschema@.rfm_segments.customers IS 'buyers in the segment';
+COMMENT ON COLUMN @extschema@.rfm_segments.share IS 'customers / all buyers';
+COMMENT ON COLUMN @extschema@.rfm_segments.revenue IS 'revenue of the segment';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_revenue IS 'mean revenue per customer';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_orders IS 'mean orders per customer';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_days_since_purchase IS 'mean days since the latest purchase';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_p_alive IS 'mean p_alive';
+COMMENT ON COLUMN @extschema@.rfm_segments.expected_clv IS 'sum of expected_clv';
+
+CREATE VIEW @extschema@.kpi_monthly_live WITH (security_invoker = true) AS
+WITH cfg AS (
+  SELECT COALESCE(s.as_of, pg_catalog.now()) AS as_of, s.churned_after FROM @extschema@.settings s WHERE s.id
+), tx AS (
+  SELECT x.customer_id, x.ts, x.amount, x.product, pg_catalog.date_trunc('month', x.ts)::pg_catalog.date AS month
+  FROM @extschema@.transactions x
+), bm AS (
+  SELECT tx.month, tx.customer_id, pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders
+  FROM tx GROUP BY 1, 2
+), firsts AS (
+  SELECT bm.customer_id, pg_catalog.min(bm.month) AS first_month FROM bm GROUP BY 1
+), second_product AS (
+  SELECT p.customer_id, (pg_catalog.array_agg(p.first_ts ORDER BY p.first_ts))[2] AS at
+  FROM (SELECT tx.customer_id, tx.product, pg_catalog.min(tx.ts) AS first_ts
+        FROM tx WHERE tx.product IS NOT NULL GROUP BY 1, 2) p
+  GROUP BY 1
+), c360 AS (
+  SELECT c.customer_id, c.is_cross_channel, c.expected_clv FROM @extschema@.customer_360 c WHERE c.orders > 0
+), bagg AS (
+  SELECT bm.month, pg_catalog.sum(bm.revenue) AS revenue, pg_catalog.sum(bm.orders) AS orders,
+         pg_catalog.count(*) AS buyers,
+         pg_catalog.count(*) FILTER (WHERE f.first_month = bm.month) AS new_customers,
+         pg_catalog.count(*) FILTER (WHERE f.first_month < bm.month) AS repeat_buyers,
+         pg_catalog.count(*) FILTER (WHERE sp.at < bm.month + '1 month'::pg_catalog.interval) AS cross_sold,
+         pg_catalog.count(*) FILTER (WHERE c.is_cross_channel) AS cross_channel_buyers,
+         pg_catalog.avg(c.expected_clv) FILTER (WHERE c.is_cross_channel) AS clv_cross_channel,
+         pg_catalog.avg(c.expected_clv) FILTER (WHERE NOT c.is_cross_channel) AS clv_single_channel
+  FROM bm
+  JOIN firsts f ON f.customer_id = bm.customer_id
+  LEFT JOIN second_product sp ON sp.customer_id = bm.customer_id
+  LEFT JOIN c360 c ON c.customer_id = bm.customer_id
+  GROUP BY bm.month
+), lapses AS (
+  -- a customer lapses (churns) churned_after after a purchase not followed by another within that time
+  SELECT pg_catalog.date_trunc('month', y.ts + c.churned_after)::pg_catalog.date AS month, pg_catalog.count(*) AS lost
+  FROM (SELECT tx.customer_id, tx.ts,
+               pg_catalog.lead(tx.ts) OVER (PARTITION BY tx.customer_id ORDER BY tx.ts) AS next_ts
+        FROM tx) y
+  CROSS JOIN cfg c
+  WHERE (y.next_ts IS NULL OR y.next_ts > y.ts + c.churned_after) AND y.ts + c.churned_after <= c.as_of
+  GROUP BY 1
+), vm AS (
+  SELECT pg_catalog.date_trunc('month', t.ts)::pg_catalog.date AS month, t.customer_id
+  FROM @extschema@.touchpoints t GROUP BY 1, 2
+), vagg AS (
+  SELECT vm.month, pg_catalog.count(*) AS visitors, pg_catalog.count(bm.customer_id) AS converted
+  FROM vm LEFT JOIN bm ON bm.customer_id = vm.customer_id AND bm.month = vm.month
+  GROUP BY vm.month
+), sagg AS (
+  SELECT pg_catalog.date_trunc('month', s.started_at)::pg_catalog.date AS month, pg_catalog.count(*) AS sessions,
+         pg_catalog.sum(s.touchpoints) AS touchpoints, pg_catalog.avg(s.duration_minutes) AS duration
+  FROM @extschema@.sessions s GROUP BY 1
+), nagg AS (
+  SELECT pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month, pg_catalog.count(f.score) AS responses,
+         @extschema@.nps_agg(f.score) AS nps
+  FROM @extschema@.feedback f GROUP BY 1
+), months AS (
+  SELECT bagg.month FROM bagg UNION SELECT vagg.month FROM vagg UNION SELECT nagg.month FROM nagg
+)
+SELECT m.month,
+       COALESCE(b.revenue, 0) AS revenue, COALESCE(b.orders, 0) AS orders,
+       COALESCE(b.buyers, 0) AS active_customers, COALESCE(b.new_customers, 0) AS new_customers,
+       b.repeat_buyers::pg_catalog.float8 / NULLIF(b.buyers, 0) AS repeat_purchase_rate,
+       base.customers AS customer_base,
+       COALESCE(l.lost, 0) AS churned_customers,
+       COALESCE(l.lost, 0)::pg_catalog.float8 / NULLIF(base.customers, 0) AS churn_rate,
+       COALESCE(v.visitors, 0) AS visitors,
+       v.converted::pg_catalog.float8 / NULLIF(v.visitors, 0) AS conversion_rate,
+       COALESCE(n.responses, 0) AS nps_responses, n.nps,
+       COALESCE(s.sessions, 0) AS sessions,
+       s.touchpoints::pg_catalog.float8 / NULLIF(s.sessions, 0) AS touchpoints_per_session,
+       s.duration AS avg_session_minutes,
+       CASE WHEN EXISTS (SELECT 1 FROM tx WHERE tx.product IS NOT NULL)
+            THEN b.cross_sold::pg_catalog.float8 / NULLIF(b.buyers, 0) END AS cross_sell_rate,
+       b.cross_channel_buyers::pg_catalog.float8 / NULLIF(b.buyers, 0) AS cross_channel_share,
+       b.clv_cross_channel, b.clv_single_channel
+FROM months m
+LEFT JOIN bagg b ON b.month = m.month
+LEFT JOIN lapses l ON l.month = m.month
+LEFT JOIN vagg v ON v.month = m.month
+LEFT JOIN sagg s ON s.month = m.month
+LEFT JOIN nagg n ON n.month = m.month
+CROSS JOIN LATERAL (
+  SELECT pg_catalog.count(DISTINCT tx.customer_id) AS customers
+  FROM tx CROSS JOIN cfg c
+  WHERE tx.ts >= m.month - c.churned_after AND tx.ts < m.month
+) base;
+CREATE VIEW @extschema@.kpi_monthly WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.kpi_monthly_live;
+COMMENT ON VIEW @extschema@.kpi_monthly IS
+  'monthly KPIs: revenue, active customers, repeat purchases, churn, conversion, NPS, sessions, cross-sell, cross-channel CLV';
+COMMENT ON COLUMN @extschema@.kpi_monthly.month IS 'first day of the month (session time zone)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.revenue IS 'sum of the purchase amounts';
+COMMENT ON COLUMN @extschema@.kpi_monthly.orders IS 'number of purchases';
+COMMENT ON COLUMN @extschema@.kpi_monthly.active_customers IS 'customers with a purchase in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.new_customers IS 'customers whose first purchase is in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.repeat_purchase_rate IS 'share of the month''s buyers who had bought in an earlier month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.customer_base IS 'customers with a purchase in the settings.churned_after (365 days) before the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churned_customers IS 'customers whose settings.churned_after without a purchase ran out in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churn_rate IS 'churned_customers / customer_base';
+COMMENT ON COLUMN @extschema@.kpi_monthly.visitors IS 'profiles (customers and anonymous visitors) with a touchpoint in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.conversion_rate IS 'share of the visitors who bought in the same month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.nps_responses IS 'NPS answers in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.nps IS 'Net Promoter Score of the month''s answers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.sessions IS 'sessions started in the month (30 minutes of inactivity split them)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.touchpoints_per_session IS 'mean touchpoints per session';
+COMMENT ON COLUMN @extschema@.kpi_monthly.avg_session_minutes IS 'mean session duration in minutes (first to last touchpoint)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.cross_sell_rate IS 'share of the month''s buyers who by the end of the month had bought two or more distinct products (NULL when no product column is mapped)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.cross_channel_share IS 'share of the month''s buyers who are cross-channel customers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.clv_cross_channel IS 'mean expected CLV of the month''s cross-channel buyers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.clv_single_channel IS 'mean expected CLV of the month''s single-channel buyers';
+
+CREATE TABLE @extschema@.customer_360_snapshot AS
+SELECT * FROM @extschema@.customer_360_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customer_360_snapshot', '');
+CREATE TABLE @extschema@.kpi_monthly_snapshot AS
+SELECT * FROM @extschema@.kpi_monthly_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_monthly_snapshot', '');
+
+-- Materialised mode ------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.layer_materializable()
+RETURNS pg_catalog.text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT ARRAY['customer_journeys', 'customer_360', 'journey_transitions', 'channel_attribution',
+               'cohort_retention', 'kpi_monthly']::pg_catalog.text[]
+$$;
+COMMENT ON FUNCTION @extschema@.layer_materializable() IS
+  'internal: the views that materialised mode serves from snapshots, in refresh order';
+
+-- point every materialisable view at its _live view or its _snapshot table
+CREATE FUNCTION @extschema@.layer_apply_mode()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v pg_catalog.text;
+  m pg_catalog.bool;
+BEGIN
+  SELECT x.materialized INTO m FROM @extschema@.settings x WHERE x.id;
+  FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+    CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_live')) IS NULL;
+    EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS SELECT * FROM @extschema@.%I',
+                              v, v || CASE WHEN COALESCE(m, false) THEN '_snapshot' ELSE '_live' END);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_apply_mode() IS
+  'internal: makes the heavy views read their snapshots (materialised mode) or their live queries';
+
+CREATE FUNCTION @extschema@.layer_settings_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.layer_apply_mode();
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_settings_changed() IS
+  'internal: statement trigger of cxm.settings: switches the views when materialized changes (also on restore)';
+CREATE TRIGGER settings_changed AFTER UPDATE ON @extschema@.settings
+FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.layer_settings_changed();
+COMMENT ON TRIGGER settings_changed ON @extschema@.settings IS 'applies the materialized setting to the views';
+
+CREATE FUNCTION @extschema@.layer_refresh_snapshots()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  v pg_catalog.text;
+BEGIN
+  FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+    CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_snapshot')) IS NULL;
+    -- DELETE, not TRUNCATE: readers keep seeing the old snapshot until commit
+    EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', v || '_snapshot');
+    EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I', v || '_snapshot', v || '_live');
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_refresh_snapshots() IS
+  'internal: refills every snapshot table from its live view, in dependency order';
+
+CREATE FUNCTION @extschema@.set_materialized(enabled pg_catalog.bool)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  v pg_catalog.text;
+BEGIN
+  IF enabled IS NULL THEN
+    RAISE EXCEPTION 'enabled must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  UPDATE @extschema@.settings x SET materialized = enabled WHERE x.id;
+  IF enabled THEN
+    PERFORM @extschema@.refresh();
+  ELSE
+    -- the snapshots are not read any more: free their space
+    FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+      CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_snapshot')) IS NULL;
+      EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', v || '_snapshot');
+    END LOOP;
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.set_materialized(pg_catalog.bool) IS
+  'true: customer_journeys, customer_360, journey_transitions, channel_attribution, cohort_retention and kpi_monthly read snapshots filled now and by every refresh(); false: they read live data again';
+
+CREATE FUNCTION @extschema@.refresh()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  v_as_of pg_catalog.timestamptz;
+  v_unit pg_catalog.interval;
+  v_pen pg_catalog.float8;
+  fit record;
+BEGIN
+  -- the canonical views follow cxm.sources (also after a restore that skipped triggers)
+  PERFORM @extschema@.layer_rebuild();
+  PERFORM @extschema@.layer_apply_mode();
+  -- refit the churn (BG/NBD) and spend (Gamma-Gamma) models on every buyer
+  SELECT COALESCE(x.as_of, pg_catalog.now()), x.time_unit, x.penalizer INTO v_as_of, v_unit, v_pen
+  FROM @extschema@.settings x WHERE x.id;
+  SELECT pg_catalog.count(*) AS n,
+         @extschema@.bgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS bg,
+         @extschema@.gammagamma_fit((s.r).frequency, (s.r).monetary) FILTER (WHERE (s.r).monetary > 0) AS gg
+  INTO fit
+  FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
+        FROM @extschema@.transactions t GROUP BY t.customer_id) s
+  WHERE s.r IS NOT NULL;
+  DELETE FROM @extschema@.models m WHERE m.id;
+  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma)
+  VALUES (true, pg_catalog.now(), v_as_of, v_unit, fit.n, fit.bg, fit.gg);
+  IF (SELECT x.materialized FROM @extschema@.settings x WHERE x.id) THEN
+    PERFORM @extschema@.layer_refresh_snapshots();
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.refresh() IS
+  'rebuilds the canonical views, refits and stores the churn (BG/NBD) and spend (Gamma-Gamma) models in cxm.models, and refills the snapshots in materialised mode';
+
+REVOKE ALL ON FUNCTION @extschema@.set_materialized(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.refresh() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_apply_mode() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_refresh_snapshots() FROM PUBLIC;
+
+-- snapshot tables (kept by pg_dump, so a restored database serves the same
+-- figures until the next refresh) and comments of the _live / _snapshot twins
+CREATE TABLE @extschema@.cohort_retention_snapshot AS
+SELECT * FROM @extschema@.cohort_retention_live WITH NO DATA;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cohort_retention_snapshot', '');
+
+-- (keep last) comments of the _live views and _snapshot tables, from their public view
+DO $$
+DECLARE
+  v pg_catalog.text;
+  c record;
+BEGIN
+  FOREACH v IN ARRAY @extschema@.layer_materializable() LOOP
+    CONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', v || '_live')) IS NULL;
+    EXECUTE pg_catalog.format('COMMENT ON VIEW @extschema@.%I IS %L', v || '_live',
+      'live query behind ' || v || ' (see that view): ' || pg_catalog.obj_description(pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass, 'pg_class'));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE @extschema@.%I IS %L', v || '_snapshot',
+      'snapshot of ' || v || ' filled by refresh() in materialised mode: ' || pg_catalog.obj_description(pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass, 'pg_class'));
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS d
+             FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass AND a.attnum > 0
+    LOOP
+      EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v || '_live', c.attname, c.d);
+      EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v || '_snapshot', c.attname, c.d);
+    END LOOP;
+  END LOOP;
+END $$;
+-- ---------------------------------------------------------------------------
+-- cxm 1.0 -> 1.1: nps_stats(score, confidence), the NPS interval at a chosen
+-- confidence level.  Adds objects only; no 1.0 object changes.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.nps_conf_accum(pg_catalog.int8[], pg_catalog.int4, pg_catalog.float8)
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'nps_conf_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_conf_accum(pg_catalog.int8[], pg_catalog.int4, pg_catalog.float8) IS
+  'transition function of nps_stats(score, confidence): state {promoters, passives, detractors, confidence as float8 bits}';
+
+CREATE FUNCTION @extschema@.nps_conf_accum_inv(pg_catalog.int8[], pg_catalog.int4, pg_catalog.float8)
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'nps_conf_accum_inv'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_conf_accum_inv(pg_catalog.int8[], pg_catalog.int4, pg_catalog.float8) IS
+  'inverse transition of nps_stats(score, confidence) (moving windows)';
+
+CREATE FUNCTION @extschema@.nps_conf_combine(pg_catalog.int8[], pg_catalog.int8[])
+RETURNS pg_catalog.int8[]
+AS 'MODULE_PATHNAME', 'nps_conf_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_conf_combine(pg_catalog.int8[], pg_catalog.int8[]) IS
+  'combine function of nps_stats(score, confidence)';
+
+CREATE FUNCTION @extschema@.nps_conf_final(pg_catalog.int8[])
+RETURNS @extschema@.nps_result
+AS 'MODULE_PATHNAME', 'nps_conf_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nps_conf_final(pg_catalog.int8[]) IS
+  'final function of nps_stats(score, confidence): counts, score, standard error and interval';
+
+CREATE AGGREGATE @extschema@.nps_stats(score pg_catalog.int4, confidence pg_catalog.float8) (
+  SFUNC = @extschema@.nps_conf_accum,
+  STYPE = pg_catalog.int8[],
+  INITCOND = '{0,0,0,0}',
+  FINALFUNC = @extschema@.nps_conf_final,
+  COMBINEFUNC = @extschema@.nps_conf_combine,
+  MSFUNC = @extschema@.nps_conf_accum,
+  MINVFUNC = @extschema@.nps_conf_accum_inv,
+  MSTYPE = pg_catalog.int8[],
+  MINITCOND = '{0,0,0,0}',
+  MFINALFUNC = @extschema@.nps_conf_final,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.nps_stats(pg_catalog.int4, pg_catalog.float8) IS
+  'NPS with counts, standard error and an interval at the given confidence level (0 < confidence < 1, e.g. 0.9); NULL over no answers';

@@ -1,0 +1,6 @@
+-- ---------------------------------------------------------------------------
+-- cxm 1.1 -> 1.2.  This script is the concatenation of the parts in
+-- src/sql/upgrade/1.1--1.2/ in name order.  A part that only adds the objects
+-- of a new feature is a symbolic link to that feature's src/sql file; a part
+-- that changes 1.1 objects drops and recreates them (no CREATE OR REPLACE).
+-- ---------------------------------------------------------------------------
