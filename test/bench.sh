@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash test/deps.sh
 make -s >/dev/null
 
-dir=$REPO/test/.bench
+dir=$(private_dir bench)
 as_pg_stop() { [ -f "$dir/data/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true; }
 if [ -d "$dir" ]; then
 	PGBIN=$(ls -d "$dir"/inst/usr/lib/postgresql/*/bin 2>/dev/null | head -1)

@@ -4,11 +4,19 @@
 #          database cxm_demo with the extension, then every test/demo/*.sql in
 #          name order (each loads its deterministic demo data into schema demo
 #          and prints a showcase).  Ends with how to connect.
-#   stop:  stops the server and removes test/.demo.
+#   stop:  stops the server and removes its files.
+#
+# The server's files (private installation, data, socket, log) live in a
+# directory of their own under /tmp, named after the clone's path, because the
+# server user may not enter the clone (a clone in /root or in a mode-700
+# directory); test/.demo is a symbolic link to it, and test/.demo/env says how
+# to connect.  Each clone has its own directory and its own port, so demos of
+# several clones run side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/pgenv.sh
-dir=$REPO/test/.demo
+dir=$(private_dir demo)
+link=$REPO/test/.demo
 
 stop() {
 	local bin
@@ -16,7 +24,7 @@ stop() {
 	if [ -n "$bin" ] && [ -f "$dir/data/postmaster.pid" ]; then
 		as_pg "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
 	fi
-	rm -rf "$dir"
+	rm -rf "$dir" "$link"
 }
 
 case "${1:-start}" in
@@ -41,9 +49,20 @@ cxm_tree "$dir/inst"
 mkdir -p "$dir/data" "$dir/sock" "$dir/log"
 chown "$PG_RUN_AS" "$dir/data" "$dir/sock" "$dir/log" 2>/dev/null || true
 as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-port=$(free_port 55432)
-as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log/server.log" -w \
-	-o "-p $port -k $dir/sock -c listen_addresses=localhost" start >/dev/null
+ln -sfn "$dir" "$link"
+# another demo (another clone) may take the free port first: try the next one
+port=55431
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+	port=$(free_port $((port + 1)))
+	if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log/server.log" -w \
+		-o "-p $port -k $dir/sock -c listen_addresses=localhost" start >/dev/null; then
+		break
+	fi
+	if [ "$attempt" = 10 ]; then
+		echo "cxm demo: the server did not start; see $dir/log/server.log" >&2
+		exit 1
+	fi
+done
 cat >"$dir/env" <<ENV
 export PGHOST=$dir/sock PGPORT=$port PGUSER=postgres PGDATABASE=cxm_demo
 ENV

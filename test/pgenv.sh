@@ -17,12 +17,35 @@ else
 	PG_RUN_AS=$(id -un)
 fi
 
+# as_pg CMD...: run CMD as the server user.  As root, CMD runs from
+# ${AS_PG_CWD:-/}: the clone may sit in a directory the server user cannot
+# enter (root's home, a mode-700 mktemp -d), so every path given to CMD must
+# be absolute and outside the clone, or readable through AS_PG_CWD.
 as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$PG_RUN_AS" -- "$@"
+		(cd "${AS_PG_CWD:-/}" && runuser -u "$PG_RUN_AS" -- "$@")
 	else
 		"$@"
 	fi
+}
+
+# private_dir NAME: where the long-lived throwaway server of this clone keeps
+# its files (make demo, bench, sqlsmith, check-valgrind).  It is outside the
+# clone, since the server user may not enter the clone, and named after the
+# clone's path, so that several clones never share one.
+private_dir() {
+	echo "/tmp/cxm-$1-$(printf '%s' "$REPO" | md5sum | cut -c1-12)"
+}
+
+# server_readable_copy DEST PATH...: copy the repository's PATHs (relative to
+# the clone) to DEST, readable by the server user, for the test drivers that
+# run as that user and read their inputs from the current directory.
+server_readable_copy() {
+	local dest=$1
+	shift
+	mkdir -p "$dest"
+	(cd "$REPO" && tar -cf - "$@") | tar -C "$dest" -xf -
+	chmod -R a+rX "$dest"
 }
 
 # cxm_tree DIR: private installation in DIR with cxm installed into it.

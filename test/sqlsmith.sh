@@ -19,7 +19,7 @@ make -s >/dev/null || exit 1
 
 queries=${SMITH_QUERIES:-20000}
 seed=${SMITH_SEED:-1}
-dir=$REPO/test/.sqlsmith
+dir=$(private_dir sqlsmith)
 [ -d "$dir" ] && { PGBIN=$(ls -d "$dir"/inst/usr/lib/postgresql/*/bin 2>/dev/null | head -1); server_stop "$dir"; rm -rf "$dir"; }
 trap 'server_stop "$dir"' EXIT
 server_start "$dir" log_min_messages=warning log_min_error_statement=panic \

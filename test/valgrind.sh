@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 bash test/deps.sh valgrind || exit 1
 make -s >/dev/null || exit 1
 
-dir=$REPO/test/.valgrind
+dir=$(private_dir valgrind)
 rm -rf "$dir"
 mkdir -p "$dir/logs"
 chmod 777 "$dir" "$dir/logs"
@@ -46,8 +46,9 @@ mkdir -p "$dir/run"
 chown "$PG_RUN_AS" "$dir/run" 2>/dev/null || true
 start=$(date +%s)
 # shellcheck disable=SC2086
-PGCTLTIMEOUT=900 as_pg env PGCTLTIMEOUT=900 "$pgxsdir/test/regress/pg_regress" --temp-instance="$dir/run/instance" --bindir="$PGBIN" \
-	--inputdir="$REPO" --outputdir="$dir/run" --load-extension=cxm --dbname=contrib_regression \
+server_readable_copy "$dir/run/src" sql expected test/data
+PGCTLTIMEOUT=900 AS_PG_CWD=$dir/run/src as_pg env PGCTLTIMEOUT=900 "$pgxsdir/test/regress/pg_regress" --temp-instance="$dir/run/instance" --bindir="$PGBIN" \
+	--inputdir="$dir/run/src" --outputdir="$dir/run" --load-extension=cxm --dbname=contrib_regression \
 	$tests >"$dir/regress.log" 2>&1
 rc=$?
 end=$(date +%s)
