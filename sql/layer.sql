@@ -1,5 +1,7 @@
 -- CX layer, part 1: mapping, column checks, identity stitching, security
 SET extra_float_digits = 0;
+-- refresh() reports its steps as NOTICEs with timings
+SET client_min_messages = warning;
 
 -- run a statement, return its SQLSTATE and message (or 'ok')
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$

@@ -1,6 +1,8 @@
 -- CX layer, part 2: the views' numbers on the demo data (test/demo/05_layer_data.sql)
 -- against independent SQL over the raw tables
 SET extra_float_digits = 0;
+-- refresh() reports its steps as NOTICEs with timings
+SET client_min_messages = warning;
 -- the views' plans are large: JIT compilation would cost more than it saves
 SET jit = off;
 CREATE SCHEMA demo;

@@ -1,6 +1,8 @@
 -- CX layer, part 3: journeys, Sankey transitions, funnel and attribution on the demo
 -- data mapped by layer_views, against independent SQL over the raw tables
 SET extra_float_digits = 0;
+-- refresh() reports its steps as NOTICEs with timings
+SET client_min_messages = warning;
 -- the views' plans are large: JIT compilation would cost more than it saves
 SET jit = off;
 SELECT count(*) AS mappings FROM cxm.sources;

@@ -16,6 +16,8 @@ dir=${1:-$(mktemp -d /tmp/cxm-dump.XXXXXX)}
 trap 'server_stop "$dir"; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 server_start "$dir" >/dev/null || { echo "not ok - dump: server did not start"; exit 1; }
 export PGTZ=UTC
+# refresh() reports its steps as NOTICEs
+export PGOPTIONS="-c client_min_messages=warning"
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 status=0

@@ -26,6 +26,8 @@ port=$(free_port 58432)
 as_pg "$PGBIN/pg_ctl" -D "$work/data" -l "$work/data/server.log" -w \
 	-o "-p $port -k $work/sock -c listen_addresses=''" start >/dev/null || { echo "layer_dump: server did not start"; exit 1; }
 export PGHOST=$work/sock PGPORT=$port PGUSER=postgres PGTZ=UTC
+# refresh() reports its steps as NOTICEs
+export PGOPTIONS="-c client_min_messages=warning"
 # psql runs as the invoking user (it reads files of the clone); the server trusts local connections
 run() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 

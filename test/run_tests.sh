@@ -67,7 +67,7 @@ pgxsdir=$(dirname "$($PG_CONFIG --pgxs)")/..
 
 # The drivers run as the server user, which may not be allowed into the clone
 # (issue: a clone under /root): they read a copy of their inputs, from there.
-server_readable_copy "$work/run/src" sql expected test/data test/isolation
+server_readable_copy "$work/run/src" sql expected test/data test/demo test/isolation
 
 run_suite() {	# run_suite NAME DRIVER INPUTDIR TESTS...
 	local name=$1 driver=$2 inputdir=$3 out log

@@ -46,7 +46,7 @@ mkdir -p "$dir/run"
 chown "$PG_RUN_AS" "$dir/run" 2>/dev/null || true
 start=$(date +%s)
 # shellcheck disable=SC2086
-server_readable_copy "$dir/run/src" sql expected test/data
+server_readable_copy "$dir/run/src" sql expected test/data test/demo
 PGCTLTIMEOUT=900 AS_PG_CWD=$dir/run/src as_pg env PGCTLTIMEOUT=900 "$pgxsdir/test/regress/pg_regress" --temp-instance="$dir/run/instance" --bindir="$PGBIN" \
 	--inputdir="$dir/run/src" --outputdir="$dir/run" --load-extension=cxm --dbname=contrib_regression \
 	$tests >"$dir/regress.log" 2>&1

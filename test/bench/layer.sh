@@ -1,14 +1,23 @@
-# CX layer bench: the demo shop (test/demo/05_layer_data.sql) at 100,000
-# customers (about 1.4 million web events, 185,000 orders, 50,000 anonymous
-# visitors), mapped; SELECT * FROM cxm.customer_360 live and materialised,
-# refresh() in both modes, kpi_monthly, and a one-profile lookup through the
-# stitched touchpoints view with indexes on the mapped id columns (expression
-# indexes ((col::text)) where the id is not text).
+# CX layer bench (issue goals in doc/layer.md, "Performance"): the demo shop
+# (test/demo/05_layer_data.sql) at LAYER_CUSTOMERS customers (default
+# 100,000: about 1.4 million web events, 185,000 orders, 50,000 anonymous
+# visitors), mapped, with indexes on the mapped id columns.
+#   - a full materialisation (refit and full refresh);
+#   - every dashboard view read in full with the server's JIT defaults
+#     (jit = on), and whether its plan would JIT-compile;
+#   - customer_360 in full, one customer materialised and live;
+#   - customer_360_live and kpi_monthly_live against the 1.1 definitions of the
+#     same views over the same data (a copy of the database with cxm 1.1);
+#   - refresh() after appending 1 % new touchpoints, orders and answers,
+#     against a full materialisation, with identical snapshots.
 N=${LAYER_CUSTOMERS:-100000}
 sql "CREATE SCHEMA demo"
 psql -X -q -v ON_ERROR_STOP=1 -v layer_customers="$N" -f test/demo/05_layer_data.sql >/dev/null
-sql "CREATE INDEX ON demo.clickstream (cookie_id);
+layer_map_sql="CREATE INDEX ON demo.clickstream (cookie_id);
      CREATE INDEX ON demo.shop_orders (\"Client No\");
+     CREATE INDEX ON demo.shop_orders ((\"Client No\"::text));
+     CREATE INDEX ON demo.nps_survey ((\"Client No\"::text));
+     CREATE INDEX ON demo.crm_clients ((\"Client No\"::text));
      CREATE INDEX ON demo.email ((recipient::text));
      CREATE INDEX ON demo.login_links ((\"Client No\"::text));
      VACUUM ANALYZE demo.clickstream, demo.shop_orders, demo.email, demo.login_links, demo.crm_clients, demo.nps_survey;
@@ -18,27 +27,84 @@ sql "CREATE INDEX ON demo.clickstream (cookie_id);
      SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
      SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');
      SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');
-     UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}';" >/dev/null
+     UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}';"
+# the 1.1 reference: a copy of the data with cxm 1.1, made before mapping
+if [ "${LAYER_OLD:-1}" = 1 ]; then
+	psql -X -q -d postgres -c "CREATE DATABASE cxm_bench_old TEMPLATE cxm_bench" >/dev/null
+	printf '%s\n' "DROP EXTENSION cxm CASCADE; CREATE EXTENSION cxm VERSION '1.1'; $layer_map_sql SELECT cxm.refresh();" |
+		PGOPTIONS="-c client_min_messages=warning" psql -X -q -d cxm_bench_old -v ON_ERROR_STOP=1 >/dev/null
+fi
+sql "$layer_map_sql" >/dev/null
 touchpoints=$(sql "SELECT count(*) FROM cxm.touchpoints")
 profiles=$(sql "SELECT count(*) FROM (SELECT DISTINCT customer_id FROM cxm.touchpoints) x")
 bench_row layer "data: customers / touchpoints / profiles" "$N / $touchpoints / $profiles"
-t_refresh=$(bench_ms "" "SELECT cxm.refresh()" 1)
-bench_row layer "refresh(): fit BG/NBD + Gamma-Gamma (ms)" "$t_refresh"
-t_live=$(bench_ms "" "SELECT * FROM cxm.customer_360" 2)
-bench_row layer "SELECT * FROM customer_360, live (ms)" "$t_live"
-t_kpi=$(bench_ms "" "SELECT * FROM cxm.kpi_monthly" 1)
-bench_row layer "SELECT * FROM kpi_monthly, live (ms)" "$t_kpi"
-t_lookup=$(bench_ms "" "SELECT * FROM cxm.touchpoints WHERE customer_id = 'v-17'" 3)
-bench_row layer "one profile's touchpoints, indexed id columns (ms)" "$t_lookup" "$(check_goal "$t_lookup" "<=" 50)"
-t_switch=$(bench_ms "" "SELECT cxm.set_materialized(true)" 1)
-bench_row layer "set_materialized(true): refresh + snapshots (ms)" "$t_switch"
-t_mat=$(bench_ms "" "SELECT * FROM cxm.customer_360" 3)
-bench_row layer "SELECT * FROM customer_360, materialised (ms)" "$t_mat"
-t_kpi_mat=$(bench_ms "" "SELECT * FROM cxm.kpi_monthly" 3)
-bench_row layer "SELECT * FROM kpi_monthly, materialised (ms)" "$t_kpi_mat"
-r=$(ratio "$t_live" "$t_mat")
-bench_row layer "customer_360 live / materialised" "$r"
-same=$(sql "SELECT count(*) = 0 FROM (SELECT customer_id, orders, revenue, lifecycle_stage FROM cxm.customer_360
-            EXCEPT SELECT customer_id, orders, revenue, lifecycle_stage FROM cxm.customer_360_live) x")
-bench_row layer "materialised rows = live rows" "$same"
-sql "SELECT cxm.set_materialized(false)" >/dev/null
+for t in demo.clickstream demo.email demo.shop_orders demo.nps_survey demo.login_links demo.crm_clients; do prewarm "$t"; done
+
+quiet="SET client_min_messages = warning;"
+t_refit=$(bench_ms "$quiet" "SELECT cxm.refresh(refit => true)" 1)
+bench_row layer "refresh(refit => true): fit + every snapshot (ms)" "$t_refit" "$(check_goal "$t_refit" "<=" 30000)"
+t_full=$(bench_ms "$quiet" "SELECT cxm.refresh(full => true)" 1)
+bench_row layer "refresh(full => true): every snapshot, stored models (ms)" "$t_full" "$(check_goal "$t_full" "<=" 30000)"
+
+# dashboard views with the server's JIT defaults
+for v in kpi_monthly nps_monthly cohort_retention funnel_conversion channel_attribution \
+	journey_transitions experiment_results churn_risk rfm_segments; do
+	ms=$(bench_ms "SET jit = on;" "SELECT * FROM cxm.$v" 3)
+	jit=$(printf '%s\n' "SET jit = on;" "EXPLAIN SELECT * FROM cxm.$v;" | psql -X -q -At | grep -c '^JIT:' || true)
+	bench_row layer "$v, jit on (ms; JIT in plan: $jit)" "$ms" "$(check_goal "$ms" "<=" 100)"
+done
+t_c360=$(bench_ms "SET jit = on;" "SELECT * FROM cxm.customer_360" 3)
+bench_row layer "customer_360 in full, jit on (ms)" "$t_c360" "$(check_goal "$t_c360" "<=" 1000)"
+one=$(sql "SELECT customer_id FROM cxm.customer_360 WHERE orders > 2 ORDER BY customer_id LIMIT 1")
+t_one=$(bench_ms "SET jit = on;" "SELECT * FROM cxm.customer_360 WHERE customer_id = '$one'" 5)
+bench_row layer "one customer, materialised (ms)" "$t_one" "$(check_goal "$t_one" "<=" 5)"
+t_one_live=$(bench_ms "SET jit = on;" "SELECT * FROM cxm.customer_360_live WHERE customer_id = '$one'" 5)
+bench_row layer "one customer, live (ms)" "$t_one_live" "$(check_goal "$t_one_live" "<=" 5)"
+
+# live views against their 1.1 definitions (jit off on both sides)
+t_c360_live=$(bench_ms "" "SELECT * FROM cxm.customer_360_live" 1)
+t_kpi_live=$(bench_ms "" "SELECT * FROM cxm.kpi_monthly_live" 1)
+if [ "${LAYER_OLD:-1}" = 1 ]; then
+	t_c360_old=$(PGDATABASE=cxm_bench_old bench_ms "" "SELECT * FROM cxm.customer_360_live" 1)
+	t_kpi_old=$(PGDATABASE=cxm_bench_old bench_ms "" "SELECT * FROM cxm.kpi_monthly_live" 1)
+	r=$(ratio "$t_c360_old" "$t_c360_live")
+	bench_row layer "customer_360_live: 1.1 / 1.2 ($t_c360_old / $t_c360_live ms)" "$r" "$(check_goal "$r" ">=" 10)"
+	r=$(ratio "$t_kpi_old" "$t_kpi_live")
+	bench_row layer "kpi_monthly_live: 1.1 / 1.2 ($t_kpi_old / $t_kpi_live ms)" "$r" "$(check_goal "$r" ">=" 10)"
+else
+	bench_row layer "customer_360_live / kpi_monthly_live (ms)" "$t_c360_live / $t_kpi_live"
+fi
+# the floor of any live customer_360: one pass over the stitched touchpoints
+t_floor=$(bench_ms "" "SELECT customer_id, min(ts), max(ts), count(*) FROM cxm.touchpoints GROUP BY 1" 1)
+bench_row layer "floor: touchpoints grouped by profile (ms)" "$t_floor"
+
+# 1 % new touchpoints, orders and answers, then an incremental refresh
+sql "INSERT INTO demo.clickstream
+     SELECT c.cookie_id, c.\"Page\", c.\"Event Time\" + interval '2 days', c.utm_channel
+     FROM demo.clickstream c TABLESAMPLE BERNOULLI (1) REPEATABLE (7);
+     INSERT INTO demo.shop_orders
+     SELECT o.\"Order#\" + 100000000, o.\"Client No\", o.\"Ordered At\" + interval '1 day', o.\"Total EUR\", o.\"Category\", o.online
+     FROM demo.shop_orders o TABLESAMPLE BERNOULLI (1) REPEATABLE (7);
+     INSERT INTO demo.nps_survey
+     SELECT a.\"Response ID\" + 100000000, a.\"Client No\", a.\"Submitted\" + interval '1 day', a.\"Q1 Score\"
+     FROM demo.nps_survey a TABLESAMPLE BERNOULLI (1) REPEATABLE (7);" >/dev/null
+changed=$(sql "SELECT count(*) FROM cxm.change_log")
+t_inc=$(bench_ms "$quiet" "SELECT cxm.refresh()" 1)
+mode=$(sql "SELECT mode FROM cxm.refresh_log LIMIT 1")
+digest="DO \$\$ DECLARE s text; d text := ''; r text; BEGIN
+  FOR s IN SELECT snapshot FROM cxm.layer_snapshots() ORDER BY 1 LOOP
+    EXECUTE format('SELECT md5(string_agg(t::text, ''|'' ORDER BY t::text)) FROM cxm.%I t', s) INTO r;
+    d := d || s || ':' || coalesce(r, '-') || ' ';
+  END LOOP;
+  RAISE NOTICE '%', md5(d);
+END \$\$;"
+d_inc=$(printf '%s\n' "$digest" | psql -X -q 2>&1 | sed -n 's/^NOTICE: *//p')
+t_full2=$(bench_ms "$quiet" "SELECT cxm.refresh(full => true)" 1)
+d_full=$(printf '%s\n' "$digest" | psql -X -q 2>&1 | sed -n 's/^NOTICE: *//p')
+r=$(ratio "$t_inc" "$t_full2")
+bench_row layer "refresh() after +1 % rows ($changed ids; $mode), ms" "$t_inc"
+bench_row layer "incremental / full refresh ($t_inc / $t_full2 ms)" "$r" "$(check_goal "$r" "<=" 0.05)"
+bench_row layer "incremental snapshots = full snapshots" "$([ -n "$d_inc" ] && [ "$d_inc" = "$d_full" ] && echo yes || echo NO)"
+[ "${LAYER_OLD:-1}" = 1 ] && psql -X -q -d postgres -c "DROP DATABASE cxm_bench_old" >/dev/null
+sql "SELECT cxm.unmap(s) FROM (SELECT DISTINCT source AS s FROM cxm.sources) x; DROP SCHEMA demo CASCADE" >/dev/null 2>&1
+true

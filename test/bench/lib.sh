@@ -33,11 +33,11 @@ bench_row() {
 	printf '%-12s | %-58s | %14s | %s\n' "$1" "$2" "$3" "${4:-}"
 }
 
-# check_goal VALUE OP LIMIT: "met" or "MISSED" (OP is <= or >=)
+# check_goal VALUE OP LIMIT: "PASS" or "MISS" with the goal (OP is <= or >=)
 check_goal() {
 	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
 		ok = (op == "<=") ? (v <= l) : (v >= l);
-		print (ok ? "met" : "MISSED") " (goal " op " " l ")" }'
+		print (ok ? "PASS" : "MISS") " (goal " op " " l ")" }'
 }
 
 # prewarm TABLE: load the table into shared buffers (pg_prewarm, when the

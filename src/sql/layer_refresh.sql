@@ -1,0 +1,655 @@
+
+-- ---------------------------------------------------------------------------
+-- CX layer: snapshots, refresh(), its log and schedule, and who may read the
+-- snapshots (doc/layer.md)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.layer_state (
+  id            pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (id),
+  as_of         pg_catalog.timestamptz NOT NULL,
+  settings_hash pg_catalog.text NOT NULL,
+  refreshed_at  pg_catalog.timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.layer_state IS
+  'internal: what the snapshots were computed with (one row once refresh() has filled them; kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.layer_state.id IS 'always true (at most one row)';
+COMMENT ON COLUMN @extschema@.layer_state.as_of IS 'reference time of the snapshots (layer_as_of() at the refresh)';
+COMMENT ON COLUMN @extschema@.layer_state.settings_hash IS 'digest of the settings and of the models'' fitting time the snapshots were computed with';
+COMMENT ON COLUMN @extschema@.layer_state.refreshed_at IS 'end of the last refresh that filled the snapshots';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.layer_state', '');
+GRANT SELECT ON @extschema@.layer_state TO PUBLIC;
+
+CREATE TABLE @extschema@.refresh_history (
+  started_at   pg_catalog.timestamptz NOT NULL,
+  finished_at  pg_catalog.timestamptz,
+  mode         pg_catalog.text NOT NULL,
+  rows_changed pg_catalog.jsonb,
+  error        pg_catalog.text
+);
+COMMENT ON TABLE @extschema@.refresh_history IS 'internal: the rows of cxm.refresh_log (the last 100 refreshes are kept; kept by pg_dump)';
+CREATE INDEX refresh_history_started ON @extschema@.refresh_history (started_at);
+COMMENT ON INDEX @extschema@.refresh_history_started IS 'newest first';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.refresh_history', '');
+COMMENT ON COLUMN @extschema@.refresh_history.started_at IS 'start of the refresh';
+COMMENT ON COLUMN @extschema@.refresh_history.finished_at IS 'end of the refresh (NULL when it failed)';
+COMMENT ON COLUMN @extschema@.refresh_history.mode IS 'full, incremental or refit';
+COMMENT ON COLUMN @extschema@.refresh_history.rows_changed IS 'ids of changed rows logged per source since the previous refresh';
+COMMENT ON COLUMN @extschema@.refresh_history.error IS 'the error of a scheduled refresh that failed';
+
+CREATE VIEW @extschema@.refresh_log WITH (security_invoker = true) AS
+SELECT h.started_at, h.finished_at, h.mode, h.rows_changed, h.error
+FROM @extschema@.refresh_history h
+ORDER BY h.started_at DESC;
+COMMENT ON VIEW @extschema@.refresh_log IS 'the last refreshes, newest first: when, full, incremental or refit, changed rows per source, and the error of a failed scheduled one';
+COMMENT ON COLUMN @extschema@.refresh_log.started_at IS 'start of the refresh';
+COMMENT ON COLUMN @extschema@.refresh_log.finished_at IS 'end of the refresh (NULL when it failed)';
+COMMENT ON COLUMN @extschema@.refresh_log.mode IS 'full (every snapshot rebuilt with the stored models), incremental (only the changed profiles) or refit (models fitted again, then full)';
+COMMENT ON COLUMN @extschema@.refresh_log.rows_changed IS 'per source: logged ids of inserted, updated or deleted rows since the previous refresh';
+COMMENT ON COLUMN @extschema@.refresh_log.error IS 'error message of a scheduled refresh that failed (an interactive refresh() raises its error instead)';
+GRANT SELECT ON @extschema@.refresh_history, @extschema@.refresh_log TO PUBLIC;
+
+-- Who may read the snapshots --------------------------------------------------------
+-- A snapshot holds every source row.  A role that may not read every row of
+-- every mapped source (no SELECT privilege, or a row-level security policy
+-- that applies to it) gets an error naming the live view, which applies its
+-- privileges and policies.  The check is the snapshot tables' own policy, so
+-- it holds even when SELECT is granted on every table of the schema.
+CREATE FUNCTION @extschema@.layer_snapshot_check(view_name pg_catalog.text)
+RETURNS pg_catalog.bool
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s record;
+BEGIN
+  IF (SELECT r.rolbypassrls OR r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+    RETURN true;
+  END IF;
+  FOR s IN SELECT DISTINCT x.source, c.relrowsecurity, c.relforcerowsecurity, c.relowner
+           FROM @extschema@.sources x JOIN pg_catalog.pg_class c ON c.oid = x.source LOOP
+    IF NOT pg_catalog.has_table_privilege(s.source, 'SELECT') THEN
+      RAISE EXCEPTION 'permission denied for the snapshot behind cxm.%: role % may not read %', view_name, current_user, s.source
+        USING ERRCODE = '42501', HINT = pg_catalog.format('Read cxm.%I_live, which applies your privileges.', view_name);
+    END IF;
+    IF s.relrowsecurity AND (s.relforcerowsecurity OR NOT pg_catalog.pg_has_role(s.relowner, 'USAGE')) THEN
+      RAISE EXCEPTION 'the snapshot behind cxm.% would show rows of % that row-level security hides from role %',
+        view_name, s.source, current_user
+        USING ERRCODE = '42501', HINT = pg_catalog.format('Read cxm.%I_live, which applies the policies.', view_name);
+    END IF;
+  END LOOP;
+  RETURN true;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_snapshot_check(pg_catalog.text) IS
+  'internal: the snapshot tables'' row-level security policy: ERROR (42501) naming the live view when the role may not read every row of every mapped source';
+
+-- every snapshot: the public view it serves, in refresh order
+CREATE FUNCTION @extschema@.layer_snapshots()
+RETURNS TABLE (snapshot pg_catalog.text, view_name pg_catalog.text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT 'customer_360_snapshot', 'customer_360'
+  UNION ALL SELECT 'customer_journeys_snapshot', 'customer_journeys'
+  UNION ALL SELECT 'profile_months_snapshot', 'kpi_monthly'
+  UNION ALL SELECT a.name || '_snapshot', a.name FROM @extschema@.layer_aggregates() a
+$$;
+COMMENT ON FUNCTION @extschema@.layer_snapshots() IS 'internal: every snapshot table and the view it serves, in refresh order';
+
+DO $$
+DECLARE
+  x record;
+BEGIN
+  FOR x IN SELECT * FROM @extschema@.layer_snapshots() LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', x.snapshot);
+    EXECUTE pg_catalog.format('CREATE POLICY readers ON @extschema@.%I FOR SELECT USING (@extschema@.layer_snapshot_check(%L))',
+                              x.snapshot, x.view_name);
+    EXECUTE pg_catalog.format('COMMENT ON POLICY readers ON @extschema@.%I IS %L', x.snapshot,
+                              'only roles that may read every row of every mapped source read the snapshot; others get an error naming cxm.' || x.view_name || '_live');
+    EXECUTE pg_catalog.format('GRANT SELECT ON @extschema@.%I TO PUBLIC', x.snapshot);
+  END LOOP;
+END $$;
+
+-- Mode ----------------------------------------------------------------------------
+
+-- the views read their snapshots once refresh() has filled them (materialised
+-- mode, the default), else their live queries
+CREATE FUNCTION @extschema@.layer_apply_mode()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  x record;
+  snap pg_catalog.bool;
+BEGIN
+  snap := COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false)
+          AND EXISTS (SELECT 1 FROM @extschema@.layer_state l WHERE l.id);
+  FOR x IN SELECT * FROM @extschema@.layer_snapshots() WHERE snapshot <> 'profile_months_snapshot' LOOP
+    EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS SELECT %s FROM @extschema@.%I',
+      x.view_name,
+      (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+       FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid = pg_catalog.format('@extschema@.%I', x.view_name || '_live')::pg_catalog.regclass
+         AND a.attnum > 0 AND NOT a.attisdropped),
+      CASE WHEN snap THEN x.snapshot ELSE x.view_name || '_live' END);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_apply_mode() IS
+  'internal: makes the views read their snapshots (materialised mode, once refresh() has filled them) or their live queries';
+
+CREATE FUNCTION @extschema@.layer_settings_changed()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.layer_apply_mode();
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_settings_changed() IS
+  'internal: statement trigger of cxm.settings and cxm.layer_state: switches the views between snapshots and live queries (also on restore)';
+CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE ON @extschema@.settings
+FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.layer_settings_changed();
+COMMENT ON TRIGGER settings_changed ON @extschema@.settings IS 'applies the materialized setting to the views';
+CREATE TRIGGER state_changed AFTER INSERT OR DELETE ON @extschema@.layer_state
+FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.layer_settings_changed();
+COMMENT ON TRIGGER state_changed ON @extschema@.layer_state IS 'the views read the snapshots once they are filled (also on restore)';
+
+-- Models --------------------------------------------------------------------------
+
+-- fits BG/NBD and Gamma-Gamma on every buyer and stores them with the RFM
+-- quintile cut points (score k from the smallest value whose rank-based
+-- quintile is k: for the buyers at fitting time exactly the rank quintile)
+CREATE FUNCTION @extschema@.layer_fit_models(v_as_of pg_catalog.timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_unit pg_catalog.interval;
+  v_pen pg_catalog.float8;
+  fit record;
+BEGIN
+  SELECT x.time_unit, x.penalizer INTO v_unit, v_pen FROM @extschema@.settings x WHERE x.id;
+  WITH per AS (
+    SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit ORDER BY t.ts, t.amount) AS r,
+           pg_catalog.count(*) AS orders, pg_catalog.sum(t.amount) AS revenue, pg_catalog.max(t.ts) AS last_purchase
+    FROM @extschema@.transactions t GROUP BY t.customer_id
+  ), q AS (
+    SELECT p.*,
+           1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY p.last_purchase) - 1)::pg_catalog.float8
+                                / pg_catalog.count(*) OVER ())::pg_catalog.int4 AS rs,
+           1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY p.orders) - 1)::pg_catalog.float8
+                                / pg_catalog.count(*) OVER ())::pg_catalog.int4 AS fs,
+           1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY p.revenue) - 1)::pg_catalog.float8
+                                / pg_catalog.count(*) OVER ())::pg_catalog.int4 AS ms
+    FROM per p
+  )
+  SELECT pg_catalog.count(*) FILTER (WHERE q.r IS NOT NULL) AS n,
+         @extschema@.bgnbd_fit((q.r).frequency, (q.r).recency, (q.r).t, v_pen) FILTER (WHERE q.r IS NOT NULL) AS bg,
+         @extschema@.gammagamma_fit((q.r).frequency, (q.r).monetary) FILTER (WHERE (q.r).monetary > 0) AS gg,
+         ARRAY[pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 2), pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 3),
+               pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 4), pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 5)] AS rc,
+         ARRAY[pg_catalog.min(q.orders) FILTER (WHERE q.fs >= 2), pg_catalog.min(q.orders) FILTER (WHERE q.fs >= 3),
+               pg_catalog.min(q.orders) FILTER (WHERE q.fs >= 4), pg_catalog.min(q.orders) FILTER (WHERE q.fs >= 5)] AS fc,
+         ARRAY[pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 2), pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 3),
+               pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 4), pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 5)] AS mc
+  INTO fit FROM q;
+  DELETE FROM @extschema@.models m WHERE m.id;
+  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma, r_cuts, f_cuts, m_cuts)
+  VALUES (true, pg_catalog.clock_timestamp(), v_as_of, v_unit, fit.n, fit.bg, fit.gg, fit.rc, fit.fc, fit.mc);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_fit_models(pg_catalog.timestamptz) IS
+  'internal: fits and stores the churn (BG/NBD) and spend (Gamma-Gamma) models and the RFM quintile cut points';
+
+-- Refresh -------------------------------------------------------------------------
+
+-- layer_step(name, since): NOTICE with the step's elapsed time; returns now
+CREATE FUNCTION @extschema@.layer_step(step pg_catalog.text, since pg_catalog.timestamptz)
+RETURNS pg_catalog.timestamptz
+LANGUAGE plpgsql VOLATILE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+  RAISE NOTICE 'cxm.refresh: % (% ms)', step,
+    pg_catalog.round((EXTRACT(epoch FROM t - since) * 1000)::pg_catalog.numeric, 1);
+  RETURN t;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_step(pg_catalog.text, pg_catalog.timestamptz) IS
+  'internal: reports one step of refresh() with its elapsed time (NOTICE)';
+
+CREATE FUNCTION @extschema@.layer_settings_hash()
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.md5(COALESCE((SELECT (pg_catalog.to_jsonb(s) - 'materialized')::pg_catalog.text
+                                  FROM @extschema@.settings s WHERE s.id), '')
+                        || COALESCE((SELECT m.fitted_at::pg_catalog.text FROM @extschema@.models m WHERE m.id), ''))
+$$;
+COMMENT ON FUNCTION @extschema@.layer_settings_hash() IS
+  'internal: digest of the settings (but materialized) and of the models'' fitting time: a change means every profile changed';
+
+CREATE FUNCTION @extschema@.refresh(full pg_catalog.bool DEFAULT false, refit pg_catalog.bool DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  t0 pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+  t pg_catalog.timestamptz := t0;
+  v_mode pg_catalog.text;
+  v_as_of pg_catalog.timestamptz;
+  v_max pg_catalog.int8;
+  v_ids pg_catalog.text[];
+  v_changes pg_catalog.jsonb;
+  why pg_catalog.text;
+  st record;
+  agg record;
+BEGIN
+  IF refresh.full IS NULL OR refresh.refit IS NULL THEN
+    RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  -- one refresh at a time
+  PERFORM pg_catalog.pg_advisory_xact_lock(1668836716, 2);
+  v_mode := CASE WHEN refresh.refit THEN 'refit' WHEN refresh.full THEN 'full' ELSE 'incremental' END;
+  -- the canonical views follow cxm.sources (also after a restore that skipped
+  -- triggers), and the identity map follows sources without capture
+  PERFORM @extschema@.layer_rebuild();
+  PERFORM @extschema@.layer_identity_map_rebuild();
+  t := @extschema@.layer_step('canonical views and identity map', t);
+  SELECT pg_catalog.max(c.id) INTO v_max FROM @extschema@.change_log c;
+  SELECT pg_catalog.jsonb_object_agg(y.source, y.n) INTO v_changes
+  FROM (SELECT c.source::pg_catalog.text AS source, pg_catalog.count(*) AS n FROM @extschema@.change_log c
+        WHERE c.id <= v_max GROUP BY 1) y;
+  v_as_of := @extschema@.layer_as_of();
+  IF v_mode <> 'refit' AND NOT EXISTS (
+       SELECT 1 FROM @extschema@.models m, @extschema@.settings s WHERE m.id AND s.id AND m.time_unit = s.time_unit) THEN
+    v_mode := 'refit';
+    RAISE NOTICE 'cxm.refresh: no model fitted with the current time unit yet: refit';
+  END IF;
+  IF v_mode = 'incremental' THEN
+    SELECT * INTO st FROM @extschema@.layer_state l WHERE l.id;
+    IF NOT FOUND THEN
+      why := 'the snapshots were never filled';
+    ELSIF st.as_of IS DISTINCT FROM v_as_of THEN
+      why := pg_catalog.format('the reference time moved from %s to %s', st.as_of, v_as_of);
+    ELSIF st.settings_hash IS DISTINCT FROM @extschema@.layer_settings_hash() THEN
+      why := 'the settings or the models changed';
+    ELSIF EXISTS (SELECT 1 FROM @extschema@.sources s WHERE NOT s.captured) THEN
+      why := 'a source has no change capture (not a table, or no right to add triggers)';
+    ELSIF EXISTS (SELECT 1 FROM @extschema@.change_log c WHERE c.id <= v_max AND c.raw_id IS NULL) THEN
+      why := 'a source was mapped, unmapped or truncated';
+    END IF;
+    IF why IS NOT NULL THEN
+      v_mode := 'full';
+      RAISE NOTICE 'cxm.refresh: full: %', why;
+    END IF;
+  END IF;
+  IF v_mode = 'refit' THEN
+    PERFORM @extschema@.layer_fit_models(v_as_of);
+    t := @extschema@.layer_step('models fitted', t);
+  END IF;
+  IF (SELECT s.materialized FROM @extschema@.settings s WHERE s.id) THEN
+    IF v_mode = 'incremental' THEN
+      SELECT pg_catalog.array_agg(DISTINCT p.id) INTO v_ids
+      FROM (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
+            UNION ALL
+            SELECT m.customer_id FROM @extschema@.change_log c JOIN @extschema@.identity_map m ON m.anonymous_id = c.raw_id
+            WHERE c.id <= v_max) p(id);
+      v_ids := COALESCE(v_ids, '{}');
+      RAISE NOTICE 'cxm.refresh: incremental: % changed profiles', pg_catalog.cardinality(v_ids);
+      DELETE FROM @extschema@.customer_360_snapshot x WHERE x.customer_id = ANY (v_ids);
+      INSERT INTO @extschema@.customer_360_snapshot SELECT * FROM @extschema@.layer_profile_rows(v_ids);
+      t := @extschema@.layer_step('customer_360', t);
+      DELETE FROM @extschema@.customer_journeys_snapshot x WHERE x.customer_id = ANY (v_ids);
+      INSERT INTO @extschema@.customer_journeys_snapshot SELECT * FROM @extschema@.layer_journey_rows(v_ids);
+      t := @extschema@.layer_step('customer_journeys', t);
+      DELETE FROM @extschema@.profile_months_snapshot x WHERE x.customer_id = ANY (v_ids);
+      INSERT INTO @extschema@.profile_months_snapshot SELECT * FROM @extschema@.layer_month_rows(v_ids);
+      t := @extschema@.layer_step('monthly facts', t);
+    ELSE
+      -- DELETE, not TRUNCATE: readers keep seeing the old snapshot until commit
+      DELETE FROM @extschema@.customer_360_snapshot;
+      INSERT INTO @extschema@.customer_360_snapshot SELECT * FROM @extschema@.layer_profile_rows(NULL);
+      t := @extschema@.layer_step('customer_360', t);
+      DELETE FROM @extschema@.customer_journeys_snapshot;
+      INSERT INTO @extschema@.customer_journeys_snapshot SELECT * FROM @extschema@.layer_journey_rows(NULL);
+      t := @extschema@.layer_step('customer_journeys', t);
+      DELETE FROM @extschema@.profile_months_snapshot;
+      INSERT INTO @extschema@.profile_months_snapshot SELECT * FROM @extschema@.layer_month_rows(NULL);
+      t := @extschema@.layer_step('monthly facts', t);
+    END IF;
+    ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
+    FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a LOOP
+      EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_snapshot');
+      EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_snapshot',
+                                @extschema@.layer_aggregate_sql(agg.name, false));
+      t := @extschema@.layer_step(agg.name, t);
+    END LOOP;
+    INSERT INTO @extschema@.layer_state AS l (id, as_of, settings_hash, refreshed_at)
+    VALUES (true, v_as_of, @extschema@.layer_settings_hash(), pg_catalog.clock_timestamp())
+    ON CONFLICT (id) DO UPDATE SET as_of = EXCLUDED.as_of, settings_hash = EXCLUDED.settings_hash,
+                                   refreshed_at = EXCLUDED.refreshed_at;
+  END IF;
+  DELETE FROM @extschema@.change_log c WHERE c.id <= v_max;
+  PERFORM @extschema@.layer_apply_mode();
+  INSERT INTO @extschema@.refresh_history (started_at, finished_at, mode, rows_changed)
+  VALUES (t0, pg_catalog.clock_timestamp(), v_mode, COALESCE(v_changes, '{}'));
+  DELETE FROM @extschema@.refresh_history h
+  WHERE h.started_at <= (SELECT y.started_at FROM @extschema@.refresh_history y ORDER BY y.started_at DESC OFFSET 100 LIMIT 1);
+  PERFORM @extschema@.layer_step(v_mode || ' refresh done', t0);
+END $$;
+COMMENT ON FUNCTION @extschema@.refresh(pg_catalog.bool, pg_catalog.bool) IS
+  'brings the snapshots up to date: only the profiles changed since the last refresh (default), every profile with the stored models (full), or after fitting the models again (refit); reports each step as a NOTICE and logs to cxm.refresh_log';
+
+-- a refresh for schedulers: its error, if any, stays in cxm.refresh_log
+CREATE PROCEDURE @extschema@.refresh_job(refit pg_catalog.bool DEFAULT false)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  t0 pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+  err pg_catalog.text;
+BEGIN
+  BEGIN
+    PERFORM @extschema@.refresh(false, refit);
+  EXCEPTION WHEN OTHERS THEN
+    err := SQLERRM;
+  END;
+  IF err IS NOT NULL THEN
+    INSERT INTO @extschema@.refresh_history (started_at, mode, error)
+    VALUES (t0, CASE WHEN refit THEN 'refit' ELSE 'incremental' END, err);
+    COMMIT;
+    RAISE EXCEPTION 'cxm refresh failed: %', err USING HINT = 'See cxm.refresh_log.';
+  END IF;
+END $$;
+COMMENT ON PROCEDURE @extschema@.refresh_job(pg_catalog.bool) IS
+  'CALL from a scheduler: refresh(refit => refit), recording a failure in cxm.refresh_log before raising it';
+
+CREATE FUNCTION @extschema@.set_materialized(enabled pg_catalog.bool)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  x record;
+BEGIN
+  IF enabled IS NULL THEN
+    RAISE EXCEPTION 'enabled must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  UPDATE @extschema@.settings s SET materialized = enabled WHERE s.id;
+  IF enabled THEN
+    PERFORM @extschema@.refresh(full => true);
+  ELSE
+    -- the snapshots are not read any more: free their space
+    FOR x IN SELECT * FROM @extschema@.layer_snapshots() LOOP
+      EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', x.snapshot);
+    END LOOP;
+    DELETE FROM @extschema@.layer_state l WHERE l.id;
+    PERFORM @extschema@.layer_apply_mode();
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.set_materialized(pg_catalog.bool) IS
+  'true (the default): the dashboard views, customer_360 and customer_journeys read snapshots kept by refresh(); false: they read live data';
+
+-- Schedule ------------------------------------------------------------------------
+
+-- pg_cron's schedule for an interval: seconds below a minute, else whole
+-- minutes, hours or days
+CREATE FUNCTION @extschema@.layer_cron_spec(every pg_catalog.interval)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s pg_catalog.numeric := EXTRACT(epoch FROM every);
+BEGIN
+  IF every IS NULL OR s < 1 THEN
+    RAISE EXCEPTION 'interval % is too short to schedule a refresh (at least 1 second)', every USING ERRCODE = '22023';
+  ELSIF s < 60 AND s = pg_catalog.trunc(s) THEN
+    RETURN s::pg_catalog.int4 || ' seconds';
+  ELSIF s % 60 = 0 AND s < 3600 AND 60 % (s / 60) = 0 THEN
+    RETURN '*/' || (s / 60)::pg_catalog.int4 || ' * * * *';
+  ELSIF s % 3600 = 0 AND s < 86400 AND 24 % (s / 3600) = 0 THEN
+    RETURN '0 */' || (s / 3600)::pg_catalog.int4 || ' * * *';
+  ELSIF s = 86400 THEN
+    RETURN '0 0 * * *';
+  ELSIF s = 604800 THEN
+    RETURN '0 0 * * 0';
+  END IF;
+  RAISE EXCEPTION 'interval % cannot be scheduled by pg_cron', every USING ERRCODE = '22023',
+    HINT = 'Use 1 to 59 seconds, minutes or hours that divide an hour or a day, 1 day or 7 days.';
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_cron_spec(pg_catalog.interval) IS
+  'internal: pg_cron schedule of an interval (22023 when pg_cron cannot express it)';
+
+CREATE FUNCTION @extschema@.schedule_refresh(every pg_catalog.interval, refit_every pg_catalog.interval DEFAULT '1 day')
+RETURNS pg_catalog.text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a pg_catalog.text := @extschema@.layer_cron_spec(every);
+  b pg_catalog.text := @extschema@.layer_cron_spec(refit_every);
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron') THEN
+    RAISE EXCEPTION 'schedule_refresh needs the pg_cron extension, which is not installed in this database'
+      USING ERRCODE = '55000',
+            HINT = 'On Debian: apt-get install postgresql-15-cron; add pg_cron to shared_preload_libraries and set cron.database_name to this database in postgresql.conf; restart; CREATE EXTENSION pg_cron. Or call cxm.refresh() from any scheduler.';
+  END IF;
+  IF (a LIKE '% seconds' OR b LIKE '% seconds')
+     AND (SELECT pg_catalog.string_to_array(e.extversion, '.')::pg_catalog.int4[] < '{1,5}'
+          FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron') THEN
+    RAISE EXCEPTION 'pg_cron % schedules jobs at most once a minute; % is shorter',
+      (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron'),
+      CASE WHEN a LIKE '% seconds' THEN every ELSE refit_every END
+      USING ERRCODE = '22023', HINT = 'Schedules in seconds need pg_cron 1.5 or later.';
+  END IF;
+  EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING 'cxm-refresh', a, 'CALL @extschema@.refresh_job(false)';
+  EXECUTE 'SELECT cron.schedule($1, $2, $3)' USING 'cxm-refit', b, 'CALL @extschema@.refresh_job(true)';
+  RETURN pg_catalog.format('cxm-refresh every %s (%s), cxm-refit every %s (%s)', every, a, refit_every, b);
+END $$;
+COMMENT ON FUNCTION @extschema@.schedule_refresh(pg_catalog.interval, pg_catalog.interval) IS
+  'schedules refresh() every interval and refresh(refit => true) every refit_every with pg_cron (jobs cxm-refresh and cxm-refit; scheduling again replaces them)';
+
+CREATE FUNCTION @extschema@.unschedule_refresh()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'pg_cron') THEN
+    EXECUTE 'SELECT cron.unschedule(j.jobid) FROM cron.job j WHERE j.jobname IN (''cxm-refresh'', ''cxm-refit'')';
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.unschedule_refresh() IS 'removes the pg_cron jobs made by schedule_refresh (nothing when there are none)';
+
+REVOKE ALL ON FUNCTION @extschema@.set_materialized(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.refresh(pg_catalog.bool, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE @extschema@.refresh_job(pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.schedule_refresh(pg_catalog.interval, pg_catalog.interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.unschedule_refresh() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_apply_mode() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_fit_models(pg_catalog.timestamptz) FROM PUBLIC;
+
+-- Comments ------------------------------------------------------------------------
+-- of the public views here; (keep last) the _live views and the _snapshot
+-- tables take their view's comments
+COMMENT ON VIEW @extschema@.nps_monthly IS 'Net Promoter Score by calendar month (session time zone) with its 95 % interval (nps_stats)';
+COMMENT ON COLUMN @extschema@.nps_monthly.month IS 'first day of the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.responses IS 'answers in the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.promoters IS 'answers 9-10';
+COMMENT ON COLUMN @extschema@.nps_monthly.passives IS 'answers 7-8';
+COMMENT ON COLUMN @extschema@.nps_monthly.detractors IS 'answers 0-6';
+COMMENT ON COLUMN @extschema@.nps_monthly.nps IS '100 * (promoters - detractors) / responses';
+COMMENT ON COLUMN @extschema@.nps_monthly.std_error IS 'standard error of nps';
+COMMENT ON COLUMN @extschema@.nps_monthly.ci_low IS 'lower end of the 95 % interval (nps - 1.959964 std_error, at least -100)';
+COMMENT ON COLUMN @extschema@.nps_monthly.ci_high IS 'upper end of the 95 % interval (at most 100)';
+COMMENT ON VIEW @extschema@.cohort_retention IS
+  'purchase cohorts: customers by month of first purchase, and the share of them buying again in each later month';
+COMMENT ON COLUMN @extschema@.cohort_retention.cohort_month IS 'month of the cohort''s first purchase (first day)';
+COMMENT ON COLUMN @extschema@.cohort_retention.months_since IS 'months after the cohort month (0 = the cohort month itself)';
+COMMENT ON COLUMN @extschema@.cohort_retention.month IS 'the calendar month (first day)';
+COMMENT ON COLUMN @extschema@.cohort_retention.cohort_size IS 'customers whose first purchase was in the cohort month';
+COMMENT ON COLUMN @extschema@.cohort_retention.customers IS 'of them, customers with a purchase in this month';
+COMMENT ON COLUMN @extschema@.cohort_retention.retention IS 'customers / cohort_size (1 in month 0)';
+COMMENT ON VIEW @extschema@.customer_journeys IS
+  'one row per profile with touchpoints: its journey (touchpoints in time order), channel path, sessions and whether it converted';
+COMMENT ON COLUMN @extschema@.customer_journeys.customer_id IS 'profile id (customer, or unlinked anonymous visitor)';
+COMMENT ON COLUMN @extschema@.customer_journeys.first_seen IS 'first touchpoint';
+COMMENT ON COLUMN @extschema@.customer_journeys.last_seen IS 'last touchpoint';
+COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints';
+COMMENT ON COLUMN @extschema@.customer_journeys.sessions IS 'number of sessions (settings.session_gap of inactivity splits them)';
+COMMENT ON COLUMN @extschema@.customer_journeys.channels IS 'number of distinct channels';
+COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints in time order, ties by name (journey_path)';
+COMMENT ON COLUMN @extschema@.customer_journeys.channel_path IS 'channels in time order with consecutive repeats collapsed';
+COMMENT ON COLUMN @extschema@.customer_journeys.converted IS 'the profile has a purchase';
+COMMENT ON COLUMN @extschema@.customer_journeys.first_purchase IS 'time of the first purchase (NULL when none)';
+COMMENT ON VIEW @extschema@.journey_transitions IS
+  'Sankey input: how many profiles went from one touchpoint to the next at each step of their (collapsed) journey';
+COMMENT ON COLUMN @extschema@.journey_transitions.step IS 'position of the source touchpoint in the journey (1 = first)';
+COMMENT ON COLUMN @extschema@.journey_transitions.source IS 'touchpoint at this step';
+COMMENT ON COLUMN @extschema@.journey_transitions.target IS 'next touchpoint, or (end) when the journey stops here';
+COMMENT ON COLUMN @extschema@.journey_transitions.customers IS 'profiles that made this transition at this step';
+COMMENT ON VIEW @extschema@.channel_attribution IS
+  'acquisition attribution: the channel path of each profile up to its first purchase, credited by five models (attribution)';
+COMMENT ON COLUMN @extschema@.channel_attribution.model IS 'first_touch, last_touch, linear, position or markov';
+COMMENT ON COLUMN @extschema@.channel_attribution.channel IS 'channel';
+COMMENT ON COLUMN @extschema@.channel_attribution.conversions IS 'converted customers credited to the channel (sums to the converting journeys)';
+COMMENT ON COLUMN @extschema@.channel_attribution.share IS 'conversions / all converting journeys';
+COMMENT ON COLUMN @extschema@.channel_attribution.revenue IS 'lifetime revenue of the converted customers credited to the channel';
+COMMENT ON VIEW @extschema@.funnel_conversion IS
+  'the funnel of settings.funnel_steps within settings.funnel_window (journey_funnel per profile): profiles reaching each step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.step IS 'step number (1 = first)';
+COMMENT ON COLUMN @extschema@.funnel_conversion.touchpoint IS 'touchpoint of the step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.customers IS 'profiles that reached at least this step';
+COMMENT ON COLUMN @extschema@.funnel_conversion.conversion IS 'customers / customers of step 1';
+COMMENT ON COLUMN @extschema@.funnel_conversion.step_conversion IS 'customers / customers of the previous step (step 1: / all profiles with touchpoints)';
+COMMENT ON VIEW @extschema@.customer_360 IS
+  'one row per profile (customers and unlinked anonymous visitors): activity, purchases, NPS, RFM, churn model figures, CLV and lifecycle stage';
+COMMENT ON COLUMN @extschema@.customer_360.customer_id IS 'profile id (customer id, or an unlinked anonymous id)';
+COMMENT ON COLUMN @extschema@.customer_360.is_known IS 'a known customer: in the customer master, has a purchase or has linked anonymous ids';
+COMMENT ON COLUMN @extschema@.customer_360.anonymous_ids IS 'anonymous ids stitched to this customer (NULL when none)';
+COMMENT ON COLUMN @extschema@.customer_360.created_at IS 'sign-up time from the customer master';
+COMMENT ON COLUMN @extschema@.customer_360.first_seen IS 'earliest touchpoint, purchase or NPS answer';
+COMMENT ON COLUMN @extschema@.customer_360.last_seen IS 'latest touchpoint, purchase or NPS answer';
+COMMENT ON COLUMN @extschema@.customer_360.touchpoints IS 'number of touchpoints';
+COMMENT ON COLUMN @extschema@.customer_360.sessions IS 'number of sessions (30 minutes of inactivity split them)';
+COMMENT ON COLUMN @extschema@.customer_360.channels IS 'distinct touchpoint channels, sorted';
+COMMENT ON COLUMN @extschema@.customer_360.channel_count IS 'number of distinct channels';
+COMMENT ON COLUMN @extschema@.customer_360.is_cross_channel IS 'touched through two or more channels';
+COMMENT ON COLUMN @extschema@.customer_360.orders IS 'number of purchases (transaction rows)';
+COMMENT ON COLUMN @extschema@.customer_360.revenue IS 'sum of the purchase amounts';
+COMMENT ON COLUMN @extschema@.customer_360.avg_order_value IS 'revenue / orders';
+COMMENT ON COLUMN @extschema@.customer_360.first_purchase IS 'time of the first purchase';
+COMMENT ON COLUMN @extschema@.customer_360.last_purchase IS 'time of the latest purchase';
+COMMENT ON COLUMN @extschema@.customer_360.days_since_purchase IS 'days from the latest purchase to the reference time (settings.as_of, or the end of the current day)';
+COMMENT ON COLUMN @extschema@.customer_360.products IS 'distinct products (or categories) bought; 0 when no product column is mapped';
+COMMENT ON COLUMN @extschema@.customer_360.latest_nps IS 'latest NPS answer (0-10)';
+COMMENT ON COLUMN @extschema@.customer_360.latest_nps_at IS 'time of the latest NPS answer';
+COMMENT ON COLUMN @extschema@.customer_360.nps_category IS 'promoter, passive or detractor, from the latest answer';
+COMMENT ON COLUMN @extschema@.customer_360.frequency IS 'RFM frequency: purchase periods (settings.time_unit) after the first (rfm)';
+COMMENT ON COLUMN @extschema@.customer_360.recency IS 'RFM recency: periods from the first to the last purchase period';
+COMMENT ON COLUMN @extschema@.customer_360.t IS 'RFM age: periods from the first purchase period to settings.as_of';
+COMMENT ON COLUMN @extschema@.customer_360.monetary IS 'mean spend per repeat period (0 for one-time buyers)';
+COMMENT ON COLUMN @extschema@.customer_360.r_score IS 'recency score 1-5 (5 = most recent latest purchase): quintile of rank among the buyers, from the cut points stored by refresh() (NULL before it)';
+COMMENT ON COLUMN @extschema@.customer_360.f_score IS 'frequency score 1-5 (5 = most orders)';
+COMMENT ON COLUMN @extschema@.customer_360.m_score IS 'monetary score 1-5 (5 = most revenue)';
+COMMENT ON COLUMN @extschema@.customer_360.rfm_segment IS 'segment of (r_score, f_score) (rfm_segment)';
+COMMENT ON COLUMN @extschema@.customer_360.one_time_buyer IS 'bought in one period only: p_alive is 1 by construction, see lifecycle_stage';
+COMMENT ON COLUMN @extschema@.customer_360.p_alive IS 'probability the customer is still active (BG/NBD of cxm.models; NULL before refresh())';
+COMMENT ON COLUMN @extschema@.customer_360.churn_score IS '1 - p_alive';
+COMMENT ON COLUMN @extschema@.customer_360.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
+COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with BG/NBD and Gamma-Gamma)';
+COMMENT ON COLUMN @extschema@.customer_360.lifecycle_stage IS 'prospect, new, active, at risk or churned (see doc/layer.md)';
+COMMENT ON VIEW @extschema@.churn_risk IS
+  'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged, their p_alive is 1 by construction)';
+COMMENT ON COLUMN @extschema@.churn_risk.customer_id IS 'customer id';
+COMMENT ON COLUMN @extschema@.churn_risk.lifecycle_stage IS 'new, active, at risk or churned';
+COMMENT ON COLUMN @extschema@.churn_risk.orders IS 'number of purchases';
+COMMENT ON COLUMN @extschema@.churn_risk.revenue IS 'sum of the purchase amounts';
+COMMENT ON COLUMN @extschema@.churn_risk.last_purchase IS 'time of the latest purchase';
+COMMENT ON COLUMN @extschema@.churn_risk.days_since_purchase IS 'days from the latest purchase to settings.as_of';
+COMMENT ON COLUMN @extschema@.churn_risk.frequency IS 'RFM frequency (repeat purchase periods)';
+COMMENT ON COLUMN @extschema@.churn_risk.recency IS 'RFM recency in periods';
+COMMENT ON COLUMN @extschema@.churn_risk.t IS 'RFM age in periods';
+COMMENT ON COLUMN @extschema@.churn_risk.monetary IS 'mean spend per repeat period';
+COMMENT ON COLUMN @extschema@.churn_risk.one_time_buyer IS 'bought in one period only';
+COMMENT ON COLUMN @extschema@.churn_risk.p_alive IS 'probability the customer is still active';
+COMMENT ON COLUMN @extschema@.churn_risk.churn_score IS '1 - p_alive';
+COMMENT ON COLUMN @extschema@.churn_risk.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
+COMMENT ON COLUMN @extschema@.churn_risk.expected_clv IS 'expected value of the next settings.clv_horizon periods';
+COMMENT ON VIEW @extschema@.rfm_segments IS 'buyers per RFM segment with their revenue, activity and expected value';
+COMMENT ON COLUMN @extschema@.rfm_segments.segment IS 'RFM segment (Champions, Loyal Customers, ... Hibernating)';
+COMMENT ON COLUMN @extschema@.rfm_segments.customers IS 'buyers in the segment';
+COMMENT ON COLUMN @extschema@.rfm_segments.share IS 'customers / all buyers';
+COMMENT ON COLUMN @extschema@.rfm_segments.revenue IS 'revenue of the segment';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_revenue IS 'mean revenue per customer';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_orders IS 'mean orders per customer';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_days_since_purchase IS 'mean days since the latest purchase';
+COMMENT ON COLUMN @extschema@.rfm_segments.avg_p_alive IS 'mean p_alive';
+COMMENT ON COLUMN @extschema@.rfm_segments.expected_clv IS 'sum of expected_clv';
+COMMENT ON VIEW @extschema@.kpi_monthly IS
+  'monthly KPIs: revenue, active customers, repeat purchases, churn, conversion, NPS, sessions, cross-sell, cross-channel CLV';
+COMMENT ON COLUMN @extschema@.kpi_monthly.month IS 'first day of the month (session time zone)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.revenue IS 'sum of the purchase amounts';
+COMMENT ON COLUMN @extschema@.kpi_monthly.orders IS 'number of purchases';
+COMMENT ON COLUMN @extschema@.kpi_monthly.active_customers IS 'customers with a purchase in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.new_customers IS 'customers whose first purchase is in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.repeat_purchase_rate IS 'share of the month''s buyers who had bought in an earlier month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.customer_base IS 'customers with a purchase in the settings.churned_after (365 days) before the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churned_customers IS 'customers whose settings.churned_after without a purchase ran out in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churn_rate IS 'churned_customers / customer_base';
+COMMENT ON COLUMN @extschema@.kpi_monthly.visitors IS 'profiles (customers and anonymous visitors) with a touchpoint in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.conversion_rate IS 'share of the visitors who bought in the same month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.nps_responses IS 'NPS answers in the month';
+COMMENT ON COLUMN @extschema@.kpi_monthly.nps IS 'Net Promoter Score of the month''s answers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.sessions IS 'sessions started in the month (30 minutes of inactivity split them)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.touchpoints_per_session IS 'mean touchpoints per session';
+COMMENT ON COLUMN @extschema@.kpi_monthly.avg_session_minutes IS 'mean session duration in minutes (first to last touchpoint)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.cross_sell_rate IS 'share of the month''s buyers who by the end of the month had bought two or more distinct products (NULL when no product column is mapped)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.cross_channel_share IS 'share of the month''s buyers who are cross-channel customers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.clv_cross_channel IS 'mean expected CLV of the month''s cross-channel buyers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.clv_single_channel IS 'mean expected CLV of the month''s single-channel buyers';
+
+COMMENT ON TABLE @extschema@.profile_months_snapshot IS
+  'snapshot of the monthly facts of every profile (layer_month_rows), filled by refresh(); kpi_monthly, nps_monthly and cohort_retention aggregate it';
+DO $$
+DECLARE
+  v pg_catalog.text;
+  c record;
+BEGIN
+  FOR v IN SELECT x.view_name FROM @extschema@.layer_snapshots() x WHERE x.snapshot <> 'profile_months_snapshot' LOOP
+    EXECUTE pg_catalog.format('COMMENT ON VIEW @extschema@.%I IS %L', v || '_live',
+      'live query behind ' || v || ' (see that view): ' || pg_catalog.obj_description(pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass, 'pg_class'));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE @extschema@.%I IS %L', v || '_snapshot',
+      'snapshot of ' || v || ' filled by refresh() in materialised mode: ' || pg_catalog.obj_description(pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass, 'pg_class'));
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS d
+             FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass AND a.attnum > 0
+    LOOP
+      EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v || '_live', c.attname, c.d);
+      EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v || '_snapshot', c.attname, c.d);
+    END LOOP;
+  END LOOP;
+END $$;
+COMMENT ON COLUMN @extschema@.customer_360_snapshot.second_product_at IS 'internal: time of the first purchase of the second distinct product (kpi_monthly.cross_sell_rate)';
+COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.acquisition_path IS 'internal: channel path up to the first purchase (channel_attribution)';
+COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.revenue IS 'internal: lifetime revenue of the profile (channel_attribution)';
+COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.funnel_level IS 'internal: steps of settings.funnel_steps reached (funnel_conversion)';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.customer_id IS 'profile id';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.month IS 'first day of the month';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.revenue IS 'sum of the purchase amounts in the month (NULL: none)';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.orders IS 'purchases in the month';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.visited IS 'the profile had a touchpoint in the month';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.sessions IS 'sessions started in the month';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.session_touchpoints IS 'touchpoints of those sessions';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.session_minutes IS 'summed duration of those sessions in minutes';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.answers IS 'feedback rows in the month (also without a score)';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.promoters IS 'answers 9-10';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.passives IS 'answers 7-8';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.detractors IS 'answers 0-6';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.lost IS 'purchases whose churned_after without another purchase ran out in the month';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.base_delta IS 'change of the profile''s membership of kpi_monthly.customer_base at the month (+1 enters, -1 leaves)';

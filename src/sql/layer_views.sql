@@ -1,0 +1,549 @@
+
+-- ---------------------------------------------------------------------------
+-- CX layer: the derived views (doc/layer.md, doc/views.md)
+-- ---------------------------------------------------------------------------
+-- Everything the dashboards read is computed in two stages:
+-- 1. per profile, by three inlinable SQL functions that read each canonical
+--    view once: layer_profile_rows (customer_360), layer_journey_rows
+--    (customer_journeys) and layer_month_rows (one row per profile and month:
+--    the additive monthly facts).  Their argument is an array of profile ids
+--    (NULL: everyone); the filter reaches the sources' indexes, so refresh()
+--    recomputes only the profiles that changed and a filter on one customer
+--    reads only that customer's rows.  What needs the whole population (the
+--    RFM quintile cut points, the fitted models) is stored in cxm.models by
+--    refresh(), never computed per read.
+-- 2. the dashboard views aggregate the per-profile rows.  Each is written once
+--    (layer_aggregates) over three placeholders, and instantiated twice: over
+--    the live functions as <name>_live, and over the per-profile snapshot
+--    tables when refresh() fills <name>_snapshot.
+
+-- Reference time of the layer's figures: settings.as_of, or the end of the
+-- current day (session time zone), so that every refresh of one day measures
+-- from the same instant (doc/layer.md, "Reference time").
+CREATE FUNCTION @extschema@.layer_as_of()
+RETURNS pg_catalog.timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT COALESCE(s.as_of, pg_catalog.date_trunc('day', pg_catalog.now()) + '1 day'::pg_catalog.interval)
+  FROM @extschema@.settings s WHERE s.id
+$$;
+COMMENT ON FUNCTION @extschema@.layer_as_of() IS
+  'reference time of the layer''s figures: settings.as_of, or when NULL the end of the current day (session time zone)';
+
+-- layer_quintile(x, cuts): 1 + the number of stored cut points at or below x
+CREATE FUNCTION @extschema@.layer_quintile(x anyelement, cuts anyarray)
+RETURNS pg_catalog.int4
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT 1 + COALESCE((x >= cuts[1])::pg_catalog.int4, 0) + COALESCE((x >= cuts[2])::pg_catalog.int4, 0)
+           + COALESCE((x >= cuts[3])::pg_catalog.int4, 0) + COALESCE((x >= cuts[4])::pg_catalog.int4, 0)
+$$;
+COMMENT ON FUNCTION @extschema@.layer_quintile(anyelement, anyarray) IS
+  'internal: RFM score 1-5 of a value from the four cut points stored in cxm.models';
+
+ALTER TABLE @extschema@.models ADD COLUMN r_cuts pg_catalog.timestamptz[];
+ALTER TABLE @extschema@.models ADD COLUMN f_cuts pg_catalog.int8[];
+ALTER TABLE @extschema@.models ADD COLUMN m_cuts pg_catalog.numeric[];
+COMMENT ON COLUMN @extschema@.models.r_cuts IS 'latest-purchase times from which the recency score is 2, 3, 4, 5 (quintiles of rank among the buyers at fitting time)';
+COMMENT ON COLUMN @extschema@.models.f_cuts IS 'order counts from which the frequency score is 2, 3, 4, 5';
+COMMENT ON COLUMN @extschema@.models.m_cuts IS 'revenues from which the monetary score is 2, 3, 4, 5';
+
+-- Stage 1: per profile ------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.layer_profile_rows(ids pg_catalog.text[])
+RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_ids pg_catalog.text[],
+  created_at pg_catalog.timestamptz, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
+  touchpoints pg_catalog.int8, sessions pg_catalog.int8, channels pg_catalog.text[],
+  channel_count pg_catalog.int4, is_cross_channel pg_catalog.bool, orders pg_catalog.int8,
+  revenue pg_catalog.numeric, avg_order_value pg_catalog.numeric, first_purchase pg_catalog.timestamptz,
+  last_purchase pg_catalog.timestamptz, days_since_purchase pg_catalog.float8, products pg_catalog.int8,
+  latest_nps pg_catalog.int4, latest_nps_at pg_catalog.timestamptz, nps_category pg_catalog.text,
+  frequency pg_catalog.float8, recency pg_catalog.float8, t pg_catalog.float8, monetary pg_catalog.float8,
+  r_score pg_catalog.int4, f_score pg_catalog.int4, m_score pg_catalog.int4, rfm_segment pg_catalog.text,
+  one_time_buyer pg_catalog.bool, p_alive pg_catalog.float8, churn_score pg_catalog.float8,
+  expected_purchases pg_catalog.float8, expected_clv pg_catalog.float8, lifecycle_stage pg_catalog.text,
+  second_product_at pg_catalog.timestamptz)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH cfg AS (
+  SELECT @extschema@.layer_as_of() AS as_of, s.time_unit, s.clv_horizon, s.discount_rate, s.new_within,
+         s.churned_after, s.active_p_alive, s.churned_p_alive, s.session_gap
+  FROM @extschema@.settings s WHERE s.id LIMIT 1
+), mdl AS (
+  SELECT m.bgnbd, m.gammagamma, m.r_cuts, m.f_cuts, m.m_cuts
+  FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
+), tp AS (
+  -- one pass over the touchpoints: sessions are counted by their first
+  -- touchpoints (none in the settings.session_gap before), as in cxm.sessions
+  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_seen, pg_catalog.max(x.ts) AS last_seen,
+         pg_catalog.count(*) AS touchpoints,
+         pg_catalog.count(*) FILTER (WHERE x.prev IS NULL OR x.ts - x.prev > x.gap) AS sessions,
+         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels
+  FROM (SELECT t.customer_id, t.ts, t.channel, c.session_gap AS gap,
+               pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev
+        FROM @extschema@.touchpoints t CROSS JOIN cfg c
+        WHERE ids IS NULL OR t.customer_id = ANY (ids)) x
+  GROUP BY x.customer_id
+), tx AS (
+  -- rfm reads each customer's rows in one order, so its float sums do not depend on the plan
+  SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
+         pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
+         pg_catalog.count(DISTINCT x.product) AS products,
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit ORDER BY x.ts, x.amount) AS r
+  FROM @extschema@.transactions x CROSS JOIN cfg c
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  GROUP BY x.customer_id
+), sp AS (
+  SELECT p.customer_id, (pg_catalog.array_agg(p.first_ts ORDER BY p.first_ts))[2] AS second_product_at
+  FROM (SELECT x.customer_id, x.product, pg_catalog.min(x.ts) AS first_ts
+        FROM @extschema@.transactions x
+        WHERE x.product IS NOT NULL AND (ids IS NULL OR x.customer_id = ANY (ids))
+        GROUP BY 1, 2) p
+  GROUP BY 1
+), fb AS (
+  SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
+         (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
+  FROM @extschema@.feedback f
+  WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
+  GROUP BY f.customer_id
+), an AS (
+  SELECT m.customer_id, pg_catalog.array_agg(m.anonymous_id ORDER BY m.anonymous_id) AS anonymous_ids
+  FROM @extschema@.identity_map m
+  WHERE ids IS NULL OR m.customer_id = ANY (ids)
+  GROUP BY m.customer_id
+), cu AS (
+  SELECT x.customer_id, x.created_at FROM @extschema@.customers x
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+), everyone AS (
+  -- the ids on their own (each CTE above is read once, so a filter on
+  -- customer_id reaches the sources' indexes through every join)
+  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
+), base AS (
+  SELECT e.customer_id,
+         (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
+         an.anonymous_ids, cu.created_at,
+         LEAST(tp.first_seen, tx.first_purchase, fb.first_answer) AS first_seen,
+         GREATEST(tp.last_seen, tx.last_purchase, fb.latest_nps_at) AS last_seen,
+         COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(tp.sessions, 0) AS sessions,
+         COALESCE(tp.channels, '{}') AS channels,
+         COALESCE(tx.orders, 0) AS orders, COALESCE(tx.revenue, 0) AS revenue,
+         tx.first_purchase, tx.last_purchase, COALESCE(tx.products, 0) AS products,
+         fb.latest_nps, fb.latest_nps_at,
+         (tx.r).frequency AS frequency, (tx.r).recency AS recency, (tx.r).t AS t, (tx.r).monetary AS monetary,
+         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.last_purchase, mdl.r_cuts) END AS r_score,
+         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.orders, mdl.f_cuts) END AS f_score,
+         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.revenue, mdl.m_cuts) END AS m_score,
+         mdl.r_cuts IS NOT NULL AS scored, sp.second_product_at,
+         c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
+         c.active_p_alive, c.churned_p_alive, mdl.bgnbd, mdl.gammagamma
+  FROM everyone e
+  CROSS JOIN cfg c
+  LEFT JOIN mdl ON true
+  LEFT JOIN cu ON cu.customer_id = e.customer_id
+  LEFT JOIN tp ON tp.customer_id = e.customer_id
+  LEFT JOIN tx ON tx.customer_id = e.customer_id
+  LEFT JOIN sp ON sp.customer_id = e.customer_id
+  LEFT JOIN fb ON fb.customer_id = e.customer_id
+  LEFT JOIN an ON an.customer_id = e.customer_id
+), fig AS (
+  SELECT b.*,
+         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.p_alive(b.bgnbd, b.frequency, b.recency, b.t) END AS p_alive,
+         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.expected_purchases(b.bgnbd, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
+         END AS expected_purchases,
+         CASE WHEN b.bgnbd IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.clv(b.bgnbd, b.gammagamma, b.frequency, b.recency, b.t,
+                                   CASE WHEN b.frequency > 0 AND b.monetary <= 0 THEN NULL ELSE b.monetary END,
+                                   b.clv_horizon, b.discount_rate)
+         END AS expected_clv
+  FROM base b
+)
+SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f.last_seen,
+       f.touchpoints, f.sessions, f.channels,
+       pg_catalog.cardinality(f.channels) AS channel_count,
+       pg_catalog.cardinality(f.channels) >= 2 AS is_cross_channel,
+       f.orders, f.revenue,
+       f.revenue / NULLIF(f.orders, 0) AS avg_order_value,
+       f.first_purchase, f.last_purchase,
+       EXTRACT(epoch FROM f.as_of - f.last_purchase)::pg_catalog.float8 / 86400 AS days_since_purchase,
+       f.products, f.latest_nps, f.latest_nps_at,
+       @extschema@.nps_category(f.latest_nps) AS nps_category,
+       f.frequency, f.recency, f.t, f.monetary,
+       CASE WHEN f.scored THEN f.r_score END, CASE WHEN f.scored THEN f.f_score END,
+       CASE WHEN f.scored THEN f.m_score END,
+       CASE WHEN f.scored AND f.r_score IS NOT NULL THEN @extschema@.rfm_segment(f.r_score, f.f_score) END AS rfm_segment,
+       f.orders > 0 AND f.frequency = 0 AS one_time_buyer,
+       f.p_alive, 1 - f.p_alive AS churn_score, f.expected_purchases, f.expected_clv,
+       CASE
+         WHEN f.orders = 0 THEN 'prospect'
+         WHEN f.as_of - f.first_purchase <= f.new_within THEN 'new'
+         WHEN f.frequency > 0 AND f.p_alive IS NOT NULL THEN
+           CASE WHEN f.p_alive >= f.active_p_alive THEN 'active'
+                WHEN f.p_alive >= f.churned_p_alive THEN 'at risk'
+                ELSE 'churned' END
+         WHEN f.frequency > 0 AND f.as_of - f.last_purchase <= f.new_within THEN 'active'
+         WHEN f.as_of - f.last_purchase <= f.churned_after THEN 'at risk'
+         ELSE 'churned'
+       END AS lifecycle_stage,
+       f.second_product_at
+FROM fig f
+$$;
+COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
+  'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
+
+CREATE FUNCTION @extschema@.layer_journey_rows(ids pg_catalog.text[])
+RETURNS TABLE (customer_id pg_catalog.text, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
+  touchpoints pg_catalog.int8, sessions pg_catalog.int8, channels pg_catalog.int8, path pg_catalog.text[],
+  channel_path pg_catalog.text[], converted pg_catalog.bool, first_purchase pg_catalog.timestamptz,
+  acquisition_path pg_catalog.text[], revenue pg_catalog.numeric, funnel_level pg_catalog.int4)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH cfg AS (
+  SELECT s.session_gap, s.funnel_window,
+         CASE WHEN pg_catalog.cardinality(s.funnel_steps) > 0 THEN s.funnel_steps END AS steps
+  FROM @extschema@.settings s WHERE s.id LIMIT 1
+), b AS (
+  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase, pg_catalog.sum(x.amount) AS revenue
+  FROM @extschema@.transactions x
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  GROUP BY x.customer_id
+), t AS (
+  SELECT t.customer_id, t.touchpoint, t.ts, t.channel, b.first_purchase, b.revenue, c.steps, c.funnel_window,
+         pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev, c.session_gap
+  FROM @extschema@.touchpoints t
+  CROSS JOIN cfg c
+  LEFT JOIN b ON b.customer_id = t.customer_id
+  WHERE ids IS NULL OR t.customer_id = ANY (ids)
+)
+SELECT t.customer_id, pg_catalog.min(t.ts), pg_catalog.max(t.ts), pg_catalog.count(*),
+       pg_catalog.count(*) FILTER (WHERE t.prev IS NULL OR t.ts - t.prev > t.session_gap),
+       pg_catalog.count(DISTINCT t.channel),
+       @extschema@.journey_path(t.touchpoint, t.ts),
+       @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)),
+       t.first_purchase IS NOT NULL, t.first_purchase,
+       @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)
+         FILTER (WHERE t.first_purchase IS NULL OR t.ts <= t.first_purchase)),
+       t.revenue,
+       @extschema@.journey_funnel(t.ts, t.funnel_window,
+         ARRAY(SELECT t.touchpoint = u.s FROM pg_catalog.unnest(t.steps) WITH ORDINALITY u(s, o) ORDER BY u.o))
+         FILTER (WHERE t.steps IS NOT NULL)
+FROM t
+GROUP BY t.customer_id, t.first_purchase, t.revenue
+$$;
+COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
+  'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints), plus the channel path up to the first purchase, the revenue and the funnel level';
+
+CREATE FUNCTION @extschema@.layer_month_rows(ids pg_catalog.text[])
+RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_catalog.numeric,
+  orders pg_catalog.int8, visited pg_catalog.bool, sessions pg_catalog.int8,
+  session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric, answers pg_catalog.int8,
+  promoters pg_catalog.int8, passives pg_catalog.int8, detractors pg_catalog.int8,
+  lost pg_catalog.int8, base_delta pg_catalog.int8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH cfg AS (
+  SELECT @extschema@.layer_as_of() AS as_of, s.churned_after, s.session_gap
+  FROM @extschema@.settings s WHERE s.id LIMIT 1
+), tx AS (
+  SELECT x.customer_id, x.ts, x.amount,
+         pg_catalog.lead(x.ts) OVER (PARTITION BY x.customer_id ORDER BY x.ts) AS next_ts
+  FROM @extschema@.transactions x
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+), txm AS (
+  SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts)::pg_catalog.date AS month,
+         pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts
+  FROM tx GROUP BY 1, 2
+), span AS (
+  -- months m after a purchase month p (up to the next one) while the
+  -- purchase is less than churned_after before m: the customer is in the
+  -- base of m (kpi_monthly.customer_base, doc/views.md)
+  SELECT y.customer_id, (y.month + '1 month'::pg_catalog.interval)::pg_catalog.date AS first_m,
+         LEAST(y.next_month, pg_catalog.date_trunc('month', y.last_ts + c.churned_after)::pg_catalog.date) AS last_m
+  FROM (SELECT txm.customer_id, txm.month, txm.last_ts,
+               pg_catalog.lead(txm.month) OVER (PARTITION BY txm.customer_id ORDER BY txm.month) AS next_month
+        FROM txm) y
+  CROSS JOIN cfg c
+), tps AS (
+  SELECT t.customer_id, t.ts,
+         @extschema@.sessionize(t.ts, c.session_gap) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS session
+  FROM @extschema@.touchpoints t CROSS JOIN cfg c
+  WHERE ids IS NULL OR t.customer_id = ANY (ids)
+), ses AS (
+  SELECT s.customer_id, pg_catalog.date_trunc('month', pg_catalog.min(s.ts))::pg_catalog.date AS month,
+         pg_catalog.count(*) AS touchpoints,
+         (EXTRACT(epoch FROM pg_catalog.max(s.ts) - pg_catalog.min(s.ts)) / 60)::pg_catalog.numeric AS minutes
+  FROM tps s GROUP BY s.customer_id, s.session
+), parts AS (
+  SELECT txm.customer_id, txm.month, txm.revenue, txm.orders, false AS visited, 0::pg_catalog.int8 AS sessions,
+         0::pg_catalog.int8 AS session_touchpoints, 0::pg_catalog.numeric AS session_minutes,
+         0::pg_catalog.int8 AS answers, 0::pg_catalog.int8 AS promoters, 0::pg_catalog.int8 AS passives,
+         0::pg_catalog.int8 AS detractors, 0::pg_catalog.int8 AS lost, 0::pg_catalog.int8 AS base_delta
+  FROM txm
+  UNION ALL
+  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1 FROM span s WHERE s.first_m <= s.last_m
+  UNION ALL
+  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1
+  FROM span s WHERE s.first_m <= s.last_m
+  UNION ALL
+  -- a customer lapses churned_after after a purchase not followed by another within that time
+  SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts + c.churned_after)::pg_catalog.date, NULL, 0, false,
+         0, 0, 0, 0, 0, 0, 0, 1, 0
+  FROM tx CROSS JOIN cfg c
+  WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
+  UNION ALL
+  SELECT v.customer_id, v.month, NULL, 0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  FROM (SELECT DISTINCT tps.customer_id, pg_catalog.date_trunc('month', tps.ts)::pg_catalog.date AS month FROM tps) v
+  UNION ALL
+  SELECT ses.customer_id, ses.month, NULL, 0, false, 1, ses.touchpoints, ses.minutes, 0, 0, 0, 0, 0, 0 FROM ses
+  UNION ALL
+  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date, NULL, 0, false, 0, 0, 0,
+         1, (f.score >= 9)::pg_catalog.int4::pg_catalog.int8, (f.score BETWEEN 7 AND 8)::pg_catalog.int4::pg_catalog.int8, (f.score <= 6)::pg_catalog.int4::pg_catalog.int8, 0, 0
+  FROM @extschema@.feedback f
+  WHERE ids IS NULL OR f.customer_id = ANY (ids)
+)
+SELECT p.customer_id, p.month, pg_catalog.sum(p.revenue), pg_catalog.sum(p.orders)::pg_catalog.int8,
+       pg_catalog.bool_or(p.visited), pg_catalog.sum(p.sessions)::pg_catalog.int8,
+       pg_catalog.sum(p.session_touchpoints)::pg_catalog.int8, pg_catalog.sum(p.session_minutes),
+       pg_catalog.sum(p.answers)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.promoters), 0)::pg_catalog.int8,
+       COALESCE(pg_catalog.sum(p.passives), 0)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.detractors), 0)::pg_catalog.int8,
+       pg_catalog.sum(p.lost)::pg_catalog.int8, pg_catalog.sum(p.base_delta)::pg_catalog.int8
+FROM parts p
+GROUP BY p.customer_id, p.month
+$$;
+COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
+  'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
+
+-- Stage 2: the dashboard aggregates, each written once ------------------------------
+-- {profile}, {journey} and {month} stand for the per-profile relations.
+CREATE FUNCTION @extschema@.layer_aggregates()
+RETURNS TABLE (name pg_catalog.text, body pg_catalog.text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $body$
+VALUES
+('nps_monthly', $q$
+SELECT x.month, (x.s).n AS responses, (x.s).promoters, (x.s).passives, (x.s).detractors,
+       (x.s).nps, (x.s).std_error, (x.s).ci_low, (x.s).ci_high
+FROM (SELECT m.month, @extschema@.nps_stats_final(ARRAY[pg_catalog.sum(m.promoters), pg_catalog.sum(m.passives),
+                                                       pg_catalog.sum(m.detractors)]::pg_catalog.int8[]) AS s
+      FROM {month} m GROUP BY m.month
+      HAVING pg_catalog.sum(m.promoters + m.passives + m.detractors) > 0) x
+$q$),
+('cohort_retention', $q$
+WITH b AS (
+  SELECT m.customer_id, m.month FROM {month} m WHERE m.orders > 0
+), f AS (
+  SELECT b.customer_id, pg_catalog.min(b.month) AS cohort FROM b GROUP BY 1
+), sizes AS (
+  SELECT f.cohort, pg_catalog.count(*) AS n FROM f GROUP BY 1
+), act AS (
+  SELECT f.cohort, b.month, pg_catalog.count(*) AS c
+  FROM b JOIN f ON f.customer_id = b.customer_id GROUP BY 1, 2
+)
+SELECT s.cohort AS cohort_month,
+       ((EXTRACT(year FROM m.month) - EXTRACT(year FROM s.cohort)) * 12
+        + EXTRACT(month FROM m.month) - EXTRACT(month FROM s.cohort))::pg_catalog.int4 AS months_since,
+       m.month, s.n AS cohort_size, COALESCE(a.c, 0) AS customers,
+       COALESCE(a.c, 0)::pg_catalog.float8 / s.n AS retention
+FROM sizes s
+CROSS JOIN LATERAL (
+  SELECT g::pg_catalog.date AS month
+  FROM pg_catalog.generate_series(s.cohort::pg_catalog.timestamp,
+                                  (SELECT pg_catalog.max(b.month) FROM b)::pg_catalog.timestamp,
+                                  '1 month'::pg_catalog.interval) g
+) m
+LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month
+$q$),
+('journey_transitions', $q$
+SELECT x.step, x.source, x.target, pg_catalog.count(*) AS customers
+FROM (
+  SELECT i AS step, p.path[i] AS source, COALESCE(p.path[i + 1], '(end)') AS target
+  FROM (SELECT @extschema@.path_collapse(j.path) AS path FROM {journey} j) p
+  CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
+) x
+GROUP BY x.step, x.source, x.target
+$q$),
+('channel_attribution', $q$
+WITH j AS MATERIALIZED (
+  SELECT j.customer_id, j.acquisition_path AS path,
+         CASE WHEN j.converted THEN 1 ELSE 0 END::pg_catalog.float8 AS conversions,
+         COALESCE(j.revenue, 0)::pg_catalog.float8 AS revenue
+  FROM {journey} j WHERE pg_catalog.cardinality(j.acquisition_path) > 0
+), tot AS (
+  SELECT pg_catalog.sum(j.conversions) AS conversions FROM j
+)
+SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(tot.conversions, 0) AS share,
+       r.credit AS revenue
+FROM pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
+CROSS JOIN LATERAL (
+  -- one input order (by profile), so the credits do not depend on the plan
+  SELECT @extschema@.attribution(j.path, j.conversions, m.model ORDER BY j.customer_id) AS ac,
+         @extschema@.attribution(j.path, j.revenue, m.model ORDER BY j.customer_id) AS ar
+  FROM j
+) a
+CROSS JOIN LATERAL pg_catalog.unnest(a.ac) c
+LEFT JOIN LATERAL pg_catalog.unnest(a.ar) r ON r.channel = c.channel
+CROSS JOIN tot
+$q$),
+('funnel_conversion', $q$
+WITH cfg AS (
+  SELECT s.funnel_steps AS steps FROM @extschema@.settings s
+  WHERE s.id AND pg_catalog.cardinality(s.funnel_steps) > 0
+), lv AS (
+  SELECT j.funnel_level AS level FROM {journey} j
+)
+SELECT u.o::pg_catalog.int4 AS step, u.s AS touchpoint,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o) AS customers,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
+         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= 1), 0) AS conversion,
+       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
+         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= u.o - 1), 0) AS step_conversion
+FROM cfg c
+CROSS JOIN LATERAL pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o)
+CROSS JOIN lv
+GROUP BY u.o, u.s
+$q$),
+('rfm_segments', $q$
+SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
+       pg_catalog.count(*)::pg_catalog.float8 / pg_catalog.sum(pg_catalog.count(*)) OVER () AS share,
+       pg_catalog.sum(c.revenue) AS revenue,
+       pg_catalog.avg(c.revenue) AS avg_revenue,
+       pg_catalog.avg(c.orders) AS avg_orders,
+       pg_catalog.avg(c.days_since_purchase::pg_catalog.numeric)::pg_catalog.float8 AS avg_days_since_purchase,
+       pg_catalog.avg(c.p_alive::pg_catalog.numeric)::pg_catalog.float8 AS avg_p_alive,
+       pg_catalog.sum(c.expected_clv::pg_catalog.numeric)::pg_catalog.float8 AS expected_clv
+FROM {profile} c
+WHERE c.rfm_segment IS NOT NULL
+GROUP BY c.rfm_segment
+$q$),
+('kpi_monthly', $q$
+WITH prof AS MATERIALIZED (
+  SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at FROM {profile} p
+), pm AS (
+  SELECT m.*, pg_catalog.min(m.month) FILTER (WHERE m.orders > 0) OVER (PARTITION BY m.customer_id) AS first_month
+  FROM {month} m
+), agg AS (
+  SELECT pm.month,
+         pg_catalog.sum(pm.revenue) AS revenue, pg_catalog.sum(pm.orders) AS orders,
+         pg_catalog.count(*) FILTER (WHERE pm.orders > 0) AS buyers,
+         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND pm.first_month = pm.month) AS new_customers,
+         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND pm.first_month < pm.month) AS repeat_buyers,
+         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.second_product_at < pm.month + '1 month'::pg_catalog.interval) AS cross_sold,
+         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS cross_channel_buyers,
+         pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_channel,
+         pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel) AS clv_single_channel,
+         pg_catalog.sum(pm.lost) AS lost, pg_catalog.sum(pm.base_delta) AS base_delta,
+         pg_catalog.count(*) FILTER (WHERE pm.visited) AS visitors,
+         pg_catalog.count(*) FILTER (WHERE pm.visited AND pm.orders > 0) AS converted,
+         pg_catalog.sum(pm.answers) AS answers,
+         pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
+         pg_catalog.sum(pm.detractors) AS detractors,
+         pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
+         pg_catalog.sum(pm.session_minutes) AS session_minutes
+  FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
+  GROUP BY pm.month
+), run AS (
+  SELECT a.*, pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) - a.base_delta AS base_before,
+         pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through
+  FROM agg a
+)
+SELECT r.month,
+       COALESCE(r.revenue, 0) AS revenue, r.orders::pg_catalog.numeric AS orders,
+       r.buyers AS active_customers, r.new_customers,
+       r.repeat_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS repeat_purchase_rate,
+       r.base_through::pg_catalog.int8 AS customer_base,
+       r.lost::pg_catalog.int8 AS churned_customers,
+       r.lost::pg_catalog.float8 / NULLIF(r.base_through, 0) AS churn_rate,
+       r.visitors,
+       r.converted::pg_catalog.float8 / NULLIF(r.visitors, 0) AS conversion_rate,
+       (r.promoters + r.passives + r.detractors)::pg_catalog.int8 AS nps_responses,
+       @extschema@.nps_final(ARRAY[r.promoters, r.passives, r.detractors]::pg_catalog.int8[]) AS nps,
+       r.sessions::pg_catalog.int8 AS sessions,
+       r.session_touchpoints::pg_catalog.float8 / NULLIF(r.sessions, 0) AS touchpoints_per_session,
+       (r.session_minutes / NULLIF(r.sessions, 0))::pg_catalog.float8 AS avg_session_minutes,
+       CASE WHEN EXISTS (SELECT 1 FROM prof p WHERE p.products > 0)
+            THEN r.cross_sold::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS cross_sell_rate,
+       r.cross_channel_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS cross_channel_share,
+       r.clv_cross_channel::pg_catalog.float8 AS clv_cross_channel,
+       r.clv_single_channel::pg_catalog.float8 AS clv_single_channel
+FROM run r
+WHERE r.buyers > 0 OR r.visitors > 0 OR r.answers > 0
+$q$)
+$body$;
+COMMENT ON FUNCTION @extschema@.layer_aggregates() IS
+  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations)';
+
+-- layer_aggregate_sql(name, live): the query of one aggregate over the live
+-- per-profile functions or over the per-profile snapshot tables
+CREATE FUNCTION @extschema@.layer_aggregate_sql(agg pg_catalog.text, live pg_catalog.bool)
+RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(a.body,
+           '{profile}', CASE WHEN live THEN '@extschema@.layer_profile_rows(NULL)' ELSE '@extschema@.customer_360_snapshot' END),
+           '{journey}', CASE WHEN live THEN '@extschema@.layer_journey_rows(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END),
+           '{month}', CASE WHEN live THEN '@extschema@.layer_month_rows(NULL)' ELSE '@extschema@.profile_months_snapshot' END)
+  FROM @extschema@.layer_aggregates() a WHERE a.name = agg
+$$;
+COMMENT ON FUNCTION @extschema@.layer_aggregate_sql(pg_catalog.text, pg_catalog.bool) IS
+  'internal: the SQL of one dashboard aggregate over the live per-profile functions (live) or the per-profile snapshots';
+
+-- Snapshot tables: the three per-profile ones, keyed by profile ---------------------
+
+CREATE TABLE @extschema@.customer_360_snapshot AS
+SELECT * FROM @extschema@.layer_profile_rows(NULL) WITH NO DATA;
+ALTER TABLE @extschema@.customer_360_snapshot ADD PRIMARY KEY (customer_id);
+CREATE TABLE @extschema@.customer_journeys_snapshot AS
+SELECT * FROM @extschema@.layer_journey_rows(NULL) WITH NO DATA;
+ALTER TABLE @extschema@.customer_journeys_snapshot ADD PRIMARY KEY (customer_id);
+CREATE TABLE @extschema@.profile_months_snapshot AS
+SELECT * FROM @extschema@.layer_month_rows(NULL) WITH NO DATA;
+ALTER TABLE @extschema@.profile_months_snapshot ADD PRIMARY KEY (customer_id, month);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customer_360_snapshot', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.customer_journeys_snapshot', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.profile_months_snapshot', '');
+
+-- The public views: created here, repointed by layer_apply_mode() -----------------
+-- customer_360 and customer_journeys show the per-profile rows without their
+-- internal columns; each aggregate X has X_live (the query over live data) and
+-- X_snapshot (a table); X reads one or the other.
+
+CREATE VIEW @extschema@.customer_360_live WITH (security_invoker = true) AS
+SELECT customer_id, is_known, anonymous_ids, created_at, first_seen, last_seen, touchpoints, sessions, channels,
+       channel_count, is_cross_channel, orders, revenue, avg_order_value, first_purchase, last_purchase,
+       days_since_purchase, products, latest_nps, latest_nps_at, nps_category, frequency, recency, t, monetary,
+       r_score, f_score, m_score, rfm_segment, one_time_buyer, p_alive, churn_score, expected_purchases,
+       expected_clv, lifecycle_stage
+FROM @extschema@.layer_profile_rows(NULL);
+CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
+SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channels, path, channel_path, converted, first_purchase
+FROM @extschema@.layer_journey_rows(NULL);
+CREATE VIEW @extschema@.customer_360 WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.customer_360_live;
+CREATE VIEW @extschema@.customer_journeys WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.customer_journeys_live;
+
+DO $$
+DECLARE
+  a pg_catalog.text;
+BEGIN
+  FOR a IN SELECT x.name FROM @extschema@.layer_aggregates() x LOOP
+    EXECUTE pg_catalog.format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s',
+                              a || '_live', @extschema@.layer_aggregate_sql(a, true));
+    EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I AS SELECT * FROM @extschema@.%I WITH NO DATA',
+                              a || '_snapshot', a || '_live');
+    EXECUTE pg_catalog.format('SELECT pg_catalog.pg_extension_config_dump(%L, %L)', '@extschema@.' || a || '_snapshot', '');
+    EXECUTE pg_catalog.format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS SELECT * FROM @extschema@.%I',
+                              a, a || '_live');
+  END LOOP;
+END $$;
+
+CREATE VIEW @extschema@.churn_risk WITH (security_invoker = true) AS
+SELECT c.customer_id, c.lifecycle_stage, c.orders, c.revenue, c.last_purchase, c.days_since_purchase,
+       c.frequency, c.recency, c.t, c.monetary, c.one_time_buyer,
+       c.p_alive, c.churn_score, c.expected_purchases, c.expected_clv
+FROM @extschema@.customer_360 c
+WHERE c.orders > 0;
