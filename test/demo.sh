@@ -41,6 +41,9 @@ start) ;;
 esac
 
 bash test/deps.sh
+# pg_cron schedules the demo's refresh (test/demo/60_fresh.sql); the demo runs without it
+# (CXM_DEMO_CRON=0 starts the server without it)
+bash test/deps.sh postgresql-15-cron >/dev/null 2>&1 || echo "cxm demo: postgresql-15-cron could not be installed; no scheduled refresh" >&2
 make -s >/dev/null
 stop
 mkdir -p "$dir"
@@ -50,12 +53,16 @@ mkdir -p "$dir/data" "$dir/sock" "$dir/log"
 chown "$PG_RUN_AS" "$dir/data" "$dir/sock" "$dir/log" 2>/dev/null || true
 as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
 ln -sfn "$dir" "$link"
+cron_opts=
+if [ "${CXM_DEMO_CRON:-1}" = 1 ] && [ -f "$($PG_CONFIG --pkglibdir)/pg_cron.so" ]; then
+	cron_opts="-c shared_preload_libraries=pg_cron -c cron.database_name=cxm_demo -c cron.use_background_workers=on -c max_worker_processes=16"
+fi
 # another demo (another clone) may take the free port first: try the next one
 port=55431
 for attempt in 1 2 3 4 5 6 7 8 9 10; do
 	port=$(free_port $((port + 1)))
 	if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log/server.log" -w \
-		-o "-p $port -k $dir/sock -c listen_addresses=localhost" start >/dev/null; then
+		-o "-p $port -k $dir/sock -c listen_addresses=localhost $cron_opts" start >/dev/null; then
 		break
 	fi
 	if [ "$attempt" = 10 ]; then
