@@ -234,7 +234,7 @@
 				grid: { left: 20, right: 110, top: 10, bottom: 40, containLabel: true },
 				xAxis: { type: 'category', data: xs.map((m) => `+${m}`), name: 'months after the first purchase', nameLocation: 'middle', nameGap: 28, splitArea: { show: true } },
 				yAxis: { type: 'category', inverse: true, data: ys.map((y) => `${monthLabel(y)}  (n=${size[y]})`), splitArea: { show: true } },
-				visualMap: { min: 0, max: Math.max(...cells.map((c) => c[2])), calculable: true, orient: 'vertical', right: 0, top: 'middle', itemHeight: 220, text: ['% buying again', '0 %'], inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },
+				visualMap: { min: 0, max: Math.max(...cells.map((c) => c[2])), calculable: true, orient: 'vertical', right: 0, top: 'middle', itemHeight: 220, text: ['% buying again', ''], inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },
 				series: [{ type: 'heatmap', data: cells, label: { show: true, fontSize: 10, formatter: (p) => nf(0).format(p.value[2]) } }],
 			}, 60 + 28 * ys.length);
 			return cells.length;
@@ -261,7 +261,7 @@
 					series: [
 						{ type: 'bar', barWidth: '45%', data: arms.map((a) => ({ value: a[spec.mean], itemStyle: { color: a[spec.p_best] === best && best > 0 ? '#3ba272' : (a[spec.active] ? '#5470c6' : '#bbbbbb') } })) },
 						{
-							type: 'custom', name: '95 % interval', z: 10,
+							type: 'custom', name: '95 % interval', z: 10, encode: { x: 0, y: [1, 2] },
 							data: arms.map((a, i) => [i, a[spec.low], a[spec.high]]),
 							renderItem: (params, api) => {
 								const lo = api.coord([api.value(0), api.value(1)]);
