@@ -22,11 +22,13 @@ make -s >/dev/null || { echo "not ok - dashboard: build failed"; exit 1; }
 server_start "$dir" jit=off || { echo "not ok - dashboard: server did not start"; exit 1; }
 export PGTZ=UTC PGDATABASE=dash
 role=cxm_dashboard
-run() { as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+# psql runs as the caller and reads the scripts on its standard input, so that
+# the server's user need not read the checkout
+run() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 run -d postgres -c "CREATE DATABASE dash" || exit 1
 run -c "CREATE EXTENSION cxm" -c "CREATE SCHEMA demo" || exit 1
-run -v layer_customers=300 -f test/demo/05_layer_data.sql >/dev/null || exit 1
+run -v layer_customers=300 <test/demo/05_layer_data.sql >/dev/null || exit 1
 run >/dev/null <<'SQL' || exit 1
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
 SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
@@ -39,7 +41,7 @@ SELECT cxm.refresh();
 CREATE TABLE demo.unmapped_notes (customer_id text, note text);
 INSERT INTO demo.unmapped_notes VALUES ('1001', 'private');
 SQL
-run -v role=$role -f dashboard/role.sql >/dev/null || { echo "not ok - dashboard: dashboard/role.sql failed"; exit 1; }
+run -v role=$role <dashboard/role.sql >/dev/null || { echo "not ok - dashboard: dashboard/role.sql failed"; exit 1; }
 
 # the panels of pages.json: page, panel number, view, query (\x1f between fields, \x1e after each)
 panels=$(run -At -F $'\x1f' -R $'\x1e' -v pages="$(cat dashboard/pages.json)" <<'SQL'
