@@ -77,6 +77,18 @@ while IFS=$'\x1f' read -r -d $'\x1e' page no view query; do
 done < <(printf '%s\x1e' "$panels")
 [ "$count" -gt 0 ] || echo "not ok - dashboard: no panel in dashboard/pages.json"
 
+# the pages keep up as data arrives: a new order is in the KPI page's query at once
+latest="SELECT month || ' ' || revenue FROM cxm.kpi_monthly ORDER BY month DESC LIMIT 1"
+before=$(run -U "$role" -At -c "$latest")
+run -c "INSERT INTO demo.shop_orders SELECT max(\"Order#\") + 1, 1001, '2026-06-30 12:00+00', 123.45, 'shoes', true FROM demo.shop_orders" || exit 1
+after=$(run -U "$role" -At -c "$latest")
+grew=$(run -At -c "SELECT ${after#* } - ${before#* }")
+if [ "${before% *}" = 2026-06-01 ] && [ "$grew" = 123.45 ]; then
+	echo "ok - dashboard: a new order of 123.45 shows in the latest month's revenue at once ($before -> ${after#* })"
+else
+	echo "not ok - dashboard: a new order of 123.45 in 2026-06: latest month and revenue before $before, after $after"
+fi
+
 # the role reads the views and what they read, nothing else, and writes nothing
 denied=0
 for sql in "SELECT * FROM demo.unmapped_notes" "UPDATE cxm.settings SET clv_horizon = 1" \
