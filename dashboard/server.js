@@ -45,13 +45,12 @@ function send(res, status, type, body) {
 	res.end(body);
 }
 
-// panels of one page that share the page's query run it once per page load
+// the panels of a page that share the page's query ask for it together: a
+// request for a query that is still running waits for that run
 const running = new Map();
 function runQuery(sql) {
 	if (!running.has(sql)) {
-		const p = pool.query({ text: sql, rowMode: 'array' })
-			.finally(() => setTimeout(() => running.delete(sql), 2000));
-		running.set(sql, p);
+		running.set(sql, pool.query({ text: sql, rowMode: 'array' }).finally(() => running.delete(sql)));
 	}
 	return running.get(sql);
 }
