@@ -7,6 +7,8 @@
 #   make bench      performance ratios and memory bounds (not part of make test)
 #   make fuzz, make sqlsmith, make check-sanitize, make check-valgrind
 #                   the heavier hardening checks (doc/development.md)
+#   make dashboard  the BI dashboard over the views of a running demo (doc/dashboard.md);
+#                   make dashboard-stop ends it, make check-dashboard tests it in Chromium
 
 EXTENSION  = cxm
 # Versions (doc/development.md, "Versions and upgrade scripts"):
@@ -91,7 +93,8 @@ test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) $(wildcard 
 
 unit: $(UNIT_TESTS)
 
-.PHONY: test unit demo demo-stop bench deps check-sanitize check-valgrind fuzz sqlsmith
+.PHONY: test unit demo demo-stop bench deps check-sanitize check-valgrind fuzz sqlsmith \
+	dashboard dashboard-stop check-dashboard
 test:
 	bash test/run_tests.sh
 
@@ -119,4 +122,15 @@ fuzz:
 # random SQL against a server with the demo data; SMITH_QUERIES (default 20000)
 sqlsmith:
 	bash test/sqlsmith.sh
+
+# the dashboard over the demo's views (dashboard/run.sh, doc/dashboard.md)
+dashboard:
+	bash dashboard/run.sh start
+
+dashboard-stop:
+	bash dashboard/run.sh stop
+
+# every dashboard page in headless Chromium; screenshots in test/out/dashboard/
+check-dashboard:
+	bash dashboard/run.sh check
 print-%: ; @echo $($*)

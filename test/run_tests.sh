@@ -117,10 +117,11 @@ if [ -n "$iso_tests" ] && [ "$iso_tests" != none ]; then
 	run_suite isolation "$pgxsdir/test/isolation/pg_isolation_regress" "$work/run/src/test/isolation" $iso_tests
 fi
 
-# --- script tests: test/upgrade.sh, test/dump_restore.sh, test/layer_dump.sh
+# --- script tests: test/upgrade.sh, test/dump_restore.sh, test/layer_dump.sh,
+# test/dashboard_queries.sh
 # Each starts its own throwaway server from the private installation and
 # prints "ok - ..." / "not ok - ..." lines, counted here.
-for t in ${SCRIPT_TESTS:-upgrade dump_restore layer_dump private_clone}; do
+for t in ${SCRIPT_TESTS:-upgrade dump_restore layer_dump private_clone dashboard_queries}; do
 	[ -f "test/$t.sh" ] || continue
 	out=$(SERVER_REUSE_TREE=1 PGBIN=$PGBIN bash "test/$t.sh" "$work/run/$t" 2>&1)
 	rc=$?
