@@ -45,6 +45,10 @@ PG_FUNCTION_INFO_V1(attribution_combine);
 PG_FUNCTION_INFO_V1(attribution_serial);
 PG_FUNCTION_INFO_V1(attribution_deserial);
 PG_FUNCTION_INFO_V1(attribution_final);
+PG_FUNCTION_INFO_V1(markov_conversion_accum);
+PG_FUNCTION_INFO_V1(markov_conversion_final);
+
+static Datum attr_accum(FunctionCallInfo fcinfo, AttrModel model);
 
 static void
 attr_raise(CxmStatus st, const char *msg)
@@ -115,9 +119,29 @@ attr_model_mismatch(AttrModel have, AttrModel got)
 Datum
 attribution_accum(PG_FUNCTION_ARGS)
 {
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_accum called in non-aggregate context");
+	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
+}
+
+/*
+ * markov_conversion_accum(state internal, path text[], conversions float8):
+ * attribution's markov state, rows as in attribution_accum.
+ */
+Datum
+markov_conversion_accum(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "markov_conversion_accum called in non-aggregate context");
+	return attr_accum(fcinfo, ATTR_MARKOV);
+}
+
+/* the transition of both: add the row (path, conversions) to a model's state */
+static Datum
+attr_accum(FunctionCallInfo fcinfo, AttrModel model)
+{
 	MemoryContext aggcxt;
 	AttrState  *state;
-	AttrModel	model;
 	ArrayType  *arr;
 	Datum	   *elems;
 	bool	   *nulls;
@@ -130,9 +154,8 @@ attribution_accum(PG_FUNCTION_ARGS)
 	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "attribution_accum called in non-aggregate context");
+		elog(ERROR, "attribution transition called in non-aggregate context");
 	state = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
-	model = attr_model_arg(fcinfo, 3);
 	if (state == NULL)
 	{
 		CxmAlloc	a = cxm_allocator(aggcxt);
@@ -381,39 +404,21 @@ attr_result_type(FunctionCallInfo fcinfo)
 		get_typlenbyvalalign(rt->elemtype, &rt->typlen, &rt->typbyval, &rt->typalign);
 		rt->tupdesc = lookup_rowtype_tupdesc_copy(rt->elemtype, -1);
 		if (rt->tupdesc->natts != 2)
-			elog(ERROR, "channel_credit must have two columns");
+			elog(ERROR, "the element type of the result must have two columns");
 		MemoryContextSwitchTo(old);
 		fcinfo->flinfo->fn_extra = rt;
 	}
 	return rt;
 }
 
-/* the credits as channel_credit[], NULL when no journey was added */
-Datum
-attribution_final(PG_FUNCTION_ARGS)
+/* (name, value) pairs as an array of the final function's two-column type */
+static Datum
+attr_credit_array(FunctionCallInfo fcinfo, const AttrCredit *r, int32 n)
 {
-	AttrState  *s;
-	AttrResultType *rt;
-	AttrCredit *r;
-	int32		n,
-				i;
+	AttrResultType *rt = attr_result_type(fcinfo);
 	Datum	   *items;
-	CxmAlloc	a;
-	char		msg[256];
+	int32		i;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_final called in non-aggregate context");
-	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
-	if (s == NULL || s->njourneys == 0)
-		PG_RETURN_NULL();
-	if (s->model == ATTR_MARKOV && s->nchannels > ATTR_MARKOV_MAX_CHANNELS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("markov attribution over %d channels exceeds the limit of %d",
-						s->nchannels, ATTR_MARKOV_MAX_CHANNELS)));
-	rt = attr_result_type(fcinfo);
-	a = cxm_allocator(CurrentMemoryContext);
-	attr_raise(attr_result(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
 	items = palloc(sizeof(Datum) * (n > 0 ? n : 1));
 	for (i = 0; i < n; i++)
 	{
@@ -428,4 +433,66 @@ attribution_final(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(items, n, rt->elemtype, rt->typlen,
 										  rt->typbyval, rt->typalign));
+}
+
+static void
+attr_markov_limit(const AttrState *s)
+{
+	if (s->nchannels > ATTR_MARKOV_MAX_CHANNELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("markov attribution over %d channels exceeds the limit of %d",
+						s->nchannels, ATTR_MARKOV_MAX_CHANNELS)));
+}
+
+/* the credits as channel_credit[], NULL when no journey was added */
+Datum
+attribution_final(PG_FUNCTION_ARGS)
+{
+	AttrState  *s;
+	AttrCredit *r;
+	int32		n;
+	CxmAlloc	a;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_final called in non-aggregate context");
+	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->njourneys == 0)
+		PG_RETURN_NULL();
+	if (s->model == ATTR_MARKOV)
+		attr_markov_limit(s);
+	a = cxm_allocator(CurrentMemoryContext);
+	attr_raise(attr_result(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
+	return attr_credit_array(fcinfo, r, n);
+}
+
+/*
+ * markov_conversion's final function: each touchpoint's probability of
+ * converting from it, as touchpoint_probability[]; NULL when no journey
+ * was added.
+ */
+Datum
+markov_conversion_final(PG_FUNCTION_ARGS)
+{
+	AttrState  *s;
+	AttrCredit *r;
+	int32		n;
+	CxmAlloc	a;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "markov_conversion_final called in non-aggregate context");
+	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->njourneys == 0)
+		PG_RETURN_NULL();
+	if (s->model != ATTR_MARKOV)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("markov_conversion needs a markov state, got \"%s\"",
+						attr_model_name(s->model))));
+	attr_markov_limit(s);
+	a = cxm_allocator(CurrentMemoryContext);
+	attr_raise(attr_conversion(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
+	return attr_credit_array(fcinfo, r, n);
 }

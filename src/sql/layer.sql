@@ -1329,6 +1329,7 @@ BEGIN
   IF (SELECT x.materialized FROM @extschema@.settings x WHERE x.id) THEN
     PERFORM @extschema@.layer_refresh_snapshots();
   END IF;
+  PERFORM @extschema@.layer_refresh_recommendations();  -- recommendations (issue 16, src/sql/layer_recommend.sql)
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh() IS
   'rebuilds the canonical views, refits and stores the churn (BG/NBD) and spend (Gamma-Gamma) models in cxm.models, and refills the snapshots in materialised mode';
