@@ -50,30 +50,32 @@ SELECT i AS id,
                        FROM generate_series(1, abs(hashint4(i)) % 7) k) END AS basket
 FROM generate_series(1, 400) i;
 
+-- every itemset of one to three items with its basket count, by joins
+CREATE TABLE rb_sets AS
+WITH bi AS (SELECT DISTINCT rb.id, x AS item FROM rb, unnest(rb.basket) x WHERE x IS NOT NULL)
+SELECT ARRAY[a.item] AS s, count(*) AS c FROM bi a GROUP BY 1
+UNION ALL
+SELECT ARRAY[a.item, b.item], count(*) FROM bi a JOIN bi b ON b.id = a.id AND a.item < b.item COLLATE "C"
+GROUP BY 1
+UNION ALL
+SELECT ARRAY[a.item, b.item, c.item], count(*)
+FROM bi a JOIN bi b ON b.id = a.id AND a.item < b.item COLLATE "C"
+          JOIN bi c ON c.id = a.id AND b.item < c.item COLLATE "C"
+GROUP BY 1;
+CREATE INDEX ON rb_sets (s);
+ANALYZE rb_sets;
+
 CREATE FUNCTION pg_temp.bf(sup float8, conf float8, maxlen int)
 RETURNS SETOF cxm.assoc_rule LANGUAGE sql AS $$
-  WITH n AS (SELECT count(*)::float8 AS n FROM rb WHERE basket IS NOT NULL),
-  bi AS (SELECT DISTINCT rb.id, x AS item FROM rb, unnest(rb.basket) x WHERE x IS NOT NULL),
-  sets AS (
-    SELECT ARRAY[a.item] AS s, count(*) AS c FROM bi a GROUP BY 1
-    UNION ALL
-    SELECT ARRAY[a.item, b.item], count(*) FROM bi a JOIN bi b ON b.id = a.id AND a.item < b.item COLLATE "C"
-    GROUP BY 1
-    UNION ALL
-    SELECT ARRAY[a.item, b.item, c.item], count(*)
-    FROM bi a JOIN bi b ON b.id = a.id AND a.item < b.item COLLATE "C"
-              JOIN bi c ON c.id = a.id AND b.item < c.item COLLATE "C"
-    WHERE maxlen >= 3
-    GROUP BY 1
-  )
+  WITH n AS (SELECT count(*)::float8 AS n FROM rb WHERE basket IS NOT NULL)
   SELECT ante.a, ARRAY[y], xy.c / n.n, xy.c::float8 / x.c,
          (xy.c::float8 / x.c) / (yy.c / n.n),
          xy.c / n.n - (x.c / n.n) * (yy.c / n.n),
          CASE WHEN xy.c = x.c THEN NULL ELSE (1 - yy.c / n.n) / (1 - xy.c::float8 / x.c) END
-  FROM sets xy CROSS JOIN n CROSS JOIN unnest(xy.s) y
+  FROM rb_sets xy CROSS JOIN n CROSS JOIN unnest(xy.s) y
   CROSS JOIN LATERAL (SELECT ARRAY(SELECT z FROM unnest(xy.s) z WHERE z <> y ORDER BY z COLLATE "C") AS a) ante
-  JOIN sets x ON x.s = ante.a
-  JOIN sets yy ON yy.s = ARRAY[y]
+  JOIN rb_sets x ON x.s = ante.a
+  JOIN rb_sets yy ON yy.s = ARRAY[y]
   WHERE cardinality(xy.s) BETWEEN 2 AND maxlen AND xy.c / n.n >= sup AND xy.c::float8 / x.c >= conf
 $$;
 
@@ -338,14 +340,15 @@ FROM rshop.visits v LEFT JOIN (SELECT cust, min(at) AS first FROM rshop.orders G
 WHERE o.first IS NULL OR v.at <= o.first
 GROUP BY v.cust, o.first;
 CREATE TABLE nba_ref AS SELECT * FROM pg_temp.absorb();
+CREATE TABLE nba_best AS
+SELECT DISTINCT ON (t.f) t.f, t.t AS best, x.x
+FROM (SELECT DISTINCT m.path[k] AS f, m.path[k + 1] AS t
+      FROM mj m, generate_series(1, cardinality(m.path) - 1) k) t
+JOIN nba_ref x ON x.state = t.t
+WHERE t.t <> t.f
+ORDER BY t.f, x.x DESC, t.t COLLATE "C";
 SELECT n.customer_id, n.next_touchpoint = r.best AS same_next, abs(n.conversion_probability - r.x) < 1e-9 AS same_p
-FROM cxm.next_best_action n
-CROSS JOIN LATERAL (
-  SELECT t.t AS best, x.x FROM (SELECT DISTINCT m.path[k] AS f, m.path[k + 1] AS t
-                                FROM mj m, generate_series(1, cardinality(m.path) - 1) k) t
-  JOIN nba_ref x ON x.state = t.t
-  WHERE t.f = n.last_touchpoint AND t.t <> t.f
-  ORDER BY x.x DESC, t.t COLLATE "C" LIMIT 1) r
+FROM cxm.next_best_action n LEFT JOIN nba_best r ON r.f = n.last_touchpoint
 ORDER BY 1;
 
 -- refresh again: the tables are refilled, not appended to
@@ -361,4 +364,4 @@ SELECT (SELECT count(*) FROM cxm.item_similarity) AS pairs, (SELECT count(*) FRO
 DROP SCHEMA rshop CASCADE;
 INSERT INTO cxm.sources SELECT * FROM saved_sources;
 DROP TABLE saved_sources;
-DROP TABLE rb, rb_big, rb_serial, rec_states, mj, mj_ref, nba_ref;
+DROP TABLE rb, rb_sets, rb_big, rb_serial, rec_states, mj, mj_ref, nba_ref, nba_best;
