@@ -53,23 +53,7 @@ static Datum attr_accum(FunctionCallInfo fcinfo, AttrModel model);
 static void
 attr_raise(CxmStatus st, const char *msg)
 {
-	switch (st)
-	{
-		case CXM_OK:
-			return;
-		case CXM_EINVAL:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", msg)));
-			break;
-		case CXM_ERANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s", msg)));
-			break;
-		default:
-			elog(ERROR, "attribution: %s", msg);
-	}
+	cxm_raise(st, msg, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 }
 
 static void
@@ -378,44 +362,11 @@ attr_tick(void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
-typedef struct AttrResultType
-{
-	Oid			elemtype;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	TupleDesc	tupdesc;
-} AttrResultType;
-
-static AttrResultType *
-attr_result_type(FunctionCallInfo fcinfo)
-{
-	AttrResultType *rt = (AttrResultType *) fcinfo->flinfo->fn_extra;
-
-	if (rt == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Oid			arrtype = get_func_rettype(fcinfo->flinfo->fn_oid);
-
-		rt = palloc0(sizeof(AttrResultType));
-		rt->elemtype = get_element_type(arrtype);
-		if (!OidIsValid(rt->elemtype))
-			elog(ERROR, "attribution_final must return an array");
-		get_typlenbyvalalign(rt->elemtype, &rt->typlen, &rt->typbyval, &rt->typalign);
-		rt->tupdesc = lookup_rowtype_tupdesc_copy(rt->elemtype, -1);
-		if (rt->tupdesc->natts != 2)
-			elog(ERROR, "the element type of the result must have two columns");
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = rt;
-	}
-	return rt;
-}
-
 /* (name, value) pairs as an array of the final function's two-column type */
 static Datum
 attr_credit_array(FunctionCallInfo fcinfo, const AttrCredit *r, int32 n)
 {
-	AttrResultType *rt = attr_result_type(fcinfo);
+	CxmRowArrayType *rt = cxm_row_array_type(fcinfo, 2);
 	Datum	   *items;
 	int32		i;
 
@@ -445,35 +396,13 @@ attr_markov_limit(const AttrState *s)
 						s->nchannels, ATTR_MARKOV_MAX_CHANNELS)));
 }
 
-/* the credits as channel_credit[], NULL when no journey was added */
-Datum
-attribution_final(PG_FUNCTION_ARGS)
-{
-	AttrState  *s;
-	AttrCredit *r;
-	int32		n;
-	CxmAlloc	a;
-	char		msg[256];
-
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_final called in non-aggregate context");
-	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
-	if (s == NULL || s->njourneys == 0)
-		PG_RETURN_NULL();
-	if (s->model == ATTR_MARKOV)
-		attr_markov_limit(s);
-	a = cxm_allocator(CurrentMemoryContext);
-	attr_raise(attr_result(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
-	return attr_credit_array(fcinfo, r, n);
-}
-
 /*
- * markov_conversion's final function: each touchpoint's probability of
- * converting from it, as touchpoint_probability[]; NULL when no journey
- * was added.
+ * The final functions: the credits as channel_credit[] (attribution) or
+ * the conversion probabilities as touchpoint_probability[]
+ * (markov_conversion); NULL when no journey was added.
  */
-Datum
-markov_conversion_final(PG_FUNCTION_ARGS)
+static Datum
+attr_final_common(FunctionCallInfo fcinfo, bool conversion)
 {
 	AttrState  *s;
 	AttrCredit *r;
@@ -481,18 +410,36 @@ markov_conversion_final(PG_FUNCTION_ARGS)
 	CxmAlloc	a;
 	char		msg[256];
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "markov_conversion_final called in non-aggregate context");
 	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
 	if (s == NULL || s->njourneys == 0)
 		PG_RETURN_NULL();
-	if (s->model != ATTR_MARKOV)
+	if (conversion && s->model != ATTR_MARKOV)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("markov_conversion needs a markov state, got \"%s\"",
 						attr_model_name(s->model))));
-	attr_markov_limit(s);
+	if (s->model == ATTR_MARKOV)
+		attr_markov_limit(s);
 	a = cxm_allocator(CurrentMemoryContext);
-	attr_raise(attr_conversion(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
+	if (conversion)
+		attr_raise(attr_conversion(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
+	else
+		attr_raise(attr_result(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
 	return attr_credit_array(fcinfo, r, n);
+}
+
+Datum
+attribution_final(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_final called in non-aggregate context");
+	return attr_final_common(fcinfo, false);
+}
+
+Datum
+markov_conversion_final(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "markov_conversion_final called in non-aggregate context");
+	return attr_final_common(fcinfo, true);
 }

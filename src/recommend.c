@@ -13,8 +13,6 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -23,8 +21,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
-#include "utils/lsyscache.h"
-#include "utils/typcache.h"
 
 #include "cxm.h"
 #include "recommend_core.h"
@@ -40,23 +36,7 @@ PG_FUNCTION_INFO_V1(assoc_rules_final);
 static void
 rec_raise(CxmStatus st, const char *msg)
 {
-	switch (st)
-	{
-		case CXM_OK:
-			return;
-		case CXM_EINVAL:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", msg)));
-			break;
-		case CXM_ERANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s", msg)));
-			break;
-		default:
-			elog(ERROR, "%s", msg);
-	}
+	cxm_raise(st, msg, ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 }
 
 /* the thresholds of a row: NULL or out of range -> 22023 naming the value */
@@ -233,39 +213,6 @@ rec_tick(void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
-typedef struct RecResultType
-{
-	Oid			elemtype;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	TupleDesc	tupdesc;
-} RecResultType;
-
-static RecResultType *
-rec_result_type(FunctionCallInfo fcinfo)
-{
-	RecResultType *rt = (RecResultType *) fcinfo->flinfo->fn_extra;
-
-	if (rt == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Oid			arrtype = get_func_rettype(fcinfo->flinfo->fn_oid);
-
-		rt = palloc0(sizeof(RecResultType));
-		rt->elemtype = get_element_type(arrtype);
-		if (!OidIsValid(rt->elemtype))
-			elog(ERROR, "assoc_rules_final must return an array");
-		get_typlenbyvalalign(rt->elemtype, &rt->typlen, &rt->typbyval, &rt->typalign);
-		rt->tupdesc = lookup_rowtype_tupdesc_copy(rt->elemtype, -1);
-		if (rt->tupdesc->natts != ASSOC_RULE_NATTS)
-			elog(ERROR, "assoc_rule must have %d columns", ASSOC_RULE_NATTS);
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = rt;
-	}
-	return rt;
-}
-
 static Datum
 item_text(const RecState *s, int32 id)
 {
@@ -277,7 +224,7 @@ Datum
 assoc_rules_final(PG_FUNCTION_ARGS)
 {
 	RecState   *s;
-	RecResultType *rt;
+	CxmRowArrayType *rt;
 	RecRule    *rules;
 	int64		nr,
 				k;
@@ -290,7 +237,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	s = PG_ARGISNULL(0) ? NULL : (RecState *) PG_GETARG_POINTER(0);
 	if (s == NULL)
 		PG_RETURN_NULL();
-	rt = rec_result_type(fcinfo);
+	rt = cxm_row_array_type(fcinfo, ASSOC_RULE_NATTS);
 	a = cxm_allocator(CurrentMemoryContext);
 	rec_raise(rec_rules(s, &a, &rules, &nr, rec_tick, NULL, msg, sizeof(msg)), msg);
 	if (nr > (int64) (MaxAllocSize / sizeof(Datum)) - 1)
