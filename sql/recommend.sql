@@ -319,6 +319,13 @@ SELECT item, round(score::numeric, 6) AS score, reason FROM cxm.recommend('1');
 UPDATE cxm.settings SET repeat_items = '{water}';
 SELECT item, round(score::numeric, 6) AS score, reason FROM cxm.recommend('1', 3);
 UPDATE cxm.settings SET repeat_items = NULL;
+-- a restore inserts the dumped settings row: repeat_items survives it
+BEGIN;
+CREATE TEMP TABLE st AS SELECT * FROM cxm.settings;
+UPDATE st SET repeat_items = '{water,socks}';
+INSERT INTO cxm.settings SELECT * FROM st;
+SELECT count(*) AS rows, max(repeat_items::text) AS repeat_items FROM cxm.settings;
+ROLLBACK;
 -- cold start: 31 never bought and came via social; 99 is unknown
 SELECT item, round(score::numeric, 6) AS score, reason FROM cxm.recommend('31');
 SELECT item, round(score::numeric, 6) AS score, reason FROM cxm.recommend('99', 3);

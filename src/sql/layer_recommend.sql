@@ -67,63 +67,66 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  v_n pg_catalog.int8;
 BEGIN
   -- DELETE, not TRUNCATE: readers keep the old figures until commit
   DELETE FROM @extschema@.item_similarity;
   DELETE FROM @extschema@.item_popularity;
-  CREATE TEMPORARY TABLE cxm_rec_baskets ON COMMIT DROP AS
-  SELECT t.customer_id, pg_catalog.array_agg(DISTINCT t.product) AS basket
-  FROM @extschema@.transactions t
-  WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL
-  GROUP BY t.customer_id;
-  SELECT pg_catalog.count(*) INTO v_n FROM cxm_rec_baskets;
-  IF v_n = 0 THEN
-    DROP TABLE cxm_rec_baskets;
-    RETURN;
-  END IF;
-  -- pairs bought by at least two of the same customers, by FP-growth; the
-  -- rule x => y gives cosine(x, y) = sqrt(support * lift)
+  -- pairs bought by at least two of the same customers, by FP-growth over
+  -- each customer's products; the rule x => y gives cosine(x, y) =
+  -- sqrt(support * lift)
   INSERT INTO @extschema@.item_similarity (item, neighbour, score, customers)
+  WITH b AS MATERIALIZED (
+    SELECT pg_catalog.array_agg(DISTINCT t.product) AS basket
+    FROM @extschema@.transactions t
+    WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL
+    GROUP BY t.customer_id
+  ), n AS (
+    SELECT pg_catalog.count(*)::pg_catalog.float8 AS n FROM b
+  )
   SELECT r.item, r.neighbour, r.score, r.customers
   FROM (
     SELECT x.antecedent[1] AS item, x.consequent[1] AS neighbour,
            pg_catalog.sqrt(x.support * x.lift) AS score,
-           pg_catalog.round(x.support * v_n)::pg_catalog.int8 AS customers,
+           pg_catalog.round(x.support * a.n)::pg_catalog.int8 AS customers,
            pg_catalog.row_number() OVER (PARTITION BY x.antecedent[1]
              ORDER BY x.support * x.lift DESC, x.consequent[1] COLLATE "C") AS k
-    FROM (SELECT @extschema@.assoc_rules(b.basket, LEAST(1.0, 2.0 / v_n), 0.0, 2) AS rules
-          FROM cxm_rec_baskets b) a
+    FROM (SELECT @extschema@.assoc_rules(b.basket, LEAST(1.0, 2.0 / n.n), 0.0, 2) AS rules, n.n
+          FROM b CROSS JOIN n GROUP BY n.n) a
     CROSS JOIN LATERAL pg_catalog.unnest(a.rules) x
   ) r
   WHERE r.k <= 50;
-  -- popularity: overall, and by the channel of each buyer's first touchpoint
+  -- popularity: overall (every product), and by the channel of each
+  -- buyer's first touchpoint (top 100)
   INSERT INTO @extschema@.item_popularity (entry_channel, item, customers, share)
-  SELECT NULL, u.item, pg_catalog.count(*), pg_catalog.count(*)::pg_catalog.float8 / v_n
-  FROM cxm_rec_baskets b CROSS JOIN LATERAL pg_catalog.unnest(b.basket) u(item)
-  GROUP BY u.item;
-  INSERT INTO @extschema@.item_popularity (entry_channel, item, customers, share)
+  WITH b AS MATERIALIZED (
+    SELECT t.customer_id, pg_catalog.array_agg(DISTINCT t.product) AS basket
+    FROM @extschema@.transactions t
+    WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL
+    GROUP BY t.customer_id
+  ), e AS (
+    SELECT f.customer_id, f.channel, pg_catalog.count(*) OVER (PARTITION BY f.channel) AS buyers
+    FROM (SELECT DISTINCT ON (t.customer_id) t.customer_id, t.channel
+          FROM @extschema@.touchpoints t
+          WHERE t.customer_id IN (SELECT b.customer_id FROM b)
+          ORDER BY t.customer_id, t.ts, t.channel COLLATE "C") f
+    WHERE f.channel IS NOT NULL
+  )
+  SELECT NULL, u.item, pg_catalog.count(*),
+         pg_catalog.count(*)::pg_catalog.float8 / (SELECT pg_catalog.count(*) FROM b)
+  FROM b CROSS JOIN LATERAL pg_catalog.unnest(b.basket) u(item)
+  GROUP BY u.item
+  UNION ALL
   SELECT p.channel, p.item, p.customers, p.share
   FROM (
     SELECT e.channel, u.item, pg_catalog.count(*) AS customers,
            pg_catalog.count(*)::pg_catalog.float8 / pg_catalog.max(e.buyers) AS share,
            pg_catalog.row_number() OVER (PARTITION BY e.channel
              ORDER BY pg_catalog.count(*) DESC, u.item COLLATE "C") AS k
-    FROM (
-      SELECT f.customer_id, f.channel, pg_catalog.count(*) OVER (PARTITION BY f.channel) AS buyers
-      FROM (SELECT DISTINCT ON (t.customer_id) t.customer_id, t.channel
-            FROM @extschema@.touchpoints t
-            WHERE t.customer_id IN (SELECT b.customer_id FROM cxm_rec_baskets b)
-            ORDER BY t.customer_id, t.ts, t.channel COLLATE "C") f
-      WHERE f.channel IS NOT NULL
-    ) e
-    JOIN cxm_rec_baskets b ON b.customer_id = e.customer_id
+    FROM e JOIN b ON b.customer_id = e.customer_id
     CROSS JOIN LATERAL pg_catalog.unnest(b.basket) u(item)
     GROUP BY e.channel, u.item
   ) p
   WHERE p.k <= 100;
-  DROP TABLE cxm_rec_baskets;
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_refresh_recommendations() IS
   'internal (called by refresh()): refills item_similarity (assoc_rules over each customer''s products) and item_popularity';
