@@ -159,7 +159,7 @@ assoc_rules_combine(PG_FUNCTION_ARGS)
 		/* a copy in the aggregate context: s2 may live in a shorter one */
 		CxmAlloc	a = cxm_allocator(aggcxt);
 
-		s1 = rec_state_create(&a, s2->min_support, s2->min_confidence, s2->max_length);
+		PG_RETURN_POINTER(rec_state_copy(&a, s2));
 	}
 	rec_raise(rec_merge(s1, s2, msg, sizeof(msg)), msg);
 	PG_RETURN_POINTER(s1);

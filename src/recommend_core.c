@@ -135,6 +135,35 @@ rec_state_free(RecState *s)
 	cxm_free(&a, s);
 }
 
+/* a copy of the array n elements of size elem at src (at least one element) */
+static void *
+copy_array(const CxmAlloc *alloc, const void *src, size_t n, size_t elem)
+{
+	void	   *p = cxm_alloc(alloc, (n ? n : 1) * elem);
+
+	if (n)
+		memcpy(p, src, n * elem);
+	return p;
+}
+
+RecState *
+rec_state_copy(const CxmAlloc *alloc, const RecState *src)
+{
+	RecState   *s = cxm_alloc(alloc, sizeof(RecState));
+	int32_t		i;
+
+	*s = *src;
+	s->alloc = *alloc;
+	s->items = copy_array(alloc, src->items, (size_t) src->itemcap, sizeof(RecItem));
+	for (i = 0; i < src->nitems; i++)
+		s->items[i].name = copy_array(alloc, src->items[i].name, src->items[i].len, 1);
+	s->itemslot = copy_array(alloc, src->itemslot, (size_t) src->itemmask + 1, sizeof(int32_t));
+	s->nodes = copy_array(alloc, src->nodes, (size_t) src->nodecap, sizeof(RecNode));
+	s->childslot = copy_array(alloc, src->childslot, (size_t) src->childmask + 1, sizeof(int32_t));
+	s->ids = copy_array(alloc, src->ids, (size_t) src->idcap, sizeof(int32_t));
+	return s;
+}
+
 static void
 item_rehash(RecState *s)
 {

@@ -113,6 +113,9 @@ extern CxmStatus rec_add_basket(RecState *s, const char *const *names,
 								const size_t *lens, int n,
 								char *msg, size_t msglen);
 
+/* a copy of src with memory from alloc (cheaper than merging into an empty state) */
+extern RecState *rec_state_copy(const CxmAlloc *alloc, const RecState *src);
+
 /* dst += src (thresholds must agree: CXM_EINVAL otherwise) */
 extern CxmStatus rec_merge(RecState *dst, const RecState *src,
 						   char *msg, size_t msglen);

@@ -392,9 +392,13 @@ test_merge(void)
 			add_basket(whole, &b, i);
 			add_basket(part[rng() % 3], &b, i);
 		}
-		acc = rec_state_create(&unit_allocator, sup, 0.2, 4);
-		for (i = 0; i < 3; i++)
+		/* as the combine function does: the first part copied, the others merged */
+		acc = rec_state_copy(&unit_allocator, part[trial % 3]);
+		for (i = 1; i < 3; i++)
 			CHECK(rec_merge(acc, part[(i + trial) % 3], msg, sizeof(msg)) == CXM_OK);
+		/* the copy is independent of its source */
+		rec_state_free(part[trial % 3]);
+		part[trial % 3] = rec_state_create(&unit_allocator, sup, 0.2, 4);
 		CHECK(rec_nbaskets(acc) == b.n);
 		check_against_brute_force(acc, &b, sup, 0.2, 4);
 		check_against_brute_force(whole, &b, sup, 0.2, 4);
