@@ -45,27 +45,15 @@ PG_FUNCTION_INFO_V1(attribution_combine);
 PG_FUNCTION_INFO_V1(attribution_serial);
 PG_FUNCTION_INFO_V1(attribution_deserial);
 PG_FUNCTION_INFO_V1(attribution_final);
+PG_FUNCTION_INFO_V1(markov_conversion_accum);
+PG_FUNCTION_INFO_V1(markov_conversion_final);
+
+static Datum attr_accum(FunctionCallInfo fcinfo, AttrModel model);
 
 static void
 attr_raise(CxmStatus st, const char *msg)
 {
-	switch (st)
-	{
-		case CXM_OK:
-			return;
-		case CXM_EINVAL:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", msg)));
-			break;
-		case CXM_ERANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s", msg)));
-			break;
-		default:
-			elog(ERROR, "attribution: %s", msg);
-	}
+	cxm_raise(st, msg, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 }
 
 static void
@@ -115,9 +103,29 @@ attr_model_mismatch(AttrModel have, AttrModel got)
 Datum
 attribution_accum(PG_FUNCTION_ARGS)
 {
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_accum called in non-aggregate context");
+	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
+}
+
+/*
+ * markov_conversion_accum(state internal, path text[], conversions float8):
+ * attribution's markov state, rows as in attribution_accum.
+ */
+Datum
+markov_conversion_accum(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "markov_conversion_accum called in non-aggregate context");
+	return attr_accum(fcinfo, ATTR_MARKOV);
+}
+
+/* the transition of both: add the row (path, conversions) to a model's state */
+static Datum
+attr_accum(FunctionCallInfo fcinfo, AttrModel model)
+{
 	MemoryContext aggcxt;
 	AttrState  *state;
-	AttrModel	model;
 	ArrayType  *arr;
 	Datum	   *elems;
 	bool	   *nulls;
@@ -130,9 +138,8 @@ attribution_accum(PG_FUNCTION_ARGS)
 	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "attribution_accum called in non-aggregate context");
+		elog(ERROR, "attribution transition called in non-aggregate context");
 	state = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
-	model = attr_model_arg(fcinfo, 3);
 	if (state == NULL)
 	{
 		CxmAlloc	a = cxm_allocator(aggcxt);
@@ -355,65 +362,14 @@ attr_tick(void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
-typedef struct AttrResultType
+/* (name, value) pairs as an array of the final function's two-column type */
+static Datum
+attr_credit_array(FunctionCallInfo fcinfo, const AttrCredit *r, int32 n)
 {
-	Oid			elemtype;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	TupleDesc	tupdesc;
-} AttrResultType;
-
-static AttrResultType *
-attr_result_type(FunctionCallInfo fcinfo)
-{
-	AttrResultType *rt = (AttrResultType *) fcinfo->flinfo->fn_extra;
-
-	if (rt == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Oid			arrtype = get_func_rettype(fcinfo->flinfo->fn_oid);
-
-		rt = palloc0(sizeof(AttrResultType));
-		rt->elemtype = get_element_type(arrtype);
-		if (!OidIsValid(rt->elemtype))
-			elog(ERROR, "attribution_final must return an array");
-		get_typlenbyvalalign(rt->elemtype, &rt->typlen, &rt->typbyval, &rt->typalign);
-		rt->tupdesc = lookup_rowtype_tupdesc_copy(rt->elemtype, -1);
-		if (rt->tupdesc->natts != 2)
-			elog(ERROR, "channel_credit must have two columns");
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = rt;
-	}
-	return rt;
-}
-
-/* the credits as channel_credit[], NULL when no journey was added */
-Datum
-attribution_final(PG_FUNCTION_ARGS)
-{
-	AttrState  *s;
-	AttrResultType *rt;
-	AttrCredit *r;
-	int32		n,
-				i;
+	CxmRowArrayType *rt = cxm_row_array_type(fcinfo, 2);
 	Datum	   *items;
-	CxmAlloc	a;
-	char		msg[256];
+	int32		i;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_final called in non-aggregate context");
-	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
-	if (s == NULL || s->njourneys == 0)
-		PG_RETURN_NULL();
-	if (s->model == ATTR_MARKOV && s->nchannels > ATTR_MARKOV_MAX_CHANNELS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("markov attribution over %d channels exceeds the limit of %d",
-						s->nchannels, ATTR_MARKOV_MAX_CHANNELS)));
-	rt = attr_result_type(fcinfo);
-	a = cxm_allocator(CurrentMemoryContext);
-	attr_raise(attr_result(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
 	items = palloc(sizeof(Datum) * (n > 0 ? n : 1));
 	for (i = 0; i < n; i++)
 	{
@@ -428,4 +384,62 @@ attribution_final(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(items, n, rt->elemtype, rt->typlen,
 										  rt->typbyval, rt->typalign));
+}
+
+static void
+attr_markov_limit(const AttrState *s)
+{
+	if (s->nchannels > ATTR_MARKOV_MAX_CHANNELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("markov attribution over %d channels exceeds the limit of %d",
+						s->nchannels, ATTR_MARKOV_MAX_CHANNELS)));
+}
+
+/*
+ * The final functions: the credits as channel_credit[] (attribution) or
+ * the conversion probabilities as touchpoint_probability[]
+ * (markov_conversion); NULL when no journey was added.
+ */
+static Datum
+attr_final_common(FunctionCallInfo fcinfo, bool conversion)
+{
+	AttrState  *s;
+	AttrCredit *r;
+	int32		n;
+	CxmAlloc	a;
+	char		msg[256];
+
+	s = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
+	if (s == NULL || s->njourneys == 0)
+		PG_RETURN_NULL();
+	if (conversion && s->model != ATTR_MARKOV)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("markov_conversion needs a markov state, got \"%s\"",
+						attr_model_name(s->model))));
+	if (s->model == ATTR_MARKOV)
+		attr_markov_limit(s);
+	a = cxm_allocator(CurrentMemoryContext);
+	if (conversion)
+		attr_raise(attr_conversion(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
+	else
+		attr_raise(attr_result(s, &a, &r, &n, attr_tick, NULL, msg, sizeof(msg)), msg);
+	return attr_credit_array(fcinfo, r, n);
+}
+
+Datum
+attribution_final(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_final called in non-aggregate context");
+	return attr_final_common(fcinfo, false);
+}
+
+Datum
+markov_conversion_final(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "markov_conversion_final called in non-aggregate context");
+	return attr_final_common(fcinfo, true);
 }

@@ -841,6 +841,15 @@ attr_markov_removal(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 					int32_t ntr, double *re, double *p_conv,
 					AttrTick tick, void *tick_arg, char *msg, size_t msglen)
 {
+	return attr_markov_solve(alloc, n, tr_in, ntr, re, p_conv, NULL,
+							 tick, tick_arg, msg, msglen);
+}
+
+CxmStatus
+attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
+				  int32_t ntr, double *re, double *p_conv, double *p_from,
+				  AttrTick tick, void *tick_arg, char *msg, size_t msglen)
+{
 	AttrTrans  *tr = NULL;
 	LuSystem	lu = {0};
 	double	   *conv = NULL,
@@ -869,7 +878,12 @@ attr_markov_removal(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 
 	*p_conv = 0;
 	for (i = 0; i < n; i++)
-		re[i] = 0;
+	{
+		if (re)
+			re[i] = 0;
+		if (p_from)
+			p_from[i] = 0;
+	}
 	if (n < 0 || ntr < 0)
 	{
 		set_msg(msg, msglen, "negative size of a Markov chain");
@@ -981,7 +995,7 @@ attr_markov_removal(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 		else if (tr[k].to >= ATTR_STATE_CHANNEL(0))
 			M(&lu, i, ATTR_CHANNEL_OF(tr[k].to)) -= c;
 	}
-	if (start_total == 0)
+	if (start_total == 0 && p_from == NULL)
 		goto done;				/* nothing starts: P(conv) = 0 */
 	for (i = 0; i < n && conv[i] == 0; i++)
 		;
@@ -1017,9 +1031,15 @@ attr_markov_removal(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 		if (u[i] < 0)
 			u[i] = 0;
 		ps += start[i] * x[i];
+		if (p_from)
+			p_from[i] = x[i];
 	}
-	if (!(ps > 0))
+	if (!(ps > 0) || re == NULL)
+	{
+		if (ps > 0)
+			*p_conv = ps / start_total;
 		goto done;
+	}
 	*p_conv = ps / start_total;
 
 	/* RE(c) = u_c x_c / ((A^-1)_cc * start.x), for the channels where u_c x_c > 0 */
@@ -1058,7 +1078,12 @@ done:
 	{
 		*p_conv = 0;
 		for (i = 0; i < n; i++)
-			re[i] = 0;
+		{
+			if (re)
+				re[i] = 0;
+			if (p_from)
+				p_from[i] = 0;
+		}
 	}
 	cxm_free(alloc, tr);
 	cxm_free(alloc, rhead);
@@ -1122,6 +1147,68 @@ named_index_cmp(const void *pa, const void *pb)
 	return name_cmp(a->name, a->len, b->name, b->len);
 }
 
+/*
+ * The Markov solver over a markov state's channels taken in name order, so
+ * the result does not depend on the order they arrived in; re and p_from
+ * (either may be NULL) are indexed like s->ch; *re_sum (with re) gets the
+ * sum of the removal effects, added in name order.
+ */
+static CxmStatus
+markov_in_name_order(const AttrState *s, const CxmAlloc *alloc, double *re,
+					 double *re_sum, double *p_from, AttrTick tick,
+					 void *tick_arg, char *msg, size_t msglen)
+{
+	int32_t		n = s->nchannels;
+	NamedIndex *order = cxm_alloc(alloc, sizeof(NamedIndex) * ((size_t) n + 1));
+	int32_t    *rank = cxm_alloc(alloc, sizeof(int32_t) * ((size_t) n + 1));
+	AttrTrans  *tr = cxm_alloc(alloc, sizeof(AttrTrans) * ((size_t) s->ntrans + 1));
+	double	   *vre = re ? cxm_alloc(alloc, sizeof(double) * ((size_t) n + 1)) : NULL;
+	double	   *vx = p_from ? cxm_alloc(alloc, sizeof(double) * ((size_t) n + 1)) : NULL;
+	double		p_conv = 0;
+	int32_t		i;
+	CxmStatus	st;
+
+	for (i = 0; i < n; i++)
+	{
+		order[i].name = s->ch[i].name;
+		order[i].len = s->ch[i].len;
+		order[i].idx = i;
+	}
+	qsort(order, (size_t) n, sizeof(NamedIndex), named_index_cmp);
+	for (i = 0; i < n; i++)
+		rank[order[i].idx] = i;
+	for (i = 0; i < s->ntrans; i++)
+	{
+		tr[i] = s->tr[i];
+		if (tr[i].from >= ATTR_STATE_CHANNEL(0))
+			tr[i].from = ATTR_STATE_CHANNEL(rank[ATTR_CHANNEL_OF(tr[i].from)]);
+		if (tr[i].to >= ATTR_STATE_CHANNEL(0))
+			tr[i].to = ATTR_STATE_CHANNEL(rank[ATTR_CHANNEL_OF(tr[i].to)]);
+	}
+	st = attr_markov_solve(alloc, n, tr, s->ntrans, vre, &p_conv, vx,
+						   tick, tick_arg, msg, msglen);
+	if (re)
+		*re_sum = 0;
+	for (i = 0; i < n && st == CXM_OK; i++)
+	{
+		if (re)
+		{
+			re[order[i].idx] = vre[i];
+			*re_sum += vre[i];
+		}
+		if (p_from)
+			p_from[order[i].idx] = vx[i];
+	}
+	cxm_free(alloc, order);
+	cxm_free(alloc, rank);
+	cxm_free(alloc, tr);
+	if (vre)
+		cxm_free(alloc, vre);
+	if (vx)
+		cxm_free(alloc, vx);
+	return st;
+}
+
 CxmStatus
 attr_result(const AttrState *s, const CxmAlloc *alloc, AttrCredit **out,
 			int32_t *nout, AttrTick tick, void *tick_arg, char *msg, size_t msglen)
@@ -1151,41 +1238,16 @@ attr_result(const AttrState *s, const CxmAlloc *alloc, AttrCredit **out,
 	}
 	else if (total > 0 && n > 0)
 	{
-		/* solve over the channels in name order: independent of arrival order */
-		NamedIndex *order = cxm_alloc(alloc, sizeof(NamedIndex) * (size_t) n);
-		int32_t    *rank = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
-		AttrTrans  *tr = cxm_alloc(alloc, sizeof(AttrTrans) * ((size_t) s->ntrans + 1));
 		double	   *re = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-		double		p_conv = 0,
-					sum_re = 0;
+		double		sum_re = 0;
 
-		for (i = 0; i < n; i++)
-		{
-			order[i].name = s->ch[i].name;
-			order[i].len = s->ch[i].len;
-			order[i].idx = i;
-		}
-		qsort(order, (size_t) n, sizeof(NamedIndex), named_index_cmp);
-		for (i = 0; i < n; i++)
-			rank[order[i].idx] = i;
-		for (i = 0; i < s->ntrans; i++)
-		{
-			tr[i] = s->tr[i];
-			if (tr[i].from >= ATTR_STATE_CHANNEL(0))
-				tr[i].from = ATTR_STATE_CHANNEL(rank[ATTR_CHANNEL_OF(tr[i].from)]);
-			if (tr[i].to >= ATTR_STATE_CHANNEL(0))
-				tr[i].to = ATTR_STATE_CHANNEL(rank[ATTR_CHANNEL_OF(tr[i].to)]);
-		}
-		st = attr_markov_removal(alloc, n, tr, s->ntrans, re, &p_conv,
-								 tick, tick_arg, msg, msglen);
+		st = markov_in_name_order(s, alloc, re, &sum_re, NULL, tick, tick_arg, msg, msglen);
 		if (st == CXM_OK)
 		{
-			for (i = 0; i < n; i++)
-				sum_re += re[i];
 			if (sum_re > 0)
 			{
 				for (i = 0; i < n; i++)
-					r[order[i].idx].credit = re[i] / sum_re * total;
+					r[i].credit = re[i] / sum_re * total;
 			}
 			else
 			{
@@ -1193,9 +1255,6 @@ attr_result(const AttrState *s, const CxmAlloc *alloc, AttrCredit **out,
 				st = CXM_ENOCONV;
 			}
 		}
-		cxm_free(alloc, order);
-		cxm_free(alloc, rank);
-		cxm_free(alloc, tr);
 		cxm_free(alloc, re);
 	}
 	if (st != CXM_OK)
@@ -1205,6 +1264,46 @@ attr_result(const AttrState *s, const CxmAlloc *alloc, AttrCredit **out,
 		*nout = 0;
 		return st;
 	}
+	qsort(r, (size_t) n, sizeof(AttrCredit), credit_cmp);
+	*out = r;
+	*nout = n;
+	return CXM_OK;
+}
+
+CxmStatus
+attr_conversion(const AttrState *s, const CxmAlloc *alloc, AttrCredit **out,
+				int32_t *nout, AttrTick tick, void *tick_arg,
+				char *msg, size_t msglen)
+{
+	int32_t		n = s->nchannels;
+	AttrCredit *r;
+	double	   *x;
+	int32_t		i;
+	CxmStatus	st;
+
+	*out = NULL;
+	*nout = 0;
+	if (s->model != ATTR_MARKOV)
+	{
+		set_msg(msg, msglen, "conversion probabilities need a markov state");
+		return CXM_EINVAL;
+	}
+	r = cxm_alloc(alloc, sizeof(AttrCredit) * ((size_t) n + 1));
+	x = cxm_alloc(alloc, sizeof(double) * ((size_t) n + 1));
+	st = n > 0 ? markov_in_name_order(s, alloc, NULL, NULL, x, tick, tick_arg, msg, msglen) : CXM_OK;
+	if (st != CXM_OK)
+	{
+		cxm_free(alloc, r);
+		cxm_free(alloc, x);
+		return st;
+	}
+	for (i = 0; i < n; i++)
+	{
+		r[i].name = s->ch[i].name;
+		r[i].len = s->ch[i].len;
+		r[i].credit = x[i];
+	}
+	cxm_free(alloc, x);
 	qsort(r, (size_t) n, sizeof(AttrCredit), credit_cmp);
 	*out = r;
 	*nout = n;

@@ -155,4 +155,25 @@ extern CxmStatus attr_markov_removal(const CxmAlloc *alloc, int32_t n,
 									 AttrTick tick, void *tick_arg,
 									 char *msg, size_t msglen);
 
+/*
+ * attr_markov_removal with more to choose: re may be NULL (no removal
+ * effects: no inverse diagonal is computed), and p_from, when not NULL,
+ * gets the probability of ending in CONV from each channel (the absorption
+ * probabilities x of A x = conv; 0 where nothing converts).
+ */
+extern CxmStatus attr_markov_solve(const CxmAlloc *alloc, int32_t n,
+								   const AttrTrans *tr, int32_t ntr,
+								   double *re, double *p_conv, double *p_from,
+								   AttrTick tick, void *tick_arg,
+								   char *msg, size_t msglen);
+
+/*
+ * For a markov state: each channel's probability of converting from it
+ * (entry credit), ordered by probability descending, then channel bytes.
+ */
+extern CxmStatus attr_conversion(const AttrState *s, const CxmAlloc *alloc,
+								 AttrCredit **out, int32_t *nout,
+								 AttrTick tick, void *tick_arg,
+								 char *msg, size_t msglen);
+
 #endif							/* ATTRIBUTION_CORE_H */

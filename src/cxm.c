@@ -7,7 +7,9 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/array.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 
 #include "cxm.h"
 
@@ -64,4 +66,50 @@ cxm_bad_int8_state(int nelem, const char *what)
 			 errmsg("invalid %s state", what),
 			 errdetail("The state must be a one-dimensional bigint array of %d non-NULL elements.",
 					   nelem)));
+}
+
+void
+cxm_raise(CxmStatus st, const char *msg, int range_errcode)
+{
+	switch (st)
+	{
+		case CXM_OK:
+			return;
+		case CXM_EINVAL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s", msg)));
+			break;
+		case CXM_ERANGE:
+			ereport(ERROR,
+					(errcode(range_errcode),
+					 errmsg("%s", msg)));
+			break;
+		default:
+			elog(ERROR, "%s", msg);
+	}
+}
+
+CxmRowArrayType *
+cxm_row_array_type(FunctionCallInfo fcinfo, int natts)
+{
+	CxmRowArrayType *rt = (CxmRowArrayType *) fcinfo->flinfo->fn_extra;
+
+	if (rt == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Oid			arrtype = get_func_rettype(fcinfo->flinfo->fn_oid);
+
+		rt = palloc0(sizeof(CxmRowArrayType));
+		rt->elemtype = get_element_type(arrtype);
+		if (!OidIsValid(rt->elemtype))
+			elog(ERROR, "the function must return an array");
+		get_typlenbyvalalign(rt->elemtype, &rt->typlen, &rt->typbyval, &rt->typalign);
+		rt->tupdesc = lookup_rowtype_tupdesc_copy(rt->elemtype, -1);
+		if (rt->tupdesc->natts != natts)
+			elog(ERROR, "the element type of the result must have %d columns", natts);
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = rt;
+	}
+	return rt;
 }

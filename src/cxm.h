@@ -58,4 +58,26 @@ cxm_int8_state_arg(FunctionCallInfo fcinfo, int argno)
 	return DatumGetArrayTypePCopy(d);
 }
 
+/*
+ * ERROR for a core's status: CXM_EINVAL is 22023, CXM_ERANGE the given
+ * SQLSTATE (22003 for a number out of range, 54000 for a size limit), any
+ * other failure an internal error; msg is the message.  Returns on CXM_OK.
+ */
+extern void cxm_raise(CxmStatus st, const char *msg, int range_errcode);
+
+/*
+ * The element type of a function returning an array of rows (of natts
+ * columns), looked up once per call site and kept in fn_extra.
+ */
+typedef struct CxmRowArrayType
+{
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	TupleDesc	tupdesc;
+} CxmRowArrayType;
+
+extern CxmRowArrayType *cxm_row_array_type(FunctionCallInfo fcinfo, int natts);
+
 #endif							/* CXM_H */

@@ -335,6 +335,9 @@ BEGIN
   END IF;
   DELETE FROM @extschema@.change_log c WHERE c.id <= v_max;
   PERFORM @extschema@.layer_apply_mode();
+  -- item similarities and popularity for recommend() (doc/recommendations.md)
+  PERFORM @extschema@.layer_refresh_recommendations();
+  t := @extschema@.layer_step('recommendations', t);
   INSERT INTO @extschema@.refresh_history (started_at, finished_at, mode, rows_changed)
   VALUES (t0, pg_catalog.clock_timestamp(), v_mode, COALESCE(v_changes, '{}'));
   DELETE FROM @extschema@.refresh_history h

@@ -1,0 +1,277 @@
+/*
+ * recommend.c
+ *	  fmgr glue of the assoc_rules aggregate:
+ *	  assoc_rules(basket text[], min_support float8, min_confidence float8,
+ *				  max_length int4) -> assoc_rule[].
+ *	  The basket tree, its wire format and FP-growth live in
+ *	  recommend_core.c; doc/recommendations.md describes the results.
+ *
+ * The state is `internal`: a RecState in the aggregate context.  Partial
+ * states travel as bytea in the wire format of recommend_core.h, and the
+ * deserialiser checks every field of it (rec_wire_decode): a damaged state
+ * is ERROR 22P03, never a crash.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+
+#include "cxm.h"
+#include "recommend_core.h"
+
+PG_FUNCTION_INFO_V1(assoc_rules_accum);
+PG_FUNCTION_INFO_V1(assoc_rules_combine);
+PG_FUNCTION_INFO_V1(assoc_rules_serial);
+PG_FUNCTION_INFO_V1(assoc_rules_deserial);
+PG_FUNCTION_INFO_V1(assoc_rules_final);
+
+#define ASSOC_RULE_NATTS 7
+
+static void
+rec_raise(CxmStatus st, const char *msg)
+{
+	cxm_raise(st, msg, ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+}
+
+/* the thresholds of a row: NULL or out of range -> 22023 naming the value */
+static void
+rec_params(FunctionCallInfo fcinfo, double *sup, double *conf, int32 *maxlen)
+{
+	char		msg[256];
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_support must not be NULL")));
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_confidence must not be NULL")));
+	if (PG_NARGS() > 4 && PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_length must not be NULL")));
+	*sup = PG_GETARG_FLOAT8(2);
+	*conf = PG_GETARG_FLOAT8(3);
+	/* assoc_rules without max_length: the default, 3 */
+	*maxlen = PG_NARGS() > 4 ? PG_GETARG_INT32(4) : 3;
+	rec_raise(rec_check_params(*sup, *conf, *maxlen, msg, sizeof(msg)), msg);
+}
+
+/*
+ * assoc_rules_accum(state, basket text[], min_support, min_confidence,
+ * max_length).  Not strict: the thresholds are checked on every row and
+ * must not change within a group; a NULL basket is skipped, NULL items are
+ * skipped, an empty basket counts.
+ */
+Datum
+assoc_rules_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	RecState   *state;
+	double		sup,
+				conf;
+	int32		maxlen;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				n = 0,
+				i;
+	const char **names;
+	size_t	   *lens;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "assoc_rules_accum called in non-aggregate context");
+	state = PG_ARGISNULL(0) ? NULL : (RecState *) PG_GETARG_POINTER(0);
+	rec_params(fcinfo, &sup, &conf, &maxlen);
+	if (state == NULL)
+	{
+		CxmAlloc	a = cxm_allocator(aggcxt);
+
+		state = rec_state_create(&a, sup, conf, maxlen);
+	}
+	else if (state->min_support != sup || state->min_confidence != conf ||
+			 state->max_length != maxlen)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("assoc_rules thresholds changed within a group: min_support %s, min_confidence %s, max_length %d after %s, %s, %d",
+						float8out_internal(sup), float8out_internal(conf), maxlen,
+						float8out_internal(state->min_support),
+						float8out_internal(state->min_confidence), state->max_length),
+				 errhint("Use constant thresholds in one aggregate call.")));
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(state);
+	arr = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("assoc_rules basket must be a one-dimensional array, not %d-dimensional",
+						ARR_NDIM(arr))));
+	if (ARR_ELEMTYPE(arr) != TEXTOID)
+		elog(ERROR, "assoc_rules basket must be a text array");
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+	names = palloc(sizeof(char *) * (nelems + 1));
+	lens = palloc(sizeof(size_t) * (nelems + 1));
+	for (i = 0; i < nelems; i++)
+	{
+		text	   *t;
+
+		if (nulls[i])
+			continue;
+		t = DatumGetTextPP(elems[i]);
+		names[n] = VARDATA_ANY(t);
+		lens[n] = VARSIZE_ANY_EXHDR(t);
+		n++;
+	}
+	rec_raise(rec_add_basket(state, names, lens, n, msg, sizeof(msg)), msg);
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+assoc_rules_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	RecState   *s1;
+	RecState   *s2;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "assoc_rules_combine called in non-aggregate context");
+	s1 = PG_ARGISNULL(0) ? NULL : (RecState *) PG_GETARG_POINTER(0);
+	s2 = PG_ARGISNULL(1) ? NULL : (RecState *) PG_GETARG_POINTER(1);
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+	{
+		/* a copy in the aggregate context: s2 may live in a shorter one */
+		CxmAlloc	a = cxm_allocator(aggcxt);
+
+		PG_RETURN_POINTER(rec_state_copy(&a, s2));
+	}
+	rec_raise(rec_merge(s1, s2, msg, sizeof(msg)), msg);
+	PG_RETURN_POINTER(s1);
+}
+
+Datum
+assoc_rules_serial(PG_FUNCTION_ARGS)
+{
+	RecState   *s;
+	size_t		size;
+	bytea	   *b;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "assoc_rules_serial called in non-aggregate context");
+	s = (RecState *) PG_GETARG_POINTER(0);
+	size = rec_wire_size(s);
+	if (size > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("assoc_rules state of %zu bytes is too large to pass between processes", size),
+				 errhint("Disable parallel aggregation for this query (max_parallel_workers_per_gather = 0).")));
+	b = palloc(VARHDRSZ + size);
+	SET_VARSIZE(b, VARHDRSZ + size);
+	rec_wire_encode(s, (unsigned char *) VARDATA(b));
+	PG_RETURN_BYTEA_P(b);
+}
+
+Datum
+assoc_rules_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *b;
+	RecState   *s;
+	CxmAlloc	a;
+	char		msg[256];
+
+	/* no call-context check: tests call it directly to show what it rejects */
+	b = PG_GETARG_BYTEA_PP(0);
+	a = cxm_allocator(CurrentMemoryContext);
+	if (rec_wire_decode(&a, (const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+						&s, msg, sizeof(msg)) != CXM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid assoc_rules state"),
+				 errdetail("%s.", msg)));
+	PG_RETURN_POINTER(s);
+}
+
+static void
+rec_tick(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+static Datum
+item_text(const RecState *s, int32 id)
+{
+	return PointerGetDatum(cstring_to_text_with_len(s->items[id].name, (int) s->items[id].len));
+}
+
+/* the rules as assoc_rule[]; NULL when no row reached the aggregate */
+Datum
+assoc_rules_final(PG_FUNCTION_ARGS)
+{
+	RecState   *s;
+	CxmRowArrayType *rt;
+	RecRule    *rules;
+	int64		nr,
+				k;
+	Datum	   *items;
+	CxmAlloc	a;
+	char		msg[256];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "assoc_rules_final called in non-aggregate context");
+	s = PG_ARGISNULL(0) ? NULL : (RecState *) PG_GETARG_POINTER(0);
+	if (s == NULL)
+		PG_RETURN_NULL();
+	rt = cxm_row_array_type(fcinfo, ASSOC_RULE_NATTS);
+	a = cxm_allocator(CurrentMemoryContext);
+	rec_raise(rec_rules(s, &a, &rules, &nr, rec_tick, NULL, msg, sizeof(msg)), msg);
+	if (nr > (int64) (MaxAllocSize / sizeof(Datum)) - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("assoc_rules found " INT64_FORMAT " rules, too many for one array", nr),
+				 errhint("Raise min_support or min_confidence, or lower max_length.")));
+	items = palloc(sizeof(Datum) * (nr + 1));
+	for (k = 0; k < nr; k++)
+	{
+		const RecRule *r = &rules[k];
+		Datum		values[ASSOC_RULE_NATTS];
+		bool		isnull[ASSOC_RULE_NATTS] = {0};
+		Datum	   *ante = palloc(sizeof(Datum) * r->nantecedent);
+		Datum		cons;
+		int32		q;
+
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (q = 0; q < r->nantecedent; q++)
+			ante[q] = item_text(s, r->antecedent[q]);
+		cons = item_text(s, r->consequent);
+		values[0] = PointerGetDatum(construct_array(ante, r->nantecedent, TEXTOID, -1, false, TYPALIGN_INT));
+		values[1] = PointerGetDatum(construct_array(&cons, 1, TEXTOID, -1, false, TYPALIGN_INT));
+		values[2] = Float8GetDatum(r->support);
+		values[3] = Float8GetDatum(r->confidence);
+		values[4] = Float8GetDatum(r->lift);
+		values[5] = Float8GetDatum(r->leverage);
+		values[6] = Float8GetDatum(r->conviction);
+		isnull[6] = !r->has_conviction;
+		items[k] = HeapTupleGetDatum(heap_form_tuple(rt->tupdesc, values, isnull));
+		pfree(ante);
+	}
+	rec_rules_free(&a, rules, nr);
+	PG_RETURN_ARRAYTYPE_P(construct_array(items, (int) nr, rt->elemtype, rt->typlen,
+										  rt->typbyval, rt->typalign));
+}
