@@ -499,12 +499,14 @@ add_breaks(const Post *p, int panels, double from, double to, double *br, int nb
 
 /*
  * Integrate f_t(x) prod_{j != t} F_j(x) over [from, to] for every arm t with
- * want[t]; the active arms are posts[0..n-1].  out[t] receives the integral.
+ * want[t]; the active arms are posts[0..n-1].  out[t] receives the integral,
+ * outx[t] (unless NULL) the integral of x times the same integrand (summed
+ * over t: the mean of the maximum).
  */
 static void
 integrate_best(const Post *posts, int n, const bool *want, double from,
 			   double to, int panels, int minpanels, int maxintervals,
-			   CxmAlloc *alloc, double *out)
+			   CxmAlloc *alloc, double *out, double *outx)
 {
 	double	   *br;
 	double	   *F;				/* F_j at the current interval start */
@@ -530,6 +532,8 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
 	for (j = 0; j < n; j++)
 	{
 		out[j] = 0.0;
+		if (outx != NULL)
+			outx[j] = 0.0;
 		nbr = add_breaks(&posts[j], panels, from, to, br, nbr);
 		F[j] = post_cdf(&posts[j], from);
 	}
@@ -644,9 +648,14 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
 				double		f = fx[i * GL_N + m];
 				int			others_zero = nzero - (Fx[i * GL_N + m] <= 0.0 ? 1 : 0);
 
+				double		term;
+
 				if (!want[i] || f <= 0.0 || others_zero > 0)
 					continue;
-				out[i] += gl_w[m] * h * f * exp(slog - lgF[i]);
+				term = gl_w[m] * h * f * exp(slog - lgF[i]);
+				out[i] += term;
+				if (outx != NULL)
+					outx[i] += term * (u + h * (gl_x[m] + 1.0));
 			}
 		}
 	}
@@ -701,13 +710,22 @@ void
 bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 				 CxmAlloc *alloc, int panels, double *p_best)
 {
+	bandit_prob_best_loss(policy, arms, narms, alloc, panels, p_best, NULL);
+}
+
+void
+bandit_prob_best_loss(BanditPolicy policy, const BanditArm *arms, int narms,
+					  CxmAlloc *alloc, int panels, double *p_best, double *loss)
+{
 	Post	   *posts = cxm_alloc(alloc, sizeof(Post) * (size_t) (narms > 0 ? narms : 1));
 	int		   *map = cxm_alloc(alloc, sizeof(int) * (size_t) (narms > 0 ? narms : 1));
 	bool	   *want;
-	double	   *out;
+	double	   *out,
+			   *outx;
 	double		from = -INFINITY,
 				to = -INFINITY,
-				total = 0.0;
+				total = 0.0,
+				emax = 0.0;
 	GaussPrior	g = gauss_prior(arms, narms);
 	int			n = 0,
 				i;
@@ -717,6 +735,8 @@ bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 	for (i = 0; i < narms; i++)
 	{
 		p_best[i] = NAN;
+		if (loss != NULL)
+			loss[i] = NAN;
 		if (!arms[i].active)
 			continue;
 		make_post(policy, &arms[i], &g, &posts[n]);
@@ -727,6 +747,8 @@ bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 	if (n == 1)
 	{
 		p_best[map[0]] = 1.0;
+		if (loss != NULL)
+			loss[map[0]] = 0.0;
 		goto done;
 	}
 	/* the best arm's value is at least max_j lo_j */
@@ -739,20 +761,36 @@ bandit_prob_best(BanditPolicy policy, const BanditArm *arms, int narms,
 	}
 	want = cxm_alloc(alloc, sizeof(bool) * (size_t) n);
 	out = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+	outx = cxm_alloc(alloc, sizeof(double) * (size_t) n);
 	for (i = 0; i < n; i++)
 		want[i] = posts[i].hi > from;
 	if (to > from)
 	{
 		from = max_start(posts, n, from, to, 8);
 		integrate_best(posts, n, want, from, to, panels, 64,
-					   PBEST_MAX_INTERVALS, alloc, out);
+					   PBEST_MAX_INTERVALS, alloc, out, outx);
 	}
 	for (i = 0; i < n; i++)
+	{
 		total += out[i];
+		emax += outx[i];
+	}
+	/* all supports end at one point (to <= from): the maximum sits there */
+	emax = total > 0 ? emax / total : from;
 	for (i = 0; i < n; i++)
+	{
 		p_best[map[i]] = total > 0 ? out[i] / total : 1.0 / n;
+		if (loss != NULL)
+		{
+			double		l = emax - posts[i].mu;
+
+			/* the maximum is never below an arm's mean: rounding only */
+			loss[map[i]] = l > 0.0 ? l : 0.0;
+		}
+	}
 	cxm_free(alloc, want);
 	cxm_free(alloc, out);
+	cxm_free(alloc, outx);
 done:
 	cxm_free(alloc, posts);
 	cxm_free(alloc, map);
@@ -817,7 +855,7 @@ bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms, int narms,
 			for (i = 0; i < ns; i++)
 				want[i] = (i == tt);
 			integrate_best(sub, ns, want, from, to, panels, 12,
-						   256, alloc, out);
+						   256, alloc, out, NULL);
 			r = out[tt];
 		}
 		cxm_free(alloc, sub);
@@ -1011,4 +1049,512 @@ bandit_select(BanditPolicy policy, double epsilon, const BanditArm *arms,
 	if (propensity_out != NULL)
 		*propensity_out = pr;
 	return st;
+}
+
+/* ------------------------------------------------------------------------
+ * Distributions for the frequentist comparisons
+ * ------------------------------------------------------------------------ */
+
+/* beyond this many degrees of freedom the t distribution is the normal one
+ * to better than 1e-6 (and the incomplete beta converges slowly) */
+#define T_DF_NORMAL 1e6
+
+/* P(T > t) for Student's t with df degrees of freedom (df > 0) */
+double
+bandit_t_sf(double t, double df)
+{
+	double		tail;
+
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	if (df > T_DF_NORMAL)
+		return cxm_norm_sf(t);
+	if (isinf(t))
+		return t > 0 ? 0.0 : 1.0;
+	/* P(|T| > |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2) */
+	tail = 0.5 * bandit_incbeta(df / (df + t * t), 0.5 * df, 0.5);
+	return t >= 0 ? tail : 1.0 - tail;
+}
+
+static double
+t_pdf(double t, double df)
+{
+	return exp(lgamma(0.5 * (df + 1.0)) - lgamma(0.5 * df) - 0.5 * log(df * M_PI) -
+			   0.5 * (df + 1.0) * log1p(t * t / df));
+}
+
+/*
+ * The p-quantile of Student's t: Newton steps on the distribution function
+ * from the Cornish-Fisher start, kept inside a bracket that bisection
+ * shrinks whenever a step would leave it.
+ */
+double
+bandit_t_quantile(double p, double df)
+{
+	double		z,
+				x,
+				lo,
+				hi;
+	int			it;
+
+	if (isnan(p) || !(df > 0) || p < 0.0 || p > 1.0)
+		return NAN;
+	if (p == 0.0)
+		return -INFINITY;
+	if (p == 1.0)
+		return INFINITY;
+	z = cxm_norm_quantile(p);
+	if (df > T_DF_NORMAL)
+		return z;
+	if (p < 0.5)
+		return -bandit_t_quantile(1.0 - p, df);
+	if (p == 0.5)
+		return 0.0;
+	x = z + (z * z * z + z) / (4.0 * df) +
+		(5.0 * pow(z, 5) + 16.0 * z * z * z + 3.0 * z) / (96.0 * df * df);
+	lo = 0.0;
+	hi = INFINITY;
+	for (it = 0; it < 200; it++)
+	{
+		double		f = (1.0 - bandit_t_sf(x, df)) - p;
+		double		step,
+					nx;
+
+		if (f > 0)
+			hi = x;
+		else
+			lo = x;
+		step = f / t_pdf(x, df);
+		nx = x - step;
+		if (!(nx > lo && nx < hi))
+			nx = isinf(hi) ? 2.0 * x + 1.0 : 0.5 * (lo + hi);
+		if (fabs(nx - x) <= 1e-13 * (1.0 + fabs(x)))
+			return nx;
+		x = nx;
+	}
+	return x;
+}
+
+/*
+ * Regularized upper incomplete gamma Q(s, x): the series of P for
+ * x < s + 1, the continued fraction of Q (modified Lentz) above.
+ */
+static double
+upper_gamma_q(double s, double x)
+{
+	double		lpre;
+	int			k;
+
+	if (!(s > 0) || isnan(x))
+		return NAN;
+	if (x <= 0.0)
+		return 1.0;
+	if (isinf(x))
+		return 0.0;
+	lpre = s * log(x) - x - lgamma(s);
+	if (x < s + 1.0)
+	{
+		double		term = 1.0 / s,
+					sum = term;
+
+		for (k = 1; k < 100000; k++)
+		{
+			term *= x / (s + k);
+			sum += term;
+			if (term < sum * 1e-16)
+				break;
+		}
+		return 1.0 - exp(lpre) * sum;
+	}
+	else
+	{
+		/* Q = e^lpre / (x + 1 - s - 1(1 - s) / (x + 3 - s - 2(2 - s) / ...)) */
+		double		b = x + 1.0 - s,
+					c = 1.0 / 1e-300,
+					d = 1.0 / b,
+					h = d;
+
+		for (k = 1; k < 100000; k++)
+		{
+			double		an = -k * (k - s),
+						del;
+
+			b += 2.0;
+			d = an * d + b;
+			if (fabs(d) < 1e-300)
+				d = 1e-300;
+			c = b + an / c;
+			if (fabs(c) < 1e-300)
+				c = 1e-300;
+			d = 1.0 / d;
+			del = d * c;
+			h *= del;
+			if (fabs(del - 1.0) < 1e-16)
+				break;
+		}
+		return exp(lpre) * h;
+	}
+}
+
+double
+bandit_chisq_sf(double x, double df)
+{
+	if (!(df > 0) || isnan(x))
+		return NAN;
+	return upper_gamma_q(0.5 * df, 0.5 * x);
+}
+
+double
+bandit_srm_p(const double *observed, const double *weights, int k)
+{
+	double		n = 0.0,
+				wsum = 0.0,
+				chi2 = 0.0;
+	int			i;
+
+	if (k < 2)
+		return NAN;
+	for (i = 0; i < k; i++)
+	{
+		if (!(weights[i] > 0) || !(observed[i] >= 0))
+			return NAN;
+		n += observed[i];
+		wsum += weights[i];
+	}
+	if (!(n > 0))
+		return NAN;
+	for (i = 0; i < k; i++)
+	{
+		double		e = n * weights[i] / wsum;
+
+		chi2 += (observed[i] - e) * (observed[i] - e) / e;
+	}
+	return bandit_chisq_sf(chi2, k - 1.0);
+}
+
+/* ------------------------------------------------------------------------
+ * Frequentist comparisons with the control
+ * ------------------------------------------------------------------------ */
+
+static void
+diff_clear(BanditDiff *d)
+{
+	d->abs_uplift = d->abs_lo = d->abs_hi = NAN;
+	d->rel_uplift = d->rel_lo = d->rel_hi = NAN;
+	d->p_value = NAN;
+}
+
+/*
+ * Fill the uplifts of t against c and their intervals from the means, the
+ * variances of the means and the quantile q; interval widths of zero (no
+ * variance) leave NaN.
+ */
+static void
+diff_fill(double mt, double vt, double mc, double vc, double q, BanditDiff *d)
+{
+	double		se = sqrt(vt + vc);
+
+	d->abs_uplift = mt - mc;
+	if (se > 0 && isfinite(se) && isfinite(q))
+	{
+		d->abs_lo = d->abs_uplift - q * se;
+		d->abs_hi = d->abs_uplift + q * se;
+	}
+	if (mc != 0.0)
+	{
+		/* delta method: var(mt/mc) = vt/mc^2 + mt^2 vc/mc^4 */
+		double		rse = sqrt(vt / (mc * mc) + mt * mt * vc / (mc * mc * mc * mc));
+
+		d->rel_uplift = mt / mc - 1.0;
+		if (rse > 0 && isfinite(rse) && isfinite(q))
+		{
+			d->rel_lo = d->rel_uplift - q * rse;
+			d->rel_hi = d->rel_uplift + q * rse;
+		}
+	}
+}
+
+void
+bandit_two_prop(double st, double nt, double sc, double nc, double level,
+				BanditDiff *d)
+{
+	double		pt,
+				pc,
+				pool,
+				sp,
+				q = cxm_norm_quantile(0.5 + 0.5 * level);
+
+	diff_clear(d);
+	if (!(nt > 0) || !(nc > 0))
+		return;
+	pt = st / nt;
+	pc = sc / nc;
+	if (!(nt >= 2) || !(nc >= 2))
+	{
+		/* one trial: point estimates only */
+		diff_fill(pt, NAN, pc, NAN, NAN, d);
+		d->abs_lo = d->abs_hi = d->rel_lo = d->rel_hi = NAN;
+		return;
+	}
+	diff_fill(pt, pt * (1.0 - pt) / nt, pc, pc * (1.0 - pc) / nc, q, d);
+	pool = (st + sc) / (nt + nc);
+	sp = sqrt(pool * (1.0 - pool) * (1.0 / nt + 1.0 / nc));
+	if (sp > 0 && isfinite(sp))
+		d->p_value = cxm_two_sided_p((pt - pc) / sp);
+}
+
+/* sample variance of the mean from (n, sum, sum of squares); NaN below n = 2 */
+static double
+var_of_mean(const BanditArm *a)
+{
+	double		m,
+				v;
+
+	if (!(a->trials >= 2))
+		return NAN;
+	m = a->reward_sum / a->trials;
+	v = (a->reward_sq - a->reward_sum * m) / (a->trials - 1.0);
+	if (!(v > 0))
+		v = 0.0;
+	return v / a->trials;
+}
+
+void
+bandit_welch(const BanditArm *t, const BanditArm *c, double level, BanditDiff *d)
+{
+	double		vt,
+				vc,
+				df,
+				q,
+				se;
+
+	diff_clear(d);
+	if (!(t->trials > 0) || !(c->trials > 0))
+		return;
+	vt = var_of_mean(t);
+	vc = var_of_mean(c);
+	if (isnan(vt) || isnan(vc) || !(vt + vc > 0))
+	{
+		diff_fill(t->reward_sum / t->trials, NAN, c->reward_sum / c->trials, NAN, NAN, d);
+		d->abs_lo = d->abs_hi = d->rel_lo = d->rel_hi = NAN;
+		return;
+	}
+	/* Welch-Satterthwaite degrees of freedom */
+	df = (vt + vc) * (vt + vc) /
+		(vt * vt / (t->trials - 1.0) + vc * vc / (c->trials - 1.0));
+	q = bandit_t_quantile(0.5 + 0.5 * level, df);
+	diff_fill(t->reward_sum / t->trials, vt, c->reward_sum / c->trials, vc, q, d);
+	se = sqrt(vt + vc);
+	d->p_value = 2.0 * bandit_t_sf(fabs(d->abs_uplift) / se, df);
+	if (d->p_value > 1.0)
+		d->p_value = 1.0;
+}
+
+/*
+ * Hajek estimate: mean = sum w y / sum w; its variance by linearization,
+ * sum w^2 (y - mean)^2 / (sum w)^2, times n / (n - 1).
+ */
+void
+bandit_ipw(const BanditWeighted *w, BanditEstimate *e)
+{
+	double		m,
+				v;
+
+	e->mean = e->var = NAN;
+	if (!(w->n > 0) || !(w->sw > 0))
+		return;
+	m = w->swy / w->sw;
+	e->mean = m;
+	if (!(w->n >= 2))
+		return;
+	v = (w->sw2y2 - 2.0 * m * w->sw2y + m * m * w->sw2) / (w->sw * w->sw);
+	if (!(v > 0))
+		v = 0.0;
+	e->var = v * w->n / (w->n - 1.0);
+}
+
+void
+bandit_diff_normal(const BanditEstimate *t, const BanditEstimate *c,
+				   double level, BanditDiff *d)
+{
+	double		se;
+
+	diff_clear(d);
+	if (isnan(t->mean) || isnan(c->mean))
+		return;
+	diff_fill(t->mean, t->var, c->mean, c->var,
+			  cxm_norm_quantile(0.5 + 0.5 * level), d);
+	se = sqrt(t->var + c->var);
+	if (se > 0 && isfinite(se))
+		d->p_value = cxm_two_sided_p(d->abs_uplift / se);
+}
+
+/* ------------------------------------------------------------------------
+ * Bayesian comparison of two arms
+ * ------------------------------------------------------------------------ */
+
+#define PAIR_PANELS 32
+
+/*
+ * Over the union of both supports, cut into panels of each, integrate with
+ * 8-point Gauss-Legendre:
+ *   chance = int f_t F_c,  loss = int f_c (x F_t - M_t),  closs = int f_t (x F_c - M_c)
+ * with M(x) = int_{-inf}^x y f(y) dy.  F and M start at 0 below both
+ * supports and are carried forward with the cumulative rule (gl_cum), so no
+ * incomplete beta function is needed.
+ */
+static void
+pair_integrals(const Post *c, const Post *t, int panels, double *chance,
+			   double *loss, double *closs)
+{
+	const Post *pp[2] = {c, t};
+	double		br[2 * (PAIR_PANELS * 4 + 1)];
+	double		F[2] = {0, 0},
+				M[2] = {0, 0};
+	double		ch = 0,
+				ls = 0,
+				cl = 0;
+	int			nbr = 0,
+				nb,
+				k,
+				j,
+				m;
+
+	gl_cum_init();
+	if (panels <= 0 || panels > PAIR_PANELS * 4)
+		panels = PAIR_PANELS;
+	for (j = 0; j < 2; j++)
+		for (k = 0; k <= panels; k++)
+			br[nbr++] = k == panels ? pp[j]->hi :
+				pp[j]->lo + (pp[j]->hi - pp[j]->lo) * k / panels;
+	qsort(br, nbr, sizeof(double), cmp_double);
+	nb = 1;
+	for (k = 1; k < nbr; k++)
+		if (br[k] > br[nb - 1])
+			br[nb++] = br[k];
+	for (k = 0; k + 1 < nb; k++)
+	{
+		double		u = br[k],
+					h = (br[k + 1] - u) / 2.0;
+		double		x[GL_N],
+					f[2][GL_N],
+					Fx[2][GL_N],
+					Mx[2][GL_N];
+
+		for (m = 0; m < GL_N; m++)
+			x[m] = u + h * (gl_x[m] + 1.0);
+		for (j = 0; j < 2; j++)
+		{
+			double		tf = 0,
+						tm = 0;
+
+			for (m = 0; m < GL_N; m++)
+			{
+				f[j][m] = post_pdf(pp[j], x[m]);
+				tf += gl_w[m] * f[j][m];
+				tm += gl_w[m] * f[j][m] * x[m];
+			}
+			for (m = 0; m < GL_N; m++)
+			{
+				double		cf = 0,
+							cm = 0;
+				int			q;
+
+				for (q = 0; q < GL_N; q++)
+				{
+					cf += gl_cum[m][q] * f[j][q];
+					cm += gl_cum[m][q] * f[j][q] * x[q];
+				}
+				Fx[j][m] = F[j] + h * cf;
+				Mx[j][m] = M[j] + h * cm;
+			}
+			F[j] += h * tf;
+			M[j] += h * tm;
+		}
+		for (m = 0; m < GL_N; m++)
+		{
+			double		w = gl_w[m] * h;
+
+			ch += w * f[1][m] * Fx[0][m];
+			ls += w * f[0][m] * (x[m] * Fx[1][m] - Mx[1][m]);
+			cl += w * f[1][m] * (x[m] * Fx[0][m] - Mx[0][m]);
+		}
+	}
+	*chance = ch < 0 ? 0 : (ch > 1 ? 1 : ch);
+	*loss = ls > 0 ? ls : 0;
+	*closs = cl > 0 ? cl : 0;
+}
+
+/*
+ * A Beta posterior with few successes (or failures) is skewed with an
+ * exponential tail: beyond mean + 12 sd lies about e^-13 = 2e-6 of its mass.
+ * Two arms are cheap, so their Beta supports reach 40 sd (mass left out
+ * below 1e-17); normal tails beyond 12 sd are negligible already.
+ */
+#define PAIR_SUPPORT_SD 40.0
+
+static void
+pair_support(Post *p)
+{
+	if (!p->beta)
+		return;
+	p->lo = p->mu - PAIR_SUPPORT_SD * p->sd;
+	p->hi = p->mu + PAIR_SUPPORT_SD * p->sd;
+	if (p->lo < 0.0)
+		p->lo = 0.0;
+	if (p->hi > 1.0)
+		p->hi = 1.0;
+}
+
+void
+bandit_compare_bayes(BanditPolicy policy, const BanditArm *arms, int narms,
+					 int t, int c, int panels, double *chance, double *loss,
+					 double *closs)
+{
+	GaussPrior	g = gauss_prior(arms, narms);
+	Post		pc,
+				pt;
+
+	make_post(policy, &arms[c], &g, &pc);
+	make_post(policy, &arms[t], &g, &pt);
+	pair_support(&pc);
+	pair_support(&pt);
+	pair_integrals(&pc, &pt, panels, chance, loss, closs);
+}
+
+/* ------------------------------------------------------------------------
+ * Stopping rule
+ * ------------------------------------------------------------------------ */
+
+BanditDecision
+bandit_decide(const BanditArm *arms, int narms, int control,
+			  const double *loss_best, const bool *guardrail_failed,
+			  double threshold, double min_sample, int *ship)
+{
+	int			best = -1,
+				i;
+
+	*ship = -1;
+	if (control < 0 || control >= narms || !(arms[control].trials >= min_sample))
+		return BANDIT_KEEP_RUNNING;
+	for (i = 0; i < narms; i++)
+	{
+		if (!arms[i].active)
+			continue;
+		if (!(arms[i].trials >= min_sample))
+			return BANDIT_KEEP_RUNNING;
+		if (i != control && guardrail_failed != NULL && guardrail_failed[i])
+			continue;
+		if (isnan(loss_best[i]))
+			continue;
+		if (best < 0 || loss_best[i] < loss_best[best])
+			best = i;
+	}
+	if (best < 0 || !(loss_best[best] < threshold))
+		return BANDIT_KEEP_RUNNING;
+	if (best == control ||
+		(arms[control].active && loss_best[control] < threshold))
+		return BANDIT_NO_DIFFERENCE;
+	*ship = best;
+	return BANDIT_SHIP;
 }

@@ -3,7 +3,11 @@
  *	  Multi-armed bandits in plain C: random samplers (normal, Gamma, Beta),
  *	  the five arm-selection policies with the probability of the choice
  *	  (propensity), Wilson and normal intervals, the regularized incomplete
- *	  beta function and P(arm is best) by deterministic numerical integration.
+ *	  beta function and P(arm is best) by deterministic numerical integration;
+ *	  the comparison of every arm with a control (uplift with intervals and
+ *	  p-values, inverse-propensity-weighted estimates, chance to beat the
+ *	  control, expected losses), the sample-ratio-mismatch test and the
+ *	  stopping rule (doc/experiments.md, "How to read and decide").
  *
  * No server headers: randomness comes from a caller-supplied uniform source
  * (pg_prng in the server, a test generator in test/unit).
@@ -91,5 +95,115 @@ extern void bandit_prob_best(BanditPolicy policy, const BanditArm *arms,
 extern double bandit_prob_best_one(BanditPolicy policy, const BanditArm *arms,
 								   int narms, int target, CxmAlloc *alloc,
 								   int panels);
+
+/* ------------------------------------------------------------------------
+ * Comparisons with a control (doc/experiments.md, "How to read and decide")
+ * ------------------------------------------------------------------------ */
+
+/* an arm's estimated mean and the variance of that estimate */
+typedef struct BanditEstimate
+{
+	double		mean;
+	double		var;			/* NaN: unknown (fewer than 2 observations) */
+} BanditEstimate;
+
+/* an arm against the control; NaN where a figure is undefined */
+typedef struct BanditDiff
+{
+	double		abs_uplift,
+				abs_lo,
+				abs_hi;
+	double		rel_uplift,		/* a fraction: mean_t / mean_c - 1 */
+				rel_lo,
+				rel_hi;
+	double		p_value;
+} BanditDiff;
+
+/*
+ * Per-arm sums over the subjects for the inverse-propensity-weighted
+ * (self-normalised, Hajek) estimate: w = 1 / propensity, y the outcome.
+ */
+typedef struct BanditWeighted
+{
+	double		n,
+				sw,
+				swy,
+				sw2,
+				sw2y,
+				sw2y2;
+} BanditWeighted;
+
+/* distributions */
+extern double bandit_t_sf(double t, double df);	/* P(T > t), Student t */
+extern double bandit_t_quantile(double p, double df);
+extern double bandit_chisq_sf(double x, double df);	/* P(X > x), chi-square */
+
+/*
+ * Two proportions (0/1 rewards): successes st of nt against sc of nc.  Wald
+ * interval of the difference (unpooled), p-value of the pooled z-test,
+ * relative uplift with the delta-method interval.
+ */
+extern void bandit_two_prop(double st, double nt, double sc, double nc,
+							double level, BanditDiff *d);
+
+/* Welch's t for means from (n, sum, sum of squares); delta method for rel */
+extern void bandit_welch(const BanditArm *t, const BanditArm *c, double level,
+						 BanditDiff *d);
+
+/* the self-normalised inverse-propensity-weighted mean and its variance */
+extern void bandit_ipw(const BanditWeighted *w, BanditEstimate *e);
+
+/* two independent estimates compared with normal quantiles */
+extern void bandit_diff_normal(const BanditEstimate *t, const BanditEstimate *c,
+							   double level, BanditDiff *d);
+
+/*
+ * Bayesian comparison of arm t with arm c under the report's posteriors
+ * (make_post: Beta for Bernoulli policies, normal for gaussian_thompson;
+ * the pooled prior is taken over all active arms of arms[]):
+ *   chance  = P(theta_t > theta_c)
+ *   loss    = E[max(theta_c - theta_t, 0)]  (choosing t)
+ *   closs   = E[max(theta_t - theta_c, 0)]  (keeping c)
+ * by deterministic Gauss-Legendre integration.  panels: 0 = default.
+ */
+extern void bandit_compare_bayes(BanditPolicy policy, const BanditArm *arms,
+								 int narms, int t, int c, int panels,
+								 double *chance, double *loss, double *closs);
+
+/*
+ * P(best) as bandit_prob_best, and for each active arm the expected loss of
+ * choosing it instead of the best arm, E[max_j theta_j] - E[theta_i] (NaN for
+ * inactive arms).  loss may be NULL.
+ */
+extern void bandit_prob_best_loss(BanditPolicy policy, const BanditArm *arms,
+								  int narms, CxmAlloc *alloc, int panels,
+								  double *p_best, double *loss);
+
+/*
+ * Sample-ratio mismatch: chi-square test of observed counts against the
+ * intended shares (weights, any positive scale); NaN without counts or
+ * with fewer than 2 categories.
+ */
+extern double bandit_srm_p(const double *observed, const double *weights, int k);
+
+typedef enum BanditDecision
+{
+	BANDIT_KEEP_RUNNING = 0,
+	BANDIT_SHIP,
+	BANDIT_NO_DIFFERENCE
+} BanditDecision;
+
+/*
+ * The stopping rule.  threshold: absolute loss that counts as negligible;
+ * min_sample: trials every active arm and the control need first.  Ship the
+ * arm with the smallest loss_best (among active arms without a failed
+ * guardrail) if that loss is below the threshold, unless keeping the control
+ * costs below the threshold too ("no difference").  *ship: the arm.
+ */
+extern BanditDecision bandit_decide(const BanditArm *arms, int narms, int control,
+									const double *loss_best,
+									const bool *guardrail_failed,
+									double threshold, double min_sample,
+									int *ship);
 
 #endif							/* BANDIT_CORE_H */

@@ -4,7 +4,12 @@
  *	  beta function against binomial tails, Wilson intervals against
  *	  Newcombe (1998), P(best) against the two-arm closed form and Monte
  *	  Carlo, propensities against observed choice frequencies, and regret of
- *	  the policies on a 10-arm Bernoulli problem.
+ *	  the policies on a 10-arm Bernoulli problem.  The comparisons with a
+ *	  control (chance to beat, expected losses, two-proportion and Welch
+ *	  intervals, t and chi-square distributions, SRM) against values
+ *	  computed offline with scipy 1.10, and the coverage of the naive and the
+ *	  corrected uplift intervals when Thompson sampling starves the control
+ *	  (bandit_sim.h).
  */
 #include <stdint.h>
 
@@ -494,6 +499,311 @@ test_policy_names(void)
 	CHECK(!bandit_policy_bernoulli(BANDIT_GAUSSIAN_THOMPSON));
 }
 
+/* ------------------------------------------------------------------------
+ * Comparisons with a control.  Reference values: scipy 1.10 (Debian
+ * python3-scipy), computed offline:
+ *   chance = quad(beta(at, bt).pdf(y) * beta(ac, bc).cdf(y)) over 200
+ *	   sub-intervals of mean +- 15 sd;
+ *   loss   = quad(f_t(y) * E[(theta_c - y)+]), with
+ *	   E[(X - y)+] = mu (1 - betainc(a + 1, b, y)) - y (1 - betainc(a, b, y));
+ *   closs  = the same with the roles swapped.
+ * (C integrates the other way round: f_c against x F_t - M_t.)
+ * ------------------------------------------------------------------------ */
+
+typedef struct PairRef
+{
+	double		sc,
+				nc,
+				st,
+				nt,
+				chance,
+				loss,
+				closs;
+} PairRef;
+
+static const PairRef pair_refs[] = {
+	{10, 100, 15, 100, 8.5328378993e-01, 3.5780881307e-03, 5.2597695974e-02},
+	{1, 116, 60, 1000, 9.9250891740e-01, 6.8162851961e-05, 4.3997253823e-02},	/* starved control */
+	{0, 1000, 0, 3, 9.9601990050e-01, 3.9682067277e-06, 1.9900594548e-01},	/* 0 conversions */
+	{50, 50, 48, 50, 1.2128712871e-01, 4.0726047960e-02, 2.2645067320e-03},	/* all conversions */
+	{1, 1, 0, 1, 1.6666666667e-01, 3.6666666667e-01, 3.3333333333e-02},	/* 1 trial */
+	{500000, 1e7, 501500, 1e7, 9.3796037677e-01, 2.6205586404e-06, 1.5262057421e-04},
+	{0, 1e7, 3, 1e7, 9.3750001874e-01, 6.2499956251e-09, 3.0624993562e-07},
+	{0, 0, 0, 0, 0.5, 1.0 / 6, 1.0 / 6}	/* no data: two uniforms */
+};
+
+static void
+test_compare_bayes_beta(void)
+{
+	int			i;
+
+	for (i = 0; i < (int) (sizeof(pair_refs) / sizeof(pair_refs[0])); i++)
+	{
+		const PairRef *r = &pair_refs[i];
+		BanditArm	arms[2] = {{r->nc, r->sc, 0, false, true}, {r->nt, r->st, 0, false, true}};
+		double		ch,
+					l,
+					cl;
+
+		bandit_compare_bayes(BANDIT_THOMPSON, arms, 2, 1, 0, 0, &ch, &l, &cl);
+		CHECK_NEAR(ch, r->chance, 1e-4);
+		CHECK_NEAR(l, r->loss, 1e-4);
+		CHECK_NEAR(cl, r->closs, 1e-4);
+		/* much closer than the goal in practice */
+		CHECK_NEAR(ch, r->chance, 1e-7);
+		CHECK_NEAR(l, r->loss, 1e-7 + 1e-6 * r->loss);
+		CHECK_NEAR(cl, r->closs, 1e-7 + 1e-6 * r->closs);
+	}
+}
+
+/* normal posteriors: closed forms of Phi and of E[X+] = mu Phi(mu/s) + s phi(mu/s) */
+static void
+test_compare_bayes_normal(void)
+{
+	BanditArm	arms[2] = {{40, 410, 4900, true, true}, {25, 300, 3900, true, true}};
+	double		n = 65,
+				S = 710,
+				Q = 8800;
+	double		m0 = S / n,
+				v0 = (Q - S * S / n) / (n - 1);
+	double		ss0 = 4900 - 410.0 * 410 / 40,
+				ss1 = 3900 - 300.0 * 300 / 25;
+	double		mu0 = (410 + m0) / 41,
+				mu1 = (300 + m0) / 26;
+	double		s = sqrt((ss0 + v0) / 41 / 41 + (ss1 + v0) / 26 / 26);
+	double		d = mu1 - mu0;
+	double		ch,
+				l,
+				cl;
+
+	bandit_compare_bayes(BANDIT_GAUSSIAN_THOMPSON, arms, 2, 1, 0, 0, &ch, &l, &cl);
+	CHECK_NEAR(ch, cxm_norm_cdf(d / s), 1e-7);
+	CHECK_NEAR(cl, d * cxm_norm_cdf(d / s) + s * exp(-0.5 * d * d / s / s) / sqrt(2 * M_PI), 1e-7);
+	CHECK_NEAR(l, -d * cxm_norm_cdf(-d / s) + s * exp(-0.5 * d * d / s / s) / sqrt(2 * M_PI), 1e-7);
+}
+
+/*
+ * E[max_j theta_j] - E[theta_i] over four Beta posteriors; scipy:
+ * E[max] = quad(1 - prod_j F_j(x)) over [0, 1] (2000 sub-intervals)
+ */
+static void
+test_loss_vs_best(void)
+{
+	BanditArm	arms[5] = {{100, 10, 0, false, true}, {100, 15, 0, false, true},
+	{90, 12, 0, false, true}, {116, 1, 0, false, true}, {50, 40, 0, false, false}};
+	const double want[4] = {6.408624485864e-02, 1.506663701550e-02,
+	3.062503428746e-02, 1.549802295712e-01};
+	double		p[5],
+				loss[5];
+	int			i;
+
+	bandit_prob_best_loss(BANDIT_THOMPSON, arms, 5, &unit_allocator, 0, p, loss);
+	for (i = 0; i < 4; i++)
+		CHECK_NEAR(loss[i], want[i], 1e-6);
+	CHECK(isnan(loss[4]) && isnan(p[4]));
+	/* two arms: the loss vs the best is the pairwise expected loss */
+	bandit_prob_best_loss(BANDIT_THOMPSON, arms, 2, &unit_allocator, 0, p, loss);
+	CHECK_NEAR(loss[1], 3.5780881307e-03, 1e-6);
+	CHECK_NEAR(loss[0], 5.2597695974e-02, 1e-6);
+}
+
+/* textbook two-proportion figures (scipy.stats.norm for the quantiles and tails) */
+static void
+check_two_prop(double st, double nt, double sc, double nc, const double want[7])
+{
+	BanditDiff	d;
+
+	bandit_two_prop(st, nt, sc, nc, 0.95, &d);
+	CHECK_NEAR(d.abs_uplift, want[0], 1e-12);
+	CHECK_NEAR(d.abs_lo, want[1], 1e-9);
+	CHECK_NEAR(d.abs_hi, want[2], 1e-9);
+	if (isnan(want[3]))
+		CHECK(isnan(d.rel_uplift) && isnan(d.rel_lo) && isnan(d.rel_hi));
+	else
+	{
+		CHECK_NEAR(d.rel_uplift, want[3], 1e-12);
+		CHECK_NEAR(d.rel_lo, want[4], 1e-8 * (1 + fabs(want[4])));
+		CHECK_NEAR(d.rel_hi, want[5], 1e-8 * (1 + fabs(want[5])));
+	}
+	CHECK_NEAR(d.p_value, want[6], 1e-9);
+}
+
+static void
+test_two_prop(void)
+{
+	static const double a[7] = {5.000000000000e-02, -4.140663507104e-02, 1.414066350710e-01,
+	5.000000000000e-01, -6.259135894149e-01, 1.625913589415e+00, 2.850494074026e-01};
+	static const double b[7] = {5.137931034483e-02, 2.902578297977e-02, 7.373283770988e-02,
+	5.960000000000e+00, -7.729323291780e+00, 1.964932329178e+01, 2.120009628963e-02};
+	static const double c[7] = {1.500000000000e-04, -4.116932245366e-05, 3.411693224537e-04,
+	3.000000000000e-03, -8.291176866818e-04, 6.829117686682e-03, 1.240791061604e-01};
+	static const double e[7] = {3.000000000000e-01, 1.597423491067e-02, 5.840257650893e-01,
+	NAN, NAN, NAN, 4.118416315539e-02};
+	BanditDiff	d;
+
+	check_two_prop(15, 100, 10, 100, a);
+	check_two_prop(60, 1000, 1, 116, b);	/* the starved control */
+	check_two_prop(501500, 1e7, 500000, 1e7, c);
+	check_two_prop(3, 10, 0, 12, e);	/* control without conversions: no relative uplift */
+	/* zero variance: no interval, no p-value */
+	bandit_two_prop(0, 500, 0, 400, 0.95, &d);
+	CHECK(d.abs_uplift == 0 && isnan(d.abs_lo) && isnan(d.p_value) && isnan(d.rel_uplift));
+	bandit_two_prop(50, 50, 40, 40, 0.95, &d);
+	CHECK(d.abs_uplift == 0 && isnan(d.abs_hi) && isnan(d.p_value) && d.rel_uplift == 0 && isnan(d.rel_lo));
+	/* one trial: point estimates, nothing else */
+	bandit_two_prop(1, 1, 3, 10, 0.95, &d);
+	CHECK_NEAR(d.abs_uplift, 0.7, 1e-15);
+	CHECK(isnan(d.abs_lo) && isnan(d.abs_hi) && isnan(d.p_value) && isnan(d.rel_lo));
+	bandit_two_prop(0, 0, 3, 10, 0.95, &d);
+	CHECK(isnan(d.abs_uplift) && isnan(d.rel_uplift));
+}
+
+/* Welch: scipy.stats.ttest_ind(equal_var=False), t.ppf(0.975, Welch df) */
+static void
+test_welch(void)
+{
+	BanditArm	t = {7, 99.75, 1513.3125, true, true},
+				c = {5, 52.0, 555.5, true, true},
+				one = {1, 4, 16, true, true},
+				flat = {4, 8, 16, true, true};
+	BanditDiff	d;
+
+	bandit_welch(&t, &c, 0.95, &d);
+	CHECK_NEAR(d.abs_uplift, 3.85, 1e-12);
+	CHECK_NEAR(d.abs_lo, -7.055436938765e-03, 1e-9);
+	CHECK_NEAR(d.abs_hi, 7.707055436939e+00, 1e-9);
+	CHECK_NEAR(d.rel_uplift, 3.701923076923e-01, 1e-12);
+	CHECK_NEAR(d.rel_lo, -3.956029643168e-02, 1e-9);
+	CHECK_NEAR(d.rel_hi, 7.799449118163e-01, 1e-9);
+	CHECK_NEAR(d.p_value, 5.034055739617e-02, 1e-9);
+	bandit_welch(&one, &c, 0.95, &d);
+	CHECK_NEAR(d.abs_uplift, 4 - 10.4, 1e-12);
+	CHECK(isnan(d.abs_lo) && isnan(d.p_value) && isnan(d.rel_hi));
+	bandit_welch(&flat, &flat, 0.95, &d);
+	CHECK(d.abs_uplift == 0 && isnan(d.abs_lo) && isnan(d.p_value));
+}
+
+/* scipy.stats.t.ppf / t.sf and chi2.sf */
+static void
+test_distributions(void)
+{
+	CHECK_NEAR(bandit_t_quantile(0.975, 1), 1.27062047364321e+01, 1e-9);
+	CHECK_NEAR(bandit_t_quantile(0.975, 2.5), 3.57465484201188e+00, 1e-10);
+	CHECK_NEAR(bandit_t_quantile(0.975, 7.3), 2.34506673615093e+00, 1e-9);
+	CHECK_NEAR(bandit_t_quantile(0.975, 30), 2.04227245630124e+00, 1e-10);
+	CHECK_NEAR(bandit_t_quantile(0.995, 4), 4.60409487141590e+00, 1e-10);
+	CHECK_NEAR(bandit_t_quantile(0.975, 1e5), 1.95998770753461e+00, 1e-9);
+	CHECK_NEAR(bandit_t_quantile(0.9, 12), 1.35621733402320e+00, 1e-10);
+	CHECK_NEAR(bandit_t_quantile(0.1, 12), -1.35621733402320e+00, 1e-10);
+	CHECK_NEAR(bandit_t_sf(2.0, 3), 6.96629842794216e-02, 1e-12);
+	CHECK_NEAR(bandit_t_sf(-1.5, 10), 9.17746336777280e-01, 1e-12);
+	CHECK_NEAR(bandit_t_sf(4.0, 2.2), 2.43653133638820e-02, 1e-12);
+	CHECK_NEAR(bandit_t_sf(0.3, 1e5), 3.82088889595169e-01, 1e-10);
+	CHECK_NEAR(bandit_chisq_sf(3.0, 1), 8.32645166635504e-02, 1e-12);
+	CHECK_NEAR(bandit_chisq_sf(10.0, 4), 4.04276819945128e-02, 1e-12);
+	CHECK_NEAR(bandit_chisq_sf(0.5, 9), 9.99969566258839e-01, 1e-12);
+	CHECK_REL(bandit_chisq_sf(1200.0, 999), 1.11293504482589e-05, 1e-9);
+	CHECK_REL(bandit_chisq_sf(40.0, 2), 2.06115362243856e-09, 1e-9);
+	CHECK_REL(bandit_chisq_sf(1000.0, 3), 1.79942087653141e-216, 1e-8);
+	CHECK(isnan(bandit_chisq_sf(1.0, 0)));
+}
+
+/* scipy.stats.chisquare(observed[, f_exp]) */
+static void
+test_srm(void)
+{
+	const double o3[3] = {5120, 4880, 5000},
+				o2[2] = {5300, 4700},
+				o9[2] = {9100, 900},
+				eq[3] = {1, 1, 1},
+				w9[2] = {0.9, 0.1},
+				none[2] = {0, 0};
+
+	CHECK_NEAR(bandit_srm_p(o3, eq, 3), 5.61347628341337e-02, 1e-12);
+	CHECK_REL(bandit_srm_p(o2, eq, 2), 1.97317529007539e-09, 1e-9);
+	CHECK_REL(bandit_srm_p(o9, w9, 2), 8.58120666393676e-04, 1e-9);
+	CHECK(isnan(bandit_srm_p(none, eq, 2)));
+	CHECK(isnan(bandit_srm_p(o2, eq, 1)));
+}
+
+/* the Hajek estimate from sums equals the one computed subject by subject */
+static void
+test_ipw(void)
+{
+	const double y[8] = {1, 0, 0, 1, 1, 0, 0, 0};
+	const double p[8] = {0.5, 0.5, 0.2, 0.05, 0.9, 0.3, 0.3, 0.01};
+	BanditWeighted w = {0};
+	BanditEstimate e;
+	double		sw = 0,
+				swy = 0,
+				m,
+				v = 0;
+	int			i;
+
+	for (i = 0; i < 8; i++)
+	{
+		double		wi = 1.0 / p[i];
+
+		w.n += 1;
+		w.sw += wi;
+		w.swy += wi * y[i];
+		w.sw2 += wi * wi;
+		w.sw2y += wi * wi * y[i];
+		w.sw2y2 += wi * wi * y[i] * y[i];
+		sw += wi;
+		swy += wi * y[i];
+	}
+	m = swy / sw;
+	for (i = 0; i < 8; i++)
+		v += (y[i] - m) * (y[i] - m) / (p[i] * p[i]);
+	v = v / (sw * sw) * 8.0 / 7.0;
+	bandit_ipw(&w, &e);
+	CHECK_NEAR(e.mean, m, 1e-14);
+	CHECK_NEAR(e.var, v, 1e-14);
+	/* constant propensities: the plain mean and s^2 / n */
+	w.n = 4;
+	w.sw = 4 / 0.25;
+	w.swy = 3 / 0.25;
+	w.sw2 = 4 / 0.0625;
+	w.sw2y = w.sw2y2 = 3 / 0.0625;
+	bandit_ipw(&w, &e);
+	CHECK_NEAR(e.mean, 0.75, 1e-15);
+	CHECK_NEAR(e.var, 0.25 / 4, 1e-15);
+	w.n = 1;
+	bandit_ipw(&w, &e);
+	CHECK(isnan(e.var));
+}
+
+static void
+test_decide(void)
+{
+	BanditArm	arms[3] = {{500, 50, 0, false, true}, {500, 70, 0, false, true}, {500, 52, 0, false, true}};
+	double		loss[3] = {0.02, 0.00001, 0.018};
+	bool		guard[3] = {false, false, false};
+	int			ship;
+
+	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.0001, 100, &ship) == BANDIT_SHIP && ship == 1);
+	/* not enough data in one arm */
+	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.0001, 600, &ship) == BANDIT_KEEP_RUNNING);
+	/* loss above the threshold */
+	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.000001, 100, &ship) == BANDIT_KEEP_RUNNING);
+	/* the winner fails a guardrail; the next is not good enough */
+	guard[1] = true;
+	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.0001, 100, &ship) == BANDIT_KEEP_RUNNING);
+	guard[1] = false;
+	/* keeping the control costs little as well */
+	loss[0] = 0.00002;
+	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.0001, 100, &ship) == BANDIT_NO_DIFFERENCE);
+	/* the control is the best */
+	loss[0] = 0.0;
+	loss[1] = 0.01;
+	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.0001, 100, &ship) == BANDIT_NO_DIFFERENCE);
+	/* a paused arm does not count */
+	arms[2].active = false;
+	arms[2].trials = 3;
+	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.0001, 100, &ship) == BANDIT_NO_DIFFERENCE);
+}
+
 int
 main(void)
 {
@@ -511,5 +821,14 @@ main(void)
 	RUN(test_propensities);
 	RUN(test_policy_regret);
 	RUN(test_policy_names);
+	RUN(test_compare_bayes_beta);
+	RUN(test_compare_bayes_normal);
+	RUN(test_loss_vs_best);
+	RUN(test_two_prop);
+	RUN(test_welch);
+	RUN(test_distributions);
+	RUN(test_srm);
+	RUN(test_ipw);
+	RUN(test_decide);
 	return UNIT_DONE();
 }
