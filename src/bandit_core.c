@@ -1373,6 +1373,45 @@ bandit_ipw(const BanditWeighted *w, BanditEstimate *e)
 	e->var = v * w->n / (w->n - 1.0);
 }
 
+int
+bandit_period_count(double subjects)
+{
+	double		p = floor(subjects / BANDIT_PERIOD_SUBJECTS);
+
+	if (!(p >= 1))
+		return 1;
+	return p > BANDIT_PERIODS ? BANDIT_PERIODS : (int) p;
+}
+
+void
+bandit_period_estimates(const BanditArm *tp, const BanditArm *cp,
+						const double *total, int periods,
+						BanditEstimate *et, BanditEstimate *ec)
+{
+	double		W = 0.0;
+	int			i;
+
+	et->mean = et->var = ec->mean = ec->var = NAN;
+	for (i = 0; i < periods; i++)
+		if (tp[i].trials >= 2 && cp[i].trials >= 2 && total[i] > 0)
+			W += total[i];
+	if (!(W > 0))
+		return;
+	et->mean = et->var = ec->mean = ec->var = 0.0;
+	for (i = 0; i < periods; i++)
+	{
+		double		w;
+
+		if (!(tp[i].trials >= 2 && cp[i].trials >= 2 && total[i] > 0))
+			continue;
+		w = total[i] / W;
+		et->mean += w * tp[i].reward_sum / tp[i].trials;
+		ec->mean += w * cp[i].reward_sum / cp[i].trials;
+		et->var += w * w * var_of_mean(&tp[i]);
+		ec->var += w * w * var_of_mean(&cp[i]);
+	}
+}
+
 void
 bandit_diff_normal(const BanditEstimate *t, const BanditEstimate *c,
 				   double level, BanditDiff *d)

@@ -153,6 +153,25 @@ extern void bandit_welch(const BanditArm *t, const BanditArm *c, double level,
 /* the self-normalised inverse-propensity-weighted mean and its variance */
 extern void bandit_ipw(const BanditWeighted *w, BanditEstimate *e);
 
+/*
+ * Comparison within allocation periods (the subjects in order of assignment,
+ * cut into bandit_period_count() periods of equal size; doc/experiments.md,
+ * "Adaptive tests: naive and corrected uplift").
+ * tp[i] and cp[i] hold the arm's and
+ * the control's (trials, sum, sum of squares) in period i, total[i] all
+ * assignments of period i.  Periods where either has fewer than 2 trials are
+ * left out; the others are weighted by their share of all assignments:
+ * mean = sum_i w_i mean_i, var = sum_i w_i^2 s_i^2 / n_i, for both arms.
+ * Both estimates NaN when no period is left.
+ */
+#define BANDIT_PERIODS 50
+#define BANDIT_PERIOD_SUBJECTS 100
+/* periods for this many subjects: one per 100, from 1 to BANDIT_PERIODS */
+extern int	bandit_period_count(double subjects);
+extern void bandit_period_estimates(const BanditArm *tp, const BanditArm *cp,
+									const double *total, int periods,
+									BanditEstimate *et, BanditEstimate *ec);
+
 /* two independent estimates compared with normal quantiles */
 extern void bandit_diff_normal(const BanditEstimate *t, const BanditEstimate *c,
 							   double level, BanditDiff *d);

@@ -15,6 +15,7 @@
 
 #include "unit.h"
 #include "bandit_core.h"
+#include "bandit_sim.h"
 
 /* splitmix64: an independent uniform source for the tests */
 static double
@@ -804,6 +805,54 @@ test_decide(void)
 	CHECK(bandit_decide(arms, 3, 0, loss, guard, 0.0001, 100, &ship) == BANDIT_NO_DIFFERENCE);
 }
 
+/* period estimates: equal periods give the plain means; small periods drop out */
+static void
+test_period_estimates(void)
+{
+	BanditArm	tp[3] = {{10, 2, 2, true, true}, {30, 9, 9, true, true}, {1, 1, 1, true, true}};
+	BanditArm	cp[3] = {{40, 4, 4, true, true}, {10, 2, 2, true, true}, {5, 1, 1, true, true}};
+	double		total[3] = {50, 40, 6};
+	BanditEstimate et,
+				ec;
+
+	bandit_period_estimates(tp, cp, total, 3, &et, &ec);
+	/* period 3 has 1 trial of the arm: left out; weights 50/90 and 40/90 */
+	CHECK_NEAR(et.mean, (50 * 0.2 + 40 * 0.3) / 90, 1e-15);
+	CHECK_NEAR(ec.mean, (50 * 0.1 + 40 * 0.2) / 90, 1e-15);
+	CHECK_NEAR(et.var, (2500 * (0.2 * 0.8 * 10 / 9) / 10 + 1600 * (0.3 * 0.7 * 30 / 29) / 30) / 8100, 1e-15);
+	CHECK_NEAR(ec.var, (2500 * (0.1 * 0.9 * 40 / 39) / 40 + 1600 * (0.2 * 0.8 * 10 / 9) / 10) / 8100, 1e-15);
+	bandit_period_estimates(tp + 2, cp + 2, total + 2, 1, &et, &ec);
+	CHECK(isnan(et.mean) && isnan(ec.var));
+	CHECK(bandit_period_count(0) == 1 && bandit_period_count(250) == 2 && bandit_period_count(1e7) == BANDIT_PERIODS);
+}
+
+/*
+ * Thompson starves the control while the base rate quadruples (bandit_sim.h):
+ * 30 seeded runs of 5,000 visitors, 60 intervals.  The heavy version (more
+ * runs) is in make bench (test/bench/bandit_sim.c).
+ */
+static void
+test_starved_control_coverage(void)
+{
+	BanditSimResult r;
+	double		naive,
+				ipw,
+				corr;
+
+	bandit_sim(30, 5000, &unit_allocator, &r);
+	naive = (double) r.naive_cover / r.intervals;
+	ipw = (double) r.ipw_cover / r.intervals;
+	corr = (double) r.corrected_cover / r.intervals;
+	printf("# starved control, %d intervals: coverage naive %.3f, ipw %.3f, corrected %.3f; "
+		   "control share %.3f (min %.3f)\n", r.intervals, naive, ipw, corr,
+		   r.mean_control_share, r.min_control_share);
+	CHECK(r.intervals == 60);
+	CHECK(r.mean_control_share < 0.25);
+	CHECK(corr >= 0.85);
+	CHECK(naive < 0.7);
+	CHECK(corr > ipw && ipw > naive);
+}
+
 int
 main(void)
 {
@@ -830,5 +879,7 @@ main(void)
 	RUN(test_srm);
 	RUN(test_ipw);
 	RUN(test_decide);
+	RUN(test_period_estimates);
+	RUN(test_starved_control_coverage);
 	return UNIT_DONE();
 }
