@@ -263,6 +263,11 @@ enum
 	Q_COUNT_INS,				/* ... creating the row */
 	Q_REWARD_ARM,				/* experiment + arm by name */
 	Q_CONVERT_ARM,				/* experiment + the subject's arm */
+	Q_SUBJECT_REWARD,			/* add to the subject's reward */
+	Q_EXPERIMENT,				/* the experiment's analysis settings */
+	Q_METRICS,					/* its declared metrics */
+	Q_NSUBJECTS,				/* number of assigned subjects */
+	Q_SUBJECT_SUMS,				/* per arm and period sums of an outcome */
 	Q_NUM
 };
 
@@ -337,9 +342,36 @@ plan(int q)
 		/* Q_CONVERT_ARM($1, $2 subject) */
 		"SELECT e.policy, s.arm_no FROM %s.bandit_experiment e"
 		" LEFT JOIN %s.bandit_assignment s ON s.experiment" EQ "e.experiment AND s.subject" EQ "$2"
-		" WHERE e.experiment" EQ "$1"
+		" WHERE e.experiment" EQ "$1",
+		/* Q_SUBJECT_REWARD($1, $2 subject, $3 reward) */
+		"UPDATE %s.bandit_assignment SET reward = reward" PLUS "$3"
+		" WHERE experiment" EQ "$1 AND subject" EQ "$2",
+		/* Q_EXPERIMENT($1) */
+		"SELECT e.control_arm_no, e.loss_threshold, pg_catalog.float8(e.min_sample)"
+		" FROM %s.bandit_experiment e WHERE e.experiment" EQ "$1",
+		/* Q_METRICS($1) */
+		"SELECT m.metric, m.guardrail, m.higher_is_better FROM %s.bandit_metric m"
+		" WHERE m.experiment" EQ "$1 ORDER BY m.metric",
+		/* Q_NSUBJECTS($1) */
+		"SELECT pg_catalog.float8(pg_catalog.count(*)) FROM %s.bandit_assignment a"
+		" WHERE a.experiment" EQ "$1",
+		/*
+		 * Q_SUBJECT_SUMS($1, $2 metric or NULL for the reward, $3 periods):
+		 * subjects in order of assignment cut into $3 equal periods
+		 */
+		"SELECT s.arm_no, s.period, pg_catalog.float8(pg_catalog.count(*)),"
+		" pg_catalog.sum(s.y), pg_catalog.sum(s.y OPERATOR(pg_catalog.*) s.y) FROM"
+		" (SELECT a.arm_no,"
+		"   pg_catalog.int4((pg_catalog.row_number() OVER w OPERATOR(pg_catalog.-) 1)"
+		"     OPERATOR(pg_catalog.*) $3 OPERATOR(pg_catalog./) pg_catalog.count(*) OVER ()) AS period,"
+		"   CASE WHEN $2 IS NULL THEN a.reward ELSE COALESCE(v.value, 0) END AS y"
+		"  FROM %s.bandit_assignment a LEFT JOIN %s.bandit_metric_value v"
+		"   ON v.experiment" EQ "a.experiment AND v.metric" EQ "$2 AND v.subject" EQ "a.subject"
+		"  WHERE a.experiment" EQ "$1"
+		"  WINDOW w AS (ORDER BY a.assigned_at, a.subject)) s"
+		" GROUP BY s.arm_no, s.period"
 	};
-	static const int nargs[Q_NUM] = {2, 1, 4, 5, 7, 6, 6, 2, 2};
+	static const int nargs[Q_NUM] = {2, 1, 4, 5, 7, 6, 6, 2, 2, 3, 1, 1, 1, 3};
 	static const Oid types[Q_NUM][7] = {
 		{TEXTOID, TEXTOID},
 		{TEXTOID},
@@ -349,7 +381,12 @@ plan(int q)
 		{TEXTOID, INT4OID, INT4OID, INT8OID, FLOAT8OID, FLOAT8OID},
 		{TEXTOID, INT4OID, INT4OID, INT8OID, FLOAT8OID, FLOAT8OID},
 		{TEXTOID, TEXTOID},
-		{TEXTOID, TEXTOID}
+		{TEXTOID, TEXTOID},
+		{TEXTOID, TEXTOID, FLOAT8OID},
+		{TEXTOID},
+		{TEXTOID},
+		{TEXTOID},
+		{TEXTOID, TEXTOID, INT8OID}
 	};
 
 	if (plans[q] == NULL)
@@ -606,6 +643,16 @@ record_reward(FunctionCallInfo fcinfo, int q)
 				 errhint("Call bandit_choose with the subject first.")));
 	check_reward(policy, reward);
 	count(experiment, arm_no, 0, reward);
+	if (q == Q_CONVERT_ARM)
+	{
+		/* the subject's own total, for the corrected comparisons */
+		Datum		u[3];
+
+		u[0] = PointerGetDatum(experiment);
+		u[1] = PointerGetDatum(key);
+		u[2] = Float8GetDatum(reward);
+		run(Q_SUBJECT_REWARD, u, NULL, false);
+	}
 	SPI_finish();
 }
 
@@ -624,24 +671,233 @@ bandit_convert(PG_FUNCTION_ARGS)
 }
 
 /* ------------------------------------------------------------------------
- * bandit_report(experiment) -> TABLE(arm, trials, reward_sum, mean, ci_low,
- *									   ci_high, p_best, active)
+ * bandit_report(experiment, metric DEFAULT NULL) -> TABLE(arm, trials,
+ *		reward_sum, mean, ci_low, ci_high, p_best, active, is_control,
+ *		abs_uplift .. decision)			(doc/experiments.md)
  * ------------------------------------------------------------------------ */
+
+#define REPORT_COLS 25
+#define LEVEL95 0.95
+
+/* per-subject sums of one outcome: per arm, and per arm and period */
+typedef struct SubjectSums
+{
+	int			nper;
+	BanditArm  *tot;			/* [arm]: subjects, sum, sum of squares */
+	BanditArm  *per;			/* [arm * nper + period] */
+	double	   *ptotal;			/* [period]: subjects of all arms */
+} SubjectSums;
+
+static int
+arm_index(const ArmSet *set, int32 arm_no)
+{
+	int			i;
+
+	if (arm_no >= 1 && arm_no <= set->n && set->arm_no[arm_no - 1] == arm_no)
+		return arm_no - 1;
+	for (i = 0; i < set->n; i++)
+		if (set->arm_no[i] == arm_no)
+			return i;
+	return -1;
+}
+
+/* the sums of the reward (metric NULL) or of a named metric, in cxt */
+static void
+load_subject_sums(text *experiment, text *metric, const ArmSet *set,
+				  SubjectSums *ss, MemoryContext cxt)
+{
+	Datum		v[3];
+	char		nulls[3] = {' ', metric ? ' ' : 'n', ' '};
+	bool		isnull;
+	double		nsub;
+	uint64		r;
+	MemoryContext old;
+	int			i;
+
+	v[0] = PointerGetDatum(experiment);
+	run(Q_NSUBJECTS, v, NULL, true);
+	nsub = DatumGetFloat8(col(0, 1, &isnull));
+	old = MemoryContextSwitchTo(cxt);
+	ss->nper = bandit_period_count(nsub);
+	ss->tot = palloc0(sizeof(BanditArm) * (set->n + 1));
+	ss->per = palloc0(sizeof(BanditArm) * (set->n + 1) * ss->nper);
+	ss->ptotal = palloc0(sizeof(double) * ss->nper);
+	MemoryContextSwitchTo(old);
+	for (i = 0; i < set->n; i++)
+	{
+		ss->tot[i].has_sq = true;
+		ss->tot[i].active = set->arms[i].active;
+	}
+	v[1] = metric ? PointerGetDatum(metric) : (Datum) 0;
+	v[2] = Int64GetDatum(ss->nper);
+	run(Q_SUBJECT_SUMS, v, nulls, true);
+	for (r = 0; r < SPI_processed; r++)
+	{
+		int			k = arm_index(set, DatumGetInt32(col(r, 1, &isnull)));
+		int			p = DatumGetInt32(col(r, 2, &isnull));
+		BanditArm	a = {0};
+
+		if (k < 0 || p < 0 || p >= ss->nper)
+			continue;			/* an assignment of an unknown arm: not counted */
+		a.trials = DatumGetFloat8(col(r, 3, &isnull));
+		a.reward_sum = DatumGetFloat8(col(r, 4, &isnull));
+		a.reward_sq = DatumGetFloat8(col(r, 5, &isnull));
+		a.has_sq = true;
+		ss->per[k * ss->nper + p] = a;
+		ss->tot[k].trials += a.trials;
+		ss->tot[k].reward_sum += a.reward_sum;
+		ss->tot[k].reward_sq += a.reward_sq;
+		ss->ptotal[p] += a.trials;
+	}
+}
+
+/*
+ * Arm k against control c.  Uniform allocation: the textbook comparison
+ * (two proportions of the counters for the reward, Welch for a metric);
+ * adaptive policies: within allocation periods of the subjects.
+ */
+static void
+compare_freq(bool adaptive, const BanditArm *counters, const SubjectSums *ss,
+			 int k, int c, BanditDiff *d)
+{
+	if (!adaptive && ss == NULL)
+		bandit_two_prop(counters[k].reward_sum, counters[k].trials,
+						counters[c].reward_sum, counters[c].trials, LEVEL95, d);
+	else if (!adaptive)
+		bandit_welch(&ss->tot[k], &ss->tot[c], LEVEL95, d);
+	else
+	{
+		BanditEstimate et,
+					ec;
+
+		bandit_period_estimates(&ss->per[k * ss->nper], &ss->per[c * ss->nper],
+								ss->ptotal, ss->nper, &et, &ec);
+		bandit_diff_normal(&et, &ec, LEVEL95, d);
+	}
+}
+
+/* guardrail flags: an arm worse than the control with 95 % confidence */
+static void
+guardrails(text *experiment, const ArmSet *set, bool adaptive, int control,
+		   bool *failed, MemoryContext cxt)
+{
+	Datum		v[1];
+	uint64		r,
+				nm;
+	char	  **names;
+	bool	   *guard,
+			   *higher;
+	MemoryContext old;
+	bool		isnull;
+
+	v[0] = PointerGetDatum(experiment);
+	run(Q_METRICS, v, NULL, true);
+	nm = SPI_processed;
+	old = MemoryContextSwitchTo(cxt);
+	names = palloc0(sizeof(char *) * (nm + 1));
+	guard = palloc0(sizeof(bool) * (nm + 1));
+	higher = palloc0(sizeof(bool) * (nm + 1));
+	for (r = 0; r < nm; r++)
+	{
+		names[r] = TextDatumGetCString(col(r, 1, &isnull));
+		guard[r] = DatumGetBool(col(r, 2, &isnull));
+		higher[r] = DatumGetBool(col(r, 3, &isnull));
+	}
+	MemoryContextSwitchTo(old);
+	for (r = 0; r < nm; r++)
+	{
+		SubjectSums ss;
+		int			k;
+
+		if (!guard[r])
+			continue;
+		load_subject_sums(experiment, cstring_to_text(names[r]), set, &ss, cxt);
+		for (k = 0; k < set->n; k++)
+		{
+			BanditDiff	d;
+
+			if (k == control)
+				continue;
+			compare_freq(adaptive, NULL, &ss, k, control, &d);
+			if (higher[r] ? d.abs_hi < 0 : d.abs_lo > 0)
+				failed[k] = true;
+		}
+	}
+}
+
+static text *
+metric_arg(FunctionCallInfo fcinfo, text *experiment, bool *higher)
+{
+	text	   *metric;
+	Datum		v[1];
+	uint64		r;
+	bool		isnull;
+
+	*higher = true;
+	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
+		return NULL;
+	metric = PG_GETARG_TEXT_PP(1);
+	v[0] = PointerGetDatum(experiment);
+	run(Q_METRICS, v, NULL, true);
+	for (r = 0; r < SPI_processed; r++)
+	{
+		char	   *name = TextDatumGetCString(col(r, 1, &isnull));
+
+		if (strcmp(name, text_to_cstring(metric)) == 0)
+		{
+			*higher = DatumGetBool(col(r, 3, &isnull));
+			return metric;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("experiment \"%s\" has no metric \"%s\"",
+					text_to_cstring(experiment), text_to_cstring(metric)),
+			 errhint("Metrics are declared by bandit_metric or the first bandit_record.")));
+	return NULL;
+}
+
+static void
+put_float(Datum *values, bool *nulls, int i, double x)
+{
+	values[i] = Float8GetDatum(x);
+	nulls[i] = isnan(x);
+}
 
 Datum
 bandit_report(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	text	   *experiment = arg_text(fcinfo, 0, "experiment");
+	text	   *metric;
 	MemoryContext cxt = CurrentMemoryContext;
 	MemoryContext old;
 	TupleDesc	tupdesc;
 	Tuplestorestate *ts;
 	Lookup		l;
 	ArmSet		set;
+	SubjectSums primary,
+				msums;
+	bool		have_primary = false,
+				higher;
 	CxmAlloc	alloc = cxm_allocator(cxt);
-	double	   *p_best;
-	int			i;
+	double	   *p_best,
+			   *loss_best,
+			   *m_pbest;
+	bool	   *failed;
+	BanditArm  *rows;			/* what the rows show: counters or metric sums */
+	BanditArm  *bayes;			/* the same, sign-flipped when lower is better */
+	BanditPolicy bpolicy;
+	bool		adaptive,
+				isnull;
+	int			control,
+				ship = -1,
+				i;
+	double		threshold,
+				min_sample,
+				srm = NAN;
+	BanditDecision dec;
+	char	   *decision;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_Materialize))
@@ -650,15 +906,93 @@ bandit_report(PG_FUNCTION_ARGS)
 				 errmsg("bandit_report must be called in a context that accepts a set")));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "bandit_report must return a composite type");
+	if (tupdesc->natts != REPORT_COLS)
+		elog(ERROR, "bandit_report: %d result columns declared, %d expected",
+			 tupdesc->natts, REPORT_COLS);
 
 	set_schema(fcinfo);
 	SPI_connect();
 	lookup(experiment, NULL, &l, cxt, true);
+	{
+		Datum		v[1] = {PointerGetDatum(experiment)};
+
+		run(Q_EXPERIMENT, v, NULL, true);
+		control = DatumGetInt32(col(0, 1, &isnull));
+		threshold = DatumGetFloat8(col(0, 2, &isnull));
+		min_sample = DatumGetFloat8(col(0, 3, &isnull));
+	}
+	metric = metric_arg(fcinfo, experiment, &higher);
 	load_arms(experiment, &set, cxt, true);
+	control = arm_index(&set, control);
+	if (control < 0)
+		control = 0;
+	adaptive = l.policy != BANDIT_UNIFORM;
+	if (adaptive)
+	{
+		load_subject_sums(experiment, NULL, &set, &primary, cxt);
+		have_primary = true;
+	}
+	if (metric != NULL)
+		load_subject_sums(experiment, metric, &set, &msums, cxt);
+	failed = palloc0(sizeof(bool) * (set.n + 1));
+	guardrails(experiment, &set, adaptive, control, failed, cxt);
 	SPI_finish();
 
+	/* the stopping rule always judges the policy's reward */
 	p_best = palloc0(sizeof(double) * (set.n + 1));
-	bandit_prob_best(l.policy, set.arms, set.n, &alloc, 0, p_best);
+	loss_best = palloc0(sizeof(double) * (set.n + 1));
+	bandit_prob_best_loss(l.policy, set.arms, set.n, &alloc, 0, p_best, loss_best);
+	if (set.arms[control].trials > 0)
+		threshold *= fabs(set.arms[control].reward_sum / set.arms[control].trials);
+	else
+		threshold = 0.0;
+	dec = bandit_decide(set.arms, set.n, control, loss_best, failed, threshold,
+						min_sample, &ship);
+	if (dec == BANDIT_SHIP)
+		decision = psprintf("ship %s", set.name[ship]);
+	else if (dec == BANDIT_NO_DIFFERENCE)
+		decision = "no difference";
+	else
+		decision = "keep running";
+
+	/* sample-ratio mismatch: fixed equal split of the active arms */
+	if (!adaptive)
+	{
+		double	   *obs = palloc0(sizeof(double) * (set.n + 1));
+		double	   *w = palloc0(sizeof(double) * (set.n + 1));
+		int			k = 0;
+
+		for (i = 0; i < set.n; i++)
+			if (set.arms[i].active)
+			{
+				obs[k] = set.arms[i].trials;
+				w[k++] = 1.0;
+			}
+		srm = bandit_srm_p(obs, w, k);
+	}
+
+	/* the figures shown: the reward's (policy posteriors) or the metric's */
+	if (metric == NULL)
+	{
+		rows = set.arms;
+		bayes = set.arms;
+		bpolicy = l.policy;
+		m_pbest = p_best;
+	}
+	else
+	{
+		rows = msums.tot;
+		bayes = palloc0(sizeof(BanditArm) * (set.n + 1));
+		for (i = 0; i < set.n; i++)
+		{
+			bayes[i] = msums.tot[i];
+			if (!higher)
+				bayes[i].reward_sum = -bayes[i].reward_sum;
+		}
+		bpolicy = BANDIT_GAUSSIAN_THOMPSON;
+		m_pbest = palloc0(sizeof(double) * (set.n + 1));
+		bandit_prob_best(bpolicy, bayes, set.n, &alloc, 0, m_pbest);
+	}
 
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	tupdesc = CreateTupleDescCopy(tupdesc);
@@ -667,28 +1001,65 @@ bandit_report(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < set.n; i++)
 	{
-		BanditArm  *a = &set.arms[i];
-		Datum		values[8];
-		bool		nulls[8] = {false};
+		BanditArm  *a = &rows[i];
+		Datum		values[REPORT_COLS];
+		bool		nulls[REPORT_COLS];
 		double		lo,
 					hi;
+		BanditDiff	d;
+		double		chance = NAN,
+					loss = NAN,
+					closs = NAN,
+					naive = NAN;
 
-		if (bandit_policy_bernoulli(l.policy))
+		memset(nulls, 0, sizeof(nulls));
+		if (metric == NULL && bandit_policy_bernoulli(l.policy))
 			bandit_wilson(a->reward_sum, a->trials, BANDIT_Z95, &lo, &hi);
 		else
 			bandit_normal_interval(a, BANDIT_Z95, &lo, &hi);
+		if (i == control)
+		{
+			BanditDiff	none = {NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+
+			d = none;
+		}
+		else
+		{
+			compare_freq(adaptive, set.arms,
+						 metric != NULL ? &msums : (have_primary ? &primary : NULL),
+						 i, control, &d);
+			bandit_compare_bayes(bpolicy, bayes, set.n, i, control, 0,
+								 &chance, &loss, &closs);
+			if (a->trials > 0 && rows[control].trials > 0 && rows[control].reward_sum != 0)
+				naive = (a->reward_sum / a->trials) /
+					(rows[control].reward_sum / rows[control].trials) - 1.0;
+		}
 		values[0] = CStringGetTextDatum(set.name[i]);
 		values[1] = Float8GetDatum(a->trials);
 		values[2] = Float8GetDatum(a->reward_sum);
-		values[3] = Float8GetDatum(a->trials > 0 ? a->reward_sum / a->trials : 0);
-		nulls[3] = !(a->trials > 0);
-		values[4] = Float8GetDatum(lo);
-		nulls[4] = isnan(lo);
-		values[5] = Float8GetDatum(hi);
-		nulls[5] = isnan(hi);
-		values[6] = Float8GetDatum(p_best[i]);
-		nulls[6] = isnan(p_best[i]);
-		values[7] = BoolGetDatum(a->active);
+		put_float(values, nulls, 3, a->trials > 0 ? a->reward_sum / a->trials : NAN);
+		put_float(values, nulls, 4, lo);
+		put_float(values, nulls, 5, hi);
+		put_float(values, nulls, 6, m_pbest[i]);
+		values[7] = BoolGetDatum(set.arms[i].active);
+		values[8] = BoolGetDatum(i == control);
+		put_float(values, nulls, 9, d.abs_uplift);
+		put_float(values, nulls, 10, d.abs_lo);
+		put_float(values, nulls, 11, d.abs_hi);
+		put_float(values, nulls, 12, d.rel_uplift);
+		put_float(values, nulls, 13, d.rel_lo);
+		put_float(values, nulls, 14, d.rel_hi);
+		put_float(values, nulls, 15, d.p_value);
+		put_float(values, nulls, 16, chance);
+		put_float(values, nulls, 17, loss);
+		put_float(values, nulls, 18, closs);
+		put_float(values, nulls, 19, metric == NULL ? loss_best[i] : NAN);
+		put_float(values, nulls, 20, naive);
+		put_float(values, nulls, 21, srm);
+		values[22] = BoolGetDatum(srm < 0.001);
+		nulls[22] = isnan(srm);
+		values[23] = BoolGetDatum(failed[i]);
+		values[24] = CStringGetTextDatum(decision);
 		tuplestore_putvalues(ts, tupdesc, values, nulls);
 	}
 	rsinfo->returnMode = SFRM_Materialize;

@@ -13,7 +13,10 @@ CREATE TABLE @extschema@.bandit_experiment (
              CHECK (policy IN ('thompson', 'gaussian_thompson', 'ucb1', 'epsilon_greedy', 'uniform')),
   params     pg_catalog.jsonb NOT NULL DEFAULT '{}',
   epsilon    pg_catalog.float8,
-  created_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()
+  created_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  control_arm_no pg_catalog.int4 NOT NULL DEFAULT 1,
+  loss_threshold pg_catalog.float8 NOT NULL DEFAULT 0.001,
+  min_sample     pg_catalog.int8 NOT NULL DEFAULT 100
 );
 COMMENT ON TABLE @extschema@.bandit_experiment IS
   'bandit experiments (one row per bandit_create); managed by the bandit_* functions';
@@ -23,6 +26,10 @@ COMMENT ON COLUMN @extschema@.bandit_experiment.policy IS
 COMMENT ON COLUMN @extschema@.bandit_experiment.params IS 'policy parameters as given to bandit_create';
 COMMENT ON COLUMN @extschema@.bandit_experiment.epsilon IS 'exploration share of epsilon_greedy (NULL for other policies)';
 COMMENT ON COLUMN @extschema@.bandit_experiment.created_at IS 'creation time';
+COMMENT ON COLUMN @extschema@.bandit_experiment.control_arm_no IS 'the control arm every other arm is compared with (bandit_arm.arm_no)';
+COMMENT ON COLUMN @extschema@.bandit_experiment.loss_threshold IS
+  'stopping rule: an expected loss below this fraction of the control''s mean counts as negligible';
+COMMENT ON COLUMN @extschema@.bandit_experiment.min_sample IS 'stopping rule: trials every active arm needs before a decision';
 
 CREATE TABLE @extschema@.bandit_arm (
   experiment pg_catalog.text NOT NULL,
@@ -64,6 +71,7 @@ CREATE TABLE @extschema@.bandit_assignment (
   arm_no      pg_catalog.int4 NOT NULL,
   propensity  pg_catalog.float8 NOT NULL,
   assigned_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  reward      pg_catalog.float8 NOT NULL DEFAULT 0,
   PRIMARY KEY (experiment, subject)
 );
 COMMENT ON TABLE @extschema@.bandit_assignment IS
@@ -73,6 +81,7 @@ COMMENT ON COLUMN @extschema@.bandit_assignment.subject IS 'subject (visitor, cu
 COMMENT ON COLUMN @extschema@.bandit_assignment.arm_no IS 'assigned arm (bandit_arm.arm_no)';
 COMMENT ON COLUMN @extschema@.bandit_assignment.propensity IS 'probability with which the policy chose this arm at assignment time';
 COMMENT ON COLUMN @extschema@.bandit_assignment.assigned_at IS 'time of the (latest) assignment';
+COMMENT ON COLUMN @extschema@.bandit_assignment.reward IS 'sum of the rewards recorded for the subject by bandit_convert';
 
 CREATE TABLE @extschema@.bandit_reassignment (
   experiment      pg_catalog.text NOT NULL,
@@ -137,75 +146,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.bandit_get(pg_catalog.text) IS
   'internal: the experiment''s row; ERROR 42704 when it does not exist';
-
--- bandit_create ---------------------------------------------------------------
-
-CREATE FUNCTION @extschema@.bandit_create(experiment pg_catalog.text, arms pg_catalog.text[],
-                                          policy pg_catalog.text DEFAULT 'thompson',
-                                          params pg_catalog.jsonb DEFAULT '{}')
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  n pg_catalog.int4;
-  k pg_catalog.text;
-  eps pg_catalog.float8;
-  dup pg_catalog.text;
-BEGIN
-  PERFORM @extschema@.bandit_lock(experiment);
-  IF arms IS NULL OR policy IS NULL OR params IS NULL THEN
-    RAISE EXCEPTION 'arms, policy and params must not be NULL' USING ERRCODE = '22004';
-  END IF;
-  IF EXISTS (SELECT 1 FROM @extschema@.bandit_experiment x WHERE x.experiment = bandit_create.experiment) THEN
-    RAISE EXCEPTION 'experiment "%" already exists', experiment USING ERRCODE = '42710';
-  END IF;
-  IF pg_catalog.array_ndims(arms) > 1 THEN
-    RAISE EXCEPTION 'arms must be a one-dimensional array' USING ERRCODE = '22023';
-  END IF;
-  n := COALESCE(pg_catalog.cardinality(arms), 0);
-  IF n < 2 OR n > 1000 THEN
-    RAISE EXCEPTION '% arms given; an experiment needs 2 to 1000 arms', n USING ERRCODE = '22023';
-  END IF;
-  IF pg_catalog.array_position(arms, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION 'arms[%] is NULL', pg_catalog.array_position(arms, NULL) USING ERRCODE = '22023';
-  END IF;
-  SELECT a INTO dup FROM pg_catalog.unnest(arms) a GROUP BY a HAVING pg_catalog.count(*) > 1 ORDER BY a LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'duplicate arm name "%"', dup USING ERRCODE = '22023';
-  END IF;
-  IF policy NOT IN ('thompson', 'gaussian_thompson', 'ucb1', 'epsilon_greedy', 'uniform') THEN
-    RAISE EXCEPTION 'unknown bandit policy "%"', policy USING ERRCODE = '22023',
-      HINT = 'Policies: thompson, gaussian_thompson, ucb1, epsilon_greedy, uniform.';
-  END IF;
-  IF pg_catalog.jsonb_typeof(params) <> 'object' THEN
-    RAISE EXCEPTION 'params must be a JSON object, not %', params USING ERRCODE = '22023';
-  END IF;
-  FOR k IN SELECT key FROM pg_catalog.jsonb_each(params) ORDER BY key LOOP
-    IF k <> 'epsilon' OR policy <> 'epsilon_greedy' THEN
-      RAISE EXCEPTION 'unknown parameter "%" for policy %', k, policy USING ERRCODE = '22023',
-        HINT = 'Only epsilon_greedy takes a parameter: {"epsilon": 0.1}.';
-    END IF;
-  END LOOP;
-  IF policy = 'epsilon_greedy' THEN
-    eps := 0.1;
-    IF params ? 'epsilon' THEN
-      IF pg_catalog.jsonb_typeof(params -> 'epsilon') <> 'number'
-         OR (params ->> 'epsilon')::pg_catalog.float8 NOT BETWEEN 0 AND 1 THEN
-        RAISE EXCEPTION 'epsilon % must be a number from 0 to 1', params -> 'epsilon' USING ERRCODE = '22023';
-      END IF;
-      eps := (params ->> 'epsilon')::pg_catalog.float8;
-    END IF;
-  END IF;
-  INSERT INTO @extschema@.bandit_experiment (experiment, policy, params, epsilon)
-  VALUES (experiment, policy, params, eps);
-  INSERT INTO @extschema@.bandit_arm (experiment, arm_no, arm)
-  SELECT experiment, o::pg_catalog.int4, a FROM pg_catalog.unnest(arms) WITH ORDINALITY u(a, o);
-  INSERT INTO @extschema@.bandit_counter (experiment, arm_no, shard)
-  SELECT experiment, o::pg_catalog.int4, 0 FROM pg_catalog.generate_series(1, n) o;
-END $$;
-COMMENT ON FUNCTION @extschema@.bandit_create(pg_catalog.text, pg_catalog.text[], pg_catalog.text, pg_catalog.jsonb) IS
-  'creates an experiment with 2..1000 arms and a policy (thompson, gaussian_thompson, ucb1, epsilon_greedy with {"epsilon": x}, uniform)';
 
 -- arm changes -------------------------------------------------------------------
 
@@ -283,23 +223,6 @@ AS $$ SELECT @extschema@.bandit_arm_set($1, $2, true) $$;
 COMMENT ON FUNCTION @extschema@.bandit_arm_resume(pg_catalog.text, pg_catalog.text) IS
   'resumes a paused arm with the counts it had';
 
-CREATE FUNCTION @extschema@.bandit_drop(experiment pg_catalog.text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM @extschema@.bandit_lock(experiment);
-  PERFORM @extschema@.bandit_get(experiment);
-  DELETE FROM @extschema@.bandit_reassignment x WHERE x.experiment = bandit_drop.experiment;
-  DELETE FROM @extschema@.bandit_assignment x WHERE x.experiment = bandit_drop.experiment;
-  DELETE FROM @extschema@.bandit_counter x WHERE x.experiment = bandit_drop.experiment;
-  DELETE FROM @extschema@.bandit_arm x WHERE x.experiment = bandit_drop.experiment;
-  DELETE FROM @extschema@.bandit_experiment x WHERE x.experiment = bandit_drop.experiment;
-END $$;
-COMMENT ON FUNCTION @extschema@.bandit_drop(pg_catalog.text) IS
-  'removes an experiment with its arms, counters, assignments and reassignment log';
-
 -- C functions ---------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.bandit_choose(experiment pg_catalog.text, subject pg_catalog.text DEFAULT NULL)
@@ -324,15 +247,6 @@ AS 'MODULE_PATHNAME', 'bandit_convert'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.bandit_convert(pg_catalog.text, pg_catalog.text, pg_catalog.float8) IS
   'records an outcome for the arm the subject was given by bandit_choose';
-
-CREATE FUNCTION @extschema@.bandit_report(experiment pg_catalog.text)
-RETURNS TABLE (arm pg_catalog.text, trials pg_catalog.float8, reward_sum pg_catalog.float8,
-               mean pg_catalog.float8, ci_low pg_catalog.float8, ci_high pg_catalog.float8,
-               p_best pg_catalog.float8, active pg_catalog.bool)
-AS 'MODULE_PATHNAME', 'bandit_report'
-LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bandit_report(pg_catalog.text) IS
-  'per-arm results: trials, reward sum, mean, 95 % interval (Wilson; normal for gaussian_thompson), posterior P(best) over the active arms (deterministic), active flag';
 
 CREATE FUNCTION @extschema@.bandit_choose(arms pg_catalog.text[], successes pg_catalog.float8[],
                                           trials pg_catalog.float8[], policy pg_catalog.text DEFAULT 'thompson')
