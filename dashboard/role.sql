@@ -26,7 +26,8 @@ SELECT pg_catalog.format('GRANT SELECT ON %s TO %I', c.oid::regclass, :'role')
 FROM pg_catalog.pg_class c
 WHERE c.relnamespace = 'cxm'::regnamespace
   AND (c.relkind = 'v'
-       OR c.relname IN ('bandit_experiment', 'bandit_arm', 'bandit_assignment', 'bandit_counter')
+       OR c.relname IN ('bandit_experiment', 'bandit_arm', 'bandit_assignment', 'bandit_counter',
+                        'bandit_metric', 'bandit_metric_value')
        OR c.relname LIKE '%\_snapshot')
 ORDER BY c.relname \gexec
 SELECT DISTINCT pg_catalog.format('GRANT SELECT ON %s TO %I', s.source, :'role')
