@@ -48,6 +48,7 @@ typedef struct BanditSimResult
 	double		min_propensity;
 } BanditSimResult;
 
+/* splitmix64: the uniform source of the simulation (and of test_bandit.c) */
 static double
 bsim_next(void *ctx)
 {

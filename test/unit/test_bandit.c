@@ -17,21 +17,9 @@
 #include "bandit_core.h"
 #include "bandit_sim.h"
 
-/* splitmix64: an independent uniform source for the tests */
-static double
-test_next(void *ctx)
-{
-	uint64_t   *s = (uint64_t *) ctx;
-	uint64_t	z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (double) (z >> 11) * (1.0 / 9007199254740992.0);
-}
-
+/* bsim_next (bandit_sim.h, splitmix64): an independent uniform source */
 static uint64_t rng_state = 12345;
-static BanditRng rng = {test_next, &rng_state};
+static BanditRng rng = {bsim_next, &rng_state};
 
 #define NDRAW 400000
 
