@@ -356,22 +356,27 @@ plan(int q)
 		"SELECT pg_catalog.float8(pg_catalog.count(*)) FROM %s.bandit_assignment a"
 		" WHERE a.experiment" EQ "$1",
 		/*
-		 * Q_SUBJECT_SUMS($1, $2 metric or NULL for the reward, $3 periods):
-		 * subjects in order of assignment cut into $3 equal periods
+		 * Q_SUBJECT_SUMS($1, $2 metric names, $3 periods, $4 subjects): the
+		 * subjects in order of assignment cut into $3 equal periods (one
+		 * sort); per arm and period the subjects and the sums of their
+		 * rewards (metric NULL), then the sums of each named metric
 		 */
-		"SELECT s.arm_no, s.period, pg_catalog.float8(pg_catalog.count(*)),"
-		" pg_catalog.sum(s.y), pg_catalog.sum(s.y OPERATOR(pg_catalog.*) s.y) FROM"
-		" (SELECT a.arm_no,"
-		"   pg_catalog.int4((pg_catalog.row_number() OVER w OPERATOR(pg_catalog.-) 1)"
-		"     OPERATOR(pg_catalog.*) $3 OPERATOR(pg_catalog./) pg_catalog.count(*) OVER ()) AS period,"
-		"   CASE WHEN $2 IS NULL THEN a.reward ELSE COALESCE(v.value, 0) END AS y"
-		"  FROM %s.bandit_assignment a LEFT JOIN %s.bandit_metric_value v"
-		"   ON v.experiment" EQ "a.experiment AND v.metric" EQ "$2 AND v.subject" EQ "a.subject"
-		"  WHERE a.experiment" EQ "$1"
-		"  WINDOW w AS (ORDER BY a.assigned_at, a.subject)) s"
-		" GROUP BY s.arm_no, s.period"
+		"WITH s AS MATERIALIZED (SELECT a.subject, a.arm_no, a.reward,"
+		"   pg_catalog.int4((pg_catalog.row_number() OVER (ORDER BY a.assigned_at,"
+		"     a.subject COLLATE \"C\") OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $3"
+		"     OPERATOR(pg_catalog./) $4) AS period"
+		"  FROM %s.bandit_assignment a WHERE a.experiment" EQ "$1)"
+		" SELECT NULL::pg_catalog.text, s.arm_no, s.period, pg_catalog.float8(pg_catalog.count(*)),"
+		"  pg_catalog.sum(s.reward), pg_catalog.sum(s.reward OPERATOR(pg_catalog.*) s.reward)"
+		" FROM s GROUP BY s.arm_no, s.period"
+		" UNION ALL"
+		" SELECT v.metric, s.arm_no, s.period, 0::pg_catalog.float8,"
+		"  pg_catalog.sum(v.value), pg_catalog.sum(v.value OPERATOR(pg_catalog.*) v.value)"
+		" FROM s JOIN %s.bandit_metric_value v ON v.experiment" EQ "$1"
+		"  AND v.subject" EQ "s.subject AND v.metric" EQ "ANY ($2)"
+		" GROUP BY v.metric, s.arm_no, s.period"
 	};
-	static const int nargs[Q_NUM] = {2, 1, 4, 5, 7, 6, 6, 2, 2, 3, 1, 1, 1, 3};
+	static const int nargs[Q_NUM] = {2, 1, 4, 5, 7, 6, 6, 2, 2, 3, 1, 1, 1, 4};
 	static const Oid types[Q_NUM][7] = {
 		{TEXTOID, TEXTOID},
 		{TEXTOID},
@@ -386,7 +391,7 @@ plan(int q)
 		{TEXTOID},
 		{TEXTOID},
 		{TEXTOID},
-		{TEXTOID, TEXTOID, INT8OID}
+		{TEXTOID, TEXTARRAYOID, INT8OID, INT8OID}
 	};
 
 	if (plans[q] == NULL)
@@ -701,53 +706,102 @@ arm_index(const ArmSet *set, int32 arm_no)
 	return -1;
 }
 
-/* the sums of the reward (metric NULL) or of a named metric, in cxt */
-static void
-load_subject_sums(text *experiment, text *metric, const ArmSet *set,
-				  SubjectSums *ss, MemoryContext cxt)
+static int
+metric_index(char **names, int nm, const char *name)
 {
-	Datum		v[3];
-	char		nulls[3] = {' ', metric ? ' ' : 'n', ' '};
+	int			i;
+
+	for (i = 0; i < nm; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The per-subject sums of the reward (out[0]) and of the metrics names[0..nm-1]
+ * (out[1 + i]), in cxt, with one read of the subjects.  A subject without a
+ * record of a metric counts 0: every outcome has the same subject counts.
+ */
+static void
+load_subject_sums(text *experiment, char **names, int nm, const ArmSet *set,
+				  SubjectSums *out, MemoryContext cxt)
+{
+	Datum		v[4];
+	Datum	   *md;
 	bool		isnull;
 	double		nsub;
+	int			nper,
+				i,
+				j;
 	uint64		r;
 	MemoryContext old;
-	int			i;
 
 	v[0] = PointerGetDatum(experiment);
 	run(Q_NSUBJECTS, v, NULL, true);
 	nsub = DatumGetFloat8(col(0, 1, &isnull));
+	nper = bandit_period_count(nsub);
 	old = MemoryContextSwitchTo(cxt);
-	ss->nper = bandit_period_count(nsub);
-	ss->tot = palloc0(sizeof(BanditArm) * (set->n + 1));
-	ss->per = palloc0(sizeof(BanditArm) * (set->n + 1) * ss->nper);
-	ss->ptotal = palloc0(sizeof(double) * ss->nper);
-	MemoryContextSwitchTo(old);
-	for (i = 0; i < set->n; i++)
+	for (j = 0; j <= nm; j++)
 	{
-		ss->tot[i].has_sq = true;
-		ss->tot[i].active = set->arms[i].active;
+		out[j].nper = nper;
+		out[j].tot = palloc0(sizeof(BanditArm) * (set->n + 1));
+		out[j].per = palloc0(sizeof(BanditArm) * (set->n + 1) * nper);
+		out[j].ptotal = palloc0(sizeof(double) * nper);
+		for (i = 0; i < set->n; i++)
+		{
+			out[j].tot[i].has_sq = true;
+			out[j].tot[i].active = set->arms[i].active;
+		}
 	}
-	v[1] = metric ? PointerGetDatum(metric) : (Datum) 0;
-	v[2] = Int64GetDatum(ss->nper);
-	run(Q_SUBJECT_SUMS, v, nulls, true);
+	md = palloc0(sizeof(Datum) * (nm + 1));
+	for (j = 0; j < nm; j++)
+		md[j] = CStringGetTextDatum(names[j]);
+	v[1] = PointerGetDatum(construct_array(md, nm, TEXTOID, -1, false, TYPALIGN_INT));
+	MemoryContextSwitchTo(old);
+	v[2] = Int64GetDatum(nper);
+	v[3] = Int64GetDatum(nsub > 0 ? (int64) nsub : 1);
+	run(Q_SUBJECT_SUMS, v, NULL, true);
 	for (r = 0; r < SPI_processed; r++)
 	{
-		int			k = arm_index(set, DatumGetInt32(col(r, 1, &isnull)));
-		int			p = DatumGetInt32(col(r, 2, &isnull));
-		BanditArm	a = {0};
+		bool		mnull;
+		Datum		name = col(r, 1, &mnull);
+		int			m = 0,
+					k = arm_index(set, DatumGetInt32(col(r, 2, &isnull))),
+					p = DatumGetInt32(col(r, 3, &isnull));
+		BanditArm  *a;
 
-		if (k < 0 || p < 0 || p >= ss->nper)
+		if (!mnull)
+		{
+			m = 1 + metric_index(names, nm, TextDatumGetCString(name));
+			if (m == 0)
+				continue;
+		}
+		if (k < 0)
 			continue;			/* an assignment of an unknown arm: not counted */
-		a.trials = DatumGetFloat8(col(r, 3, &isnull));
-		a.reward_sum = DatumGetFloat8(col(r, 4, &isnull));
-		a.reward_sq = DatumGetFloat8(col(r, 5, &isnull));
-		a.has_sq = true;
-		ss->per[k * ss->nper + p] = a;
-		ss->tot[k].trials += a.trials;
-		ss->tot[k].reward_sum += a.reward_sum;
-		ss->tot[k].reward_sq += a.reward_sq;
-		ss->ptotal[p] += a.trials;
+		p = p < 0 ? 0 : (p >= nper ? nper - 1 : p);
+		a = &out[m].per[k * nper + p];
+		if (m == 0)
+		{
+			a->trials += DatumGetFloat8(col(r, 4, &isnull));
+			out[0].ptotal[p] += DatumGetFloat8(col(r, 4, &isnull));
+		}
+		a->reward_sum += DatumGetFloat8(col(r, 5, &isnull));
+		a->reward_sq += DatumGetFloat8(col(r, 6, &isnull));
+	}
+	/* the subject counts of every metric are those of the reward */
+	for (j = 0; j <= nm; j++)
+	{
+		for (i = 0; i < set->n * nper; i++)
+		{
+			if (j > 0)
+				out[j].per[i].trials = out[0].per[i].trials;
+			out[j].per[i].has_sq = true;
+			out[j].tot[i / nper].trials += out[j].per[i].trials;
+			out[j].tot[i / nper].reward_sum += out[j].per[i].reward_sum;
+			out[j].tot[i / nper].reward_sq += out[j].per[i].reward_sq;
+		}
+		if (j > 0)
+			memcpy(out[j].ptotal, out[0].ptotal, sizeof(double) * nper);
 	}
 }
 
@@ -776,85 +830,62 @@ compare_freq(bool adaptive, const BanditArm *counters, const SubjectSums *ss,
 	}
 }
 
-/* guardrail flags: an arm worse than the control with 95 % confidence */
+/* the experiment's declared metrics */
+typedef struct MetricList
+{
+	int			n;
+	char	  **name;
+	bool	   *guardrail;
+	bool	   *higher;
+} MetricList;
+
 static void
-guardrails(text *experiment, const ArmSet *set, bool adaptive, int control,
-		   bool *failed, MemoryContext cxt)
+load_metrics(text *experiment, MetricList *ml, MemoryContext cxt)
 {
 	Datum		v[1];
-	uint64		r,
-				nm;
-	char	  **names;
-	bool	   *guard,
-			   *higher;
-	MemoryContext old;
+	uint64		r;
 	bool		isnull;
+	MemoryContext old;
 
 	v[0] = PointerGetDatum(experiment);
 	run(Q_METRICS, v, NULL, true);
-	nm = SPI_processed;
 	old = MemoryContextSwitchTo(cxt);
-	names = palloc0(sizeof(char *) * (nm + 1));
-	guard = palloc0(sizeof(bool) * (nm + 1));
-	higher = palloc0(sizeof(bool) * (nm + 1));
-	for (r = 0; r < nm; r++)
+	ml->n = (int) SPI_processed;
+	ml->name = palloc0(sizeof(char *) * (ml->n + 1));
+	ml->guardrail = palloc0(sizeof(bool) * (ml->n + 1));
+	ml->higher = palloc0(sizeof(bool) * (ml->n + 1));
+	for (r = 0; r < SPI_processed; r++)
 	{
-		names[r] = TextDatumGetCString(col(r, 1, &isnull));
-		guard[r] = DatumGetBool(col(r, 2, &isnull));
-		higher[r] = DatumGetBool(col(r, 3, &isnull));
+		ml->name[r] = TextDatumGetCString(col(r, 1, &isnull));
+		ml->guardrail[r] = DatumGetBool(col(r, 2, &isnull));
+		ml->higher[r] = DatumGetBool(col(r, 3, &isnull));
 	}
 	MemoryContextSwitchTo(old);
-	for (r = 0; r < nm; r++)
-	{
-		SubjectSums ss;
-		int			k;
+}
 
-		if (!guard[r])
+/* guardrail flags: an arm worse than the control with 95 % confidence */
+static void
+guardrail_flags(const MetricList *ml, const SubjectSums *sums, int narms,
+				bool adaptive, int control, bool *failed)
+{
+	int			j,
+				k;
+
+	for (j = 0; j < ml->n; j++)
+	{
+		if (!ml->guardrail[j])
 			continue;
-		load_subject_sums(experiment, cstring_to_text(names[r]), set, &ss, cxt);
-		for (k = 0; k < set->n; k++)
+		for (k = 0; k < narms; k++)
 		{
 			BanditDiff	d;
 
 			if (k == control)
 				continue;
-			compare_freq(adaptive, NULL, &ss, k, control, &d);
-			if (higher[r] ? d.abs_hi < 0 : d.abs_lo > 0)
+			compare_freq(adaptive, NULL, &sums[1 + j], k, control, &d);
+			if (ml->higher[j] ? d.abs_hi < 0 : d.abs_lo > 0)
 				failed[k] = true;
 		}
 	}
-}
-
-static text *
-metric_arg(FunctionCallInfo fcinfo, text *experiment, bool *higher)
-{
-	text	   *metric;
-	Datum		v[1];
-	uint64		r;
-	bool		isnull;
-
-	*higher = true;
-	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
-		return NULL;
-	metric = PG_GETARG_TEXT_PP(1);
-	v[0] = PointerGetDatum(experiment);
-	run(Q_METRICS, v, NULL, true);
-	for (r = 0; r < SPI_processed; r++)
-	{
-		char	   *name = TextDatumGetCString(col(r, 1, &isnull));
-
-		if (strcmp(name, text_to_cstring(metric)) == 0)
-		{
-			*higher = DatumGetBool(col(r, 3, &isnull));
-			return metric;
-		}
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("experiment \"%s\" has no metric \"%s\"",
-					text_to_cstring(experiment), text_to_cstring(metric)),
-			 errhint("Metrics are declared by bandit_metric or the first bandit_record.")));
-	return NULL;
 }
 
 static void
@@ -869,21 +900,22 @@ bandit_report(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	text	   *experiment = arg_text(fcinfo, 0, "experiment");
-	text	   *metric;
 	MemoryContext cxt = CurrentMemoryContext;
 	MemoryContext old;
 	TupleDesc	tupdesc;
 	Tuplestorestate *ts;
 	Lookup		l;
 	ArmSet		set;
-	SubjectSums primary,
-				msums;
-	bool		have_primary = false,
-				higher;
+	MetricList	ml;
+	SubjectSums *sums = NULL;	/* [0] reward, [1 + i] metric i */
+	int			mi = -1;		/* the reported metric, -1: the reward */
+	bool		higher = true,
+				need_subjects = false;
 	CxmAlloc	alloc = cxm_allocator(cxt);
 	double	   *p_best,
 			   *loss_best,
-			   *m_pbest;
+			   *m_pbest,
+			   *m_loss;
 	bool	   *failed;
 	BanditArm  *rows;			/* what the rows show: counters or metric sums */
 	BanditArm  *bayes;			/* the same, sign-flipped when lower is better */
@@ -921,21 +953,35 @@ bandit_report(PG_FUNCTION_ARGS)
 		threshold = DatumGetFloat8(col(0, 2, &isnull));
 		min_sample = DatumGetFloat8(col(0, 3, &isnull));
 	}
-	metric = metric_arg(fcinfo, experiment, &higher);
+	load_metrics(experiment, &ml, cxt);
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		mi = metric_index(ml.name, ml.n, name);
+		if (mi < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("experiment \"%s\" has no metric \"%s\"",
+							text_to_cstring(experiment), name),
+					 errhint("Metrics are declared by bandit_metric or the first bandit_record.")));
+		higher = ml.higher[mi];
+	}
 	load_arms(experiment, &set, cxt, true);
 	control = arm_index(&set, control);
 	if (control < 0)
 		control = 0;
 	adaptive = l.policy != BANDIT_UNIFORM;
-	if (adaptive)
-	{
-		load_subject_sums(experiment, NULL, &set, &primary, cxt);
-		have_primary = true;
-	}
-	if (metric != NULL)
-		load_subject_sums(experiment, metric, &set, &msums, cxt);
 	failed = palloc0(sizeof(bool) * (set.n + 1));
-	guardrails(experiment, &set, adaptive, control, failed, cxt);
+	for (i = 0; i < ml.n; i++)
+		need_subjects = need_subjects || ml.guardrail[i];
+	/* one read of the subjects gives the reward and every metric */
+	if (adaptive || need_subjects || mi >= 0)
+	{
+		sums = palloc0(sizeof(SubjectSums) * (ml.n + 1));
+		load_subject_sums(experiment, ml.name, ml.n, &set, sums, cxt);
+		guardrail_flags(&ml, sums, set.n, adaptive, control, failed);
+	}
 	SPI_finish();
 
 	/* the stopping rule always judges the policy's reward */
@@ -972,26 +1018,28 @@ bandit_report(PG_FUNCTION_ARGS)
 	}
 
 	/* the figures shown: the reward's (policy posteriors) or the metric's */
-	if (metric == NULL)
+	if (mi < 0)
 	{
 		rows = set.arms;
 		bayes = set.arms;
 		bpolicy = l.policy;
 		m_pbest = p_best;
+		m_loss = loss_best;
 	}
 	else
 	{
-		rows = msums.tot;
+		rows = sums[1 + mi].tot;
 		bayes = palloc0(sizeof(BanditArm) * (set.n + 1));
 		for (i = 0; i < set.n; i++)
 		{
-			bayes[i] = msums.tot[i];
+			bayes[i] = rows[i];
 			if (!higher)
 				bayes[i].reward_sum = -bayes[i].reward_sum;
 		}
 		bpolicy = BANDIT_GAUSSIAN_THOMPSON;
 		m_pbest = palloc0(sizeof(double) * (set.n + 1));
-		bandit_prob_best(bpolicy, bayes, set.n, &alloc, 0, m_pbest);
+		m_loss = palloc0(sizeof(double) * (set.n + 1));
+		bandit_prob_best_loss(bpolicy, bayes, set.n, &alloc, 0, m_pbest, m_loss);
 	}
 
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
@@ -1013,7 +1061,7 @@ bandit_report(PG_FUNCTION_ARGS)
 					naive = NAN;
 
 		memset(nulls, 0, sizeof(nulls));
-		if (metric == NULL && bandit_policy_bernoulli(l.policy))
+		if (mi < 0 && bandit_policy_bernoulli(l.policy))
 			bandit_wilson(a->reward_sum, a->trials, BANDIT_Z95, &lo, &hi);
 		else
 			bandit_normal_interval(a, BANDIT_Z95, &lo, &hi);
@@ -1026,7 +1074,7 @@ bandit_report(PG_FUNCTION_ARGS)
 		else
 		{
 			compare_freq(adaptive, set.arms,
-						 metric != NULL ? &msums : (have_primary ? &primary : NULL),
+						 mi >= 0 ? &sums[1 + mi] : (adaptive ? &sums[0] : NULL),
 						 i, control, &d);
 			bandit_compare_bayes(bpolicy, bayes, set.n, i, control, 0,
 								 &chance, &loss, &closs);
@@ -1053,7 +1101,7 @@ bandit_report(PG_FUNCTION_ARGS)
 		put_float(values, nulls, 16, chance);
 		put_float(values, nulls, 17, loss);
 		put_float(values, nulls, 18, closs);
-		put_float(values, nulls, 19, metric == NULL ? loss_best[i] : NAN);
+		put_float(values, nulls, 19, m_loss[i]);
 		put_float(values, nulls, 20, naive);
 		put_float(values, nulls, 21, srm);
 		values[22] = BoolGetDatum(srm < 0.001);
