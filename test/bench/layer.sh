@@ -78,16 +78,29 @@ fi
 t_floor=$(bench_ms "" "SELECT customer_id, min(ts), max(ts), count(*) FROM cxm.touchpoints GROUP BY 1" 1)
 bench_row layer "floor: touchpoints grouped by profile (ms)" "$t_floor"
 
-# 1 % new touchpoints, orders and answers, then an incremental refresh
-sql "INSERT INTO demo.clickstream
-     SELECT c.cookie_id, c.\"Page\", c.\"Event Time\" + interval '2 days', c.utm_channel
-     FROM demo.clickstream c TABLESAMPLE BERNOULLI (1) REPEATABLE (7);
-     INSERT INTO demo.shop_orders
+# A day's new activity: 1 % new touchpoints, orders and answers, from 1 % of
+# the profiles (new sessions of active visitors and customers), then an
+# incremental refresh.  LAYER_SPREAD=1 draws the new rows from every profile
+# instead (1 % of the touchpoints then touch about 10 % of the profiles).
+if [ "${LAYER_SPREAD:-0}" = 1 ]; then
+	pick="TABLESAMPLE BERNOULLI (1) REPEATABLE (7)"
+	sql "INSERT INTO demo.clickstream
+	     SELECT c.cookie_id, c.\"Page\", c.\"Event Time\" + interval '2 days', c.utm_channel FROM demo.clickstream c $pick;" >/dev/null
+else
+	sql "INSERT INTO demo.clickstream
+	     SELECT c.cookie_id, c.\"Page\", c.\"Event Time\" + interval '2 days', c.utm_channel
+	     FROM demo.clickstream c
+	     WHERE c.cookie_id IN (SELECT DISTINCT cookie_id FROM demo.clickstream WHERE abs(hashtext(cookie_id)) % 100 = 7)" >/dev/null
+	pick="WHERE abs(hashtext(\"Client No\"::text)) % 100 = 7"
+fi
+sql "INSERT INTO demo.shop_orders
      SELECT o.\"Order#\" + 100000000, o.\"Client No\", o.\"Ordered At\" + interval '1 day', o.\"Total EUR\", o.\"Category\", o.online
-     FROM demo.shop_orders o TABLESAMPLE BERNOULLI (1) REPEATABLE (7);
+     FROM demo.shop_orders o $pick;
      INSERT INTO demo.nps_survey
      SELECT a.\"Response ID\" + 100000000, a.\"Client No\", a.\"Submitted\" + interval '1 day', a.\"Q1 Score\"
-     FROM demo.nps_survey a TABLESAMPLE BERNOULLI (1) REPEATABLE (7);" >/dev/null
+     FROM demo.nps_survey a $pick;" >/dev/null
+added=$(sql "SELECT string_agg(source || ' ' || n, ', ' ORDER BY source) FROM (SELECT source::text, count(DISTINCT raw_id) AS n FROM cxm.change_log GROUP BY 1) x")
+bench_row layer "appended: distinct ids per source" "$added"
 changed=$(sql "SELECT count(*) FROM cxm.change_log")
 t_inc=$(bench_ms "$quiet" "SELECT cxm.refresh()" 1)
 mode=$(sql "SELECT mode FROM cxm.refresh_log LIMIT 1")
