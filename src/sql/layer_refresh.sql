@@ -257,7 +257,12 @@ BEGIN
   -- the canonical views follow cxm.sources (also after a restore that skipped
   -- triggers), and the identity map follows sources without capture
   PERFORM @extschema@.layer_rebuild();
-  PERFORM @extschema@.layer_identity_map_rebuild();
+  -- the capture triggers keep the identity map current; it is checked against
+  -- the links when some link source has none, and at every full refresh
+  IF v_mode <> 'incremental'
+     OR EXISTS (SELECT 1 FROM @extschema@.sources s WHERE s.kind = 'identities' AND NOT s.captured) THEN
+    PERFORM @extschema@.layer_identity_map_rebuild();
+  END IF;
   t := @extschema@.layer_step('canonical views and identity map', t);
   SELECT pg_catalog.max(c.id) INTO v_max FROM @extschema@.change_log c;
   SELECT pg_catalog.jsonb_object_agg(y.source, y.n) INTO v_changes
@@ -321,7 +326,10 @@ BEGIN
       INSERT INTO @extschema@.profile_months_snapshot SELECT * FROM @extschema@.layer_month_rows(NULL);
       t := @extschema@.layer_step('monthly facts', t);
     END IF;
-    ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
+    IF v_mode <> 'incremental' THEN
+      ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
+      t := @extschema@.layer_step('statistics', t);
+    END IF;
     FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a LOOP
       EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_snapshot');
       EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_snapshot',

@@ -421,16 +421,17 @@ GROUP BY c.rfm_segment
 $q$),
 ('kpi_monthly', $q$
 WITH prof AS MATERIALIZED (
-  SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at FROM {profile} p
+  SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
+         pg_catalog.date_trunc('month', p.first_purchase)::pg_catalog.date AS first_month
+  FROM {profile} p
 ), pm AS (
-  SELECT m.*, pg_catalog.min(m.month) FILTER (WHERE m.orders > 0) OVER (PARTITION BY m.customer_id) AS first_month
-  FROM {month} m
+  SELECT m.* FROM {month} m
 ), agg AS (
   SELECT pm.month,
          pg_catalog.sum(pm.revenue) AS revenue, pg_catalog.sum(pm.orders) AS orders,
          pg_catalog.count(*) FILTER (WHERE pm.orders > 0) AS buyers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND pm.first_month = pm.month) AS new_customers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND pm.first_month < pm.month) AS repeat_buyers,
+         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month = pm.month) AS new_customers,
+         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month < pm.month) AS repeat_buyers,
          pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.second_product_at < pm.month + '1 month'::pg_catalog.interval) AS cross_sold,
          pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS cross_channel_buyers,
          pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_channel,
