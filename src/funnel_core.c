@@ -116,13 +116,62 @@ row_steps(const FunnelRow *r, const uint32_t *pool)
 	return r->nmatch == 1 ? &r->step : pool + r->step;
 }
 
-static int
-cmp_row_ts(const void *a, const void *b)
-{
-	int64_t		x = ((const FunnelRow *) a)->ts;
-	int64_t		y = ((const FunnelRow *) b)->ts;
+/*
+ * Sort rows by ts.  Groups are small (tens of rows), so an inlined
+ * insertion sort of runs of FUNNEL_SORT_RUN rows merged bottom-up beats
+ * qsort's indirect comparisons; tmp holds n rows.
+ */
+#define FUNNEL_SORT_RUN 16
 
-	return (x > y) - (x < y);
+static void
+sort_rows_ts(FunnelRow *a, size_t n, FunnelRow *tmp)
+{
+	size_t		start,
+				width,
+				i,
+				j;
+	FunnelRow  *src = a,
+			   *dst = tmp;
+
+	for (start = 0; start < n; start += FUNNEL_SORT_RUN)
+	{
+		size_t		end = start + FUNNEL_SORT_RUN < n ? start + FUNNEL_SORT_RUN : n;
+
+		for (i = start + 1; i < end; i++)
+		{
+			FunnelRow	x = a[i];
+
+			for (j = i; j > start && a[j - 1].ts > x.ts; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+	}
+	for (width = FUNNEL_SORT_RUN; width < n; width *= 2)
+	{
+		for (start = 0; start < n; start += 2 * width)
+		{
+			size_t		mid = start + width < n ? start + width : n;
+			size_t		end = start + 2 * width < n ? start + 2 * width : n;
+			size_t		l = start,
+						r = mid,
+						k = start;
+
+			while (l < mid && r < end)
+				dst[k++] = src[r].ts < src[l].ts ? src[r++] : src[l++];
+			while (l < mid)
+				dst[k++] = src[l++];
+			while (r < end)
+				dst[k++] = src[r++];
+		}
+		{
+			FunnelRow  *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(FunnelRow));
 }
 
 static int
@@ -502,7 +551,14 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 	if (nrows == 0)
 		return CXM_OK;
 	if (!sorted)
-		qsort(rows, nrows, sizeof(FunnelRow), cmp_row_ts);
+	{
+		FunnelRow  *tmp = nrows > FUNNEL_SORT_RUN
+			? cxm_alloc(alloc, nrows * sizeof(FunnelRow)) : NULL;
+
+		sort_rows_ts(rows, nrows, tmp);
+		if (tmp != NULL)
+			cxm_free(alloc, tmp);
+	}
 
 	/* size of the largest tie group, in rows and in (row, step) pairs */
 	for (i = 0; i < nrows; i = j)
