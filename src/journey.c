@@ -102,7 +102,7 @@ journey_new_unbounded(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 
 /*
  * Append a step of a group of a shared log.  The size of the group's path
- * is checked when it is read back (journey_log_refs): its strings are
+ * is checked when it is read back (journey_log_path, journey_log_refs): its strings are
  * stored once per distinct touchpoint, so a long path takes 16 bytes a step.
  */
 static inline void
@@ -406,10 +406,87 @@ journey_path_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/* a text[] of n elements taking out_bytes; *p is where the first goes */
+static ArrayType *
+journey_array_new(size_t n, size_t out_bytes, char **p)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + out_bytes;
+	ArrayType  *result;
+
+	if (n > MaxArraySize || !AllocSizeIsValid(nbytes))
+		journey_too_long();
+	result = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(result, nbytes);
+	result->ndim = 1;
+	result->dataoffset = 0;
+	result->elemtype = TEXTOID;
+	ARR_DIMS(result)[0] = (int) n;
+	ARR_LBOUND(result)[0] = 1;
+	*p = ARR_DATA_PTR(result);
+	return result;
+}
+
+/* write one element at *p and move past it */
+static inline void
+journey_array_put(char **p, const char *s, size_t len)
+{
+	SET_VARSIZE(*p, VARHDRSZ + len);
+	if (len > 0)				/* an empty touchpoint may have no bytes at all */
+		memcpy(*p + VARHDRSZ, s, len);
+	*p += INTALIGN(VARHDRSZ + len);
+}
+
+/*
+ * The path of a group of a shared log, or NULL when it has no steps.  The
+ * group's entries are sorted in place by (ts, byte-order rank of the
+ * touchpoint), the rank borrowing the entries' slot field, which is
+ * restored before returning (the log may be grouped again).
+ */
+static ArrayType *
+journey_log_path(Datum st)
+{
+	CxmSharedLog *sl = cxm_log_lookup(st);
+	JPathDict  *dict = (JPathDict *) sl->user;
+	uint32		slot = cxm_log_group_slot(st);
+	const uint32 *rank;
+	RowLogEntry *e;
+	size_t		n,
+				i,
+				bytes = 0;
+	ArrayType  *result;
+	char	   *p;
+
+	rowlog_index(sl->log);
+	e = rowlog_group(sl->log, slot, &n);
+	if (n == 0)
+		return NULL;
+	rank = jpath_dict_ranks(dict);
+	for (i = 0; i < n; i++)
+	{
+		bytes += jpath_elem_bytes(jpath_dict_get(dict, e[i].val)->len);
+		e[i].slot = rank[e[i].val];
+	}
+	rowlog_sort_ts_key(e, n, n > ROWLOG_SORT_RUN ? palloc(n * sizeof(RowLogEntry)) : NULL);
+	for (i = 0; i < n; i++)
+		e[i].slot = slot;
+	if (bytes > JPATH_MAX_OUT_BYTES)
+		journey_too_long();
+	result = journey_array_new(n, bytes, &p);
+	for (i = 0; i < n; i++)
+	{
+		const JPathDictStr *d = jpath_dict_get(dict, e[i].val);
+
+		journey_array_put(&p, d->s, d->len);
+	}
+	Assert(p == (char *) result + VARSIZE(result));
+	return result;
+}
+
 /*
  * The steps in (ts, touchpoint) order as text[], NULL when there are none.
- * The state is only read, so the final function may run more than once, as
- * in window aggregates.  The array is built directly in one allocation.
+ * The state's content is unchanged, so the final function may run more
+ * than once, as in window aggregates.  The array is built directly in one
+ * allocation.
  */
 Datum
 journey_path_final(PG_FUNCTION_ARGS)
@@ -417,8 +494,7 @@ journey_path_final(PG_FUNCTION_ARGS)
 	Datum		d;
 	CxmAlloc	tmp;
 	JPathView	v;
-	size_t		out_bytes;
-	Size		nbytes;
+	JPathState *st;
 	ArrayType  *result;
 	char	   *p;
 	size_t		i;
@@ -426,44 +502,24 @@ journey_path_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	d = PG_GETARG_DATUM(0);
-	tmp = cxm_allocator_nozero(CurrentMemoryContext);
 	if (cxm_log_is_group(d))
 	{
-		v.refs = journey_log_refs(d, &v.n, &out_bytes);
-		jpath_sort_refs(v.refs, v.n, &tmp);
+		result = journey_log_path(d);
+		if (result == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_ARRAYTYPE_P(result);
 	}
-	else
-	{
-		JPathState *st = (JPathState *) DatumGetPointer(d);
-
-		if (st->n > MaxArraySize || st->out_bytes > JPATH_MAX_OUT_BYTES)
-			journey_too_long();
-		out_bytes = st->out_bytes;
-		v = jpath_sorted(st, &tmp);
-	}
-	if (v.n == 0)
+	st = (JPathState *) DatumGetPointer(d);
+	if (st->n == 0)
 		PG_RETURN_NULL();
-	nbytes = ARR_OVERHEAD_NONULLS(1) + out_bytes;
-	if (!AllocSizeIsValid(nbytes))
+	if (st->out_bytes > JPATH_MAX_OUT_BYTES)
 		journey_too_long();
-	result = (ArrayType *) palloc0(nbytes);
-	SET_VARSIZE(result, nbytes);
-	result->ndim = 1;
-	result->dataoffset = 0;
-	result->elemtype = TEXTOID;
-	ARR_DIMS(result)[0] = (int) v.n;
-	ARR_LBOUND(result)[0] = 1;
-	p = ARR_DATA_PTR(result);
+	tmp = cxm_allocator_nozero(CurrentMemoryContext);
+	result = journey_array_new(st->n, st->out_bytes, &p);
+	v = jpath_sorted(st, &tmp);
 	for (i = 0; i < v.n; i++)
-	{
-		const JPathRef *r = &v.refs[i];
-
-		SET_VARSIZE(p, VARHDRSZ + r->len);
-		if (r->len > 0)			/* an empty touchpoint may have no bytes at all */
-			memcpy(p + VARHDRSZ, r->s, r->len);
-		p += INTALIGN(VARHDRSZ + r->len);
-	}
-	Assert(p == (char *) result + nbytes);
+		journey_array_put(&p, v.refs[i].s, v.refs[i].len);
+	Assert(p == (char *) result + VARSIZE(result));
 	jpath_view_release(&v, &tmp);
 	PG_RETURN_ARRAYTYPE_P(result);
 }

@@ -201,6 +201,8 @@ typedef struct JPathDict
 	char	   *arena_pos;		/* where the next string's bytes go ... */
 	char	   *arena_end;		/* ... and the end of the current chunk */
 	void	   *chunks;			/* chain of string chunks */
+	uint32_t   *rank;			/* byte order of the strings (jpath_dict_ranks) */
+	uint32_t	nranked;		/* strings rank covers */
 	CxmAlloc	alloc;
 } JPathDict;
 
@@ -214,6 +216,13 @@ jpath_dict_get(const JPathDict *d, uint32_t id)
 {
 	return &d->strs[id];
 }
+
+/*
+ * rank[id]: the position of string id in byte order (as COLLATE "C"), so
+ * that (ts, rank) orders steps as (ts, touchpoint) does; recomputed when
+ * strings were added since.  Memory comes from the dictionary's allocator.
+ */
+extern const uint32_t *jpath_dict_ranks(JPathDict *d);
 
 /* sort refs by (ts, touchpoint bytes), stably; one pass when already sorted */
 extern void jpath_sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp);

@@ -88,8 +88,17 @@ rowlog_append(RowLog *log, uint32_t slot, uint32_t val, int64_t ts)
  */
 extern void rowlog_index(RowLog *log);
 
+/*
+ * Sort n entries by (ts, slot), the slot field holding whatever key the
+ * caller put there (a group's entries share their slot, so a caller may
+ * borrow the field and restore it); tmp has room for n entries when
+ * n > ROWLOG_SORT_RUN.  An already sorted group costs one pass.
+ */
+#define ROWLOG_SORT_RUN 16
+extern void rowlog_sort_ts_key(RowLogEntry *a, size_t n, RowLogEntry *tmp);
+
 /* a slot's entries; the log must be indexed (rowlog_index) */
-static inline const RowLogEntry *
+static inline RowLogEntry *
 rowlog_group(const RowLog *log, uint32_t slot, size_t *n)
 {
 	*n = log->start[slot + 1] - log->start[slot];

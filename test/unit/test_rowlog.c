@@ -272,6 +272,44 @@ test_sort_refs(void)
 	CHECK(ok);
 }
 
+/* byte-order ranks of the dictionary, and the (ts, key) sort of entries */
+static void
+test_ranks_and_entry_sort(void)
+{
+	JPathDict  *d = jpath_dict_create(dirty_allocator);
+	static const char *names[] = {"web", "", "ad", "\xff", "a", "ad\xff", "B", "ab"};
+	static const uint32_t want[] = {6, 0, 4, 7, 2, 5, 1, 3};
+	const uint32_t *rank;
+	uint32_t	i,
+				id;
+	RowLogEntry e[300],
+				tmp[300];
+	int			ok = 1;
+
+	for (i = 0; i < 8; i++)
+		CHECK(jpath_dict_intern(d, names[i], strlen(names[i]), &id) == CXM_OK && id == i);
+	rank = jpath_dict_ranks(d);
+	for (i = 0; i < 8; i++)
+		CHECK(rank[i] == want[i]);
+	CHECK(jpath_dict_intern(d, "aa", 2, &id) == CXM_OK && id == 8);
+	rank = jpath_dict_ranks(d);	/* a new string: ranked again */
+	CHECK(rank[8] == 3 && rank[2] == 5 && rank[0] == 7 && rank[3] == 8);
+
+	for (i = 0; i < 300; i++)
+	{
+		e[i].ts = (int64_t) (rnd() % 40);
+		e[i].slot = (uint32_t) (rnd() % 5);
+		e[i].val = i;
+	}
+	rowlog_sort_ts_key(e, 300, tmp);
+	for (i = 1; i < 300; i++)
+		if (e[i - 1].ts > e[i].ts || (e[i - 1].ts == e[i].ts && e[i - 1].slot > e[i].slot))
+			ok = 0;
+	CHECK(ok);
+	rowlog_sort_ts_key(e, 10, NULL);	/* short: no buffer needed */
+	jpath_dict_destroy(d);
+}
+
 int
 main(void)
 {
@@ -281,5 +319,6 @@ main(void)
 	RUN(test_dict);
 	RUN(test_dict_long);
 	RUN(test_sort_refs);
+	RUN(test_ranks_and_entry_sort);
 	return UNIT_DONE();
 }
