@@ -85,6 +85,20 @@ BEGIN
 END $$;
 SELECT lvl, count(*) FROM rl_fref GROUP BY lvl ORDER BY lvl;
 
+-- the planner's choice: the aggregates declare 1 kB a group (SSPACE; in a
+-- shared log a step takes 16 bytes), so 1,501 paths want about 1.5 MB and
+-- 6,004 funnels 6 MB:
+-- hashed when that fits in hash_mem, sorted grouping when it does not
+SET hash_mem_multiplier = 1;
+SET work_mem = '16MB';
+SELECT pg_temp.plan_of('SELECT cust, cxm.journey_path(tp, ts) FROM rl_ev GROUP BY cust') AS fits,
+       pg_temp.plan_of('SELECT * FROM rl_funnels') AS fits_funnel;
+SET work_mem = '256kB';
+SELECT pg_temp.plan_of('SELECT cust, cxm.journey_path(tp, ts) FROM rl_ev GROUP BY cust') AS does_not_fit,
+       pg_temp.plan_of('SELECT * FROM rl_funnels') AS does_not_fit_funnel;
+RESET work_mem;
+RESET hash_mem_multiplier;
+
 -- hash aggregation (the shared log)
 SELECT * FROM pg_temp.check('SELECT cust, cxm.journey_path(tp, ts) AS path FROM rl_ev GROUP BY cust');
 SELECT * FROM pg_temp.check_funnels();

@@ -37,7 +37,7 @@ funnel_size() {
 	            (ARRAY['view','view','view','view','cart','cart','checkout','purchase','search','support'])
 	              [1 + floor(random() * 10)::int] AS event
 	     FROM generate_series(1, $N);
-	     VACUUM ANALYZE funnel_bench;"
+	     VACUUM ANALYZE funnel_bench;" >/dev/null
 	prewarm funnel_bench
 	warm="$serial SELECT count(*) FROM funnel_bench;"
 
