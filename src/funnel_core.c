@@ -117,62 +117,16 @@ row_steps(const FunnelRow *r, const uint32_t *pool)
 }
 
 /*
- * Sort rows by ts.  Groups are small (tens of rows), so an inlined
- * insertion sort of runs of FUNNEL_SORT_RUN rows merged bottom-up beats
- * qsort's indirect comparisons; tmp holds n rows.
+ * Sort rows by ts: groups are small (tens of rows), and an inlined merge
+ * sort beats qsort's indirect comparisons.  tmp holds n rows when n >
+ * FUNNEL_SORT_RUN.
  */
 #define FUNNEL_SORT_RUN 16
-
-static void
-sort_rows_ts(FunnelRow *a, size_t n, FunnelRow *tmp)
-{
-	size_t		start,
-				width,
-				i,
-				j;
-	FunnelRow  *src = a,
-			   *dst = tmp;
-
-	for (start = 0; start < n; start += FUNNEL_SORT_RUN)
-	{
-		size_t		end = start + FUNNEL_SORT_RUN < n ? start + FUNNEL_SORT_RUN : n;
-
-		for (i = start + 1; i < end; i++)
-		{
-			FunnelRow	x = a[i];
-
-			for (j = i; j > start && a[j - 1].ts > x.ts; j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-	}
-	for (width = FUNNEL_SORT_RUN; width < n; width *= 2)
-	{
-		for (start = 0; start < n; start += 2 * width)
-		{
-			size_t		mid = start + width < n ? start + width : n;
-			size_t		end = start + 2 * width < n ? start + 2 * width : n;
-			size_t		l = start,
-						r = mid,
-						k = start;
-
-			while (l < mid && r < end)
-				dst[k++] = src[r].ts < src[l].ts ? src[r++] : src[l++];
-			while (l < mid)
-				dst[k++] = src[l++];
-			while (r < end)
-				dst[k++] = src[r++];
-		}
-		{
-			FunnelRow  *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(FunnelRow));
-}
+#define MSORT_NAME sort_rows_ts
+#define MSORT_TYPE FunnelRow
+#define MSORT_LESS(a, b) ((a)->ts < (b)->ts)
+#define MSORT_RUN FUNNEL_SORT_RUN
+#include "msort_core.h"
 
 static int
 cmp_u32_desc(const void *a, const void *b)

@@ -484,6 +484,12 @@ jpath_merge(JPathState *dst, const JPathState *src)
 	return CXM_OK;
 }
 
+#define MSORT_NAME sort_refs
+#define MSORT_TYPE JPathRef
+#define MSORT_LESS(a, b) (ref_cmp(a, b) < 0)
+#define MSORT_RUN JPATH_INSERTION_RUN
+#include "msort_core.h"
+
 /*
  * Sort refs ascending, stable (a run-detecting merge sort).  Already sorted
  * input (rows that arrive in time order) costs one pass.
@@ -491,78 +497,11 @@ jpath_merge(JPathState *dst, const JPathState *src)
 void
 jpath_sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp)
 {
-	size_t		i,
-				j,
-				start,
-				width;
-	JPathRef  *buf,
-			   *src,
-			   *dst;
+	JPathRef   *buf = n > JPATH_INSERTION_RUN ? cxm_alloc(tmp, n * sizeof(JPathRef)) : NULL;
 
-	for (i = 1; i < n; i++)
-		if (ref_cmp(&a[i - 1], &a[i]) > 0)
-			break;
-	if (i >= n)
-		return;
-
-	/* insertion sort of short runs */
-	for (start = 0; start < n; start += JPATH_INSERTION_RUN)
-	{
-		size_t		end = start + JPATH_INSERTION_RUN < n ? start + JPATH_INSERTION_RUN : n;
-
-		for (i = start + 1; i < end; i++)
-		{
-			JPathRef	x = a[i];
-
-			for (j = i; j > start && ref_cmp(&a[j - 1], &x) > 0; j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-	}
-	if (n <= JPATH_INSERTION_RUN)
-		return;
-
-	/* bottom-up merge of the runs, ping-ponging between a and buf */
-	buf = cxm_alloc(tmp, n * sizeof(JPathRef));
-	src = a;
-	dst = buf;
-	for (width = JPATH_INSERTION_RUN; width < n; width *= 2)
-	{
-		for (start = 0; start < n; start += 2 * width)
-		{
-			size_t		mid = start + width < n ? start + width : n;
-			size_t		end = start + 2 * width < n ? start + 2 * width : n;
-			size_t		l = start,
-						r = mid,
-						k = start;
-
-			if (mid >= end || ref_cmp(&src[mid - 1], &src[mid]) <= 0)
-			{
-				memcpy(dst + start, src + start, (end - start) * sizeof(JPathRef));
-				continue;
-			}
-			while (l < mid && r < end)
-			{
-				if (ref_cmp(&src[r], &src[l]) < 0)
-					dst[k++] = src[r++];
-				else
-					dst[k++] = src[l++];
-			}
-			while (l < mid)
-				dst[k++] = src[l++];
-			while (r < end)
-				dst[k++] = src[r++];
-		}
-		{
-			JPathRef  *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(JPathRef));
-	cxm_free(tmp, buf);
+	sort_refs(a, n, buf);
+	if (buf != NULL)
+		cxm_free(tmp, buf);
 }
 
 /*

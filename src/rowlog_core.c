@@ -205,59 +205,14 @@ entry_less(const RowLogEntry *a, const RowLogEntry *b)
 	return a->ts < b->ts || (a->ts == b->ts && a->slot < b->slot);
 }
 
+#define MSORT_NAME sort_entries
+#define MSORT_TYPE RowLogEntry
+#define MSORT_LESS(a, b) entry_less(a, b)
+#define MSORT_RUN ROWLOG_SORT_RUN
+#include "msort_core.h"
+
 void
 rowlog_sort_ts_key(RowLogEntry *a, size_t n, RowLogEntry *tmp)
 {
-	size_t		start,
-				width,
-				i,
-				j;
-	RowLogEntry *src = a,
-			   *dst = tmp;
-
-	for (i = 1; i < n; i++)
-		if (entry_less(&a[i], &a[i - 1]))
-			break;
-	if (i >= n)
-		return;
-	/* insertion sort of runs, then bottom-up merges between a and tmp */
-	for (start = 0; start < n; start += ROWLOG_SORT_RUN)
-	{
-		size_t		end = start + ROWLOG_SORT_RUN < n ? start + ROWLOG_SORT_RUN : n;
-
-		for (i = start + 1; i < end; i++)
-		{
-			RowLogEntry x = a[i];
-
-			for (j = i; j > start && entry_less(&x, &a[j - 1]); j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-	}
-	for (width = ROWLOG_SORT_RUN; width < n; width *= 2)
-	{
-		for (start = 0; start < n; start += 2 * width)
-		{
-			size_t		mid = start + width < n ? start + width : n;
-			size_t		end = start + 2 * width < n ? start + 2 * width : n;
-			size_t		l = start,
-						r = mid,
-						k = start;
-
-			while (l < mid && r < end)
-				dst[k++] = entry_less(&src[r], &src[l]) ? src[r++] : src[l++];
-			while (l < mid)
-				dst[k++] = src[l++];
-			while (r < end)
-				dst[k++] = src[r++];
-		}
-		{
-			RowLogEntry *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(RowLogEntry));
+	sort_entries(a, n, tmp);
 }

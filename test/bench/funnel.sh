@@ -68,12 +68,7 @@ funnel_size() {
 	q_floor_steps="SELECT customer_id,
 	  count(ARRAY[event = 'view', event = 'cart', event = 'checkout', event = 'purchase']), max(ts)
 	FROM funnel_bench GROUP BY customer_id"
-	plan=$(sql "$serial EXPLAIN (COSTS OFF) $q_ours" | grep -m1 -oE 'HashAggregate|GroupAggregate|MixedAggregate')
-	if [ "$plan" = HashAggregate ]; then
-		other="SET enable_hashagg = off;"
-	else
-		other="SET enable_sort = off;"
-	fi
+	IFS="|" read -r plan other <<<"$(bench_grouping "$q_ours")"
 	read -r t_ours t_floor_steps t_other t_floor <<<"$(bench_interleaved "$warm" "$R" \
 		"RESET enable_hashagg; RESET enable_sort;||$q_ours" "$q_floor_steps" "$other||$q_ours" \
 		"RESET enable_hashagg; RESET enable_sort;||SELECT customer_id, count(*) FROM funnel_bench GROUP BY customer_id")"

@@ -48,13 +48,7 @@ journey_size() {
 	# scan, the hash grouping and two trivial transitions, no state to keep
 	q_floor2="SELECT customer_id, count(touchpoint), max(ts) FROM journey_bench GROUP BY customer_id"
 	q_unord="SELECT customer_id, array_agg(touchpoint) FROM journey_bench GROUP BY customer_id"
-	plan=$(sql "$serial EXPLAIN (COSTS OFF) $q_ours" | grep -m1 -oE 'HashAggregate|GroupAggregate|MixedAggregate')
-	# the other grouping strategy than the planner's
-	if [ "$plan" = HashAggregate ]; then
-		other="SET enable_hashagg = off;"
-	else
-		other="SET enable_sort = off;"
-	fi
+	IFS="|" read -r plan other <<<"$(bench_grouping "$q_ours")"
 	# the goal's ratios: ours (the planner's plan and the other one), the
 	# plain SQL and the floor taking turns
 	read -r t_ours t_plain t_floor2 t_sorted <<<"$(bench_interleaved "$warm" "$RUNS" \

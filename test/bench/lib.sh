@@ -84,6 +84,19 @@ $mark"
 			}'
 }
 
+# bench_grouping QUERY: "PLAN|SETTING": the grouping node the planner picks
+# for QUERY (serial) and the setting that makes it use the other strategy
+bench_grouping() {
+	local plan
+	plan=$(sql "SET max_parallel_workers_per_gather = 0; EXPLAIN (COSTS OFF) $1" |
+		grep -m1 -oE 'HashAggregate|GroupAggregate|MixedAggregate')
+	if [ "$plan" = HashAggregate ]; then
+		echo "$plan|SET enable_hashagg = off;"
+	else
+		echo "$plan|SET enable_sort = off;"
+	fi
+}
+
 # ratio A B: A / B with two decimals
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
