@@ -169,3 +169,26 @@ SELECT pg_temp.err('SELECT cxm.nps_final(''{-5,0,0}''::int8[])');
 SELECT pg_temp.err('SELECT cxm.nps_accum_inv(''{0,0,0}''::int8[], 5)');
 SELECT pg_temp.err('SELECT cxm.csat_combine(''{1,1,5}''::int8[], ''{1,1,7}''::int8[])');
 SELECT cxm.nps_accum('{1,2,3}'::int8[], 10) AS called_directly;
+-- inside aggregates the transition checks a state where it enters (the
+-- initial value, each group's copy of it), then updates it in place; an
+-- aggregate of one's own built on nps_accum with a bad initial state fails
+-- in plain, sorted, hashed and moving-window aggregation alike
+CREATE AGGREGATE nps_short(int4) (SFUNC = cxm.nps_accum, STYPE = int8[], INITCOND = '{0,0}',
+  FINALFUNC = cxm.nps_final);
+CREATE AGGREGATE nps_nulls(int4) (SFUNC = cxm.nps_accum, STYPE = int8[], INITCOND = '{0,NULL,0}',
+  FINALFUNC = cxm.nps_final, MSFUNC = cxm.nps_accum, MINVFUNC = cxm.nps_accum_inv,
+  MSTYPE = int8[], MINITCOND = '{0,0,0,0}', MFINALFUNC = cxm.nps_final);
+CREATE AGGREGATE nps_from5(int4) (SFUNC = cxm.nps_accum, STYPE = int8[], INITCOND = '{5,0,0}',
+  FINALFUNC = cxm.nps_final);
+SELECT pg_temp.err('SELECT nps_short(s) FROM generate_series(0, 10) s');
+SELECT pg_temp.err('SELECT s % 3, nps_nulls(s) FROM generate_series(0, 10) s GROUP BY 1');
+SET enable_hashagg = off;
+SELECT pg_temp.err('SELECT s % 3, nps_short(s) FROM generate_series(0, 10) s GROUP BY 1');
+RESET enable_hashagg;
+SELECT pg_temp.err('SELECT nps_nulls(s) OVER (ORDER BY s ROWS 2 PRECEDING) FROM generate_series(0, 10) s');
+-- a good initial state is counted: 5 promoters before the rows (2 9s, 2 10s, 7 detractors of 11 + 2 passives)
+SELECT nps_from5(s) AS from5, 100.0 * (5 + 2 - 7) / (5 + 11) AS expected FROM generate_series(0, 10) s;
+SELECT s % 2 AS g, nps_from5(s) AS from5 FROM generate_series(0, 10) s GROUP BY 1 ORDER BY 1;
+DROP AGGREGATE nps_short(int4);
+DROP AGGREGATE nps_nulls(int4);
+DROP AGGREGATE nps_from5(int4);

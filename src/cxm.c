@@ -113,3 +113,17 @@ cxm_row_array_type(FunctionCallInfo fcinfo, int natts)
 	}
 	return rt;
 }
+
+/* cxm_int8_trans_state's check of a state it has not seen (cxm.h) */
+ArrayType *
+cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem, const char *what)
+{
+	Pointer		p = DatumGetPointer(PG_GETARG_DATUM(0));
+	ArrayType  *state = cxm_int8_state_arg(fcinfo, 0);
+
+	(void) cxm_int8_state(state, nelem, what);
+	/* the very array the executor holds (aggregate context, not detoasted) */
+	if ((Pointer) state == p)
+		fcinfo->flinfo->fn_extra = p;
+	return state;
+}

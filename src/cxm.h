@@ -80,4 +80,29 @@ typedef struct CxmRowArrayType
 
 extern CxmRowArrayType *cxm_row_array_type(FunctionCallInfo fcinfo, int natts);
 
+/*
+ * The int8[] state of a transition function that updates it in place,
+ * checked where it enters rather than on every row: a state is checked the
+ * first time the function sees it (an initial value, a copy PostgreSQL made,
+ * a state read back from a worker), and fn_extra then remembers it.  A row
+ * whose state is the one remembered (it was checked, and only this function
+ * has written to it since) skips the check.  Outside aggregates the state is
+ * a fresh copy each call and is always checked.
+ */
+extern ArrayType *cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem,
+											 const char *what);
+
+/* its data: a checked state has nelem int8 and no NULL bitmap */
+#define CXM_INT8_STATE_DATA(state)	((int64 *) ((char *) (state) + ARR_OVERHEAD_NONULLS(1)))
+
+static inline ArrayType *
+cxm_int8_trans_state(FunctionCallInfo fcinfo, int nelem, const char *what)
+{
+	Pointer		p = DatumGetPointer(PG_GETARG_DATUM(0));
+
+	if (likely(p == fcinfo->flinfo->fn_extra))
+		return (ArrayType *) p;
+	return cxm_int8_trans_state_enter(fcinfo, nelem, what);
+}
+
 #endif							/* CXM_H */

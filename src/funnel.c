@@ -3,13 +3,16 @@
  *	  fmgr glue of journey_funnel(ts, window, steps [, mode]) (contract
  *	  section 2).  The level DP lives in funnel_core.c.
  *
- * State (internal, in the aggregate context): the window, the mode, the
- * number of steps, the count of usable rows (non-NULL ts and steps) and, for
- * each row matching at least one step, its timestamp and matched steps
- * (FunnelRow; rows matching several steps keep their list in a pool).
- * Rows matching no step change no answer in any mode and are not stored.
- * Rows arrive in any order: the final function sorts them.  combine
- * concatenates; serial/deserial write a versioned, length-checked bytea.
+ * State (internal): the window, the mode, the number of steps, the count of
+ * usable rows (non-NULL ts and steps) and, for each row matching at least
+ * one step, its timestamp and matched steps (FunnelRow; rows matching
+ * several steps keep their list in a pool).  Rows matching no step change
+ * no answer in any mode and are not stored.  Rows arrive in any order: the
+ * final function sorts them.  combine concatenates; serial/deserial write a
+ * versioned, length-checked bytea.  In hash aggregation the rows of every
+ * group go to one row log shared by the node (rowlog.h; FunnelShared
+ * below); elsewhere each group has its own FunnelState in the aggregate
+ * context.
  *
  * The window is reduced to microseconds the way PostgreSQL compares
  * intervals (interval_cmp_value: a month is 30 days, a day 24 hours), so
@@ -28,6 +31,7 @@
 
 #include "cxm.h"
 #include "funnel_core.h"
+#include "rowlog.h"
 
 PG_FUNCTION_INFO_V1(journey_funnel_accum);
 PG_FUNCTION_INFO_V1(journey_funnel_accum_mode);
@@ -41,10 +45,18 @@ PG_FUNCTION_INFO_V1(journey_funnel_final);
 /* 26 inline rows make the state 504 bytes: one 512-byte allocation chunk */
 #define FUNNEL_INLINE_ROWS	26
 
+/* the steps of rows matching several: a growing array of uint32 */
+typedef struct FunnelPool
+{
+	uint32	   *v;				/* or NULL */
+	Size		n;
+	Size		cap;
+} FunnelPool;
+
 /*
- * The fields every row touches come first, and a group's first rows live in
- * the same allocation: with many groups in a hash table each row's state
- * access is a cache miss, so the fewer lines a row touches the better.
+ * A group's own state (sorted or plain grouping, window use).  The fields
+ * every row touches come first, and a group's first rows live in the same
+ * allocation.
  */
 typedef struct FunnelState
 {
@@ -56,11 +68,54 @@ typedef struct FunnelState
 	Size		nrows;
 	Size		rowcap;
 	uint64		window;			/* microseconds, > 0 */
-	uint32	   *pool;			/* steps of rows matching several; or NULL */
-	Size		npool;
-	Size		poolcap;
+	FunnelPool	pool;			/* the steps of rows matching several */
 	FunnelRow	inline_rows[FUNNEL_INLINE_ROWS];
 } FunnelState;
+
+/*
+ * In hash aggregation a group is a slot of the node's shared row log
+ * (rowlog.h), its state a tagged Datum whose own bits say whether the group
+ * had a usable row (bit 0) and which FunnelParams it uses (bits 1-14): the
+ * window, mode and number of steps are nearly always the same for every
+ * group, so the log keeps each distinct combination once.  A log entry's
+ * value is the matched step, or FUNNEL_MULTI | the offset in the log's pool
+ * of a count followed by the steps of a row matching several.
+ */
+typedef struct FunnelParams
+{
+	Interval	window_raw;		/* as first given */
+	uint64		window;
+	FunnelMode	mode;
+	uint32		nsteps;			/* 0: no usable row yet */
+} FunnelParams;
+
+typedef struct FunnelShared
+{
+	FunnelParams *params;
+	uint32		nparams;
+	uint32		cap;
+	uint32		last;			/* the params found last */
+	FunnelPool	pool;
+	MemoryContext cxt;
+} FunnelShared;
+
+#define FUNNEL_MULTI		0x80000000u
+#define FUNNEL_USABLE		1u
+#define FUNNEL_MAX_PARAMS	((1u << (CXM_LOG_USER_BITS - 1)) - 1)
+
+/* any state, as the final, serial and combine functions read it */
+typedef struct FunnelView
+{
+	const Interval *window_raw;
+	uint64		window;
+	FunnelMode	mode;
+	uint32		nsteps;
+	int64		nusable;
+	FunnelRow  *rows;
+	Size		nrows;
+	const uint32 *pool;
+	Size		npool;
+} FunnelView;
 
 static char *
 interval_text(const Interval *iv)
@@ -94,6 +149,22 @@ funnel_state_new(MemoryContext cxt)
 	return st;
 }
 
+/* room for `more` entries in a pool living in cxt */
+static inline void
+funnel_pool_reserve(FunnelPool *pool, Size more, MemoryContext cxt)
+{
+	if (unlikely(pool->n + more > pool->cap))
+	{
+		Size		cap = Max(Max(pool->cap * 2, pool->n + more), 16);
+
+		if (pool->v == NULL)
+			pool->v = MemoryContextAllocHuge(cxt, sizeof(uint32) * cap);
+		else
+			pool->v = repalloc_huge(pool->v, sizeof(uint32) * cap);
+		pool->cap = cap;
+	}
+}
+
 /* room for `rows` more rows and `steps` more pool entries */
 static inline void
 funnel_state_reserve(FunnelState *st, Size rows, Size steps)
@@ -114,100 +185,62 @@ funnel_state_reserve(FunnelState *st, Size rows, Size steps)
 			st->rows = repalloc_huge(st->rows, sizeof(FunnelRow) * cap);
 		st->rowcap = cap;
 	}
-	if (unlikely(st->npool + steps > st->poolcap))
-	{
-		Size		cap = Max(Max(st->poolcap * 2, st->npool + steps), 16);
-
-		if (st->pool == NULL)
-			st->pool = MemoryContextAllocHuge(GetMemoryChunkContext(st),
-											  sizeof(uint32) * cap);
-		else
-			st->pool = repalloc_huge(st->pool, sizeof(uint32) * cap);
-		st->poolcap = cap;
-	}
+	funnel_pool_reserve(&st->pool, steps, GetMemoryChunkContext(st));
 }
 
 static void
-funnel_check_mode(const FunnelState *st, FunnelMode mode)
+funnel_check_mode(FunnelMode have, FunnelMode mode)
 {
-	if (st->mode != mode)
+	if (have != mode)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_funnel mode \"%s\" differs from \"%s\" used earlier in the group",
-						funnel_mode_name(mode), funnel_mode_name(st->mode))));
+						funnel_mode_name(mode), funnel_mode_name(have))));
 }
 
 static void
-funnel_check_window(const FunnelState *st, uint64 window, const Interval *raw)
+funnel_check_window(uint64 have, const Interval *have_raw, uint64 window, const Interval *raw)
 {
-	if (st->window != window)
+	if (have != window)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_funnel window %s differs from %s used earlier in the group",
-						interval_text(raw), interval_text(&st->window_raw))));
+						interval_text(raw), interval_text(have_raw))));
+}
+
+/* a row's window against the group's: the usual case is the very same interval */
+static inline void
+funnel_check_row_window(uint64 have, const Interval *have_raw, const Interval *iv)
+{
+	if (iv->time != have_raw->time || iv->day != have_raw->day ||
+		iv->month != have_raw->month)
+		funnel_check_window(have, have_raw, funnel_window_usecs(iv), iv);
 }
 
 static void
-funnel_check_nsteps(const FunnelState *st, uint32 nsteps)
+funnel_check_nsteps(uint32 have, uint32 nsteps)
 {
-	if (st->nsteps != 0 && nsteps != 0 && st->nsteps != nsteps)
+	if (have != 0 && nsteps != 0 && have != nsteps)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_funnel steps array length %u differs from %u used earlier in the group",
-						nsteps, st->nsteps)));
+						nsteps, have)));
 }
 
-/*
- * The transition of both aggregates; mode is the already parsed mode.  Not
- * strict: the state starts NULL, and NULL ts or steps skip the row while a
- * NULL window or mode is an error.
- */
-static FunnelState *
-funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
+static void
+funnel_too_many_multi(void)
 {
-	MemoryContext aggcxt;
-	FunnelState *st;
-	Interval   *iv;
-	ArrayType  *arr;
-	uint32		n,
-				i,
-				cnt,
-				first;
-	Size		base;
-	const bool *data;
-	const bits8 *nulls;
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("journey_funnel group has too many rows matching several steps")));
+}
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "journey_funnel_accum called in non-aggregate context");
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("journey_funnel window must not be NULL")));
-	iv = PG_GETARG_INTERVAL_P(2);
+/* the steps argument, checked; its length in *n */
+static ArrayType *
+funnel_steps_arg(FunctionCallInfo fcinfo, uint32 *n)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(3);
 
-	if (PG_ARGISNULL(0))
-	{
-		uint64		window = funnel_window_usecs(iv);
-
-		st = funnel_state_new(aggcxt);
-		st->mode = mode;
-		st->window = window;
-		st->window_raw = *iv;
-	}
-	else
-	{
-		st = (FunnelState *) PG_GETARG_POINTER(0);
-		funnel_check_mode(st, mode);
-		/* the usual case: the very same interval as before */
-		if (iv->time != st->window_raw.time || iv->day != st->window_raw.day ||
-			iv->month != st->window_raw.month)
-			funnel_check_window(st, funnel_window_usecs(iv), iv);
-	}
-
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
-		return st;
-
-	arr = PG_GETARG_ARRAYTYPE_P(3);
 	if (ARR_NDIM(arr) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -219,23 +252,28 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 						ARR_NDIM(arr))));
 	if (ARR_ELEMTYPE(arr) != BOOLOID)
 		elog(ERROR, "journey_funnel steps must be a boolean array");
-	n = (uint32) ARR_DIMS(arr)[0];
-	if (st->nsteps == 0)
-		st->nsteps = n;
-	else
-		funnel_check_nsteps(st, n);
-	st->nusable++;
+	*n = (uint32) ARR_DIMS(arr)[0];
+	return arr;
+}
 
-	/*
-	 * Collect the matched steps.  The first one stays in a local variable
-	 * (most rows match one step or none); the pool is touched only by rows
-	 * matching several.
-	 */
-	data = (const bool *) ARR_DATA_PTR(arr);
-	nulls = ARR_NULLBITMAP(arr);
-	base = 0;
-	first = 0;
-	cnt = 0;
+/*
+ * The steps a row matches: returns how many, the first in *first.  The
+ * steps of a row matching several go to pool at *base (after a count word
+ * when `counted`); the pool's length is left to the caller.  The first one
+ * stays in a local variable (most rows match one step or none): the pool is
+ * touched only by rows matching several.  Offsets stay below `limit`.
+ */
+static inline uint32
+funnel_match(ArrayType *arr, uint32 n, FunnelPool *pool, MemoryContext cxt,
+			 bool counted, Size limit, uint32 *first, Size *base)
+{
+	const bool *data = (const bool *) ARR_DATA_PTR(arr);
+	const bits8 *nulls = ARR_NULLBITMAP(arr);
+	uint32		i,
+				cnt = 0;
+
+	*first = 0;
+	*base = 0;
 	for (i = 0; i < n; i++)
 	{
 		if (nulls != NULL && !(nulls[i >> 3] & (1 << (i & 7))))
@@ -243,47 +281,325 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 		if (!*data++)
 			continue;
 		if (cnt == 0)
-			first = i + 1;
+			*first = i + 1;
 		else
 		{
 			if (cnt == 1)
 			{
-				base = st->npool;
-				if (unlikely(base > (Size) PG_UINT32_MAX - n))
-					ereport(ERROR,
-							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							 errmsg("journey_funnel group has too many rows matching several steps")));
-				funnel_state_reserve(st, 0, n);
-				st->pool[base] = first;
+				*base = pool->n;
+				if (unlikely(*base > limit - n - counted))
+					funnel_too_many_multi();
+				funnel_pool_reserve(pool, (Size) n + 1, cxt);
+				pool->v[*base + counted] = *first;
 			}
-			st->pool[base + cnt] = i + 1;
+			pool->v[*base + counted + cnt] = i + 1;
 		}
 		cnt++;
 	}
+	if (counted && cnt > 1)
+		pool->v[*base] = cnt;
+	return cnt;
+}
+
+/* a usable row of a group's own state */
+static void
+funnel_own_row(FunnelState *st, ArrayType *arr, uint32 n, TimestampTz ts)
+{
+	uint32		cnt,
+				first;
+	Size		base;
+
+	if (st->nsteps == 0)
+		st->nsteps = n;
+	else
+		funnel_check_nsteps(st->nsteps, n);
+	st->nusable++;
+	cnt = funnel_match(arr, n, &st->pool, GetMemoryChunkContext(st), false,
+					   PG_UINT32_MAX, &first, &base);
 	if (cnt > 0)
 	{
 		FunnelRow  *r;
 
 		funnel_state_reserve(st, 1, 0);
 		r = &st->rows[st->nrows++];
-		r->ts = PG_GETARG_TIMESTAMPTZ(1);
+		r->ts = ts;
 		r->nmatch = cnt;
 		if (cnt == 1)
 			r->step = first;
 		else
 		{
 			r->step = (uint32) base;
-			st->npool += cnt;
+			st->pool.n += cnt;
 		}
 	}
+}
+
+/* the id of params (mode, window, nsteps) in the log, added if new; -1 when full */
+static int
+funnel_params_id(FunnelShared *fs, FunnelMode mode, const Interval *raw, uint64 window,
+				 uint32 nsteps)
+{
+	uint32		i;
+	FunnelParams *p;
+
+	for (i = 0; i < fs->nparams; i++)
+	{
+		uint32		k = (fs->last + i) % fs->nparams;
+
+		p = &fs->params[k];
+		if (p->mode == mode && p->nsteps == nsteps && p->window == window &&
+			p->window_raw.time == raw->time && p->window_raw.day == raw->day &&
+			p->window_raw.month == raw->month)
+		{
+			fs->last = k;
+			return (int) k;
+		}
+	}
+	if (fs->nparams == FUNNEL_MAX_PARAMS)
+		return -1;
+	if (fs->nparams == fs->cap)
+	{
+		fs->cap = Min(Max(fs->cap * 2, 4), FUNNEL_MAX_PARAMS);
+		fs->params = fs->params == NULL
+			? MemoryContextAlloc(fs->cxt, fs->cap * sizeof(FunnelParams))
+			: repalloc(fs->params, fs->cap * sizeof(FunnelParams));
+	}
+	p = &fs->params[fs->nparams];
+	p->window_raw = *raw;
+	p->window = window;
+	p->mode = mode;
+	p->nsteps = nsteps;
+	fs->last = fs->nparams;
+	return (int) fs->nparams++;
+}
+
+static FunnelState *
+funnel_own_state(MemoryContext cxt, FunnelMode mode, const Interval *raw, uint64 window,
+				 uint32 nsteps)
+{
+	FunnelState *st = funnel_state_new(cxt);
+
+	st->mode = mode;
+	st->window = window;
+	st->window_raw = *raw;
+	st->nsteps = nsteps;
 	return st;
 }
 
+/*
+ * A new group: in hash aggregation a slot of the shared log (unless the log
+ * already holds FUNNEL_MAX_PARAMS different windows), else its own state.
+ */
+static Datum
+funnel_new_group(FunctionCallInfo fcinfo, MemoryContext aggcxt, FunnelMode mode,
+				 const Interval *raw, uint64 window, uint32 nsteps)
+{
+	CxmSharedLog *sl = cxm_shared_log(fcinfo, aggcxt);
+	int			pid;
+
+	if (sl != NULL)
+	{
+		FunnelShared *fs = (FunnelShared *) sl->user;
+
+		if (fs == NULL)
+		{
+			fs = MemoryContextAllocZero(aggcxt, sizeof(FunnelShared));
+			fs->cxt = aggcxt;
+			sl->user = fs;
+		}
+		pid = funnel_params_id(fs, mode, raw, window, nsteps);
+		if (pid >= 0)
+			return cxm_log_new_group(sl, (uint32) pid << 1, "journey_funnel");
+	}
+	return PointerGetDatum(funnel_own_state(aggcxt, mode, raw, window, nsteps));
+}
+
+static inline const FunnelParams *
+funnel_log_params(const CxmSharedLog *sl, Datum d)
+{
+	return &((const FunnelShared *) sl->user)->params[cxm_log_group_user(d) >> 1];
+}
+
+/*
+ * A group of the log gets its number of steps (at its first usable row):
+ * new params, or, when the log holds too many, its own state (it has no
+ * rows in the log yet: rows are logged only once usable).
+ */
+static Datum
+funnel_log_set_nsteps(CxmSharedLog *sl, Datum d, uint32 nsteps)
+{
+	FunnelShared *fs = (FunnelShared *) sl->user;
+	FunnelParams p = *funnel_log_params(sl, d);
+	int			pid = funnel_params_id(fs, p.mode, &p.window_raw, p.window, nsteps);
+
+	if (pid >= 0)
+		return cxm_log_group_with_user(d, ((uint32) pid << 1) | (cxm_log_group_user(d) & FUNNEL_USABLE));
+	return PointerGetDatum(funnel_own_state(fs->cxt, p.mode, &p.window_raw, p.window, nsteps));
+}
+
+/* append a row matching `cnt` steps to a group of the log */
+static inline void
+funnel_log_append(CxmSharedLog *sl, Datum d, TimestampTz ts, uint32 cnt, uint32 first,
+				  Size base)
+{
+	uint32		val = cnt == 1 ? first : (FUNNEL_MULTI | (uint32) base);
+
+	if (cnt > 1)
+		((FunnelShared *) sl->user)->pool.n += (Size) cnt + 1;
+	if (unlikely(rowlog_append(sl->log, cxm_log_group_slot(d), val, ts) != CXM_OK))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("journey_funnel cannot keep more rows in one hash table")));
+}
+
+/*
+ * The transition of both aggregates; mode is the already parsed mode.  Not
+ * strict: the state starts NULL, and NULL ts or steps skip the row while a
+ * NULL window or mode is an error.
+ */
+static Datum
+funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
+{
+	MemoryContext aggcxt;
+	Datum		d;
+	Interval   *iv;
+	ArrayType  *arr;
+	uint32		n;
+	bool		fresh = PG_ARGISNULL(0);
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "journey_funnel_accum called in non-aggregate context");
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("journey_funnel window must not be NULL")));
+	iv = PG_GETARG_INTERVAL_P(2);
+	d = fresh ? funnel_new_group(fcinfo, aggcxt, mode, iv, funnel_window_usecs(iv), 0)
+		: PG_GETARG_DATUM(0);
+
+	if (likely(cxm_log_is_group(d)))
+	{
+		CxmSharedLog *sl = cxm_log_of(fcinfo, d);
+		const FunnelParams *p = funnel_log_params(sl, d);
+		FunnelShared *fs;
+		uint32		cnt,
+					first;
+		Size		base;
+
+		funnel_check_mode(p->mode, mode);
+		funnel_check_row_window(p->window, &p->window_raw, iv);
+		if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+			return d;
+		arr = funnel_steps_arg(fcinfo, &n);
+		if (unlikely(p->nsteps == 0))
+		{
+			d = funnel_log_set_nsteps(sl, d, n);
+			if (!cxm_log_is_group(d))
+			{
+				funnel_own_row((FunnelState *) DatumGetPointer(d), arr, n,
+							   PG_GETARG_TIMESTAMPTZ(1));
+				return d;
+			}
+		}
+		else
+			funnel_check_nsteps(p->nsteps, n);
+		d = cxm_log_group_with_user(d, cxm_log_group_user(d) | FUNNEL_USABLE);
+		fs = (FunnelShared *) sl->user;
+		cnt = funnel_match(arr, n, &fs->pool, fs->cxt, true, FUNNEL_MULTI, &first, &base);
+		if (cnt > 0)
+			funnel_log_append(sl, d, PG_GETARG_TIMESTAMPTZ(1), cnt, first, base);
+		return d;
+	}
+	else
+	{
+		FunnelState *st = (FunnelState *) DatumGetPointer(d);
+
+		if (!fresh)
+		{
+			funnel_check_mode(st->mode, mode);
+			funnel_check_row_window(st->window, &st->window_raw, iv);
+		}
+		if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+			return d;
+		arr = funnel_steps_arg(fcinfo, &n);
+		funnel_own_row(st, arr, n, PG_GETARG_TIMESTAMPTZ(1));
+		return d;
+	}
+}
+
+/*
+ * Any state as a view.  A group of the log gets its rows (and the steps of
+ * its rows matching several) copied out, palloc'd in the current context;
+ * its nusable only says whether it had usable rows (the log keeps no
+ * count): the number of rows kept, or 1 when none matched.
+ */
+static void
+funnel_view(Datum d, FunnelView *v)
+{
+	if (!cxm_log_is_group(d))
+	{
+		FunnelState *st = (FunnelState *) DatumGetPointer(d);
+
+		v->window_raw = &st->window_raw;
+		v->window = st->window;
+		v->mode = st->mode;
+		v->nsteps = st->nsteps;
+		v->nusable = st->nusable;
+		v->rows = st->rows;
+		v->nrows = st->nrows;
+		v->pool = st->pool.v;
+		v->npool = st->pool.n;
+	}
+	else
+	{
+		CxmSharedLog *sl = cxm_log_lookup(d);
+		const FunnelShared *fs = (const FunnelShared *) sl->user;
+		const FunnelParams *p = funnel_log_params(sl, d);
+		const RowLogEntry *e;
+		FunnelPool	pool = {NULL, 0, 0};
+		Size		n,
+					i;
+
+		rowlog_index(sl->log);
+		e = rowlog_group(sl->log, cxm_log_group_slot(d), &n);
+		v->window_raw = &p->window_raw;
+		v->window = p->window;
+		v->mode = p->mode;
+		v->nsteps = p->nsteps;
+		v->rows = palloc(Max(n, 1) * sizeof(FunnelRow));
+		for (i = 0; i < n; i++)
+		{
+			FunnelRow  *r = &v->rows[i];
+			uint32		val = e[i].val;
+
+			r->ts = e[i].ts;
+			if (val & FUNNEL_MULTI)
+			{
+				const uint32 *src = fs->pool.v + (val & ~FUNNEL_MULTI);
+
+				r->nmatch = src[0];
+				r->step = (uint32) pool.n;
+				funnel_pool_reserve(&pool, src[0], CurrentMemoryContext);
+				memcpy(pool.v + pool.n, src + 1, sizeof(uint32) * src[0]);
+				pool.n += src[0];
+			}
+			else
+			{
+				r->nmatch = 1;
+				r->step = val;
+			}
+		}
+		v->nrows = n;
+		v->pool = pool.v;
+		v->npool = pool.n;
+		v->nusable = (cxm_log_group_user(d) & FUNNEL_USABLE) ? (int64) Max(n, 1) : 0;
+	}
+}
 /* journey_funnel_accum(internal, timestamptz, interval, boolean[]) */
 Datum
 journey_funnel_accum(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(funnel_accum(fcinfo, FUNNEL_DEFAULT));
+	PG_RETURN_DATUM(funnel_accum(fcinfo, FUNNEL_DEFAULT));
 }
 
 /* journey_funnel_accum(internal, timestamptz, interval, boolean[], text) */
@@ -303,30 +619,36 @@ journey_funnel_accum_mode(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown journey_funnel mode \"%s\"", text_to_cstring(t)),
 				 errhint("Valid modes are default, strict_order, strict_deduplication and strict_increase.")));
-	PG_RETURN_POINTER(funnel_accum(fcinfo, mode));
+	PG_RETURN_DATUM(funnel_accum(fcinfo, mode));
 }
 
-/* append b's rows to a (same mode, window and number of steps) */
+/* b's mode, window and number of steps against a's */
 static void
-funnel_state_append(FunnelState *a, const FunnelState *b)
+funnel_check_combine(FunnelMode mode, uint64 window, const Interval *raw, uint32 nsteps,
+					 const FunnelView *b)
+{
+	funnel_check_mode(mode, b->mode);
+	funnel_check_window(window, raw, b->window, b->window_raw);
+	funnel_check_nsteps(nsteps, b->nsteps);
+}
+
+/* append b's rows to a group's own state (same mode, window and number of steps) */
+static void
+funnel_state_append(FunnelState *a, const FunnelView *b)
 {
 	Size		i,
 				off;
 
-	funnel_check_mode(a, b->mode);
-	funnel_check_window(a, b->window, &b->window_raw);
-	funnel_check_nsteps(a, b->nsteps);
+	funnel_check_combine(a->mode, a->window, &a->window_raw, a->nsteps, b);
 	if (a->nsteps == 0)
 		a->nsteps = b->nsteps;
-	if (b->npool > (Size) PG_UINT32_MAX - a->npool)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("journey_funnel group has too many rows matching several steps")));
+	if (b->npool > (Size) PG_UINT32_MAX - a->pool.n)
+		funnel_too_many_multi();
 	funnel_state_reserve(a, b->nrows, b->npool);
-	off = a->npool;
+	off = a->pool.n;
 	if (b->npool > 0)
-		memcpy(a->pool + off, b->pool, sizeof(uint32) * b->npool);
-	a->npool += b->npool;
+		memcpy(a->pool.v + off, b->pool, sizeof(uint32) * b->npool);
+	a->pool.n += b->npool;
 	for (i = 0; i < b->nrows; i++)
 	{
 		FunnelRow	r = b->rows[i];
@@ -338,12 +660,51 @@ funnel_state_append(FunnelState *a, const FunnelState *b)
 	a->nusable += b->nusable;
 }
 
+/* append b's rows to a group of the log; the group's new Datum */
+static Datum
+funnel_log_combine(CxmSharedLog *sl, Datum a, const FunnelView *b)
+{
+	const FunnelParams *p = funnel_log_params(sl, a);
+	FunnelShared *fs = (FunnelShared *) sl->user;
+	Size		i;
+
+	funnel_check_combine(p->mode, p->window, &p->window_raw, p->nsteps, b);
+	if (p->nsteps == 0 && b->nsteps != 0)
+	{
+		a = funnel_log_set_nsteps(sl, a, b->nsteps);
+		if (!cxm_log_is_group(a))
+		{
+			funnel_state_append((FunnelState *) DatumGetPointer(a), b);
+			return a;
+		}
+	}
+	if (b->nusable > 0)
+		a = cxm_log_group_with_user(a, cxm_log_group_user(a) | FUNNEL_USABLE);
+	for (i = 0; i < b->nrows; i++)
+	{
+		const FunnelRow *r = &b->rows[i];
+		Size		base = 0;
+
+		if (r->nmatch > 1)
+		{
+			base = fs->pool.n;
+			if (base > FUNNEL_MULTI - (Size) r->nmatch - 1)
+				funnel_too_many_multi();
+			funnel_pool_reserve(&fs->pool, (Size) r->nmatch + 1, fs->cxt);
+			fs->pool.v[base] = r->nmatch;
+			memcpy(fs->pool.v + base + 1, b->pool + r->step, sizeof(uint32) * r->nmatch);
+		}
+		funnel_log_append(sl, a, r->ts, r->nmatch, r->step, base);
+	}
+	return a;
+}
+
 Datum
 journey_funnel_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	FunnelState *a,
-			   *b;
+	Datum		a;
+	FunnelView	b;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "journey_funnel_combine called in non-aggregate context");
@@ -351,22 +712,16 @@ journey_funnel_combine(PG_FUNCTION_ARGS)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	b = (FunnelState *) PG_GETARG_POINTER(1);
-	if (PG_ARGISNULL(0))
-	{
-		/* copy b into the aggregate context */
-		a = funnel_state_new(aggcxt);
-		a->mode = b->mode;
-		a->window = b->window;
-		a->window_raw = b->window_raw;
-		a->nsteps = b->nsteps;
-	}
-	else
-		a = (FunnelState *) PG_GETARG_POINTER(0);
-	funnel_state_append(a, b);
-	PG_RETURN_POINTER(a);
+	funnel_view(PG_GETARG_DATUM(1), &b);
+	a = PG_ARGISNULL(0)
+		? funnel_new_group(fcinfo, aggcxt, b.mode, b.window_raw, b.window, b.nsteps)
+		: PG_GETARG_DATUM(0);
+	if (cxm_log_is_group(a))
+		PG_RETURN_DATUM(funnel_log_combine(cxm_log_of(fcinfo, a), a, &b));
+	funnel_state_append((FunnelState *) DatumGetPointer(a), &b);
+	PG_RETURN_DATUM(a);
 }
 
 /*
@@ -377,18 +732,20 @@ journey_funnel_combine(PG_FUNCTION_ARGS)
 Datum
 journey_funnel_serial(PG_FUNCTION_ARGS)
 {
-	FunnelState *st = (FunnelState *) PG_GETARG_POINTER(0);
+	FunnelView	v;
+	FunnelView *st = &v;
 	StringInfoData buf;
 	Size		i;
 
+	funnel_view(PG_GETARG_DATUM(0), &v);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, FUNNEL_STATE_VERSION);
 	pq_sendbyte(&buf, (uint8) st->mode);
 	pq_sendint32(&buf, st->nsteps);
 	pq_sendint64(&buf, (int64) st->window);
-	pq_sendint64(&buf, st->window_raw.time);
-	pq_sendint32(&buf, st->window_raw.day);
-	pq_sendint32(&buf, st->window_raw.month);
+	pq_sendint64(&buf, st->window_raw->time);
+	pq_sendint32(&buf, st->window_raw->day);
+	pq_sendint32(&buf, st->window_raw->month);
 	pq_sendint64(&buf, st->nusable);
 	pq_sendint64(&buf, (int64) st->nrows);
 	for (i = 0; i < st->nrows; i++)
@@ -451,29 +808,29 @@ journey_funnel_deserial(PG_FUNCTION_ARGS)
 	st->window_raw.month = info.window_month;
 	st->nusable = info.nusable;
 	funnel_state_reserve(st, info.nrows, info.npool);
-	funnel_wire_decode(buf, len, &info, st->rows, st->pool);
+	funnel_wire_decode(buf, len, &info, st->rows, st->pool.v);
 	st->nrows = info.nrows;
-	st->npool = info.npool;
+	st->pool.n = info.npool;
 	PG_RETURN_POINTER(st);
 }
 
 Datum
 journey_funnel_final(PG_FUNCTION_ARGS)
 {
-	FunnelState *st;
+	FunnelView	v;
 	CxmAlloc	alloc;
 	uint32		level;
 	char		msg[256];
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (FunnelState *) PG_GETARG_POINTER(0);
-	if (st->nusable == 0)
+	funnel_view(PG_GETARG_DATUM(0), &v);
+	if (v.nusable == 0)
 		PG_RETURN_NULL();
 	alloc = cxm_allocator(CurrentMemoryContext);
-	/* sorting the rows in place leaves the state's content unchanged */
-	if (funnel_level(st->rows, st->nrows, st->pool, st->npool, st->nsteps,
-					 st->window, st->mode, &alloc, &level, msg, sizeof(msg)) != CXM_OK)
+	/* sorting a group's own rows in place leaves the state's content unchanged */
+	if (funnel_level(v.rows, v.nrows, v.pool, v.npool, v.nsteps,
+					 v.window, v.mode, &alloc, &level, msg, sizeof(msg)) != CXM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_funnel: %s", msg)));

@@ -116,14 +116,17 @@ row_steps(const FunnelRow *r, const uint32_t *pool)
 	return r->nmatch == 1 ? &r->step : pool + r->step;
 }
 
-static int
-cmp_row_ts(const void *a, const void *b)
-{
-	int64_t		x = ((const FunnelRow *) a)->ts;
-	int64_t		y = ((const FunnelRow *) b)->ts;
-
-	return (x > y) - (x < y);
-}
+/*
+ * Sort rows by ts: groups are small (tens of rows), and an inlined merge
+ * sort beats qsort's indirect comparisons.  tmp holds n rows when n >
+ * FUNNEL_SORT_RUN.
+ */
+#define FUNNEL_SORT_RUN 16
+#define MSORT_NAME sort_rows_ts
+#define MSORT_TYPE FunnelRow
+#define MSORT_LESS(a, b) ((a)->ts < (b)->ts)
+#define MSORT_RUN FUNNEL_SORT_RUN
+#include "msort_core.h"
 
 static int
 cmp_u32_desc(const void *a, const void *b)
@@ -502,7 +505,14 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 	if (nrows == 0)
 		return CXM_OK;
 	if (!sorted)
-		qsort(rows, nrows, sizeof(FunnelRow), cmp_row_ts);
+	{
+		FunnelRow  *tmp = nrows > FUNNEL_SORT_RUN
+			? cxm_alloc(alloc, nrows * sizeof(FunnelRow)) : NULL;
+
+		sort_rows_ts(rows, nrows, tmp);
+		if (tmp != NULL)
+			cxm_free(alloc, tmp);
+	}
 
 	/* size of the largest tie group, in rows and in (row, step) pairs */
 	for (i = 0; i < nrows; i = j)

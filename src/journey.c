@@ -5,12 +5,16 @@
  *	  function.  The state, sort, heap and gap arithmetic live in
  *	  journey_core.c.
  *
- * journey_path keeps an `internal` state (a JPathState in the aggregate's
- * memory context).  Rows are appended in arrival order to a log and sorted
- * once by the final function, so the answer never depends on the order rows
- * arrive in, and partial states from parallel workers are simply
- * concatenated.  With max_steps the state is a heap bounded by max_steps.  Serialized
- * states are
+ * journey_path keeps an `internal` state.  Rows are appended in arrival
+ * order to a log and sorted once by the final function, so the answer never
+ * depends on the order rows arrive in, and partial states from parallel
+ * workers are simply concatenated.  In hash aggregation the log is one row
+ * log shared by every group of the node (rowlog.h: the state is a tagged
+ * Datum naming the group's slot; touchpoints are interned in a JPathDict of
+ * the log), grouped by slot at the first final call.  Elsewhere (sorted or
+ * plain grouping, window use) the state is the group's own JPathState in
+ * the aggregate's memory context.  With max_steps it is always the group's
+ * own heap bounded by max_steps.  Serialized states are
  *
  *	  byte version (1), int32 max_steps (0: unbounded), int32 count,
  *	  count x (int64 ts, int32 length, bytes)
@@ -31,6 +35,7 @@
 
 #include "cxm.h"
 #include "journey_core.h"
+#include "rowlog.h"
 
 PG_FUNCTION_INFO_V1(journey_path_accum);
 PG_FUNCTION_INFO_V1(journey_path_accum_n);
@@ -71,6 +76,86 @@ journey_too_long(void)
 					   (size_t) JPATH_MAX_OUT_BYTES)));
 }
 
+/* max_steps of a state; a group of a shared log keeps every step */
+static int32
+journey_max_steps(Datum st)
+{
+	return cxm_log_is_group(st) ? 0 : ((JPathState *) DatumGetPointer(st))->max_steps;
+}
+
+/*
+ * A new state without max_steps: a group of the shared log in hash
+ * aggregation (whose touchpoints are interned in the log's JPathDict), else
+ * the group's own.
+ */
+static Datum
+journey_new_unbounded(FunctionCallInfo fcinfo, MemoryContext aggcxt)
+{
+	CxmSharedLog *sl = cxm_shared_log(fcinfo, aggcxt);
+
+	if (sl == NULL)
+		return PointerGetDatum(journey_new_state(aggcxt, 0));
+	if (sl->user == NULL)
+		sl->user = jpath_dict_create(cxm_allocator_nozero(aggcxt));
+	return cxm_log_new_group(sl, 0, "journey_path");
+}
+
+/*
+ * Append a step of a group of a shared log.  The size of the group's path
+ * is checked when it is read back (journey_log_path, journey_log_refs): its strings are
+ * stored once per distinct touchpoint, so a long path takes 16 bytes a step.
+ */
+static inline void
+journey_log_step(CxmSharedLog *sl, uint32 slot, int64 ts, const char *s, size_t len)
+{
+	uint32		id;
+
+	if (unlikely(len > JPATH_MAX_OUT_BYTES))
+		journey_too_long();
+	if (unlikely(jpath_dict_intern((JPathDict *) sl->user, s, len, &id) != CXM_OK))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("journey_path cannot keep more than %u distinct touchpoints in one hash table",
+						PG_UINT32_MAX / 8)));
+	if (unlikely(rowlog_append(sl->log, slot, id, ts) != CXM_OK))
+		journey_too_long();
+}
+
+/*
+ * The steps of a group of a shared log as unsorted refs (palloc'd), their
+ * number and their size as array elements; journey_too_long() when they
+ * cannot make an array.  The first call after new rows groups the log.
+ */
+static JPathRef *
+journey_log_refs(Datum st, size_t *n, size_t *out_bytes)
+{
+	CxmSharedLog *sl = cxm_log_lookup(st);
+	const JPathDict *dict = (const JPathDict *) sl->user;
+	const RowLogEntry *e;
+	JPathRef   *refs;
+	size_t		i,
+				bytes = 0;
+
+	rowlog_index(sl->log);
+	e = rowlog_group(sl->log, cxm_log_group_slot(st), n);
+	if (*n > MaxArraySize)
+		journey_too_long();
+	refs = palloc(Max(*n, 1) * sizeof(JPathRef));
+	for (i = 0; i < *n; i++)
+	{
+		const JPathDictStr *d = jpath_dict_get(dict, e[i].val);
+
+		refs[i].ts = e[i].ts;
+		refs[i].s = d->s;
+		refs[i].len = d->len;
+		bytes += jpath_elem_bytes(d->len);
+	}
+	if (bytes > JPATH_MAX_OUT_BYTES)
+		journey_too_long();
+	*out_bytes = bytes;
+	return refs;
+}
+
 /* add a row; NULL touchpoint or ts rows are skipped */
 static void
 journey_add_row(FunctionCallInfo fcinfo, JPathState *st)
@@ -96,20 +181,31 @@ journey_add_row(FunctionCallInfo fcinfo, JPathState *st)
 Datum
 journey_path_accum(PG_FUNCTION_ARGS)
 {
-	JPathState *st = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
+	Datum		st;
+	JPathState *own;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
-		if (st == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(st);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (st == NULL)
-		st = journey_new_state(journey_aggcontext(fcinfo, "journey_path_accum"), 0);
-	else if (unlikely(st->max_steps != 0))
+	st = PG_ARGISNULL(0)
+		? journey_new_unbounded(fcinfo, journey_aggcontext(fcinfo, "journey_path_accum"))
+		: PG_GETARG_DATUM(0);
+	if (likely(cxm_log_is_group(st)))
+	{
+		text	   *t = PG_GETARG_TEXT_PP(1);
+
+		journey_log_step(cxm_log_of(fcinfo, st), cxm_log_group_slot(st),
+						 PG_GETARG_TIMESTAMPTZ(2), VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		PG_RETURN_DATUM(st);
+	}
+	own = (JPathState *) DatumGetPointer(st);
+	if (unlikely(own->max_steps != 0))
 		elog(ERROR, "journey_path_accum got a bounded state");
-	journey_add_row(fcinfo, st);
-	PG_RETURN_POINTER(st);
+	journey_add_row(fcinfo, own);
+	PG_RETURN_POINTER(own);
 }
 
 /*
@@ -120,13 +216,19 @@ journey_path_accum(PG_FUNCTION_ARGS)
 Datum
 journey_path_accum_n(PG_FUNCTION_ARGS)
 {
-	JPathState *st = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
+	JPathState *st = NULL;
 	int32		max_steps;
 
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_path max_steps must not be NULL")));
+	if (!PG_ARGISNULL(0))
+	{
+		if (cxm_log_is_group(PG_GETARG_DATUM(0)))
+			elog(ERROR, "journey_path_accum_n got an unbounded state");
+		st = (JPathState *) PG_GETARG_POINTER(0);
+	}
 	max_steps = PG_GETARG_INT32(3);
 	if (max_steps < 1)
 		ereport(ERROR,
@@ -149,31 +251,73 @@ Datum
 journey_path_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = journey_aggcontext(fcinfo, "journey_path_combine");
-	JPathState *a = PG_ARGISNULL(0) ? NULL : (JPathState *) PG_GETARG_POINTER(0);
-	JPathState *b = PG_ARGISNULL(1) ? NULL : (JPathState *) PG_GETARG_POINTER(1);
+	Datum		a,
+				b;
+	int32		ms;
+	JPathRef   *refs = NULL;
+	size_t		n = 0,
+				bytes,
+				i;
+	JPathIter	it;
+	JPathRef	r;
 
-	if (b == NULL)
+	if (PG_ARGISNULL(1))
 	{
-		if (a == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (a == NULL)
-		a = journey_new_state(aggcxt, b->max_steps);
-	else if (a->max_steps != b->max_steps)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("journey_path max_steps %d differs from %d used elsewhere in the group",
-						(int) b->max_steps, (int) a->max_steps)));
-	if (jpath_merge(a, b) != CXM_OK)
-		journey_too_long();
-	PG_RETURN_POINTER(a);
+	b = PG_GETARG_DATUM(1);
+	ms = journey_max_steps(b);
+	if (PG_ARGISNULL(0))
+		a = ms == 0 ? journey_new_unbounded(fcinfo, aggcxt)
+			: PointerGetDatum(journey_new_state(aggcxt, ms));
+	else
+	{
+		a = PG_GETARG_DATUM(0);
+		if (journey_max_steps(a) != ms)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("journey_path max_steps %d differs from %d used elsewhere in the group",
+							(int) ms, (int) journey_max_steps(a))));
+	}
+	if (!cxm_log_is_group(a) && !cxm_log_is_group(b))
+	{
+		if (jpath_merge((JPathState *) DatumGetPointer(a),
+						(JPathState *) DatumGetPointer(b)) != CXM_OK)
+			journey_too_long();
+		PG_RETURN_DATUM(a);
+	}
+
+	/* b's steps one by one (the usual case: a deserialized partial state) */
+	if (cxm_log_is_group(b))
+		refs = journey_log_refs(b, &n, &bytes);
+	else
+		jpath_iter_init((JPathState *) DatumGetPointer(b), &it);
+	for (i = 0;; i++)
+	{
+		if (refs != NULL)
+		{
+			if (i >= n)
+				break;
+			r = refs[i];
+		}
+		else if (!jpath_iter_next((JPathState *) DatumGetPointer(b), &it, &r.ts, &r.s, &r.len))
+			break;
+		if (cxm_log_is_group(a))
+			journey_log_step(cxm_log_of(fcinfo, a), cxm_log_group_slot(a), r.ts, r.s, r.len);
+		else if (jpath_add((JPathState *) DatumGetPointer(a), r.ts, r.s, r.len) != CXM_OK)
+			journey_too_long();
+	}
+	if (refs != NULL)
+		pfree(refs);
+	PG_RETURN_DATUM(a);
 }
 
 Datum
 journey_path_serialize(PG_FUNCTION_ARGS)
 {
-	JPathState *st = (JPathState *) PG_GETARG_POINTER(0);
+	Datum		d = PG_GETARG_DATUM(0);
 	StringInfoData buf;
 	JPathIter	it;
 	int64_t		ts;
@@ -183,17 +327,41 @@ journey_path_serialize(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "journey_path_serialize called in non-aggregate context");
 	pq_begintypsend(&buf);
-	/* out_bytes >= the string bytes; each step adds 12 bytes of header */
-	enlargeStringInfo(&buf, JPATH_WIRE_HEADER + st->n * JPATH_WIRE_ITEM + st->out_bytes);
-	pq_sendbyte(&buf, JPATH_WIRE_VERSION);
-	pq_sendint32(&buf, (uint32) st->max_steps);
-	pq_sendint32(&buf, (uint32) st->n);
-	jpath_iter_init(st, &it);
-	while (jpath_iter_next(st, &it, &ts, &s, &len))
+	if (cxm_log_is_group(d))
 	{
-		pq_sendint64(&buf, (uint64) ts);
-		pq_sendint32(&buf, (uint32) len);
-		pq_sendbytes(&buf, s, (int) len);
+		size_t		n,
+					bytes,
+					i;
+		JPathRef   *refs = journey_log_refs(d, &n, &bytes);
+
+		enlargeStringInfo(&buf, JPATH_WIRE_HEADER + n * JPATH_WIRE_ITEM + bytes);
+		pq_sendbyte(&buf, JPATH_WIRE_VERSION);
+		pq_sendint32(&buf, 0);
+		pq_sendint32(&buf, (uint32) n);
+		for (i = 0; i < n; i++)
+		{
+			pq_sendint64(&buf, (uint64) refs[i].ts);
+			pq_sendint32(&buf, (uint32) refs[i].len);
+			pq_sendbytes(&buf, refs[i].s, (int) refs[i].len);
+		}
+		pfree(refs);
+	}
+	else
+	{
+		JPathState *st = (JPathState *) DatumGetPointer(d);
+
+		/* out_bytes >= the string bytes; each step adds 12 bytes of header */
+		enlargeStringInfo(&buf, JPATH_WIRE_HEADER + st->n * JPATH_WIRE_ITEM + st->out_bytes);
+		pq_sendbyte(&buf, JPATH_WIRE_VERSION);
+		pq_sendint32(&buf, (uint32) st->max_steps);
+		pq_sendint32(&buf, (uint32) st->n);
+		jpath_iter_init(st, &it);
+		while (jpath_iter_next(st, &it, &ts, &s, &len))
+		{
+			pq_sendint64(&buf, (uint64) ts);
+			pq_sendint32(&buf, (uint32) len);
+			pq_sendbytes(&buf, s, (int) len);
+		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -238,51 +406,120 @@ journey_path_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/* a text[] of n elements taking out_bytes; *p is where the first goes */
+static ArrayType *
+journey_array_new(size_t n, size_t out_bytes, char **p)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + out_bytes;
+	ArrayType  *result;
+
+	if (n > MaxArraySize || !AllocSizeIsValid(nbytes))
+		journey_too_long();
+	result = (ArrayType *) palloc0(nbytes);
+	SET_VARSIZE(result, nbytes);
+	result->ndim = 1;
+	result->dataoffset = 0;
+	result->elemtype = TEXTOID;
+	ARR_DIMS(result)[0] = (int) n;
+	ARR_LBOUND(result)[0] = 1;
+	*p = ARR_DATA_PTR(result);
+	return result;
+}
+
+/* write one element at *p and move past it */
+static inline void
+journey_array_put(char **p, const char *s, size_t len)
+{
+	SET_VARSIZE(*p, VARHDRSZ + len);
+	if (len > 0)				/* an empty touchpoint may have no bytes at all */
+		memcpy(*p + VARHDRSZ, s, len);
+	*p += INTALIGN(VARHDRSZ + len);
+}
+
+/*
+ * The path of a group of a shared log, or NULL when it has no steps.  The
+ * group's entries are sorted in place by (ts, byte-order rank of the
+ * touchpoint), the rank borrowing the entries' slot field, which is
+ * restored before returning (the log may be grouped again).
+ */
+static ArrayType *
+journey_log_path(Datum st)
+{
+	CxmSharedLog *sl = cxm_log_lookup(st);
+	JPathDict  *dict = (JPathDict *) sl->user;
+	uint32		slot = cxm_log_group_slot(st);
+	const uint32 *rank;
+	RowLogEntry *e;
+	size_t		n,
+				i,
+				bytes = 0;
+	ArrayType  *result;
+	char	   *p;
+
+	rowlog_index(sl->log);
+	e = rowlog_group(sl->log, slot, &n);
+	if (n == 0)
+		return NULL;
+	rank = jpath_dict_ranks(dict);
+	for (i = 0; i < n; i++)
+	{
+		bytes += jpath_elem_bytes(jpath_dict_get(dict, e[i].val)->len);
+		e[i].slot = rank[e[i].val];
+	}
+	rowlog_sort_ts_key(e, n, n > ROWLOG_SORT_RUN ? palloc(n * sizeof(RowLogEntry)) : NULL);
+	for (i = 0; i < n; i++)
+		e[i].slot = slot;
+	if (bytes > JPATH_MAX_OUT_BYTES)
+		journey_too_long();
+	result = journey_array_new(n, bytes, &p);
+	for (i = 0; i < n; i++)
+	{
+		const JPathDictStr *d = jpath_dict_get(dict, e[i].val);
+
+		journey_array_put(&p, d->s, d->len);
+	}
+	Assert(p == (char *) result + VARSIZE(result));
+	return result;
+}
+
 /*
  * The steps in (ts, touchpoint) order as text[], NULL when there are none.
- * The state is only read, so the final function may run more than once, as
- * in window aggregates.  The array is built directly in one allocation.
+ * The state's content is unchanged, so the final function may run more
+ * than once, as in window aggregates.  The array is built directly in one
+ * allocation.
  */
 Datum
 journey_path_final(PG_FUNCTION_ARGS)
 {
-	JPathState *st;
+	Datum		d;
 	CxmAlloc	tmp;
 	JPathView	v;
-	Size		nbytes;
+	JPathState *st;
 	ArrayType  *result;
 	char	   *p;
 	size_t		i;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (JPathState *) PG_GETARG_POINTER(0);
+	d = PG_GETARG_DATUM(0);
+	if (cxm_log_is_group(d))
+	{
+		result = journey_log_path(d);
+		if (result == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_ARRAYTYPE_P(result);
+	}
+	st = (JPathState *) DatumGetPointer(d);
 	if (st->n == 0)
 		PG_RETURN_NULL();
-	nbytes = ARR_OVERHEAD_NONULLS(1) + st->out_bytes;
-	if (!AllocSizeIsValid(nbytes) || st->n > MaxArraySize)
+	if (st->out_bytes > JPATH_MAX_OUT_BYTES)
 		journey_too_long();
-
 	tmp = cxm_allocator_nozero(CurrentMemoryContext);
+	result = journey_array_new(st->n, st->out_bytes, &p);
 	v = jpath_sorted(st, &tmp);
-	result = (ArrayType *) palloc0(nbytes);
-	SET_VARSIZE(result, nbytes);
-	result->ndim = 1;
-	result->dataoffset = 0;
-	result->elemtype = TEXTOID;
-	ARR_DIMS(result)[0] = (int) st->n;
-	ARR_LBOUND(result)[0] = 1;
-	p = ARR_DATA_PTR(result);
 	for (i = 0; i < v.n; i++)
-	{
-		const JPathRef *r = &v.refs[i];
-
-		SET_VARSIZE(p, VARHDRSZ + r->len);
-		if (r->len > 0)			/* an empty touchpoint may have no bytes at all */
-			memcpy(p + VARHDRSZ, r->s, r->len);
-		p += INTALIGN(VARHDRSZ + r->len);
-	}
-	Assert(p == (char *) result + nbytes);
+		journey_array_put(&p, v.refs[i].s, v.refs[i].len);
+	Assert(p == (char *) result + VARSIZE(result));
 	jpath_view_release(&v, &tmp);
 	PG_RETURN_ARRAYTYPE_P(result);
 }

@@ -18,6 +18,7 @@
  * state stays proportional to what it keeps, not to the rows it saw.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "journey_core.h"
@@ -29,13 +30,6 @@
 #define JPATH_FIRST_ALLOC 512
 #define JPATH_MAX_SEG	((size_t) 1 << 20)
 #define JPATH_INSERTION_RUN 24
-
-static inline size_t
-elem_bytes(size_t len)
-{
-	/* a text array element: 4-byte header + data, aligned to 4 */
-	return (4 + len + 3) & ~(size_t) 3;
-}
 
 static inline int
 str_cmp(const char *a, size_t la, const char *b, size_t lb)
@@ -337,7 +331,7 @@ heap_store(JPathState *st, JPathItem *it, int64_t ts, const char *s, size_t len)
 		memcpy(st->arena + st->arena_len, s, len);
 	st->arena_len += len;
 	st->live_bytes += len;
-	st->out_bytes += elem_bytes(len);
+	st->out_bytes += jpath_elem_bytes(len);
 }
 
 /*
@@ -352,7 +346,7 @@ jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
 
 	if (len > JPATH_MAX_OUT_BYTES)
 		return CXM_ERANGE;
-	esz = elem_bytes(len);
+	esz = jpath_elem_bytes(len);
 	if (st->max_steps == 0)
 	{
 		uint32_t	l32 = (uint32_t) len;
@@ -390,13 +384,13 @@ jpath_add(JPathState *st, int64_t ts, const char *s, size_t len)
 	it = &st->items[0];
 	if (jpath_key_cmp(ts, s, len, it->ts, st->arena + it->off, it->len) <= 0)
 		return CXM_OK;
-	if (st->out_bytes - elem_bytes(it->len) + esz > JPATH_MAX_OUT_BYTES)
+	if (st->out_bytes - jpath_elem_bytes(it->len) + esz > JPATH_MAX_OUT_BYTES)
 		return CXM_ERANGE;
 	if (ensure_arena(st, len) != CXM_OK)
 		return CXM_ERANGE;
 	it = &st->items[0];			/* compaction rewrote the offsets */
 	st->live_bytes -= it->len;
-	st->out_bytes -= elem_bytes(it->len);
+	st->out_bytes -= jpath_elem_bytes(it->len);
 	heap_store(st, it, ts, s, len);
 	sift_down(st, 0);
 	return CXM_OK;
@@ -490,85 +484,24 @@ jpath_merge(JPathState *dst, const JPathState *src)
 	return CXM_OK;
 }
 
+#define MSORT_NAME sort_refs
+#define MSORT_TYPE JPathRef
+#define MSORT_LESS(a, b) (ref_cmp(a, b) < 0)
+#define MSORT_RUN JPATH_INSERTION_RUN
+#include "msort_core.h"
+
 /*
  * Sort refs ascending, stable (a run-detecting merge sort).  Already sorted
  * input (rows that arrive in time order) costs one pass.
  */
-static void
-sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp)
+void
+jpath_sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp)
 {
-	size_t		i,
-				j,
-				start,
-				width;
-	JPathRef  *buf,
-			   *src,
-			   *dst;
+	JPathRef   *buf = n > JPATH_INSERTION_RUN ? cxm_alloc(tmp, n * sizeof(JPathRef)) : NULL;
 
-	for (i = 1; i < n; i++)
-		if (ref_cmp(&a[i - 1], &a[i]) > 0)
-			break;
-	if (i >= n)
-		return;
-
-	/* insertion sort of short runs */
-	for (start = 0; start < n; start += JPATH_INSERTION_RUN)
-	{
-		size_t		end = start + JPATH_INSERTION_RUN < n ? start + JPATH_INSERTION_RUN : n;
-
-		for (i = start + 1; i < end; i++)
-		{
-			JPathRef	x = a[i];
-
-			for (j = i; j > start && ref_cmp(&a[j - 1], &x) > 0; j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-	}
-	if (n <= JPATH_INSERTION_RUN)
-		return;
-
-	/* bottom-up merge of the runs, ping-ponging between a and buf */
-	buf = cxm_alloc(tmp, n * sizeof(JPathRef));
-	src = a;
-	dst = buf;
-	for (width = JPATH_INSERTION_RUN; width < n; width *= 2)
-	{
-		for (start = 0; start < n; start += 2 * width)
-		{
-			size_t		mid = start + width < n ? start + width : n;
-			size_t		end = start + 2 * width < n ? start + 2 * width : n;
-			size_t		l = start,
-						r = mid,
-						k = start;
-
-			if (mid >= end || ref_cmp(&src[mid - 1], &src[mid]) <= 0)
-			{
-				memcpy(dst + start, src + start, (end - start) * sizeof(JPathRef));
-				continue;
-			}
-			while (l < mid && r < end)
-			{
-				if (ref_cmp(&src[r], &src[l]) < 0)
-					dst[k++] = src[r++];
-				else
-					dst[k++] = src[l++];
-			}
-			while (l < mid)
-				dst[k++] = src[l++];
-			while (r < end)
-				dst[k++] = src[r++];
-		}
-		{
-			JPathRef  *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(JPathRef));
-	cxm_free(tmp, buf);
+	sort_refs(a, n, buf);
+	if (buf != NULL)
+		cxm_free(tmp, buf);
 }
 
 /*
@@ -589,7 +522,7 @@ jpath_sorted(const JPathState *st, const CxmAlloc *tmp)
 	while (i < st->n &&
 		   jpath_iter_next(st, &it, &v.refs[i].ts, &v.refs[i].s, &v.refs[i].len))
 		i++;
-	sort_refs(v.refs, v.n, tmp);
+	jpath_sort_refs(v.refs, v.n, tmp);
 	return v;
 }
 
@@ -600,6 +533,193 @@ jpath_view_release(JPathView *v, const CxmAlloc *tmp)
 		cxm_free(tmp, v->refs);
 	v->refs = NULL;
 	v->n = 0;
+}
+
+#define JPATH_DICT_MIN_BUCKETS 64
+#define JPATH_DICT_CHUNK 8192
+
+JPathDict *
+jpath_dict_create(CxmAlloc alloc)
+{
+	JPathDict  *d = cxm_alloc(&alloc, sizeof(JPathDict));
+
+	d->alloc = alloc;
+	d->mask = JPATH_DICT_MIN_BUCKETS - 1;
+	d->table = cxm_alloc(&alloc, JPATH_DICT_MIN_BUCKETS * sizeof(uint32_t));
+	memset(d->table, 0, JPATH_DICT_MIN_BUCKETS * sizeof(uint32_t));
+	d->n = 0;
+	d->cap = JPATH_DICT_MIN_BUCKETS / 2;
+	d->strs = cxm_alloc(&alloc, d->cap * sizeof(JPathDictStr));
+	d->arena_pos = d->arena_end = NULL;
+	d->chunks = NULL;
+	d->rank = NULL;
+	d->nranked = 0;
+	return d;
+}
+
+/* the dictionary being ranked, for the qsort comparator */
+static const JPathDict *rank_dict;
+
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const JPathDictStr *x = &rank_dict->strs[*(const uint32_t *) a];
+	const JPathDictStr *y = &rank_dict->strs[*(const uint32_t *) b];
+
+	return str_cmp(x->s, x->len, y->s, y->len);
+}
+
+const uint32_t *
+jpath_dict_ranks(JPathDict *d)
+{
+	uint32_t   *order;
+	uint32_t	i;
+
+	if (d->rank != NULL && d->nranked == d->n)
+		return d->rank;
+	if (d->rank != NULL)
+		cxm_free(&d->alloc, d->rank);
+	d->rank = cxm_alloc(&d->alloc, ((size_t) d->n + 1) * sizeof(uint32_t));
+	order = cxm_alloc(&d->alloc, ((size_t) d->n + 1) * sizeof(uint32_t));
+	for (i = 0; i < d->n; i++)
+		order[i] = i;
+	rank_dict = d;
+	qsort(order, d->n, sizeof(uint32_t), rank_cmp);
+	rank_dict = NULL;
+	for (i = 0; i < d->n; i++)
+		d->rank[order[i]] = i;
+	cxm_free(&d->alloc, order);
+	d->nranked = d->n;
+	return d->rank;
+}
+
+void
+jpath_dict_destroy(JPathDict *d)
+{
+	void	   *c = d->chunks;
+
+	while (c != NULL)
+	{
+		void	   *next;
+
+		memcpy(&next, c, sizeof(next));
+		cxm_free(&d->alloc, c);
+		c = next;
+	}
+	if (d->rank != NULL)
+		cxm_free(&d->alloc, d->rank);
+	cxm_free(&d->alloc, d->strs);
+	cxm_free(&d->alloc, d->table);
+	cxm_free(&d->alloc, d);
+}
+
+/*
+ * A hash of a touchpoint, eight bytes at a time (touchpoints are short;
+ * FNV-1a's byte loop was a tenth of the transition's time).
+ */
+static inline uint32_t
+dict_hash(const char *s, size_t len)
+{
+	uint64_t	h = 0x9E3779B97F4A7C15ULL ^ (uint64_t) len;
+
+	while (len > 0)
+	{
+		uint64_t	w = 0;
+		size_t		k = len < 8 ? len : 8;
+
+		memcpy(&w, s, k);
+		h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+		h ^= h >> 32;
+		s += k;
+		len -= k;
+	}
+	return (uint32_t) h;
+}
+
+/* a stable copy of s in the string chunks */
+static const char *
+dict_store(JPathDict *d, const char *s, size_t len)
+{
+	char	   *p;
+
+	if ((size_t) (d->arena_end - d->arena_pos) < len)
+	{
+		/* a new chunk (its first 8 bytes chain it), large enough for s */
+		size_t		size = len + 8 > JPATH_DICT_CHUNK ? len + 8 : JPATH_DICT_CHUNK;
+		char	   *c = cxm_alloc(&d->alloc, size);
+
+		memcpy(c, &d->chunks, sizeof(void *));
+		d->chunks = c;
+		d->arena_pos = c + 8;
+		d->arena_end = c + size;
+	}
+	p = d->arena_pos;
+	if (len > 0)
+		memcpy(p, s, len);
+	d->arena_pos += len;
+	return p;
+}
+
+/* double the buckets (kept at most half full) and the string table */
+static void
+dict_grow(JPathDict *d)
+{
+	uint32_t	nb = 2 * (d->mask + 1);
+	uint32_t   *t = cxm_alloc(&d->alloc, (size_t) nb * sizeof(uint32_t));
+	JPathDictStr *strs = cxm_alloc(&d->alloc, (size_t) nb / 2 * sizeof(JPathDictStr));
+	uint32_t	i;
+
+	memset(t, 0, (size_t) nb * sizeof(uint32_t));
+	for (i = 0; i < d->n; i++)
+	{
+		uint32_t	b = d->strs[i].hash & (nb - 1);
+
+		while (t[b] != 0)
+			b = (b + 1) & (nb - 1);
+		t[b] = i + 1;
+	}
+	memcpy(strs, d->strs, (size_t) d->n * sizeof(JPathDictStr));
+	cxm_free(&d->alloc, d->table);
+	cxm_free(&d->alloc, d->strs);
+	d->table = t;
+	d->strs = strs;
+	d->mask = nb - 1;
+	d->cap = nb / 2;
+}
+
+CxmStatus
+jpath_dict_intern(JPathDict *d, const char *s, size_t len, uint32_t *id)
+{
+	uint32_t	h,
+				b;
+
+	if (len > JPATH_MAX_OUT_BYTES)
+		return CXM_ERANGE;
+	h = dict_hash(s, len);
+	for (b = h & d->mask; d->table[b] != 0; b = (b + 1) & d->mask)
+	{
+		const JPathDictStr *e = &d->strs[d->table[b] - 1];
+
+		if (e->hash == h && e->len == len && (len == 0 || memcmp(e->s, s, len) == 0))
+		{
+			*id = d->table[b] - 1;
+			return CXM_OK;
+		}
+	}
+	if (d->n == d->cap)
+	{
+		if (d->mask >= UINT32_MAX / 4)
+			return CXM_ERANGE;
+		dict_grow(d);
+		for (b = h & d->mask; d->table[b] != 0; b = (b + 1) & d->mask)
+			;
+	}
+	d->strs[d->n].s = dict_store(d, s, len);
+	d->strs[d->n].len = (uint32_t) len;
+	d->strs[d->n].hash = h;
+	d->table[b] = d->n + 1;
+	*id = d->n++;
+	return CXM_OK;
 }
 
 static inline uint32_t

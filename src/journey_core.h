@@ -34,6 +34,13 @@
  */
 #define JPATH_MAX_OUT_BYTES ((size_t) 0x3FFFF000)
 
+/* bytes of a step as a text array element: 4-byte header + data, aligned to 4 */
+static inline size_t
+jpath_elem_bytes(size_t len)
+{
+	return (4 + len + 3) & ~(size_t) 3;
+}
+
 /* serialized state: version byte, int32 max_steps, int32 count, then count
  * times (int64 ts, int32 len, len bytes), integers big-endian */
 #define JPATH_WIRE_VERSION	1
@@ -155,7 +162,7 @@ extern bool jpath_iter_next(const JPathState *st, JPathIter *it,
 static inline bool
 jpath_log_append(JPathState *st, int64_t ts, const char *s, size_t len)
 {
-	size_t		esz = (4 + len + 3) & ~(size_t) 3;
+	size_t		esz = jpath_elem_bytes(len);
 	uint32_t	l32 = (uint32_t) len;
 	char	   *p = st->wpos;
 
@@ -171,6 +178,54 @@ jpath_log_append(JPathState *st, int64_t ts, const char *s, size_t len)
 	st->out_bytes += esz;
 	return true;
 }
+
+/*
+ * The touchpoints of a shared row log (rowlog_core.h), interned: each
+ * distinct string is stored once and named by a dense id, so a log entry has
+ * a fixed size.  Strings never move once interned.
+ */
+typedef struct JPathDictStr
+{
+	const char *s;
+	uint32_t	len;
+	uint32_t	hash;
+} JPathDictStr;
+
+typedef struct JPathDict
+{
+	uint32_t   *table;			/* id + 1 per bucket, 0 = empty */
+	uint32_t	mask;			/* buckets - 1 (a power of two) */
+	uint32_t	n;				/* strings interned */
+	uint32_t	cap;			/* room in strs */
+	JPathDictStr *strs;
+	char	   *arena_pos;		/* where the next string's bytes go ... */
+	char	   *arena_end;		/* ... and the end of the current chunk */
+	void	   *chunks;			/* chain of string chunks */
+	uint32_t   *rank;			/* byte order of the strings (jpath_dict_ranks) */
+	uint32_t	nranked;		/* strings rank covers */
+	CxmAlloc	alloc;
+} JPathDict;
+
+extern JPathDict *jpath_dict_create(CxmAlloc alloc);
+extern void jpath_dict_destroy(JPathDict *d);
+/* the id of s (interned if new); CXM_ERANGE when it is too long or 2^32 - 1 ids exist */
+extern CxmStatus jpath_dict_intern(JPathDict *d, const char *s, size_t len, uint32_t *id);
+
+static inline const JPathDictStr *
+jpath_dict_get(const JPathDict *d, uint32_t id)
+{
+	return &d->strs[id];
+}
+
+/*
+ * rank[id]: the position of string id in byte order (as COLLATE "C"), so
+ * that (ts, rank) orders steps as (ts, touchpoint) does; recomputed when
+ * strings were added since.  Memory comes from the dictionary's allocator.
+ */
+extern const uint32_t *jpath_dict_ranks(JPathDict *d);
+
+/* sort refs by (ts, touchpoint bytes), stably; one pass when already sorted */
+extern void jpath_sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp);
 
 extern CxmStatus jpath_wire_check(const unsigned char *buf, size_t len,
 							  int32_t *max_steps, uint32_t *count, size_t *bytes,

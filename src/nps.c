@@ -51,11 +51,12 @@ check_nps_score(int32 score)
 Datum
 nps_accum(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = cxm_int8_state_arg(fcinfo, 0);
-	int64	   *c = cxm_int8_state(state, NPS_STATE_LEN, "nps_agg");
+	ArrayType  *state = cxm_int8_trans_state(fcinfo, NPS_STATE_LEN, "nps_agg");
+	int64	   *c = CXM_INT8_STATE_DATA(state);
 	int32		score = PG_GETARG_INT32(1);
 
-	check_nps_score(score);
+	if (unlikely(!nps_score_valid(score)))
+		check_nps_score(score);
 	c[2 - (int) nps_category_of(score)]++;
 	PG_RETURN_ARRAYTYPE_P(state);
 }
@@ -64,8 +65,8 @@ nps_accum(PG_FUNCTION_ARGS)
 Datum
 nps_accum_inv(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = cxm_int8_state_arg(fcinfo, 0);
-	int64	   *c = cxm_int8_state(state, NPS_STATE_LEN, "nps_agg");
+	ArrayType  *state = cxm_int8_trans_state(fcinfo, NPS_STATE_LEN, "nps_agg");
+	int64	   *c = CXM_INT8_STATE_DATA(state);
 	int32		score = PG_GETARG_INT32(1);
 	int			slot;
 

@@ -1,0 +1,324 @@
+/*
+ * test_rowlog.c
+ *	  Unit tests of rowlog_core.c (the shared row log of hash aggregation)
+ *	  and of journey_core.c's touchpoint dictionary: grouping against a
+ *	  qsort reference for one to three radix levels, appends and new slots
+ *	  after grouping, empty logs and slots, and interning.
+ */
+#include <stdint.h>
+
+#include "unit.h"
+#include "journey_core.h"
+#include "rowlog_core.h"
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+static void *
+test_realloc(void *ctx, void *ptr, size_t size)
+{
+	void	   *p = realloc(ptr, size);
+
+	(void) ctx;
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const RowLogEntry *x = a;
+	const RowLogEntry *y = b;
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->val != y->val)
+		return x->val < y->val ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Does the indexed log hold exactly ref[0..n) (sorted by entry_cmp), each
+ * slot's entries in its range?
+ */
+static int
+log_matches(RowLog *log, RowLogEntry *ref, size_t n)
+{
+	uint32_t	s;
+	size_t		pos = 0;
+	int			ok = 1;
+
+	qsort(ref, n, sizeof(RowLogEntry), entry_cmp);
+	for (s = 0; s < log->nslots && ok; s++)
+	{
+		size_t		k,
+					cnt;
+		const RowLogEntry *g = rowlog_group(log, s, &cnt);
+		RowLogEntry *copy = malloc((cnt + 1) * sizeof(RowLogEntry));
+
+		memcpy(copy, g, cnt * sizeof(RowLogEntry));
+		qsort(copy, cnt, sizeof(RowLogEntry), entry_cmp);
+		for (k = 0; k < cnt; k++)
+			if (pos + k >= n || entry_cmp(&copy[k], &ref[pos + k]) != 0 || copy[k].slot != s)
+				ok = 0;
+		pos += cnt;
+		free(copy);
+	}
+	return ok && pos == n;
+}
+
+/* n random entries over nslots slots, grouped, against the reference */
+static void
+check_random(uint32_t nslots, size_t n, CxmAlloc alloc)
+{
+	RowLog	   *log = rowlog_create(alloc, test_realloc);
+	RowLogEntry *ref = malloc((n + 1) * sizeof(RowLogEntry));
+	size_t		i;
+	uint32_t	s;
+
+	for (s = 0; s < nslots; s++)
+	{
+		uint32_t	got;
+
+		CHECK(rowlog_new_slot(log, &got) == CXM_OK && got == s);
+	}
+	for (i = 0; i < n; i++)
+	{
+		ref[i].slot = (uint32_t) (rnd() % nslots);
+		ref[i].val = (uint32_t) rnd();
+		ref[i].ts = (int64_t) (rnd() % 1000) - 500;
+		CHECK(rowlog_append(log, ref[i].slot, ref[i].val, ref[i].ts) == CXM_OK);
+	}
+	rowlog_index(log);
+	CHECK(log->n == n);
+	CHECK(log_matches(log, ref, n));
+	rowlog_destroy(log);
+	free(ref);
+}
+
+static void
+test_group_levels(void)
+{
+	check_random(1, 1000, unit_allocator);
+	check_random(7, 5, unit_allocator);
+	check_random(7, 10000, dirty_allocator);
+	check_random(1024, 50000, dirty_allocator);	/* one level */
+	check_random(1025, 50000, unit_allocator);
+	check_random(100000, 500000, dirty_allocator);	/* two levels */
+	check_random((1u << 20) + 3, 300000, dirty_allocator);
+	check_random((1u << 21) + 1, 600000, dirty_allocator);	/* three levels */
+}
+
+/* all rows in one slot of many, and slots with no rows at all */
+static void
+test_skewed_and_empty(void)
+{
+	RowLog	   *log = rowlog_create(dirty_allocator, test_realloc);
+	RowLogEntry ref[3000];
+	size_t		i,
+				n;
+	uint32_t	s;
+
+	rowlog_index(log);			/* nothing at all */
+	CHECK(log->n == 0);
+	for (i = 0; i < 5000; i++)
+		CHECK(rowlog_new_slot(log, &s) == CXM_OK);
+	for (i = 0; i < 3000; i++)
+	{
+		ref[i].slot = i % 10 == 0 ? (uint32_t) (rnd() % 5000) : 4321;
+		ref[i].val = (uint32_t) i;
+		ref[i].ts = (int64_t) (rnd() % 7);
+		CHECK(rowlog_append(log, ref[i].slot, ref[i].val, ref[i].ts) == CXM_OK);
+	}
+	rowlog_index(log);
+	CHECK(log_matches(log, ref, 3000));
+	(void) rowlog_group(log, 4321, &n);
+	CHECK(n >= 2700);
+	rowlog_destroy(log);
+}
+
+/* rows and slots added after grouping: the next grouping covers them all */
+static void
+test_append_after_index(void)
+{
+	RowLog	   *log = rowlog_create(unit_allocator, test_realloc);
+	RowLogEntry *ref = malloc(40000 * sizeof(RowLogEntry));
+	size_t		n = 0,
+				round,
+				i,
+				cnt;
+	uint32_t	s;
+
+	for (round = 0; round < 4; round++)
+	{
+		for (i = 0; i < 700; i++)
+			CHECK(rowlog_new_slot(log, &s) == CXM_OK);
+		for (i = 0; i < 10000; i++, n++)
+		{
+			ref[n].slot = (uint32_t) (rnd() % log->nslots);
+			ref[n].val = (uint32_t) n;
+			ref[n].ts = (int64_t) rnd();
+			CHECK(rowlog_append(log, ref[n].slot, ref[n].val, ref[n].ts) == CXM_OK);
+		}
+		rowlog_index(log);
+		rowlog_index(log);		/* nothing changed: nothing to do */
+		{
+			RowLogEntry *copy = malloc(n * sizeof(RowLogEntry));
+
+			memcpy(copy, ref, n * sizeof(RowLogEntry));
+			CHECK(log_matches(log, copy, n));
+			free(copy);
+		}
+	}
+	/* a slot created after the last grouping, then grouped: empty */
+	CHECK(rowlog_new_slot(log, &s) == CXM_OK);
+	CHECK(!log->indexed);
+	rowlog_index(log);
+	(void) rowlog_group(log, s, &cnt);
+	CHECK(cnt == 0);
+	rowlog_destroy(log);
+	free(ref);
+}
+
+static void
+test_dict(void)
+{
+	JPathDict  *d = jpath_dict_create(dirty_allocator);
+	char		buf[32];
+	uint32_t	id,
+				id2,
+				i;
+	static const char nul2[] = {'a', '\0', 'b'};
+
+	CHECK(jpath_dict_intern(d, "", 0, &id) == CXM_OK && id == 0);
+	CHECK(jpath_dict_intern(d, "ad", 2, &id) == CXM_OK && id == 1);
+	CHECK(jpath_dict_intern(d, "", 0, &id2) == CXM_OK && id2 == 0);
+	CHECK(jpath_dict_intern(d, "ad", 2, &id2) == CXM_OK && id2 == 1);
+	CHECK(jpath_dict_intern(d, "a", 1, &id2) == CXM_OK && id2 == 2);
+	CHECK(jpath_dict_intern(d, nul2, 3, &id2) == CXM_OK && id2 == 3);
+	CHECK(jpath_dict_intern(d, nul2, 1, &id2) == CXM_OK && id2 == 2);
+	/* enough strings to grow the table several times; ids stay dense and stable */
+	for (i = 0; i < 20000; i++)
+	{
+		int			len = snprintf(buf, sizeof(buf), "tp-%u", i);
+
+		CHECK(jpath_dict_intern(d, buf, (size_t) len, &id) == CXM_OK && id == 4 + i);
+	}
+	for (i = 0; i < 20000; i += 7)
+	{
+		int			len = snprintf(buf, sizeof(buf), "tp-%u", i);
+		const JPathDictStr *e = jpath_dict_get(d, 4 + i);
+
+		CHECK(jpath_dict_intern(d, buf, (size_t) len, &id) == CXM_OK && id == 4 + i);
+		CHECK(e->len == (uint32_t) len && memcmp(e->s, buf, (size_t) len) == 0);
+	}
+	CHECK(jpath_dict_get(d, 3)->len == 3 && memcmp(jpath_dict_get(d, 3)->s, nul2, 3) == 0);
+	CHECK(jpath_dict_get(d, 0)->len == 0);
+	CHECK(d->n == 20004);
+	jpath_dict_destroy(d);
+}
+
+/* a string longer than a chunk gets a chunk of its own */
+static void
+test_dict_long(void)
+{
+	JPathDict  *d = jpath_dict_create(unit_allocator);
+	size_t		len = 100000;
+	char	   *s = malloc(len);
+	uint32_t	id;
+
+	memset(s, 'x', len);
+	CHECK(jpath_dict_intern(d, "short", 5, &id) == CXM_OK && id == 0);
+	CHECK(jpath_dict_intern(d, s, len, &id) == CXM_OK && id == 1);
+	CHECK(jpath_dict_intern(d, "after", 5, &id) == CXM_OK && id == 2);
+	CHECK(jpath_dict_get(d, 1)->len == len && memcmp(jpath_dict_get(d, 1)->s, s, len) == 0);
+	CHECK(memcmp(jpath_dict_get(d, 0)->s, "short", 5) == 0);
+	CHECK(memcmp(jpath_dict_get(d, 2)->s, "after", 5) == 0);
+	CHECK(jpath_dict_intern(d, s, JPATH_MAX_OUT_BYTES + 1, &id) == CXM_ERANGE);
+	jpath_dict_destroy(d);
+	free(s);
+}
+
+/* the in-place sort of refs the final function uses (ties by bytes) */
+static void
+test_sort_refs(void)
+{
+	static const char *names[] = {"", "a", "ab", "b", "\xff"};
+	JPathRef	r[500];
+	size_t		i;
+	int			ok = 1;
+
+	for (i = 0; i < 500; i++)
+	{
+		r[i].ts = (int64_t) (rnd() % 20);
+		r[i].s = names[rnd() % 5];
+		r[i].len = strlen(r[i].s);
+	}
+	jpath_sort_refs(r, 500, &unit_allocator);
+	for (i = 1; i < 500; i++)
+		if (jpath_key_cmp(r[i - 1].ts, r[i - 1].s, r[i - 1].len, r[i].ts, r[i].s, r[i].len) > 0)
+			ok = 0;
+	CHECK(ok);
+}
+
+/* byte-order ranks of the dictionary, and the (ts, key) sort of entries */
+static void
+test_ranks_and_entry_sort(void)
+{
+	JPathDict  *d = jpath_dict_create(dirty_allocator);
+	static const char *names[] = {"web", "", "ad", "\xff", "a", "ad\xff", "B", "ab"};
+	static const uint32_t want[] = {6, 0, 4, 7, 2, 5, 1, 3};
+	const uint32_t *rank;
+	uint32_t	i,
+				id;
+	RowLogEntry e[300],
+				tmp[300];
+	int			ok = 1;
+
+	for (i = 0; i < 8; i++)
+		CHECK(jpath_dict_intern(d, names[i], strlen(names[i]), &id) == CXM_OK && id == i);
+	rank = jpath_dict_ranks(d);
+	for (i = 0; i < 8; i++)
+		CHECK(rank[i] == want[i]);
+	CHECK(jpath_dict_intern(d, "aa", 2, &id) == CXM_OK && id == 8);
+	rank = jpath_dict_ranks(d);	/* a new string: ranked again */
+	CHECK(rank[8] == 3 && rank[2] == 5 && rank[0] == 7 && rank[3] == 8);
+
+	for (i = 0; i < 300; i++)
+	{
+		e[i].ts = (int64_t) (rnd() % 40);
+		e[i].slot = (uint32_t) (rnd() % 5);
+		e[i].val = i;
+	}
+	rowlog_sort_ts_key(e, 300, tmp);
+	for (i = 1; i < 300; i++)
+		if (e[i - 1].ts > e[i].ts || (e[i - 1].ts == e[i].ts && e[i - 1].slot > e[i].slot))
+			ok = 0;
+	CHECK(ok);
+	rowlog_sort_ts_key(e, 10, NULL);	/* short: no buffer needed */
+	jpath_dict_destroy(d);
+}
+
+int
+main(void)
+{
+	RUN(test_group_levels);
+	RUN(test_skewed_and_empty);
+	RUN(test_append_after_index);
+	RUN(test_dict);
+	RUN(test_dict_long);
+	RUN(test_sort_refs);
+	RUN(test_ranks_and_entry_sort);
+	return UNIT_DONE();
+}
