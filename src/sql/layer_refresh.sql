@@ -343,9 +343,12 @@ BEGIN
   END IF;
   DELETE FROM @extschema@.change_log c WHERE c.id <= v_max;
   PERFORM @extschema@.layer_apply_mode();
-  -- item similarities and popularity for recommend() (doc/recommendations.md)
-  PERFORM @extschema@.layer_refresh_recommendations();
-  t := @extschema@.layer_step('recommendations', t);
+  -- item similarities and popularity for recommend() (doc/recommendations.md):
+  -- population-level, like the models, so not by an incremental refresh
+  IF v_mode <> 'incremental' THEN
+    PERFORM @extschema@.layer_refresh_recommendations();
+    t := @extschema@.layer_step('recommendations', t);
+  END IF;
   INSERT INTO @extschema@.refresh_history (started_at, finished_at, mode, rows_changed)
   VALUES (t0, pg_catalog.clock_timestamp(), v_mode, COALESCE(v_changes, '{}'));
   DELETE FROM @extschema@.refresh_history h
