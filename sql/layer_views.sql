@@ -22,7 +22,7 @@ SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time'
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
 SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');
-UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}';
+UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}', min_nps_answers = 1;
 -- before refresh() there is no model: model figures are NULL, never made up
 SELECT count(*) AS buyers, count(p_alive) AS with_p_alive, count(expected_clv) AS with_clv
 FROM cxm.customer_360 WHERE orders > 0;
@@ -69,13 +69,13 @@ SELECT count(*) AS months,
                         AND abs(n.std_error - 100 * sqrt((h.p::float8 / h.n + h.d::float8 / h.n
                                                           - ((h.p - h.d)::float8 / h.n) ^ 2) / h.n)) < 1e-9
                         AND abs(n.ci_low - greatest(-100, n.nps - 1.959964 * n.std_error)) < 1e-9) AS matching
-FROM cxm.nps_monthly n
+FROM (SELECT * FROM cxm.nps_monthly WHERE channel = 'all') n
 FULL JOIN (SELECT date_trunc('month', "Submitted")::date AS month, count(*) AS n,
                   count(*) FILTER (WHERE "Q1 Score" >= 9) AS p, count(*) FILTER (WHERE "Q1 Score" <= 6) AS d
            FROM demo.nps_survey GROUP BY 1) h ON h.month = n.month;
 SELECT month, responses, promoters, passives, detractors, round(nps::numeric, 2) AS nps,
        round(ci_low::numeric, 2) AS ci_low, round(ci_high::numeric, 2) AS ci_high
-FROM cxm.nps_monthly WHERE month >= '2026-01-01' ORDER BY month;
+FROM cxm.nps_monthly WHERE month >= '2026-01-01' AND channel = 'all' ORDER BY month;
 
 -- cohort retention against a direct count
 SELECT count(*) AS cells,

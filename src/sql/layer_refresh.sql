@@ -477,16 +477,35 @@ REVOKE ALL ON FUNCTION @extschema@.layer_fit_models(pg_catalog.timestamptz) FROM
 -- Comments ------------------------------------------------------------------------
 -- of the public views here; (keep last) the _live views and the _snapshot
 -- tables take their view's comments
-COMMENT ON VIEW @extschema@.nps_monthly IS 'Net Promoter Score by calendar month (session time zone) with its 95 % interval (nps_stats)';
+COMMENT ON VIEW @extschema@.nps_monthly IS
+  'Net Promoter Score by calendar month (session time zone) and feedback channel, with its 95 % interval (nps_stats) and the change from the previous month (nps_compare); NULL below settings.min_nps_answers answers';
 COMMENT ON COLUMN @extschema@.nps_monthly.month IS 'first day of the month';
-COMMENT ON COLUMN @extschema@.nps_monthly.responses IS 'answers in the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.channel IS 'feedback channel (feedback.channel; (none) when NULL), or all for every answer of the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.responses IS 'answers with a score in the month and channel';
 COMMENT ON COLUMN @extschema@.nps_monthly.promoters IS 'answers 9-10';
 COMMENT ON COLUMN @extschema@.nps_monthly.passives IS 'answers 7-8';
 COMMENT ON COLUMN @extschema@.nps_monthly.detractors IS 'answers 0-6';
-COMMENT ON COLUMN @extschema@.nps_monthly.nps IS '100 * (promoters - detractors) / responses';
+COMMENT ON COLUMN @extschema@.nps_monthly.nps IS '100 * (promoters - detractors) / responses; NULL when responses < settings.min_nps_answers (30)';
 COMMENT ON COLUMN @extschema@.nps_monthly.std_error IS 'standard error of nps';
 COMMENT ON COLUMN @extschema@.nps_monthly.ci_low IS 'lower end of the 95 % interval (nps - 1.959964 std_error, at least -100)';
 COMMENT ON COLUMN @extschema@.nps_monthly.ci_high IS 'upper end of the 95 % interval (at most 100)';
+COMMENT ON COLUMN @extschema@.nps_monthly.nps_change IS 'nps - nps of the previous calendar month in the same channel (NULL when either has no nps)';
+COMMENT ON COLUMN @extschema@.nps_monthly.change_ci_low IS 'lower end of the 95 % interval of nps_change (nps_change - 1.959964 sqrt(std_error^2 + previous std_error^2))';
+COMMENT ON COLUMN @extschema@.nps_monthly.change_ci_high IS 'upper end of the 95 % interval of nps_change';
+COMMENT ON COLUMN @extschema@.nps_monthly.change_p_value IS 'two-sided p-value of the change (z test of nps_compare)';
+COMMENT ON VIEW @extschema@.value_concentration IS
+  'how concentrated value is among buyers (the 80/20 answer): one row per measure (revenue, profit, expected_clv) with the shares of the top customers, a Lorenz curve and the Gini coefficient';
+COMMENT ON COLUMN @extschema@.value_concentration.measure IS 'revenue, profit (needs a mapped cost or margin) or expected_clv (needs refresh())';
+COMMENT ON COLUMN @extschema@.value_concentration.customers IS 'buyers with a value of the measure';
+COMMENT ON COLUMN @extschema@.value_concentration.total IS 'sum of the measure over them';
+COMMENT ON COLUMN @extschema@.value_concentration.top_1_pct IS 'share of the total held by the top 1 % of the customers (ceil(1 % of customers) largest values)';
+COMMENT ON COLUMN @extschema@.value_concentration.top_5_pct IS 'share of the total held by the top 5 %';
+COMMENT ON COLUMN @extschema@.value_concentration.top_10_pct IS 'share of the total held by the top 10 %';
+COMMENT ON COLUMN @extschema@.value_concentration.top_20_pct IS 'share of the total held by the top 20 %';
+COMMENT ON COLUMN @extschema@.value_concentration.top_50_pct IS 'share of the total held by the top 50 %';
+COMMENT ON COLUMN @extschema@.value_concentration.customers_for_80_pct IS 'smallest share of the customers (the largest values first) that holds 80 % of the total';
+COMMENT ON COLUMN @extschema@.value_concentration.lorenz IS 'Lorenz curve: for d = 1..10, the share of the total held by the floor(d/10 of customers) smallest values';
+COMMENT ON COLUMN @extschema@.value_concentration.gini IS 'Gini coefficient: 0 = everyone equal, near 1 = one customer holds everything (can exceed 1 when values are negative)';
 COMMENT ON VIEW @extschema@.cohort_retention IS
   'purchase cohorts: customers by month of first purchase, and the share of them buying again in each later month';
 COMMENT ON COLUMN @extschema@.cohort_retention.cohort_month IS 'month of the cohort''s first purchase (first day)';
@@ -564,6 +583,14 @@ COMMENT ON COLUMN @extschema@.customer_360.churn_score IS '1 - p_alive';
 COMMENT ON COLUMN @extschema@.customer_360.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
 COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with BG/NBD and Gamma-Gamma)';
 COMMENT ON COLUMN @extschema@.customer_360.lifecycle_stage IS 'prospect, new, active, at risk or churned (see doc/layer.md)';
+COMMENT ON COLUMN @extschema@.customer_360.cost IS 'sum of the purchase costs (NULL when a purchase has no cost, or none was made)';
+COMMENT ON COLUMN @extschema@.customer_360.profit IS 'revenue - cost';
+COMMENT ON COLUMN @extschema@.customer_360.expected_profit IS 'expected profit of the next settings.clv_horizon periods: expected_clv * profit / revenue';
+COMMENT ON COLUMN @extschema@.customer_360.entry_channel IS 'channel of the first touchpoint';
+COMMENT ON COLUMN @extschema@.customer_360.entry_campaign IS 'campaign of the first touchpoint';
+COMMENT ON COLUMN @extschema@.customer_360.bounced_sessions IS 'sessions of a single touchpoint';
+COMMENT ON COLUMN @extschema@.customer_360.session_minutes IS 'time on site: summed session durations in minutes (first to last touchpoint of each session)';
+COMMENT ON COLUMN @extschema@.customer_360.days_since_seen IS 'days from last_seen to the reference time';
 COMMENT ON VIEW @extschema@.churn_risk IS
   'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged, their p_alive is 1 by construction)';
 COMMENT ON COLUMN @extschema@.churn_risk.customer_id IS 'customer id';
@@ -613,6 +640,8 @@ COMMENT ON COLUMN @extschema@.kpi_monthly.cross_sell_rate IS 'share of the month
 COMMENT ON COLUMN @extschema@.kpi_monthly.cross_channel_share IS 'share of the month''s buyers who are cross-channel customers';
 COMMENT ON COLUMN @extschema@.kpi_monthly.clv_cross_channel IS 'mean expected CLV of the month''s cross-channel buyers';
 COMMENT ON COLUMN @extschema@.kpi_monthly.clv_single_channel IS 'mean expected CLV of the month''s single-channel buyers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.cost IS 'sum of the costs of the month''s purchases (NULL when no cost is mapped or a purchase has none)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.profit IS 'revenue - cost';
 
 COMMENT ON TABLE @extschema@.profile_months_snapshot IS
   'snapshot of the monthly facts of every profile (layer_month_rows), filled by refresh(); kpi_monthly, nps_monthly and cohort_retention aggregate it';
@@ -652,4 +681,7 @@ COMMENT ON COLUMN @extschema@.profile_months_snapshot.promoters IS 'answers 9-10
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.passives IS 'answers 7-8';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.detractors IS 'answers 0-6';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.lost IS 'purchases whose churned_after without another purchase ran out in the month';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.cost IS 'sum of the costs of the month''s purchases that have one';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.costed IS 'purchases in the month with a cost';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.nps_channels IS 'scored NPS answers per feedback channel: {channel: [promoters, passives, detractors]}';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.base_delta IS 'change of the profile''s membership of kpi_monthly.customer_base at the month (+1 enters, -1 leaves)';

@@ -62,6 +62,9 @@ RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_
   r_score pg_catalog.int4, f_score pg_catalog.int4, m_score pg_catalog.int4, rfm_segment pg_catalog.text,
   one_time_buyer pg_catalog.bool, p_alive pg_catalog.float8, churn_score pg_catalog.float8,
   expected_purchases pg_catalog.float8, expected_clv pg_catalog.float8, lifecycle_stage pg_catalog.text,
+  cost pg_catalog.numeric, profit pg_catalog.numeric, expected_profit pg_catalog.float8,
+  entry_channel pg_catalog.text, entry_campaign pg_catalog.text, bounced_sessions pg_catalog.int8,
+  session_minutes pg_catalog.numeric, days_since_seen pg_catalog.float8,
   second_product_at pg_catalog.timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -74,21 +77,34 @@ WITH cfg AS (
   FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
 ), tp AS (
   -- one pass over the touchpoints: sessions are counted by their first
-  -- touchpoints (none in the settings.session_gap before), as in cxm.sessions
+  -- touchpoints (none in the settings.session_gap before), as in cxm.sessions,
+  -- and end at their last (none in the gap after); a session whose first
+  -- touchpoint is its last is a bounce.  Time on site = the sum of the last
+  -- minus the sum of the first touchpoints' times (numeric: exact, in any order).
   SELECT x.customer_id, pg_catalog.min(x.ts) AS first_seen, pg_catalog.max(x.ts) AS last_seen,
          pg_catalog.count(*) AS touchpoints,
-         pg_catalog.count(*) FILTER (WHERE x.prev IS NULL OR x.ts - x.prev > x.gap) AS sessions,
-         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels
-  FROM (SELECT t.customer_id, t.ts, t.channel, c.session_gap AS gap,
-               pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev
-        FROM @extschema@.touchpoints t CROSS JOIN cfg c
-        WHERE ids IS NULL OR t.customer_id = ANY (ids)) x
+         pg_catalog.count(*) FILTER (WHERE x.first) AS sessions,
+         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels,
+         pg_catalog.count(*) FILTER (WHERE x.first AND x.last) AS bounced_sessions,
+         (COALESCE(pg_catalog.sum(EXTRACT(epoch FROM x.ts)) FILTER (WHERE x.last), 0)
+          - COALESCE(pg_catalog.sum(EXTRACT(epoch FROM x.ts)) FILTER (WHERE x.first), 0)) / 60 AS session_minutes,
+         (pg_catalog.array_agg(x.channel ORDER BY x.ts, x.touchpoint, x.channel, x.campaign))[1] AS entry_channel,
+         (pg_catalog.array_agg(x.campaign ORDER BY x.ts, x.touchpoint, x.channel, x.campaign))[1] AS entry_campaign
+  FROM (SELECT y.customer_id, y.ts, y.channel, y.touchpoint, y.campaign,
+               y.prev IS NULL OR y.ts - y.prev > y.gap AS first, y.next IS NULL OR y.next - y.ts > y.gap AS last
+        FROM (SELECT t.customer_id, t.ts, t.channel, t.touchpoint, t.campaign, c.session_gap AS gap,
+                     pg_catalog.lag(t.ts) OVER w AS prev, pg_catalog.lead(t.ts) OVER w AS next
+              FROM @extschema@.touchpoints t CROSS JOIN cfg c
+              WHERE ids IS NULL OR t.customer_id = ANY (ids)
+              WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.ts)) y) x
   GROUP BY x.customer_id
 ), tx AS (
   -- rfm reads each customer's rows in one order, so its float sums do not depend on the plan
   SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
          pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
          pg_catalog.count(DISTINCT x.product) AS products,
+         -- the cost is known when every purchase has one
+         CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
          @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit ORDER BY x.ts, x.amount) AS r
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
@@ -129,7 +145,9 @@ WITH cfg AS (
          GREATEST(tp.last_seen, tx.last_purchase, fb.latest_nps_at) AS last_seen,
          COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(tp.sessions, 0) AS sessions,
          COALESCE(tp.channels, '{}') AS channels,
-         COALESCE(tx.orders, 0) AS orders, COALESCE(tx.revenue, 0) AS revenue,
+         COALESCE(tx.orders, 0) AS orders, COALESCE(tx.revenue, 0) AS revenue, tx.cost,
+         tp.entry_channel, tp.entry_campaign, COALESCE(tp.bounced_sessions, 0) AS bounced_sessions,
+         COALESCE(tp.session_minutes, 0) AS session_minutes,
          tx.first_purchase, tx.last_purchase, COALESCE(tx.products, 0) AS products,
          fb.latest_nps, fb.latest_nps_at,
          (tx.r).frequency AS frequency, (tx.r).recency AS recency, (tx.r).t AS t, (tx.r).monetary AS monetary,
@@ -189,6 +207,10 @@ SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f
          WHEN f.as_of - f.last_purchase <= f.churned_after THEN 'at risk'
          ELSE 'churned'
        END AS lifecycle_stage,
+       f.cost, f.revenue - f.cost AS profit,
+       (f.expected_clv::pg_catalog.numeric * (f.revenue - f.cost) / NULLIF(f.revenue, 0))::pg_catalog.float8 AS expected_profit,
+       f.entry_channel, f.entry_campaign, f.bounced_sessions, f.session_minutes,
+       EXTRACT(epoch FROM f.as_of - f.last_seen)::pg_catalog.float8 / 86400 AS days_since_seen,
        f.second_product_at
 FROM fig f
 $$;
@@ -242,20 +264,22 @@ RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_ca
   orders pg_catalog.int8, visited pg_catalog.bool, sessions pg_catalog.int8,
   session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric, answers pg_catalog.int8,
   promoters pg_catalog.int8, passives pg_catalog.int8, detractors pg_catalog.int8,
-  lost pg_catalog.int8, base_delta pg_catalog.int8)
+  lost pg_catalog.int8, base_delta pg_catalog.int8, cost pg_catalog.numeric, costed pg_catalog.int8,
+  nps_channels pg_catalog.jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH cfg AS (
   SELECT @extschema@.layer_as_of() AS as_of, s.churned_after, s.session_gap
   FROM @extschema@.settings s WHERE s.id LIMIT 1
 ), tx AS (
-  SELECT x.customer_id, x.ts, x.amount,
+  SELECT x.customer_id, x.ts, x.amount, x.cost,
          pg_catalog.lead(x.ts) OVER (PARTITION BY x.customer_id ORDER BY x.ts) AS next_ts
   FROM @extschema@.transactions x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), txm AS (
   SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts)::pg_catalog.date AS month,
-         pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts
+         pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts,
+         pg_catalog.sum(tx.cost) AS cost, pg_catalog.count(tx.cost) AS costed
   FROM tx GROUP BY 1, 2
 ), span AS (
   -- months m after a purchase month p (up to the next one) while the
@@ -277,40 +301,55 @@ WITH cfg AS (
          pg_catalog.count(*) AS touchpoints,
          (EXTRACT(epoch FROM pg_catalog.max(s.ts) - pg_catalog.min(s.ts)) / 60)::pg_catalog.numeric AS minutes
   FROM tps s GROUP BY s.customer_id, s.session
+), fbc AS (
+  -- answers per month and channel (also those without a score)
+  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month,
+         COALESCE(f.channel, '(none)') AS channel, pg_catalog.count(*) AS answers,
+         pg_catalog.count(*) FILTER (WHERE f.score >= 9) AS promoters,
+         pg_catalog.count(*) FILTER (WHERE f.score BETWEEN 7 AND 8) AS passives,
+         pg_catalog.count(*) FILTER (WHERE f.score <= 6) AS detractors
+  FROM @extschema@.feedback f
+  WHERE ids IS NULL OR f.customer_id = ANY (ids)
+  GROUP BY 1, 2, 3
 ), parts AS (
   SELECT txm.customer_id, txm.month, txm.revenue, txm.orders, false AS visited, 0::pg_catalog.int8 AS sessions,
          0::pg_catalog.int8 AS session_touchpoints, 0::pg_catalog.numeric AS session_minutes,
          0::pg_catalog.int8 AS answers, 0::pg_catalog.int8 AS promoters, 0::pg_catalog.int8 AS passives,
-         0::pg_catalog.int8 AS detractors, 0::pg_catalog.int8 AS lost, 0::pg_catalog.int8 AS base_delta
+         0::pg_catalog.int8 AS detractors, 0::pg_catalog.int8 AS lost, 0::pg_catalog.int8 AS base_delta,
+         txm.cost, txm.costed, NULL::pg_catalog.text AS nps_channel
   FROM txm
   UNION ALL
-  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1 FROM span s WHERE s.first_m <= s.last_m
+  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1, NULL, 0, NULL
+  FROM span s WHERE s.first_m <= s.last_m
   UNION ALL
-  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1
+  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1,
+         NULL, 0, NULL
   FROM span s WHERE s.first_m <= s.last_m
   UNION ALL
   -- a customer lapses churned_after after a purchase not followed by another within that time
   SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts + c.churned_after)::pg_catalog.date, NULL, 0, false,
-         0, 0, 0, 0, 0, 0, 0, 1, 0
+         0, 0, 0, 0, 0, 0, 0, 1, 0, NULL, 0, NULL
   FROM tx CROSS JOIN cfg c
   WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
   UNION ALL
-  SELECT v.customer_id, v.month, NULL, 0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  SELECT v.customer_id, v.month, NULL, 0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, NULL
   FROM (SELECT DISTINCT tps.customer_id, pg_catalog.date_trunc('month', tps.ts)::pg_catalog.date AS month FROM tps) v
   UNION ALL
-  SELECT ses.customer_id, ses.month, NULL, 0, false, 1, ses.touchpoints, ses.minutes, 0, 0, 0, 0, 0, 0 FROM ses
+  SELECT ses.customer_id, ses.month, NULL, 0, false, 1, ses.touchpoints, ses.minutes, 0, 0, 0, 0, 0, 0, NULL, 0, NULL FROM ses
   UNION ALL
-  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date, NULL, 0, false, 0, 0, 0,
-         1, (f.score >= 9)::pg_catalog.int4::pg_catalog.int8, (f.score BETWEEN 7 AND 8)::pg_catalog.int4::pg_catalog.int8, (f.score <= 6)::pg_catalog.int4::pg_catalog.int8, 0, 0
-  FROM @extschema@.feedback f
-  WHERE ids IS NULL OR f.customer_id = ANY (ids)
+  SELECT f.customer_id, f.month, NULL, 0, false, 0, 0, 0, f.answers, f.promoters, f.passives, f.detractors, 0, 0,
+         NULL, 0, f.channel
+  FROM fbc f
 )
 SELECT p.customer_id, p.month, pg_catalog.sum(p.revenue), pg_catalog.sum(p.orders)::pg_catalog.int8,
        pg_catalog.bool_or(p.visited), pg_catalog.sum(p.sessions)::pg_catalog.int8,
        pg_catalog.sum(p.session_touchpoints)::pg_catalog.int8, pg_catalog.sum(p.session_minutes),
        pg_catalog.sum(p.answers)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.promoters), 0)::pg_catalog.int8,
        COALESCE(pg_catalog.sum(p.passives), 0)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.detractors), 0)::pg_catalog.int8,
-       pg_catalog.sum(p.lost)::pg_catalog.int8, pg_catalog.sum(p.base_delta)::pg_catalog.int8
+       pg_catalog.sum(p.lost)::pg_catalog.int8, pg_catalog.sum(p.base_delta)::pg_catalog.int8,
+       pg_catalog.sum(p.cost), pg_catalog.sum(p.costed)::pg_catalog.int8,
+       pg_catalog.jsonb_object_agg(p.nps_channel, pg_catalog.jsonb_build_array(p.promoters, p.passives, p.detractors))
+         FILTER (WHERE p.nps_channel IS NOT NULL AND p.promoters + p.passives + p.detractors > 0)
 FROM parts p
 GROUP BY p.customer_id, p.month
 $$;
@@ -325,12 +364,31 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $body$
 VALUES
 ('nps_monthly', $q$
-SELECT x.month, (x.s).n AS responses, (x.s).promoters, (x.s).passives, (x.s).detractors,
-       (x.s).nps, (x.s).std_error, (x.s).ci_low, (x.s).ci_high
-FROM (SELECT m.month, @extschema@.nps_stats_final(ARRAY[pg_catalog.sum(m.promoters), pg_catalog.sum(m.passives),
-                                                       pg_catalog.sum(m.detractors)]::pg_catalog.int8[]) AS s
-      FROM {month} m GROUP BY m.month
-      HAVING pg_catalog.sum(m.promoters + m.passives + m.detractors) > 0) x
+WITH cfg AS (
+  SELECT s.min_nps_answers AS k FROM @extschema@.settings s WHERE s.id
+), ch AS (
+  SELECT m.month, e.key AS channel, pg_catalog.sum((e.value ->> 0)::pg_catalog.int8) AS p,
+         pg_catalog.sum((e.value ->> 1)::pg_catalog.int8) AS pa, pg_catalog.sum((e.value ->> 2)::pg_catalog.int8) AS d
+  FROM {month} m CROSS JOIN LATERAL pg_catalog.jsonb_each(m.nps_channels) e
+  GROUP BY 1, 2
+), x AS (
+  SELECT y.month, y.channel,
+         @extschema@.nps_stats_final(ARRAY[y.p, y.pa, y.d]::pg_catalog.int8[]) AS s, y.p + y.pa + y.d >= c.k AS enough
+  FROM (SELECT ch.month, ch.channel, ch.p, ch.pa, ch.d FROM ch
+        UNION ALL
+        SELECT ch.month, 'all', pg_catalog.sum(ch.p), pg_catalog.sum(ch.pa), pg_catalog.sum(ch.d) FROM ch GROUP BY ch.month) y
+  CROSS JOIN cfg c
+)
+SELECT x.month, x.channel, (x.s).n AS responses, (x.s).promoters, (x.s).passives, (x.s).detractors,
+       CASE WHEN x.enough THEN (x.s).nps END AS nps, CASE WHEN x.enough THEN (x.s).std_error END AS std_error,
+       CASE WHEN x.enough THEN (x.s).ci_low END AS ci_low, CASE WHEN x.enough THEN (x.s).ci_high END AS ci_high,
+       (d.c).diff AS nps_change, (d.c).diff - 1.959963984540054 * (d.c).std_error AS change_ci_low,
+       (d.c).diff + 1.959963984540054 * (d.c).std_error AS change_ci_high, (d.c).p_value AS change_p_value
+FROM x
+LEFT JOIN LATERAL (
+  SELECT @extschema@.nps_compare(x.s, v.s) AS c FROM x v
+  WHERE x.enough AND v.enough AND v.channel = x.channel AND v.month = (x.month - '1 month'::pg_catalog.interval)::pg_catalog.date
+) d ON true
 $q$),
 ('cohort_retention', $q$
 WITH b AS (
@@ -419,6 +477,44 @@ FROM {profile} c
 WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
 $q$),
+('value_concentration', $q$
+WITH v AS (
+  SELECT x.measure, x.value
+  FROM {profile} c
+  CROSS JOIN LATERAL (VALUES ('revenue', c.revenue), ('profit', c.profit),
+                             ('expected_clv', c.expected_clv::pg_catalog.numeric)) x(measure, value)
+  WHERE c.orders > 0 AND x.value IS NOT NULL
+), r AS (
+  -- k: rank from the top; top: the sum of the k largest values (the same
+  -- whichever way ties are ordered)
+  SELECT v.measure, v.value,
+         pg_catalog.row_number() OVER w AS k, pg_catalog.sum(v.value) OVER w AS top,
+         pg_catalog.count(*) OVER (PARTITION BY v.measure) AS n,
+         pg_catalog.sum(v.value) OVER (PARTITION BY v.measure) AS total
+  FROM v
+  WINDOW w AS (PARTITION BY v.measure ORDER BY v.value DESC ROWS UNBOUNDED PRECEDING)
+), g AS (
+  SELECT r.measure, pg_catalog.max(r.n) AS n, pg_catalog.max(r.total) AS total,
+         pg_catalog.array_agg(r.top ORDER BY r.k) AS tops,
+         -- Gini from the ranks: 2 sum(i x_i) / (n sum x) - (n + 1) / n, i = rank from the bottom
+         pg_catalog.sum((r.n + 1 - r.k) * r.value) AS ranked,
+         pg_catalog.min(r.k) FILTER (WHERE r.top >= 0.8 * r.total) AS k80
+  FROM r GROUP BY r.measure
+)
+SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
+       (g.tops[pg_catalog.ceil(g.n * 0.01)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_1_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.05)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_5_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.10)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_10_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.20)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_20_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.50)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_50_pct,
+       CASE WHEN g.total > 0 THEN g.k80::pg_catalog.float8 / g.n END AS customers_for_80_pct,
+       CASE WHEN g.total > 0 THEN
+         ARRAY(SELECT (1 - COALESCE(g.tops[g.n - (d * g.n) / 10], 0) / g.total)::pg_catalog.float8
+               FROM pg_catalog.generate_series(1, 10) d ORDER BY d) END AS lorenz,
+       CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
+FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
+LEFT JOIN g ON g.measure = m.measure
+$q$),
 ('kpi_monthly', $q$
 WITH prof AS MATERIALIZED (
   SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at FROM {profile} p
@@ -442,12 +538,14 @@ WITH prof AS MATERIALIZED (
          pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
          pg_catalog.sum(pm.detractors) AS detractors,
          pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
-         pg_catalog.sum(pm.session_minutes) AS session_minutes
+         pg_catalog.sum(pm.session_minutes) AS session_minutes,
+         pg_catalog.sum(pm.cost) AS cost, pg_catalog.sum(pm.costed) AS costed
   FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
   GROUP BY pm.month
 ), run AS (
   SELECT a.*, pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) - a.base_delta AS base_before,
-         pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through
+         pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through,
+         pg_catalog.bool_or(a.costed > 0) OVER () AS any_cost
   FROM agg a
 )
 SELECT r.month,
@@ -468,7 +566,9 @@ SELECT r.month,
             THEN r.cross_sold::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS cross_sell_rate,
        r.cross_channel_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS cross_channel_share,
        r.clv_cross_channel::pg_catalog.float8 AS clv_cross_channel,
-       r.clv_single_channel::pg_catalog.float8 AS clv_single_channel
+       r.clv_single_channel::pg_catalog.float8 AS clv_single_channel,
+       CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.cost, 0) END AS cost,
+       CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.revenue, 0) - COALESCE(r.cost, 0) END AS profit
 FROM run r
 WHERE r.buyers > 0 OR r.visitors > 0 OR r.answers > 0
 $q$)
@@ -516,7 +616,8 @@ SELECT customer_id, is_known, anonymous_ids, created_at, first_seen, last_seen, 
        channel_count, is_cross_channel, orders, revenue, avg_order_value, first_purchase, last_purchase,
        days_since_purchase, products, latest_nps, latest_nps_at, nps_category, frequency, recency, t, monetary,
        r_score, f_score, m_score, rfm_segment, one_time_buyer, p_alive, churn_score, expected_purchases,
-       expected_clv, lifecycle_stage
+       expected_clv, lifecycle_stage, cost, profit, expected_profit, entry_channel, entry_campaign,
+       bounced_sessions, session_minutes, days_since_seen
 FROM @extschema@.layer_profile_rows(NULL);
 CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
 SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channels, path, channel_path, converted, first_purchase

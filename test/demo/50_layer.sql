@@ -21,15 +21,15 @@ UNION ALL SELECT 'demo.nps_survey', count(*), '"Client No", "Submitted", "Q1 Sco
 \echo 'SELECT cxm.map_touchpoints(''demo.clickstream'', ''cookie_id'', ''Page'', ''Event Time'', ''utm_channel'');'
 \echo 'SELECT cxm.map_touchpoints(''demo.email'', ''recipient'', ''action'', ''sent_at'');   -- channel: the table name'
 \echo 'SELECT cxm.map_identities(''demo.login_links'', ''Cookie'', ''Client No'');'
-\echo 'SELECT cxm.map_transactions(''demo.shop_orders'', ''Client No'', ''Ordered At'', ''Total EUR'', ''Category'');'
-\echo 'SELECT cxm.map_feedback(''demo.nps_survey'', ''Client No'', ''Submitted'', ''Q1 Score'');'
+\echo 'SELECT cxm.map_transactions(''demo.shop_orders'', ''Client No'', ''Ordered At'', ''Total EUR'', ''Category'', cost => ''Cost EUR'');'
+\echo 'SELECT cxm.map_feedback(''demo.nps_survey'', ''Client No'', ''Submitted'', ''Q1 Score'', channel => ''Channel'', comment => ''Comment'');'
 \o /dev/null
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
 SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
-SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');
-SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');
+SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category', cost => 'Cost EUR');
+SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score', channel => 'Channel', comment => 'Comment');
 -- the data ends in June 2026: figures as of 1 July 2026; the web funnel
 UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}';
 SELECT cxm.refresh();
@@ -66,7 +66,7 @@ FROM cxm.kpi_monthly WHERE month >= '2025-01-01' ORDER BY month;
 \echo '== NPS by month with 95 % intervals (cxm.nps_monthly) =='
 SELECT to_char(month, 'YYYY-MM') AS month, responses, promoters, passives, detractors,
        round(nps::numeric, 1) AS nps, round(ci_low::numeric, 1) AS ci_low, round(ci_high::numeric, 1) AS ci_high
-FROM cxm.nps_monthly WHERE month >= '2025-07-01' ORDER BY month;
+FROM cxm.nps_monthly WHERE month >= '2025-07-01' AND channel = 'all' ORDER BY month;
 
 \echo '== Cohort retention: % of each first-purchase cohort buying again N months later (cxm.cohort_retention) =='
 SELECT to_char(cohort_month, 'YYYY-MM') AS cohort, max(cohort_size) AS size,
