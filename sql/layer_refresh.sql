@@ -56,7 +56,7 @@ DECLARE
 BEGIN
   FOREACH v IN ARRAY ARRAY['customer_360', 'customer_journeys', 'kpi_monthly', 'nps_monthly', 'cohort_retention',
                            'funnel_conversion', 'channel_attribution', 'journey_transitions', 'rfm_segments',
-                           'value_concentration'] LOOP
+                           'value_concentration', 'channel_mix_value', 'visitor_segments'] LOOP
     EXECUTE format('SELECT (SELECT count(*) FROM (SELECT * FROM cxm.%1$I EXCEPT ALL SELECT * FROM cxm.%2$I) a)
                          + (SELECT count(*) FROM (SELECT * FROM cxm.%2$I EXCEPT ALL SELECT * FROM cxm.%1$I) b)',
                    v, v || '_live') INTO n;
@@ -91,7 +91,8 @@ SELECT (SELECT c FROM cxm.customer_360_live c WHERE customer_id = '1001')::text
 SELECT v, count(*) FILTER (WHERE l ~ 'Seq Scan on \w+_snapshot') AS snapshot_scans,
        count(*) FILTER (WHERE l ~ 'Function Scan|Aggregate|WindowAgg|on (clickstream|shop_orders)') AS heavy_nodes
 FROM unnest(ARRAY['kpi_monthly', 'nps_monthly', 'cohort_retention', 'funnel_conversion', 'channel_attribution',
-                  'journey_transitions', 'rfm_segments', 'value_concentration']) v,
+                  'journey_transitions', 'rfm_segments', 'value_concentration', 'channel_mix_value',
+                  'visitor_segments']) v,
      LATERAL pg_temp.plan(format('SELECT * FROM cxm.%I', v)) l
 GROUP BY v ORDER BY v;
 

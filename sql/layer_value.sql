@@ -119,3 +119,91 @@ FROM cxm.nps_monthly WHERE month >= '2026-04-01' ORDER BY month, channel;
 UPDATE cxm.settings SET min_nps_answers = DEFAULT;
 SELECT count(*) FILTER (WHERE nps IS NOT NULL) AS with_score, count(*) FILTER (WHERE responses >= 30) AS with_30
 FROM cxm.nps_monthly;
+
+-- welch_test against scipy.stats.ttest_ind(a, b, equal_var=False) for
+-- a = {3, 5, 8, 13, 21, 1, 2}, b = {1.5, 2.5, 2, 4, 3.5}, computed offline:
+-- t 1.7627938238923142, p 0.125707933814466, df 6.344674577823789,
+-- 95 % interval [-1.8024850731907884, 11.545342216047931]
+SELECT abs(t - 1.7627938238923142) < 1e-9 AS t_ok, abs(p_value - 0.125707933814466) < 1e-8 AS p_ok,
+       abs(df - 6.344674577823789) < 1e-9 AS df_ok,
+       abs(ci_low + 1.8024850731907884) < 1e-7 AND abs(ci_high - 11.545342216047931) < 1e-7 AS ci_ok
+FROM cxm.welch_test(7, 53.0 / 7, 51.952380952380956, 5, 2.7, 1.075);
+SELECT * FROM cxm.welch_test(1, 2, 0, 5, 2.7, 1.075);
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT pg_temp.err($$SELECT cxm.welch_test(3, 1, 1, 3, 2, 1, 1.5)$$);
+SELECT pg_temp.err($$SELECT cxm.welch_test(3, 1, -1, 3, 2, 1)$$);
+
+-- channel_mix_value: counts, means, medians by tenure band from the raw
+-- orders and touchpoint channels; the difference and its interval are
+-- welch_test of those figures
+CREATE TEMP TABLE raw_tp AS
+SELECT COALESCE(l."Client No"::text, w.cookie_id) AS customer_id, w."Page" AS touchpoint,
+       w."Event Time"::timestamptz AS ts, w.utm_channel AS channel
+FROM demo.clickstream w LEFT JOIN demo.login_links l ON l."Cookie" = w.cookie_id
+UNION ALL
+SELECT e.recipient::text, e.action, e.sent_at, 'email' FROM demo.email e;
+CREATE TEMP TABLE mix AS
+SELECT o.customer_id, o.revenue, c.expected_clv, ch.n >= 2 AS cross_channel,
+       extract(epoch FROM timestamptz '2026-07-01 00:00+00' - o.first_purchase) / 86400 AS tenure
+FROM (SELECT "Client No"::text AS customer_id, sum("Total EUR") AS revenue, min("Ordered At") AS first_purchase
+      FROM demo.shop_orders GROUP BY 1) o
+JOIN (SELECT customer_id, count(DISTINCT channel) AS n FROM raw_tp GROUP BY 1) ch USING (customer_id)
+JOIN c360 c USING (customer_id);
+CREATE TEMP TABLE hand_mix AS
+SELECT b.band, m.measure,
+       count(*) FILTER (WHERE NOT cross_channel) AS n1, count(*) FILTER (WHERE cross_channel) AS n2,
+       avg(m.v) FILTER (WHERE NOT cross_channel) AS mean1, avg(m.v) FILTER (WHERE cross_channel) AS mean2,
+       var_samp(m.v) FILTER (WHERE NOT cross_channel) AS var1, var_samp(m.v) FILTER (WHERE cross_channel) AS var2,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY m.v) FILTER (WHERE NOT cross_channel) AS med1,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY m.v) FILTER (WHERE cross_channel) AS med2
+FROM mix
+CROSS JOIN LATERAL (VALUES (CASE WHEN tenure < 90 THEN '<90' WHEN tenure < 365 THEN '90-365' ELSE '365+' END), ('all')) b(band)
+CROSS JOIN LATERAL (VALUES ('revenue', revenue::float8), ('expected_clv', expected_clv)) m(measure, v)
+GROUP BY 1, 2;
+SELECT v.tenure_band, v.measure, v.single_customers = h.n1 AND v.cross_customers = h.n2 AS counts_ok,
+       abs(v.single_mean - h.mean1) < 1e-9 AND abs(v.cross_mean - h.mean2) < 1e-9 AS means_ok,
+       abs(v.single_median - h.med1) < 1e-9 AND abs(v.cross_median - h.med2) < 1e-9 AS medians_ok,
+       abs(v.difference - (h.mean2 - h.mean1)) < 1e-9
+         AND abs(v.ci_low - w.ci_low) < 1e-6 AND abs(v.ci_high - w.ci_high) < 1e-6
+         AND abs(v.p_value - w.p_value) < 1e-9 AS welch_ok
+FROM cxm.channel_mix_value v
+JOIN hand_mix h ON h.band = v.tenure_band AND h.measure = v.measure
+CROSS JOIN LATERAL cxm.welch_test(h.n2, h.mean2, h.var2, h.n1, h.mean1, h.var1) w
+ORDER BY 2, 1;
+SELECT tenure_band, measure, single_customers AS single, cross_customers AS cross, round(single_mean::numeric, 1) AS single_mean,
+       round(cross_mean::numeric, 1) AS cross_mean, round(difference::numeric, 1) AS difference,
+       round(ci_low::numeric, 1) AS ci_low, round(ci_high::numeric, 1) AS ci_high, round(p_value::numeric, 4) AS p
+FROM cxm.channel_mix_value ORDER BY measure, tenure_band;
+
+-- visitor_segments: sessions, bounces and time on site from cxm.sessions,
+-- entry channel from the first raw touchpoint
+CREATE TEMP TABLE hand_vs AS
+WITH s AS (SELECT customer_id, count(*) AS sessions, count(*) FILTER (WHERE touchpoints = 1) AS bounced,
+                  sum(duration_minutes) AS minutes, sum(touchpoints) AS tps
+           FROM cxm.sessions GROUP BY 1),
+e AS (SELECT DISTINCT ON (customer_id) customer_id, channel FROM raw_tp ORDER BY customer_id, ts, touchpoint, channel)
+SELECT c.is_known, coalesce(e.channel, '(none)') AS entry_channel, count(*) AS profiles, sum(s.sessions) AS sessions,
+       sum(s.tps)::float8 / sum(s.sessions) AS pps, sum(s.minutes) / sum(s.sessions) AS minutes,
+       sum(s.bounced)::float8 / sum(s.sessions) AS bounce,
+       count(*) FILTER (WHERE s.sessions > s.bounced)::float8 / count(*) AS engaged,
+       count(*) FILTER (WHERE c.orders > 0)::float8 / count(*) AS bought,
+       avg(extract(epoch FROM timestamptz '2026-07-01 00:00+00' - c.last_seen) / 86400) AS days
+FROM s JOIN e USING (customer_id) JOIN c360 c USING (customer_id)
+GROUP BY 1, 2;
+SELECT count(*) AS segments,
+       count(*) FILTER (WHERE v.profiles = h.profiles AND v.sessions = h.sessions
+                        AND abs(v.pages_per_session - h.pps) < 1e-12 AND abs(v.avg_session_minutes - h.minutes) < 1e-9
+                        AND abs(v.bounce_rate - h.bounce) < 1e-12 AND abs(v.engaged_share - h.engaged) < 1e-12
+                        AND abs(v.customer_share - h.bought) < 1e-12
+                        AND abs(v.avg_days_since_seen - h.days) < 1e-9) AS matching
+FROM cxm.visitor_segments v FULL JOIN hand_vs h USING (is_known, entry_channel);
+SELECT is_known, entry_channel, entry_campaign, profiles, sessions, round(pages_per_session::numeric, 2) AS pages,
+       round(avg_session_minutes::numeric, 1) AS minutes, round(bounce_rate::numeric, 3) AS bounce,
+       round(engaged_share::numeric, 3) AS engaged, round(customer_share::numeric, 3) AS bought
+FROM cxm.visitor_segments ORDER BY 1, 2, 3;

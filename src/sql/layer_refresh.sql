@@ -493,6 +493,33 @@ COMMENT ON COLUMN @extschema@.nps_monthly.nps_change IS 'nps - nps of the previo
 COMMENT ON COLUMN @extschema@.nps_monthly.change_ci_low IS 'lower end of the 95 % interval of nps_change (nps_change - 1.959964 sqrt(std_error^2 + previous std_error^2))';
 COMMENT ON COLUMN @extschema@.nps_monthly.change_ci_high IS 'upper end of the 95 % interval of nps_change';
 COMMENT ON COLUMN @extschema@.nps_monthly.change_p_value IS 'two-sided p-value of the change (z test of nps_compare)';
+COMMENT ON VIEW @extschema@.channel_mix_value IS
+  'single- against cross-channel buyers within tenure bands: count, mean and median revenue and expected CLV, the difference of the means (cross - single) with its 95 % interval and Welch t-test p-value';
+COMMENT ON COLUMN @extschema@.channel_mix_value.tenure_band IS 'days from the first purchase to the reference time: <90, 90-365, 365+, or all';
+COMMENT ON COLUMN @extschema@.channel_mix_value.measure IS 'revenue (to date) or expected_clv (needs refresh())';
+COMMENT ON COLUMN @extschema@.channel_mix_value.single_customers IS 'buyers touched through exactly one channel';
+COMMENT ON COLUMN @extschema@.channel_mix_value.cross_customers IS 'buyers touched through two or more channels';
+COMMENT ON COLUMN @extschema@.channel_mix_value.single_mean IS 'mean of the measure over the single-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.cross_mean IS 'mean over the cross-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.single_median IS 'median over the single-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.cross_median IS 'median over the cross-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.difference IS 'cross_mean - single_mean (NULL without two buyers and some spread on each side)';
+COMMENT ON COLUMN @extschema@.channel_mix_value.ci_low IS 'lower end of the 95 % interval of the difference (Welch, Student t with Welch-Satterthwaite df)';
+COMMENT ON COLUMN @extschema@.channel_mix_value.ci_high IS 'upper end of the 95 % interval of the difference';
+COMMENT ON COLUMN @extschema@.channel_mix_value.p_value IS 'two-sided p-value of Welch''s t test of the difference';
+COMMENT ON VIEW @extschema@.visitor_segments IS
+  'profiles with touchpoints by known or anonymous and by entry channel and campaign: sessions, pages per session, time on site, recency, bounces, engagement and the share that bought';
+COMMENT ON COLUMN @extschema@.visitor_segments.is_known IS 'known customers (true) or anonymous visitors never linked to one (false)';
+COMMENT ON COLUMN @extschema@.visitor_segments.entry_channel IS 'channel of the profile''s first touchpoint ((none) when NULL)';
+COMMENT ON COLUMN @extschema@.visitor_segments.entry_campaign IS 'campaign of the first touchpoint ((none) when none)';
+COMMENT ON COLUMN @extschema@.visitor_segments.profiles IS 'profiles in the segment';
+COMMENT ON COLUMN @extschema@.visitor_segments.sessions IS 'their sessions';
+COMMENT ON COLUMN @extschema@.visitor_segments.pages_per_session IS 'touchpoints / sessions';
+COMMENT ON COLUMN @extschema@.visitor_segments.avg_session_minutes IS 'mean session duration in minutes (time on site)';
+COMMENT ON COLUMN @extschema@.visitor_segments.avg_days_since_seen IS 'mean days from the last activity to the reference time (recency)';
+COMMENT ON COLUMN @extschema@.visitor_segments.bounce_rate IS 'share of the sessions with a single touchpoint';
+COMMENT ON COLUMN @extschema@.visitor_segments.engaged_share IS 'share of the profiles with at least one session of two or more touchpoints';
+COMMENT ON COLUMN @extschema@.visitor_segments.customer_share IS 'share of the profiles with a purchase (0 for anonymous visitors: a purchase makes a profile known)';
 COMMENT ON VIEW @extschema@.value_concentration IS
   'how concentrated value is among buyers (the 80/20 answer): one row per measure (revenue, profit, expected_clv) with the shares of the top customers, a Lorenz curve and the Gini coefficient';
 COMMENT ON COLUMN @extschema@.value_concentration.measure IS 'revenue, profit (needs a mapped cost or margin) or expected_clv (needs refresh())';

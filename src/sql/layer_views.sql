@@ -356,6 +356,18 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
 
+-- Welch's two-sample t test from summary statistics (channel_mix_value)
+CREATE FUNCTION @extschema@.welch_test(n1 pg_catalog.int8, mean1 pg_catalog.float8, var1 pg_catalog.float8,
+  n2 pg_catalog.int8, mean2 pg_catalog.float8, var2 pg_catalog.float8, confidence pg_catalog.float8 DEFAULT 0.95,
+  OUT difference pg_catalog.float8, OUT std_error pg_catalog.float8, OUT df pg_catalog.float8,
+  OUT t pg_catalog.float8, OUT p_value pg_catalog.float8, OUT ci_low pg_catalog.float8, OUT ci_high pg_catalog.float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'welch_test'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, pg_catalog.float8, pg_catalog.int8,
+  pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
+  'Welch''s t test of mean1 - mean2 from each sample''s size, mean and variance (n - 1): difference, standard error, Welch-Satterthwaite df, t, two-sided p-value and interval; all NULL without two values and some spread';
+
 -- Stage 2: the dashboard aggregates, each written once ------------------------------
 -- {profile}, {journey} and {month} stand for the per-profile relations.
 CREATE FUNCTION @extschema@.layer_aggregates()
@@ -514,6 +526,51 @@ SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
        CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
 FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
 LEFT JOIN g ON g.measure = m.measure
+$q$),
+('channel_mix_value', $q$
+WITH b AS (
+  -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
+  SELECT c.is_cross_channel AS cross_channel, c.revenue, c.expected_clv,
+         c.days_since_purchase + EXTRACT(epoch FROM c.last_purchase - c.first_purchase)::pg_catalog.float8 / 86400 AS tenure
+  FROM {profile} c WHERE c.orders > 0 AND c.channel_count >= 1
+), v AS (
+  SELECT x.band, m.measure, b.cross_channel, m.value
+  FROM b
+  CROSS JOIN LATERAL (VALUES (CASE WHEN b.tenure < 90 THEN '<90' WHEN b.tenure < 365 THEN '90-365' ELSE '365+' END),
+                             ('all')) x(band)
+  CROSS JOIN LATERAL (VALUES ('revenue', b.revenue), ('expected_clv', b.expected_clv::pg_catalog.numeric)) m(measure, value)
+  WHERE m.value IS NOT NULL
+), s AS (
+  SELECT v.band, v.measure,
+         pg_catalog.count(*) FILTER (WHERE NOT v.cross_channel) AS n1,
+         pg_catalog.count(*) FILTER (WHERE v.cross_channel) AS n2,
+         pg_catalog.avg(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS mean1,
+         pg_catalog.avg(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS mean2,
+         pg_catalog.var_samp(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS var1,
+         pg_catalog.var_samp(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS var2,
+         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE NOT v.cross_channel) AS median1,
+         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE v.cross_channel) AS median2
+  FROM v GROUP BY v.band, v.measure
+)
+SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross_customers,
+       s.mean1 AS single_mean, s.mean2 AS cross_mean, s.median1 AS single_median, s.median2 AS cross_median,
+       w.difference, w.ci_low, w.ci_high, w.p_value
+FROM s
+LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
+$q$),
+('visitor_segments', $q$
+SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
+       COALESCE(c.entry_campaign, '(none)') AS entry_campaign,
+       pg_catalog.count(*) AS profiles, pg_catalog.sum(c.sessions)::pg_catalog.int8 AS sessions,
+       pg_catalog.sum(c.touchpoints)::pg_catalog.float8 / NULLIF(pg_catalog.sum(c.sessions), 0) AS pages_per_session,
+       (pg_catalog.sum(c.session_minutes) / NULLIF(pg_catalog.sum(c.sessions), 0))::pg_catalog.float8 AS avg_session_minutes,
+       pg_catalog.avg(c.days_since_seen::pg_catalog.numeric)::pg_catalog.float8 AS avg_days_since_seen,
+       pg_catalog.sum(c.bounced_sessions)::pg_catalog.float8 / NULLIF(pg_catalog.sum(c.sessions), 0) AS bounce_rate,
+       pg_catalog.count(*) FILTER (WHERE c.sessions > c.bounced_sessions)::pg_catalog.float8 / pg_catalog.count(*) AS engaged_share,
+       pg_catalog.count(*) FILTER (WHERE c.orders > 0)::pg_catalog.float8 / pg_catalog.count(*) AS customer_share
+FROM {profile} c
+WHERE c.touchpoints > 0
+GROUP BY 1, 2, 3
 $q$),
 ('kpi_monthly', $q$
 WITH prof AS MATERIALIZED (
