@@ -207,3 +207,10 @@ SELECT is_known, entry_channel, entry_campaign, profiles, sessions, round(pages_
        round(avg_session_minutes::numeric, 1) AS minutes, round(bounce_rate::numeric, 3) AS bounce,
        round(engaged_share::numeric, 3) AS engaged, round(customer_share::numeric, 3) AS bought
 FROM cxm.visitor_segments ORDER BY 1, 2, 3;
+
+-- leave the layer as the next tests expect it: nothing mapped, no model
+SELECT cxm.unmap(s) FROM (SELECT DISTINCT source AS s FROM cxm.sources) x;
+UPDATE cxm.settings SET materialized = true, as_of = NULL;
+DELETE FROM cxm.models;
+SELECT cxm.bandit_drop('demo_checkout');
+DROP SCHEMA demo CASCADE;

@@ -29,7 +29,7 @@ FROM raw_tp t GROUP BY 1;
 CREATE TEMP TABLE sess AS SELECT customer_id, count(*) AS n FROM cxm.sessions GROUP BY 1;
 SELECT count(*) AS profiles,
        count(*) FILTER (WHERE j.path = h.path) AS same_path,
-       count(*) FILTER (WHERE j.touchpoints = h.touchpoints AND j.channels = h.channels) AS same_counts,
+       count(*) FILTER (WHERE j.touchpoints = h.touchpoints AND j.channel_count = h.channels) AS same_counts,
        count(*) FILTER (WHERE j.sessions = (SELECT s.n FROM sess s WHERE s.customer_id = j.customer_id)) AS same_sessions,
        count(*) FILTER (WHERE j.converted = EXISTS (SELECT 1 FROM demo.shop_orders o WHERE o."Client No"::text = j.customer_id))
          AS same_converted
@@ -39,7 +39,7 @@ SELECT count(*) FILTER (WHERE j.channel_path = h.channel_path) AS same_channel_p
 FROM cxm.customer_journeys j JOIN hand h USING (customer_id)
 WHERE j.customer_id NOT IN (SELECT DISTINCT a.customer_id FROM raw_tp a JOIN raw_tp b USING (customer_id, ts)
                             WHERE a.channel < b.channel);
-SELECT customer_id, touchpoints, sessions, channels, path[1:6] AS first_steps, channel_path, converted
+SELECT customer_id, touchpoints, sessions, channel_count, path[1:6] AS first_steps, channel_path, converted
 FROM cxm.customer_journeys WHERE customer_id IN ('1011', 'v-5') ORDER BY 1;
 
 -- journey_transitions = the collapsed paths, step by step, counted by hand

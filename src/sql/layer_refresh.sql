@@ -548,7 +548,7 @@ COMMENT ON COLUMN @extschema@.customer_journeys.first_seen IS 'first touchpoint'
 COMMENT ON COLUMN @extschema@.customer_journeys.last_seen IS 'last touchpoint';
 COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints';
 COMMENT ON COLUMN @extschema@.customer_journeys.sessions IS 'number of sessions (settings.session_gap of inactivity splits them)';
-COMMENT ON COLUMN @extschema@.customer_journeys.channels IS 'number of distinct channels';
+COMMENT ON COLUMN @extschema@.customer_journeys.channel_count IS 'number of distinct channels (customer_360.channels lists them)';
 COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints in time order, ties by name (journey_path)';
 COMMENT ON COLUMN @extschema@.customer_journeys.channel_path IS 'channels in time order with consecutive repeats collapsed';
 COMMENT ON COLUMN @extschema@.customer_journeys.converted IS 'the profile has a purchase';
@@ -646,16 +646,16 @@ COMMENT ON COLUMN @extschema@.rfm_segments.avg_days_since_purchase IS 'mean days
 COMMENT ON COLUMN @extschema@.rfm_segments.avg_p_alive IS 'mean p_alive';
 COMMENT ON COLUMN @extschema@.rfm_segments.expected_clv IS 'sum of expected_clv';
 COMMENT ON VIEW @extschema@.kpi_monthly IS
-  'monthly KPIs: revenue, active customers, repeat purchases, churn, conversion, NPS, sessions, cross-sell, cross-channel CLV';
+  'monthly KPIs from the first month with a purchase: revenue, active customers, repeat purchases, churn, conversion, NPS, sessions, cross-sell, cross-channel CLV, cost and profit; NULL where a KPI is not observable yet';
 COMMENT ON COLUMN @extschema@.kpi_monthly.month IS 'first day of the month (session time zone)';
 COMMENT ON COLUMN @extschema@.kpi_monthly.revenue IS 'sum of the purchase amounts';
 COMMENT ON COLUMN @extschema@.kpi_monthly.orders IS 'number of purchases';
 COMMENT ON COLUMN @extschema@.kpi_monthly.active_customers IS 'customers with a purchase in the month';
 COMMENT ON COLUMN @extschema@.kpi_monthly.new_customers IS 'customers whose first purchase is in the month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.repeat_purchase_rate IS 'share of the month''s buyers who had bought in an earlier month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.customer_base IS 'customers with a purchase in the settings.churned_after (365 days) before the month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.churned_customers IS 'customers whose settings.churned_after without a purchase ran out in the month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.churn_rate IS 'churned_customers / customer_base';
+COMMENT ON COLUMN @extschema@.kpi_monthly.repeat_purchase_rate IS 'share of the month''s buyers who had bought in an earlier month (NULL in the first month with purchases)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.customer_base IS 'customers with a purchase in the settings.churned_after (365 days) before the month; NULL until that much purchase history exists';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churned_customers IS 'customers whose settings.churned_after without a purchase ran out in the month; NULL while not observable (customer_base unknown, or the month not over at the reference time)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churn_rate IS 'churned_customers / customer_base (NULL when churned_customers is)';
 COMMENT ON COLUMN @extschema@.kpi_monthly.visitors IS 'profiles (customers and anonymous visitors) with a touchpoint in the month';
 COMMENT ON COLUMN @extschema@.kpi_monthly.conversion_rate IS 'share of the visitors who bought in the same month';
 COMMENT ON COLUMN @extschema@.kpi_monthly.nps_responses IS 'NPS answers in the month';

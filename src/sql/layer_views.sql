@@ -219,7 +219,7 @@ COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
 
 CREATE FUNCTION @extschema@.layer_journey_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
-  touchpoints pg_catalog.int8, sessions pg_catalog.int8, channels pg_catalog.int8, path pg_catalog.text[],
+  touchpoints pg_catalog.int8, sessions pg_catalog.int8, channel_count pg_catalog.int4, path pg_catalog.text[],
   channel_path pg_catalog.text[], converted pg_catalog.bool, first_purchase pg_catalog.timestamptz,
   acquisition_path pg_catalog.text[], revenue pg_catalog.numeric, funnel_level pg_catalog.int4)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -243,7 +243,7 @@ WITH cfg AS (
 )
 SELECT t.customer_id, pg_catalog.min(t.ts), pg_catalog.max(t.ts), pg_catalog.count(*),
        pg_catalog.count(*) FILTER (WHERE t.prev IS NULL OR t.ts - t.prev > t.session_gap),
-       pg_catalog.count(DISTINCT t.channel),
+       pg_catalog.count(DISTINCT t.channel)::pg_catalog.int4,
        @extschema@.journey_path(t.touchpoint, t.ts),
        @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)),
        t.first_purchase IS NOT NULL, t.first_purchase,
@@ -602,16 +602,26 @@ WITH prof AS MATERIALIZED (
 ), run AS (
   SELECT a.*, pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) - a.base_delta AS base_before,
          pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through,
-         pg_catalog.bool_or(a.costed > 0) OVER () AS any_cost
+         pg_catalog.bool_or(a.costed > 0) OVER () AS any_cost,
+         pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0) OVER () AS first_buy,
+         pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0 OR a.visitors > 0 OR a.answers > 0) OVER () AS first_any
   FROM agg a
+), obs AS (
+  -- what a month can show (doc/layer.md, kpi_monthly): the customer base
+  -- needs settings.churned_after of purchase history before the month, and
+  -- the lapses of a month are all known once the month is over
+  SELECT r.*, r.month >= r.first_buy + c.churned_after AS base_known,
+         r.month >= r.first_buy + c.churned_after
+           AND r.month + '1 month'::pg_catalog.interval <= @extschema@.layer_as_of() AS churn_known
+  FROM run r CROSS JOIN (SELECT s.churned_after FROM @extschema@.settings s WHERE s.id) c
 )
 SELECT r.month,
        COALESCE(r.revenue, 0) AS revenue, r.orders::pg_catalog.numeric AS orders,
        r.buyers AS active_customers, r.new_customers,
-       r.repeat_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS repeat_purchase_rate,
-       r.base_through::pg_catalog.int8 AS customer_base,
-       r.lost::pg_catalog.int8 AS churned_customers,
-       r.lost::pg_catalog.float8 / NULLIF(r.base_through, 0) AS churn_rate,
+       CASE WHEN r.month > r.first_buy THEN r.repeat_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS repeat_purchase_rate,
+       CASE WHEN r.base_known THEN r.base_through::pg_catalog.int8 END AS customer_base,
+       CASE WHEN r.churn_known THEN r.lost::pg_catalog.int8 END AS churned_customers,
+       CASE WHEN r.churn_known THEN r.lost::pg_catalog.float8 / NULLIF(r.base_through, 0) END AS churn_rate,
        r.visitors,
        r.converted::pg_catalog.float8 / NULLIF(r.visitors, 0) AS conversion_rate,
        (r.promoters + r.passives + r.detractors)::pg_catalog.int8 AS nps_responses,
@@ -626,8 +636,8 @@ SELECT r.month,
        r.clv_single_channel::pg_catalog.float8 AS clv_single_channel,
        CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.cost, 0) END AS cost,
        CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.revenue, 0) - COALESCE(r.cost, 0) END AS profit
-FROM run r
-WHERE r.buyers > 0 OR r.visitors > 0 OR r.answers > 0
+FROM obs r
+WHERE (r.buyers > 0 OR r.visitors > 0 OR r.answers > 0) AND r.month >= COALESCE(r.first_buy, r.first_any)
 $q$)
 $body$;
 COMMENT ON FUNCTION @extschema@.layer_aggregates() IS
@@ -677,7 +687,7 @@ SELECT customer_id, is_known, anonymous_ids, created_at, first_seen, last_seen, 
        bounced_sessions, session_minutes, days_since_seen
 FROM @extschema@.layer_profile_rows(NULL);
 CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
-SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channels, path, channel_path, converted, first_purchase
+SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channel_count, path, channel_path, converted, first_purchase
 FROM @extschema@.layer_journey_rows(NULL);
 CREATE VIEW @extschema@.customer_360 WITH (security_invoker = true) AS
 SELECT * FROM @extschema@.customer_360_live;
