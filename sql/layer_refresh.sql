@@ -29,7 +29,7 @@ CREATE INDEX ON demo.crm_clients ((("Client No")::text));
 CREATE INDEX ON demo.login_links ((("Client No")::text));
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
 SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category', cost => 'Cost EUR');
-SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel', campaign => 'utm_campaign');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
 SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score', channel => 'Channel');
@@ -118,7 +118,8 @@ BEGIN
   SELECT CASE WHEN random() < 0.3 THEN 'ck-new-' || (random() * 20)::int ELSE c.cookie_id END,
          (ARRAY['home', 'product', 'cart', 'checkout'])[1 + (random() * 3)::int],
          CASE WHEN random() < 0.2 THEN timestamp '2025-02-01' ELSE timestamp '2026-06-20' END + random() * interval '9 days',
-         (ARRAY['seo', 'ads', 'social', NULL])[1 + (random() * 3)::int]
+         (ARRAY['seo', 'ads', 'social', NULL])[1 + (random() * 3)::int],
+         (ARRAY['spring', 'brand', NULL])[1 + (random() * 2)::int]
   FROM (SELECT cookie_id FROM demo.clickstream ORDER BY random() LIMIT 25) c;
   -- orders: new ones (one late), a changed amount, a moved order, a deleted one
   INSERT INTO demo.shop_orders

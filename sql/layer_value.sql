@@ -14,7 +14,7 @@ CREATE SCHEMA demo;
 \set ECHO all
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
 SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category', cost => 'Cost EUR');
-SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel', campaign => 'utm_campaign');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
 SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score', channel => 'Channel', comment => 'Comment');
@@ -144,10 +144,10 @@ SELECT pg_temp.err($$SELECT cxm.welch_test(3, 1, -1, 3, 2, 1)$$);
 -- welch_test of those figures
 CREATE TEMP TABLE raw_tp AS
 SELECT COALESCE(l."Client No"::text, w.cookie_id) AS customer_id, w."Page" AS touchpoint,
-       w."Event Time"::timestamptz AS ts, w.utm_channel AS channel
+       w."Event Time"::timestamptz AS ts, w.utm_channel AS channel, w.utm_campaign AS campaign
 FROM demo.clickstream w LEFT JOIN demo.login_links l ON l."Cookie" = w.cookie_id
 UNION ALL
-SELECT e.recipient::text, e.action, e.sent_at, 'email' FROM demo.email e;
+SELECT e.recipient::text, e.action, e.sent_at, 'email', NULL FROM demo.email e;
 CREATE TEMP TABLE mix AS
 SELECT o.customer_id, o.revenue, c.expected_clv, ch.n >= 2 AS cross_channel,
        extract(epoch FROM timestamptz '2026-07-01 00:00+00' - o.first_purchase) / 86400 AS tenure
@@ -187,26 +187,53 @@ CREATE TEMP TABLE hand_vs AS
 WITH s AS (SELECT customer_id, count(*) AS sessions, count(*) FILTER (WHERE touchpoints = 1) AS bounced,
                   sum(duration_minutes) AS minutes, sum(touchpoints) AS tps
            FROM cxm.sessions GROUP BY 1),
-e AS (SELECT DISTINCT ON (customer_id) customer_id, channel FROM raw_tp ORDER BY customer_id, ts, touchpoint, channel)
-SELECT c.is_known, coalesce(e.channel, '(none)') AS entry_channel, count(*) AS profiles, sum(s.sessions) AS sessions,
+e AS (SELECT DISTINCT ON (customer_id) customer_id, channel, campaign FROM raw_tp
+      ORDER BY customer_id, ts, touchpoint, channel, campaign)
+SELECT c.is_known, coalesce(e.channel, '(none)') AS entry_channel, coalesce(e.campaign, '(none)') AS entry_campaign,
+       count(*) AS profiles, sum(s.sessions) AS sessions,
        sum(s.tps)::float8 / sum(s.sessions) AS pps, sum(s.minutes) / sum(s.sessions) AS minutes,
        sum(s.bounced)::float8 / sum(s.sessions) AS bounce,
        count(*) FILTER (WHERE s.sessions > s.bounced)::float8 / count(*) AS engaged,
        count(*) FILTER (WHERE c.orders > 0)::float8 / count(*) AS bought,
        avg(extract(epoch FROM timestamptz '2026-07-01 00:00+00' - c.last_seen) / 86400) AS days
 FROM s JOIN e USING (customer_id) JOIN c360 c USING (customer_id)
-GROUP BY 1, 2;
+GROUP BY 1, 2, 3;
 SELECT count(*) AS segments,
        count(*) FILTER (WHERE v.profiles = h.profiles AND v.sessions = h.sessions
                         AND abs(v.pages_per_session - h.pps) < 1e-12 AND abs(v.avg_session_minutes - h.minutes) < 1e-9
                         AND abs(v.bounce_rate - h.bounce) < 1e-12 AND abs(v.engaged_share - h.engaged) < 1e-12
                         AND abs(v.customer_share - h.bought) < 1e-12
                         AND abs(v.avg_days_since_seen - h.days) < 1e-9) AS matching
-FROM cxm.visitor_segments v FULL JOIN hand_vs h USING (is_known, entry_channel);
+FROM cxm.visitor_segments v FULL JOIN hand_vs h USING (is_known, entry_channel, entry_campaign);
 SELECT is_known, entry_channel, entry_campaign, profiles, sessions, round(pages_per_session::numeric, 2) AS pages,
        round(avg_session_minutes::numeric, 1) AS minutes, round(bounce_rate::numeric, 3) AS bounce,
        round(engaged_share::numeric, 3) AS engaged, round(customer_share::numeric, 3) AS bought
 FROM cxm.visitor_segments ORDER BY 1, 2, 3;
+
+-- campaign attribution: the campaigns of the touchpoints up to the first
+-- purchase ((none) for touchpoints without one), collapsed, last touch by hand
+CREATE TEMP TABLE camp AS
+SELECT t.customer_id, b.first_at IS NOT NULL AS bought,
+       (SELECT coalesce(array_agg(x ORDER BY i), '{}') FROM (
+          SELECT x, i, lag(x) OVER (ORDER BY i) AS p
+          FROM unnest(array_agg(coalesce(t.campaign, '(none)') ORDER BY t.ts, coalesce(t.campaign, '(none)') COLLATE "C"))
+               WITH ORDINALITY u(x, i)) z WHERE i = 1 OR x IS DISTINCT FROM p) AS p
+FROM raw_tp t
+LEFT JOIN (SELECT "Client No"::text AS cno, min("Ordered At") AS first_at FROM demo.shop_orders GROUP BY 1) b
+  ON b.cno = t.customer_id
+WHERE t.channel IS NOT NULL AND (b.first_at IS NULL OR t.ts <= b.first_at)
+GROUP BY t.customer_id, b.first_at;
+SELECT a.channel AS campaign, round(a.conversions::numeric, 3) AS conversions,
+       a.conversions = (SELECT count(*) FROM camp WHERE bought AND p[cardinality(p)] = a.channel) AS by_hand
+FROM cxm.channel_attribution a
+WHERE a.level = 'campaign' AND NOT a.is_repeat AND a.model = 'last_touch' ORDER BY 1;
+-- the journeys end in purchases, so funnels can: home -> purchase within 7 days
+UPDATE cxm.settings SET funnel_steps = '{home,purchase}';
+SELECT step, touchpoint, customers FROM cxm.funnel_conversion ORDER BY step;
+SELECT count(DISTINCT o."Client No") AS bought_within_7_days_of_a_home_visit
+FROM demo.shop_orders o JOIN raw_tp t ON t.customer_id = o."Client No"::text AND t.touchpoint = 'home'
+ AND o."Ordered At" >= t.ts AND o."Ordered At" - t.ts <= interval '7 days';
+UPDATE cxm.settings SET funnel_steps = NULL;
 
 -- leave the layer as the next tests expect it: nothing mapped, no model
 SELECT cxm.unmap(s) FROM (SELECT DISTINCT source AS s FROM cxm.sources) x;

@@ -542,14 +542,14 @@ COMMENT ON COLUMN @extschema@.cohort_retention.cohort_size IS 'customers whose f
 COMMENT ON COLUMN @extschema@.cohort_retention.customers IS 'of them, customers with a purchase in this month';
 COMMENT ON COLUMN @extschema@.cohort_retention.retention IS 'customers / cohort_size (1 in month 0)';
 COMMENT ON VIEW @extschema@.customer_journeys IS
-  'one row per profile with touchpoints: its journey (touchpoints in time order), channel path, sessions and whether it converted';
+  'one row per profile with touchpoints or purchases: its journey (touchpoints and purchases in time order), channel path, sessions and whether it converted';
 COMMENT ON COLUMN @extschema@.customer_journeys.customer_id IS 'profile id (customer, or unlinked anonymous visitor)';
 COMMENT ON COLUMN @extschema@.customer_journeys.first_seen IS 'first touchpoint';
 COMMENT ON COLUMN @extschema@.customer_journeys.last_seen IS 'last touchpoint';
-COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints';
+COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints (purchases not counted)';
 COMMENT ON COLUMN @extschema@.customer_journeys.sessions IS 'number of sessions (settings.session_gap of inactivity splits them)';
 COMMENT ON COLUMN @extschema@.customer_journeys.channel_count IS 'number of distinct channels (customer_360.channels lists them)';
-COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints in time order, ties by name (journey_path)';
+COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints and purchases (named settings.purchase_touchpoint) in time order, ties by name (journey_path)';
 COMMENT ON COLUMN @extschema@.customer_journeys.channel_path IS 'channels in time order with consecutive repeats collapsed';
 COMMENT ON COLUMN @extschema@.customer_journeys.converted IS 'the profile has a purchase';
 COMMENT ON COLUMN @extschema@.customer_journeys.first_purchase IS 'time of the first purchase (NULL when none)';
@@ -560,12 +560,14 @@ COMMENT ON COLUMN @extschema@.journey_transitions.source IS 'touchpoint at this 
 COMMENT ON COLUMN @extschema@.journey_transitions.target IS 'next touchpoint, or (end) when the journey stops here';
 COMMENT ON COLUMN @extschema@.journey_transitions.customers IS 'profiles that made this transition at this step';
 COMMENT ON VIEW @extschema@.channel_attribution IS
-  'acquisition attribution: the channel path of each profile up to its first purchase, credited by five models (attribution)';
+  'attribution of every purchase: the channel (or campaign) path leading to each purchase since the previous one, first and repeat purchases apart, credited by five models (attribution)';
 COMMENT ON COLUMN @extschema@.channel_attribution.model IS 'first_touch, last_touch, linear, position or markov';
-COMMENT ON COLUMN @extschema@.channel_attribution.channel IS 'channel';
-COMMENT ON COLUMN @extschema@.channel_attribution.conversions IS 'converted customers credited to the channel (sums to the converting journeys)';
-COMMENT ON COLUMN @extschema@.channel_attribution.share IS 'conversions / all converting journeys';
-COMMENT ON COLUMN @extschema@.channel_attribution.revenue IS 'lifetime revenue of the converted customers credited to the channel';
+COMMENT ON COLUMN @extschema@.channel_attribution.channel IS 'channel, or campaign when level is campaign ((none): touchpoints without a campaign)';
+COMMENT ON COLUMN @extschema@.channel_attribution.conversions IS 'purchases credited to the channel (sums to the purchases of the level and is_repeat)';
+COMMENT ON COLUMN @extschema@.channel_attribution.share IS 'conversions / all purchases of the level and is_repeat';
+COMMENT ON COLUMN @extschema@.channel_attribution.revenue IS 'amounts of the purchases credited to the channel';
+COMMENT ON COLUMN @extschema@.channel_attribution.level IS 'channel: paths of touchpoint channels; campaign: paths of touchpoint campaigns';
+COMMENT ON COLUMN @extschema@.channel_attribution.is_repeat IS 'false: first purchases (and journeys that never bought); true: repeat purchases (paths since the previous purchase, and after the last one)';
 COMMENT ON VIEW @extschema@.funnel_conversion IS
   'the funnel of settings.funnel_steps within settings.funnel_window (journey_funnel per profile): profiles reaching each step';
 COMMENT ON COLUMN @extschema@.funnel_conversion.step IS 'step number (1 = first)';
@@ -692,8 +694,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON COLUMN @extschema@.customer_360_snapshot.second_product_at IS 'internal: time of the first purchase of the second distinct product (kpi_monthly.cross_sell_rate)';
-COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.acquisition_path IS 'internal: channel path up to the first purchase (channel_attribution)';
-COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.revenue IS 'internal: lifetime revenue of the profile (channel_attribution)';
+COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.segments IS 'internal: per purchase (and after the last) the collapsed channel (c) and campaign (k) paths leading to it, its amount (v, NULL: none) and whether it is a repeat purchase (r) (channel_attribution)';
 COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.funnel_level IS 'internal: steps of settings.funnel_steps reached (funnel_conversion)';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.customer_id IS 'profile id';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.month IS 'first day of the month';

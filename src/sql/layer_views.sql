@@ -217,47 +217,78 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
+-- Journeys include every purchase as a step named settings.purchase_touchpoint
+-- (funnels and path patterns can end in a purchase).  segments cuts each
+-- profile's touchpoints at its purchases: the channel and campaign paths
+-- leading to purchase 1, 2, ... (a touchpoint at the time of a purchase
+-- leads to it), the purchase's amount, and after the last purchase the path
+-- that led to none (channel_attribution credits every purchase).
 CREATE FUNCTION @extschema@.layer_journey_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
   touchpoints pg_catalog.int8, sessions pg_catalog.int8, channel_count pg_catalog.int4, path pg_catalog.text[],
   channel_path pg_catalog.text[], converted pg_catalog.bool, first_purchase pg_catalog.timestamptz,
-  acquisition_path pg_catalog.text[], revenue pg_catalog.numeric, funnel_level pg_catalog.int4)
+  segments pg_catalog.jsonb, funnel_level pg_catalog.int4)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH cfg AS (
-  SELECT s.session_gap, s.funnel_window,
+  SELECT s.session_gap, s.funnel_window, s.purchase_touchpoint,
          CASE WHEN pg_catalog.cardinality(s.funnel_steps) > 0 THEN s.funnel_steps END AS steps
   FROM @extschema@.settings s WHERE s.id LIMIT 1
-), b AS (
-  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase, pg_catalog.sum(x.amount) AS revenue
-  FROM @extschema@.transactions x
-  WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  GROUP BY x.customer_id
-), t AS (
-  SELECT t.customer_id, t.touchpoint, t.ts, t.channel, b.first_purchase, b.revenue, c.steps, c.funnel_window,
-         pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev, c.session_gap
+), ev AS (
+  -- touchpoints (amount NULL) and purchases (amount not NULL)
+  SELECT t.customer_id, t.touchpoint, t.ts, t.channel, COALESCE(t.campaign, '(none)') AS campaign,
+         NULL::pg_catalog.numeric AS amount
   FROM @extschema@.touchpoints t
-  CROSS JOIN cfg c
-  LEFT JOIN b ON b.customer_id = t.customer_id
   WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION ALL
+  SELECT x.customer_id, c.purchase_touchpoint, x.ts, NULL, NULL, COALESCE(x.amount, 0)
+  FROM @extschema@.transactions x CROSS JOIN cfg c
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+), e AS (
+  SELECT ev.customer_id, ev.touchpoint, ev.ts, ev.channel, ev.campaign, ev.amount, ev.amount IS NOT NULL AS purchase,
+         c.session_gap, c.funnel_window, c.steps,
+         pg_catalog.lag(ev.ts) OVER (PARTITION BY ev.customer_id, ev.amount IS NOT NULL ORDER BY ev.ts) AS prev,
+         -- a purchase: its number; a touchpoint: 1 + the purchases strictly before it
+         CASE WHEN ev.amount IS NOT NULL
+              THEN pg_catalog.row_number() OVER (PARTITION BY ev.customer_id, ev.amount IS NOT NULL ORDER BY ev.ts, ev.amount)
+              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id ORDER BY ev.ts
+                                                         RANGE UNBOUNDED PRECEDING EXCLUDE GROUP) END AS seg
+  FROM ev CROSS JOIN cfg c
+), g AS (
+  SELECT e.customer_id,
+         pg_catalog.min(e.ts) FILTER (WHERE NOT e.purchase) AS first_seen,
+         pg_catalog.max(e.ts) FILTER (WHERE NOT e.purchase) AS last_seen,
+         pg_catalog.count(*) FILTER (WHERE NOT e.purchase) AS touchpoints,
+         pg_catalog.count(*) FILTER (WHERE NOT e.purchase AND (e.prev IS NULL OR e.ts - e.prev > e.session_gap)) AS sessions,
+         pg_catalog.count(DISTINCT e.channel)::pg_catalog.int4 AS channel_count,
+         @extschema@.journey_path(e.touchpoint, e.ts) AS path,
+         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
+         pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
+         pg_catalog.array_agg(e.seg ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
+         pg_catalog.array_agg(e.ts ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
+         pg_catalog.array_agg(e.channel ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
+         pg_catalog.array_agg(e.campaign ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
+         pg_catalog.array_agg(e.amount ORDER BY e.seg) FILTER (WHERE e.purchase) AS amounts,
+         @extschema@.journey_funnel(e.ts, e.funnel_window,
+           ARRAY(SELECT e.touchpoint = u.s FROM pg_catalog.unnest(e.steps) WITH ORDINALITY u(s, o) ORDER BY u.o))
+           FILTER (WHERE e.steps IS NOT NULL) AS funnel_level
+  FROM e
+  GROUP BY e.customer_id
 )
-SELECT t.customer_id, pg_catalog.min(t.ts), pg_catalog.max(t.ts), pg_catalog.count(*),
-       pg_catalog.count(*) FILTER (WHERE t.prev IS NULL OR t.ts - t.prev > t.session_gap),
-       pg_catalog.count(DISTINCT t.channel)::pg_catalog.int4,
-       @extschema@.journey_path(t.touchpoint, t.ts),
-       @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)),
-       t.first_purchase IS NOT NULL, t.first_purchase,
-       @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)
-         FILTER (WHERE t.first_purchase IS NULL OR t.ts <= t.first_purchase)),
-       t.revenue,
-       @extschema@.journey_funnel(t.ts, t.funnel_window,
-         ARRAY(SELECT t.touchpoint = u.s FROM pg_catalog.unnest(t.steps) WITH ORDINALITY u(s, o) ORDER BY u.o))
-         FILTER (WHERE t.steps IS NOT NULL)
-FROM t
-GROUP BY t.customer_id, t.first_purchase, t.revenue
+SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
+       g.first_purchase IS NOT NULL, g.first_purchase,
+       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('c', p.c, 'k', p.k, 'v', g.amounts[p.seg], 'r', p.seg > 1)
+                                    ORDER BY p.seg)
+        FROM (SELECT u.seg, @extschema@.path_collapse(@extschema@.journey_path(u.ch, u.ts)) AS c,
+                     @extschema@.path_collapse(@extschema@.journey_path(u.cp, u.ts)) AS k
+              FROM ROWS FROM (pg_catalog.unnest(g.t_seg), pg_catalog.unnest(g.t_ts), pg_catalog.unnest(g.t_ch),
+                             pg_catalog.unnest(g.t_cp)) u(seg, ts, ch, cp)
+              GROUP BY u.seg) p),
+       g.funnel_level
+FROM g
 $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
-  'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints), plus the channel path up to the first purchase, the revenue and the funnel level';
+  'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
 
 CREATE FUNCTION @extschema@.layer_month_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_catalog.numeric,
@@ -437,26 +468,34 @@ FROM (
 GROUP BY x.step, x.source, x.target
 $q$),
 ('channel_attribution', $q$
-WITH j AS MATERIALIZED (
-  SELECT j.customer_id, j.acquisition_path AS path,
-         CASE WHEN j.converted THEN 1 ELSE 0 END::pg_catalog.float8 AS conversions,
-         COALESCE(j.revenue, 0)::pg_catalog.float8 AS revenue
-  FROM {journey} j WHERE pg_catalog.cardinality(j.acquisition_path) > 0
-), tot AS (
-  SELECT pg_catalog.sum(j.conversions) AS conversions FROM j
+WITH s AS (
+  SELECT j.customer_id, x.o, (x.e ->> 'r')::pg_catalog.bool AS is_repeat,
+         CASE WHEN x.e ->> 'v' IS NULL THEN 0 ELSE 1 END::pg_catalog.float8 AS conversions,
+         COALESCE((x.e ->> 'v')::pg_catalog.numeric, 0)::pg_catalog.float8 AS revenue,
+         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'c') WITH ORDINALITY y(v, i) ORDER BY y.i) AS c,
+         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'k') WITH ORDINALITY y(v, i) ORDER BY y.i) AS k
+  FROM {journey} j CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(j.segments) WITH ORDINALITY x(e, o)
+), j AS MATERIALIZED (
+  -- every path leading to a purchase (conversions 1, the purchase's amount)
+  -- or to none (after the last purchase): by channel and by campaign
+  SELECT s.customer_id, s.o, s.is_repeat, s.conversions, s.revenue, l.level, l.path
+  FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
+  WHERE pg_catalog.cardinality(l.path) > 0
+), g AS (
+  SELECT j.level, j.is_repeat, pg_catalog.sum(j.conversions) AS conversions FROM j GROUP BY 1, 2
 )
-SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(tot.conversions, 0) AS share,
-       r.credit AS revenue
-FROM pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
+SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(g.conversions, 0) AS share,
+       r.credit AS revenue, g.level, g.is_repeat
+FROM g
+CROSS JOIN pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
 CROSS JOIN LATERAL (
-  -- one input order (by profile), so the credits do not depend on the plan
-  SELECT @extschema@.attribution(j.path, j.conversions, m.model ORDER BY j.customer_id) AS ac,
-         @extschema@.attribution(j.path, j.revenue, m.model ORDER BY j.customer_id) AS ar
-  FROM j
+  -- one input order (by profile and purchase), so the credits do not depend on the plan
+  SELECT @extschema@.attribution(j.path, j.conversions, m.model ORDER BY j.customer_id, j.o) AS ac,
+         @extschema@.attribution(j.path, j.revenue, m.model ORDER BY j.customer_id, j.o) AS ar
+  FROM j WHERE j.level = g.level AND j.is_repeat = g.is_repeat
 ) a
 CROSS JOIN LATERAL pg_catalog.unnest(a.ac) c
 LEFT JOIN LATERAL pg_catalog.unnest(a.ar) r ON r.channel = c.channel
-CROSS JOIN tot
 $q$),
 ('funnel_conversion', $q$
 WITH cfg AS (

@@ -1,7 +1,7 @@
 -- CX layer demo data (deterministic; also loaded by the layer's regression tests).
 -- A shop's own tables, with its own (deliberately non-canonical) column names:
 --   demo.crm_clients    customer master      ("Client No", "Signed Up", "Tier")
---   demo.clickstream     web analytics        (cookie_id, "Page", "Event Time" timestamp, utm_channel)
+--   demo.clickstream     web analytics        (cookie_id, "Page", "Event Time" timestamp, utm_channel, utm_campaign)
 --   demo.login_links    cookie -> customer   ("Cookie", "Client No")
 --   demo.email          e-mail touches       (recipient, action, sent_at)
 --   demo.shop_orders    purchases            ("Order#", "Client No", "Ordered At", "Total EUR", "Category", "Cost EUR")
@@ -97,7 +97,8 @@ CREATE TABLE demo.clickstream (
   cookie_id text NOT NULL,
   "Page" text NOT NULL,
   "Event Time" timestamp NOT NULL,
-  utm_channel text
+  utm_channel text,
+  utm_campaign text
 );
 WITH visits AS (
   -- the visit that ends in an online order
@@ -140,7 +141,12 @@ WITH visits AS (
   CROSS JOIN LATERAL generate_series(1, 1 + floor(demo.rnd(j, 29) * 3)::int) v
 )
 INSERT INTO demo.clickstream
-SELECT v.cookie, (ARRAY['home', 'product', 'cart', 'checkout'])[s], v.start + (s - 1) * interval '3 minutes', v.channel
+SELECT v.cookie, (ARRAY['home', 'product', 'cart', 'checkout'])[s], v.start + (s - 1) * interval '3 minutes', v.channel,
+       -- campaigns: paid search runs a brand and a generic campaign, social a
+       -- November-December one and an always-on one
+       CASE v.channel WHEN 'paid_search'
+                      THEN (ARRAY['brand', 'generic'])[1 + floor(demo.rnd(extract(epoch FROM v.start)::bigint, 54) * 2)::int]
+                      WHEN 'social' THEN CASE WHEN extract(month FROM v.start) >= 11 THEN 'holiday' ELSE 'always_on' END END
 FROM visits v CROSS JOIN LATERAL generate_series(1, v.depth) s
 ORDER BY 3, 1, 2;
 
