@@ -413,6 +413,7 @@ WITH cfg AS (
   SELECT m.month, e.key AS channel, pg_catalog.sum((e.value ->> 0)::pg_catalog.int8) AS p,
          pg_catalog.sum((e.value ->> 1)::pg_catalog.int8) AS pa, pg_catalog.sum((e.value ->> 2)::pg_catalog.int8) AS d
   FROM {month} m CROSS JOIN LATERAL pg_catalog.jsonb_each(m.nps_channels) e
+  WHERE m.nps_channels IS NOT NULL
   GROUP BY 1, 2
 ), x AS (
   SELECT y.month, y.channel,
