@@ -479,7 +479,10 @@ WITH s AS (
 ), j AS MATERIALIZED (
   -- every path leading to a purchase (conversions 1, the purchase's amount)
   -- or to none (after the last purchase): by channel and by campaign
-  SELECT s.customer_id, s.o, s.is_repeat, s.conversions, s.revenue, l.level, l.path
+  -- rn: one input order (by profile and purchase), sorted once, so the
+  -- credits do not depend on the plan
+  SELECT pg_catalog.row_number() OVER (ORDER BY s.customer_id COLLATE "C", s.o) AS rn,
+         s.is_repeat, s.conversions, s.revenue, l.level, l.path
   FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
   WHERE pg_catalog.cardinality(l.path) > 0
 ), g AS (
@@ -490,9 +493,8 @@ SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(g.conversi
 FROM g
 CROSS JOIN pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
 CROSS JOIN LATERAL (
-  -- one input order (by profile and purchase), so the credits do not depend on the plan
-  SELECT @extschema@.attribution(j.path, j.conversions, m.model ORDER BY j.customer_id, j.o) AS ac,
-         @extschema@.attribution(j.path, j.revenue, m.model ORDER BY j.customer_id, j.o) AS ar
+  SELECT @extschema@.attribution(j.path, j.conversions, m.model ORDER BY j.rn) AS ac,
+         @extschema@.attribution(j.path, j.revenue, m.model ORDER BY j.rn) AS ar
   FROM j WHERE j.level = g.level AND j.is_repeat = g.is_repeat
 ) a
 CROSS JOIN LATERAL pg_catalog.unnest(a.ac) c
