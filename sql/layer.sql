@@ -142,12 +142,13 @@ CREATE FUNCTION public.date_trunc(text, timestamptz) RETURNS timestamptz LANGUAG
   AS $$ SELECT timestamptz '1999-01-01 00:00+00' $$;
 CREATE TABLE public.identities (anonymous_id text, customer_id text, source text);
 INSERT INTO public.identities VALUES ('anon-2', 'HIJACKED', 'x');
+UPDATE cxm.settings SET min_nps_answers = 1;
 SET search_path = public, pg_catalog;
 -- rebuild under the hostile path
 SELECT cxm.map_identities('"Shop Data".logins', 'Cookie', 'CustomerNo');
 SELECT customer_id, anonymous_id, touchpoint FROM cxm.touchpoints ORDER BY ts, touchpoint;
 SELECT * FROM cxm.customers ORDER BY 1;
-SELECT month, responses, nps FROM cxm.nps_monthly ORDER BY 1;
+SELECT month, channel, responses, nps FROM cxm.nps_monthly ORDER BY 1, 2;
 RESET search_path;
 DROP OPERATOR public.= (text, text);
 DROP FUNCTION public.texteq_evil(text, text), public.min(text), public.date_trunc(text, timestamptz);
@@ -188,6 +189,7 @@ SELECT (SELECT count(*) FROM cxm.customer_360) AS c360, (SELECT count(*) FROM cx
 SELECT cxm.set_materialized(false);
 SELECT pg_temp.err($$SELECT cxm.set_materialized(NULL)$$);
 DELETE FROM cxm.models;
+UPDATE cxm.settings SET min_nps_answers = DEFAULT;
 DROP OWNED BY regress_layer_analyst;
 DROP ROLE regress_layer_analyst;
 DROP SCHEMA "Shop Data" CASCADE;

@@ -28,11 +28,11 @@ CREATE INDEX ON demo.shop_orders ((("Client No")::text));
 CREATE INDEX ON demo.crm_clients ((("Client No")::text));
 CREATE INDEX ON demo.login_links ((("Client No")::text));
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
-SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');
-SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category', cost => 'Cost EUR');
+SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel', campaign => 'utm_campaign');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
-SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');
+SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score', channel => 'Channel');
 UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}';
 -- every table source got capture triggers
 SELECT source_name, kind, captured FROM cxm.sources ORDER BY 1, 2;
@@ -55,7 +55,8 @@ DECLARE
   n bigint;
 BEGIN
   FOREACH v IN ARRAY ARRAY['customer_360', 'customer_journeys', 'kpi_monthly', 'nps_monthly', 'cohort_retention',
-                           'funnel_conversion', 'channel_attribution', 'journey_transitions', 'rfm_segments'] LOOP
+                           'funnel_conversion', 'channel_attribution', 'journey_transitions', 'rfm_segments',
+                           'value_concentration', 'channel_mix_value', 'visitor_segments'] LOOP
     EXECUTE format('SELECT (SELECT count(*) FROM (SELECT * FROM cxm.%1$I EXCEPT ALL SELECT * FROM cxm.%2$I) a)
                          + (SELECT count(*) FROM (SELECT * FROM cxm.%2$I EXCEPT ALL SELECT * FROM cxm.%1$I) b)',
                    v, v || '_live') INTO n;
@@ -90,7 +91,8 @@ SELECT (SELECT c FROM cxm.customer_360_live c WHERE customer_id = '1001')::text
 SELECT v, count(*) FILTER (WHERE l ~ 'Seq Scan on \w+_snapshot') AS snapshot_scans,
        count(*) FILTER (WHERE l ~ 'Function Scan|Aggregate|WindowAgg|on (clickstream|shop_orders)') AS heavy_nodes
 FROM unnest(ARRAY['kpi_monthly', 'nps_monthly', 'cohort_retention', 'funnel_conversion', 'channel_attribution',
-                  'journey_transitions', 'rfm_segments']) v,
+                  'journey_transitions', 'rfm_segments', 'value_concentration', 'channel_mix_value',
+                  'visitor_segments']) v,
      LATERAL pg_temp.plan(format('SELECT * FROM cxm.%I', v)) l
 GROUP BY v ORDER BY v;
 
@@ -116,15 +118,19 @@ BEGIN
   SELECT CASE WHEN random() < 0.3 THEN 'ck-new-' || (random() * 20)::int ELSE c.cookie_id END,
          (ARRAY['home', 'product', 'cart', 'checkout'])[1 + (random() * 3)::int],
          CASE WHEN random() < 0.2 THEN timestamp '2025-02-01' ELSE timestamp '2026-06-20' END + random() * interval '9 days',
-         (ARRAY['seo', 'ads', 'social', NULL])[1 + (random() * 3)::int]
+         (ARRAY['seo', 'ads', 'social', NULL])[1 + (random() * 3)::int],
+         (ARRAY['spring', 'brand', NULL])[1 + (random() * 2)::int]
   FROM (SELECT cookie_id FROM demo.clickstream ORDER BY random() LIMIT 25) c;
   -- orders: new ones (one late), a changed amount, a moved order, a deleted one
   INSERT INTO demo.shop_orders
   SELECT next_order + o.n, o."Client No",
          CASE WHEN o.n = 1 THEN o."Ordered At" - interval '200 days' ELSE o."Ordered At" + interval '3 days' END,
-         o."Total EUR" + o.n, o."Category", o.online
+         o."Total EUR" + o.n, o."Category", o.online, o."Cost EUR" + o.n
   FROM (SELECT x.*, row_number() OVER () AS n FROM (SELECT * FROM demo.shop_orders ORDER BY random() LIMIT 6) x) o;
   UPDATE demo.shop_orders SET "Total EUR" = "Total EUR" * 2
+  WHERE "Order#" = (SELECT "Order#" FROM demo.shop_orders ORDER BY random() LIMIT 1);
+  -- a cost changed, one removed (its customer's and month's cost become unknown)
+  UPDATE demo.shop_orders SET "Cost EUR" = CASE WHEN random() < 0.5 THEN NULL ELSE "Cost EUR" + 1 END
   WHERE "Order#" = (SELECT "Order#" FROM demo.shop_orders ORDER BY random() LIMIT 1);
   UPDATE demo.shop_orders SET "Client No" = (SELECT "Client No" FROM demo.crm_clients ORDER BY random() LIMIT 1)
   WHERE "Order#" = (SELECT "Order#" FROM demo.shop_orders ORDER BY random() LIMIT 1);
@@ -134,7 +140,8 @@ BEGIN
   FROM demo.crm_clients ORDER BY random() LIMIT 5;
   INSERT INTO demo.nps_survey
   SELECT (SELECT max("Response ID") FROM demo.nps_survey) + c.n, c."Client No", timestamptz '2026-05-01' + random() * interval '50 days',
-         CASE WHEN c.n = 1 THEN NULL ELSE (random() * 10)::int END
+         CASE WHEN c.n = 1 THEN NULL ELSE (random() * 10)::int END,
+         (ARRAY['email', 'in_app', NULL])[1 + (random() * 2)::int]
   FROM (SELECT "Client No", row_number() OVER () AS n FROM (SELECT * FROM demo.crm_clients ORDER BY random() LIMIT 4) x) c;
   DELETE FROM demo.nps_survey WHERE "Response ID" = (SELECT "Response ID" FROM demo.nps_survey ORDER BY random() LIMIT 1);
   -- identity links: a new link (a visitor's whole history moves), a moved and a removed one

@@ -22,7 +22,7 @@ SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time'
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
 SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');
-UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}';
+UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}', min_nps_answers = 1;
 -- before refresh() there is no model: model figures are NULL, never made up
 SELECT count(*) AS buyers, count(p_alive) AS with_p_alive, count(expected_clv) AS with_clv
 FROM cxm.customer_360 WHERE orders > 0;
@@ -69,13 +69,13 @@ SELECT count(*) AS months,
                         AND abs(n.std_error - 100 * sqrt((h.p::float8 / h.n + h.d::float8 / h.n
                                                           - ((h.p - h.d)::float8 / h.n) ^ 2) / h.n)) < 1e-9
                         AND abs(n.ci_low - greatest(-100, n.nps - 1.959964 * n.std_error)) < 1e-9) AS matching
-FROM cxm.nps_monthly n
+FROM (SELECT * FROM cxm.nps_monthly WHERE channel = 'all') n
 FULL JOIN (SELECT date_trunc('month', "Submitted")::date AS month, count(*) AS n,
                   count(*) FILTER (WHERE "Q1 Score" >= 9) AS p, count(*) FILTER (WHERE "Q1 Score" <= 6) AS d
            FROM demo.nps_survey GROUP BY 1) h ON h.month = n.month;
 SELECT month, responses, promoters, passives, detractors, round(nps::numeric, 2) AS nps,
        round(ci_low::numeric, 2) AS ci_low, round(ci_high::numeric, 2) AS ci_high
-FROM cxm.nps_monthly WHERE month >= '2026-01-01' ORDER BY month;
+FROM cxm.nps_monthly WHERE month >= '2026-01-01' AND channel = 'all' ORDER BY month;
 
 -- cohort retention against a direct count
 SELECT count(*) AS cells,
@@ -206,7 +206,8 @@ CREATE TEMP TABLE kpi AS SELECT * FROM cxm.kpi_monthly;
 SELECT count(*) AS months,
        count(*) FILTER (WHERE k.revenue = h.revenue AND k.orders = h.orders AND k.active_customers = h.buyers
                         AND k.new_customers = h.new_buyers
-                        AND abs(k.repeat_purchase_rate - h.repeaters::float8 / h.buyers) < 1e-12) AS matching
+                        AND (abs(k.repeat_purchase_rate - h.repeaters::float8 / h.buyers) < 1e-12
+                             OR k.repeat_purchase_rate IS NULL AND k.month = (SELECT min(month) FROM kpi))) AS matching
 FROM kpi k
 JOIN (SELECT date_trunc('month', o."Ordered At")::date AS month, sum("Total EUR") AS revenue, count(*) AS orders,
              count(DISTINCT "Client No") AS buyers,
@@ -245,14 +246,23 @@ SELECT count(*) FILTER (WHERE k.active_customers > 0) AS months_with_buyers,
                                          AND p."Ordered At" < k.month + interval '1 month') >= 2)::float8 / count(*)
          FROM (SELECT DISTINCT "Client No" FROM demo.shop_orders
                WHERE date_trunc('month', "Ordered At") = k.month) b)) < 1e-12) AS cross_sell_ok,
-       count(*) FILTER (WHERE k.churned_customers = (
+       -- the base is known from 365 days after the first purchase month, the
+       -- churn also once the month is over (in the session time zone)
+       count(*) FILTER (WHERE CASE WHEN k.month >= (SELECT date_trunc('month', min("Ordered At")) FROM demo.shop_orders)
+                                                   + interval '365 days'
+         THEN (k.churned_customers = (
          SELECT count(*) FROM demo.shop_orders o
          WHERE date_trunc('month', o."Ordered At" + interval '365 days') = k.month
            AND o."Ordered At" + interval '365 days' <= timestamptz '2026-07-01 00:00+00'
            AND NOT EXISTS (SELECT 1 FROM demo.shop_orders p WHERE p."Client No" = o."Client No"
                            AND p."Ordered At" > o."Ordered At" AND p."Ordered At" <= o."Ordered At" + interval '365 days'))
          AND k.customer_base = (SELECT count(DISTINCT "Client No") FROM demo.shop_orders
-                                WHERE "Ordered At" >= k.month - interval '365 days' AND "Ordered At" < k.month)) AS churn_ok,
+                                WHERE "Ordered At" >= k.month - interval '365 days' AND "Ordered At" < k.month)
+         AND k.month + interval '1 month' <= timestamptz '2026-07-01 00:00+00'
+         OR k.churned_customers IS NULL AND k.churn_rate IS NULL
+         AND k.month + interval '1 month' > timestamptz '2026-07-01 00:00+00')
+         ELSE k.churned_customers IS NULL AND k.customer_base IS NULL AND k.churn_rate IS NULL END) AS churn_ok,
+       count(*) FILTER (WHERE k.churn_rate IS NOT NULL) AS churn_known,
        count(*) FILTER (WHERE abs(k.clv_cross_channel - (SELECT avg(c.expected_clv) FROM c360 c
                                                          WHERE c.is_cross_channel AND EXISTS (
                                                            SELECT 1 FROM demo.shop_orders o WHERE o."Client No"::text = c.customer_id
@@ -265,6 +275,13 @@ SELECT month, revenue, active_customers AS active, new_customers AS new,
        round(cross_sell_rate::numeric, 3) AS cross_sell, round(cross_channel_share::numeric, 3) AS cross_channel,
        round(clv_cross_channel::numeric, 2) AS clv_cross, round(clv_single_channel::numeric, 2) AS clv_single
 FROM kpi WHERE month >= '2026-01-01' ORDER BY month;
+
+-- the first row is the first month with a purchase (web visits before it
+-- are not shown), whose repeat purchase rate cannot be known
+SELECT min(month) = (SELECT date_trunc('month', min("Ordered At"))::date FROM demo.shop_orders) AS starts_at_first_purchase,
+       count(*) FILTER (WHERE repeat_purchase_rate IS NULL) AS months_without_repeat_rate,
+       (SELECT repeat_purchase_rate IS NULL FROM kpi ORDER BY month LIMIT 1) AS first_month_null
+FROM kpi;
 
 -- materialised mode: the same rows from snapshots; stale until refresh()
 SELECT cxm.set_materialized(true);

@@ -18,9 +18,14 @@ CREATE FUNCTION pg_temp.collapse(a text[]) RETURNS text[] LANGUAGE sql IMMUTABLE
   SELECT coalesce(array_agg(x ORDER BY i), '{}')
   FROM (SELECT x, i, lag(x) OVER (ORDER BY i) AS p FROM unnest(a) WITH ORDINALITY u(x, i)) s
   WHERE i = 1 OR x IS DISTINCT FROM p $$;
+-- journeys show every purchase as a step named settings.purchase_touchpoint ('purchase')
+CREATE TEMP TABLE raw_ev AS
+SELECT customer_id, touchpoint, ts FROM raw_tp
+UNION ALL SELECT "Client No"::text, 'purchase', "Ordered At" FROM demo.shop_orders;
 CREATE TEMP TABLE hand AS
 SELECT t.customer_id,
-       array_agg(t.touchpoint ORDER BY t.ts, t.touchpoint COLLATE "C") AS path,
+       (SELECT array_agg(e.touchpoint ORDER BY e.ts, e.touchpoint COLLATE "C") FROM raw_ev e
+        WHERE e.customer_id = t.customer_id) AS path,
        pg_temp.collapse(array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C")) AS channel_path,
        count(*) AS touchpoints, count(DISTINCT t.channel) AS channels
 FROM raw_tp t GROUP BY 1;
@@ -29,7 +34,7 @@ FROM raw_tp t GROUP BY 1;
 CREATE TEMP TABLE sess AS SELECT customer_id, count(*) AS n FROM cxm.sessions GROUP BY 1;
 SELECT count(*) AS profiles,
        count(*) FILTER (WHERE j.path = h.path) AS same_path,
-       count(*) FILTER (WHERE j.touchpoints = h.touchpoints AND j.channels = h.channels) AS same_counts,
+       count(*) FILTER (WHERE j.touchpoints = h.touchpoints AND j.channel_count = h.channels) AS same_counts,
        count(*) FILTER (WHERE j.sessions = (SELECT s.n FROM sess s WHERE s.customer_id = j.customer_id)) AS same_sessions,
        count(*) FILTER (WHERE j.converted = EXISTS (SELECT 1 FROM demo.shop_orders o WHERE o."Client No"::text = j.customer_id))
          AS same_converted
@@ -39,7 +44,7 @@ SELECT count(*) FILTER (WHERE j.channel_path = h.channel_path) AS same_channel_p
 FROM cxm.customer_journeys j JOIN hand h USING (customer_id)
 WHERE j.customer_id NOT IN (SELECT DISTINCT a.customer_id FROM raw_tp a JOIN raw_tp b USING (customer_id, ts)
                             WHERE a.channel < b.channel);
-SELECT customer_id, touchpoints, sessions, channels, path[1:6] AS first_steps, channel_path, converted
+SELECT customer_id, touchpoints, sessions, channel_count, path[1:6] AS first_steps, channel_path, converted
 FROM cxm.customer_journeys WHERE customer_id IN ('1011', 'v-5') ORDER BY 1;
 
 -- journey_transitions = the collapsed paths, step by step, counted by hand
@@ -80,20 +85,23 @@ SELECT f.step, f.touchpoint, f.customers,
        round(f.conversion::numeric, 4) AS conversion, round(f.step_conversion::numeric, 4) AS step_conversion
 FROM cxm.funnel_conversion f ORDER BY f.step;
 
--- attribution: journeys up to the first purchase
+-- attribution of first purchases: journeys up to the first purchase (all of
+-- it without one), credited with the first purchase's amount
 CREATE TEMP TABLE jr AS
 SELECT pg_temp.collapse(array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C")) AS p,
        (b.cno IS NOT NULL)::int AS conv, coalesce(b.revenue, 0) AS revenue
 FROM raw_tp t
-LEFT JOIN (SELECT "Client No"::text AS cno, min("Ordered At") AS first_at, sum("Total EUR") AS revenue
+LEFT JOIN (SELECT "Client No"::text AS cno, min("Ordered At") AS first_at,
+                  (array_agg("Total EUR" ORDER BY "Ordered At", "Total EUR"))[1] AS revenue
            FROM demo.shop_orders GROUP BY 1) b ON b.cno = t.customer_id
 WHERE b.first_at IS NULL OR t.ts <= b.first_at
 GROUP BY t.customer_id, b.cno, b.revenue;
+CREATE TEMP VIEW first_ch AS SELECT * FROM cxm.channel_attribution WHERE level = 'channel' AND NOT is_repeat;
 SELECT a.model, count(*) AS channels,
        round(sum(a.conversions)::numeric, 6) = (SELECT sum(conv) FROM jr) AS credits_sum_to_conversions,
        round(sum(a.revenue)::numeric, 2) = (SELECT sum(revenue) FROM jr WHERE conv = 1) AS revenue_sums,
        round(sum(a.share)::numeric, 6) AS share_sum, bool_and(a.conversions >= 0) AS non_negative
-FROM cxm.channel_attribution a GROUP BY a.model ORDER BY a.model;
+FROM first_ch a GROUP BY a.model ORDER BY a.model;
 -- first_touch, last_touch, linear and position by hand
 SELECT a.model, a.channel,
        abs(a.conversions - CASE a.model
@@ -107,10 +115,32 @@ SELECT a.model, a.channel,
                                FROM jr, unnest(p) WITH ORDINALITY u(c, i) WHERE conv = 1 AND c = a.channel)
        END) < 1e-9 AS by_hand,
        round(a.conversions::numeric, 3) AS conversions, round(a.revenue::numeric, 2) AS revenue
-FROM cxm.channel_attribution a WHERE a.model <> 'markov' ORDER BY a.model, a.conversions DESC, a.channel;
+FROM first_ch a WHERE a.model <> 'markov' ORDER BY a.model, a.conversions DESC, a.channel;
 SELECT channel, round(conversions::numeric, 3) AS conversions, round(share::numeric, 4) AS share,
        round(revenue::numeric, 2) AS revenue
-FROM cxm.channel_attribution WHERE model = 'markov' ORDER BY conversions DESC, channel;
+FROM first_ch WHERE model = 'markov' ORDER BY conversions DESC, channel;
+-- repeat purchases: the touchpoints after the previous purchase up to this
+-- one (a touchpoint at the time of a purchase leads to it); after the last
+-- purchase, a path that converted nothing
+CREATE TEMP TABLE po AS
+SELECT "Client No"::text AS customer_id, "Ordered At" AS ts, "Total EUR" AS amount,
+       row_number() OVER (PARTITION BY "Client No" ORDER BY "Ordered At", "Total EUR") AS k,
+       lag("Ordered At") OVER (PARTITION BY "Client No" ORDER BY "Ordered At", "Total EUR") AS prev_ts
+FROM demo.shop_orders;
+CREATE TEMP TABLE jr2 AS
+SELECT po.customer_id, po.k, po.amount,
+       (SELECT pg_temp.collapse(array_agg(t.channel ORDER BY t.ts, t.channel COLLATE "C")) FROM raw_tp t
+        WHERE t.customer_id = po.customer_id AND t.ts > po.prev_ts AND t.ts <= po.ts) AS p
+FROM po WHERE po.k > 1;
+SELECT a.model, round(sum(a.conversions)::numeric, 6) = (SELECT count(*) FROM jr2 WHERE p <> '{}') AS credits_sum_to_purchases,
+       round(sum(a.revenue)::numeric, 2) = (SELECT sum(amount) FROM jr2 WHERE p <> '{}') AS revenue_sums,
+       bool_and(CASE a.model
+         WHEN 'last_touch' THEN abs(a.conversions - (SELECT count(*) FROM jr2 WHERE p[cardinality(p)] = a.channel)) < 1e-9
+         WHEN 'first_touch' THEN abs(a.conversions - (SELECT count(*) FROM jr2 WHERE p[1] = a.channel)) < 1e-9
+         ELSE true END) AS by_hand
+FROM cxm.channel_attribution a WHERE a.level = 'channel' AND a.is_repeat GROUP BY a.model ORDER BY a.model;
+SELECT (SELECT count(*) FROM jr2 WHERE p <> '{}') AS repeat_purchases_with_a_path,
+       (SELECT count(*) FROM jr2 WHERE p = '{}') AS repeat_purchases_without;
 
 -- materialised mode serves the same journeys
 SELECT cxm.set_materialized(true);

@@ -491,16 +491,62 @@ REVOKE ALL ON FUNCTION @extschema@.layer_fit_models(pg_catalog.timestamptz) FROM
 -- Comments ------------------------------------------------------------------------
 -- of the public views here; (keep last) the _live views and the _snapshot
 -- tables take their view's comments
-COMMENT ON VIEW @extschema@.nps_monthly IS 'Net Promoter Score by calendar month (session time zone) with its 95 % interval (nps_stats)';
+COMMENT ON VIEW @extschema@.nps_monthly IS
+  'Net Promoter Score by calendar month (session time zone) and feedback channel, with its 95 % interval (nps_stats) and the change from the previous month (nps_compare); NULL below settings.min_nps_answers answers';
 COMMENT ON COLUMN @extschema@.nps_monthly.month IS 'first day of the month';
-COMMENT ON COLUMN @extschema@.nps_monthly.responses IS 'answers in the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.channel IS 'feedback channel (feedback.channel; (none) when NULL), or all for every answer of the month';
+COMMENT ON COLUMN @extschema@.nps_monthly.responses IS 'answers with a score in the month and channel';
 COMMENT ON COLUMN @extschema@.nps_monthly.promoters IS 'answers 9-10';
 COMMENT ON COLUMN @extschema@.nps_monthly.passives IS 'answers 7-8';
 COMMENT ON COLUMN @extschema@.nps_monthly.detractors IS 'answers 0-6';
-COMMENT ON COLUMN @extschema@.nps_monthly.nps IS '100 * (promoters - detractors) / responses';
+COMMENT ON COLUMN @extschema@.nps_monthly.nps IS '100 * (promoters - detractors) / responses; NULL when responses < settings.min_nps_answers (30)';
 COMMENT ON COLUMN @extschema@.nps_monthly.std_error IS 'standard error of nps';
 COMMENT ON COLUMN @extschema@.nps_monthly.ci_low IS 'lower end of the 95 % interval (nps - 1.959964 std_error, at least -100)';
 COMMENT ON COLUMN @extschema@.nps_monthly.ci_high IS 'upper end of the 95 % interval (at most 100)';
+COMMENT ON COLUMN @extschema@.nps_monthly.nps_change IS 'nps - nps of the previous calendar month in the same channel (NULL when either has no nps)';
+COMMENT ON COLUMN @extschema@.nps_monthly.change_ci_low IS 'lower end of the 95 % interval of nps_change (nps_change - 1.959964 sqrt(std_error^2 + previous std_error^2))';
+COMMENT ON COLUMN @extschema@.nps_monthly.change_ci_high IS 'upper end of the 95 % interval of nps_change';
+COMMENT ON COLUMN @extschema@.nps_monthly.change_p_value IS 'two-sided p-value of the change (z test of nps_compare)';
+COMMENT ON VIEW @extschema@.channel_mix_value IS
+  'single- against cross-channel buyers within tenure bands: count, mean and median revenue and expected CLV, the difference of the means (cross - single) with its 95 % interval and Welch t-test p-value';
+COMMENT ON COLUMN @extschema@.channel_mix_value.tenure_band IS 'days from the first purchase to the reference time: <90, 90-365, 365+, or all';
+COMMENT ON COLUMN @extschema@.channel_mix_value.measure IS 'revenue (to date) or expected_clv (needs refresh())';
+COMMENT ON COLUMN @extschema@.channel_mix_value.single_customers IS 'buyers touched through exactly one channel';
+COMMENT ON COLUMN @extschema@.channel_mix_value.cross_customers IS 'buyers touched through two or more channels';
+COMMENT ON COLUMN @extschema@.channel_mix_value.single_mean IS 'mean of the measure over the single-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.cross_mean IS 'mean over the cross-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.single_median IS 'median over the single-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.cross_median IS 'median over the cross-channel buyers';
+COMMENT ON COLUMN @extschema@.channel_mix_value.difference IS 'cross_mean - single_mean (NULL without two buyers and some spread on each side)';
+COMMENT ON COLUMN @extschema@.channel_mix_value.ci_low IS 'lower end of the 95 % interval of the difference (Welch, Student t with Welch-Satterthwaite df)';
+COMMENT ON COLUMN @extschema@.channel_mix_value.ci_high IS 'upper end of the 95 % interval of the difference';
+COMMENT ON COLUMN @extschema@.channel_mix_value.p_value IS 'two-sided p-value of Welch''s t test of the difference';
+COMMENT ON VIEW @extschema@.visitor_segments IS
+  'profiles with touchpoints by known or anonymous and by entry channel and campaign: sessions, pages per session, time on site, recency, bounces, engagement and the share that bought';
+COMMENT ON COLUMN @extschema@.visitor_segments.is_known IS 'known customers (true) or anonymous visitors never linked to one (false)';
+COMMENT ON COLUMN @extschema@.visitor_segments.entry_channel IS 'channel of the profile''s first touchpoint ((none) when NULL)';
+COMMENT ON COLUMN @extschema@.visitor_segments.entry_campaign IS 'campaign of the first touchpoint ((none) when none)';
+COMMENT ON COLUMN @extschema@.visitor_segments.profiles IS 'profiles in the segment';
+COMMENT ON COLUMN @extschema@.visitor_segments.sessions IS 'their sessions';
+COMMENT ON COLUMN @extschema@.visitor_segments.pages_per_session IS 'touchpoints / sessions';
+COMMENT ON COLUMN @extschema@.visitor_segments.avg_session_minutes IS 'mean session duration in minutes (time on site)';
+COMMENT ON COLUMN @extschema@.visitor_segments.avg_days_since_seen IS 'mean days from the last activity to the reference time (recency)';
+COMMENT ON COLUMN @extschema@.visitor_segments.bounce_rate IS 'share of the sessions with a single touchpoint';
+COMMENT ON COLUMN @extschema@.visitor_segments.engaged_share IS 'share of the profiles with at least one session of two or more touchpoints';
+COMMENT ON COLUMN @extschema@.visitor_segments.customer_share IS 'share of the profiles with a purchase (0 for anonymous visitors: a purchase makes a profile known)';
+COMMENT ON VIEW @extschema@.value_concentration IS
+  'how concentrated value is among buyers (the 80/20 answer): one row per measure (revenue, profit, expected_clv) with the shares of the top customers, a Lorenz curve and the Gini coefficient';
+COMMENT ON COLUMN @extschema@.value_concentration.measure IS 'revenue, profit (needs a mapped cost or margin) or expected_clv (needs refresh())';
+COMMENT ON COLUMN @extschema@.value_concentration.customers IS 'buyers with a value of the measure';
+COMMENT ON COLUMN @extschema@.value_concentration.total IS 'sum of the measure over them';
+COMMENT ON COLUMN @extschema@.value_concentration.top_1_pct IS 'share of the total held by the top 1 % of the customers (ceil(1 % of customers) largest values)';
+COMMENT ON COLUMN @extschema@.value_concentration.top_5_pct IS 'share of the total held by the top 5 %';
+COMMENT ON COLUMN @extschema@.value_concentration.top_10_pct IS 'share of the total held by the top 10 %';
+COMMENT ON COLUMN @extschema@.value_concentration.top_20_pct IS 'share of the total held by the top 20 %';
+COMMENT ON COLUMN @extschema@.value_concentration.top_50_pct IS 'share of the total held by the top 50 %';
+COMMENT ON COLUMN @extschema@.value_concentration.customers_for_80_pct IS 'smallest share of the customers (the largest values first) that holds 80 % of the total';
+COMMENT ON COLUMN @extschema@.value_concentration.lorenz IS 'Lorenz curve: for d = 1..10, the share of the total held by the floor(d/10 of customers) smallest values';
+COMMENT ON COLUMN @extschema@.value_concentration.gini IS 'Gini coefficient: 0 = everyone equal, near 1 = one customer holds everything (can exceed 1 when values are negative)';
 COMMENT ON VIEW @extschema@.cohort_retention IS
   'purchase cohorts: customers by month of first purchase, and the share of them buying again in each later month';
 COMMENT ON COLUMN @extschema@.cohort_retention.cohort_month IS 'month of the cohort''s first purchase (first day)';
@@ -510,14 +556,14 @@ COMMENT ON COLUMN @extschema@.cohort_retention.cohort_size IS 'customers whose f
 COMMENT ON COLUMN @extschema@.cohort_retention.customers IS 'of them, customers with a purchase in this month';
 COMMENT ON COLUMN @extschema@.cohort_retention.retention IS 'customers / cohort_size (1 in month 0)';
 COMMENT ON VIEW @extschema@.customer_journeys IS
-  'one row per profile with touchpoints: its journey (touchpoints in time order), channel path, sessions and whether it converted';
+  'one row per profile with touchpoints or purchases: its journey (touchpoints and purchases in time order), channel path, sessions and whether it converted';
 COMMENT ON COLUMN @extschema@.customer_journeys.customer_id IS 'profile id (customer, or unlinked anonymous visitor)';
 COMMENT ON COLUMN @extschema@.customer_journeys.first_seen IS 'first touchpoint';
 COMMENT ON COLUMN @extschema@.customer_journeys.last_seen IS 'last touchpoint';
-COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints';
+COMMENT ON COLUMN @extschema@.customer_journeys.touchpoints IS 'number of touchpoints (purchases not counted)';
 COMMENT ON COLUMN @extschema@.customer_journeys.sessions IS 'number of sessions (settings.session_gap of inactivity splits them)';
-COMMENT ON COLUMN @extschema@.customer_journeys.channels IS 'number of distinct channels';
-COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints in time order, ties by name (journey_path)';
+COMMENT ON COLUMN @extschema@.customer_journeys.channel_count IS 'number of distinct channels (customer_360.channels lists them)';
+COMMENT ON COLUMN @extschema@.customer_journeys.path IS 'touchpoints and purchases (named settings.purchase_touchpoint) in time order, ties by name (journey_path)';
 COMMENT ON COLUMN @extschema@.customer_journeys.channel_path IS 'channels in time order with consecutive repeats collapsed';
 COMMENT ON COLUMN @extschema@.customer_journeys.converted IS 'the profile has a purchase';
 COMMENT ON COLUMN @extschema@.customer_journeys.first_purchase IS 'time of the first purchase (NULL when none)';
@@ -528,12 +574,14 @@ COMMENT ON COLUMN @extschema@.journey_transitions.source IS 'touchpoint at this 
 COMMENT ON COLUMN @extschema@.journey_transitions.target IS 'next touchpoint, or (end) when the journey stops here';
 COMMENT ON COLUMN @extschema@.journey_transitions.customers IS 'profiles that made this transition at this step';
 COMMENT ON VIEW @extschema@.channel_attribution IS
-  'acquisition attribution: the channel path of each profile up to its first purchase, credited by five models (attribution)';
+  'attribution of every purchase: the channel (or campaign) path leading to each purchase since the previous one, first and repeat purchases apart, credited by five models (attribution)';
 COMMENT ON COLUMN @extschema@.channel_attribution.model IS 'first_touch, last_touch, linear, position or markov';
-COMMENT ON COLUMN @extschema@.channel_attribution.channel IS 'channel';
-COMMENT ON COLUMN @extschema@.channel_attribution.conversions IS 'converted customers credited to the channel (sums to the converting journeys)';
-COMMENT ON COLUMN @extschema@.channel_attribution.share IS 'conversions / all converting journeys';
-COMMENT ON COLUMN @extschema@.channel_attribution.revenue IS 'lifetime revenue of the converted customers credited to the channel';
+COMMENT ON COLUMN @extschema@.channel_attribution.channel IS 'channel, or campaign when level is campaign ((none): touchpoints without a campaign)';
+COMMENT ON COLUMN @extschema@.channel_attribution.conversions IS 'purchases credited to the channel (sums to the purchases of the level and is_repeat)';
+COMMENT ON COLUMN @extschema@.channel_attribution.share IS 'conversions / all purchases of the level and is_repeat';
+COMMENT ON COLUMN @extschema@.channel_attribution.revenue IS 'amounts of the purchases credited to the channel';
+COMMENT ON COLUMN @extschema@.channel_attribution.level IS 'channel: paths of touchpoint channels; campaign: paths of touchpoint campaigns';
+COMMENT ON COLUMN @extschema@.channel_attribution.is_repeat IS 'false: first purchases (and journeys that never bought); true: repeat purchases (paths since the previous purchase, and after the last one)';
 COMMENT ON VIEW @extschema@.funnel_conversion IS
   'the funnel of settings.funnel_steps within settings.funnel_window (journey_funnel per profile): profiles reaching each step';
 COMMENT ON COLUMN @extschema@.funnel_conversion.step IS 'step number (1 = first)';
@@ -578,6 +626,14 @@ COMMENT ON COLUMN @extschema@.customer_360.churn_score IS '1 - p_alive';
 COMMENT ON COLUMN @extschema@.customer_360.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
 COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with BG/NBD and Gamma-Gamma)';
 COMMENT ON COLUMN @extschema@.customer_360.lifecycle_stage IS 'prospect, new, active, at risk or churned (see doc/layer.md)';
+COMMENT ON COLUMN @extschema@.customer_360.cost IS 'sum of the purchase costs (NULL when a purchase has no cost, or none was made)';
+COMMENT ON COLUMN @extschema@.customer_360.profit IS 'revenue - cost';
+COMMENT ON COLUMN @extschema@.customer_360.expected_profit IS 'expected profit of the next settings.clv_horizon periods: expected_clv * profit / revenue';
+COMMENT ON COLUMN @extschema@.customer_360.entry_channel IS 'channel of the first touchpoint';
+COMMENT ON COLUMN @extschema@.customer_360.entry_campaign IS 'campaign of the first touchpoint';
+COMMENT ON COLUMN @extschema@.customer_360.bounced_sessions IS 'sessions of a single touchpoint';
+COMMENT ON COLUMN @extschema@.customer_360.session_minutes IS 'time on site: summed session durations in minutes (first to last touchpoint of each session)';
+COMMENT ON COLUMN @extschema@.customer_360.days_since_seen IS 'days from last_seen to the reference time';
 COMMENT ON VIEW @extschema@.churn_risk IS
   'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged, their p_alive is 1 by construction)';
 COMMENT ON COLUMN @extschema@.churn_risk.customer_id IS 'customer id';
@@ -606,16 +662,16 @@ COMMENT ON COLUMN @extschema@.rfm_segments.avg_days_since_purchase IS 'mean days
 COMMENT ON COLUMN @extschema@.rfm_segments.avg_p_alive IS 'mean p_alive';
 COMMENT ON COLUMN @extschema@.rfm_segments.expected_clv IS 'sum of expected_clv';
 COMMENT ON VIEW @extschema@.kpi_monthly IS
-  'monthly KPIs: revenue, active customers, repeat purchases, churn, conversion, NPS, sessions, cross-sell, cross-channel CLV';
+  'monthly KPIs from the first month with a purchase: revenue, active customers, repeat purchases, churn, conversion, NPS, sessions, cross-sell, cross-channel CLV, cost and profit; NULL where a KPI is not observable yet';
 COMMENT ON COLUMN @extschema@.kpi_monthly.month IS 'first day of the month (session time zone)';
 COMMENT ON COLUMN @extschema@.kpi_monthly.revenue IS 'sum of the purchase amounts';
 COMMENT ON COLUMN @extschema@.kpi_monthly.orders IS 'number of purchases';
 COMMENT ON COLUMN @extschema@.kpi_monthly.active_customers IS 'customers with a purchase in the month';
 COMMENT ON COLUMN @extschema@.kpi_monthly.new_customers IS 'customers whose first purchase is in the month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.repeat_purchase_rate IS 'share of the month''s buyers who had bought in an earlier month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.customer_base IS 'customers with a purchase in the settings.churned_after (365 days) before the month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.churned_customers IS 'customers whose settings.churned_after without a purchase ran out in the month';
-COMMENT ON COLUMN @extschema@.kpi_monthly.churn_rate IS 'churned_customers / customer_base';
+COMMENT ON COLUMN @extschema@.kpi_monthly.repeat_purchase_rate IS 'share of the month''s buyers who had bought in an earlier month (NULL in the first month with purchases)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.customer_base IS 'customers with a purchase in the settings.churned_after (365 days) before the month; NULL until that much purchase history exists';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churned_customers IS 'customers whose settings.churned_after without a purchase ran out in the month; NULL while not observable (customer_base unknown, or the month not over at the reference time)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.churn_rate IS 'churned_customers / customer_base (NULL when churned_customers is)';
 COMMENT ON COLUMN @extschema@.kpi_monthly.visitors IS 'profiles (customers and anonymous visitors) with a touchpoint in the month';
 COMMENT ON COLUMN @extschema@.kpi_monthly.conversion_rate IS 'share of the visitors who bought in the same month';
 COMMENT ON COLUMN @extschema@.kpi_monthly.nps_responses IS 'NPS answers in the month';
@@ -627,6 +683,8 @@ COMMENT ON COLUMN @extschema@.kpi_monthly.cross_sell_rate IS 'share of the month
 COMMENT ON COLUMN @extschema@.kpi_monthly.cross_channel_share IS 'share of the month''s buyers who are cross-channel customers';
 COMMENT ON COLUMN @extschema@.kpi_monthly.clv_cross_channel IS 'mean expected CLV of the month''s cross-channel buyers';
 COMMENT ON COLUMN @extschema@.kpi_monthly.clv_single_channel IS 'mean expected CLV of the month''s single-channel buyers';
+COMMENT ON COLUMN @extschema@.kpi_monthly.cost IS 'sum of the costs of the month''s purchases (NULL when no cost is mapped or a purchase has none)';
+COMMENT ON COLUMN @extschema@.kpi_monthly.profit IS 'revenue - cost';
 
 COMMENT ON TABLE @extschema@.profile_months_snapshot IS
   'snapshot of the monthly facts of every profile (layer_month_rows), filled by refresh(); kpi_monthly, nps_monthly and cohort_retention aggregate it';
@@ -650,8 +708,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON COLUMN @extschema@.customer_360_snapshot.second_product_at IS 'internal: time of the first purchase of the second distinct product (kpi_monthly.cross_sell_rate)';
-COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.acquisition_path IS 'internal: channel path up to the first purchase (channel_attribution)';
-COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.revenue IS 'internal: lifetime revenue of the profile (channel_attribution)';
+COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.segments IS 'internal: per purchase (and after the last) the collapsed channel (c) and campaign (k) paths leading to it, its amount (v, NULL: none) and whether it is a repeat purchase (r) (channel_attribution)';
 COMMENT ON COLUMN @extschema@.customer_journeys_snapshot.funnel_level IS 'internal: steps of settings.funnel_steps reached (funnel_conversion)';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.customer_id IS 'profile id';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.month IS 'first day of the month';
@@ -666,4 +723,7 @@ COMMENT ON COLUMN @extschema@.profile_months_snapshot.promoters IS 'answers 9-10
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.passives IS 'answers 7-8';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.detractors IS 'answers 0-6';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.lost IS 'purchases whose churned_after without another purchase ran out in the month';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.cost IS 'sum of the costs of the month''s purchases that have one';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.costed IS 'purchases in the month with a cost';
+COMMENT ON COLUMN @extschema@.profile_months_snapshot.nps_channels IS 'scored NPS answers per feedback channel: {channel: [promoters, passives, detractors]}';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.base_delta IS 'change of the profile''s membership of kpi_monthly.customer_base at the month (+1 enters, -1 leaves)';

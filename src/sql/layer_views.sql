@@ -62,6 +62,9 @@ RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_
   r_score pg_catalog.int4, f_score pg_catalog.int4, m_score pg_catalog.int4, rfm_segment pg_catalog.text,
   one_time_buyer pg_catalog.bool, p_alive pg_catalog.float8, churn_score pg_catalog.float8,
   expected_purchases pg_catalog.float8, expected_clv pg_catalog.float8, lifecycle_stage pg_catalog.text,
+  cost pg_catalog.numeric, profit pg_catalog.numeric, expected_profit pg_catalog.float8,
+  entry_channel pg_catalog.text, entry_campaign pg_catalog.text, bounced_sessions pg_catalog.int8,
+  session_minutes pg_catalog.numeric, days_since_seen pg_catalog.float8,
   second_product_at pg_catalog.timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -74,21 +77,34 @@ WITH cfg AS (
   FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
 ), tp AS (
   -- one pass over the touchpoints: sessions are counted by their first
-  -- touchpoints (none in the settings.session_gap before), as in cxm.sessions
+  -- touchpoints (none in the settings.session_gap before), as in cxm.sessions,
+  -- and end at their last (none in the gap after); a session whose first
+  -- touchpoint is its last is a bounce.  Time on site = the sum of the last
+  -- minus the sum of the first touchpoints' times (numeric: exact, in any order).
   SELECT x.customer_id, pg_catalog.min(x.ts) AS first_seen, pg_catalog.max(x.ts) AS last_seen,
          pg_catalog.count(*) AS touchpoints,
-         pg_catalog.count(*) FILTER (WHERE x.prev IS NULL OR x.ts - x.prev > x.gap) AS sessions,
-         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels
-  FROM (SELECT t.customer_id, t.ts, t.channel, c.session_gap AS gap,
-               pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev
-        FROM @extschema@.touchpoints t CROSS JOIN cfg c
-        WHERE ids IS NULL OR t.customer_id = ANY (ids)) x
+         pg_catalog.count(*) FILTER (WHERE x.first) AS sessions,
+         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels,
+         pg_catalog.count(*) FILTER (WHERE x.first AND x.last) AS bounced_sessions,
+         (COALESCE(pg_catalog.sum(EXTRACT(epoch FROM x.ts)) FILTER (WHERE x.last), 0)
+          - COALESCE(pg_catalog.sum(EXTRACT(epoch FROM x.ts)) FILTER (WHERE x.first), 0)) / 60 AS session_minutes,
+         (pg_catalog.array_agg(x.channel ORDER BY x.ts, x.touchpoint, x.channel, x.campaign))[1] AS entry_channel,
+         (pg_catalog.array_agg(x.campaign ORDER BY x.ts, x.touchpoint, x.channel, x.campaign))[1] AS entry_campaign
+  FROM (SELECT y.customer_id, y.ts, y.channel, y.touchpoint, y.campaign,
+               y.prev IS NULL OR y.ts - y.prev > y.gap AS first, y.next IS NULL OR y.next - y.ts > y.gap AS last
+        FROM (SELECT t.customer_id, t.ts, t.channel, t.touchpoint, t.campaign, c.session_gap AS gap,
+                     pg_catalog.lag(t.ts) OVER w AS prev, pg_catalog.lead(t.ts) OVER w AS next
+              FROM @extschema@.touchpoints t CROSS JOIN cfg c
+              WHERE ids IS NULL OR t.customer_id = ANY (ids)
+              WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.ts)) y) x
   GROUP BY x.customer_id
 ), tx AS (
   -- rfm reads each customer's rows in one order, so its float sums do not depend on the plan
   SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
          pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
          pg_catalog.count(DISTINCT x.product) AS products,
+         -- the cost is known when every purchase has one
+         CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
          @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit ORDER BY x.ts, x.amount) AS r
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
@@ -129,7 +145,9 @@ WITH cfg AS (
          GREATEST(tp.last_seen, tx.last_purchase, fb.latest_nps_at) AS last_seen,
          COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(tp.sessions, 0) AS sessions,
          COALESCE(tp.channels, '{}') AS channels,
-         COALESCE(tx.orders, 0) AS orders, COALESCE(tx.revenue, 0) AS revenue,
+         COALESCE(tx.orders, 0) AS orders, COALESCE(tx.revenue, 0) AS revenue, tx.cost,
+         tp.entry_channel, tp.entry_campaign, COALESCE(tp.bounced_sessions, 0) AS bounced_sessions,
+         COALESCE(tp.session_minutes, 0) AS session_minutes,
          tx.first_purchase, tx.last_purchase, COALESCE(tx.products, 0) AS products,
          fb.latest_nps, fb.latest_nps_at,
          (tx.r).frequency AS frequency, (tx.r).recency AS recency, (tx.r).t AS t, (tx.r).monetary AS monetary,
@@ -189,73 +207,110 @@ SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f
          WHEN f.as_of - f.last_purchase <= f.churned_after THEN 'at risk'
          ELSE 'churned'
        END AS lifecycle_stage,
+       f.cost, f.revenue - f.cost AS profit,
+       (f.expected_clv::pg_catalog.numeric * (f.revenue - f.cost) / NULLIF(f.revenue, 0))::pg_catalog.float8 AS expected_profit,
+       f.entry_channel, f.entry_campaign, f.bounced_sessions, f.session_minutes,
+       EXTRACT(epoch FROM f.as_of - f.last_seen)::pg_catalog.float8 / 86400 AS days_since_seen,
        f.second_product_at
 FROM fig f
 $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
+-- Journeys include every purchase as a step named settings.purchase_touchpoint
+-- (funnels and path patterns can end in a purchase).  segments cuts each
+-- profile's touchpoints at its purchases: the channel and campaign paths
+-- leading to purchase 1, 2, ... (a touchpoint at the time of a purchase
+-- leads to it), the purchase's amount, and after the last purchase the path
+-- that led to none (channel_attribution credits every purchase).
 CREATE FUNCTION @extschema@.layer_journey_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
-  touchpoints pg_catalog.int8, sessions pg_catalog.int8, channels pg_catalog.int8, path pg_catalog.text[],
+  touchpoints pg_catalog.int8, sessions pg_catalog.int8, channel_count pg_catalog.int4, path pg_catalog.text[],
   channel_path pg_catalog.text[], converted pg_catalog.bool, first_purchase pg_catalog.timestamptz,
-  acquisition_path pg_catalog.text[], revenue pg_catalog.numeric, funnel_level pg_catalog.int4)
+  segments pg_catalog.jsonb, funnel_level pg_catalog.int4)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH cfg AS (
-  SELECT s.session_gap, s.funnel_window,
+  SELECT s.session_gap, s.funnel_window, s.purchase_touchpoint,
          CASE WHEN pg_catalog.cardinality(s.funnel_steps) > 0 THEN s.funnel_steps END AS steps
   FROM @extschema@.settings s WHERE s.id LIMIT 1
-), b AS (
-  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_purchase, pg_catalog.sum(x.amount) AS revenue
-  FROM @extschema@.transactions x
-  WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  GROUP BY x.customer_id
-), t AS (
-  SELECT t.customer_id, t.touchpoint, t.ts, t.channel, b.first_purchase, b.revenue, c.steps, c.funnel_window,
-         pg_catalog.lag(t.ts) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS prev, c.session_gap
+), ev AS (
+  -- touchpoints (amount NULL) and purchases (amount not NULL)
+  SELECT t.customer_id, t.touchpoint, t.ts, t.channel, COALESCE(t.campaign, '(none)') AS campaign,
+         NULL::pg_catalog.numeric AS amount
   FROM @extschema@.touchpoints t
-  CROSS JOIN cfg c
-  LEFT JOIN b ON b.customer_id = t.customer_id
   WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION ALL
+  SELECT x.customer_id, c.purchase_touchpoint, x.ts, NULL, NULL, COALESCE(x.amount, 0)
+  FROM @extschema@.transactions x CROSS JOIN cfg c
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+), e AS (
+  SELECT ev.customer_id, ev.touchpoint, ev.ts, ev.channel, ev.campaign, ev.amount, ev.amount IS NOT NULL AS purchase,
+         c.session_gap, c.funnel_window, c.steps,
+         pg_catalog.lag(ev.ts) OVER (PARTITION BY ev.customer_id, ev.amount IS NOT NULL ORDER BY ev.ts) AS prev,
+         -- a purchase: its number; a touchpoint: 1 + the purchases strictly before it
+         CASE WHEN ev.amount IS NOT NULL
+              THEN pg_catalog.row_number() OVER (PARTITION BY ev.customer_id, ev.amount IS NOT NULL ORDER BY ev.ts, ev.amount)
+              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id ORDER BY ev.ts
+                                                         RANGE UNBOUNDED PRECEDING EXCLUDE GROUP) END AS seg
+  FROM ev CROSS JOIN cfg c
+), g AS (
+  SELECT e.customer_id,
+         pg_catalog.min(e.ts) FILTER (WHERE NOT e.purchase) AS first_seen,
+         pg_catalog.max(e.ts) FILTER (WHERE NOT e.purchase) AS last_seen,
+         pg_catalog.count(*) FILTER (WHERE NOT e.purchase) AS touchpoints,
+         pg_catalog.count(*) FILTER (WHERE NOT e.purchase AND (e.prev IS NULL OR e.ts - e.prev > e.session_gap)) AS sessions,
+         pg_catalog.count(DISTINCT e.channel)::pg_catalog.int4 AS channel_count,
+         @extschema@.journey_path(e.touchpoint, e.ts) AS path,
+         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
+         pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
+         pg_catalog.array_agg(e.seg ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
+         pg_catalog.array_agg(e.ts ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
+         pg_catalog.array_agg(e.channel ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
+         pg_catalog.array_agg(e.campaign ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
+         pg_catalog.array_agg(e.amount ORDER BY e.seg) FILTER (WHERE e.purchase) AS amounts,
+         @extschema@.journey_funnel(e.ts, e.funnel_window,
+           ARRAY(SELECT e.touchpoint = u.s FROM pg_catalog.unnest(e.steps) WITH ORDINALITY u(s, o) ORDER BY u.o))
+           FILTER (WHERE e.steps IS NOT NULL) AS funnel_level
+  FROM e
+  GROUP BY e.customer_id
 )
-SELECT t.customer_id, pg_catalog.min(t.ts), pg_catalog.max(t.ts), pg_catalog.count(*),
-       pg_catalog.count(*) FILTER (WHERE t.prev IS NULL OR t.ts - t.prev > t.session_gap),
-       pg_catalog.count(DISTINCT t.channel),
-       @extschema@.journey_path(t.touchpoint, t.ts),
-       @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)),
-       t.first_purchase IS NOT NULL, t.first_purchase,
-       @extschema@.path_collapse(@extschema@.journey_path(t.channel, t.ts)
-         FILTER (WHERE t.first_purchase IS NULL OR t.ts <= t.first_purchase)),
-       t.revenue,
-       @extschema@.journey_funnel(t.ts, t.funnel_window,
-         ARRAY(SELECT t.touchpoint = u.s FROM pg_catalog.unnest(t.steps) WITH ORDINALITY u(s, o) ORDER BY u.o))
-         FILTER (WHERE t.steps IS NOT NULL)
-FROM t
-GROUP BY t.customer_id, t.first_purchase, t.revenue
+SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
+       g.first_purchase IS NOT NULL, g.first_purchase,
+       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('c', p.c, 'k', p.k, 'v', g.amounts[p.seg], 'r', p.seg > 1)
+                                    ORDER BY p.seg)
+        FROM (SELECT u.seg, @extschema@.path_collapse(@extschema@.journey_path(u.ch, u.ts)) AS c,
+                     @extschema@.path_collapse(@extschema@.journey_path(u.cp, u.ts)) AS k
+              FROM ROWS FROM (pg_catalog.unnest(g.t_seg), pg_catalog.unnest(g.t_ts), pg_catalog.unnest(g.t_ch),
+                             pg_catalog.unnest(g.t_cp)) u(seg, ts, ch, cp)
+              GROUP BY u.seg) p),
+       g.funnel_level
+FROM g
 $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
-  'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints), plus the channel path up to the first purchase, the revenue and the funnel level';
+  'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
 
 CREATE FUNCTION @extschema@.layer_month_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_catalog.numeric,
   orders pg_catalog.int8, visited pg_catalog.bool, sessions pg_catalog.int8,
   session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric, answers pg_catalog.int8,
   promoters pg_catalog.int8, passives pg_catalog.int8, detractors pg_catalog.int8,
-  lost pg_catalog.int8, base_delta pg_catalog.int8)
+  lost pg_catalog.int8, base_delta pg_catalog.int8, cost pg_catalog.numeric, costed pg_catalog.int8,
+  nps_channels pg_catalog.jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH cfg AS (
   SELECT @extschema@.layer_as_of() AS as_of, s.churned_after, s.session_gap
   FROM @extschema@.settings s WHERE s.id LIMIT 1
 ), tx AS (
-  SELECT x.customer_id, x.ts, x.amount,
+  SELECT x.customer_id, x.ts, x.amount, x.cost,
          pg_catalog.lead(x.ts) OVER (PARTITION BY x.customer_id ORDER BY x.ts) AS next_ts
   FROM @extschema@.transactions x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), txm AS (
   SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts)::pg_catalog.date AS month,
-         pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts
+         pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts,
+         pg_catalog.sum(tx.cost) AS cost, pg_catalog.count(tx.cost) AS costed
   FROM tx GROUP BY 1, 2
 ), span AS (
   -- months m after a purchase month p (up to the next one) while the
@@ -277,45 +332,72 @@ WITH cfg AS (
          pg_catalog.count(*) AS touchpoints,
          (EXTRACT(epoch FROM pg_catalog.max(s.ts) - pg_catalog.min(s.ts)) / 60)::pg_catalog.numeric AS minutes
   FROM tps s GROUP BY s.customer_id, s.session
+), fbc AS (
+  -- answers per month and channel (also those without a score)
+  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month,
+         COALESCE(f.channel, '(none)') AS channel, pg_catalog.count(*) AS answers,
+         pg_catalog.count(*) FILTER (WHERE f.score >= 9) AS promoters,
+         pg_catalog.count(*) FILTER (WHERE f.score BETWEEN 7 AND 8) AS passives,
+         pg_catalog.count(*) FILTER (WHERE f.score <= 6) AS detractors
+  FROM @extschema@.feedback f
+  WHERE ids IS NULL OR f.customer_id = ANY (ids)
+  GROUP BY 1, 2, 3
 ), parts AS (
   SELECT txm.customer_id, txm.month, txm.revenue, txm.orders, false AS visited, 0::pg_catalog.int8 AS sessions,
          0::pg_catalog.int8 AS session_touchpoints, 0::pg_catalog.numeric AS session_minutes,
          0::pg_catalog.int8 AS answers, 0::pg_catalog.int8 AS promoters, 0::pg_catalog.int8 AS passives,
-         0::pg_catalog.int8 AS detractors, 0::pg_catalog.int8 AS lost, 0::pg_catalog.int8 AS base_delta
+         0::pg_catalog.int8 AS detractors, 0::pg_catalog.int8 AS lost, 0::pg_catalog.int8 AS base_delta,
+         txm.cost, txm.costed, NULL::pg_catalog.text AS nps_channel
   FROM txm
   UNION ALL
-  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1 FROM span s WHERE s.first_m <= s.last_m
+  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1, NULL, 0, NULL
+  FROM span s WHERE s.first_m <= s.last_m
   UNION ALL
-  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1
+  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1,
+         NULL, 0, NULL
   FROM span s WHERE s.first_m <= s.last_m
   UNION ALL
   -- a customer lapses churned_after after a purchase not followed by another within that time
   SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts + c.churned_after)::pg_catalog.date, NULL, 0, false,
-         0, 0, 0, 0, 0, 0, 0, 1, 0
+         0, 0, 0, 0, 0, 0, 0, 1, 0, NULL, 0, NULL
   FROM tx CROSS JOIN cfg c
   WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
   UNION ALL
-  SELECT v.customer_id, v.month, NULL, 0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  SELECT v.customer_id, v.month, NULL, 0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, NULL
   FROM (SELECT DISTINCT tps.customer_id, pg_catalog.date_trunc('month', tps.ts)::pg_catalog.date AS month FROM tps) v
   UNION ALL
-  SELECT ses.customer_id, ses.month, NULL, 0, false, 1, ses.touchpoints, ses.minutes, 0, 0, 0, 0, 0, 0 FROM ses
+  SELECT ses.customer_id, ses.month, NULL, 0, false, 1, ses.touchpoints, ses.minutes, 0, 0, 0, 0, 0, 0, NULL, 0, NULL FROM ses
   UNION ALL
-  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date, NULL, 0, false, 0, 0, 0,
-         1, (f.score >= 9)::pg_catalog.int4::pg_catalog.int8, (f.score BETWEEN 7 AND 8)::pg_catalog.int4::pg_catalog.int8, (f.score <= 6)::pg_catalog.int4::pg_catalog.int8, 0, 0
-  FROM @extschema@.feedback f
-  WHERE ids IS NULL OR f.customer_id = ANY (ids)
+  SELECT f.customer_id, f.month, NULL, 0, false, 0, 0, 0, f.answers, f.promoters, f.passives, f.detractors, 0, 0,
+         NULL, 0, f.channel
+  FROM fbc f
 )
 SELECT p.customer_id, p.month, pg_catalog.sum(p.revenue), pg_catalog.sum(p.orders)::pg_catalog.int8,
        pg_catalog.bool_or(p.visited), pg_catalog.sum(p.sessions)::pg_catalog.int8,
        pg_catalog.sum(p.session_touchpoints)::pg_catalog.int8, pg_catalog.sum(p.session_minutes),
        pg_catalog.sum(p.answers)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.promoters), 0)::pg_catalog.int8,
        COALESCE(pg_catalog.sum(p.passives), 0)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.detractors), 0)::pg_catalog.int8,
-       pg_catalog.sum(p.lost)::pg_catalog.int8, pg_catalog.sum(p.base_delta)::pg_catalog.int8
+       pg_catalog.sum(p.lost)::pg_catalog.int8, pg_catalog.sum(p.base_delta)::pg_catalog.int8,
+       pg_catalog.sum(p.cost), pg_catalog.sum(p.costed)::pg_catalog.int8,
+       pg_catalog.jsonb_object_agg(p.nps_channel, pg_catalog.jsonb_build_array(p.promoters, p.passives, p.detractors))
+         FILTER (WHERE p.nps_channel IS NOT NULL AND p.promoters + p.passives + p.detractors > 0)
 FROM parts p
 GROUP BY p.customer_id, p.month
 $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
+
+-- Welch's two-sample t test from summary statistics (channel_mix_value)
+CREATE FUNCTION @extschema@.welch_test(n1 pg_catalog.int8, mean1 pg_catalog.float8, var1 pg_catalog.float8,
+  n2 pg_catalog.int8, mean2 pg_catalog.float8, var2 pg_catalog.float8, confidence pg_catalog.float8 DEFAULT 0.95,
+  OUT difference pg_catalog.float8, OUT std_error pg_catalog.float8, OUT df pg_catalog.float8,
+  OUT t pg_catalog.float8, OUT p_value pg_catalog.float8, OUT ci_low pg_catalog.float8, OUT ci_high pg_catalog.float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'welch_test'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, pg_catalog.float8, pg_catalog.int8,
+  pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
+  'Welch''s t test of mean1 - mean2 from each sample''s size, mean and variance (n - 1): difference, standard error, Welch-Satterthwaite df, t, two-sided p-value and interval; all NULL without two values and some spread';
 
 -- Stage 2: the dashboard aggregates, each written once ------------------------------
 -- {profile}, {journey} and {month} stand for the per-profile relations.
@@ -325,12 +407,32 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $body$
 VALUES
 ('nps_monthly', $q$
-SELECT x.month, (x.s).n AS responses, (x.s).promoters, (x.s).passives, (x.s).detractors,
-       (x.s).nps, (x.s).std_error, (x.s).ci_low, (x.s).ci_high
-FROM (SELECT m.month, @extschema@.nps_stats_final(ARRAY[pg_catalog.sum(m.promoters), pg_catalog.sum(m.passives),
-                                                       pg_catalog.sum(m.detractors)]::pg_catalog.int8[]) AS s
-      FROM {month} m GROUP BY m.month
-      HAVING pg_catalog.sum(m.promoters + m.passives + m.detractors) > 0) x
+WITH cfg AS (
+  SELECT s.min_nps_answers AS k FROM @extschema@.settings s WHERE s.id
+), ch AS (
+  SELECT m.month, e.key AS channel, pg_catalog.sum((e.value ->> 0)::pg_catalog.int8) AS p,
+         pg_catalog.sum((e.value ->> 1)::pg_catalog.int8) AS pa, pg_catalog.sum((e.value ->> 2)::pg_catalog.int8) AS d
+  FROM {month} m CROSS JOIN LATERAL pg_catalog.jsonb_each(m.nps_channels) e
+  WHERE m.nps_channels IS NOT NULL
+  GROUP BY 1, 2
+), x AS (
+  SELECT y.month, y.channel,
+         @extschema@.nps_stats_final(ARRAY[y.p, y.pa, y.d]::pg_catalog.int8[]) AS s, y.p + y.pa + y.d >= c.k AS enough
+  FROM (SELECT ch.month, ch.channel, ch.p, ch.pa, ch.d FROM ch
+        UNION ALL
+        SELECT ch.month, 'all', pg_catalog.sum(ch.p), pg_catalog.sum(ch.pa), pg_catalog.sum(ch.d) FROM ch GROUP BY ch.month) y
+  CROSS JOIN cfg c
+)
+SELECT x.month, x.channel, (x.s).n AS responses, (x.s).promoters, (x.s).passives, (x.s).detractors,
+       CASE WHEN x.enough THEN (x.s).nps END AS nps, CASE WHEN x.enough THEN (x.s).std_error END AS std_error,
+       CASE WHEN x.enough THEN (x.s).ci_low END AS ci_low, CASE WHEN x.enough THEN (x.s).ci_high END AS ci_high,
+       (d.c).diff AS nps_change, (d.c).diff - 1.959963984540054 * (d.c).std_error AS change_ci_low,
+       (d.c).diff + 1.959963984540054 * (d.c).std_error AS change_ci_high, (d.c).p_value AS change_p_value
+FROM x
+LEFT JOIN LATERAL (
+  SELECT @extschema@.nps_compare(x.s, v.s) AS c FROM x v
+  WHERE x.enough AND v.enough AND v.channel = x.channel AND v.month = (x.month - '1 month'::pg_catalog.interval)::pg_catalog.date
+) d ON true
 $q$),
 ('cohort_retention', $q$
 WITH b AS (
@@ -367,26 +469,36 @@ FROM (
 GROUP BY x.step, x.source, x.target
 $q$),
 ('channel_attribution', $q$
-WITH j AS MATERIALIZED (
-  SELECT j.customer_id, j.acquisition_path AS path,
-         CASE WHEN j.converted THEN 1 ELSE 0 END::pg_catalog.float8 AS conversions,
-         COALESCE(j.revenue, 0)::pg_catalog.float8 AS revenue
-  FROM {journey} j WHERE pg_catalog.cardinality(j.acquisition_path) > 0
-), tot AS (
-  SELECT pg_catalog.sum(j.conversions) AS conversions FROM j
+WITH s AS (
+  SELECT j.customer_id, x.o, (x.e ->> 'r')::pg_catalog.bool AS is_repeat,
+         CASE WHEN x.e ->> 'v' IS NULL THEN 0 ELSE 1 END::pg_catalog.float8 AS conversions,
+         COALESCE((x.e ->> 'v')::pg_catalog.numeric, 0)::pg_catalog.float8 AS revenue,
+         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'c') WITH ORDINALITY y(v, i) ORDER BY y.i) AS c,
+         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'k') WITH ORDINALITY y(v, i) ORDER BY y.i) AS k
+  FROM {journey} j CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(j.segments) WITH ORDINALITY x(e, o)
+), j AS MATERIALIZED (
+  -- every path leading to a purchase (conversions 1, the purchase's amount)
+  -- or to none (after the last purchase): by channel and by campaign
+  -- rn: one input order (by profile and purchase), sorted once, so the
+  -- credits do not depend on the plan
+  SELECT pg_catalog.row_number() OVER (ORDER BY s.customer_id COLLATE "C", s.o) AS rn,
+         s.is_repeat, s.conversions, s.revenue, l.level, l.path
+  FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
+  WHERE pg_catalog.cardinality(l.path) > 0
+), g AS (
+  SELECT j.level, j.is_repeat, pg_catalog.sum(j.conversions) AS conversions FROM j GROUP BY 1, 2
 )
-SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(tot.conversions, 0) AS share,
-       r.credit AS revenue
-FROM pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
+SELECT m.model, c.channel, c.credit AS conversions, c.credit / NULLIF(g.conversions, 0) AS share,
+       r.credit AS revenue, g.level, g.is_repeat
+FROM g
+CROSS JOIN pg_catalog.unnest(ARRAY['first_touch', 'last_touch', 'linear', 'position', 'markov']::pg_catalog.text[]) m(model)
 CROSS JOIN LATERAL (
-  -- one input order (by profile), so the credits do not depend on the plan
-  SELECT @extschema@.attribution(j.path, j.conversions, m.model ORDER BY j.customer_id) AS ac,
-         @extschema@.attribution(j.path, j.revenue, m.model ORDER BY j.customer_id) AS ar
-  FROM j
+  SELECT @extschema@.attribution(j.path, j.conversions, m.model ORDER BY j.rn) AS ac,
+         @extschema@.attribution(j.path, j.revenue, m.model ORDER BY j.rn) AS ar
+  FROM j WHERE j.level = g.level AND j.is_repeat = g.is_repeat
 ) a
 CROSS JOIN LATERAL pg_catalog.unnest(a.ac) c
 LEFT JOIN LATERAL pg_catalog.unnest(a.ar) r ON r.channel = c.channel
-CROSS JOIN tot
 $q$),
 ('funnel_conversion', $q$
 WITH cfg AS (
@@ -419,6 +531,89 @@ FROM {profile} c
 WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
 $q$),
+('value_concentration', $q$
+WITH v AS (
+  SELECT x.measure, x.value
+  FROM {profile} c
+  CROSS JOIN LATERAL (VALUES ('revenue', c.revenue), ('profit', c.profit),
+                             ('expected_clv', c.expected_clv::pg_catalog.numeric)) x(measure, value)
+  WHERE c.orders > 0 AND x.value IS NOT NULL
+), r AS (
+  -- k: rank from the top; top: the sum of the k largest values (the same
+  -- whichever way ties are ordered)
+  SELECT v.measure, v.value,
+         pg_catalog.row_number() OVER w AS k, pg_catalog.sum(v.value) OVER w AS top,
+         pg_catalog.count(*) OVER (PARTITION BY v.measure) AS n,
+         pg_catalog.sum(v.value) OVER (PARTITION BY v.measure) AS total
+  FROM v
+  WINDOW w AS (PARTITION BY v.measure ORDER BY v.value DESC ROWS UNBOUNDED PRECEDING)
+), g AS (
+  SELECT r.measure, pg_catalog.max(r.n) AS n, pg_catalog.max(r.total) AS total,
+         pg_catalog.array_agg(r.top ORDER BY r.k) AS tops,
+         -- Gini from the ranks: 2 sum(i x_i) / (n sum x) - (n + 1) / n, i = rank from the bottom
+         pg_catalog.sum((r.n + 1 - r.k) * r.value) AS ranked,
+         pg_catalog.min(r.k) FILTER (WHERE r.top >= 0.8 * r.total) AS k80
+  FROM r GROUP BY r.measure
+)
+SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
+       (g.tops[pg_catalog.ceil(g.n * 0.01)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_1_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.05)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_5_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.10)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_10_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.20)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_20_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.50)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_50_pct,
+       CASE WHEN g.total > 0 THEN g.k80::pg_catalog.float8 / g.n END AS customers_for_80_pct,
+       CASE WHEN g.total > 0 THEN
+         ARRAY(SELECT (1 - COALESCE(g.tops[g.n - (d * g.n) / 10], 0) / g.total)::pg_catalog.float8
+               FROM pg_catalog.generate_series(1, 10) d ORDER BY d) END AS lorenz,
+       CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
+FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
+LEFT JOIN g ON g.measure = m.measure
+$q$),
+('channel_mix_value', $q$
+WITH b AS (
+  -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
+  SELECT c.is_cross_channel AS cross_channel, c.revenue, c.expected_clv,
+         c.days_since_purchase + EXTRACT(epoch FROM c.last_purchase - c.first_purchase)::pg_catalog.float8 / 86400 AS tenure
+  FROM {profile} c WHERE c.orders > 0 AND c.channel_count >= 1
+), v AS (
+  SELECT x.band, m.measure, b.cross_channel, m.value
+  FROM b
+  CROSS JOIN LATERAL (VALUES (CASE WHEN b.tenure < 90 THEN '<90' WHEN b.tenure < 365 THEN '90-365' ELSE '365+' END),
+                             ('all')) x(band)
+  CROSS JOIN LATERAL (VALUES ('revenue', b.revenue), ('expected_clv', b.expected_clv::pg_catalog.numeric)) m(measure, value)
+  WHERE m.value IS NOT NULL
+), s AS (
+  SELECT v.band, v.measure,
+         pg_catalog.count(*) FILTER (WHERE NOT v.cross_channel) AS n1,
+         pg_catalog.count(*) FILTER (WHERE v.cross_channel) AS n2,
+         pg_catalog.avg(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS mean1,
+         pg_catalog.avg(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS mean2,
+         pg_catalog.var_samp(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS var1,
+         pg_catalog.var_samp(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS var2,
+         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE NOT v.cross_channel) AS median1,
+         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE v.cross_channel) AS median2
+  FROM v GROUP BY v.band, v.measure
+)
+SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross_customers,
+       s.mean1 AS single_mean, s.mean2 AS cross_mean, s.median1 AS single_median, s.median2 AS cross_median,
+       w.difference, w.ci_low, w.ci_high, w.p_value
+FROM s
+LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
+$q$),
+('visitor_segments', $q$
+SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
+       COALESCE(c.entry_campaign, '(none)') AS entry_campaign,
+       pg_catalog.count(*) AS profiles, pg_catalog.sum(c.sessions)::pg_catalog.int8 AS sessions,
+       pg_catalog.sum(c.touchpoints)::pg_catalog.float8 / NULLIF(pg_catalog.sum(c.sessions), 0) AS pages_per_session,
+       (pg_catalog.sum(c.session_minutes) / NULLIF(pg_catalog.sum(c.sessions), 0))::pg_catalog.float8 AS avg_session_minutes,
+       pg_catalog.avg(c.days_since_seen::pg_catalog.numeric)::pg_catalog.float8 AS avg_days_since_seen,
+       pg_catalog.sum(c.bounced_sessions)::pg_catalog.float8 / NULLIF(pg_catalog.sum(c.sessions), 0) AS bounce_rate,
+       pg_catalog.count(*) FILTER (WHERE c.sessions > c.bounced_sessions)::pg_catalog.float8 / pg_catalog.count(*) AS engaged_share,
+       pg_catalog.count(*) FILTER (WHERE c.orders > 0)::pg_catalog.float8 / pg_catalog.count(*) AS customer_share
+FROM {profile} c
+WHERE c.touchpoints > 0
+GROUP BY 1, 2, 3
+$q$),
 ('kpi_monthly', $q$
 WITH prof AS MATERIALIZED (
   SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
@@ -443,21 +638,33 @@ WITH prof AS MATERIALIZED (
          pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
          pg_catalog.sum(pm.detractors) AS detractors,
          pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
-         pg_catalog.sum(pm.session_minutes) AS session_minutes
+         pg_catalog.sum(pm.session_minutes) AS session_minutes,
+         pg_catalog.sum(pm.cost) AS cost, pg_catalog.sum(pm.costed) AS costed
   FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
   GROUP BY pm.month
 ), run AS (
   SELECT a.*, pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) - a.base_delta AS base_before,
-         pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through
+         pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through,
+         pg_catalog.bool_or(a.costed > 0) OVER () AS any_cost,
+         pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0) OVER () AS first_buy,
+         pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0 OR a.visitors > 0 OR a.answers > 0) OVER () AS first_any
   FROM agg a
+), obs AS (
+  -- what a month can show (doc/layer.md, kpi_monthly): the customer base
+  -- needs settings.churned_after of purchase history before the month, and
+  -- the lapses of a month are all known once the month is over
+  SELECT r.*, r.month >= r.first_buy + c.churned_after AS base_known,
+         r.month >= r.first_buy + c.churned_after
+           AND r.month + '1 month'::pg_catalog.interval <= @extschema@.layer_as_of() AS churn_known
+  FROM run r CROSS JOIN (SELECT s.churned_after FROM @extschema@.settings s WHERE s.id) c
 )
 SELECT r.month,
        COALESCE(r.revenue, 0) AS revenue, r.orders::pg_catalog.numeric AS orders,
        r.buyers AS active_customers, r.new_customers,
-       r.repeat_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS repeat_purchase_rate,
-       r.base_through::pg_catalog.int8 AS customer_base,
-       r.lost::pg_catalog.int8 AS churned_customers,
-       r.lost::pg_catalog.float8 / NULLIF(r.base_through, 0) AS churn_rate,
+       CASE WHEN r.month > r.first_buy THEN r.repeat_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS repeat_purchase_rate,
+       CASE WHEN r.base_known THEN r.base_through::pg_catalog.int8 END AS customer_base,
+       CASE WHEN r.churn_known THEN r.lost::pg_catalog.int8 END AS churned_customers,
+       CASE WHEN r.churn_known THEN r.lost::pg_catalog.float8 / NULLIF(r.base_through, 0) END AS churn_rate,
        r.visitors,
        r.converted::pg_catalog.float8 / NULLIF(r.visitors, 0) AS conversion_rate,
        (r.promoters + r.passives + r.detractors)::pg_catalog.int8 AS nps_responses,
@@ -469,9 +676,11 @@ SELECT r.month,
             THEN r.cross_sold::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS cross_sell_rate,
        r.cross_channel_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS cross_channel_share,
        r.clv_cross_channel::pg_catalog.float8 AS clv_cross_channel,
-       r.clv_single_channel::pg_catalog.float8 AS clv_single_channel
-FROM run r
-WHERE r.buyers > 0 OR r.visitors > 0 OR r.answers > 0
+       r.clv_single_channel::pg_catalog.float8 AS clv_single_channel,
+       CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.cost, 0) END AS cost,
+       CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.revenue, 0) - COALESCE(r.cost, 0) END AS profit
+FROM obs r
+WHERE (r.buyers > 0 OR r.visitors > 0 OR r.answers > 0) AND r.month >= COALESCE(r.first_buy, r.first_any)
 $q$)
 $body$;
 COMMENT ON FUNCTION @extschema@.layer_aggregates() IS
@@ -517,10 +726,11 @@ SELECT customer_id, is_known, anonymous_ids, created_at, first_seen, last_seen, 
        channel_count, is_cross_channel, orders, revenue, avg_order_value, first_purchase, last_purchase,
        days_since_purchase, products, latest_nps, latest_nps_at, nps_category, frequency, recency, t, monetary,
        r_score, f_score, m_score, rfm_segment, one_time_buyer, p_alive, churn_score, expected_purchases,
-       expected_clv, lifecycle_stage
+       expected_clv, lifecycle_stage, cost, profit, expected_profit, entry_channel, entry_campaign,
+       bounced_sessions, session_minutes, days_since_seen
 FROM @extschema@.layer_profile_rows(NULL);
 CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
-SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channels, path, channel_path, converted, first_purchase
+SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channel_count, path, channel_path, converted, first_purchase
 FROM @extschema@.layer_journey_rows(NULL);
 CREATE VIEW @extschema@.customer_360 WITH (security_invoker = true) AS
 SELECT * FROM @extschema@.customer_360_live;

@@ -1,11 +1,11 @@
 -- CX layer demo data (deterministic; also loaded by the layer's regression tests).
 -- A shop's own tables, with its own (deliberately non-canonical) column names:
 --   demo.crm_clients    customer master      ("Client No", "Signed Up", "Tier")
---   demo.clickstream     web analytics        (cookie_id, "Page", "Event Time" timestamp, utm_channel)
+--   demo.clickstream     web analytics        (cookie_id, "Page", "Event Time" timestamp, utm_channel, utm_campaign)
 --   demo.login_links    cookie -> customer   ("Cookie", "Client No")
 --   demo.email          e-mail touches       (recipient, action, sent_at)
---   demo.shop_orders    purchases            ("Order#", "Client No", "Ordered At", "Total EUR", "Category")
---   demo.nps_survey     NPS answers          ("Response ID", "Client No", "Submitted", "Q1 Score")
+--   demo.shop_orders    purchases            ("Order#", "Client No", "Ordered At", "Total EUR", "Category", "Cost EUR")
+--   demo.nps_survey     NPS answers          ("Response ID", "Client No", "Submitted", "Q1 Score", "Channel", "Comment")
 --   bandit experiment demo_checkout (one_page vs three_step)
 -- Anonymous web visitors browse under a cookie before they sign up; login_links
 -- ties the cookie to the customer.  Some visitors never sign up.
@@ -46,10 +46,14 @@ CREATE TABLE demo.shop_orders (
   "Ordered At" timestamptz NOT NULL,
   "Total EUR" numeric(10, 2) NOT NULL,
   "Category" text NOT NULL,
-  online boolean NOT NULL
+  online boolean NOT NULL,
+  "Cost EUR" numeric(10, 2)
 );
 INSERT INTO demo.shop_orders
-SELECT row_number() OVER (ORDER BY o.ts, o.cno), o.cno, o.ts, o.amount, o.category, o.online
+SELECT row_number() OVER (ORDER BY o.ts, o.cno), o.cno, o.ts, o.amount, o.category, o.online,
+       -- cost: 35-75 % of the amount, by category, +-10 %
+       round(o.amount * (CASE o.category WHEN 'shoes' THEN 0.55 WHEN 'bags' THEN 0.4 WHEN 'jackets' THEN 0.65
+                                         ELSE 0.45 END + 0.2 * (o.cost_r - 0.5))::numeric, 2)
 FROM (
   SELECT c."Client No" AS cno,
          (c."Signed Up" + (k * p.gap + floor(demo.rnd(c."Client No" * 100 + k, 4) * p.gap * 0.6))::int)::timestamptz
@@ -58,6 +62,7 @@ FROM (
          (ARRAY['shoes', 'bags', 'shirts', 'shoes', 'accessories', 'jackets'])
            [1 + floor(demo.rnd(c."Client No" * 100 + k, 7) * (CASE WHEN k = 0 THEN 2 ELSE 6 END))::int] AS category,
          demo.rnd(c."Client No" * 100 + k, 8) < 0.7 AS online,
+         demo.rnd(c."Client No" * 100 + k, 50) AS cost_r,
          p.stop
   FROM demo.crm_clients c
   CROSS JOIN LATERAL (
@@ -92,7 +97,8 @@ CREATE TABLE demo.clickstream (
   cookie_id text NOT NULL,
   "Page" text NOT NULL,
   "Event Time" timestamp NOT NULL,
-  utm_channel text
+  utm_channel text,
+  utm_campaign text
 );
 WITH visits AS (
   -- the visit that ends in an online order
@@ -135,7 +141,12 @@ WITH visits AS (
   CROSS JOIN LATERAL generate_series(1, 1 + floor(demo.rnd(j, 29) * 3)::int) v
 )
 INSERT INTO demo.clickstream
-SELECT v.cookie, (ARRAY['home', 'product', 'cart', 'checkout'])[s], v.start + (s - 1) * interval '3 minutes', v.channel
+SELECT v.cookie, (ARRAY['home', 'product', 'cart', 'checkout'])[s], v.start + (s - 1) * interval '3 minutes', v.channel,
+       -- campaigns: paid search runs a brand and a generic campaign, social a
+       -- November-December one and an always-on one
+       CASE v.channel WHEN 'paid_search'
+                      THEN (ARRAY['brand', 'generic'])[1 + floor(demo.rnd(extract(epoch FROM v.start)::bigint, 54) * 2)::int]
+                      WHEN 'social' THEN CASE WHEN extract(month FROM v.start) >= 11 THEN 'holiday' ELSE 'always_on' END END
 FROM visits v CROSS JOIN LATERAL generate_series(1, v.depth) s
 ORDER BY 3, 1, 2;
 
@@ -157,13 +168,18 @@ CREATE TABLE demo.nps_survey (
   "Response ID" integer PRIMARY KEY,
   "Client No" integer NOT NULL,
   "Submitted" timestamptz NOT NULL,
-  "Q1 Score" smallint
+  "Q1 Score" smallint,
+  "Channel" text,
+  "Comment" text
 );
 INSERT INTO demo.nps_survey
 SELECT row_number() OVER (ORDER BY f.first_order + interval '7 days', f.cno), f.cno,
        f.first_order + interval '7 days',
        CASE WHEN c."Tier" = 'loyal' THEN 6 + floor(demo.rnd(f.cno, 34) * 5)::int
-            ELSE 4 + floor(demo.rnd(f.cno, 34) * 7)::int END
+            ELSE 4 + floor(demo.rnd(f.cno, 34) * 7)::int END,
+       CASE WHEN demo.rnd(f.cno, 51) < 0.55 THEN 'email' WHEN demo.rnd(f.cno, 51) < 0.85 THEN 'in_app' ELSE 'call_center' END,
+       CASE WHEN demo.rnd(f.cno, 52) < 0.3
+            THEN (ARRAY['delivery', 'price', 'service', 'product'])[1 + floor(demo.rnd(f.cno, 53) * 4)::int] END
 FROM (SELECT "Client No" AS cno, min("Ordered At") AS first_order FROM demo.shop_orders GROUP BY 1) f
 JOIN demo.crm_clients c ON c."Client No" = f.cno
 WHERE demo.rnd(f.cno, 35) < 0.45 AND f.first_order + interval '7 days' < timestamptz '2026-07-01 00:00+00';

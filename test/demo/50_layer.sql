@@ -18,18 +18,18 @@ UNION ALL SELECT 'demo.nps_survey', count(*), '"Client No", "Submitted", "Q1 Sco
 
 \echo '== Mapping them (arguments are column names; checked against the catalog, always quoted) =='
 \echo 'SELECT cxm.map_customers(''demo.crm_clients'', ''Client No'', ''Signed Up'');'
-\echo 'SELECT cxm.map_touchpoints(''demo.clickstream'', ''cookie_id'', ''Page'', ''Event Time'', ''utm_channel'');'
+\echo 'SELECT cxm.map_touchpoints(''demo.clickstream'', ''cookie_id'', ''Page'', ''Event Time'', ''utm_channel'', campaign => ''utm_campaign'');'
 \echo 'SELECT cxm.map_touchpoints(''demo.email'', ''recipient'', ''action'', ''sent_at'');   -- channel: the table name'
 \echo 'SELECT cxm.map_identities(''demo.login_links'', ''Cookie'', ''Client No'');'
-\echo 'SELECT cxm.map_transactions(''demo.shop_orders'', ''Client No'', ''Ordered At'', ''Total EUR'', ''Category'');'
-\echo 'SELECT cxm.map_feedback(''demo.nps_survey'', ''Client No'', ''Submitted'', ''Q1 Score'');'
+\echo 'SELECT cxm.map_transactions(''demo.shop_orders'', ''Client No'', ''Ordered At'', ''Total EUR'', ''Category'', cost => ''Cost EUR'');'
+\echo 'SELECT cxm.map_feedback(''demo.nps_survey'', ''Client No'', ''Submitted'', ''Q1 Score'', channel => ''Channel'', comment => ''Comment'');'
 \o /dev/null
 SELECT cxm.map_customers('demo.crm_clients', 'Client No', 'Signed Up');
-SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel');
+SELECT cxm.map_touchpoints('demo.clickstream', 'cookie_id', 'Page', 'Event Time', 'utm_channel', campaign => 'utm_campaign');
 SELECT cxm.map_touchpoints('demo.email', 'recipient', 'action', 'sent_at');
 SELECT cxm.map_identities('demo.login_links', 'Cookie', 'Client No');
-SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category');
-SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score');
+SELECT cxm.map_transactions('demo.shop_orders', 'Client No', 'Ordered At', 'Total EUR', 'Category', cost => 'Cost EUR');
+SELECT cxm.map_feedback('demo.nps_survey', 'Client No', 'Submitted', 'Q1 Score', channel => 'Channel', comment => 'Comment');
 -- the data ends in June 2026: figures as of 1 July 2026; the web funnel
 UPDATE cxm.settings SET as_of = '2026-07-01 00:00+00', funnel_steps = '{home,product,cart,checkout}';
 SELECT cxm.refresh();
@@ -66,7 +66,7 @@ FROM cxm.kpi_monthly WHERE month >= '2025-01-01' ORDER BY month;
 \echo '== NPS by month with 95 % intervals (cxm.nps_monthly) =='
 SELECT to_char(month, 'YYYY-MM') AS month, responses, promoters, passives, detractors,
        round(nps::numeric, 1) AS nps, round(ci_low::numeric, 1) AS ci_low, round(ci_high::numeric, 1) AS ci_high
-FROM cxm.nps_monthly WHERE month >= '2025-07-01' ORDER BY month;
+FROM cxm.nps_monthly WHERE month >= '2025-07-01' AND channel = 'all' ORDER BY month;
 
 \echo '== Cohort retention: % of each first-purchase cohort buying again N months later (cxm.cohort_retention) =='
 SELECT to_char(cohort_month, 'YYYY-MM') AS cohort, max(cohort_size) AS size,
@@ -98,20 +98,17 @@ SELECT customer_id, orders, round(revenue) AS revenue, frequency, recency, t,
        round(expected_clv::numeric, 2) AS expected_clv, rfm_segment, lifecycle_stage
 FROM cxm.customer_360 WHERE expected_clv IS NOT NULL ORDER BY expected_clv DESC, customer_id LIMIT 10;
 
-\echo '== The 80/20 rule: share of revenue and of expected CLV held by the top 20 % of buyers =='
-SELECT round(100.0 * sum(revenue) FILTER (WHERE rev_rank <= 0.2) / sum(revenue), 1) AS "revenue share of top 20 %",
-       round((100.0 * sum(expected_clv) FILTER (WHERE clv_rank <= 0.2) / sum(expected_clv))::numeric, 1)
-         AS "expected CLV share of top 20 %"
-FROM (SELECT revenue, expected_clv,
-             cume_dist() OVER (ORDER BY revenue DESC) AS rev_rank,
-             cume_dist() OVER (ORDER BY expected_clv DESC) AS clv_rank
-      FROM cxm.customer_360 WHERE orders > 0) x;
+\echo '== The 80/20 rule: which share of the buyers holds 80 % of the value (cxm.value_concentration) =='
+SELECT measure, customers, round((100 * top_20_pct)::numeric, 1) AS "top 20 % hold %",
+       round((100 * customers_for_80_pct)::numeric, 1) AS "% of buyers for 80 %", round(gini::numeric, 3) AS gini
+FROM cxm.value_concentration ORDER BY measure;
 
-\echo '== Cross-channel against single-channel customers =='
-SELECT CASE WHEN is_cross_channel THEN 'cross-channel' ELSE 'single channel' END AS customers, count(*) AS buyers,
-       round(avg(orders), 2) AS avg_orders, round(avg(revenue)) AS avg_revenue,
-       round(avg(expected_clv)::numeric, 2) AS avg_expected_clv, round(avg(p_alive)::numeric, 3) AS avg_p_alive
-FROM cxm.customer_360 WHERE orders > 0 GROUP BY is_cross_channel ORDER BY 1;
+\echo '== Cross-channel against single-channel buyers, within tenure bands (cxm.channel_mix_value) =='
+SELECT tenure_band, measure, single_customers AS single, cross_customers AS "cross",
+       round(single_mean::numeric) AS single_mean, round(cross_mean::numeric) AS cross_mean,
+       round(difference::numeric) AS difference, round(ci_low::numeric) AS ci_low, round(ci_high::numeric) AS ci_high,
+       round(p_value::numeric, 4) AS p_value
+FROM cxm.channel_mix_value ORDER BY measure DESC, array_position(ARRAY['<90', '90-365', '365+', 'all'], tenure_band);
 
 SELECT to_regclass('cxm.funnel_conversion') IS NOT NULL AS has_funnel \gset
 \if :has_funnel
@@ -131,7 +128,7 @@ SELECT channel,
        round(max(conversions) FILTER (WHERE model = 'position')::numeric, 1) AS position,
        round(max(conversions) FILTER (WHERE model = 'markov')::numeric, 1) AS markov,
        round(max(revenue) FILTER (WHERE model = 'markov')::numeric) AS markov_revenue
-FROM cxm.channel_attribution GROUP BY channel ORDER BY markov DESC, channel;
+FROM cxm.channel_attribution WHERE level = 'channel' AND NOT is_repeat GROUP BY channel ORDER BY markov DESC, channel;
 
 \echo '== Sankey input: the biggest transitions of the first four steps (cxm.journey_transitions) =='
 SELECT step, source, target, customers
