@@ -1,7 +1,9 @@
 /*
  * churn_core.c
- *	  BG/NBD (Fader, Hardie and Lee 2005) and Gamma-Gamma (Fader, Hardie and
- *	  Lee 2005, "RFM and CLV") models.  No postgres.h: unit-tested alone.
+ *	  BG/NBD (Fader, Hardie and Lee 2005), MBG/NBD (Batislam, Denizel and
+ *	  Filiztekin 2007), Pareto/NBD (Schmittlein, Morrison and Colombo 1987)
+ *	  and Gamma-Gamma (Fader, Hardie and Lee 2005, "RFM and CLV") models.
+ *	  No postgres.h: unit-tested alone.
  *
  * Fits are maximum-likelihood estimates on log-parameters with analytic
  * gradients, minimised by BFGS with a backtracking (Armijo) line search.
@@ -476,18 +478,22 @@ cxm_gg_row_problem(double x, double m)
 }
 
 /* ------------------------------------------------------------------------
- * BG/NBD likelihood
+ * BG/NBD and MBG/NBD likelihoods
  *
- * For one customer (x, tx, T):
+ * For one customer (x, tx, T), BG/NBD:
  *   A1 = lnG(r+x) - lnG(r) + r ln alpha
  *   A2 = lnG(a+b) + lnG(b+x) - lnG(b) - lnG(a+b+x)
  *   A3 = -(r+x) ln(alpha+T)
  *   A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+tx)            (x > 0 only)
  *   LL = A1 + A2 + ln(e^A3 + [x>0] e^A4)
+ * MBG/NBD (Batislam, Denizel and Filiztekin 2007) lets a customer drop out
+ * right after the first purchase too: b+x+1 and a+b+x+1 in A2, b+x in A4,
+ * and the A4 term for every x (tx = 0 when x = 0).
  * ------------------------------------------------------------------------ */
 
-double
-cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+static double
+bg_family_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad,
+				 int modified)
 {
 	double		r = m->r,
 				al = m->alpha,
@@ -535,21 +541,25 @@ cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, dou
 
 		if (x != cur_x)
 		{
+			/* bx = b+x (BG/NBD) or b+x+1 (MBG/NBD), and b4 = bx - 1 */
+			double		bx = b + x + (modified ? 1.0 : 0.0);
+			double		b4 = bx - 1.0;
+
 			cur_x = x;
-			c12 = lgamma(rx) - lg_r + r * lnal + lg_ab + lgamma(b + x) - lg_b - lgamma(a + b + x);
-			if (x > 0.0)
-				c4 = log(a) - log(b + x - 1.0);
+			c12 = lgamma(rx) - lg_r + r * lnal + lg_ab + lgamma(bx) - lg_b - lgamma(a + bx);
+			if (x > 0.0 || modified)
+				c4 = log(a) - log(b4);
 			if (grad)
 			{
-				double		dg_abx = cxm_digamma(a + b + x);
+				double		dg_abx = cxm_digamma(a + bx);
 
 				d1r = cxm_digamma(rx) - dg_r + lnal;
 				d2a = dg_ab - dg_abx;
-				d2b = dg_ab + cxm_digamma(b + x) - dg_b - dg_abx;
-				d4b = x > 0.0 ? -1.0 / (b + x - 1.0) : 0.0;
+				d2b = dg_ab + cxm_digamma(bx) - dg_b - dg_abx;
+				d4b = (x > 0.0 || modified) ? -1.0 / b4 : 0.0;
 			}
 		}
-		if (x > 0.0)
+		if (x > 0.0 || modified)
 		{
 			double		A4,
 						e;
@@ -581,7 +591,7 @@ cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, dou
 		if (grad)
 		{
 			gr += w * (d1r - w3 * lT - w4 * ltx);
-			gal += w * (r / al - w3 * rx / (al + row->t) - (x > 0.0 ? w4 * rx / (al + row->tx) : 0.0));
+			gal += w * (r / al - w3 * rx / (al + row->t) - (w4 != 0.0 ? w4 * rx / (al + row->tx) : 0.0));
 			ga += w * (d2a + w4 / a);
 			gb += w * (d2b + w4 * d4b);
 		}
@@ -595,6 +605,18 @@ cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, dou
 		grad[3] = gb * b;
 	}
 	return ll;
+}
+
+double
+cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	return bg_family_loglik(m, rows, nrows, grad, 0);
+}
+
+double
+cxm_mbgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	return bg_family_loglik(m, rows, nrows, grad, 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -779,6 +801,7 @@ typedef struct BgnbdObjective
 	size_t		nrows;
 	double		n;
 	double		penalizer;
+	int			modified;		/* MBG/NBD */
 } BgnbdObjective;
 
 static int
@@ -811,7 +834,7 @@ bgnbd_objective(const double *th, double *grad, void *vctx)
 	m.alpha = p[1];
 	m.a = p[2];
 	m.b = p[3];
-	ll = cxm_bgnbd_loglik(&m, ctx->rows, ctx->nrows, g);
+	ll = bg_family_loglik(&m, ctx->rows, ctx->nrows, g, ctx->modified);
 	for (i = 0; i < 4; i++)
 	{
 		pen += p[i] * p[i];
@@ -878,8 +901,9 @@ fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int n
 	return best_conv ? CXM_OK : CXM_ENOCONV;
 }
 
-CxmStatus
-cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+static CxmStatus
+bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out,
+			  int modified)
 {
 	BgnbdObjective ctx;
 	CxmBgnbd	m;
@@ -904,6 +928,7 @@ cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	ctx.nrows = nrows;
 	ctx.n = (double) n;
 	ctx.penalizer = penalizer;
+	ctx.modified = modified;
 
 	/* log-parameter starting points: neutral, and scaled to the time unit */
 	starts[0][0] = 0.0;
@@ -937,18 +962,35 @@ cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	m.alpha = out->param[1];
 	m.a = out->param[2];
 	m.b = out->param[3];
-	out->log_likelihood = cxm_bgnbd_loglik(&m, rows, nrows, NULL);
+	out->log_likelihood = bg_family_loglik(&m, rows, nrows, NULL, modified);
 	return at_boundary(out->param, 4) ? CXM_ENOCONV : st;
 }
 
-double
-cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
+CxmStatus
+cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+{
+	return bg_family_fit(rows, nrows, penalizer, out, 0);
+}
+
+CxmStatus
+cxm_mbgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+{
+	return bg_family_fit(rows, nrows, penalizer, out, 1);
+}
+
+/*
+ * P(alive) = 1 / (1 + a/(b+x-1) ((al+T)/(al+tx))^(r+x)) for BG/NBD (1 when
+ * x = 0), and with b+x in place of b+x-1, for every x, for MBG/NBD.
+ */
+static double
+bg_family_p_alive(const CxmBgnbd *m, double x, double tx, double t, int modified)
 {
 	double		lt;
 
-	if (x <= 0.0)
+	if (x <= 0.0 && !modified)
 		return 1.0;
-	lt = log(m->a) - log(m->b + x - 1.0) + (m->r + x) * (log(m->alpha + t) - log(m->alpha + tx));
+	lt = log(m->a) - log(m->b + x - (modified ? 0.0 : 1.0))
+		+ (m->r + x) * (log(m->alpha + t) - log(m->alpha + tx));
 	if (lt > 0.0)
 	{
 		double		e = exp(-lt);
@@ -958,8 +1000,20 @@ cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
 	return 1.0 / (1.0 + exp(lt));
 }
 
+double
+cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
+{
+	return bg_family_p_alive(m, x, tx, t, 0);
+}
+
+double
+cxm_mbgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
+{
+	return bg_family_p_alive(m, x, tx, t, 1);
+}
+
 /*
- * E[purchases in (T, T + h] | x, tx, T].  The textbook form is
+ * E[purchases in (T, T + h] | x, tx, T].  The BG/NBD textbook form is
  *
  *   (a+b+x-1)/(a-1) [1 - ((al+T)/(al+T+h))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] P(alive)
  *
@@ -970,13 +1024,17 @@ cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
  *
  *   bracket/(a-1) = -expm1((a-1) ln(1-z))/(a-1) - (1-z)^(a-1) S,
  *   S = sum_{n>=1} (a+b-1-r)_n (a)_{n-1} z^n / ((a+b+x-1)_n n!)
+ *
+ * MBG/NBD's (a+b+x)/(a-1) [1 - (..)^(r+x) 2F1(r+x, b+x+1; a+b+x; z)] is the
+ * same bracket with b+1 in place of b, times its own P(alive).
  */
-CxmStatus
-cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, double *out)
+static CxmStatus
+bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, int modified,
+				   double *out)
 {
 	double		r = m->r,
 				a = m->a,
-				b = m->b;
+				b = m->b + (modified ? 1.0 : 0.0);
 	double		C = a + b + x - 1.0;
 	double		A = a + b - 1.0 - r;
 	double		z,
@@ -1028,13 +1086,492 @@ cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, d
 	 */
 	v = first - exp(e) * S;
 	err = 8.0 * DBL_EPSILON * (fabs(first) + exp(e) * Sabs) * C;
-	p_alive = cxm_bgnbd_p_alive(m, x, tx, t);
+	p_alive = bg_family_p_alive(m, x, tx, t, modified);
 	*out = C * v * p_alive;
 	if (!isfinite(*out) || !isfinite(err) || err * p_alive > 1e-6 * fmax(fabs(*out), 100.0))
 		return CXM_ERANGE;
 	if (*out < 0.0)
 		*out = 0.0;				/* rounding at tiny horizons */
 	return CXM_OK;
+}
+
+CxmStatus
+cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, double *out)
+{
+	return bg_family_expected(m, h, x, tx, t, 0, out);
+}
+
+CxmStatus
+cxm_mbgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, double *out)
+{
+	return bg_family_expected(m, h, x, tx, t, 1, out);
+}
+
+/* ------------------------------------------------------------------------
+ * Pareto/NBD (Schmittlein, Morrison and Colombo 1987)
+ *
+ * While alive a customer buys at rate lambda ~ Gamma(r, al); the lifetime
+ * is exponential with rate mu ~ Gamma(s, be).  For one customer (x, tx, T)
+ * (Fader, Hardie and Lee 2005, "A note on implementing the Pareto/NBD
+ * model"), with E1 = (al+T)^-(r+x) (be+T)^-s:
+ *
+ *   L = G(r+x) al^r be^s / G(r) [E1 + s I],
+ *   I = int_tx^T (al+y)^-(r+x) (be+y)^-(s+1) dy = F(tx) - F(T),
+ *   P(alive) = E1 / (E1 + s I).
+ *
+ * F(u), the integral from u to infinity, is the note's hypergeometric term:
+ * with M = max(al, be), m = min(al, be), A = r+s+x, b the exponent of the
+ * factor with the smaller offset (s+1 when al >= be, r+x otherwise) and
+ * P = A+1-b the other one,
+ *
+ *   F(u) = (M+u)^-A 2F1(A, b; A+1; z) / A,   z = (M-m)/(M+u) in [0, 1).
+ *
+ * Picking the branch by the order of al and be keeps z in [0, 1) (the
+ * note's two cases).  Euler's transformation 2F1(A, b; A+1; z) =
+ * (1-z)^(1-b) 2F1(1, P; A+1; z) with 1-z = (m+u)/(M+u) gives
+ *
+ *   F(u) = (M+u)^-P (m+u)^(1-b) K / A,   K = sum_n (P)_n z^n / (A+1)_n,
+ *
+ * whose terms are all positive and shrink by at least z each: K is summed
+ * without cancellation for every order of al and be, and the prefactor is
+ * a product of powers, kept in logarithms so that a large T neither
+ * overflows nor underflows.  ln I = ln F(tx) + ln(1 - F(T)/F(tx)).  The
+ * derivatives of ln K in P, A and z are summed term by term in the same
+ * loop, which gives the analytic gradient.
+ * ------------------------------------------------------------------------ */
+
+/* z within 1e-3 of 1 needs ~40,000 terms; further out the row is refused */
+#define PNBD_MAX_TERMS 60000
+
+typedef struct PnbdLogF
+{
+	double		lf;				/* ln F(u) */
+	double		d[4];			/* its derivatives in r, al, s, be */
+} PnbdLogF;
+
+static CxmStatus
+pnbd_log_f(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF *out)
+{
+	double		r = mod->r,
+				s = mod->s;
+	int			al_big = mod->alpha >= mod->beta;
+	double		M = al_big ? mod->alpha : mod->beta;
+	double		m = al_big ? mod->beta : mod->alpha;
+	double		P = al_big ? r + x : s + 1.0;
+	double		b = al_big ? s + 1.0 : r + x;
+	double		A = r + s + x;
+	double		c = A + 1.0;
+	double		Mu = M + u,
+				mu = m + u;
+	double		z = (M - m) / Mu;
+	double		one_z = mu / Mu;
+	double		K = 1.0,
+				k = 1.0,
+				KP = 0.0,
+				Kc = 0.0,
+				Kz = 0.0,
+				sP = 0.0,
+				sc = 0.0;
+	long		n;
+
+	for (n = 0;; n++)
+	{
+		if (n >= PNBD_MAX_TERMS)
+			return CXM_ENOCONV;
+		if (want_grad)
+		{
+			/* d k_{n+1} / dz = (n+1) k_{n+1} / z, written without z */
+			Kz += (n + 1.0) * k * (P + n) / (c + n);
+			sP += 1.0 / (P + n);
+			sc += 1.0 / (c + n);
+		}
+		k *= (P + n) * z / (c + n);
+		K += k;
+		if (want_grad)
+		{
+			KP += k * sP;
+			Kc += k * sc;
+		}
+		/* the rest is below k z / (1 - z) */
+		if (k <= 1e-17 * K * one_z)
+			break;
+	}
+	out->lf = -P * log(Mu) + (1.0 - b) * log(mu) + log(K) - log(A);
+	if (!isfinite(out->lf))
+		return CXM_ERANGE;
+	if (want_grad)
+	{
+		/* A = P + b - 1 and the series' c = A + 1 move with P and with b */
+		double		dP = -log(Mu) + (KP - Kc) / K - 1.0 / A;
+		double		db = -log(mu) - Kc / K - 1.0 / A;
+		double		dM = -P / Mu + Kz / K * mu / (Mu * Mu);
+		double		dm = (1.0 - b) / mu - Kz / K / Mu;
+
+		out->d[0] = al_big ? dP : db;
+		out->d[1] = al_big ? dM : dm;
+		out->d[2] = al_big ? db : dP;
+		out->d[3] = al_big ? dm : dM;
+	}
+	return CXM_OK;
+}
+
+/*
+ * ln(E1 + s I) of one row, its gradient in (r, al, s, be) when grad is not
+ * NULL, and P(alive) = E1 / (E1 + s I).  ftx, when not NULL, is F(tx)
+ * already computed for this x and tx.
+ */
+static CxmStatus
+pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF *ftx,
+		 double *lsum, double *grad, double *p_alive)
+{
+	double		r = mod->r,
+				al = mod->alpha,
+				s = mod->s,
+				be = mod->beta;
+	double		lE1 = -(r + x) * log(al + t) - s * log(be + t);
+	double		lsI = -INFINITY,
+				dI[4] = {0.0, 0.0, 0.0, 0.0},
+				w1 = 1.0,
+				w2 = 0.0;
+	int			i;
+
+	if (tx < t)
+	{
+		PnbdLogF	ftx_own,
+					ft;
+		CxmStatus	st;
+		double		delta;
+
+		if (ftx == NULL)
+		{
+			st = pnbd_log_f(mod, x, tx, grad != NULL, &ftx_own);
+			if (st != CXM_OK)
+				return st;
+			ftx = &ftx_own;
+		}
+		st = pnbd_log_f(mod, x, t, grad != NULL, &ft);
+		if (st != CXM_OK)
+			return st;
+		delta = ft.lf - ftx->lf;
+		if (delta < 0.0)
+		{
+			/* ln(1 - e^delta), accurate on both sides of -ln 2 */
+			double		e = exp(delta);
+			double		l1m = delta > -0.6931471805599453 ? log(-expm1(delta)) : log1p(-e);
+
+			lsI = log(s) + ftx->lf + l1m;
+			if (grad)
+				for (i = 0; i < 4; i++)
+					dI[i] = (ftx->d[i] - e * ft.d[i]) / (1.0 - e);
+		}
+	}
+	/* log-sum-exp of ln E1 and ln(s I), and their weights */
+	if (lsI == -INFINITY)
+		*lsum = lE1;
+	else if (lsI <= lE1)
+	{
+		double		e = exp(lsI - lE1);
+
+		*lsum = lE1 + log1p(e);
+		w1 = 1.0 / (1.0 + e);
+		w2 = e * w1;
+	}
+	else
+	{
+		double		e = exp(lE1 - lsI);
+
+		*lsum = lsI + log1p(e);
+		w2 = 1.0 / (1.0 + e);
+		w1 = e * w2;
+	}
+	if (p_alive)
+		*p_alive = w1;
+	if (grad)
+	{
+		grad[0] = -w1 * log(al + t) + w2 * dI[0];
+		grad[1] = -w1 * (r + x) / (al + t) + w2 * dI[1];
+		grad[2] = -w1 * log(be + t) + w2 * (dI[2] + 1.0 / s);
+		grad[3] = -w1 * s / (be + t) + w2 * dI[3];
+	}
+	return isfinite(*lsum) ? CXM_OK : CXM_ERANGE;
+}
+
+/*
+ * Log-likelihood of the rows; NaN when a row cannot be evaluated (z too
+ * close to 1: min(al, be) + tx below about 1e-3 of max(al, be)).
+ */
+double
+cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	double		r = m->r,
+				al = m->alpha,
+				s = m->s,
+				be = m->beta;
+	double		lg_r = lgamma(r),
+				dg_r = grad ? cxm_digamma(r) : 0.0;
+	double		lconst = r * log(al) + s * log(be) - lg_r;
+	double		ll = 0.0,
+				g[4] = {0.0, 0.0, 0.0, 0.0};
+	double		cur_x = -1.0,
+				cur_tx = -1.0,
+				lg_rx = 0.0,
+				dg_rx = 0.0;
+	PnbdLogF	ftx;
+	int			have_ftx = 0;
+	size_t		i;
+	int			k;
+
+	for (i = 0; i < nrows; i++)
+	{
+		const CxmSummaryRow *row = &rows[i];
+		double		w = (double) row->count,
+					lsum,
+					rg[4];
+
+		if (row->x != cur_x)
+		{
+			cur_x = row->x;
+			lg_rx = lgamma(r + cur_x);
+			if (grad)
+				dg_rx = cxm_digamma(r + cur_x);
+			have_ftx = 0;
+		}
+		/* F(tx) is shared by consecutive rows with the same (x, tx) */
+		if (!have_ftx || row->tx != cur_tx)
+		{
+			have_ftx = 0;
+			cur_tx = row->tx;
+			if (row->tx < row->t)
+			{
+				if (pnbd_log_f(m, cur_x, cur_tx, grad != NULL, &ftx) != CXM_OK)
+					return NAN;
+				have_ftx = 1;
+			}
+		}
+		if (pnbd_row(m, row->x, row->tx, row->t, have_ftx ? &ftx : NULL, &lsum,
+					 grad ? rg : NULL, NULL) != CXM_OK)
+			return NAN;
+		ll += w * (lg_rx + lconst + lsum);
+		if (grad)
+		{
+			g[0] += w * (dg_rx - dg_r + log(al) + rg[0]);
+			g[1] += w * (r / al + rg[1]);
+			g[2] += w * (log(be) + rg[2]);
+			g[3] += w * (s / be + rg[3]);
+		}
+	}
+	if (grad)
+	{
+		grad[0] = g[0] * r;
+		grad[1] = g[1] * al;
+		grad[2] = g[2] * s;
+		grad[3] = g[3] * be;
+		for (k = 0; k < 4; k++)
+			if (!isfinite(grad[k]))
+				return NAN;
+	}
+	return ll;
+}
+
+typedef struct PnbdObjective
+{
+	const CxmSummaryRow *rows;
+	size_t		nrows;
+	double		n;
+	double		penalizer;
+} PnbdObjective;
+
+static double
+pnbd_objective(const double *th, double *grad, void *vctx)
+{
+	PnbdObjective *ctx = vctx;
+	CxmParetoNbd m;
+	double		g[4],
+				p[4],
+				ll,
+				pen = 0.0;
+	int			i;
+
+	if (!log_params_ok(th, 4))
+		return INFINITY;
+	for (i = 0; i < 4; i++)
+		p[i] = exp(th[i]);
+	m.r = p[0];
+	m.alpha = p[1];
+	m.s = p[2];
+	m.beta = p[3];
+	ll = cxm_pnbd_loglik(&m, ctx->rows, ctx->nrows, g);
+	if (!isfinite(ll))
+		return INFINITY;
+	for (i = 0; i < 4; i++)
+	{
+		pen += p[i] * p[i];
+		grad[i] = -g[i] / ctx->n + 2.0 * ctx->penalizer * p[i] * p[i];
+	}
+	return -ll / ctx->n + ctx->penalizer * pen;
+}
+
+CxmStatus
+cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+{
+	PnbdObjective ctx;
+	CxmParetoNbd m;
+	double		mean_t = 0.0;
+	double		starts[4][4];
+	CxmStatus	st;
+	size_t		i;
+	int64_t		n = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < nrows; i++)
+	{
+		n += rows[i].count;
+		mean_t += rows[i].t * (double) rows[i].count;
+	}
+	if (n <= 0)
+		return CXM_EINVAL;
+	mean_t /= (double) n;
+	if (!(mean_t > 0.0))
+		mean_t = 1.0;
+	ctx.rows = rows;
+	ctx.nrows = nrows;
+	ctx.n = (double) n;
+	ctx.penalizer = penalizer;
+
+	/* (r, al, s, be): scaled to the time unit first, then neutral */
+	starts[0][0] = log(0.5);
+	starts[0][1] = log(mean_t / 4.0);
+	starts[0][2] = log(0.5);
+	starts[0][3] = log(mean_t / 4.0);
+	starts[1][0] = 0.0;
+	starts[1][1] = 0.0;
+	starts[1][2] = 0.0;
+	starts[1][3] = 0.0;
+	starts[2][0] = log(2.0);
+	starts[2][1] = log(mean_t);
+	starts[2][2] = log(2.0);
+	starts[2][3] = log(mean_t * 2.0);
+	starts[3][0] = log(0.1);
+	starts[3][1] = log(mean_t / 20.0);
+	starts[3][2] = log(0.2);
+	starts[3][3] = log(mean_t / 2.0);
+
+	/* one start; all four only when it does not converge */
+	st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 1, out);
+	if (st != CXM_OK)
+		st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+	out->n = n;
+	if (st == CXM_ENOCONV && out->param[0] == 0.0)
+		return st;
+	m.r = out->param[0];
+	m.alpha = out->param[1];
+	m.s = out->param[2];
+	m.beta = out->param[3];
+	out->log_likelihood = cxm_pnbd_loglik(&m, rows, nrows, NULL);
+	if (!isfinite(out->log_likelihood))
+		return CXM_ENOCONV;
+	return at_boundary(out->param, 4) ? CXM_ENOCONV : st;
+}
+
+CxmStatus
+cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t, double *out)
+{
+	double		lsum;
+
+	return pnbd_row(m, x, tx, t, NULL, &lsum, NULL, out);
+}
+
+/*
+ * E[purchases in (T, T + h] | x, tx, T]
+ *   = (r+x)(be+T) / ((al+T)(s-1)) [1 - ((be+T)/(be+T+h))^(s-1)] P(alive),
+ * the bracket over (s-1) as -expm1((s-1) g)/(s-1), g = ln((be+T)/(be+T+h)):
+ * no 0/0 at s = 1, where it is -g.
+ */
+CxmStatus
+cxm_pnbd_expected(const CxmParetoNbd *m, double h, double x, double tx, double t, double *out)
+{
+	double		pa,
+				g,
+				e,
+				br;
+	CxmStatus	st;
+
+	if (!(h >= 0.0) || !isfinite(h))
+		return CXM_EINVAL;
+	if (h == 0.0)
+	{
+		*out = 0.0;
+		return CXM_OK;
+	}
+	st = cxm_pnbd_p_alive(m, x, tx, t, &pa);
+	if (st != CXM_OK)
+		return st;
+	g = -log1p(h / (m->beta + t));
+	e = (m->s - 1.0) * g;
+	br = (e == 0.0) ? -g : -expm1(e) / (m->s - 1.0);
+	*out = (m->r + x) * (m->beta + t) / (m->alpha + t) * br * pa;
+	return isfinite(*out) ? CXM_OK : CXM_ERANGE;
+}
+
+/* ------------------------------------------------------------------------
+ * Any of the three churn models
+ * ------------------------------------------------------------------------ */
+
+static void
+churn_as_bg(const CxmChurnModel *m, CxmBgnbd *bg)
+{
+	bg->r = m->param[0];
+	bg->alpha = m->param[1];
+	bg->a = m->param[2];
+	bg->b = m->param[3];
+}
+
+static void
+churn_as_pnbd(const CxmChurnModel *m, CxmParetoNbd *pn)
+{
+	pn->r = m->param[0];
+	pn->alpha = m->param[1];
+	pn->s = m->param[2];
+	pn->beta = m->param[3];
+}
+
+CxmStatus
+cxm_churn_p_alive(const CxmChurnModel *m, double x, double tx, double t, double *out)
+{
+	CxmBgnbd	bg;
+	CxmParetoNbd pn;
+
+	switch (m->kind)
+	{
+		case CXM_CHURN_BGNBD:
+		case CXM_CHURN_MBGNBD:
+			churn_as_bg(m, &bg);
+			*out = bg_family_p_alive(&bg, x, tx, t, m->kind == CXM_CHURN_MBGNBD);
+			return CXM_OK;
+		case CXM_CHURN_PARETO_NBD:
+			churn_as_pnbd(m, &pn);
+			return cxm_pnbd_p_alive(&pn, x, tx, t, out);
+	}
+	return CXM_EINVAL;
+}
+
+CxmStatus
+cxm_churn_expected(const CxmChurnModel *m, double h, double x, double tx, double t, double *out)
+{
+	CxmBgnbd	bg;
+	CxmParetoNbd pn;
+
+	switch (m->kind)
+	{
+		case CXM_CHURN_BGNBD:
+		case CXM_CHURN_MBGNBD:
+			churn_as_bg(m, &bg);
+			return bg_family_expected(&bg, h, x, tx, t, m->kind == CXM_CHURN_MBGNBD, out);
+		case CXM_CHURN_PARETO_NBD:
+			churn_as_pnbd(m, &pn);
+			return cxm_pnbd_expected(&pn, h, x, tx, t, out);
+	}
+	return CXM_EINVAL;
 }
 
 /* ------------------------------------------------------------------------
@@ -1187,6 +1724,20 @@ CxmStatus
 cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx, double t,
 		double mspend, int horizon, double discount_rate, double *out)
 {
+	CxmChurnModel m;
+
+	m.kind = CXM_CHURN_BGNBD;
+	m.param[0] = bg->r;
+	m.param[1] = bg->alpha;
+	m.param[2] = bg->a;
+	m.param[3] = bg->b;
+	return cxm_churn_clv(&m, gg, x, tx, t, mspend, horizon, discount_rate, out);
+}
+
+CxmStatus
+cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double tx, double t,
+			  double mspend, int horizon, double discount_rate, double *out)
+{
 	double		spend,
 				prev = 0.0,
 				total = 0.0;
@@ -1202,7 +1753,7 @@ cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx, double
 	{
 		double		cur;
 
-		st = cxm_bgnbd_expected(bg, (double) i, x, tx, t, &cur);
+		st = cxm_churn_expected(m, (double) i, x, tx, t, &cur);
 		if (st != CXM_OK)
 			return st;
 		/*
