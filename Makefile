@@ -28,7 +28,7 @@ OBJS = $(SRCS:.c=.o)
 CORE_SRCS = $(sort $(wildcard src/*_core.c))
 
 # One SQL file per feature, joined in dependency order into the install script.
-SQL_ORDER = base nps journey funnel pathmatch attribution churn bandit layer
+SQL_ORDER = base nps journey funnel pathmatch attribution churn churn_models bandit layer churn_layer
 SQL_PARTS = $(wildcard $(foreach f,$(SQL_ORDER),src/sql/$(f).sql))
 RELEASED = $(notdir $(wildcard src/sql/released/$(EXTENSION)--*.sql))
 UPGRADE_FILES = $(notdir $(wildcard src/sql/upgrade/*--*.sql))

@@ -857,7 +857,46 @@ at_boundary(const double *param, int k)
 
 	for (i = 0; i < k; i++)
 		if (!(param[i] > 0.0) || fabs(log(param[i])) > BOUNDARY_LOG)
-			return 1;
+			return i + 1;
+	return 0;
+}
+
+/*
+ * The gradient also flattens out long before the edge when the likelihood
+ * creeps towards its supremum there (nobody came back: LL -> 0 as the
+ * purchase rate -> 0).  Probe e^+-5 along each log-parameter: an interior
+ * optimum is never beaten by such a move; 1 + the parameter's index if one is.
+ */
+#define EDGE_PROBE 5.0
+
+static int
+rises_towards_edge(CxmObjective f, void *ctx, int k, const double *param)
+{
+	double		th[4],
+				g[4],
+				f0;
+	int			i,
+				j,
+				sgn;
+
+	for (i = 0; i < k; i++)
+		th[i] = log(param[i]);
+	f0 = f(th, g, ctx);
+	if (!isfinite(f0))
+		return 0;
+	for (i = 0; i < k; i++)
+		for (sgn = -1; sgn <= 1; sgn += 2)
+		{
+			double		probe[4],
+						fp;
+
+			for (j = 0; j < k; j++)
+				probe[j] = th[j];
+			probe[i] += sgn * EDGE_PROBE;
+			fp = f(probe, g, ctx);
+			if (isfinite(fp) && fp < f0 - 1e-12 * (1.0 + fabs(f0)))
+				return i + 1;
+		}
 	return 0;
 }
 
@@ -898,7 +937,10 @@ fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int n
 	out->converged = best_conv;
 	if (!isfinite(best_f))
 		return CXM_ENOCONV;
-	return best_conv ? CXM_OK : CXM_ENOCONV;
+	out->edge = at_boundary(out->param, k);
+	if (!out->edge)
+		out->edge = rises_towards_edge(f, ctx, k, out->param);
+	return best_conv && !out->edge ? CXM_OK : CXM_ENOCONV;
 }
 
 static CxmStatus
@@ -963,7 +1005,7 @@ bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	m.a = out->param[2];
 	m.b = out->param[3];
 	out->log_likelihood = bg_family_loglik(&m, rows, nrows, NULL, modified);
-	return at_boundary(out->param, 4) ? CXM_ENOCONV : st;
+	return st;
 }
 
 CxmStatus
@@ -1470,7 +1512,7 @@ cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitRe
 	out->log_likelihood = cxm_pnbd_loglik(&m, rows, nrows, NULL);
 	if (!isfinite(out->log_likelihood))
 		return CXM_ENOCONV;
-	return at_boundary(out->param, 4) ? CXM_ENOCONV : st;
+	return st;
 }
 
 CxmStatus
@@ -1702,7 +1744,7 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out)
 	m.v = out->param[2];
 	if (m.p > 0.0)
 		out->log_likelihood = cxm_gg_loglik(&m, rows, nrows, NULL);
-	return at_boundary(out->param, 3) ? CXM_ENOCONV : st;
+	return st;
 }
 
 /* E[mean spend | x, m] = p (v + x m) / (p x + q - 1) */

@@ -104,6 +104,12 @@ typedef struct CxmFitResult
 	int64_t		n;				/* customers (sum of counts) */
 	int			iterations;
 	int			converged;
+	/*
+	 * 1 + the index of a parameter along which the likelihood still rises
+	 * at the best point (its supremum lies at the edge of the parameter
+	 * space: the fit returns CXM_ENOCONV); 0 for an interior optimum
+	 */
+	int			edge;
 } CxmFitResult;
 
 /*

@@ -865,7 +865,7 @@ COMMENT ON COLUMN @extschema@.funnel_conversion.step_conversion IS 'customers / 
 
 
 -- Customers, churn and CLV (needs rfm, bgnbd_fit, p_alive, churn_score,
--- expected_purchases, gammagamma_fit, clv, rfm_segment) ------------------------------
+-- expected_purchases, gammagamma_fit, clv, rfm_segment, churn_model) ------------------
 
 CREATE TABLE @extschema@.models (
   id          pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (id),
@@ -874,7 +874,13 @@ CREATE TABLE @extschema@.models (
   time_unit   pg_catalog.interval NOT NULL,
   customers   pg_catalog.int8 NOT NULL,
   bgnbd       @extschema@.bgnbd_model,
-  gammagamma  @extschema@.gammagamma_model
+  gammagamma  @extschema@.gammagamma_model,
+  -- churn models (issue 14): the other two models and the choice (churn_layer.sql)
+  pareto_nbd  @extschema@.pareto_nbd_model,
+  mbgnbd      @extschema@.mbgnbd_model,
+  churn_model pg_catalog.text,
+  churn_chosen_by pg_catalog.text,
+  churn       @extschema@.churn_model
 );
 COMMENT ON TABLE @extschema@.models IS
   'churn and spend models fitted by refresh() and read by customer_360 (one row; kept by pg_dump)';
@@ -884,6 +890,11 @@ COMMENT ON COLUMN @extschema@.models.as_of IS 'reference time of the RFM summari
 COMMENT ON COLUMN @extschema@.models.time_unit IS 'time unit of the models (settings.time_unit at fitting time)';
 COMMENT ON COLUMN @extschema@.models.customers IS 'buyers the BG/NBD model was fitted on';
 COMMENT ON COLUMN @extschema@.models.bgnbd IS 'BG/NBD model (bgnbd_fit with settings.penalizer); NULL when there were no buyers';
+COMMENT ON COLUMN @extschema@.models.pareto_nbd IS 'Pareto/NBD model (pareto_nbd_fit with settings.penalizer); NULL when there were no buyers or the fit failed';
+COMMENT ON COLUMN @extschema@.models.mbgnbd IS 'MBG/NBD model (mbgnbd_fit with settings.penalizer); NULL when there were no buyers or the fit failed';
+COMMENT ON COLUMN @extschema@.models.churn_model IS 'the churn model customer_360 uses: bgnbd, pareto_nbd or mbgnbd';
+COMMENT ON COLUMN @extschema@.models.churn_chosen_by IS 'why: settings (settings.churn_model), holdout (lowest MAE in cxm.model_holdout) or default (no holdout result: bgnbd)';
+COMMENT ON COLUMN @extschema@.models.churn IS 'the chosen model as a churn_model, for p_alive, expected_purchases and clv';
 COMMENT ON COLUMN @extschema@.models.gammagamma IS 'Gamma-Gamma spend model (gammagamma_fit over repeat buyers with a positive mean spend); NULL when there were none';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.models', '');
 GRANT SELECT ON @extschema@.models TO PUBLIC;
@@ -894,7 +905,8 @@ WITH cfg AS (
          s.new_within, s.churned_after, s.active_p_alive, s.churned_p_alive
   FROM @extschema@.settings s WHERE s.id
 ), mdl AS (
-  SELECT m.bgnbd, m.gammagamma FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c)
+  -- churn models (issue 14): the chosen model, whichever it is, as a churn_model
+  SELECT m.churn, m.churn_model, m.gammagamma FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c)
 ), tp AS (
   -- one pass over the touchpoints: sessions are counted by their first touchpoints
   -- (no touchpoint in the settings.session_gap before), as in cxm.sessions
@@ -950,7 +962,7 @@ WITH cfg AS (
          (sc.r).frequency AS frequency, (sc.r).recency AS recency, (sc.r).t AS t, (sc.r).monetary AS monetary,
          sc.r_score, sc.f_score, sc.m_score,
          c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
-         c.active_p_alive, c.churned_p_alive, mdl.bgnbd, mdl.gammagamma
+         c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
   FROM everyone e
   CROSS JOIN cfg c
   LEFT JOIN mdl ON true
@@ -961,13 +973,13 @@ WITH cfg AS (
   LEFT JOIN ids ON ids.customer_id = e.customer_id
 ), fig AS (
   SELECT b.*,
-         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.p_alive(b.bgnbd, b.frequency, b.recency, b.t) END AS p_alive,
-         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.expected_purchases(b.bgnbd, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
+         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.p_alive(b.churn, b.frequency, b.recency, b.t) END AS p_alive,
+         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.expected_purchases(b.churn, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
          END AS expected_purchases,
-         CASE WHEN b.bgnbd IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.clv(b.bgnbd, b.gammagamma, b.frequency, b.recency, b.t,
+         CASE WHEN b.churn IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.clv(b.churn, b.gammagamma, b.frequency, b.recency, b.t,
                                    CASE WHEN b.frequency > 0 AND b.monetary <= 0 THEN NULL ELSE b.monetary END,
                                    b.clv_horizon, b.discount_rate)
          END AS expected_clv
@@ -998,7 +1010,8 @@ SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f
          WHEN f.frequency > 0 AND f.as_of - f.last_purchase <= f.new_within THEN 'active'
          WHEN f.as_of - f.last_purchase <= f.churned_after THEN 'at risk'
          ELSE 'churned'
-       END AS lifecycle_stage
+       END AS lifecycle_stage,
+       CASE WHEN f.p_alive IS NOT NULL THEN f.churn_model END AS churn_model  -- churn models (issue 14)
 FROM fig f;
 CREATE VIEW @extschema@.customer_360 WITH (security_invoker = true) AS
 SELECT * FROM @extschema@.customer_360_live;
@@ -1034,16 +1047,18 @@ COMMENT ON COLUMN @extschema@.customer_360.f_score IS 'frequency score 1-5 (5 = 
 COMMENT ON COLUMN @extschema@.customer_360.m_score IS 'monetary score 1-5 (5 = most revenue)';
 COMMENT ON COLUMN @extschema@.customer_360.rfm_segment IS 'segment of (r_score, f_score) (rfm_segment)';
 COMMENT ON COLUMN @extschema@.customer_360.one_time_buyer IS 'bought in one period only: p_alive is 1 by construction, see lifecycle_stage';
-COMMENT ON COLUMN @extschema@.customer_360.p_alive IS 'probability the customer is still active (BG/NBD of cxm.models; NULL before refresh())';
+COMMENT ON COLUMN @extschema@.customer_360.p_alive IS 'probability the customer is still active (the model of cxm.models.churn_model; NULL before refresh())';
 COMMENT ON COLUMN @extschema@.customer_360.churn_score IS '1 - p_alive';
 COMMENT ON COLUMN @extschema@.customer_360.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
-COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with BG/NBD and Gamma-Gamma)';
+COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with the churn model and Gamma-Gamma)';
 COMMENT ON COLUMN @extschema@.customer_360.lifecycle_stage IS 'prospect, new, active, at risk or churned (see doc/layer.md)';
+COMMENT ON COLUMN @extschema@.customer_360.churn_model IS 'the model behind p_alive, expected_purchases and expected_clv: bgnbd, pareto_nbd or mbgnbd (cxm.models.churn_model)';
 
 CREATE VIEW @extschema@.churn_risk WITH (security_invoker = true) AS
 SELECT c.customer_id, c.lifecycle_stage, c.orders, c.revenue, c.last_purchase, c.days_since_purchase,
        c.frequency, c.recency, c.t, c.monetary, c.one_time_buyer,
-       c.p_alive, c.churn_score, c.expected_purchases, c.expected_clv
+       c.p_alive, c.churn_score, c.expected_purchases, c.expected_clv,
+       c.churn_model  -- churn models (issue 14)
 FROM @extschema@.customer_360 c
 WHERE c.orders > 0;
 COMMENT ON VIEW @extschema@.churn_risk IS
@@ -1063,6 +1078,7 @@ COMMENT ON COLUMN @extschema@.churn_risk.p_alive IS 'probability the customer is
 COMMENT ON COLUMN @extschema@.churn_risk.churn_score IS '1 - p_alive';
 COMMENT ON COLUMN @extschema@.churn_risk.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
 COMMENT ON COLUMN @extschema@.churn_risk.expected_clv IS 'expected value of the next settings.clv_horizon periods';
+COMMENT ON COLUMN @extschema@.churn_risk.churn_model IS 'the model behind p_alive: bgnbd, pareto_nbd or mbgnbd';
 
 CREATE VIEW @extschema@.rfm_segments WITH (security_invoker = true) AS
 SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
@@ -1304,34 +1320,19 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
-DECLARE
-  v_as_of pg_catalog.timestamptz;
-  v_unit pg_catalog.interval;
-  v_pen pg_catalog.float8;
-  fit record;
 BEGIN
   -- the canonical views follow cxm.sources (also after a restore that skipped triggers)
   PERFORM @extschema@.layer_rebuild();
   PERFORM @extschema@.layer_apply_mode();
-  -- refit the churn (BG/NBD) and spend (Gamma-Gamma) models on every buyer
-  SELECT COALESCE(x.as_of, pg_catalog.now()), x.time_unit, x.penalizer INTO v_as_of, v_unit, v_pen
-  FROM @extschema@.settings x WHERE x.id;
-  SELECT pg_catalog.count(*) AS n,
-         @extschema@.bgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS bg,
-         @extschema@.gammagamma_fit((s.r).frequency, (s.r).monetary) FILTER (WHERE (s.r).monetary > 0) AS gg
-  INTO fit
-  FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
-        FROM @extschema@.transactions t GROUP BY t.customer_id) s
-  WHERE s.r IS NOT NULL;
-  DELETE FROM @extschema@.models m WHERE m.id;
-  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma)
-  VALUES (true, pg_catalog.now(), v_as_of, v_unit, fit.n, fit.bg, fit.gg);
+  -- churn models (issue 14): refit the churn models (BG/NBD, Pareto/NBD,
+  -- MBG/NBD, with the choice) and the spend model on every buyer
+  PERFORM @extschema@.layer_fit_churn_models();
   IF (SELECT x.materialized FROM @extschema@.settings x WHERE x.id) THEN
     PERFORM @extschema@.layer_refresh_snapshots();
   END IF;
 END $$;
 COMMENT ON FUNCTION @extschema@.refresh() IS
-  'rebuilds the canonical views, refits and stores the churn (BG/NBD) and spend (Gamma-Gamma) models in cxm.models, and refills the snapshots in materialised mode';
+  'rebuilds the canonical views, refits and stores the churn (BG/NBD, Pareto/NBD, MBG/NBD, and the one chosen) and spend (Gamma-Gamma) models in cxm.models, and refills the snapshots in materialised mode';
 
 REVOKE ALL ON FUNCTION @extschema@.set_materialized(pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.refresh() FROM PUBLIC;

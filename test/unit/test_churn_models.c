@@ -263,7 +263,7 @@ test_pnbd_cdnow(void)
 	 * beta = 11.656 and 11.668 with the same LL to 1e-4.
 	 */
 	CHECK(cxm_pnbd_fit(rows, nrows, 0.0, &fit) == CXM_OK);
-	CHECK(fit.n == 2357);
+	CHECK(fit.n == 2357 && fit.edge == 0);
 	CHECK_NEAR(fit.param[0], 0.5534, 5e-4);
 	CHECK_NEAR(fit.param[1], 10.5802, 0.02);
 	CHECK_NEAR(fit.param[2], 0.6061, 5e-4);
@@ -407,6 +407,34 @@ test_mbgnbd_cdnow(void)
 	free(rows);
 }
 
+/*
+ * Nobody came back: the likelihood creeps towards its supremum (LL -> 0)
+ * with the gradient long flat; each fit must say it did not find an optimum
+ * and name a parameter heading for the edge.
+ */
+static void
+test_no_repeat_edge(void)
+{
+	CxmSummaryRow rows[31];
+	CxmFitResult fit;
+	int			i;
+
+	for (i = 0; i < 31; i++)
+	{
+		rows[i].x = 0;
+		rows[i].tx = 0;
+		rows[i].t = 10 + i;
+		rows[i].count = 1;
+	}
+	CHECK(cxm_pnbd_fit(rows, 31, 0.0, &fit) == CXM_ENOCONV);
+	CHECK(fit.edge >= 1 && fit.edge <= 4);
+	CHECK(fit.log_likelihood < 0.0 && fit.log_likelihood > -1e-3);
+	CHECK(cxm_mbgnbd_fit(rows, 31, 0.0, &fit) == CXM_ENOCONV);
+	CHECK(fit.edge >= 1 && fit.edge <= 4);
+	CHECK(cxm_bgnbd_fit(rows, 31, 0.0, &fit) == CXM_ENOCONV);
+	CHECK(fit.edge >= 1 && fit.edge <= 4);
+}
+
 /* ---- any model ----------------------------------------------------------- */
 
 static void
@@ -459,6 +487,7 @@ main(void)
 	RUN(test_pnbd_cdnow);
 	RUN(test_mbgnbd_gradient);
 	RUN(test_mbgnbd_cdnow);
+	RUN(test_no_repeat_edge);
 	RUN(test_churn_generic);
 	return UNIT_DONE();
 }

@@ -1,0 +1,209 @@
+
+-- ---------------------------------------------------------------------------
+-- The CX layer's churn models (doc/churn.md, "Choosing a model"): holdout
+-- validation over the mapped transactions, the model settings, and the fit
+-- and choice that refresh() runs (layer_fit_churn_models).
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.churn_holdout(calibration_end pg_catalog.timestamptz,
+                                          holdout_end pg_catalog.timestamptz)
+RETURNS TABLE (model pg_catalog.text, frequency_bucket pg_catalog.text, customers pg_catalog.int8,
+               actual pg_catalog.float8, predicted pg_catalog.float8, mae pg_catalog.float8,
+               rmse pg_catalog.float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT h.* FROM @extschema@.settings x
+  CROSS JOIN LATERAL @extschema@.churn_holdout('@extschema@.transactions'::pg_catalog.regclass, 'customer_id', 'ts',
+                                               calibration_end, holdout_end, x.time_unit, x.penalizer) h
+  WHERE x.id
+$$;
+COMMENT ON FUNCTION @extschema@.churn_holdout(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+  'churn_holdout over the mapped transactions (cxm.transactions) in settings.time_unit, the models fitted with settings.penalizer as refresh() fits them';
+
+ALTER TABLE @extschema@.settings
+  ADD COLUMN churn_model pg_catalog.text CHECK (churn_model IN ('bgnbd', 'pareto_nbd', 'mbgnbd')),
+  ADD COLUMN churn_holdout pg_catalog.interval CHECK (churn_holdout > '0'::pg_catalog.interval);
+COMMENT ON COLUMN @extschema@.settings.churn_model IS
+  'churn model of customer_360 and churn_risk: bgnbd, pareto_nbd or mbgnbd; NULL = the one with the lowest holdout MAE at refresh()';
+COMMENT ON COLUMN @extschema@.settings.churn_holdout IS
+  'holdout period of the model choice, ending at settings.as_of; NULL = the last third of the time since the first purchase';
+
+-- a restored settings row (an INSERT replaced by an UPDATE of the one row by
+-- layer_settings_insert, which knows only the layer's own columns) keeps
+-- these two: this trigger fires first (triggers fire in name order)
+CREATE FUNCTION @extschema@.churn_settings_insert()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE @extschema@.settings x SET churn_model = NEW.churn_model, churn_holdout = NEW.churn_holdout WHERE x.id;
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION @extschema@.churn_settings_insert() IS
+  'internal: an INSERT into cxm.settings (a restore) sets churn_model and churn_holdout of the settings row';
+CREATE TRIGGER churn_settings_insert BEFORE INSERT ON @extschema@.settings
+FOR EACH ROW EXECUTE FUNCTION @extschema@.churn_settings_insert();
+COMMENT ON TRIGGER churn_settings_insert ON @extschema@.settings IS
+  'an inserted row''s churn_model and churn_holdout go to the settings row';
+
+CREATE TABLE @extschema@.model_holdout (
+  model            pg_catalog.text NOT NULL,
+  frequency_bucket pg_catalog.text NOT NULL,
+  customers        pg_catalog.int8 NOT NULL,
+  actual           pg_catalog.float8,
+  predicted        pg_catalog.float8,
+  mae              pg_catalog.float8,
+  rmse             pg_catalog.float8,
+  calibration_end  pg_catalog.timestamptz NOT NULL,
+  holdout_end      pg_catalog.timestamptz NOT NULL,
+  PRIMARY KEY (model, frequency_bucket)
+);
+COMMENT ON TABLE @extschema@.model_holdout IS
+  'the holdout comparison (churn_holdout) behind the last model choice of refresh(); kept by pg_dump';
+COMMENT ON COLUMN @extschema@.model_holdout.model IS 'bgnbd, pareto_nbd or mbgnbd';
+COMMENT ON COLUMN @extschema@.model_holdout.frequency_bucket IS 'calibration frequency 0 .. 6, 7+, or all';
+COMMENT ON COLUMN @extschema@.model_holdout.customers IS 'customers in the bucket';
+COMMENT ON COLUMN @extschema@.model_holdout.actual IS 'their repeat purchase periods in the holdout period';
+COMMENT ON COLUMN @extschema@.model_holdout.predicted IS 'the model''s expected repeat purchases for them';
+COMMENT ON COLUMN @extschema@.model_holdout.mae IS 'mean absolute error per customer over all customers (the same on every row of a model)';
+COMMENT ON COLUMN @extschema@.model_holdout.rmse IS 'root mean squared error per customer over all customers';
+COMMENT ON COLUMN @extschema@.model_holdout.calibration_end IS 'end of the calibration period';
+COMMENT ON COLUMN @extschema@.model_holdout.holdout_end IS 'end of the holdout period (settings.as_of at refresh)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_holdout', '');
+GRANT SELECT ON @extschema@.model_holdout TO PUBLIC;
+
+-- Called by refresh(): fits BG/NBD, Pareto/NBD, MBG/NBD and Gamma-Gamma on the
+-- RFM of every buyer (settings.as_of, time_unit, penalizer), compares the
+-- three churn models on a holdout period, and stores the models and the
+-- choice in cxm.models (one row) and the comparison in cxm.model_holdout.
+CREATE FUNCTION @extschema@.layer_fit_churn_models()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  v_as_of pg_catalog.timestamptz;
+  v_unit pg_catalog.interval;
+  v_pen pg_catalog.float8;
+  v_choice pg_catalog.text;
+  v_hold pg_catalog.interval;
+  v_first pg_catalog.timestamptz;
+  v_cal pg_catalog.timestamptz;
+  v_n pg_catalog.int8;
+  v_bg @extschema@.bgnbd_model;
+  v_pn @extschema@.pareto_nbd_model;
+  v_mb @extschema@.mbgnbd_model;
+  v_gg @extschema@.gammagamma_model;
+  v_model pg_catalog.text;
+  v_by pg_catalog.text;
+  v_churn @extschema@.churn_model;
+  v_msg pg_catalog.text;
+  fit record;
+BEGIN
+  SELECT COALESCE(x.as_of, pg_catalog.now()), x.time_unit, x.penalizer, x.churn_model, x.churn_holdout
+  INTO v_as_of, v_unit, v_pen, v_choice, v_hold
+  FROM @extschema@.settings x WHERE x.id;
+  -- all models in one pass over the RFM summaries; when one fit fails, each on its own
+  BEGIN
+    SELECT pg_catalog.count(*) AS n,
+           @extschema@.bgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS bg,
+           @extschema@.pareto_nbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS pn,
+           @extschema@.mbgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS mb,
+           @extschema@.gammagamma_fit((s.r).frequency, (s.r).monetary) FILTER (WHERE (s.r).monetary > 0) AS gg
+    INTO fit
+    FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
+          FROM @extschema@.transactions t GROUP BY t.customer_id) s
+    WHERE s.r IS NOT NULL;
+    v_n := fit.n;
+    v_bg := fit.bg;
+    v_pn := fit.pn;
+    v_mb := fit.mb;
+    v_gg := fit.gg;
+  EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
+    -- one model failed (22023: no finite likelihood; 22003): fit them one by one
+    GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
+    RAISE WARNING 'refresh: fitting the churn models together failed (%); fitting them one by one', v_msg;
+    SELECT pg_catalog.count(*) AS n,
+           @extschema@.bgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS bg,
+           @extschema@.gammagamma_fit((s.r).frequency, (s.r).monetary) FILTER (WHERE (s.r).monetary > 0) AS gg
+    INTO fit
+    FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
+          FROM @extschema@.transactions t GROUP BY t.customer_id) s
+    WHERE s.r IS NOT NULL;
+    v_n := fit.n;
+    v_bg := fit.bg;
+    v_gg := fit.gg;
+    BEGIN
+      v_pn := (SELECT @extschema@.pareto_nbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen)
+               FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
+                     FROM @extschema@.transactions t GROUP BY t.customer_id) s
+               WHERE s.r IS NOT NULL);
+    EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
+      GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
+      RAISE WARNING 'refresh: no Pareto/NBD model: %', v_msg;
+    END;
+    BEGIN
+      v_mb := (SELECT @extschema@.mbgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen)
+               FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
+                     FROM @extschema@.transactions t GROUP BY t.customer_id) s
+               WHERE s.r IS NOT NULL);
+    EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
+      GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
+      RAISE WARNING 'refresh: no MBG/NBD model: %', v_msg;
+    END;
+  END;
+
+  -- the holdout comparison: calibrate up to as_of - holdout, compare up to as_of
+  DELETE FROM @extschema@.model_holdout;
+  IF v_choice IS NULL AND v_n > 0 THEN
+    IF v_hold IS NULL THEN
+      SELECT (v_as_of - pg_catalog.min(t.ts)) / 3 INTO v_hold FROM @extschema@.transactions t WHERE t.ts <= v_as_of;
+    END IF;
+    v_cal := v_as_of - v_hold;
+    -- the calibration fits' convergence warnings are not about the stored
+    -- models: model_holdout shows how well each predicts
+    v_msg := pg_catalog.current_setting('client_min_messages');
+    PERFORM pg_catalog.set_config('client_min_messages', 'error', true);
+    BEGIN
+      INSERT INTO @extschema@.model_holdout
+      SELECT h.model, h.frequency_bucket, h.customers, h.actual, h.predicted, h.mae, h.rmse, v_cal, v_as_of
+      FROM @extschema@.churn_holdout(v_cal, v_as_of) h;
+      PERFORM pg_catalog.set_config('client_min_messages', v_msg, true);
+    EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range OR null_value_not_allowed THEN
+      PERFORM pg_catalog.set_config('client_min_messages', v_msg, true);
+      GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
+      RAISE WARNING 'refresh: no holdout comparison of the churn models: %', v_msg;
+    END;
+  END IF;
+
+  -- the model named in the settings; else the lowest holdout MAE; else BG/NBD
+  IF v_choice IS NOT NULL THEN
+    v_model := v_choice;
+    v_by := 'settings';
+  ELSE
+    SELECT h.model INTO v_model FROM @extschema@.model_holdout h
+    WHERE h.frequency_bucket = 'all' AND h.mae IS NOT NULL
+      AND (h.model <> 'bgnbd' OR v_bg IS NOT NULL) AND (h.model <> 'pareto_nbd' OR v_pn IS NOT NULL)
+      AND (h.model <> 'mbgnbd' OR v_mb IS NOT NULL)
+    ORDER BY h.mae, h.model LIMIT 1;
+    v_by := CASE WHEN v_model IS NOT NULL THEN 'holdout' END;
+    IF v_model IS NULL THEN
+      v_model := 'bgnbd';
+      v_by := 'default';
+    END IF;
+  END IF;
+  v_churn := CASE v_model WHEN 'bgnbd' THEN @extschema@.churn_model(v_bg)
+                          WHEN 'pareto_nbd' THEN @extschema@.churn_model(v_pn)
+                          ELSE @extschema@.churn_model(v_mb) END;
+
+  DELETE FROM @extschema@.models m WHERE m.id;
+  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma,
+                                  pareto_nbd, mbgnbd, churn_model, churn_chosen_by, churn)
+  VALUES (true, pg_catalog.now(), v_as_of, v_unit, v_n, v_bg, v_gg, v_pn, v_mb,
+          CASE WHEN v_churn IS NOT NULL THEN v_model END, CASE WHEN v_churn IS NOT NULL THEN v_by END, v_churn);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_fit_churn_models() IS
+  'internal (called by refresh()): fits the churn and spend models on every buyer, compares the churn models on a holdout period and stores them with the choice in cxm.models';
+REVOKE ALL ON FUNCTION @extschema@.layer_fit_churn_models() FROM PUBLIC;
