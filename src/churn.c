@@ -361,10 +361,19 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	return churn_fit_final(fcinfo, cxm_bgnbd_fit, bg_names, "bgnbd_fit");
 }
 
+/* cxm_pnbd_fit with its scratch memory in the current (per-call) context */
+static CxmStatus
+pnbd_fit_here(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+{
+	CxmAlloc	alloc = cxm_allocator(CurrentMemoryContext);
+
+	return cxm_pnbd_fit(rows, nrows, penalizer, &alloc, out);
+}
+
 Datum
 pnbd_fit_final(PG_FUNCTION_ARGS)
 {
-	return churn_fit_final(fcinfo, cxm_pnbd_fit, pnbd_names, "pareto_nbd_fit");
+	return churn_fit_final(fcinfo, pnbd_fit_here, pnbd_names, "pareto_nbd_fit");
 }
 
 Datum

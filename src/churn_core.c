@@ -943,29 +943,40 @@ fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int n
 	return best_conv && !out->edge ? CXM_OK : CXM_ENOCONV;
 }
 
+/* customers (sum of counts) and their mean t (1 when it is 0: a start scale) */
+static int64_t
+rows_customers(const CxmSummaryRow *rows, size_t nrows, double *mean_t)
+{
+	int64_t		n = 0;
+	double		sum_t = 0.0;
+	size_t		i;
+
+	for (i = 0; i < nrows; i++)
+	{
+		n += rows[i].count;
+		sum_t += rows[i].t * (double) rows[i].count;
+	}
+	*mean_t = n > 0 ? sum_t / (double) n : 1.0;
+	if (!(*mean_t > 0.0))
+		*mean_t = 1.0;
+	return n;
+}
+
 static CxmStatus
 bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out,
 			  int modified)
 {
 	BgnbdObjective ctx;
 	CxmBgnbd	m;
-	double		mean_t = 0.0;
+	double		mean_t;
 	double		starts[4][4];
 	CxmStatus	st;
-	size_t		i;
-	int64_t		n = 0;
+	int64_t		n;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < nrows; i++)
-	{
-		n += rows[i].count;
-		mean_t += rows[i].t * (double) rows[i].count;
-	}
+	n = rows_customers(rows, nrows, &mean_t);
 	if (n <= 0)
 		return CXM_EINVAL;
-	mean_t /= (double) n;
-	if (!(mean_t > 0.0))
-		mean_t = 1.0;
 	ctx.rows = rows;
 	ctx.nrows = nrows;
 	ctx.n = (double) n;
@@ -1218,16 +1229,19 @@ pnbd_log_f(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF 
 
 	for (n = 0;; n++)
 	{
+		double		inv_c = 1.0 / (c + n),
+					pc = (P + n) * inv_c;
+
 		if (n >= PNBD_MAX_TERMS)
 			return CXM_ENOCONV;
 		if (want_grad)
 		{
 			/* d k_{n+1} / dz = (n+1) k_{n+1} / z, written without z */
-			Kz += (n + 1.0) * k * (P + n) / (c + n);
+			Kz += (n + 1.0) * k * pc;
 			sP += 1.0 / (P + n);
-			sc += 1.0 / (c + n);
+			sc += inv_c;
 		}
-		k *= (P + n) * z / (c + n);
+		k *= pc * z;
 		K += k;
 		if (want_grad)
 		{
@@ -1257,14 +1271,18 @@ pnbd_log_f(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF 
 	return CXM_OK;
 }
 
+static CxmStatus pnbd_step_integral(const CxmParetoNbd *mod, double x, double lo, double hi,
+									int want_grad, PnbdLogF *out);
+
 /*
  * ln(E1 + s I) of one row, its gradient in (r, al, s, be) when grad is not
- * NULL, and P(alive) = E1 / (E1 + s I).  ftx, when not NULL, is F(tx)
- * already computed for this x and tx.
+ * NULL, and P(alive) = E1 / (E1 + s I).  ftx and ft, when not NULL, are
+ * F(tx) and F(T) already computed for this x.  Where the series cannot
+ * reach F (z too close to 1), I is integrated from tx to T directly.
  */
 static CxmStatus
 pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF *ftx,
-		 double *lsum, double *grad, double *p_alive)
+		 const PnbdLogF *ft, double *lsum, double *grad, double *p_alive)
 {
 	double		r = mod->r,
 				al = mod->alpha,
@@ -1280,21 +1298,37 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 	if (tx < t)
 	{
 		PnbdLogF	ftx_own,
-					ft;
-		CxmStatus	st;
+					ft_own;
+		CxmStatus	st = CXM_OK;
 		double		delta;
 
 		if (ftx == NULL)
 		{
 			st = pnbd_log_f(mod, x, tx, grad != NULL, &ftx_own);
-			if (st != CXM_OK)
-				return st;
 			ftx = &ftx_own;
 		}
-		st = pnbd_log_f(mod, x, t, grad != NULL, &ft);
-		if (st != CXM_OK)
+		if (ft == NULL && st == CXM_OK)
+		{
+			st = pnbd_log_f(mod, x, t, grad != NULL, &ft_own);
+			ft = &ft_own;
+		}
+		if (st == CXM_ENOCONV)
+		{
+			PnbdLogF	direct;
+
+			st = pnbd_step_integral(mod, x, tx, t, grad != NULL, &direct);
+			if (st != CXM_OK)
+				return st;
+			lsI = log(s) + direct.lf;
+			if (grad)
+				for (i = 0; i < 4; i++)
+					dI[i] = direct.d[i];
+			delta = 0.0;		/* done */
+		}
+		else if (st != CXM_OK)
 			return st;
-		delta = ft.lf - ftx->lf;
+		else
+			delta = ft->lf - ftx->lf;
 		if (delta < 0.0)
 		{
 			/* ln(1 - e^delta), accurate on both sides of -ln 2 */
@@ -1304,7 +1338,7 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 			lsI = log(s) + ftx->lf + l1m;
 			if (grad)
 				for (i = 0; i < 4; i++)
-					dI[i] = (ftx->d[i] - e * ft.d[i]) / (1.0 - e);
+					dI[i] = (ftx->d[i] - e * ft->d[i]) / (1.0 - e);
 		}
 	}
 	/* log-sum-exp of ln E1 and ln(s I), and their weights */
@@ -1339,11 +1373,295 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 }
 
 /*
- * Log-likelihood of the rows; NaN when a row cannot be evaluated (z too
- * close to 1: min(al, be) + tx below about 1e-3 of max(al, be)).
+ * The fit's evaluations of F.  The distinct (x, u) of a fit's rows, u = tx
+ * and u = T, are found once per fit, sorted by x and u.  Per x, F at the
+ * largest u comes from the series (where z is smallest), and every smaller
+ * u adds the integral from u to the next one:
+ *
+ *   F(u_j) = F(u_j+1) + int_{u_j}^{u_j+1} (al+y)^-(r+x) (be+y)^-(s+1) dy,
+ *
+ * a sum of positive terms, in logarithms.  The integral is taken in
+ * v = ln(m + y), over panels short enough that the integrand changes by at
+ * most a factor e on each (v spans at most 1 and (r+s+x+1) dv <= 1), with
+ * 6-point Gauss-Legendre: its error there is below 1e-15 of the panel's
+ * value.  Its gradient is the same rule on the integrand's derivatives
+ * (the bounds do not depend on the parameters).  Neighbouring u are close
+ * (recency and T take few distinct values per frequency), so most steps
+ * are one panel: 6 integrand values instead of one series of ~100 terms.
  */
-double
-cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+typedef struct PnbdPairs
+{
+	size_t		n;				/* distinct (x, u) */
+	double	   *px;
+	double	   *pu;
+	size_t	   *row_tx;			/* per row: the pairs of its tx and its T */
+	size_t	   *row_t;
+	PnbdLogF   *f;				/* F of each pair, per evaluation */
+} PnbdPairs;
+
+typedef struct PnbdKey
+{
+	double		x;
+	double		u;
+	size_t		slot;			/* 2 * row (tx) or 2 * row + 1 (T) */
+} PnbdKey;
+
+static int
+pnbd_key_cmp(const void *pa, const void *pb)
+{
+	const PnbdKey *a = pa,
+			   *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->u != b->u)
+		return a->u < b->u ? -1 : 1;
+	return a->slot < b->slot ? -1 : (a->slot > b->slot);
+}
+
+static void
+pnbd_pairs_init(PnbdPairs *pp, const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc)
+{
+	PnbdKey    *keys = cxm_alloc(alloc, (2 * nrows + 1) * sizeof(PnbdKey));
+	size_t		i,
+				nk = 0;
+
+	pp->row_tx = cxm_alloc(alloc, (nrows + 1) * sizeof(size_t));
+	pp->row_t = cxm_alloc(alloc, (nrows + 1) * sizeof(size_t));
+	/* F is needed only where tx < T */
+	for (i = 0; i < nrows; i++)
+		if (rows[i].tx < rows[i].t)
+		{
+			keys[nk].x = rows[i].x;
+			keys[nk].u = rows[i].tx;
+			keys[nk].slot = 2 * i;
+			nk++;
+			keys[nk].x = rows[i].x;
+			keys[nk].u = rows[i].t;
+			keys[nk].slot = 2 * i + 1;
+			nk++;
+		}
+	qsort(keys, nk, sizeof(PnbdKey), pnbd_key_cmp);
+	pp->px = cxm_alloc(alloc, (nk + 1) * sizeof(double));
+	pp->pu = cxm_alloc(alloc, (nk + 1) * sizeof(double));
+	pp->n = 0;
+	for (i = 0; i < nk; i++)
+	{
+		if (pp->n == 0 || keys[i].x != pp->px[pp->n - 1] || keys[i].u != pp->pu[pp->n - 1])
+		{
+			pp->px[pp->n] = keys[i].x;
+			pp->pu[pp->n] = keys[i].u;
+			pp->n++;
+		}
+		if (keys[i].slot % 2 == 0)
+			pp->row_tx[keys[i].slot / 2] = pp->n - 1;
+		else
+			pp->row_t[keys[i].slot / 2] = pp->n - 1;
+	}
+	cxm_free(alloc, keys);
+	pp->f = cxm_alloc(alloc, (pp->n + 1) * sizeof(PnbdLogF));
+}
+
+static void
+pnbd_pairs_free(PnbdPairs *pp, CxmAlloc *alloc)
+{
+	cxm_free(alloc, pp->px);
+	cxm_free(alloc, pp->pu);
+	cxm_free(alloc, pp->row_tx);
+	cxm_free(alloc, pp->row_t);
+	cxm_free(alloc, pp->f);
+}
+
+/* 6-point Gauss-Legendre nodes and weights on [-1, 1] */
+static const double gl6_x[6] = {
+	-0.93246951420315202781, -0.66120938646626451366, -0.23861918608319690863,
+	0.23861918608319690863, 0.66120938646626451366, 0.93246951420315202781
+};
+static const double gl6_w[6] = {
+	0.17132449237917034504, 0.36076157304813860757, 0.46791393457269104739,
+	0.46791393457269104739, 0.36076157304813860757, 0.17132449237917034504
+};
+
+/* more panels than this: refused (r+s+x times ln((m+hi)/(m+lo)) beyond it) */
+#define PNBD_MAX_PANELS 100000
+
+/*
+ * ln of int_lo^hi (al+y)^-(r+x) (be+y)^-(s+1) dy into out->lf, and its
+ * derivatives in (r, al, s, be) into out->d when want_grad.
+ */
+static CxmStatus
+pnbd_step_integral(const CxmParetoNbd *mod, double x, double lo, double hi, int want_grad,
+				   PnbdLogF *out)
+{
+	double		al = mod->alpha,
+				be = mod->beta;
+	double		p = mod->r + x,
+				q = mod->s + 1.0;
+	int			al_min = al <= be;
+	double		m = al_min ? al : be;
+	double		v_lo = log(m + lo),
+				v_hi = log(m + hi);
+	double		span = v_hi - v_lo;
+	double		per = fmax(p + q, 1.0) * span;
+	int			npan;
+	double		h,
+				lh,
+				lw[6];
+	double		mx = -INFINITY,
+				S = 0.0,
+				D[4] = {0.0, 0.0, 0.0, 0.0};
+	int			j,
+				k,
+				i;
+
+	if (!(per <= PNBD_MAX_PANELS))
+		return CXM_ENOCONV;
+	npan = per > 1.0 ? (int) ceil(per) : 1;
+	h = span / npan;
+	lh = log(0.5 * h);
+	for (k = 0; k < 6; k++)
+		lw[k] = lh + log(gl6_w[k]);
+	for (j = 0; j < npan; j++)
+	{
+		double		va = v_lo + j * h;
+
+		for (k = 0; k < 6; k++)
+		{
+			double		v = va + 0.5 * h * (1.0 + gl6_x[k]);
+			double		e = exp(v);
+			/* al + y and be + y with y = e - m: one of them is e itself */
+			double		ay = al_min ? e : al - m + e,
+						by = al_min ? be - m + e : e;
+			double		la = al_min ? v : log(ay),
+						lb = al_min ? log(by) : v;
+			/* the integrand times dy/dv = e and the weight */
+			double		lf = v - p * la - q * lb + lw[k];
+			double		w;
+
+			if (lf > mx)
+			{
+				double		sc = exp(mx - lf);
+
+				S *= sc;
+				for (i = 0; i < 4; i++)
+					D[i] *= sc;
+				mx = lf;
+			}
+			w = exp(lf - mx);
+			S += w;
+			if (want_grad)
+			{
+				D[0] -= w * la;
+				D[1] -= w * p / ay;
+				D[2] -= w * lb;
+				D[3] -= w * q / by;
+			}
+		}
+	}
+	out->lf = mx + log(S);
+	if (want_grad)
+		for (i = 0; i < 4; i++)
+			out->d[i] = D[i] / S;
+	return isfinite(out->lf) ? CXM_OK : CXM_ERANGE;
+}
+
+/* ln(a + b) of two PnbdLogF terms, with the derivatives */
+static void
+pnbd_log_add(const PnbdLogF *a, const PnbdLogF *b, int want_grad, PnbdLogF *out)
+{
+	double		e,
+				wa,
+				wb;
+	int			i;
+
+	if (b->lf <= a->lf)
+	{
+		e = exp(b->lf - a->lf);
+		out->lf = a->lf + log1p(e);
+		wa = 1.0 / (1.0 + e);
+		wb = e * wa;
+	}
+	else
+	{
+		e = exp(a->lf - b->lf);
+		out->lf = b->lf + log1p(e);
+		wb = 1.0 / (1.0 + e);
+		wa = e * wb;
+	}
+	if (want_grad)
+		for (i = 0; i < 4; i++)
+			out->d[i] = wa * a->d[i] + wb * b->d[i];
+}
+
+/*
+ * F(u) from the series where z(u) <= 1/2, else from the series at the u
+ * where z = 1/2 (u = M - 2m) plus the integral down to u: the series never
+ * needs more than ~60 terms.
+ */
+static CxmStatus
+pnbd_anchor(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF *out)
+{
+	double		M = fmax(mod->alpha, mod->beta),
+				m = fmin(mod->alpha, mod->beta);
+	double		ua = M - 2.0 * m;
+	PnbdLogF	far,
+				step;
+	CxmStatus	st;
+
+	if (!(ua > u))
+		return pnbd_log_f(mod, x, u, want_grad, out);
+	st = pnbd_log_f(mod, x, ua, want_grad, &far);
+	if (st == CXM_OK)
+		st = pnbd_step_integral(mod, x, u, ua, want_grad, &step);
+	if (st != CXM_OK)
+		return st;
+	pnbd_log_add(&far, &step, want_grad, out);
+	return CXM_OK;
+}
+
+/* F at every pair: the series at each frequency's largest u, then steps down */
+static CxmStatus
+pnbd_pairs_eval(const CxmParetoNbd *mod, PnbdPairs *pp, int want_grad)
+{
+	size_t		end = pp->n;
+
+	while (end > 0)
+	{
+		size_t		first = end - 1,
+					j;
+		double		x = pp->px[end - 1];
+		CxmStatus	st;
+
+		while (first > 0 && pp->px[first - 1] == x)
+			first--;
+		st = pnbd_anchor(mod, x, pp->pu[end - 1], want_grad, &pp->f[end - 1]);
+		if (st != CXM_OK)
+			return st;
+		for (j = end - 1; j > first; j--)
+		{
+			PnbdLogF	step;
+
+			st = pnbd_step_integral(mod, x, pp->pu[j - 1], pp->pu[j], want_grad, &step);
+			if (st != CXM_OK)
+				return st;
+			pnbd_log_add(&pp->f[j], &step, want_grad, &pp->f[j - 1]);
+		}
+		end = first;
+	}
+	return CXM_OK;
+}
+
+/*
+ * Log-likelihood of the rows (gradient in the log-parameters when grad is
+ * not NULL); NaN when a row cannot be evaluated (z too close to 1:
+ * min(al, be) + tx below about 1e-3 of max(al, be)).  With pp, F comes
+ * from the pairs (pnbd_pairs_eval); without, from the series: F(tx) shared
+ * by consecutive rows with the same (x, tx) (the rows are sorted), F(T)
+ * per row.
+ */
+static double
+pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, PnbdPairs *pp,
+			double *grad)
 {
 	double		r = m->r,
 				al = m->alpha,
@@ -1363,9 +1681,13 @@ cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, 
 	size_t		i;
 	int			k;
 
+	if (pp && pnbd_pairs_eval(m, pp, grad != NULL) != CXM_OK)
+		return NAN;
 	for (i = 0; i < nrows; i++)
 	{
 		const CxmSummaryRow *row = &rows[i];
+		const PnbdLogF *pftx = NULL,
+				   *pft = NULL;
 		double		w = (double) row->count,
 					lsum,
 					rg[4];
@@ -1378,20 +1700,22 @@ cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, 
 				dg_rx = cxm_digamma(r + cur_x);
 			have_ftx = 0;
 		}
-		/* F(tx) is shared by consecutive rows with the same (x, tx) */
-		if (!have_ftx || row->tx != cur_tx)
+		if (row->tx < row->t && pp)
 		{
-			have_ftx = 0;
-			cur_tx = row->tx;
-			if (row->tx < row->t)
-			{
-				if (pnbd_log_f(m, cur_x, cur_tx, grad != NULL, &ftx) != CXM_OK)
-					return NAN;
-				have_ftx = 1;
-			}
+			pftx = &pp->f[pp->row_tx[i]];
+			pft = &pp->f[pp->row_t[i]];
 		}
-		if (pnbd_row(m, row->x, row->tx, row->t, have_ftx ? &ftx : NULL, &lsum,
-					 grad ? rg : NULL, NULL) != CXM_OK)
+		else if (row->tx < row->t)
+		{
+			if (!have_ftx || row->tx != cur_tx)
+			{
+				cur_tx = row->tx;
+				/* beyond the series: pnbd_row integrates I itself */
+				have_ftx = pnbd_log_f(m, cur_x, cur_tx, grad != NULL, &ftx) == CXM_OK;
+			}
+			pftx = have_ftx ? &ftx : NULL;
+		}
+		if (pnbd_row(m, row->x, row->tx, row->t, pftx, pft, &lsum, grad ? rg : NULL, NULL) != CXM_OK)
 			return NAN;
 		ll += w * (lg_rx + lconst + lsum);
 		if (grad)
@@ -1415,12 +1739,32 @@ cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, 
 	return ll;
 }
 
+double
+cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	return pnbd_loglik(m, rows, nrows, NULL, grad);
+}
+
+double
+cxm_pnbd_loglik_chained(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows,
+						CxmAlloc *alloc, double *grad)
+{
+	PnbdPairs	pp;
+	double		ll;
+
+	pnbd_pairs_init(&pp, rows, nrows, alloc);
+	ll = pnbd_loglik(m, rows, nrows, &pp, grad);
+	pnbd_pairs_free(&pp, alloc);
+	return ll;
+}
+
 typedef struct PnbdObjective
 {
 	const CxmSummaryRow *rows;
 	size_t		nrows;
 	double		n;
 	double		penalizer;
+	PnbdPairs	pairs;
 } PnbdObjective;
 
 static double
@@ -1442,7 +1786,7 @@ pnbd_objective(const double *th, double *grad, void *vctx)
 	m.alpha = p[1];
 	m.s = p[2];
 	m.beta = p[3];
-	ll = cxm_pnbd_loglik(&m, ctx->rows, ctx->nrows, g);
+	ll = pnbd_loglik(&m, ctx->rows, ctx->nrows, &ctx->pairs, g);
 	if (!isfinite(ll))
 		return INFINITY;
 	for (i = 0; i < 4; i++)
@@ -1454,31 +1798,25 @@ pnbd_objective(const double *th, double *grad, void *vctx)
 }
 
 CxmStatus
-cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc *alloc,
+			 CxmFitResult *out)
 {
 	PnbdObjective ctx;
 	CxmParetoNbd m;
-	double		mean_t = 0.0;
+	double		mean_t;
 	double		starts[4][4];
 	CxmStatus	st;
-	size_t		i;
-	int64_t		n = 0;
+	int64_t		n;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < nrows; i++)
-	{
-		n += rows[i].count;
-		mean_t += rows[i].t * (double) rows[i].count;
-	}
+	n = rows_customers(rows, nrows, &mean_t);
 	if (n <= 0)
 		return CXM_EINVAL;
-	mean_t /= (double) n;
-	if (!(mean_t > 0.0))
-		mean_t = 1.0;
 	ctx.rows = rows;
 	ctx.nrows = nrows;
 	ctx.n = (double) n;
 	ctx.penalizer = penalizer;
+	pnbd_pairs_init(&ctx.pairs, rows, nrows, alloc);
 
 	/* (r, al, s, be): scaled to the time unit first, then neutral */
 	starts[0][0] = log(0.5);
@@ -1502,6 +1840,7 @@ cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitRe
 	st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 1, out);
 	if (st != CXM_OK)
 		st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+	pnbd_pairs_free(&ctx.pairs, alloc);
 	out->n = n;
 	if (st == CXM_ENOCONV && out->param[0] == 0.0)
 		return st;
@@ -1520,7 +1859,7 @@ cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t, double *o
 {
 	double		lsum;
 
-	return pnbd_row(m, x, tx, t, NULL, &lsum, NULL, out);
+	return pnbd_row(m, x, tx, t, NULL, NULL, &lsum, NULL, out);
 }
 
 /*

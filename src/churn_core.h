@@ -157,8 +157,12 @@ typedef struct CxmParetoNbd
  */
 extern double cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows,
 							  double *grad);
+/* alloc: scratch memory of the fit (the distinct (x, tx) and (x, T) pairs) */
+/* the same as the fit evaluates it: F chained over the distinct (x, u) */
+extern double cxm_pnbd_loglik_chained(const CxmParetoNbd *m, const CxmSummaryRow *rows,
+									  size_t nrows, CxmAlloc *alloc, double *grad);
 extern CxmStatus cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer,
-							  CxmFitResult *out);
+							  CxmAlloc *alloc, CxmFitResult *out);
 extern CxmStatus cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t,
 								  double *out);
 extern CxmStatus cxm_pnbd_expected(const CxmParetoNbd *m, double horizon, double x, double tx,

@@ -73,6 +73,18 @@ COMMENT ON COLUMN @extschema@.model_holdout.holdout_end IS 'end of the holdout p
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_holdout', '');
 GRANT SELECT ON @extschema@.model_holdout TO PUBLIC;
 
+-- every buyer's RFM summary at as_of in unit, as refresh() fits the models on
+CREATE FUNCTION @extschema@.layer_rfm(as_of pg_catalog.timestamptz, unit pg_catalog.interval)
+RETURNS SETOF @extschema@.rfm_result
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT (s.r).* FROM (SELECT @extschema@.rfm(t.ts, t.amount, as_of, unit) AS r
+                       FROM @extschema@.transactions t GROUP BY t.customer_id) s
+  WHERE s.r IS NOT NULL
+$$;
+COMMENT ON FUNCTION @extschema@.layer_rfm(pg_catalog.timestamptz, pg_catalog.interval) IS
+  'internal: the RFM summary (rfm) of every buyer in cxm.transactions at as_of in periods of unit';
+
 -- Called by refresh(): fits BG/NBD, Pareto/NBD, MBG/NBD and Gamma-Gamma on the
 -- RFM of every buyer (settings.as_of, time_unit, penalizer), compares the
 -- three churn models on a holdout period, and stores the models and the
@@ -89,7 +101,6 @@ DECLARE
   v_pen pg_catalog.float8;
   v_choice pg_catalog.text;
   v_hold pg_catalog.interval;
-  v_first pg_catalog.timestamptz;
   v_cal pg_catalog.timestamptz;
   v_n pg_catalog.int8;
   v_bg @extschema@.bgnbd_model;
@@ -108,52 +119,37 @@ BEGIN
   -- all models in one pass over the RFM summaries; when one fit fails, each on its own
   BEGIN
     SELECT pg_catalog.count(*) AS n,
-           @extschema@.bgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS bg,
-           @extschema@.pareto_nbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS pn,
-           @extschema@.mbgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS mb,
-           @extschema@.gammagamma_fit((s.r).frequency, (s.r).monetary) FILTER (WHERE (s.r).monetary > 0) AS gg
-    INTO fit
-    FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
-          FROM @extschema@.transactions t GROUP BY t.customer_id) s
-    WHERE s.r IS NOT NULL;
-    v_n := fit.n;
-    v_bg := fit.bg;
+           @extschema@.bgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS bg,
+           @extschema@.pareto_nbd_fit(x.frequency, x.recency, x.t, v_pen) AS pn,
+           @extschema@.mbgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS mb,
+           @extschema@.gammagamma_fit(x.frequency, x.monetary) FILTER (WHERE x.monetary > 0) AS gg
+    INTO fit FROM @extschema@.layer_rfm(v_as_of, v_unit) x;
     v_pn := fit.pn;
     v_mb := fit.mb;
-    v_gg := fit.gg;
   EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
     -- one model failed (22023: no finite likelihood; 22003): fit them one by one
     GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
     RAISE WARNING 'refresh: fitting the churn models together failed (%); fitting them one by one', v_msg;
     SELECT pg_catalog.count(*) AS n,
-           @extschema@.bgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen) AS bg,
-           @extschema@.gammagamma_fit((s.r).frequency, (s.r).monetary) FILTER (WHERE (s.r).monetary > 0) AS gg
-    INTO fit
-    FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
-          FROM @extschema@.transactions t GROUP BY t.customer_id) s
-    WHERE s.r IS NOT NULL;
-    v_n := fit.n;
-    v_bg := fit.bg;
-    v_gg := fit.gg;
+           @extschema@.bgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS bg,
+           @extschema@.gammagamma_fit(x.frequency, x.monetary) FILTER (WHERE x.monetary > 0) AS gg
+    INTO fit FROM @extschema@.layer_rfm(v_as_of, v_unit) x;
     BEGIN
-      v_pn := (SELECT @extschema@.pareto_nbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen)
-               FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
-                     FROM @extschema@.transactions t GROUP BY t.customer_id) s
-               WHERE s.r IS NOT NULL);
+      v_pn := (SELECT @extschema@.pareto_nbd_fit(x.frequency, x.recency, x.t, v_pen) FROM @extschema@.layer_rfm(v_as_of, v_unit) x);
     EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
       GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
       RAISE WARNING 'refresh: no Pareto/NBD model: %', v_msg;
     END;
     BEGIN
-      v_mb := (SELECT @extschema@.mbgnbd_fit((s.r).frequency, (s.r).recency, (s.r).t, v_pen)
-               FROM (SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r
-                     FROM @extschema@.transactions t GROUP BY t.customer_id) s
-               WHERE s.r IS NOT NULL);
+      v_mb := (SELECT @extschema@.mbgnbd_fit(x.frequency, x.recency, x.t, v_pen) FROM @extschema@.layer_rfm(v_as_of, v_unit) x);
     EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
       GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
       RAISE WARNING 'refresh: no MBG/NBD model: %', v_msg;
     END;
   END;
+  v_n := fit.n;
+  v_bg := fit.bg;
+  v_gg := fit.gg;
 
   -- the holdout comparison: calibrate up to as_of - holdout, compare up to as_of
   DELETE FROM @extschema@.model_holdout;

@@ -3,9 +3,11 @@
 
   churn_ref.py simulate N SEED   CSV of N customers drawn from the BG/NBD
                                  process (frequency, recency, T in weeks) on stdout
-  churn_ref.py fit CSV [MODEL]   maximum-likelihood fit of the same likelihood
+  churn_ref.py fit CSV [MODEL [METHOD]]
+                                 maximum-likelihood fit of the same likelihood
                                  with scipy; MODEL is bgnbd (default),
-                                 pareto_nbd or mbgnbd; prints
+                                 pareto_nbd or mbgnbd; METHOD Nelder-Mead or
+                                 BFGS (default both); prints
                                  "method seconds loglik p1 p2 p3 p4" per method
                                  (r alpha a b, or r alpha s beta)
 
@@ -94,7 +96,7 @@ def pnbd_loglik(params, x, tx, T):
 LOGLIK = {"bgnbd": loglik, "pareto_nbd": pnbd_loglik, "mbgnbd": mbg_loglik}
 
 
-def fit(path, model="bgnbd"):
+def fit(path, model="bgnbd", only=None):
     data = np.loadtxt(path, delimiter=",", skiprows=1)
     x, tx, T = data[:, 0], data[:, 1], data[:, 2]
     n = len(x)
@@ -107,6 +109,8 @@ def fit(path, model="bgnbd"):
         return v if np.isfinite(v) else np.inf
 
     for method in ("Nelder-Mead", "BFGS"):
+        if only and method != only:
+            continue
         start = time.perf_counter()
         res = optimize.minimize(objective, np.zeros(4), method=method,
                                 options={"maxiter": 20000} if method == "Nelder-Mead" else {})
@@ -119,4 +123,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "simulate":
         simulate(int(sys.argv[2]), int(sys.argv[3]))
     else:
-        fit(sys.argv[2], *sys.argv[3:4])
+        fit(sys.argv[2], *sys.argv[3:5])

@@ -190,13 +190,108 @@ test_pnbd_integral(void)
 		/* the same customer seen again at T: alive with certainty */
 		CHECK(cxm_pnbd_p_alive(&m, x, t, t, &pa) == CXM_OK && pa == 1.0);
 	}
-	/* beyond the series' reach: an error, never a number */
+	/*
+	 * beyond the series' reach (z = 1 - 1e-7 at u = 0): I is integrated
+	 * from tx to T directly
+	 */
 	{
 		CxmParetoNbd m = {0.5, 1e7, 0.5, 1.0};
-		double		pa;
+		double		pa,
+					ll = one_row_loglik(&m, 0, 0, 10);
+		double		I = quad_tail(1e7, 1.0, 0.5, 1.5, 0.0) - quad_tail(1e7, 1.0, 0.5, 1.5, 10.0);
+		double		lE1 = -0.5 * log(1e7 + 10) - 0.5 * log(11.0);
 
-		CHECK(isnan(one_row_loglik(&m, 0, 0, 10)));
-		CHECK(cxm_pnbd_p_alive(&m, 0, 0, 10, &pa) == CXM_ENOCONV);
+		CHECK(isfinite(ll));
+		CHECK_NEAR(ll, 0.5 * log(1e7) + log(exp(lE1) + 0.5 * I), 1e-9);
+		CHECK(cxm_pnbd_p_alive(&m, 0, 0, 10, &pa) == CXM_OK);
+		CHECK_NEAR(pa, exp(lE1) / (exp(lE1) + 0.5 * I), 1e-9);
+	}
+}
+
+/*
+ * The fit's evaluation (F from the series at each frequency's largest u,
+ * then Gauss-Legendre steps down) against the series for every row: on
+ * CDNOW, and on rows with large gaps between u, large x and u near 0.
+ */
+static void
+test_pnbd_chained(void)
+{
+	size_t		nrows;
+	int64_t		n;
+	CxmSummaryRow *rows = load_cdnow(&nrows, &n);
+	CxmSummaryRow wide[] = {
+		{0, 0, 1, 3}, {0, 0, 500, 2}, {1, 0.01, 400, 1}, {1, 399, 400, 1}, {60, 0.5, 80, 1},
+		{60, 79, 80, 1}, {60, 1, 1000, 1}, {200, 30, 31, 1}, {3, 2, 2, 1}
+	};
+	static const double points[][4] = {
+		{0.55, 10.6, 0.61, 11.7}, {0.8, 12.0, 1.3, 4.0}, {0.4, 7.0, 0.9, 7.0},
+		{0.3, 80.0, 0.5, 0.9}, {2.0, 1.5, 1.0, 25.0}, {0.05, 0.02, 3.0, 200.0},
+		{0.5, 1e6, 0.7, 2.0}
+	};
+	int			j,
+				i,
+				set;
+
+	for (set = 0; set < 2; set++)
+		for (j = 0; j < (int) (sizeof(points) / sizeof(points[0])); j++)
+		{
+			CxmParetoNbd m = {points[j][0], points[j][1], points[j][2], points[j][3]};
+			const CxmSummaryRow *r = set ? wide : rows;
+			size_t		nr = set ? sizeof(wide) / sizeof(wide[0]) : nrows;
+			double		g1[4],
+						g2[4];
+			double		l1 = cxm_pnbd_loglik(&m, r, nr, g1);
+			double		l2 = cxm_pnbd_loglik_chained(&m, r, nr, &alloc, g2);
+
+			CHECK(isfinite(l1));
+			CHECK_NEAR(l2, l1, 1e-11 * fabs(l1));
+			for (i = 0; i < 4; i++)
+				CHECK_NEAR(g2[i], g1[i], 1e-9 * (1 + fabs(g1[i])));
+		}
+	free(rows);
+}
+
+/* a log-likelihood with its gradient in the log-parameters, at p[4] */
+typedef double (*LoglikFn) (const double *p, const CxmSummaryRow *rows, size_t nrows, double *grad);
+
+static double
+pnbd_ll(const double *p, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	CxmParetoNbd m = {p[0], p[1], p[2], p[3]};
+
+	return cxm_pnbd_loglik(&m, rows, nrows, grad);
+}
+
+static double
+mbgnbd_ll(const double *p, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	CxmBgnbd	m = {p[0], p[1], p[2], p[3]};
+
+	return cxm_mbgnbd_loglik(&m, rows, nrows, grad);
+}
+
+/* the analytic gradient against central differences in the log-parameters */
+static void
+check_gradient(LoglikFn f, const double *point, const CxmSummaryRow *rows, size_t nrows,
+			   double h, double rtol)
+{
+	double		p[4],
+				g[4];
+	int			i;
+
+	memcpy(p, point, sizeof(p));
+	CHECK(isfinite(f(p, rows, nrows, g)));
+	for (i = 0; i < 4; i++)
+	{
+		double		up,
+					dn;
+
+		p[i] = point[i] * exp(h);
+		up = f(p, rows, nrows, NULL);
+		p[i] = point[i] * exp(-h);
+		dn = f(p, rows, nrows, NULL);
+		p[i] = point[i];
+		CHECK_NEAR(g[i], (up - dn) / (2 * h), rtol * (1 + fabs(g[i])));
 	}
 }
 
@@ -214,31 +309,10 @@ test_pnbd_gradient(void)
 		{0.3, 80.0, 0.5, 0.9},		/* z near 1 */
 		{2.0, 1.5, 1.0, 25.0},		/* integer r and s */
 	};
-	int			j,
-				i;
+	int			j;
 
 	for (j = 0; j < (int) (sizeof(points) / sizeof(points[0])); j++)
-	{
-		CxmParetoNbd m = {points[j][0], points[j][1], points[j][2], points[j][3]};
-		double	   *p[4] = {&m.r, &m.alpha, &m.s, &m.beta};
-		double		g[4];
-
-		CHECK(isfinite(cxm_pnbd_loglik(&m, rows, nrows, g)));
-		for (i = 0; i < 4; i++)
-		{
-			double		save = *p[i],
-						h = 1e-5,
-						up,
-						dn;
-
-			*p[i] = save * exp(h);
-			up = cxm_pnbd_loglik(&m, rows, nrows, NULL);
-			*p[i] = save * exp(-h);
-			dn = cxm_pnbd_loglik(&m, rows, nrows, NULL);
-			*p[i] = save;
-			CHECK_NEAR(g[i], (up - dn) / (2 * h), 1e-5 * (1 + fabs(g[i])));
-		}
-	}
+		check_gradient(pnbd_ll, points[j], rows, nrows, 1e-5, 1e-5);
 	free(rows);
 }
 
@@ -262,7 +336,7 @@ test_pnbd_cdnow(void)
 	 * surface is flat along s and beta: optimisers stop anywhere between
 	 * beta = 11.656 and 11.668 with the same LL to 1e-4.
 	 */
-	CHECK(cxm_pnbd_fit(rows, nrows, 0.0, &fit) == CXM_OK);
+	CHECK(cxm_pnbd_fit(rows, nrows, 0.0, &alloc, &fit) == CXM_OK);
 	CHECK(fit.n == 2357 && fit.edge == 0);
 	CHECK_NEAR(fit.param[0], 0.5534, 5e-4);
 	CHECK_NEAR(fit.param[1], 10.5802, 0.02);
@@ -318,26 +392,11 @@ test_mbgnbd_gradient(void)
 	size_t		nrows;
 	int64_t		n;
 	CxmSummaryRow *rows = load_cdnow(&nrows, &n);
-	CxmBgnbd	m = {0.5, 3.0, 1.2, 2.0};
-	double	   *p[4] = {&m.r, &m.alpha, &m.a, &m.b};
-	double		g[4];
-	int			i;
+	static const double points[][4] = {{0.5, 3.0, 1.2, 2.0}, {0.52, 6.2, 0.89, 1.6}, {2.0, 0.5, 3.0, 0.2}};
+	int			j;
 
-	cxm_mbgnbd_loglik(&m, rows, nrows, g);
-	for (i = 0; i < 4; i++)
-	{
-		double		save = *p[i],
-					h = 1e-6,
-					up,
-					dn;
-
-		*p[i] = save * exp(h);
-		up = cxm_mbgnbd_loglik(&m, rows, nrows, NULL);
-		*p[i] = save * exp(-h);
-		dn = cxm_mbgnbd_loglik(&m, rows, nrows, NULL);
-		*p[i] = save;
-		CHECK_NEAR(g[i], (up - dn) / (2 * h), 1e-4 * (1 + fabs(g[i])));
-	}
+	for (j = 0; j < 3; j++)
+		check_gradient(mbgnbd_ll, points[j], rows, nrows, 1e-6, 1e-5);
 	free(rows);
 }
 
@@ -426,7 +485,7 @@ test_no_repeat_edge(void)
 		rows[i].t = 10 + i;
 		rows[i].count = 1;
 	}
-	CHECK(cxm_pnbd_fit(rows, 31, 0.0, &fit) == CXM_ENOCONV);
+	CHECK(cxm_pnbd_fit(rows, 31, 0.0, &alloc, &fit) == CXM_ENOCONV);
 	CHECK(fit.edge >= 1 && fit.edge <= 4);
 	CHECK(fit.log_likelihood < 0.0 && fit.log_likelihood > -1e-3);
 	CHECK(cxm_mbgnbd_fit(rows, 31, 0.0, &fit) == CXM_ENOCONV);
@@ -483,6 +542,7 @@ int
 main(void)
 {
 	RUN(test_pnbd_integral);
+	RUN(test_pnbd_chained);
 	RUN(test_pnbd_gradient);
 	RUN(test_pnbd_cdnow);
 	RUN(test_mbgnbd_gradient);
