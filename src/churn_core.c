@@ -1868,13 +1868,24 @@ cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t, double *o
  * the bracket over (s-1) as -expm1((s-1) g)/(s-1), g = ln((be+T)/(be+T+h)):
  * no 0/0 at s = 1, where it is -g.
  */
+static CxmStatus
+pnbd_expected_given(const CxmParetoNbd *m, double h, double x, double t, double pa, double *out)
+{
+	double		g,
+				e,
+				br;
+
+	g = -log1p(h / (m->beta + t));
+	e = (m->s - 1.0) * g;
+	br = (e == 0.0) ? -g : -expm1(e) / (m->s - 1.0);
+	*out = (m->r + x) * (m->beta + t) / (m->alpha + t) * br * pa;
+	return isfinite(*out) ? CXM_OK : CXM_ERANGE;
+}
+
 CxmStatus
 cxm_pnbd_expected(const CxmParetoNbd *m, double h, double x, double tx, double t, double *out)
 {
-	double		pa,
-				g,
-				e,
-				br;
+	double		pa;
 	CxmStatus	st;
 
 	if (!(h >= 0.0) || !isfinite(h))
@@ -1887,11 +1898,7 @@ cxm_pnbd_expected(const CxmParetoNbd *m, double h, double x, double tx, double t
 	st = cxm_pnbd_p_alive(m, x, tx, t, &pa);
 	if (st != CXM_OK)
 		return st;
-	g = -log1p(h / (m->beta + t));
-	e = (m->s - 1.0) * g;
-	br = (e == 0.0) ? -g : -expm1(e) / (m->s - 1.0);
-	*out = (m->r + x) * (m->beta + t) / (m->alpha + t) * br * pa;
-	return isfinite(*out) ? CXM_OK : CXM_ERANGE;
+	return pnbd_expected_given(m, h, x, t, pa, out);
 }
 
 /* ------------------------------------------------------------------------
@@ -2121,20 +2128,33 @@ cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double 
 {
 	double		spend,
 				prev = 0.0,
-				total = 0.0;
+				total = 0.0,
+				pa = 0.0;
 	int			i;
 	CxmStatus	st;
+	CxmParetoNbd pn;
 
 	if (horizon < 0 || !(discount_rate > -1.0) || !isfinite(discount_rate))
 		return CXM_EINVAL;
 	st = cxm_gg_expected_spend(gg, x, mspend, &spend);
 	if (st != CXM_OK)
 		return st;
+	/* Pareto/NBD: P(alive), the costly part, once for every period */
+	churn_as_pnbd(m, &pn);
+	if (m->kind == CXM_CHURN_PARETO_NBD && horizon > 0)
+	{
+		st = cxm_pnbd_p_alive(&pn, x, tx, t, &pa);
+		if (st != CXM_OK)
+			return st;
+	}
 	for (i = 1; i <= horizon; i++)
 	{
 		double		cur;
 
-		st = cxm_churn_expected(m, (double) i, x, tx, t, &cur);
+		if (m->kind == CXM_CHURN_PARETO_NBD)
+			st = pnbd_expected_given(&pn, (double) i, x, t, pa, &cur);
+		else
+			st = cxm_churn_expected(m, (double) i, x, tx, t, &cur);
 		if (st != CXM_OK)
 			return st;
 		/*
@@ -2149,7 +2169,8 @@ cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double 
 		}
 	}
 	*out = total;
-	return CXM_OK;
+	/* purchases times spend can overflow (found by test/fuzz/fuzz_churn.c) */
+	return isfinite(total) ? CXM_OK : CXM_ERANGE;
 }
 
 /* ------------------------------------------------------------------------

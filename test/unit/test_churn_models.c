@@ -538,6 +538,23 @@ test_churn_generic(void)
 	CHECK(cxm_churn_clv(&bg, &gg, 2, 30.43, 38.86, 22.35, 12, 0.01, &w) == CXM_OK && v == w);
 }
 
+/*
+ * Found by test/fuzz/fuzz_churn.c: a Pareto/NBD with subnormal alpha and
+ * beta expects ~1e292 purchases a period; times a huge expected spend the
+ * CLV sum overflowed and came back as +inf with CXM_OK.
+ */
+static void
+test_fuzz_found(void)
+{
+	CxmChurnModel pn = {CXM_CHURN_PARETO_NBD, {226.16, 2.6961173028615732e-290,
+	2.9051451771468162e-282, 4.6901063829875476e-310}};
+	CxmGammaGamma gg = {2.361815838253018e+77, 7.5560014310154563e+78, 7.5560014310154563e+78};
+	double		out = 0.0;
+
+	CHECK(cxm_churn_clv(&pn, &gg, 0, 0, 2.7612129013012419e-306, 5.0566770481182755e-71, 89,
+						8.2414673007478612e-33, &out) == CXM_ERANGE);
+}
+
 int
 main(void)
 {
@@ -549,5 +566,6 @@ main(void)
 	RUN(test_mbgnbd_cdnow);
 	RUN(test_no_repeat_edge);
 	RUN(test_churn_generic);
+	RUN(test_fuzz_found);
 	return UNIT_DONE();
 }
