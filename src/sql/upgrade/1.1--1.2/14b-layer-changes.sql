@@ -176,7 +176,7 @@ COMMENT ON COLUMN @extschema@.customer_360.r_score IS 'recency score 1-5 (5 = mo
 COMMENT ON COLUMN @extschema@.customer_360.f_score IS 'frequency score 1-5 (5 = most orders)';
 COMMENT ON COLUMN @extschema@.customer_360.m_score IS 'monetary score 1-5 (5 = most revenue)';
 COMMENT ON COLUMN @extschema@.customer_360.rfm_segment IS 'segment of (r_score, f_score) (rfm_segment)';
-COMMENT ON COLUMN @extschema@.customer_360.one_time_buyer IS 'bought in one period only: p_alive is 1 by construction, see lifecycle_stage';
+COMMENT ON COLUMN @extschema@.customer_360.one_time_buyer IS 'bought in one period only (under BG/NBD p_alive is 1 by construction), see lifecycle_stage';
 COMMENT ON COLUMN @extschema@.customer_360.p_alive IS 'probability the customer is still active (the model of cxm.models.churn_model; NULL before refresh())';
 COMMENT ON COLUMN @extschema@.customer_360.churn_score IS '1 - p_alive';
 COMMENT ON COLUMN @extschema@.customer_360.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
@@ -192,7 +192,7 @@ SELECT c.customer_id, c.lifecycle_stage, c.orders, c.revenue, c.last_purchase, c
 FROM @extschema@.customer_360 c
 WHERE c.orders > 0;
 COMMENT ON VIEW @extschema@.churn_risk IS
-  'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged, their p_alive is 1 by construction)';
+  'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged: under BG/NBD their p_alive is 1 by construction)';
 COMMENT ON COLUMN @extschema@.churn_risk.customer_id IS 'customer id';
 COMMENT ON COLUMN @extschema@.churn_risk.lifecycle_stage IS 'new, active, at risk or churned';
 COMMENT ON COLUMN @extschema@.churn_risk.orders IS 'number of purchases';
