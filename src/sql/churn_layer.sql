@@ -85,87 +85,45 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_rfm(pg_catalog.timestamptz, pg_catalog.interval) IS
   'internal: the RFM summary (rfm) of every buyer in cxm.transactions at as_of in periods of unit';
 
--- Called by refresh(): fits BG/NBD, Pareto/NBD, MBG/NBD and Gamma-Gamma on the
--- RFM of every buyer (settings.as_of, time_unit, penalizer), compares the
--- three churn models on a holdout period, and stores the models and the
--- choice in cxm.models (one row) and the comparison in cxm.model_holdout.
-CREATE FUNCTION @extschema@.layer_fit_churn_models()
+-- The choice, once cxm.models holds the fitted models: compares the three
+-- churn models on a holdout period ending at the models' as_of (unless
+-- settings.churn_model names one), keeps the comparison in cxm.model_holdout
+-- and writes the choice into cxm.models (churn_model, churn_chosen_by, churn).
+CREATE FUNCTION @extschema@.layer_choose_churn_model()
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 SET jit = off
 AS $$
 DECLARE
-  v_as_of pg_catalog.timestamptz;
-  v_unit pg_catalog.interval;
-  v_pen pg_catalog.float8;
   v_choice pg_catalog.text;
   v_hold pg_catalog.interval;
   v_cal pg_catalog.timestamptz;
-  v_n pg_catalog.int8;
-  v_bg @extschema@.bgnbd_model;
-  v_pn @extschema@.pareto_nbd_model;
-  v_mb @extschema@.mbgnbd_model;
-  v_gg @extschema@.gammagamma_model;
   v_model pg_catalog.text;
   v_by pg_catalog.text;
-  v_churn @extschema@.churn_model;
   v_msg pg_catalog.text;
-  fit record;
+  m record;
 BEGIN
-  SELECT COALESCE(x.as_of, pg_catalog.now()), x.time_unit, x.penalizer, x.churn_model, x.churn_holdout
-  INTO v_as_of, v_unit, v_pen, v_choice, v_hold
-  FROM @extschema@.settings x WHERE x.id;
-  -- all models in one pass over the RFM summaries; when one fit fails, each on its own
-  BEGIN
-    SELECT pg_catalog.count(*) AS n,
-           @extschema@.bgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS bg,
-           @extschema@.pareto_nbd_fit(x.frequency, x.recency, x.t, v_pen) AS pn,
-           @extschema@.mbgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS mb,
-           @extschema@.gammagamma_fit(x.frequency, x.monetary) FILTER (WHERE x.monetary > 0) AS gg
-    INTO fit FROM @extschema@.layer_rfm(v_as_of, v_unit) x;
-    v_pn := fit.pn;
-    v_mb := fit.mb;
-  EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
-    -- one model failed (22023: no finite likelihood; 22003): fit them one by one
-    GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
-    RAISE WARNING 'refresh: fitting the churn models together failed (%); fitting them one by one', v_msg;
-    SELECT pg_catalog.count(*) AS n,
-           @extschema@.bgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS bg,
-           @extschema@.gammagamma_fit(x.frequency, x.monetary) FILTER (WHERE x.monetary > 0) AS gg
-    INTO fit FROM @extschema@.layer_rfm(v_as_of, v_unit) x;
-    BEGIN
-      v_pn := (SELECT @extschema@.pareto_nbd_fit(x.frequency, x.recency, x.t, v_pen) FROM @extschema@.layer_rfm(v_as_of, v_unit) x);
-    EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
-      GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
-      RAISE WARNING 'refresh: no Pareto/NBD model: %', v_msg;
-    END;
-    BEGIN
-      v_mb := (SELECT @extschema@.mbgnbd_fit(x.frequency, x.recency, x.t, v_pen) FROM @extschema@.layer_rfm(v_as_of, v_unit) x);
-    EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range THEN
-      GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT;
-      RAISE WARNING 'refresh: no MBG/NBD model: %', v_msg;
-    END;
-  END;
-  v_n := fit.n;
-  v_bg := fit.bg;
-  v_gg := fit.gg;
-
-  -- the holdout comparison: calibrate up to as_of - holdout, compare up to as_of
+  SELECT x.churn_model, x.churn_holdout INTO v_choice, v_hold FROM @extschema@.settings x WHERE x.id;
   DELETE FROM @extschema@.model_holdout;
-  IF v_choice IS NULL AND v_n > 0 THEN
+  SELECT x.as_of, x.customers, x.bgnbd, x.pareto_nbd, x.mbgnbd INTO m FROM @extschema@.models x WHERE x.id;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  -- the holdout comparison: calibrate up to as_of - holdout, compare up to as_of
+  IF v_choice IS NULL AND m.customers > 0 THEN
     IF v_hold IS NULL THEN
-      SELECT (v_as_of - pg_catalog.min(t.ts)) / 3 INTO v_hold FROM @extschema@.transactions t WHERE t.ts <= v_as_of;
+      SELECT (m.as_of - pg_catalog.min(t.ts)) / 3 INTO v_hold FROM @extschema@.transactions t WHERE t.ts <= m.as_of;
     END IF;
-    v_cal := v_as_of - v_hold;
+    v_cal := m.as_of - v_hold;
     -- the calibration fits' convergence warnings are not about the stored
     -- models: model_holdout shows how well each predicts
     v_msg := pg_catalog.current_setting('client_min_messages');
     PERFORM pg_catalog.set_config('client_min_messages', 'error', true);
     BEGIN
       INSERT INTO @extschema@.model_holdout
-      SELECT h.model, h.frequency_bucket, h.customers, h.actual, h.predicted, h.mae, h.rmse, v_cal, v_as_of
-      FROM @extschema@.churn_holdout(v_cal, v_as_of) h;
+      SELECT h.model, h.frequency_bucket, h.customers, h.actual, h.predicted, h.mae, h.rmse, v_cal, m.as_of
+      FROM @extschema@.churn_holdout(v_cal, m.as_of) h;
       PERFORM pg_catalog.set_config('client_min_messages', v_msg, true);
     EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range OR null_value_not_allowed THEN
       PERFORM pg_catalog.set_config('client_min_messages', v_msg, true);
@@ -181,25 +139,53 @@ BEGIN
   ELSE
     SELECT h.model INTO v_model FROM @extschema@.model_holdout h
     WHERE h.frequency_bucket = 'all' AND h.mae IS NOT NULL
-      AND (h.model <> 'bgnbd' OR v_bg IS NOT NULL) AND (h.model <> 'pareto_nbd' OR v_pn IS NOT NULL)
-      AND (h.model <> 'mbgnbd' OR v_mb IS NOT NULL)
+      AND (h.model <> 'bgnbd' OR m.bgnbd IS NOT NULL) AND (h.model <> 'pareto_nbd' OR m.pareto_nbd IS NOT NULL)
+      AND (h.model <> 'mbgnbd' OR m.mbgnbd IS NOT NULL)
     ORDER BY h.mae, h.model LIMIT 1;
-    v_by := CASE WHEN v_model IS NOT NULL THEN 'holdout' END;
-    IF v_model IS NULL THEN
-      v_model := 'bgnbd';
-      v_by := 'default';
-    END IF;
+    v_by := CASE WHEN v_model IS NOT NULL THEN 'holdout' ELSE 'default' END;
+    v_model := COALESCE(v_model, 'bgnbd');
   END IF;
-  v_churn := CASE v_model WHEN 'bgnbd' THEN @extschema@.churn_model(v_bg)
-                          WHEN 'pareto_nbd' THEN @extschema@.churn_model(v_pn)
-                          ELSE @extschema@.churn_model(v_mb) END;
+  UPDATE @extschema@.models x
+  SET churn = c.m,
+      churn_model = CASE WHEN c.m IS NOT NULL THEN v_model END,
+      churn_chosen_by = CASE WHEN c.m IS NOT NULL THEN v_by END
+  FROM (SELECT CASE v_model WHEN 'bgnbd' THEN @extschema@.churn_model(m.bgnbd)
+                            WHEN 'pareto_nbd' THEN @extschema@.churn_model(m.pareto_nbd)
+                            ELSE @extschema@.churn_model(m.mbgnbd) END AS m) c
+  WHERE x.id;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_choose_churn_model() IS
+  'internal (refresh()): compares the churn models of cxm.models on a holdout period and stores the choice';
+REVOKE ALL ON FUNCTION @extschema@.layer_choose_churn_model() FROM PUBLIC;
 
+-- Called by refresh(): fits BG/NBD, Pareto/NBD, MBG/NBD and Gamma-Gamma on the
+-- RFM of every buyer (settings.as_of, time_unit, penalizer), stores them in
+-- cxm.models (one row), then makes the choice (layer_choose_churn_model).
+CREATE FUNCTION @extschema@.layer_fit_churn_models()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+  v_as_of pg_catalog.timestamptz;
+  v_unit pg_catalog.interval;
+  v_pen pg_catalog.float8;
+  fit record;
+BEGIN
+  SELECT COALESCE(x.as_of, pg_catalog.now()), x.time_unit, x.penalizer INTO v_as_of, v_unit, v_pen
+  FROM @extschema@.settings x WHERE x.id;
+  SELECT pg_catalog.count(*) AS n,
+         @extschema@.bgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS bg,
+         @extschema@.pareto_nbd_fit(x.frequency, x.recency, x.t, v_pen) AS pn,
+         @extschema@.mbgnbd_fit(x.frequency, x.recency, x.t, v_pen) AS mb,
+         @extschema@.gammagamma_fit(x.frequency, x.monetary) FILTER (WHERE x.monetary > 0) AS gg
+  INTO fit FROM @extschema@.layer_rfm(v_as_of, v_unit) x;
   DELETE FROM @extschema@.models m WHERE m.id;
-  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma,
-                                  pareto_nbd, mbgnbd, churn_model, churn_chosen_by, churn)
-  VALUES (true, pg_catalog.now(), v_as_of, v_unit, v_n, v_bg, v_gg, v_pn, v_mb,
-          CASE WHEN v_churn IS NOT NULL THEN v_model END, CASE WHEN v_churn IS NOT NULL THEN v_by END, v_churn);
+  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma, pareto_nbd, mbgnbd)
+  VALUES (true, pg_catalog.now(), v_as_of, v_unit, fit.n, fit.bg, fit.gg, fit.pn, fit.mb);
+  PERFORM @extschema@.layer_choose_churn_model();
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_fit_churn_models() IS
-  'internal (called by refresh()): fits the churn and spend models on every buyer, compares the churn models on a holdout period and stores them with the choice in cxm.models';
+  'internal (refresh()): fits the churn and spend models on every buyer, stores them in cxm.models and chooses the churn model';
 REVOKE ALL ON FUNCTION @extschema@.layer_fit_churn_models() FROM PUBLIC;
