@@ -815,6 +815,28 @@ log_params_ok(const double *th, int k)
 	return 1;
 }
 
+/*
+ * The minimised objective of the four-parameter churn fits from the
+ * log-likelihood ll and its gradient g in the log-parameters at p:
+ * -ll/n + penalizer * sum p^2, and its gradient into grad.
+ */
+static double
+penalised_objective(double ll, const double *g, const double *p, double n, double penalizer,
+					double *grad)
+{
+	double		pen = 0.0;
+	int			i;
+
+	if (!isfinite(ll))
+		return INFINITY;
+	for (i = 0; i < 4; i++)
+	{
+		pen += p[i] * p[i];
+		grad[i] = -g[i] / n + 2.0 * penalizer * p[i] * p[i];
+	}
+	return -ll / n + penalizer * pen;
+}
+
 static double
 bgnbd_objective(const double *th, double *grad, void *vctx)
 {
@@ -822,8 +844,7 @@ bgnbd_objective(const double *th, double *grad, void *vctx)
 	CxmBgnbd	m;
 	double		g[4],
 				p[4],
-				ll,
-				pen = 0.0;
+				ll;
 	int			i;
 
 	if (!log_params_ok(th, 4))
@@ -835,12 +856,7 @@ bgnbd_objective(const double *th, double *grad, void *vctx)
 	m.a = p[2];
 	m.b = p[3];
 	ll = bg_family_loglik(&m, ctx->rows, ctx->nrows, g, ctx->modified);
-	for (i = 0; i < 4; i++)
-	{
-		pen += p[i] * p[i];
-		grad[i] = -g[i] / ctx->n + 2.0 * ctx->penalizer * p[i] * p[i];
-	}
-	return -ll / ctx->n + ctx->penalizer * pen;
+	return penalised_objective(ll, g, p, ctx->n, ctx->penalizer, grad);
 }
 
 /*
@@ -1774,8 +1790,7 @@ pnbd_objective(const double *th, double *grad, void *vctx)
 	CxmParetoNbd m;
 	double		g[4],
 				p[4],
-				ll,
-				pen = 0.0;
+				ll;
 	int			i;
 
 	if (!log_params_ok(th, 4))
@@ -1787,14 +1802,7 @@ pnbd_objective(const double *th, double *grad, void *vctx)
 	m.s = p[2];
 	m.beta = p[3];
 	ll = pnbd_loglik(&m, ctx->rows, ctx->nrows, &ctx->pairs, g);
-	if (!isfinite(ll))
-		return INFINITY;
-	for (i = 0; i < 4; i++)
-	{
-		pen += p[i] * p[i];
-		grad[i] = -g[i] / ctx->n + 2.0 * ctx->penalizer * p[i] * p[i];
-	}
-	return -ll / ctx->n + ctx->penalizer * pen;
+	return penalised_objective(ll, g, p, ctx->n, ctx->penalizer, grad);
 }
 
 CxmStatus
