@@ -14,8 +14,8 @@ ALTER TABLE @extschema@.models
   ADD COLUMN churn_model pg_catalog.text,
   ADD COLUMN churn_chosen_by pg_catalog.text,
   ADD COLUMN churn @extschema@.churn_model;
-COMMENT ON COLUMN @extschema@.models.pareto_nbd IS 'Pareto/NBD model (pareto_nbd_fit with settings.penalizer); NULL when there were no buyers or the fit failed';
-COMMENT ON COLUMN @extschema@.models.mbgnbd IS 'MBG/NBD model (mbgnbd_fit with settings.penalizer); NULL when there were no buyers or the fit failed';
+COMMENT ON COLUMN @extschema@.models.pareto_nbd IS 'Pareto/NBD model (pareto_nbd_fit with settings.penalizer); NULL when there were no buyers';
+COMMENT ON COLUMN @extschema@.models.mbgnbd IS 'MBG/NBD model (mbgnbd_fit with settings.penalizer); NULL when there were no buyers';
 COMMENT ON COLUMN @extschema@.models.churn_model IS 'the churn model customer_360 uses: bgnbd, pareto_nbd or mbgnbd';
 COMMENT ON COLUMN @extschema@.models.churn_chosen_by IS 'why: settings (settings.churn_model), holdout (lowest MAE in cxm.model_holdout) or default (no holdout result: bgnbd)';
 COMMENT ON COLUMN @extschema@.models.churn IS 'the chosen model as a churn_model, for p_alive, expected_purchases and clv';
