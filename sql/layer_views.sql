@@ -162,18 +162,24 @@ SELECT count(*) AS customers_with_cookies,
                                                 WHERE l."Client No"::text = c.customer_id)) AS matching
 FROM c360 c WHERE anonymous_ids IS NOT NULL;
 
--- p_alive by the closed form of BG/NBD with the stored parameters; churn_score; CLV by clv()
-SELECT count(*) AS buyers,
-       count(*) FILTER (WHERE abs(c.p_alive - CASE WHEN c.frequency = 0 THEN 1 ELSE
-           1 / (1 + ((m.bgnbd).a / ((m.bgnbd).b + c.frequency - 1))
-                    * (((m.bgnbd).alpha + c.t) / ((m.bgnbd).alpha + c.recency)) ^ ((m.bgnbd).r + c.frequency)) END) < 1e-9)
+-- p_alive by the closed form of the chosen model (churn models, issue 14: BG/NBD
+-- or MBG/NBD by hand, Pareto/NBD through its typed p_alive); churn_score; CLV by clv()
+SELECT m.churn_model, m.churn_chosen_by, count(*) AS buyers,
+       count(*) FILTER (WHERE abs(c.p_alive - CASE m.churn_model
+           WHEN 'bgnbd' THEN CASE WHEN c.frequency = 0 THEN 1 ELSE
+             1 / (1 + ((m.bgnbd).a / ((m.bgnbd).b + c.frequency - 1))
+                      * (((m.bgnbd).alpha + c.t) / ((m.bgnbd).alpha + c.recency)) ^ ((m.bgnbd).r + c.frequency)) END
+           WHEN 'mbgnbd' THEN
+             1 / (1 + ((m.mbgnbd).a / ((m.mbgnbd).b + c.frequency))
+                      * (((m.mbgnbd).alpha + c.t) / ((m.mbgnbd).alpha + c.recency)) ^ ((m.mbgnbd).r + c.frequency))
+           ELSE cxm.p_alive(m.pareto_nbd, c.frequency, c.recency, c.t) END) < 1e-9)
          AS p_alive_matches,
        count(*) FILTER (WHERE abs(c.churn_score - (1 - c.p_alive)) < 1e-12) AS churn_matches,
-       count(*) FILTER (WHERE abs(c.expected_clv - cxm.clv(m.bgnbd, m.gammagamma, c.frequency, c.recency, c.t,
+       count(*) FILTER (WHERE abs(c.expected_clv - cxm.clv(m.churn, m.gammagamma, c.frequency, c.recency, c.t,
                                                             c.monetary, 52, 0.0)) < 1e-9) AS clv_matches,
        count(*) FILTER (WHERE c.one_time_buyer) AS one_time_buyers,
        count(*) FILTER (WHERE c.one_time_buyer AND c.p_alive <> 1) AS one_time_not_alive
-FROM c360 c CROSS JOIN cxm.models m WHERE c.orders > 0;
+FROM c360 c CROSS JOIN cxm.models m WHERE c.orders > 0 GROUP BY m.churn_model, m.churn_chosen_by;
 
 -- RFM scores: 1 + floor(5 * (buyers ranked strictly below) / buyers), segment from rfm_segment
 SELECT count(*) AS buyers,

@@ -1,8 +1,10 @@
 /*
  * churn.c
- *	  fmgr glue of the churn and lifetime-value family: bgnbd_fit, p_alive,
- *	  churn_score, expected_purchases, gammagamma_fit, expected_spend, clv and
- *	  rfm_segment.  The models live in churn_core.c; rfm() is in churn_rfm.c.
+ *	  fmgr glue of the churn and lifetime-value family: bgnbd_fit,
+ *	  pareto_nbd_fit, mbgnbd_fit, p_alive, churn_score, expected_purchases
+ *	  (for each model type and for churn_model), gammagamma_fit,
+ *	  expected_spend, clv and rfm_segment.  The models live in churn_core.c;
+ *	  rfm() is in churn_rfm.c.
  *
  * The fit aggregates keep an `internal` state: the distinct customer
  * summaries with their counts (a CxmSummarySet), so memory follows the number
@@ -17,6 +19,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/typcache.h"
 
@@ -28,6 +31,8 @@
 
 PG_FUNCTION_INFO_V1(bgnbd_fit_accum);
 PG_FUNCTION_INFO_V1(bgnbd_fit_final);
+PG_FUNCTION_INFO_V1(pnbd_fit_final);
+PG_FUNCTION_INFO_V1(mbgnbd_fit_final);
 PG_FUNCTION_INFO_V1(gg_fit_accum);
 PG_FUNCTION_INFO_V1(gg_fit_final);
 PG_FUNCTION_INFO_V1(churn_fit_combine);
@@ -36,6 +41,19 @@ PG_FUNCTION_INFO_V1(churn_fit_deserialize);
 PG_FUNCTION_INFO_V1(bgnbd_p_alive);
 PG_FUNCTION_INFO_V1(bgnbd_churn_score);
 PG_FUNCTION_INFO_V1(bgnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(pnbd_p_alive);
+PG_FUNCTION_INFO_V1(pnbd_churn_score);
+PG_FUNCTION_INFO_V1(pnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(pnbd_clv);
+PG_FUNCTION_INFO_V1(mbgnbd_p_alive);
+PG_FUNCTION_INFO_V1(mbgnbd_churn_score);
+PG_FUNCTION_INFO_V1(mbgnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(mbgnbd_clv);
+PG_FUNCTION_INFO_V1(churn_model_p_alive);
+PG_FUNCTION_INFO_V1(churn_model_churn_score);
+PG_FUNCTION_INFO_V1(churn_model_expected_purchases);
+PG_FUNCTION_INFO_V1(churn_model_clv);
+PG_FUNCTION_INFO_V1(churn_model_expected_or_null);
 PG_FUNCTION_INFO_V1(gg_expected_spend);
 PG_FUNCTION_INFO_V1(churn_clv);
 PG_FUNCTION_INFO_V1(churn_rfm_segment);
@@ -193,6 +211,11 @@ churn_fit_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
+/* parameter names of each model row type, in column order */
+static const char *const bg_names[] = {"r", "alpha", "a", "b"};
+static const char *const pnbd_names[] = {"r", "alpha", "s", "beta"};
+static const char *const gg_names[] = {"p", "q", "v"};
+
 static void bad_fit_state(const char *err) pg_attribute_noreturn();
 
 static void
@@ -272,8 +295,8 @@ sorted_rows(FitState *st)
  */
 static Datum
 fit_result(FunctionCallInfo fcinfo, const FitState *st, CxmStatus status,
-		   const CxmFitResult *fit, int nparams, const char *fname, const char *who,
-		   const char *hint)
+		   const CxmFitResult *fit, int nparams, const char *const *names, const char *fname,
+		   const char *who, const char *hint)
 {
 	TupleDesc	tupdesc;
 	Datum		d[6];
@@ -289,6 +312,11 @@ fit_result(FunctionCallInfo fcinfo, const FitState *st, CxmStatus status,
 		ereport(WARNING,
 				(errmsg("%s did not converge on %lld %s; returning the best point found",
 						fname, (long long) st->set.total, who),
+				 fit->edge > 0 ?
+				 errdetail("The likelihood keeps rising as %s moves towards %s.",
+						   names[fit->edge - 1], fit->param[fit->edge - 1] < 1.0 ? "0" : "infinity") :
+				 errdetail("The optimiser stopped after %d iterations with the gradient above its tolerance.",
+						   fit->iterations),
 				 errhint("%s", hint)));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -300,8 +328,13 @@ fit_result(FunctionCallInfo fcinfo, const FitState *st, CxmStatus status,
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, d, nulls));
 }
 
-Datum
-bgnbd_fit_final(PG_FUNCTION_ARGS)
+typedef CxmStatus (*ChurnFitFn) (const CxmSummaryRow *rows, size_t nrows, double penalizer,
+								 CxmFitResult *out);
+
+/* final function of bgnbd_fit, pareto_nbd_fit and mbgnbd_fit */
+static Datum
+churn_fit_final(FunctionCallInfo fcinfo, ChurnFitFn fitfn, const char *const *names,
+				const char *fname)
 {
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	CxmSummaryRow *rows;
@@ -313,13 +346,40 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	if (st->set.total < BGNBD_MIN_CUSTOMERS && !(st->penalizer > 0.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bgnbd_fit needs at least %d customers without a penalizer, got %lld",
-						BGNBD_MIN_CUSTOMERS, (long long) st->set.total),
-				 errhint("Use bgnbd_fit(frequency, recency, t, penalizer) with a penalizer > 0.")));
+				 errmsg("%s needs at least %d customers without a penalizer, got %lld",
+						fname, BGNBD_MIN_CUSTOMERS, (long long) st->set.total),
+				 errhint("Use %s(frequency, recency, t, penalizer) with a penalizer > 0.", fname)));
 	rows = sorted_rows(st);
-	status = cxm_bgnbd_fit(rows, st->set.used, st->penalizer, &fit);
-	PG_RETURN_DATUM(fit_result(fcinfo, st, status, &fit, 4, "bgnbd_fit", "customers",
+	status = fitfn(rows, st->set.used, st->penalizer, &fit);
+	PG_RETURN_DATUM(fit_result(fcinfo, st, status, &fit, 4, names, fname, "customers",
 							   "Check the data (too few customers, or no repeat purchases?) or use the penalizer form."));
+}
+
+Datum
+bgnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return churn_fit_final(fcinfo, cxm_bgnbd_fit, bg_names, "bgnbd_fit");
+}
+
+/* cxm_pnbd_fit with its scratch memory in the current (per-call) context */
+static CxmStatus
+pnbd_fit_here(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+{
+	CxmAlloc	alloc = cxm_allocator(CurrentMemoryContext);
+
+	return cxm_pnbd_fit(rows, nrows, penalizer, &alloc, out);
+}
+
+Datum
+pnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return churn_fit_final(fcinfo, pnbd_fit_here, pnbd_names, "pareto_nbd_fit");
+}
+
+Datum
+mbgnbd_fit_final(PG_FUNCTION_ARGS)
+{
+	return churn_fit_final(fcinfo, cxm_mbgnbd_fit, bg_names, "mbgnbd_fit");
 }
 
 Datum
@@ -334,7 +394,7 @@ gg_fit_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	rows = sorted_rows(st);
 	status = cxm_gg_fit(rows, st->set.used, &fit);
-	PG_RETURN_DATUM(fit_result(fcinfo, st, status, &fit, 3, "gammagamma_fit", "repeat customers",
+	PG_RETURN_DATUM(fit_result(fcinfo, st, status, &fit, 3, gg_names, "gammagamma_fit", "repeat customers",
 							   "Too few repeat customers, or spends that do not vary?"));
 }
 
@@ -342,12 +402,20 @@ gg_fit_final(PG_FUNCTION_ARGS)
  * Read the first nparams float8 fields of a model row (bgnbd_model or
  * gammagamma_model) and check they are positive and finite.
  */
+
 static void
-read_model(HeapTupleHeader rec, int nparams, double *out, const char *what)
+check_model_param(const char *what, const char *name, double v)
 {
-	static const char *const bg_names[] = {"r", "alpha", "a", "b"};
-	static const char *const gg_names[] = {"p", "q", "v"};
-	const char *const *names = nparams == 4 ? bg_names : gg_names;
+	if (!(v > 0.0) || !isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s parameter %s must be positive and finite, got %g", what, name, v)));
+}
+
+static void
+read_model(HeapTupleHeader rec, int nparams, const char *const *names, double *out,
+		   const char *what)
+{
 	int			i;
 
 	for (i = 0; i < nparams; i++)
@@ -360,26 +428,95 @@ read_model(HeapTupleHeader rec, int nparams, double *out, const char *what)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s parameter %s must not be NULL", what, names[i])));
 		out[i] = DatumGetFloat8(d);
-		if (!(out[i] > 0.0) || !isfinite(out[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s parameter %s must be positive and finite, got %g",
-							what, names[i], out[i])));
+		check_model_param(what, names[i], out[i]);
 	}
 }
 
-static CxmBgnbd
-arg_bgnbd(FunctionCallInfo fcinfo, int argno)
-{
-	double		p[4];
-	CxmBgnbd	m;
+/* the SQL spelling of each model kind: churn_model.model and the type names */
+static const char *const kind_names[] = {"bgnbd", "pareto_nbd", "mbgnbd"};
+static const char *const kind_types[] = {"bgnbd_model", "pareto_nbd_model", "mbgnbd_model"};
 
-	read_model(PG_GETARG_HEAPTUPLEHEADER(argno), 4, p, "bgnbd_model");
-	m.r = p[0];
-	m.alpha = p[1];
-	m.a = p[2];
-	m.b = p[3];
+/* argument argno read as the given kind of model row */
+static CxmChurnModel
+arg_typed_model(FunctionCallInfo fcinfo, int argno, CxmChurnKind kind)
+{
+	CxmChurnModel m;
+
+	m.kind = kind;
+	read_model(PG_GETARG_HEAPTUPLEHEADER(argno), 4,
+			   kind == CXM_CHURN_PARETO_NBD ? pnbd_names : bg_names, m.param,
+			   kind_types[kind]);
 	return m;
+}
+
+/*
+ * A churn_model row: (model text, params float8[], log_likelihood, n), the
+ * model one of kind_names and params its four parameters in the order of
+ * that model's own type.
+ */
+static CxmChurnModel
+arg_churn_model(FunctionCallInfo fcinfo, int argno)
+{
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(argno);
+	CxmChurnModel m;
+	bool		isnull;
+	Datum		d;
+	char	   *name;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				i;
+
+	d = GetAttributeByNum(rec, 1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("churn_model model must not be NULL")));
+	name = TextDatumGetCString(d);
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			break;
+	if (i == 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("churn_model model must be bgnbd, pareto_nbd or mbgnbd, got \"%s\"", name)));
+	m.kind = (CxmChurnKind) i;
+	d = GetAttributeByNum(rec, 2, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("churn_model params must not be NULL")));
+	arr = DatumGetArrayTypeP(d);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("churn_model params must be a one-dimensional array")));
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &nelems);
+	if (nelems != 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("churn_model params must hold 4 values for %s, got %d", name, nelems)));
+	for (i = 0; i < 4; i++)
+	{
+		const char *pname = (m.kind == CXM_CHURN_PARETO_NBD ? pnbd_names : bg_names)[i];
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("churn_model parameter %s must not be NULL", pname)));
+		m.param[i] = DatumGetFloat8(elems[i]);
+		check_model_param("churn_model", pname, m.param[i]);
+	}
+	return m;
+}
+
+/* the model of argument 0: kind < 0 means a churn_model row */
+static CxmChurnModel
+arg_model(FunctionCallInfo fcinfo, int kind)
+{
+	return kind < 0 ? arg_churn_model(fcinfo, 0) : arg_typed_model(fcinfo, 0, (CxmChurnKind) kind);
 }
 
 static CxmGammaGamma
@@ -388,36 +525,11 @@ arg_gg(FunctionCallInfo fcinfo, int argno)
 	double		p[3];
 	CxmGammaGamma m;
 
-	read_model(PG_GETARG_HEAPTUPLEHEADER(argno), 3, p, "gammagamma_model");
+	read_model(PG_GETARG_HEAPTUPLEHEADER(argno), 3, gg_names, p, "gammagamma_model");
 	m.p = p[0];
 	m.q = p[1];
 	m.v = p[2];
 	return m;
-}
-
-/* p_alive for (model, frequency, recency, t) arguments */
-static double
-p_alive_args(FunctionCallInfo fcinfo)
-{
-	CxmBgnbd	m = arg_bgnbd(fcinfo, 0);
-	double		x = PG_GETARG_FLOAT8(1),
-				tx = PG_GETARG_FLOAT8(2),
-				t = PG_GETARG_FLOAT8(3);
-
-	check_bgnbd_row(x, tx, t);
-	return cxm_bgnbd_p_alive(&m, x, tx, t);
-}
-
-Datum
-bgnbd_p_alive(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(p_alive_args(fcinfo));
-}
-
-Datum
-bgnbd_churn_score(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(1.0 - p_alive_args(fcinfo));
 }
 
 static void
@@ -444,50 +556,76 @@ report_status(CxmStatus st, const char *fname)
 	}
 }
 
-Datum
-bgnbd_expected_purchases(PG_FUNCTION_ARGS)
+/* p_alive for (model, frequency, recency, t) arguments */
+static double
+p_alive_args(FunctionCallInfo fcinfo, int kind)
 {
-	CxmBgnbd	m = arg_bgnbd(fcinfo, 0);
+	CxmChurnModel m = arg_model(fcinfo, kind);
+	double		x = PG_GETARG_FLOAT8(1),
+				tx = PG_GETARG_FLOAT8(2),
+				t = PG_GETARG_FLOAT8(3),
+				out = 0.0;
+
+	check_bgnbd_row(x, tx, t);
+	report_status(cxm_churn_p_alive(&m, x, tx, t, &out), "p_alive");
+	return out;
+}
+
+/*
+ * expected_purchases(model, horizon, frequency, recency, t); with or_null,
+ * NULL (*isnull) instead of an ERROR where the model is not defined or its
+ * series does not converge for these inputs.
+ */
+static double
+expected_args_ext(FunctionCallInfo fcinfo, int kind, bool or_null, bool *isnull)
+{
+	CxmChurnModel m = arg_model(fcinfo, kind);
 	double		h = PG_GETARG_FLOAT8(1),
 				x = PG_GETARG_FLOAT8(2),
 				tx = PG_GETARG_FLOAT8(3),
 				t = PG_GETARG_FLOAT8(4);
 	double		out = 0.0;
+	CxmStatus	st;
 
 	if (!(h >= 0.0) || !isfinite(h))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("horizon must be a finite value >= 0, got %g", h)));
 	check_bgnbd_row(x, tx, t);
-	report_status(cxm_bgnbd_expected(&m, h, x, tx, t, &out), "expected_purchases");
-	PG_RETURN_FLOAT8(out);
+	st = cxm_churn_expected(&m, h, x, tx, t, &out);
+	*isnull = false;
+	if (st != CXM_OK && or_null)
+		*isnull = true;
+	else
+		report_status(st, "expected_purchases");
+	return out;
 }
 
-Datum
-gg_expected_spend(PG_FUNCTION_ARGS)
+static double
+expected_args(FunctionCallInfo fcinfo, int kind)
 {
-	CxmGammaGamma m = arg_gg(fcinfo, 0);
-	double		x = PG_GETARG_FLOAT8(1),
-				mon = PG_GETARG_FLOAT8(2);
-	double		out = 0.0;
-	CxmStatus	st;
+	bool		isnull;
 
-	check_gg_row(x, mon);
-	st = cxm_gg_expected_spend(&m, x, mon, &out);
-	if (st == CXM_ERANGE)
-		report_status(st, "expected_spend");
-	if (st != CXM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected_spend needs p * frequency + q > 1 (q = %g, p = %g, frequency %g)",
-						m.q, m.p, x)));
-	PG_RETURN_FLOAT8(out);
+	return expected_args_ext(fcinfo, kind, false, &isnull);
 }
 
+/* churn_holdout's prediction: a model that cannot predict a customer gives NULL */
 Datum
-churn_clv(PG_FUNCTION_ARGS)
+churn_model_expected_or_null(PG_FUNCTION_ARGS)
 {
-	CxmBgnbd	bg = arg_bgnbd(fcinfo, 0);
+	bool		isnull;
+	double		v = expected_args_ext(fcinfo, -1, true, &isnull);
+
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(v);
+}
+
+/* clv(model, gg, frequency, recency, t, monetary, horizon, discount_rate) */
+static double
+clv_args(FunctionCallInfo fcinfo, int kind)
+{
+	CxmChurnModel m = arg_model(fcinfo, kind);
 	CxmGammaGamma gg = arg_gg(fcinfo, 1);
 	double		x = PG_GETARG_FLOAT8(2),
 				tx = PG_GETARG_FLOAT8(3),
@@ -513,7 +651,75 @@ churn_clv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("clv needs q > 1 for a customer without repeat purchases, got q = %g", gg.q)));
-	report_status(cxm_clv(&bg, &gg, x, tx, t, mon, horizon, rate, &out), "clv");
+	report_status(cxm_churn_clv(&m, &gg, x, tx, t, mon, horizon, rate, &out), "clv");
+	return out;
+}
+
+/* one SQL entry point per model type (and churn_model, kind -1) and question */
+#define CHURN_SCORING(prefix, kind) \
+Datum \
+prefix##_p_alive(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_FLOAT8(p_alive_args(fcinfo, (kind))); \
+} \
+Datum \
+prefix##_churn_score(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_FLOAT8(1.0 - p_alive_args(fcinfo, (kind))); \
+} \
+Datum \
+prefix##_expected_purchases(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_FLOAT8(expected_args(fcinfo, (kind))); \
+}
+
+CHURN_SCORING(bgnbd, CXM_CHURN_BGNBD)
+CHURN_SCORING(pnbd, CXM_CHURN_PARETO_NBD)
+CHURN_SCORING(mbgnbd, CXM_CHURN_MBGNBD)
+CHURN_SCORING(churn_model, -1)
+
+Datum
+churn_clv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(clv_args(fcinfo, CXM_CHURN_BGNBD));
+}
+
+Datum
+pnbd_clv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(clv_args(fcinfo, CXM_CHURN_PARETO_NBD));
+}
+
+Datum
+mbgnbd_clv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(clv_args(fcinfo, CXM_CHURN_MBGNBD));
+}
+
+Datum
+churn_model_clv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(clv_args(fcinfo, -1));
+}
+
+Datum
+gg_expected_spend(PG_FUNCTION_ARGS)
+{
+	CxmGammaGamma m = arg_gg(fcinfo, 0);
+	double		x = PG_GETARG_FLOAT8(1),
+				mon = PG_GETARG_FLOAT8(2);
+	double		out = 0.0;
+	CxmStatus	st;
+
+	check_gg_row(x, mon);
+	st = cxm_gg_expected_spend(&m, x, mon, &out);
+	if (st == CXM_ERANGE)
+		report_status(st, "expected_spend");
+	if (st != CXM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected_spend needs p * frequency + q > 1 (q = %g, p = %g, frequency %g)",
+						m.q, m.p, x)));
 	PG_RETURN_FLOAT8(out);
 }
 

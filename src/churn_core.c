@@ -1,7 +1,9 @@
 /*
  * churn_core.c
- *	  BG/NBD (Fader, Hardie and Lee 2005) and Gamma-Gamma (Fader, Hardie and
- *	  Lee 2005, "RFM and CLV") models.  No postgres.h: unit-tested alone.
+ *	  BG/NBD (Fader, Hardie and Lee 2005), MBG/NBD (Batislam, Denizel and
+ *	  Filiztekin 2007), Pareto/NBD (Schmittlein, Morrison and Colombo 1987)
+ *	  and Gamma-Gamma (Fader, Hardie and Lee 2005, "RFM and CLV") models.
+ *	  No postgres.h: unit-tested alone.
  *
  * Fits are maximum-likelihood estimates on log-parameters with analytic
  * gradients, minimised by BFGS with a backtracking (Armijo) line search.
@@ -476,18 +478,22 @@ cxm_gg_row_problem(double x, double m)
 }
 
 /* ------------------------------------------------------------------------
- * BG/NBD likelihood
+ * BG/NBD and MBG/NBD likelihoods
  *
- * For one customer (x, tx, T):
+ * For one customer (x, tx, T), BG/NBD:
  *   A1 = lnG(r+x) - lnG(r) + r ln alpha
  *   A2 = lnG(a+b) + lnG(b+x) - lnG(b) - lnG(a+b+x)
  *   A3 = -(r+x) ln(alpha+T)
  *   A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+tx)            (x > 0 only)
  *   LL = A1 + A2 + ln(e^A3 + [x>0] e^A4)
+ * MBG/NBD (Batislam, Denizel and Filiztekin 2007) lets a customer drop out
+ * right after the first purchase too: b+x+1 and a+b+x+1 in A2, b+x in A4,
+ * and the A4 term for every x (tx = 0 when x = 0).
  * ------------------------------------------------------------------------ */
 
-double
-cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+static double
+bg_family_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad,
+				 int modified)
 {
 	double		r = m->r,
 				al = m->alpha,
@@ -535,21 +541,25 @@ cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, dou
 
 		if (x != cur_x)
 		{
+			/* bx = b+x (BG/NBD) or b+x+1 (MBG/NBD), and b4 = bx - 1 */
+			double		bx = b + x + (modified ? 1.0 : 0.0);
+			double		b4 = bx - 1.0;
+
 			cur_x = x;
-			c12 = lgamma(rx) - lg_r + r * lnal + lg_ab + lgamma(b + x) - lg_b - lgamma(a + b + x);
-			if (x > 0.0)
-				c4 = log(a) - log(b + x - 1.0);
+			c12 = lgamma(rx) - lg_r + r * lnal + lg_ab + lgamma(bx) - lg_b - lgamma(a + bx);
+			if (x > 0.0 || modified)
+				c4 = log(a) - log(b4);
 			if (grad)
 			{
-				double		dg_abx = cxm_digamma(a + b + x);
+				double		dg_abx = cxm_digamma(a + bx);
 
 				d1r = cxm_digamma(rx) - dg_r + lnal;
 				d2a = dg_ab - dg_abx;
-				d2b = dg_ab + cxm_digamma(b + x) - dg_b - dg_abx;
-				d4b = x > 0.0 ? -1.0 / (b + x - 1.0) : 0.0;
+				d2b = dg_ab + cxm_digamma(bx) - dg_b - dg_abx;
+				d4b = (x > 0.0 || modified) ? -1.0 / b4 : 0.0;
 			}
 		}
-		if (x > 0.0)
+		if (x > 0.0 || modified)
 		{
 			double		A4,
 						e;
@@ -581,7 +591,7 @@ cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, dou
 		if (grad)
 		{
 			gr += w * (d1r - w3 * lT - w4 * ltx);
-			gal += w * (r / al - w3 * rx / (al + row->t) - (x > 0.0 ? w4 * rx / (al + row->tx) : 0.0));
+			gal += w * (r / al - w3 * rx / (al + row->t) - (w4 != 0.0 ? w4 * rx / (al + row->tx) : 0.0));
 			ga += w * (d2a + w4 / a);
 			gb += w * (d2b + w4 * d4b);
 		}
@@ -595,6 +605,18 @@ cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, dou
 		grad[3] = gb * b;
 	}
 	return ll;
+}
+
+double
+cxm_bgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	return bg_family_loglik(m, rows, nrows, grad, 0);
+}
+
+double
+cxm_mbgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	return bg_family_loglik(m, rows, nrows, grad, 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -779,6 +801,7 @@ typedef struct BgnbdObjective
 	size_t		nrows;
 	double		n;
 	double		penalizer;
+	int			modified;		/* MBG/NBD */
 } BgnbdObjective;
 
 static int
@@ -792,6 +815,28 @@ log_params_ok(const double *th, int k)
 	return 1;
 }
 
+/*
+ * The minimised objective of the four-parameter churn fits from the
+ * log-likelihood ll and its gradient g in the log-parameters at p:
+ * -ll/n + penalizer * sum p^2, and its gradient into grad.
+ */
+static double
+penalised_objective(double ll, const double *g, const double *p, double n, double penalizer,
+					double *grad)
+{
+	double		pen = 0.0;
+	int			i;
+
+	if (!isfinite(ll))
+		return INFINITY;
+	for (i = 0; i < 4; i++)
+	{
+		pen += p[i] * p[i];
+		grad[i] = -g[i] / n + 2.0 * penalizer * p[i] * p[i];
+	}
+	return -ll / n + penalizer * pen;
+}
+
 static double
 bgnbd_objective(const double *th, double *grad, void *vctx)
 {
@@ -799,8 +844,7 @@ bgnbd_objective(const double *th, double *grad, void *vctx)
 	CxmBgnbd	m;
 	double		g[4],
 				p[4],
-				ll,
-				pen = 0.0;
+				ll;
 	int			i;
 
 	if (!log_params_ok(th, 4))
@@ -811,13 +855,8 @@ bgnbd_objective(const double *th, double *grad, void *vctx)
 	m.alpha = p[1];
 	m.a = p[2];
 	m.b = p[3];
-	ll = cxm_bgnbd_loglik(&m, ctx->rows, ctx->nrows, g);
-	for (i = 0; i < 4; i++)
-	{
-		pen += p[i] * p[i];
-		grad[i] = -g[i] / ctx->n + 2.0 * ctx->penalizer * p[i] * p[i];
-	}
-	return -ll / ctx->n + ctx->penalizer * pen;
+	ll = bg_family_loglik(&m, ctx->rows, ctx->nrows, g, ctx->modified);
+	return penalised_objective(ll, g, p, ctx->n, ctx->penalizer, grad);
 }
 
 /*
@@ -834,7 +873,46 @@ at_boundary(const double *param, int k)
 
 	for (i = 0; i < k; i++)
 		if (!(param[i] > 0.0) || fabs(log(param[i])) > BOUNDARY_LOG)
-			return 1;
+			return i + 1;
+	return 0;
+}
+
+/*
+ * The gradient also flattens out long before the edge when the likelihood
+ * creeps towards its supremum there (nobody came back: LL -> 0 as the
+ * purchase rate -> 0).  Probe e^+-5 along each log-parameter: an interior
+ * optimum is never beaten by such a move; 1 + the parameter's index if one is.
+ */
+#define EDGE_PROBE 5.0
+
+static int
+rises_towards_edge(CxmObjective f, void *ctx, int k, const double *param)
+{
+	double		th[4],
+				g[4],
+				f0;
+	int			i,
+				j,
+				sgn;
+
+	for (i = 0; i < k; i++)
+		th[i] = log(param[i]);
+	f0 = f(th, g, ctx);
+	if (!isfinite(f0))
+		return 0;
+	for (i = 0; i < k; i++)
+		for (sgn = -1; sgn <= 1; sgn += 2)
+		{
+			double		probe[4],
+						fp;
+
+			for (j = 0; j < k; j++)
+				probe[j] = th[j];
+			probe[i] += sgn * EDGE_PROBE;
+			fp = f(probe, g, ctx);
+			if (isfinite(fp) && fp < f0 - 1e-12 * (1.0 + fabs(f0)))
+				return i + 1;
+		}
 	return 0;
 }
 
@@ -875,35 +953,51 @@ fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int n
 	out->converged = best_conv;
 	if (!isfinite(best_f))
 		return CXM_ENOCONV;
-	return best_conv ? CXM_OK : CXM_ENOCONV;
+	out->edge = at_boundary(out->param, k);
+	if (!out->edge)
+		out->edge = rises_towards_edge(f, ctx, k, out->param);
+	return best_conv && !out->edge ? CXM_OK : CXM_ENOCONV;
 }
 
-CxmStatus
-cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+/* customers (sum of counts) and their mean t (1 when it is 0: a start scale) */
+static int64_t
+rows_customers(const CxmSummaryRow *rows, size_t nrows, double *mean_t)
 {
-	BgnbdObjective ctx;
-	CxmBgnbd	m;
-	double		mean_t = 0.0;
-	double		starts[4][4];
-	CxmStatus	st;
-	size_t		i;
 	int64_t		n = 0;
+	double		sum_t = 0.0;
+	size_t		i;
 
-	memset(out, 0, sizeof(*out));
 	for (i = 0; i < nrows; i++)
 	{
 		n += rows[i].count;
-		mean_t += rows[i].t * (double) rows[i].count;
+		sum_t += rows[i].t * (double) rows[i].count;
 	}
+	*mean_t = n > 0 ? sum_t / (double) n : 1.0;
+	if (!(*mean_t > 0.0))
+		*mean_t = 1.0;
+	return n;
+}
+
+static CxmStatus
+bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out,
+			  int modified)
+{
+	BgnbdObjective ctx;
+	CxmBgnbd	m;
+	double		mean_t;
+	double		starts[4][4];
+	CxmStatus	st;
+	int64_t		n;
+
+	memset(out, 0, sizeof(*out));
+	n = rows_customers(rows, nrows, &mean_t);
 	if (n <= 0)
 		return CXM_EINVAL;
-	mean_t /= (double) n;
-	if (!(mean_t > 0.0))
-		mean_t = 1.0;
 	ctx.rows = rows;
 	ctx.nrows = nrows;
 	ctx.n = (double) n;
 	ctx.penalizer = penalizer;
+	ctx.modified = modified;
 
 	/* log-parameter starting points: neutral, and scaled to the time unit */
 	starts[0][0] = 0.0;
@@ -937,18 +1031,35 @@ cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	m.alpha = out->param[1];
 	m.a = out->param[2];
 	m.b = out->param[3];
-	out->log_likelihood = cxm_bgnbd_loglik(&m, rows, nrows, NULL);
-	return at_boundary(out->param, 4) ? CXM_ENOCONV : st;
+	out->log_likelihood = bg_family_loglik(&m, rows, nrows, NULL, modified);
+	return st;
 }
 
-double
-cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
+CxmStatus
+cxm_bgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+{
+	return bg_family_fit(rows, nrows, penalizer, out, 0);
+}
+
+CxmStatus
+cxm_mbgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitResult *out)
+{
+	return bg_family_fit(rows, nrows, penalizer, out, 1);
+}
+
+/*
+ * P(alive) = 1 / (1 + a/(b+x-1) ((al+T)/(al+tx))^(r+x)) for BG/NBD (1 when
+ * x = 0), and with b+x in place of b+x-1, for every x, for MBG/NBD.
+ */
+static double
+bg_family_p_alive(const CxmBgnbd *m, double x, double tx, double t, int modified)
 {
 	double		lt;
 
-	if (x <= 0.0)
+	if (x <= 0.0 && !modified)
 		return 1.0;
-	lt = log(m->a) - log(m->b + x - 1.0) + (m->r + x) * (log(m->alpha + t) - log(m->alpha + tx));
+	lt = log(m->a) - log(m->b + x - (modified ? 0.0 : 1.0))
+		+ (m->r + x) * (log(m->alpha + t) - log(m->alpha + tx));
 	if (lt > 0.0)
 	{
 		double		e = exp(-lt);
@@ -958,8 +1069,20 @@ cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
 	return 1.0 / (1.0 + exp(lt));
 }
 
+double
+cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
+{
+	return bg_family_p_alive(m, x, tx, t, 0);
+}
+
+double
+cxm_mbgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
+{
+	return bg_family_p_alive(m, x, tx, t, 1);
+}
+
 /*
- * E[purchases in (T, T + h] | x, tx, T].  The textbook form is
+ * E[purchases in (T, T + h] | x, tx, T].  The BG/NBD textbook form is
  *
  *   (a+b+x-1)/(a-1) [1 - ((al+T)/(al+T+h))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] P(alive)
  *
@@ -970,13 +1093,17 @@ cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
  *
  *   bracket/(a-1) = -expm1((a-1) ln(1-z))/(a-1) - (1-z)^(a-1) S,
  *   S = sum_{n>=1} (a+b-1-r)_n (a)_{n-1} z^n / ((a+b+x-1)_n n!)
+ *
+ * MBG/NBD's (a+b+x)/(a-1) [1 - (..)^(r+x) 2F1(r+x, b+x+1; a+b+x; z)] is the
+ * same bracket with b+1 in place of b, times its own P(alive).
  */
-CxmStatus
-cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, double *out)
+static CxmStatus
+bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, int modified,
+				   double *out)
 {
 	double		r = m->r,
 				a = m->a,
-				b = m->b;
+				b = m->b + (modified ? 1.0 : 0.0);
 	double		C = a + b + x - 1.0;
 	double		A = a + b - 1.0 - r;
 	double		z,
@@ -1028,13 +1155,819 @@ cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, d
 	 */
 	v = first - exp(e) * S;
 	err = 8.0 * DBL_EPSILON * (fabs(first) + exp(e) * Sabs) * C;
-	p_alive = cxm_bgnbd_p_alive(m, x, tx, t);
+	p_alive = bg_family_p_alive(m, x, tx, t, modified);
 	*out = C * v * p_alive;
 	if (!isfinite(*out) || !isfinite(err) || err * p_alive > 1e-6 * fmax(fabs(*out), 100.0))
 		return CXM_ERANGE;
 	if (*out < 0.0)
 		*out = 0.0;				/* rounding at tiny horizons */
 	return CXM_OK;
+}
+
+CxmStatus
+cxm_bgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, double *out)
+{
+	return bg_family_expected(m, h, x, tx, t, 0, out);
+}
+
+CxmStatus
+cxm_mbgnbd_expected(const CxmBgnbd *m, double h, double x, double tx, double t, double *out)
+{
+	return bg_family_expected(m, h, x, tx, t, 1, out);
+}
+
+/* ------------------------------------------------------------------------
+ * Pareto/NBD (Schmittlein, Morrison and Colombo 1987)
+ *
+ * While alive a customer buys at rate lambda ~ Gamma(r, al); the lifetime
+ * is exponential with rate mu ~ Gamma(s, be).  For one customer (x, tx, T)
+ * (Fader, Hardie and Lee 2005, "A note on implementing the Pareto/NBD
+ * model"), with E1 = (al+T)^-(r+x) (be+T)^-s:
+ *
+ *   L = G(r+x) al^r be^s / G(r) [E1 + s I],
+ *   I = int_tx^T (al+y)^-(r+x) (be+y)^-(s+1) dy = F(tx) - F(T),
+ *   P(alive) = E1 / (E1 + s I).
+ *
+ * F(u), the integral from u to infinity, is the note's hypergeometric term:
+ * with M = max(al, be), m = min(al, be), A = r+s+x, b the exponent of the
+ * factor with the smaller offset (s+1 when al >= be, r+x otherwise) and
+ * P = A+1-b the other one,
+ *
+ *   F(u) = (M+u)^-A 2F1(A, b; A+1; z) / A,   z = (M-m)/(M+u) in [0, 1).
+ *
+ * Picking the branch by the order of al and be keeps z in [0, 1) (the
+ * note's two cases).  Euler's transformation 2F1(A, b; A+1; z) =
+ * (1-z)^(1-b) 2F1(1, P; A+1; z) with 1-z = (m+u)/(M+u) gives
+ *
+ *   F(u) = (M+u)^-P (m+u)^(1-b) K / A,   K = sum_n (P)_n z^n / (A+1)_n,
+ *
+ * whose terms are all positive and shrink by at least z each: K is summed
+ * without cancellation for every order of al and be, and the prefactor is
+ * a product of powers, kept in logarithms so that a large T neither
+ * overflows nor underflows.  ln I = ln F(tx) + ln(1 - F(T)/F(tx)).  The
+ * derivatives of ln K in P, A and z are summed term by term in the same
+ * loop, which gives the analytic gradient.
+ * ------------------------------------------------------------------------ */
+
+/* z within 1e-3 of 1 needs ~40,000 terms; further out the row is refused */
+#define PNBD_MAX_TERMS 60000
+
+typedef struct PnbdLogF
+{
+	double		lf;				/* ln F(u) */
+	double		d[4];			/* its derivatives in r, al, s, be */
+} PnbdLogF;
+
+static CxmStatus
+pnbd_log_f(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF *out)
+{
+	double		r = mod->r,
+				s = mod->s;
+	int			al_big = mod->alpha >= mod->beta;
+	double		M = al_big ? mod->alpha : mod->beta;
+	double		m = al_big ? mod->beta : mod->alpha;
+	double		P = al_big ? r + x : s + 1.0;
+	double		b = al_big ? s + 1.0 : r + x;
+	double		A = r + s + x;
+	double		c = A + 1.0;
+	double		Mu = M + u,
+				mu = m + u;
+	double		z = (M - m) / Mu;
+	double		one_z = mu / Mu;
+	double		K = 1.0,
+				k = 1.0,
+				KP = 0.0,
+				Kc = 0.0,
+				Kz = 0.0,
+				sP = 0.0,
+				sc = 0.0;
+	long		n;
+
+	for (n = 0;; n++)
+	{
+		double		inv_c = 1.0 / (c + n),
+					pc = (P + n) * inv_c;
+
+		if (n >= PNBD_MAX_TERMS)
+			return CXM_ENOCONV;
+		if (want_grad)
+		{
+			/* d k_{n+1} / dz = (n+1) k_{n+1} / z, written without z */
+			Kz += (n + 1.0) * k * pc;
+			sP += 1.0 / (P + n);
+			sc += inv_c;
+		}
+		k *= pc * z;
+		K += k;
+		if (want_grad)
+		{
+			KP += k * sP;
+			Kc += k * sc;
+		}
+		/* the rest is below k z / (1 - z) */
+		if (k <= 1e-17 * K * one_z)
+			break;
+	}
+	out->lf = -P * log(Mu) + (1.0 - b) * log(mu) + log(K) - log(A);
+	if (!isfinite(out->lf))
+		return CXM_ERANGE;
+	if (want_grad)
+	{
+		/* A = P + b - 1 and the series' c = A + 1 move with P and with b */
+		double		dP = -log(Mu) + (KP - Kc) / K - 1.0 / A;
+		double		db = -log(mu) - Kc / K - 1.0 / A;
+		double		dM = -P / Mu + Kz / K * mu / (Mu * Mu);
+		double		dm = (1.0 - b) / mu - Kz / K / Mu;
+
+		out->d[0] = al_big ? dP : db;
+		out->d[1] = al_big ? dM : dm;
+		out->d[2] = al_big ? db : dP;
+		out->d[3] = al_big ? dm : dM;
+	}
+	return CXM_OK;
+}
+
+static CxmStatus pnbd_step_integral(const CxmParetoNbd *mod, double x, double lo, double hi,
+									int want_grad, PnbdLogF *out);
+
+/*
+ * ln(E1 + s I) of one row, its gradient in (r, al, s, be) when grad is not
+ * NULL, and P(alive) = E1 / (E1 + s I).  ftx and ft, when not NULL, are
+ * F(tx) and F(T) already computed for this x.  Where the series cannot
+ * reach F (z too close to 1), I is integrated from tx to T directly.
+ */
+static CxmStatus
+pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF *ftx,
+		 const PnbdLogF *ft, double *lsum, double *grad, double *p_alive)
+{
+	double		r = mod->r,
+				al = mod->alpha,
+				s = mod->s,
+				be = mod->beta;
+	double		lE1 = -(r + x) * log(al + t) - s * log(be + t);
+	double		lsI = -INFINITY,
+				dI[4] = {0.0, 0.0, 0.0, 0.0},
+				w1 = 1.0,
+				w2 = 0.0;
+	int			i;
+
+	if (tx < t)
+	{
+		PnbdLogF	ftx_own,
+					ft_own;
+		CxmStatus	st = CXM_OK;
+		double		delta;
+
+		if (ftx == NULL)
+		{
+			st = pnbd_log_f(mod, x, tx, grad != NULL, &ftx_own);
+			ftx = &ftx_own;
+		}
+		if (ft == NULL && st == CXM_OK)
+		{
+			st = pnbd_log_f(mod, x, t, grad != NULL, &ft_own);
+			ft = &ft_own;
+		}
+		if (st == CXM_ENOCONV)
+		{
+			PnbdLogF	direct;
+
+			st = pnbd_step_integral(mod, x, tx, t, grad != NULL, &direct);
+			if (st != CXM_OK)
+				return st;
+			lsI = log(s) + direct.lf;
+			if (grad)
+				for (i = 0; i < 4; i++)
+					dI[i] = direct.d[i];
+			delta = 0.0;		/* done */
+		}
+		else if (st != CXM_OK)
+			return st;
+		else
+			delta = ft->lf - ftx->lf;
+		if (delta < 0.0)
+		{
+			/* ln(1 - e^delta), accurate on both sides of -ln 2 */
+			double		e = exp(delta);
+			double		l1m = delta > -0.6931471805599453 ? log(-expm1(delta)) : log1p(-e);
+
+			lsI = log(s) + ftx->lf + l1m;
+			if (grad)
+				for (i = 0; i < 4; i++)
+					dI[i] = (ftx->d[i] - e * ft->d[i]) / (1.0 - e);
+		}
+	}
+	/* log-sum-exp of ln E1 and ln(s I), and their weights */
+	if (lsI == -INFINITY)
+		*lsum = lE1;
+	else if (lsI <= lE1)
+	{
+		double		e = exp(lsI - lE1);
+
+		*lsum = lE1 + log1p(e);
+		w1 = 1.0 / (1.0 + e);
+		w2 = e * w1;
+	}
+	else
+	{
+		double		e = exp(lE1 - lsI);
+
+		*lsum = lsI + log1p(e);
+		w2 = 1.0 / (1.0 + e);
+		w1 = e * w2;
+	}
+	if (p_alive)
+		*p_alive = w1;
+	if (grad)
+	{
+		grad[0] = -w1 * log(al + t) + w2 * dI[0];
+		grad[1] = -w1 * (r + x) / (al + t) + w2 * dI[1];
+		grad[2] = -w1 * log(be + t) + w2 * (dI[2] + 1.0 / s);
+		grad[3] = -w1 * s / (be + t) + w2 * dI[3];
+	}
+	return isfinite(*lsum) ? CXM_OK : CXM_ERANGE;
+}
+
+/*
+ * The fit's evaluations of F.  The distinct (x, u) of a fit's rows, u = tx
+ * and u = T, are found once per fit, sorted by x and u.  Per x, F at the
+ * largest u comes from the series (where z is smallest), and every smaller
+ * u adds the integral from u to the next one:
+ *
+ *   F(u_j) = F(u_j+1) + int_{u_j}^{u_j+1} (al+y)^-(r+x) (be+y)^-(s+1) dy,
+ *
+ * a sum of positive terms, in logarithms.  The integral is taken in
+ * v = ln(m + y), over panels short enough that the integrand changes by at
+ * most a factor e on each (v spans at most 1 and (r+s+x+1) dv <= 1), with
+ * 6-point Gauss-Legendre: its error there is below 1e-15 of the panel's
+ * value.  Its gradient is the same rule on the integrand's derivatives
+ * (the bounds do not depend on the parameters).  Neighbouring u are close
+ * (recency and T take few distinct values per frequency), so most steps
+ * are one panel: 6 integrand values instead of one series of ~100 terms.
+ */
+typedef struct PnbdPairs
+{
+	size_t		n;				/* distinct (x, u) */
+	double	   *px;
+	double	   *pu;
+	size_t	   *row_tx;			/* per row: the pairs of its tx and its T */
+	size_t	   *row_t;
+	PnbdLogF   *f;				/* F of each pair, per evaluation */
+} PnbdPairs;
+
+typedef struct PnbdKey
+{
+	double		x;
+	double		u;
+	size_t		slot;			/* 2 * row (tx) or 2 * row + 1 (T) */
+} PnbdKey;
+
+static int
+pnbd_key_cmp(const void *pa, const void *pb)
+{
+	const PnbdKey *a = pa,
+			   *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->u != b->u)
+		return a->u < b->u ? -1 : 1;
+	return a->slot < b->slot ? -1 : (a->slot > b->slot);
+}
+
+static void
+pnbd_pairs_init(PnbdPairs *pp, const CxmSummaryRow *rows, size_t nrows, CxmAlloc *alloc)
+{
+	PnbdKey    *keys = cxm_alloc(alloc, (2 * nrows + 1) * sizeof(PnbdKey));
+	size_t		i,
+				nk = 0;
+
+	pp->row_tx = cxm_alloc(alloc, (nrows + 1) * sizeof(size_t));
+	pp->row_t = cxm_alloc(alloc, (nrows + 1) * sizeof(size_t));
+	/* F is needed only where tx < T */
+	for (i = 0; i < nrows; i++)
+		if (rows[i].tx < rows[i].t)
+		{
+			keys[nk].x = rows[i].x;
+			keys[nk].u = rows[i].tx;
+			keys[nk].slot = 2 * i;
+			nk++;
+			keys[nk].x = rows[i].x;
+			keys[nk].u = rows[i].t;
+			keys[nk].slot = 2 * i + 1;
+			nk++;
+		}
+	qsort(keys, nk, sizeof(PnbdKey), pnbd_key_cmp);
+	pp->px = cxm_alloc(alloc, (nk + 1) * sizeof(double));
+	pp->pu = cxm_alloc(alloc, (nk + 1) * sizeof(double));
+	pp->n = 0;
+	for (i = 0; i < nk; i++)
+	{
+		if (pp->n == 0 || keys[i].x != pp->px[pp->n - 1] || keys[i].u != pp->pu[pp->n - 1])
+		{
+			pp->px[pp->n] = keys[i].x;
+			pp->pu[pp->n] = keys[i].u;
+			pp->n++;
+		}
+		if (keys[i].slot % 2 == 0)
+			pp->row_tx[keys[i].slot / 2] = pp->n - 1;
+		else
+			pp->row_t[keys[i].slot / 2] = pp->n - 1;
+	}
+	cxm_free(alloc, keys);
+	pp->f = cxm_alloc(alloc, (pp->n + 1) * sizeof(PnbdLogF));
+}
+
+static void
+pnbd_pairs_free(PnbdPairs *pp, CxmAlloc *alloc)
+{
+	cxm_free(alloc, pp->px);
+	cxm_free(alloc, pp->pu);
+	cxm_free(alloc, pp->row_tx);
+	cxm_free(alloc, pp->row_t);
+	cxm_free(alloc, pp->f);
+}
+
+/* 6-point Gauss-Legendre nodes and weights on [-1, 1] */
+static const double gl6_x[6] = {
+	-0.93246951420315202781, -0.66120938646626451366, -0.23861918608319690863,
+	0.23861918608319690863, 0.66120938646626451366, 0.93246951420315202781
+};
+static const double gl6_w[6] = {
+	0.17132449237917034504, 0.36076157304813860757, 0.46791393457269104739,
+	0.46791393457269104739, 0.36076157304813860757, 0.17132449237917034504
+};
+
+/* more panels than this: refused (r+s+x times ln((m+hi)/(m+lo)) beyond it) */
+#define PNBD_MAX_PANELS 100000
+
+/*
+ * ln of int_lo^hi (al+y)^-(r+x) (be+y)^-(s+1) dy into out->lf, and its
+ * derivatives in (r, al, s, be) into out->d when want_grad.
+ */
+static CxmStatus
+pnbd_step_integral(const CxmParetoNbd *mod, double x, double lo, double hi, int want_grad,
+				   PnbdLogF *out)
+{
+	double		al = mod->alpha,
+				be = mod->beta;
+	double		p = mod->r + x,
+				q = mod->s + 1.0;
+	int			al_min = al <= be;
+	double		m = al_min ? al : be;
+	double		v_lo = log(m + lo),
+				v_hi = log(m + hi);
+	double		span = v_hi - v_lo;
+	double		per = fmax(p + q, 1.0) * span;
+	int			npan;
+	double		h,
+				lh,
+				lw[6];
+	double		mx = -INFINITY,
+				S = 0.0,
+				D[4] = {0.0, 0.0, 0.0, 0.0};
+	int			j,
+				k,
+				i;
+
+	if (!(per <= PNBD_MAX_PANELS))
+		return CXM_ENOCONV;
+	npan = per > 1.0 ? (int) ceil(per) : 1;
+	h = span / npan;
+	lh = log(0.5 * h);
+	for (k = 0; k < 6; k++)
+		lw[k] = lh + log(gl6_w[k]);
+	for (j = 0; j < npan; j++)
+	{
+		double		va = v_lo + j * h;
+
+		for (k = 0; k < 6; k++)
+		{
+			double		v = va + 0.5 * h * (1.0 + gl6_x[k]);
+			double		e = exp(v);
+			/* al + y and be + y with y = e - m: one of them is e itself */
+			double		ay = al_min ? e : al - m + e,
+						by = al_min ? be - m + e : e;
+			double		la = al_min ? v : log(ay),
+						lb = al_min ? log(by) : v;
+			/* the integrand times dy/dv = e and the weight */
+			double		lf = v - p * la - q * lb + lw[k];
+			double		w;
+
+			if (lf > mx)
+			{
+				double		sc = exp(mx - lf);
+
+				S *= sc;
+				for (i = 0; i < 4; i++)
+					D[i] *= sc;
+				mx = lf;
+			}
+			w = exp(lf - mx);
+			S += w;
+			if (want_grad)
+			{
+				D[0] -= w * la;
+				D[1] -= w * p / ay;
+				D[2] -= w * lb;
+				D[3] -= w * q / by;
+			}
+		}
+	}
+	out->lf = mx + log(S);
+	if (want_grad)
+		for (i = 0; i < 4; i++)
+			out->d[i] = D[i] / S;
+	return isfinite(out->lf) ? CXM_OK : CXM_ERANGE;
+}
+
+/* ln(a + b) of two PnbdLogF terms, with the derivatives */
+static void
+pnbd_log_add(const PnbdLogF *a, const PnbdLogF *b, int want_grad, PnbdLogF *out)
+{
+	double		e,
+				wa,
+				wb;
+	int			i;
+
+	if (b->lf <= a->lf)
+	{
+		e = exp(b->lf - a->lf);
+		out->lf = a->lf + log1p(e);
+		wa = 1.0 / (1.0 + e);
+		wb = e * wa;
+	}
+	else
+	{
+		e = exp(a->lf - b->lf);
+		out->lf = b->lf + log1p(e);
+		wb = 1.0 / (1.0 + e);
+		wa = e * wb;
+	}
+	if (want_grad)
+		for (i = 0; i < 4; i++)
+			out->d[i] = wa * a->d[i] + wb * b->d[i];
+}
+
+/*
+ * F(u) from the series where z(u) <= 1/2, else from the series at the u
+ * where z = 1/2 (u = M - 2m) plus the integral down to u: the series never
+ * needs more than ~60 terms.
+ */
+static CxmStatus
+pnbd_anchor(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF *out)
+{
+	double		M = fmax(mod->alpha, mod->beta),
+				m = fmin(mod->alpha, mod->beta);
+	double		ua = M - 2.0 * m;
+	PnbdLogF	far,
+				step;
+	CxmStatus	st;
+
+	if (!(ua > u))
+		return pnbd_log_f(mod, x, u, want_grad, out);
+	st = pnbd_log_f(mod, x, ua, want_grad, &far);
+	if (st == CXM_OK)
+		st = pnbd_step_integral(mod, x, u, ua, want_grad, &step);
+	if (st != CXM_OK)
+		return st;
+	pnbd_log_add(&far, &step, want_grad, out);
+	return CXM_OK;
+}
+
+/* F at every pair: the series at each frequency's largest u, then steps down */
+static CxmStatus
+pnbd_pairs_eval(const CxmParetoNbd *mod, PnbdPairs *pp, int want_grad)
+{
+	size_t		end = pp->n;
+
+	while (end > 0)
+	{
+		size_t		first = end - 1,
+					j;
+		double		x = pp->px[end - 1];
+		CxmStatus	st;
+
+		while (first > 0 && pp->px[first - 1] == x)
+			first--;
+		st = pnbd_anchor(mod, x, pp->pu[end - 1], want_grad, &pp->f[end - 1]);
+		if (st != CXM_OK)
+			return st;
+		for (j = end - 1; j > first; j--)
+		{
+			PnbdLogF	step;
+
+			st = pnbd_step_integral(mod, x, pp->pu[j - 1], pp->pu[j], want_grad, &step);
+			if (st != CXM_OK)
+				return st;
+			pnbd_log_add(&pp->f[j], &step, want_grad, &pp->f[j - 1]);
+		}
+		end = first;
+	}
+	return CXM_OK;
+}
+
+/*
+ * Log-likelihood of the rows (gradient in the log-parameters when grad is
+ * not NULL); NaN when a row cannot be evaluated (z too close to 1:
+ * min(al, be) + tx below about 1e-3 of max(al, be)).  With pp, F comes
+ * from the pairs (pnbd_pairs_eval); without, from the series: F(tx) shared
+ * by consecutive rows with the same (x, tx) (the rows are sorted), F(T)
+ * per row.
+ */
+static double
+pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, PnbdPairs *pp,
+			double *grad)
+{
+	double		r = m->r,
+				al = m->alpha,
+				s = m->s,
+				be = m->beta;
+	double		lg_r = lgamma(r),
+				dg_r = grad ? cxm_digamma(r) : 0.0;
+	double		lconst = r * log(al) + s * log(be) - lg_r;
+	double		ll = 0.0,
+				g[4] = {0.0, 0.0, 0.0, 0.0};
+	double		cur_x = -1.0,
+				cur_tx = -1.0,
+				lg_rx = 0.0,
+				dg_rx = 0.0;
+	PnbdLogF	ftx;
+	int			have_ftx = 0;
+	size_t		i;
+	int			k;
+
+	if (pp && pnbd_pairs_eval(m, pp, grad != NULL) != CXM_OK)
+		return NAN;
+	for (i = 0; i < nrows; i++)
+	{
+		const CxmSummaryRow *row = &rows[i];
+		const PnbdLogF *pftx = NULL,
+				   *pft = NULL;
+		double		w = (double) row->count,
+					lsum,
+					rg[4];
+
+		if (row->x != cur_x)
+		{
+			cur_x = row->x;
+			lg_rx = lgamma(r + cur_x);
+			if (grad)
+				dg_rx = cxm_digamma(r + cur_x);
+			have_ftx = 0;
+		}
+		if (row->tx < row->t && pp)
+		{
+			pftx = &pp->f[pp->row_tx[i]];
+			pft = &pp->f[pp->row_t[i]];
+		}
+		else if (row->tx < row->t)
+		{
+			if (!have_ftx || row->tx != cur_tx)
+			{
+				cur_tx = row->tx;
+				/* beyond the series: pnbd_row integrates I itself */
+				have_ftx = pnbd_log_f(m, cur_x, cur_tx, grad != NULL, &ftx) == CXM_OK;
+			}
+			pftx = have_ftx ? &ftx : NULL;
+		}
+		if (pnbd_row(m, row->x, row->tx, row->t, pftx, pft, &lsum, grad ? rg : NULL, NULL) != CXM_OK)
+			return NAN;
+		ll += w * (lg_rx + lconst + lsum);
+		if (grad)
+		{
+			g[0] += w * (dg_rx - dg_r + log(al) + rg[0]);
+			g[1] += w * (r / al + rg[1]);
+			g[2] += w * (log(be) + rg[2]);
+			g[3] += w * (s / be + rg[3]);
+		}
+	}
+	if (grad)
+	{
+		grad[0] = g[0] * r;
+		grad[1] = g[1] * al;
+		grad[2] = g[2] * s;
+		grad[3] = g[3] * be;
+		for (k = 0; k < 4; k++)
+			if (!isfinite(grad[k]))
+				return NAN;
+	}
+	return ll;
+}
+
+double
+cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, double *grad)
+{
+	return pnbd_loglik(m, rows, nrows, NULL, grad);
+}
+
+double
+cxm_pnbd_loglik_chained(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows,
+						CxmAlloc *alloc, double *grad)
+{
+	PnbdPairs	pp;
+	double		ll;
+
+	pnbd_pairs_init(&pp, rows, nrows, alloc);
+	ll = pnbd_loglik(m, rows, nrows, &pp, grad);
+	pnbd_pairs_free(&pp, alloc);
+	return ll;
+}
+
+typedef struct PnbdObjective
+{
+	const CxmSummaryRow *rows;
+	size_t		nrows;
+	double		n;
+	double		penalizer;
+	PnbdPairs	pairs;
+} PnbdObjective;
+
+static double
+pnbd_objective(const double *th, double *grad, void *vctx)
+{
+	PnbdObjective *ctx = vctx;
+	CxmParetoNbd m;
+	double		g[4],
+				p[4],
+				ll;
+	int			i;
+
+	if (!log_params_ok(th, 4))
+		return INFINITY;
+	for (i = 0; i < 4; i++)
+		p[i] = exp(th[i]);
+	m.r = p[0];
+	m.alpha = p[1];
+	m.s = p[2];
+	m.beta = p[3];
+	ll = pnbd_loglik(&m, ctx->rows, ctx->nrows, &ctx->pairs, g);
+	return penalised_objective(ll, g, p, ctx->n, ctx->penalizer, grad);
+}
+
+CxmStatus
+cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc *alloc,
+			 CxmFitResult *out)
+{
+	PnbdObjective ctx;
+	CxmParetoNbd m;
+	double		mean_t;
+	double		starts[4][4];
+	CxmStatus	st;
+	int64_t		n;
+
+	memset(out, 0, sizeof(*out));
+	n = rows_customers(rows, nrows, &mean_t);
+	if (n <= 0)
+		return CXM_EINVAL;
+	ctx.rows = rows;
+	ctx.nrows = nrows;
+	ctx.n = (double) n;
+	ctx.penalizer = penalizer;
+	pnbd_pairs_init(&ctx.pairs, rows, nrows, alloc);
+
+	/* (r, al, s, be): scaled to the time unit first, then neutral */
+	starts[0][0] = log(0.5);
+	starts[0][1] = log(mean_t / 4.0);
+	starts[0][2] = log(0.5);
+	starts[0][3] = log(mean_t / 4.0);
+	starts[1][0] = 0.0;
+	starts[1][1] = 0.0;
+	starts[1][2] = 0.0;
+	starts[1][3] = 0.0;
+	starts[2][0] = log(2.0);
+	starts[2][1] = log(mean_t);
+	starts[2][2] = log(2.0);
+	starts[2][3] = log(mean_t * 2.0);
+	starts[3][0] = log(0.1);
+	starts[3][1] = log(mean_t / 20.0);
+	starts[3][2] = log(0.2);
+	starts[3][3] = log(mean_t / 2.0);
+
+	/* one start; all four only when it does not converge */
+	st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 1, out);
+	if (st != CXM_OK)
+		st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+	pnbd_pairs_free(&ctx.pairs, alloc);
+	out->n = n;
+	if (st == CXM_ENOCONV && out->param[0] == 0.0)
+		return st;
+	m.r = out->param[0];
+	m.alpha = out->param[1];
+	m.s = out->param[2];
+	m.beta = out->param[3];
+	out->log_likelihood = cxm_pnbd_loglik(&m, rows, nrows, NULL);
+	if (!isfinite(out->log_likelihood))
+		return CXM_ENOCONV;
+	return st;
+}
+
+CxmStatus
+cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t, double *out)
+{
+	double		lsum;
+
+	return pnbd_row(m, x, tx, t, NULL, NULL, &lsum, NULL, out);
+}
+
+/*
+ * E[purchases in (T, T + h] | x, tx, T]
+ *   = (r+x)(be+T) / ((al+T)(s-1)) [1 - ((be+T)/(be+T+h))^(s-1)] P(alive),
+ * the bracket over (s-1) as -expm1((s-1) g)/(s-1), g = ln((be+T)/(be+T+h)):
+ * no 0/0 at s = 1, where it is -g.
+ */
+static CxmStatus
+pnbd_expected_given(const CxmParetoNbd *m, double h, double x, double t, double pa, double *out)
+{
+	double		g,
+				e,
+				br;
+
+	g = -log1p(h / (m->beta + t));
+	e = (m->s - 1.0) * g;
+	br = (e == 0.0) ? -g : -expm1(e) / (m->s - 1.0);
+	*out = (m->r + x) * (m->beta + t) / (m->alpha + t) * br * pa;
+	return isfinite(*out) ? CXM_OK : CXM_ERANGE;
+}
+
+CxmStatus
+cxm_pnbd_expected(const CxmParetoNbd *m, double h, double x, double tx, double t, double *out)
+{
+	double		pa;
+	CxmStatus	st;
+
+	if (!(h >= 0.0) || !isfinite(h))
+		return CXM_EINVAL;
+	if (h == 0.0)
+	{
+		*out = 0.0;
+		return CXM_OK;
+	}
+	st = cxm_pnbd_p_alive(m, x, tx, t, &pa);
+	if (st != CXM_OK)
+		return st;
+	return pnbd_expected_given(m, h, x, t, pa, out);
+}
+
+/* ------------------------------------------------------------------------
+ * Any of the three churn models
+ * ------------------------------------------------------------------------ */
+
+static void
+churn_as_bg(const CxmChurnModel *m, CxmBgnbd *bg)
+{
+	bg->r = m->param[0];
+	bg->alpha = m->param[1];
+	bg->a = m->param[2];
+	bg->b = m->param[3];
+}
+
+static void
+churn_as_pnbd(const CxmChurnModel *m, CxmParetoNbd *pn)
+{
+	pn->r = m->param[0];
+	pn->alpha = m->param[1];
+	pn->s = m->param[2];
+	pn->beta = m->param[3];
+}
+
+CxmStatus
+cxm_churn_p_alive(const CxmChurnModel *m, double x, double tx, double t, double *out)
+{
+	CxmBgnbd	bg;
+	CxmParetoNbd pn;
+
+	switch (m->kind)
+	{
+		case CXM_CHURN_BGNBD:
+		case CXM_CHURN_MBGNBD:
+			churn_as_bg(m, &bg);
+			*out = bg_family_p_alive(&bg, x, tx, t, m->kind == CXM_CHURN_MBGNBD);
+			return CXM_OK;
+		case CXM_CHURN_PARETO_NBD:
+			churn_as_pnbd(m, &pn);
+			return cxm_pnbd_p_alive(&pn, x, tx, t, out);
+	}
+	return CXM_EINVAL;
+}
+
+CxmStatus
+cxm_churn_expected(const CxmChurnModel *m, double h, double x, double tx, double t, double *out)
+{
+	CxmBgnbd	bg;
+	CxmParetoNbd pn;
+
+	switch (m->kind)
+	{
+		case CXM_CHURN_BGNBD:
+		case CXM_CHURN_MBGNBD:
+			churn_as_bg(m, &bg);
+			return bg_family_expected(&bg, h, x, tx, t, m->kind == CXM_CHURN_MBGNBD, out);
+		case CXM_CHURN_PARETO_NBD:
+			churn_as_pnbd(m, &pn);
+			return cxm_pnbd_expected(&pn, h, x, tx, t, out);
+	}
+	return CXM_EINVAL;
 }
 
 /* ------------------------------------------------------------------------
@@ -1165,7 +2098,7 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out)
 	m.v = out->param[2];
 	if (m.p > 0.0)
 		out->log_likelihood = cxm_gg_loglik(&m, rows, nrows, NULL);
-	return at_boundary(out->param, 3) ? CXM_ENOCONV : st;
+	return st;
 }
 
 /* E[mean spend | x, m] = p (v + x m) / (p x + q - 1) */
@@ -1187,22 +2120,49 @@ CxmStatus
 cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx, double t,
 		double mspend, int horizon, double discount_rate, double *out)
 {
+	CxmChurnModel m;
+
+	m.kind = CXM_CHURN_BGNBD;
+	m.param[0] = bg->r;
+	m.param[1] = bg->alpha;
+	m.param[2] = bg->a;
+	m.param[3] = bg->b;
+	return cxm_churn_clv(&m, gg, x, tx, t, mspend, horizon, discount_rate, out);
+}
+
+CxmStatus
+cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double tx, double t,
+			  double mspend, int horizon, double discount_rate, double *out)
+{
 	double		spend,
 				prev = 0.0,
-				total = 0.0;
+				total = 0.0,
+				pa = 0.0;
 	int			i;
 	CxmStatus	st;
+	CxmParetoNbd pn;
 
 	if (horizon < 0 || !(discount_rate > -1.0) || !isfinite(discount_rate))
 		return CXM_EINVAL;
 	st = cxm_gg_expected_spend(gg, x, mspend, &spend);
 	if (st != CXM_OK)
 		return st;
+	/* Pareto/NBD: P(alive), the costly part, once for every period */
+	churn_as_pnbd(m, &pn);
+	if (m->kind == CXM_CHURN_PARETO_NBD && horizon > 0)
+	{
+		st = cxm_pnbd_p_alive(&pn, x, tx, t, &pa);
+		if (st != CXM_OK)
+			return st;
+	}
 	for (i = 1; i <= horizon; i++)
 	{
 		double		cur;
 
-		st = cxm_bgnbd_expected(bg, (double) i, x, tx, t, &cur);
+		if (m->kind == CXM_CHURN_PARETO_NBD)
+			st = pnbd_expected_given(&pn, (double) i, x, t, pa, &cur);
+		else
+			st = cxm_churn_expected(m, (double) i, x, tx, t, &cur);
 		if (st != CXM_OK)
 			return st;
 		/*
@@ -1217,7 +2177,8 @@ cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx, double
 		}
 	}
 	*out = total;
-	return CXM_OK;
+	/* purchases times spend can overflow (found by test/fuzz/fuzz_churn.c) */
+	return isfinite(total) ? CXM_OK : CXM_ERANGE;
 }
 
 /* ------------------------------------------------------------------------

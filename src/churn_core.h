@@ -1,8 +1,9 @@
 /*
  * churn_core.h
- *	  BG/NBD and Gamma-Gamma models: likelihoods, maximum-likelihood fits,
- *	  conditional expectations, CLV and the RFM segment map.  Plain C (no
- *	  postgres.h), unit-tested in test/unit/test_churn.c.
+ *	  BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma models: likelihoods,
+ *	  maximum-likelihood fits, conditional expectations, CLV and the RFM
+ *	  segment map.  Plain C (no postgres.h), unit-tested in
+ *	  test/unit/test_churn.c and test/unit/test_churn_models.c.
  */
 #ifndef CXM_CHURN_CORE_H
 #define CXM_CHURN_CORE_H
@@ -103,6 +104,12 @@ typedef struct CxmFitResult
 	int64_t		n;				/* customers (sum of counts) */
 	int			iterations;
 	int			converged;
+	/*
+	 * 1 + the index of a parameter along which the likelihood still rises
+	 * at the best point (its supremum lies at the edge of the parameter
+	 * space: the fit returns CXM_ENOCONV); 0 for an interior optimum
+	 */
+	int			edge;
 } CxmFitResult;
 
 /*
@@ -125,6 +132,61 @@ extern double cxm_bgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t
 extern CxmStatus cxm_bgnbd_expected(const CxmBgnbd *m, double horizon, double x, double tx,
 									double t, double *out);
 
+/* ---- MBG/NBD (Batislam, Denizel and Filiztekin 2007): same parameters ---- */
+extern double cxm_mbgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows,
+								double *grad);
+extern CxmStatus cxm_mbgnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer,
+								CxmFitResult *out);
+extern double cxm_mbgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t);
+extern CxmStatus cxm_mbgnbd_expected(const CxmBgnbd *m, double horizon, double x, double tx,
+									 double t, double *out);
+
+/* ---- Pareto/NBD (Schmittlein, Morrison and Colombo 1987) ---- */
+typedef struct CxmParetoNbd
+{
+	double		r;
+	double		alpha;
+	double		s;
+	double		beta;
+} CxmParetoNbd;
+
+/*
+ * Log-likelihood (gradient in log r, log alpha, log s, log beta), NaN when
+ * a row cannot be evaluated; the others return CXM_ENOCONV or CXM_ERANGE
+ * for such a row.
+ */
+extern double cxm_pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows,
+							  double *grad);
+/* alloc: scratch memory of the fit (the distinct (x, tx) and (x, T) pairs) */
+/* the same as the fit evaluates it: F chained over the distinct (x, u) */
+extern double cxm_pnbd_loglik_chained(const CxmParetoNbd *m, const CxmSummaryRow *rows,
+									  size_t nrows, CxmAlloc *alloc, double *grad);
+extern CxmStatus cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer,
+							  CxmAlloc *alloc, CxmFitResult *out);
+extern CxmStatus cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t,
+								  double *out);
+extern CxmStatus cxm_pnbd_expected(const CxmParetoNbd *m, double horizon, double x, double tx,
+								   double t, double *out);
+
+/* ---- any of the three, as the SQL type churn_model carries it ---- */
+typedef enum CxmChurnKind
+{
+	CXM_CHURN_BGNBD,			/* param: r, alpha, a, b */
+	CXM_CHURN_PARETO_NBD,		/* param: r, alpha, s, beta */
+	CXM_CHURN_MBGNBD			/* param: r, alpha, a, b */
+} CxmChurnKind;
+
+typedef struct CxmChurnModel
+{
+	CxmChurnKind kind;
+	double		param[4];
+} CxmChurnModel;
+
+extern CxmStatus cxm_churn_p_alive(const CxmChurnModel *m, double x, double tx, double t,
+								   double *out);
+extern CxmStatus cxm_churn_expected(const CxmChurnModel *m, double horizon, double x, double tx,
+									double t, double *out);
+
 /* ---- Gamma-Gamma (rows: x = frequency, tx = mean spend) ---- */
 typedef struct CxmGammaGamma
 {
@@ -142,6 +204,9 @@ extern CxmStatus cxm_gg_expected_spend(const CxmGammaGamma *m, double x, double 
 extern CxmStatus cxm_clv(const CxmBgnbd *bg, const CxmGammaGamma *gg, double x, double tx,
 						 double t, double mspend, int horizon, double discount_rate,
 						 double *out);
+extern CxmStatus cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x,
+							   double tx, double t, double mspend, int horizon,
+							   double discount_rate, double *out);
 
 /* The 10-segment RFM map; NULL when a score is outside 1..5. */
 extern const char *cxm_rfm_segment(int r_score, int f_score);

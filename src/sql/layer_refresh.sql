@@ -156,9 +156,11 @@ COMMENT ON TRIGGER state_changed ON @extschema@.layer_state IS 'the views read t
 
 -- Models --------------------------------------------------------------------------
 
--- fits BG/NBD and Gamma-Gamma on every buyer and stores them with the RFM
--- quintile cut points (score k from the smallest value whose rank-based
--- quintile is k: for the buyers at fitting time exactly the rank quintile)
+-- fits BG/NBD, Pareto/NBD, MBG/NBD and Gamma-Gamma on every buyer and stores
+-- them with the RFM quintile cut points (score k from the smallest value whose
+-- rank-based quintile is k: for the buyers at fitting time exactly the rank
+-- quintile), then chooses the churn model (layer_choose_churn_model,
+-- churn_layer.sql; doc/churn.md, "Choosing a model")
 CREATE FUNCTION @extschema@.layer_fit_models(v_as_of pg_catalog.timestamptz)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -186,6 +188,8 @@ BEGIN
   )
   SELECT pg_catalog.count(*) FILTER (WHERE q.r IS NOT NULL) AS n,
          @extschema@.bgnbd_fit((q.r).frequency, (q.r).recency, (q.r).t, v_pen) FILTER (WHERE q.r IS NOT NULL) AS bg,
+         @extschema@.pareto_nbd_fit((q.r).frequency, (q.r).recency, (q.r).t, v_pen) FILTER (WHERE q.r IS NOT NULL) AS pn,
+         @extschema@.mbgnbd_fit((q.r).frequency, (q.r).recency, (q.r).t, v_pen) FILTER (WHERE q.r IS NOT NULL) AS mb,
          @extschema@.gammagamma_fit((q.r).frequency, (q.r).monetary) FILTER (WHERE (q.r).monetary > 0) AS gg,
          ARRAY[pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 2), pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 3),
                pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 4), pg_catalog.min(q.last_purchase) FILTER (WHERE q.rs >= 5)] AS rc,
@@ -195,11 +199,14 @@ BEGIN
                pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 4), pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 5)] AS mc
   INTO fit FROM q;
   DELETE FROM @extschema@.models m WHERE m.id;
-  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma, r_cuts, f_cuts, m_cuts)
-  VALUES (true, pg_catalog.clock_timestamp(), v_as_of, v_unit, fit.n, fit.bg, fit.gg, fit.rc, fit.fc, fit.mc);
+  INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma, r_cuts, f_cuts, m_cuts,
+                                  pareto_nbd, mbgnbd)
+  VALUES (true, pg_catalog.clock_timestamp(), v_as_of, v_unit, fit.n, fit.bg, fit.gg, fit.rc, fit.fc, fit.mc,
+          fit.pn, fit.mb);
+  PERFORM @extschema@.layer_choose_churn_model();
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_fit_models(pg_catalog.timestamptz) IS
-  'internal: fits and stores the churn (BG/NBD) and spend (Gamma-Gamma) models and the RFM quintile cut points';
+  'internal: fits and stores the churn (BG/NBD, Pareto/NBD, MBG/NBD) and spend (Gamma-Gamma) models and the RFM quintile cut points, then chooses the churn model';
 
 -- Refresh -------------------------------------------------------------------------
 
@@ -620,11 +627,11 @@ COMMENT ON COLUMN @extschema@.customer_360.r_score IS 'recency score 1-5 (5 = mo
 COMMENT ON COLUMN @extschema@.customer_360.f_score IS 'frequency score 1-5 (5 = most orders)';
 COMMENT ON COLUMN @extschema@.customer_360.m_score IS 'monetary score 1-5 (5 = most revenue)';
 COMMENT ON COLUMN @extschema@.customer_360.rfm_segment IS 'segment of (r_score, f_score) (rfm_segment)';
-COMMENT ON COLUMN @extschema@.customer_360.one_time_buyer IS 'bought in one period only: p_alive is 1 by construction, see lifecycle_stage';
-COMMENT ON COLUMN @extschema@.customer_360.p_alive IS 'probability the customer is still active (BG/NBD of cxm.models; NULL before refresh())';
+COMMENT ON COLUMN @extschema@.customer_360.one_time_buyer IS 'bought in one period only (under BG/NBD p_alive is 1 by construction), see lifecycle_stage';
+COMMENT ON COLUMN @extschema@.customer_360.p_alive IS 'probability the customer is still active (the model of cxm.models.churn_model; NULL before refresh())';
 COMMENT ON COLUMN @extschema@.customer_360.churn_score IS '1 - p_alive';
 COMMENT ON COLUMN @extschema@.customer_360.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
-COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with BG/NBD and Gamma-Gamma)';
+COMMENT ON COLUMN @extschema@.customer_360.expected_clv IS 'expected value of the next settings.clv_horizon periods (clv with the churn model and Gamma-Gamma)';
 COMMENT ON COLUMN @extschema@.customer_360.lifecycle_stage IS 'prospect, new, active, at risk or churned (see doc/layer.md)';
 COMMENT ON COLUMN @extschema@.customer_360.cost IS 'sum of the purchase costs (NULL when a purchase has no cost, or none was made)';
 COMMENT ON COLUMN @extschema@.customer_360.profit IS 'revenue - cost';
@@ -634,8 +641,9 @@ COMMENT ON COLUMN @extschema@.customer_360.entry_campaign IS 'campaign of the fi
 COMMENT ON COLUMN @extschema@.customer_360.bounced_sessions IS 'sessions of a single touchpoint';
 COMMENT ON COLUMN @extschema@.customer_360.session_minutes IS 'time on site: summed session durations in minutes (first to last touchpoint of each session)';
 COMMENT ON COLUMN @extschema@.customer_360.days_since_seen IS 'days from last_seen to the reference time';
+COMMENT ON COLUMN @extschema@.customer_360.churn_model IS 'the model behind p_alive, expected_purchases and expected_clv: bgnbd, pareto_nbd or mbgnbd (cxm.models.churn_model)';
 COMMENT ON VIEW @extschema@.churn_risk IS
-  'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged, their p_alive is 1 by construction)';
+  'buyers with their churn model figures (sort by churn_score; one-time buyers are flagged: under BG/NBD their p_alive is 1 by construction)';
 COMMENT ON COLUMN @extschema@.churn_risk.customer_id IS 'customer id';
 COMMENT ON COLUMN @extschema@.churn_risk.lifecycle_stage IS 'new, active, at risk or churned';
 COMMENT ON COLUMN @extschema@.churn_risk.orders IS 'number of purchases';
@@ -651,6 +659,7 @@ COMMENT ON COLUMN @extschema@.churn_risk.p_alive IS 'probability the customer is
 COMMENT ON COLUMN @extschema@.churn_risk.churn_score IS '1 - p_alive';
 COMMENT ON COLUMN @extschema@.churn_risk.expected_purchases IS 'expected purchases in the next settings.clv_horizon periods';
 COMMENT ON COLUMN @extschema@.churn_risk.expected_clv IS 'expected value of the next settings.clv_horizon periods';
+COMMENT ON COLUMN @extschema@.churn_risk.churn_model IS 'the model behind p_alive: bgnbd, pareto_nbd or mbgnbd';
 COMMENT ON VIEW @extschema@.rfm_segments IS 'buyers per RFM segment with their revenue, activity and expected value';
 COMMENT ON COLUMN @extschema@.rfm_segments.segment IS 'RFM segment (Champions, Loyal Customers, ... Hibernating)';
 COMMENT ON COLUMN @extschema@.rfm_segments.customers IS 'buyers in the segment';

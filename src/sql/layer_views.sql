@@ -47,6 +47,19 @@ ALTER TABLE @extschema@.models ADD COLUMN m_cuts pg_catalog.numeric[];
 COMMENT ON COLUMN @extschema@.models.r_cuts IS 'latest-purchase times from which the recency score is 2, 3, 4, 5 (quintiles of rank among the buyers at fitting time)';
 COMMENT ON COLUMN @extschema@.models.f_cuts IS 'order counts from which the frequency score is 2, 3, 4, 5';
 COMMENT ON COLUMN @extschema@.models.m_cuts IS 'revenues from which the monetary score is 2, 3, 4, 5';
+-- churn models (doc/churn.md, "Choosing a model"): the other two models and the
+-- choice that layer_choose_churn_model (churn_layer.sql) writes; here because
+-- layer_profile_rows reads the chosen one
+ALTER TABLE @extschema@.models ADD COLUMN pareto_nbd @extschema@.pareto_nbd_model;
+ALTER TABLE @extschema@.models ADD COLUMN mbgnbd @extschema@.mbgnbd_model;
+ALTER TABLE @extschema@.models ADD COLUMN churn_model pg_catalog.text;
+ALTER TABLE @extschema@.models ADD COLUMN churn_chosen_by pg_catalog.text;
+ALTER TABLE @extschema@.models ADD COLUMN churn @extschema@.churn_model;
+COMMENT ON COLUMN @extschema@.models.pareto_nbd IS 'Pareto/NBD model (pareto_nbd_fit with settings.penalizer); NULL when there were no buyers';
+COMMENT ON COLUMN @extschema@.models.mbgnbd IS 'MBG/NBD model (mbgnbd_fit with settings.penalizer); NULL when there were no buyers';
+COMMENT ON COLUMN @extschema@.models.churn_model IS 'the churn model customer_360 uses: bgnbd, pareto_nbd or mbgnbd';
+COMMENT ON COLUMN @extschema@.models.churn_chosen_by IS 'why: settings (settings.churn_model), holdout (lowest MAE in cxm.model_holdout) or default (no holdout result: bgnbd)';
+COMMENT ON COLUMN @extschema@.models.churn IS 'the chosen model as a churn_model, for p_alive, expected_purchases and clv';
 
 -- Stage 1: per profile ------------------------------------------------------------
 
@@ -65,7 +78,7 @@ RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_
   cost pg_catalog.numeric, profit pg_catalog.numeric, expected_profit pg_catalog.float8,
   entry_channel pg_catalog.text, entry_campaign pg_catalog.text, bounced_sessions pg_catalog.int8,
   session_minutes pg_catalog.numeric, days_since_seen pg_catalog.float8,
-  second_product_at pg_catalog.timestamptz)
+  churn_model pg_catalog.text, second_product_at pg_catalog.timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH cfg AS (
@@ -73,7 +86,7 @@ WITH cfg AS (
          s.churned_after, s.active_p_alive, s.churned_p_alive, s.session_gap
   FROM @extschema@.settings s WHERE s.id LIMIT 1
 ), mdl AS (
-  SELECT m.bgnbd, m.gammagamma, m.r_cuts, m.f_cuts, m.m_cuts
+  SELECT m.churn, m.churn_model, m.gammagamma, m.r_cuts, m.f_cuts, m.m_cuts
   FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
 ), tp AS (
   -- one pass over the touchpoints: sessions are counted by their first
@@ -156,7 +169,7 @@ WITH cfg AS (
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.revenue, mdl.m_cuts) END AS m_score,
          mdl.r_cuts IS NOT NULL AS scored, sp.second_product_at,
          c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
-         c.active_p_alive, c.churned_p_alive, mdl.bgnbd, mdl.gammagamma
+         c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
   FROM everyone e
   CROSS JOIN cfg c
   LEFT JOIN mdl ON true
@@ -168,13 +181,13 @@ WITH cfg AS (
   LEFT JOIN an ON an.customer_id = e.customer_id
 ), fig AS (
   SELECT b.*,
-         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.p_alive(b.bgnbd, b.frequency, b.recency, b.t) END AS p_alive,
-         CASE WHEN b.bgnbd IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.expected_purchases(b.bgnbd, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
+         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.p_alive(b.churn, b.frequency, b.recency, b.t) END AS p_alive,
+         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.expected_purchases(b.churn, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
          END AS expected_purchases,
-         CASE WHEN b.bgnbd IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.clv(b.bgnbd, b.gammagamma, b.frequency, b.recency, b.t,
+         CASE WHEN b.churn IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.clv(b.churn, b.gammagamma, b.frequency, b.recency, b.t,
                                    CASE WHEN b.frequency > 0 AND b.monetary <= 0 THEN NULL ELSE b.monetary END,
                                    b.clv_horizon, b.discount_rate)
          END AS expected_clv
@@ -211,6 +224,7 @@ SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f
        (f.expected_clv::pg_catalog.numeric * (f.revenue - f.cost) / NULLIF(f.revenue, 0))::pg_catalog.float8 AS expected_profit,
        f.entry_channel, f.entry_campaign, f.bounced_sessions, f.session_minutes,
        EXTRACT(epoch FROM f.as_of - f.last_seen)::pg_catalog.float8 / 86400 AS days_since_seen,
+       CASE WHEN f.p_alive IS NOT NULL THEN f.churn_model END AS churn_model,
        f.second_product_at
 FROM fig f
 $$;
@@ -727,7 +741,7 @@ SELECT customer_id, is_known, anonymous_ids, created_at, first_seen, last_seen, 
        days_since_purchase, products, latest_nps, latest_nps_at, nps_category, frequency, recency, t, monetary,
        r_score, f_score, m_score, rfm_segment, one_time_buyer, p_alive, churn_score, expected_purchases,
        expected_clv, lifecycle_stage, cost, profit, expected_profit, entry_channel, entry_campaign,
-       bounced_sessions, session_minutes, days_since_seen
+       bounced_sessions, session_minutes, days_since_seen, churn_model
 FROM @extschema@.layer_profile_rows(NULL);
 CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
 SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channel_count, path, channel_path, converted, first_purchase
@@ -755,6 +769,6 @@ END $$;
 CREATE VIEW @extschema@.churn_risk WITH (security_invoker = true) AS
 SELECT c.customer_id, c.lifecycle_stage, c.orders, c.revenue, c.last_purchase, c.days_since_purchase,
        c.frequency, c.recency, c.t, c.monetary, c.one_time_buyer,
-       c.p_alive, c.churn_score, c.expected_purchases, c.expected_clv
+       c.p_alive, c.churn_score, c.expected_purchases, c.expected_clv, c.churn_model
 FROM @extschema@.customer_360 c
 WHERE c.orders > 0;

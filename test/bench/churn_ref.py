@@ -3,9 +3,18 @@
 
   churn_ref.py simulate N SEED   CSV of N customers drawn from the BG/NBD
                                  process (frequency, recency, T in weeks) on stdout
-  churn_ref.py fit CSV           maximum-likelihood BG/NBD fit of the same
-                                 likelihood with scipy; prints
-                                 "method seconds loglik r alpha a b" per method
+  churn_ref.py fit CSV [MODEL [METHOD]]
+                                 maximum-likelihood fit of the same likelihood
+                                 with scipy; MODEL is bgnbd (default),
+                                 pareto_nbd or mbgnbd; METHOD Nelder-Mead or
+                                 BFGS (default both); prints
+                                 "method seconds loglik p1 p2 p3 p4" per method
+                                 (r alpha a b, or r alpha s beta)
+
+The Pareto/NBD likelihood is the one of Fader, Hardie and Lee (2005), "A note
+on implementing the Pareto/NBD model", with scipy.special.hyp2f1 for the
+Gauss hypergeometric term; MBG/NBD is Batislam, Denizel and Filiztekin (2007)
+as lifetimes' ModifiedBetaGeoFitter writes it.
 """
 import sys
 import time
@@ -54,17 +63,54 @@ def loglik(params, x, tx, T):
     return np.sum(A1 + A2 + np.logaddexp(A3, A4))
 
 
-def fit(path):
+def mbg_loglik(params, x, tx, T):
+    r, alpha, a, b = params
+    A1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    A2 = (special.gammaln(a + b) + special.gammaln(b + x + 1)
+          - special.gammaln(b) - special.gammaln(a + b + x + 1))
+    A3 = -(r + x) * np.log(alpha + T)
+    A4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+    return np.sum(A1 + A2 + A3 + np.logaddexp(A4, 0.0))
+
+
+def pnbd_loglik(params, x, tx, T):
+    r, alpha, s, beta = params
+    A1 = (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+          + s * np.log(beta))
+    rsx = r + s + x
+    if alpha >= beta:
+        big, small, b = alpha, beta, s + 1.0
+    else:
+        big, small, b = beta, alpha, r + x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        l1 = np.log(special.hyp2f1(rsx, b, rsx + 1.0, (big - small) / (big + tx))) \
+            - rsx * np.log(big + tx)
+        l2 = np.log(special.hyp2f1(rsx, b, rsx + 1.0, (big - small) / (big + T))) \
+            - rsx * np.log(big + T)
+        # ln A0 = l1 + ln(1 - e^(l2 - l1)); -inf when tx = T
+        lA0 = l1 + np.log1p(-np.exp(l2 - l1))
+    lE1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    return np.sum(A1 + np.logaddexp(lE1, np.log(s) + lA0 - np.log(rsx)))
+
+
+LOGLIK = {"bgnbd": loglik, "pareto_nbd": pnbd_loglik, "mbgnbd": mbg_loglik}
+
+
+def fit(path, model="bgnbd", only=None):
     data = np.loadtxt(path, delimiter=",", skiprows=1)
     x, tx, T = data[:, 0], data[:, 1], data[:, 2]
     n = len(x)
+    ll = LOGLIK[model]
 
     def objective(logp):
         if np.any(np.abs(logp) > 30):
             return np.inf
-        return -loglik(np.exp(logp), x, tx, T) / n
+        v = -ll(np.exp(logp), x, tx, T) / n
+        return v if np.isfinite(v) else np.inf
 
     for method in ("Nelder-Mead", "BFGS"):
+        if only and method != only:
+            continue
         start = time.perf_counter()
         res = optimize.minimize(objective, np.zeros(4), method=method,
                                 options={"maxiter": 20000} if method == "Nelder-Mead" else {})
@@ -77,4 +123,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "simulate":
         simulate(int(sys.argv[2]), int(sys.argv[3]))
     else:
-        fit(sys.argv[2])
+        fit(sys.argv[2], *sys.argv[3:5])

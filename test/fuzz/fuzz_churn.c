@@ -1,12 +1,13 @@
 /*
  * fuzz_churn.c
- *	  libFuzzer target: the BG/NBD and Gamma-Gamma functions of churn_core.c
- *	  on extreme and random doubles.  Inputs are validated the way the SQL glue
+ *	  libFuzzer target: the BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma
+ *	  functions of churn_core.c on extreme and random doubles (the four model
+ *	  parameters serve all three churn models).  Inputs are validated the way the SQL glue
  *	  (src/churn.c) validates them: model parameters positive and finite,
  *	  summaries accepted by cxm_bgnbd_row_problem / cxm_gg_row_problem, a
  *	  finite horizon >= 0, discount_rate finite and > -1.  Then:
  *	    - nothing crashes (ASan, UBSan);
- *	    - p_alive is within [0, 1];
+ *	    - p_alive is within [0, 1] (or comes with a non-OK status);
  *	    - expected purchases, expected spend and CLV are finite and >= 0, or
  *	      come with a non-OK status;
  *	    - cxm_hyp2f1 returns a finite value or a non-OK status;
@@ -134,6 +135,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			st = cxm_bgnbd_expected(&bg, w[11], w[7], w[8], w[9], &out);
 			check_value(st, out);
 		}
+
+		/* MBG/NBD: the same parameters */
+		(void) cxm_mbgnbd_loglik(&bg, row, (flags & 16) ? 2 : 1, (flags & 32) ? grad : NULL);
+		pa = cxm_mbgnbd_p_alive(&bg, w[7], w[8], w[9]);
+		if (!(pa >= 0.0 && pa <= 1.0))
+			abort();
+		if (w[11] >= 0.0 && isfinite(w[11]))
+		{
+			out = -1.0;
+			st = cxm_mbgnbd_expected(&bg, w[11], w[7], w[8], w[9], &out);
+			check_value(st, out);
+		}
+
+		/* Pareto/NBD: r, alpha, s, beta */
+		{
+			CxmParetoNbd pn = {bg.r, bg.alpha, bg.a, bg.b};
+
+			(void) cxm_pnbd_loglik(&pn, row, (flags & 16) ? 2 : 1, (flags & 32) ? grad : NULL);
+			pa = -1.0;
+			st = cxm_pnbd_p_alive(&pn, w[7], w[8], w[9], &pa);
+			if (st == CXM_OK && !(pa >= 0.0 && pa <= 1.0))
+				abort();
+			if (w[11] >= 0.0 && isfinite(w[11]))
+			{
+				out = -1.0;
+				st = cxm_pnbd_expected(&pn, w[11], w[7], w[8], w[9], &out);
+				check_value(st, out);
+			}
+		}
 	}
 
 	if (gg_ok && grow_ok)
@@ -152,8 +182,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (bg_ok && gg_ok && row_ok && grow_ok && w[11] > -1.0 && isfinite(w[11]) &&
 		!(w[7] > 0.0 && gg.p * w[7] + gg.q <= 1.0) && !(w[7] == 0.0 && gg.q <= 1.0))
 	{
+		CxmChurnModel cm = {(CxmChurnKind) (flags % 3), {bg.r, bg.alpha, bg.a, bg.b}};
+
 		out = -1.0;
 		st = cxm_clv(&bg, &gg, w[7], w[8], w[9], w[10], horizon, w[11], &out);
+		check_value(st, out);
+		out = -1.0;
+		st = cxm_churn_clv(&cm, &gg, w[7], w[8], w[9], w[10], horizon, w[11], &out);
 		check_value(st, out);
 	}
 	return 0;
