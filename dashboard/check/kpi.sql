@@ -2,10 +2,17 @@
 -- cxm.touchpoints, cxm.feedback) and cxm.settings, without kpi_monthly: one row
 -- per month, the columns named as the KPI cards.  Definitions: doc/layer.md,
 -- "kpi_monthly".  check.js compares the KPI page with it.
-WITH months AS (
-  SELECT DISTINCT date_trunc('month', ts) AS month FROM cxm.transactions
-  UNION SELECT date_trunc('month', ts) FROM cxm.touchpoints
-  UNION SELECT date_trunc('month', ts) FROM cxm.feedback
+WITH first AS (
+  -- kpi_monthly starts at the first month with a purchase
+  SELECT date_trunc('month', min(ts)) AS m0 FROM cxm.transactions
+), cfg AS (
+  SELECT s.churned_after, coalesce(s.as_of, date_trunc('day', now()) + interval '1 day') AS as_of FROM cxm.settings s
+), months AS (
+  SELECT x.month FROM (
+    SELECT DISTINCT date_trunc('month', ts) AS month FROM cxm.transactions
+    UNION SELECT date_trunc('month', ts) FROM cxm.touchpoints
+    UNION SELECT date_trunc('month', ts) FROM cxm.feedback) x, first f
+  WHERE x.month >= f.m0
 ), gaps AS (
   -- a touchpoint more than settings.session_gap after the profile's previous one starts a session
   SELECT p.customer_id, p.ts,
@@ -30,14 +37,19 @@ SELECT m.month::date AS month,
         WHERE t.ts >= m.month AND t.ts < m.month + interval '1 month') AS revenue,
        (SELECT count(DISTINCT t.customer_id) FROM cxm.transactions t
         WHERE t.ts >= m.month AND t.ts < m.month + interval '1 month') AS active_customers,
+       -- unknown in the first month (nobody can have bought before)
+       CASE WHEN m.month > (SELECT m0 FROM first) THEN
        (SELECT avg((EXISTS (SELECT FROM cxm.transactions e WHERE e.customer_id = b.customer_id AND e.ts < m.month))::int)
         FROM (SELECT DISTINCT t.customer_id FROM cxm.transactions t
-              WHERE t.ts >= m.month AND t.ts < m.month + interval '1 month') b) AS repeat_purchase_rate,
+              WHERE t.ts >= m.month AND t.ts < m.month + interval '1 month') b) END AS repeat_purchase_rate,
+       -- known once churned_after of purchase history exists and the month is over
+       CASE WHEN m.month >= (SELECT m0 FROM first) + (SELECT churned_after FROM cfg)
+                 AND m.month + interval '1 month' <= (SELECT as_of FROM cfg) THEN
        (SELECT count(DISTINCT p.customer_id) FROM purchases p
         WHERE (p.next_ts IS NULL OR p.next_ts > p.runs_out)
           AND p.runs_out >= m.month AND p.runs_out < m.month + interval '1 month' AND p.runs_out <= p.as_of)::float8
        / nullif((SELECT count(DISTINCT p.customer_id) FROM purchases p
-                 WHERE p.ts >= m.month - p.churned_after AND p.ts < m.month), 0) AS churn_rate,
+                 WHERE p.ts >= m.month - p.churned_after AND p.ts < m.month), 0) END AS churn_rate,
        (SELECT avg((EXISTS (SELECT FROM cxm.transactions e WHERE e.customer_id = v.customer_id
                                 AND e.ts >= m.month AND e.ts < m.month + interval '1 month'))::int)
         FROM (SELECT DISTINCT p.customer_id FROM cxm.touchpoints p
