@@ -312,27 +312,18 @@ BEGIN
             WHERE c.id <= v_max) p(id);
       v_ids := COALESCE(v_ids, '{}');
       RAISE NOTICE 'cxm.refresh: incremental: % changed profiles', pg_catalog.cardinality(v_ids);
-      DELETE FROM @extschema@.customer_360_snapshot x WHERE x.customer_id = ANY (v_ids);
-      INSERT INTO @extschema@.customer_360_snapshot SELECT * FROM @extschema@.layer_profile_rows(v_ids);
-      t := @extschema@.layer_step('customer_360', t);
-      DELETE FROM @extschema@.customer_journeys_snapshot x WHERE x.customer_id = ANY (v_ids);
-      INSERT INTO @extschema@.customer_journeys_snapshot SELECT * FROM @extschema@.layer_journey_rows(v_ids);
-      t := @extschema@.layer_step('customer_journeys', t);
-      DELETE FROM @extschema@.profile_months_snapshot x WHERE x.customer_id = ANY (v_ids);
-      INSERT INTO @extschema@.profile_months_snapshot SELECT * FROM @extschema@.layer_month_rows(v_ids);
-      t := @extschema@.layer_step('monthly facts', t);
-    ELSE
-      -- DELETE, not TRUNCATE: readers keep seeing the old snapshot until commit
-      DELETE FROM @extschema@.customer_360_snapshot;
-      INSERT INTO @extschema@.customer_360_snapshot SELECT * FROM @extschema@.layer_profile_rows(NULL);
-      t := @extschema@.layer_step('customer_360', t);
-      DELETE FROM @extschema@.customer_journeys_snapshot;
-      INSERT INTO @extschema@.customer_journeys_snapshot SELECT * FROM @extschema@.layer_journey_rows(NULL);
-      t := @extschema@.layer_step('customer_journeys', t);
-      DELETE FROM @extschema@.profile_months_snapshot;
-      INSERT INTO @extschema@.profile_months_snapshot SELECT * FROM @extschema@.layer_month_rows(NULL);
-      t := @extschema@.layer_step('monthly facts', t);
     END IF;
+    -- the changed profiles' rows (v_ids), or every row (v_ids NULL); DELETE,
+    -- not TRUNCATE: readers keep seeing the old snapshot until commit
+    FOR agg IN SELECT * FROM (VALUES ('customer_360_snapshot', 'layer_profile_rows', 'customer_360'),
+                                     ('customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys'),
+                                     ('profile_months_snapshot', 'layer_month_rows', 'monthly facts')) v(snap, fn, step) LOOP
+      EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I x WHERE $1 IS NULL OR x.customer_id = ANY ($1)', agg.snap)
+        USING v_ids;
+      EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I($1)', agg.snap, agg.fn)
+        USING v_ids;
+      t := @extschema@.layer_step(agg.step, t);
+    END LOOP;
     IF v_mode <> 'incremental' THEN
       ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
       t := @extschema@.layer_step('statistics', t);
