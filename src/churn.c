@@ -76,16 +76,6 @@ fit_state_new(MemoryContext cxt)
 	return st;
 }
 
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcxt;
-}
-
 static void
 check_bgnbd_row(double x, double tx, double t)
 {
@@ -114,7 +104,7 @@ check_gg_row(double x, double m)
 Datum
 bgnbd_fit_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "bgnbd_fit_accum");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "bgnbd_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				tx,
@@ -157,7 +147,7 @@ bgnbd_fit_accum(PG_FUNCTION_ARGS)
 Datum
 gg_fit_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "gg_fit_accum");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "gg_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				m;
@@ -177,7 +167,7 @@ gg_fit_accum(PG_FUNCTION_ARGS)
 Datum
 churn_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "churn_fit_combine");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "churn_fit_combine");
 	FitState   *a = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	FitState   *b = PG_ARGISNULL(1) ? NULL : (FitState *) PG_GETARG_POINTER(1);
 	size_t		i;
@@ -236,7 +226,7 @@ churn_fit_serialize(PG_FUNCTION_ARGS)
 Datum
 churn_fit_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "churn_fit_deserialize");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "churn_fit_deserialize");
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	const unsigned char *data = (const unsigned char *) VARDATA_ANY(b);
 	CxmFitWireInfo info;
@@ -508,26 +498,29 @@ arg_gg(FunctionCallInfo fcinfo, int argno)
 	return m;
 }
 
+/* a scoring function's status as an ERROR (SQLSTATE by cxm_status_errcode) */
 static void
 report_status(CxmStatus st, const char *fname)
 {
+	int			code = cxm_status_errcode(st, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+
 	switch (st)
 	{
 		case CXM_OK:
 			return;
 		case CXM_ERANGE:
 			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					(errcode(code),
 					 errmsg("%s: result out of range for these inputs", fname)));
 			break;
 		case CXM_ENOCONV:
 			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					(errcode(code),
 					 errmsg("%s: the hypergeometric series did not converge for these inputs", fname)));
 			break;
 		default:
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("%s: the model is not defined for these inputs", fname)));
 	}
 }

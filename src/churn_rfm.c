@@ -50,15 +50,28 @@ static void
 rfm_set_unit(RfmState *st, Interval *unit)
 {
 	RfmUnitProblem p = rfm_unit_make(unit->month, unit->day, unit->time, &st->unit);
+	char	   *text;
 
-	if (p != RFM_UNIT_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg(p == RFM_UNIT_NOT_POSITIVE ? "unit must be a positive interval, got %s" :
-						p == RFM_UNIT_MIXED ? "unit must be whole months or a fixed length, got %s" :
-						"unit is too long, got %s",
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(unit))))));
+	if (p == RFM_UNIT_OK)
+		return;
+	text = DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(unit)));
+	switch (p)
+	{
+		case RFM_UNIT_NOT_POSITIVE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit must be a positive interval, got %s", text)));
+			break;
+		case RFM_UNIT_MIXED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit must be whole months or a fixed length, got %s", text)));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit is too long, got %s", text)));
+	}
 }
 
 static int64
@@ -182,8 +195,7 @@ rfm_accum(PG_FUNCTION_ARGS)
 	TimestampTz ts;
 	double		amount;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_accum called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "rfm_accum");
 	st = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		st = rfm_state_new(aggcxt);
@@ -217,8 +229,7 @@ rfm_combine(PG_FUNCTION_ARGS)
 			   *b;
 	int			i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_combine called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "rfm_combine");
 	a = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	b = PG_ARGISNULL(1) ? NULL : (RfmState *) PG_GETARG_POINTER(1);
 	if (b == NULL || !b->configured)
@@ -274,8 +285,7 @@ rfm_deserialize(PG_FUNCTION_ARGS)
 	char		err[256];
 	RfmState   *st;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_deserialize called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "rfm_deserialize");
 	if (rfm_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
 		cxm_bad_state("rfm", err);
 	st = MemoryContextAllocZero(aggcxt, sizeof(RfmState));

@@ -464,8 +464,7 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 	uint32		n;
 	bool		fresh = PG_ARGISNULL(0);
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "journey_funnel_accum called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "journey_funnel_accum");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -703,8 +702,7 @@ journey_funnel_combine(PG_FUNCTION_ARGS)
 	Datum		a;
 	FunnelView	b;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "journey_funnel_combine called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "journey_funnel_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

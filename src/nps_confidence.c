@@ -52,7 +52,7 @@ nps_conf_step(FunctionCallInfo fcinfo, int direction)
 	int			slot;
 
 	if (PG_ARGISNULL(0))
-		elog(ERROR, "nps_stats state must not be NULL");
+		cxm_bad_int8_state(NPSC_STATE_LEN, "nps_stats");
 	state = cxm_int8_state_arg(fcinfo, 0);
 	c = cxm_int8_state(state, NPSC_STATE_LEN, "nps_stats");
 	if (PG_ARGISNULL(2))
