@@ -1,5 +1,5 @@
 -- Inputs found by the fuzz targets and sqlsmith (test/fuzz, test/sqlsmith.sh):
--- each must give a clean answer or an ERROR with the contract's SQLSTATE,
+-- each must give a clean answer or an ERROR with the SQLSTATE its doc page lists,
 -- never garbage, a crash or a hang.
 SET extra_float_digits = 0;
 

@@ -3,8 +3,8 @@
  *	  fmgr glue of the churn and lifetime-value family: bgnbd_fit,
  *	  pareto_nbd_fit, mbgnbd_fit, p_alive, churn_score, expected_purchases
  *	  (for each model type and for churn_model), gammagamma_fit,
- *	  expected_spend, clv and rfm_segment.  The models live in churn_core.c;
- *	  rfm() is in churn_rfm.c.
+ *	  expected_spend and clv.  The models live in churn_core.c; rfm() and
+ *	  rfm_segment() are in rfm.c.
  *
  * The fit aggregates keep an `internal` state: the distinct customer
  * summaries with their counts (a CxmSummarySet), so memory follows the number
@@ -55,7 +55,6 @@ PG_FUNCTION_INFO_V1(churn_model_clv);
 PG_FUNCTION_INFO_V1(churn_model_expected_or_null);
 PG_FUNCTION_INFO_V1(gg_expected_spend);
 PG_FUNCTION_INFO_V1(churn_clv);
-PG_FUNCTION_INFO_V1(churn_rfm_segment);
 
 /* Aggregate state of bgnbd_fit and gammagamma_fit */
 typedef struct FitState
@@ -690,18 +689,4 @@ gg_expected_spend(PG_FUNCTION_ARGS)
 				 errmsg("expected_spend needs p * frequency + q > 1 (q = %g, p = %g, frequency %g)",
 						m.q, m.p, x)));
 	PG_RETURN_FLOAT8(out);
-}
-
-Datum
-churn_rfm_segment(PG_FUNCTION_ARGS)
-{
-	int32		r = PG_GETARG_INT32(0);
-	int32		f = PG_GETARG_INT32(1);
-	const char *seg = cxm_rfm_segment(r, f);
-
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("RFM scores must be between 1 and 5, got r_score %d and f_score %d", r, f)));
-	PG_RETURN_TEXT_P(cstring_to_text(seg));
 }

@@ -2216,28 +2216,3 @@ cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double 
 	/* purchases times spend can overflow (found by test/fuzz/fuzz_churn.c) */
 	return isfinite(total) ? CXM_OK : CXM_ERANGE;
 }
-
-/* ------------------------------------------------------------------------
- * RFM segments
- * ------------------------------------------------------------------------ */
-
-const char *
-cxm_rfm_segment(int r_score, int f_score)
-{
-	static const char *const map[5][5] = {
-		/* R = 1 */
-		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
-		/* R = 2 */
-		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
-		/* R = 3 */
-		{"About to Sleep", "About to Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"},
-		/* R = 4 */
-		{"Promising", "Potential Loyalists", "Potential Loyalists", "Loyal Customers", "Loyal Customers"},
-		/* R = 5 */
-		{"New Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"},
-	};
-
-	if (r_score < 1 || r_score > 5 || f_score < 1 || f_score > 5)
-		return NULL;
-	return map[r_score - 1][f_score - 1];
-}

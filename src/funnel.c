@@ -1,7 +1,7 @@
 /*
  * funnel.c
- *	  fmgr glue of journey_funnel(ts, window, steps [, mode]) (contract
- *	  section 2).  The level DP lives in funnel_core.c.
+ *	  fmgr glue of journey_funnel(ts, window, steps [, mode])
+ *	  (doc/funnels.md).  The level DP lives in funnel_core.c.
  *
  * State (internal): the window, the mode, the number of steps, the count of
  * usable rows (non-NULL ts and steps) and, for each row matching at least

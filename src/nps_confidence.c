@@ -1,7 +1,7 @@
 /*
  * nps_confidence.c
  *	  fmgr glue of nps_stats(score, confidence) (version 1.1): the NPS with
- *	  its interval at a chosen confidence level instead of the contract's 95 %.
+ *	  its interval at a chosen confidence level instead of the fixed 95 % of nps_stats(score) (doc/nps.md).
  *
  * The state is int8[4] {promoters, passives, detractors, confidence}, the
  * confidence stored as the bit pattern of its float8 (0 = not set yet, which

@@ -246,3 +246,26 @@ rfm_wire_write(WireWriter *w, const RfmWireInfo *h, const RfmPeriod *items)
 		wire_put_f64(w, items[i].amount);
 	}
 }
+
+/* the 10-segment RFM map (rfm_core.h) */
+
+const char *
+rfm_segment(int r_score, int f_score)
+{
+	static const char *const map[5][5] = {
+		/* R = 1 */
+		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
+		/* R = 2 */
+		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
+		/* R = 3 */
+		{"About to Sleep", "About to Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"},
+		/* R = 4 */
+		{"Promising", "Potential Loyalists", "Potential Loyalists", "Loyal Customers", "Loyal Customers"},
+		/* R = 5 */
+		{"New Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"},
+	};
+
+	if (r_score < 1 || r_score > 5 || f_score < 1 || f_score > 5)
+		return NULL;
+	return map[r_score - 1][f_score - 1];
+}

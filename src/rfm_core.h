@@ -1,9 +1,9 @@
 /*
  * rfm_core.h
- *	  The pure-C part of the rfm(ts, amount, as_of, unit) aggregate
- *	  (src/churn_rfm.c): the unit classification, the period list (sort and
+ *	  The pure-C part of RFM (glue in src/rfm.c): the rfm(ts, amount, as_of,
+ *	  unit) aggregate's unit classification, the period list (sort and
  *	  merge), the final (frequency, recency, t, monetary) and the serialized
- *	  state with its validator.  No postgres.h; unit-tested in
+ *	  state with its validator; and rfm_segment's map.  No postgres.h; unit-tested in
  *	  test/unit/test_rfm.c and fuzzed by test/fuzz/fuzz_churn_state.c.
  */
 #ifndef CXM_RFM_CORE_H
@@ -97,6 +97,9 @@ extern CxmStatus rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInf
 /* the periods of a state accepted by rfm_wire_check, into out[info->n] */
 extern void rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info,
 							RfmPeriod *out);
+/* The 10-segment RFM map of (recency, frequency) scores; NULL outside 1..5. */
+extern const char *rfm_segment(int r_score, int f_score);
+
 /* write a state: the header from h, then h->n periods (merged, ascending) */
 extern void rfm_wire_write(WireWriter *w, const RfmWireInfo *h, const RfmPeriod *items);
 

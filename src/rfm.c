@@ -1,7 +1,9 @@
 /*
- * churn_rfm.c
- *	  The rfm(ts, amount, as_of, unit) aggregate: one customer's purchase log
- *	  summarised as (frequency, recency, t, monetary) in whole periods.
+ * rfm.c
+ *	  fmgr glue of RFM (the maths in rfm_core.c): the rfm(ts, amount, as_of,
+ *	  unit) aggregate, one customer's purchase log summarised as (frequency,
+ *	  recency, t, monetary) in whole periods, and rfm_segment(r, f) (its C
+ *	  symbol keeps the name churn_rfm_segment, which the catalog records).
  *
  * A period is a calendar bucket of length `unit` in the session time zone:
  * '1 day' -> local dates, '1 week' -> ISO weeks (Monday to Sunday),
@@ -35,6 +37,7 @@ PG_FUNCTION_INFO_V1(rfm_combine);
 PG_FUNCTION_INFO_V1(rfm_serialize);
 PG_FUNCTION_INFO_V1(rfm_deserialize);
 PG_FUNCTION_INFO_V1(rfm_final);
+PG_FUNCTION_INFO_V1(churn_rfm_segment);
 
 typedef struct RfmState
 {
@@ -321,4 +324,19 @@ rfm_final(PG_FUNCTION_ARGS)
 	d[2] = Float8GetDatum(sum.t);
 	d[3] = Float8GetDatum(sum.monetary);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, d, nulls)));
+}
+
+/* rfm_segment(r_score, f_score): the segment name; 22003 outside 1..5 */
+Datum
+churn_rfm_segment(PG_FUNCTION_ARGS)
+{
+	int32		r = PG_GETARG_INT32(0);
+	int32		f = PG_GETARG_INT32(1);
+	const char *seg = rfm_segment(r, f);
+
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("RFM scores must be between 1 and 5, got r_score %d and f_score %d", r, f)));
+	PG_RETURN_TEXT_P(cstring_to_text(seg));
 }
