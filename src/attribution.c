@@ -102,8 +102,7 @@ attribution_accum(PG_FUNCTION_ARGS)
 Datum
 attribution_accum_n(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_accum_n called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "attribution_accum_n");
 	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
 }
 
