@@ -693,9 +693,7 @@ attr_wire_read(const unsigned char *buf, size_t len, const CxmAlloc *alloc,
 
 	*out = NULL;
 	msg[0] = '\0';
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, ATTR_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, ATTR_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, ATTR_WIRE_HEADER, ATTR_WIRE_VERSION))
 		goto bad;
 	model = wire_get_u8(&r);
 	if (model >= ATTR_NMODELS)

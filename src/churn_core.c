@@ -183,9 +183,7 @@ cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFitWireInfo *info,
 	double		pen;
 
 	memset(info, 0, sizeof(*info));
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, CXM_FIT_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, CXM_FIT_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, CXM_FIT_WIRE_HEADER, CXM_FIT_WIRE_VERSION))
 		goto bad;
 	flag = wire_get_u8(&r);
 	if (flag > 1)
@@ -248,8 +246,7 @@ cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFitWireInfo *info,
 	return CXM_OK;
 
 bad:
-	snprintf(msg, msglen, "%s", r.detail);
-	return CXM_EINVAL;
+	return wire_failure(&r, msg, msglen);
 }
 
 CxmStatus

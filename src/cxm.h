@@ -90,9 +90,9 @@ extern void cxm_raise(CxmStatus st, const char *msg, int range_errcode);
 
 /*
  * The aggregate's memory context for a support function called as one
- * (AggCheckCallContext).  The support functions can be called from SQL
- * outside an aggregate: that is an ERROR 0A000 (feature_not_supported)
- * naming fname, not an internal error.
+ * (AggCheckCallContext).  Anywhere else (only C can call them: their
+ * internal arguments cannot be written in SQL) it is an ERROR 0A000
+ * (feature_not_supported) naming fname, not an internal error.
  */
 extern MemoryContext cxm_agg_context(FunctionCallInfo fcinfo, const char *fname);
 

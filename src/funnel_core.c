@@ -756,9 +756,7 @@ funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
 	int64_t		i;
 
 	memset(info, 0, sizeof(*info));
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, FUNNEL_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, FUNNEL_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, FUNNEL_WIRE_HEADER, FUNNEL_WIRE_VERSION))
 		goto bad;
 	mode = wire_get_u8(&r);
 	if (mode >= FUNNEL_NMODES)
@@ -842,8 +840,7 @@ funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
 	return CXM_OK;
 
 bad:
-	snprintf(msg, msglen, "%s", r.detail);
-	return CXM_EINVAL;
+	return wire_failure(&r, msg, msglen);
 }
 
 void

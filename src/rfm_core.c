@@ -153,9 +153,7 @@ rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
 	RfmUnitProblem p;
 
 	memset(info, 0, sizeof(*info));
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, RFM_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, RFM_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, RFM_WIRE_HEADER, RFM_WIRE_VERSION))
 		goto bad;
 	configured = wire_get_u8(&r);
 	if (configured > 1)
@@ -209,8 +207,7 @@ rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
 	return CXM_OK;
 
 bad:
-	snprintf(msg, msglen, "%s", r.detail);
-	return CXM_EINVAL;
+	return wire_failure(&r, msg, msglen);
 }
 
 void
