@@ -258,6 +258,7 @@ DECLARE
   agg record;
   sums pg_catalog.text;
   negs pg_catalog.text;
+  v_rpc pg_catalog.text;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -327,6 +328,13 @@ BEGIN
     END IF;
     -- the changed profiles' rows (v_ids), or every row (v_ids NULL); DELETE,
     -- not TRUNCATE: readers keep seeing the old snapshot until commit
+    -- the changed profiles' rows are a few per source, found by index: plan
+    -- them as cached reads (random_page_cost 1.1 instead of the server's,
+    -- for this step only; doc/layer.md, "Performance")
+    IF v_ids IS NOT NULL THEN
+      v_rpc := pg_catalog.current_setting('random_page_cost');
+      PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
+    END IF;
     FOR agg IN SELECT * FROM (VALUES ('customer_360_snapshot', 'layer_profile_rows', 'customer_360'),
                                      ('customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys'),
                                      ('profile_months_snapshot', 'layer_month_rows', 'monthly facts')) v(snap, fn, step) LOOP
@@ -336,6 +344,9 @@ BEGIN
         USING v_ids;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
+    IF v_ids IS NOT NULL THEN
+      PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
+    END IF;
     IF v_mode <> 'incremental' THEN
       ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
       t := @extschema@.layer_step('statistics', t);
