@@ -435,9 +435,12 @@ COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, p
 -- numeric), so that the base of everyone equals the base of the unchanged
 -- profiles plus that of the changed ones.  Its body reads {base}; refresh()
 -- keeps <name>_base_snapshot by subtracting the changed profiles' old rows
--- and adding their new ones (doc/layer.md, "Incremental refresh").
+-- and adding their new ones.  A base with regroup (the {month} column that
+-- is its key) may hold anything: refresh() recomputes the groups the changed
+-- profiles were or are in (doc/layer.md, "Incremental refresh").
 CREATE FUNCTION @extschema@.layer_aggregates()
-RETURNS TABLE (name pg_catalog.text, body pg_catalog.text, base pg_catalog.text, base_keys pg_catalog.text)
+RETURNS TABLE (name pg_catalog.text, body pg_catalog.text, base pg_catalog.text, base_keys pg_catalog.text,
+  regroup pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $body$
 VALUES
@@ -468,7 +471,7 @@ LEFT JOIN LATERAL (
   SELECT @extschema@.nps_compare(x.s, v.s) AS c FROM x v
   WHERE x.enough AND v.enough AND v.channel = x.channel AND v.month = (x.month - '1 month'::pg_catalog.interval)::pg_catalog.date
 ) d ON true
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('cohort_retention', $q$
 WITH b AS (
   SELECT m.customer_id, m.month FROM {month} m WHERE m.orders > 0
@@ -493,7 +496,7 @@ CROSS JOIN LATERAL (
                                   '1 month'::pg_catalog.interval) g
 ) m
 LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('journey_transitions', $q$
 SELECT b.step, b.source, b.target, b.n AS customers FROM {base} b
 $q$, $q$
@@ -504,7 +507,7 @@ FROM (
   CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
 ) x
 GROUP BY x.step, x.source, x.target
-$q$, 'step, source, target'),
+$q$, 'step, source, target', NULL),
 ('channel_attribution', $q$
 WITH j AS MATERIALIZED (
   -- rn: one input order, so the credits do not depend on the plan
@@ -547,7 +550,7 @@ SELECT l.level, s.is_repeat, l.path, s.conversions > 0 AS converted, s.revenue >
 FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
 WHERE pg_catalog.cardinality(l.path) > 0
 GROUP BY 1, 2, 3, 4, 5
-$q$, 'level, is_repeat, path, converted, paid'),
+$q$, 'level, is_repeat, path, converted, paid', NULL),
 ('funnel_conversion', $q$
 WITH cfg AS (
   SELECT s.funnel_steps AS steps FROM @extschema@.settings s
@@ -565,7 +568,7 @@ FROM cfg c
 CROSS JOIN LATERAL pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o)
 CROSS JOIN lv
 GROUP BY u.o, u.s
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('rfm_segments', $q$
 SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
        pg_catalog.count(*)::pg_catalog.float8 / pg_catalog.sum(pg_catalog.count(*)) OVER () AS share,
@@ -578,7 +581,7 @@ SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
 FROM {profile} c
 WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('value_concentration', $q$
 WITH v AS (
   SELECT x.measure, x.value
@@ -616,7 +619,7 @@ SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
        CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
 FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
 LEFT JOIN g ON g.measure = m.measure
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('channel_mix_value', $q$
 WITH b AS (
   -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
@@ -647,7 +650,7 @@ SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross
        w.difference, w.ci_low, w.ci_high, w.p_value
 FROM s
 LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('visitor_segments', $q$
 SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
        COALESCE(c.entry_campaign, '(none)') AS entry_campaign,
@@ -661,42 +664,17 @@ SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
 FROM {profile} c
 WHERE c.touchpoints > 0
 GROUP BY 1, 2, 3
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('kpi_monthly', $q$
-WITH prof AS MATERIALIZED (
-  SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
-         pg_catalog.date_trunc('month', p.first_purchase)::pg_catalog.date AS first_month
-  FROM {profile} p
-), pm AS (
-  SELECT m.* FROM {month} m
-), agg AS (
-  SELECT pm.month,
-         pg_catalog.sum(pm.revenue) AS revenue, pg_catalog.sum(pm.orders) AS orders,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0) AS buyers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month = pm.month) AS new_customers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month < pm.month) AS repeat_buyers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.second_product_at < pm.month + '1 month'::pg_catalog.interval) AS cross_sold,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS cross_channel_buyers,
-         pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_channel,
-         pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel) AS clv_single_channel,
-         pg_catalog.sum(pm.lost) AS lost, pg_catalog.sum(pm.base_delta) AS base_delta,
-         pg_catalog.count(*) FILTER (WHERE pm.visited) AS visitors,
-         pg_catalog.count(*) FILTER (WHERE pm.visited AND pm.orders > 0) AS converted,
-         pg_catalog.sum(pm.answers) AS answers,
-         pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
-         pg_catalog.sum(pm.detractors) AS detractors,
-         pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
-         pg_catalog.sum(pm.session_minutes) AS session_minutes,
-         pg_catalog.sum(pm.cost) AS cost, pg_catalog.sum(pm.costed) AS costed
-  FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
-  GROUP BY pm.month
+WITH b AS MATERIALIZED (
+  SELECT x.* FROM {base} x
 ), run AS (
   SELECT a.*, pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) - a.base_delta AS base_before,
          pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through,
          pg_catalog.bool_or(a.costed > 0) OVER () AS any_cost,
          pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0) OVER () AS first_buy,
          pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0 OR a.visitors > 0 OR a.answers > 0) OVER () AS first_any
-  FROM agg a
+  FROM b a
 ), obs AS (
   -- what a month can show (doc/layer.md, kpi_monthly): the customer base
   -- needs settings.churned_after of purchase history before the month, and
@@ -720,7 +698,7 @@ SELECT r.month,
        r.sessions::pg_catalog.int8 AS sessions,
        r.session_touchpoints::pg_catalog.float8 / NULLIF(r.sessions, 0) AS touchpoints_per_session,
        (r.session_minutes / NULLIF(r.sessions, 0))::pg_catalog.float8 AS avg_session_minutes,
-       CASE WHEN EXISTS (SELECT 1 FROM prof p WHERE p.products > 0)
+       CASE WHEN (SELECT pg_catalog.sum(b.product_buyers) FROM b) > 0
             THEN r.cross_sold::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS cross_sell_rate,
        r.cross_channel_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS cross_channel_share,
        r.clv_cross_channel::pg_catalog.float8 AS clv_cross_channel,
@@ -729,10 +707,41 @@ SELECT r.month,
        CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.revenue, 0) - COALESCE(r.cost, 0) END AS profit
 FROM obs r
 WHERE (r.buyers > 0 OR r.visitors > 0 OR r.answers > 0) AND r.month >= COALESCE(r.first_buy, r.first_any)
-$q$, NULL, NULL)
+$q$, $q$
+-- the monthly sums of kpi_monthly; recomputed per month (regroup) for the
+-- months the changed profiles touch, as it holds means
+WITH prof AS MATERIALIZED (
+  SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
+         pg_catalog.date_trunc('month', p.first_purchase)::pg_catalog.date AS first_month
+  FROM {profile} p
+), pm AS (
+  SELECT m.* FROM {month} m
+)
+SELECT pm.month,
+       pg_catalog.sum(pm.revenue) AS revenue, pg_catalog.sum(pm.orders) AS orders,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0) AS buyers,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month = pm.month) AS new_customers,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month < pm.month) AS repeat_buyers,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.second_product_at < pm.month + '1 month'::pg_catalog.interval) AS cross_sold,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS cross_channel_buyers,
+       pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_channel,
+       pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel) AS clv_single_channel,
+       pg_catalog.sum(pm.lost) AS lost, pg_catalog.sum(pm.base_delta) AS base_delta,
+       pg_catalog.count(*) FILTER (WHERE pm.visited) AS visitors,
+       pg_catalog.count(*) FILTER (WHERE pm.visited AND pm.orders > 0) AS converted,
+       pg_catalog.sum(pm.answers) AS answers,
+       pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
+       pg_catalog.sum(pm.detractors) AS detractors,
+       pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
+       pg_catalog.sum(pm.session_minutes) AS session_minutes,
+       pg_catalog.sum(pm.cost) AS cost, pg_catalog.sum(pm.costed) AS costed,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.products > 0) AS product_buyers, pg_catalog.count(*) AS n
+FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
+GROUP BY pm.month
+$q$, 'month', 'month')
 $body$;
 COMMENT ON FUNCTION @extschema@.layer_aggregates() IS
-  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations), and for some an additive base ({base}: grouped by base_keys, never NULL, with a count n and exact sums) that refresh() keeps by subtracting and adding the changed profiles';
+  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations), and for some a base ({base}, grouped by base_keys, never NULL) that refresh() keeps: additive (a count n and exact sums; the changed profiles are subtracted and added) or, with regroup (the {month} column that is the key), recomputed for the groups the changed profiles touch';
 
 -- layer_fill(query, profile, journey, month): a template over the given
 -- per-profile relations
