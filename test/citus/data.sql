@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 
 -- events: 600 customers, 0..39 events each, over 2024; seg is another column
 CREATE TABLE events_local AS
-SELECT c AS customer_id, (c % 7)::int4 AS seg,
+SELECT c::int8 AS customer_id, (c % 7)::int4 AS seg,
        (ARRAY['email', 'search', 'social', 'direct'])[1 + (c * 31 + i * 17) % 4] AS channel,
        (ARRAY['visit', 'signup', 'cart', 'buy', 'support'])[1 + (c * 13 + i * 7) % 5] AS touchpoint,
        '2024-01-01 00:00+00'::timestamptz + ((c * 7919 + i * 104729) % 525600) * interval '1 minute' AS ts,
@@ -16,16 +16,19 @@ SELECT c AS customer_id, (c % 7)::int4 AS seg,
 FROM generate_series(1, 600) c, generate_series(1, 40) i
 WHERE i <= (c * 7) % 40;
 
--- per customer: frequency, recency, T and mean spend in months (the fits' inputs)
+-- per customer: frequency, recency, T (weeks) and mean spend: the CDNOW
+-- summary (test/data/README.md), on which every fit converges quickly
+CREATE TABLE cdnow_in (id int, x float8, t_x float8, t float8, zbar float8);
+\copy cdnow_in FROM 'test/data/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER true)
 CREATE TABLE customers_local AS
-SELECT customer_id, seg, (r).frequency, (r).recency, (r).t, (r).monetary
-FROM (SELECT customer_id, seg, cxm.rfm(ts, amount, '2025-01-01 00:00+00', '1 month') AS r
-      FROM events_local GROUP BY customer_id, seg) x
-WHERE r IS NOT NULL;
+SELECT id::int8 AS customer_id, (id % 7)::int4 AS seg, x AS frequency, t_x AS recency, t,
+       zbar AS monetary
+FROM cdnow_in;
+DROP TABLE cdnow_in;
 
 -- per customer: a journey (attribution, markov_conversion) and a basket (assoc_rules)
 CREATE TABLE journeys_local AS
-SELECT c AS customer_id, (c % 7)::int4 AS seg,
+SELECT c::int8 AS customer_id, (c % 7)::int4 AS seg,
        (SELECT array_agg((ARRAY['email', 'search', 'social', 'direct', 'ads'])[1 + (c * 3 + k * k) % 5] ORDER BY k)
           FROM generate_series(1, 1 + c % 5) k) AS path,
        ((c * 13) % 3 = 0)::int::float8 AS conv,
