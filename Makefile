@@ -7,6 +7,8 @@
 #   make bench      performance ratios and memory bounds (not part of make test)
 #   make fuzz, make sqlsmith, make check-sanitize, make check-valgrind
 #                   the heavier hardening checks (doc/development.md)
+#   make check-citus  every aggregate and the layer on a local Citus cluster
+#                   (doc/scale-out.md; "skipped" without Citus)
 #   make dashboard  the BI dashboard over the views of a running demo (doc/dashboard.md);
 #                   make dashboard-stop ends it, make check-dashboard tests it in Chromium
 
@@ -94,7 +96,7 @@ test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) $(wildcard 
 unit: $(UNIT_TESTS)
 
 .PHONY: test unit demo demo-stop bench deps check-sanitize check-valgrind fuzz sqlsmith \
-	dashboard dashboard-stop check-dashboard
+	dashboard dashboard-stop check-dashboard check-citus
 test:
 	bash test/run_tests.sh
 
@@ -122,6 +124,10 @@ fuzz:
 # random SQL against a server with the demo data; SMITH_QUERIES (default 20000)
 sqlsmith:
 	bash test/sqlsmith.sh
+
+# coordinator + two workers on local ports (test/citus/check.sh, doc/scale-out.md)
+check-citus:
+	bash test/citus/check.sh
 
 # the dashboard over the demo's views (dashboard/run.sh, doc/dashboard.md)
 dashboard:

@@ -13,7 +13,9 @@
  *
  * State: the distinct periods with their summed amounts, kept as an array
  * that is sorted and merged whenever it fills up, so memory follows the
- * number of distinct periods.  Order of arrival does not matter.
+ * number of distinct periods.  Amounts are summed exactly in millionths
+ * (rfm_core.h), so order of arrival does not matter, not even in the last
+ * bit: serial, parallel and distributed plans agree.
  */
 #include "postgres.h"
 
@@ -127,15 +129,28 @@ rfm_period(RfmState *st, TimestampTz ts)
 	return rfm_fixed_period(ts, st->unit.per);
 }
 
-/* sort and merge equal periods (amounts summed in period order) */
+static void
+rfm_sum_too_large(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("rfm amounts sum to more than %g in absolute value",
+					(double) PG_INT64_MAX / RFM_MICROS)));
+}
+
+/* sort and merge equal periods (amounts summed exactly) */
 static void
 rfm_compact(RfmState *st)
 {
-	st->n = rfm_periods_compact(st->items, st->n);
+	int			n = rfm_periods_compact(st->items, st->n);
+
+	if (n < 0)
+		rfm_sum_too_large();
+	st->n = n;
 }
 
 static void
-rfm_add(RfmState *st, int64 period, double amount)
+rfm_add(RfmState *st, int64 period, int64 micros)
 {
 	if (st->n == st->cap)
 	{
@@ -147,7 +162,7 @@ rfm_add(RfmState *st, int64 period, double amount)
 		}
 	}
 	st->items[st->n].period = period;
-	st->items[st->n].amount = amount;
+	st->items[st->n].micros = micros;
 	st->n++;
 }
 
@@ -197,6 +212,7 @@ rfm_accum(PG_FUNCTION_ARGS)
 	RfmState   *st;
 	TimestampTz ts;
 	double		amount;
+	int64		micros;
 
 	aggcxt = cxm_agg_context(fcinfo, "rfm_accum");
 	st = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
@@ -217,8 +233,14 @@ rfm_accum(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("amount must be finite, got %g", amount)));
+	if (!rfm_amount_micros(amount, &micros))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("amount %g is out of range for rfm", amount),
+				 errdetail("Amounts are summed exactly in millionths; |amount| may be at most %g.",
+						   RFM_MAX_AMOUNT)));
 	old = MemoryContextSwitchTo(aggcxt);
-	rfm_add(st, rfm_period(st, ts), amount);
+	rfm_add(st, rfm_period(st, ts), micros);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }
@@ -253,7 +275,7 @@ rfm_combine(PG_FUNCTION_ARGS)
 	}
 	old = MemoryContextSwitchTo(aggcxt);
 	for (i = 0; i < b->n; i++)
-		rfm_add(a, b->items[i].period, b->items[i].amount);
+		rfm_add(a, b->items[i].period, b->items[i].micros);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
@@ -315,7 +337,8 @@ rfm_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	/* sorting and merging does not change what the state means */
 	rfm_compact(st);
-	rfm_summarize(st->items, st->n, rfm_period(st, st->as_of), &sum);
+	if (rfm_summarize(st->items, st->n, rfm_period(st, st->as_of), &sum) != CXM_OK)
+		rfm_sum_too_large();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);

@@ -2,6 +2,7 @@
  * rfm_core.c
  *	  The pure-C part of the rfm aggregate (see rfm_core.h).  No postgres.h.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,15 @@ period_cmp(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+bool
+rfm_amount_micros(double amount, int64_t *out)
+{
+	if (!(fabs(amount) <= RFM_MAX_AMOUNT))	/* also NaN */
+		return false;
+	*out = (int64_t) llround(amount * RFM_MICROS);
+	return true;
+}
+
 int
 rfm_periods_compact(RfmPeriod *items, int n)
 {
@@ -86,7 +96,10 @@ rfm_periods_compact(RfmPeriod *items, int n)
 	for (i = 1; i < n; i++)
 	{
 		if (items[i].period == items[out].period)
-			items[out].amount += items[i].amount;
+		{
+			if (__builtin_add_overflow(items[out].micros, items[i].micros, &items[out].micros))
+				return -1;
+		}
 		else
 			items[++out] = items[i];
 	}
@@ -124,18 +137,20 @@ period_diff(int64_t b, int64_t a)
 	return -(double) ((uint64_t) a - (uint64_t) b);
 }
 
-void
+CxmStatus
 rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period, RfmSummary *out)
 {
-	double		total = 0.0;
+	int64_t		total = 0;
 	int			i;
 
 	for (i = 1; i < n; i++)
-		total += items[i].amount;
+		if (__builtin_add_overflow(total, items[i].micros, &total))
+			return CXM_ERANGE;
 	out->frequency = (double) (n - 1);
 	out->recency = period_diff(items[n - 1].period, items[0].period);
 	out->t = period_diff(as_of_period, items[0].period);
-	out->monetary = n > 1 ? total / (n - 1) : 0.0;
+	out->monetary = n > 1 ? (double) total / RFM_MICROS / (double) (n - 1) : 0.0;
+	return CXM_OK;
 }
 
 CxmStatus
@@ -193,7 +208,7 @@ rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
 	{
 		int64_t		cur = wire_get_i64(&r);
 
-		(void) wire_get_f64(&r);	/* the amount: any value */
+		(void) wire_get_i64(&r);	/* the summed millionths: any value */
 		if (i > 0 && cur <= prev)
 		{
 			wire_fail(&r, "Period %d (%lld) does not follow period %d (%lld).",
@@ -221,7 +236,7 @@ rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info, RfmPeriod *ou
 	for (i = 0; i < info->n; i++)
 	{
 		out[i].period = wire_get_i64(&r);
-		out[i].amount = wire_get_f64(&r);
+		out[i].micros = wire_get_i64(&r);
 	}
 }
 
@@ -240,7 +255,7 @@ rfm_wire_write(WireWriter *w, const RfmWireInfo *h, const RfmPeriod *items)
 	for (i = 0; i < h->n; i++)
 	{
 		wire_put_i64(w, items[i].period);
-		wire_put_f64(w, items[i].amount);
+		wire_put_i64(w, items[i].micros);
 	}
 }
 
