@@ -175,7 +175,7 @@ DECLARE
 BEGIN
   SELECT x.time_unit, x.penalizer INTO v_unit, v_pen FROM @extschema@.settings x WHERE x.id;
   WITH per AS (
-    SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit ORDER BY t.ts, t.amount) AS r,
+    SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r,
            pg_catalog.count(*) AS orders, pg_catalog.sum(t.amount) AS revenue, pg_catalog.max(t.ts) AS last_purchase
     FROM @extschema@.transactions t GROUP BY t.customer_id
   ), q AS (

@@ -114,13 +114,13 @@ WITH cfg AS (
               WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.ts, t.touchpoint, t.channel, t.campaign)) y) x
   GROUP BY x.customer_id
 ), tx AS (
-  -- rfm reads each customer's rows in one order, so its float sums do not depend on the plan
+  -- (rfm sums amounts exactly, in any row order: no ORDER BY needed)
   SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
          pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
          pg_catalog.count(DISTINCT x.product) AS products,
          -- the cost is known when every purchase has one
          CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
-         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit ORDER BY x.ts, x.amount) AS r
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
   GROUP BY x.customer_id
