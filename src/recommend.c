@@ -180,6 +180,8 @@ rec_new_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, double sup,
 		rec_state_set_spill(s, &rec_file_spill, f, (size_t) work_mem * 1024);
 		AggRegisterCallback(fcinfo, rec_file_close, PointerGetDatum(f));
 	}
+	else						/* work_mem still bounds the pair counters */
+		rec_state_set_spill(s, NULL, NULL, (size_t) work_mem * 1024);
 	return s;
 }
 

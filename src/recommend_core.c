@@ -113,6 +113,7 @@ rec_state_create(const CxmAlloc *alloc, double min_support,
 	s->bufcap = 256;
 	s->buf = cxm_alloc(alloc, s->bufcap);
 	s->mem_limit = SIZE_MAX;
+	s->read_window = 65536;
 	s->idcap = 16;
 	s->ids = cxm_alloc(alloc, sizeof(int32_t) * s->idcap);
 	return s;
@@ -123,7 +124,7 @@ rec_state_set_spill(RecState *s, const RecSpill *spill, void *arg, size_t mem_li
 {
 	s->spill = spill;
 	s->spill_arg = arg;
-	s->mem_limit = mem_limit < 1024 ? 1024 : mem_limit;
+	s->mem_limit = mem_limit < 16 ? 16 : mem_limit;
 }
 
 void
@@ -378,7 +379,7 @@ reader_open(LogReader *r, const RecState *s, const CxmAlloc *alloc)
 	r->file_left = s->spilled;
 	r->mem = s->ext ? s->ext : s->buf;
 	r->memleft = s->ext ? s->extlen : s->buflen;
-	r->wincap = 65536;
+	r->wincap = s->read_window > 0 ? s->read_window : 1;
 	r->win = cxm_alloc(alloc, r->wincap);
 	r->idcap = 64;
 	r->ids = cxm_alloc(alloc, sizeof(int32_t) * (size_t) r->idcap);

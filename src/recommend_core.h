@@ -89,6 +89,7 @@ typedef struct RecState
 	const unsigned char *ext;	/* a decoded wire state's log, not owned */
 	size_t		extlen;
 	size_t		mem_limit;		/* log bytes in memory, and pair counters */
+	size_t		read_window;	/* bytes read from the spill at a time */
 	const RecSpill *spill;		/* NULL: the log stays in memory */
 	void	   *spill_arg;
 	/* scratch of rec_add_basket and rec_merge */
@@ -137,7 +138,7 @@ extern CxmStatus rec_check_params(double min_support, double min_confidence,
 /* a new state; the log stays in memory until rec_state_set_spill */
 extern RecState *rec_state_create(const CxmAlloc *alloc, double min_support,
 								  double min_confidence, int32_t max_length);
-/* spill the log beyond mem_limit bytes (at least 1024) through spill/arg */
+/* spill the log beyond mem_limit bytes (at least 16) through spill/arg */
 extern void rec_state_set_spill(RecState *s, const RecSpill *spill, void *arg,
 								size_t mem_limit);
 extern void rec_state_free(RecState *s);
