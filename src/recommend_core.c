@@ -306,6 +306,28 @@ get_varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
 	return false;
 }
 
+/* room for the buffer to hold want bytes (doubling, up to mem_limit when spilling) */
+static void
+log_reserve(RecState *s, size_t want)
+{
+	if (want > s->bufcap)
+	{
+		size_t		cap = s->bufcap;
+		unsigned char *b;
+
+		while (cap < want)
+			cap *= 2;
+		if (s->spill != NULL && cap > s->mem_limit && want <= s->mem_limit)
+			cap = s->mem_limit;
+		b = cxm_alloc(&s->alloc, cap);
+		if (s->buflen)
+			memcpy(b, s->buf, s->buflen);
+		cxm_free(&s->alloc, s->buf);
+		s->buf = b;
+		s->bufcap = cap;
+	}
+}
+
 /* append raw log bytes, sending full buffers to the spill */
 static void
 log_append(RecState *s, const unsigned char *bytes, size_t n)
@@ -316,22 +338,7 @@ log_append(RecState *s, const unsigned char *bytes, size_t n)
 		s->spilled += s->buflen;
 		s->buflen = 0;
 	}
-	if (s->buflen + n > s->bufcap)
-	{
-		size_t		cap = s->bufcap;
-		unsigned char *b;
-
-		while (cap < s->buflen + n)
-			cap *= 2;
-		if (s->spill != NULL && cap > s->mem_limit && s->buflen + n <= s->mem_limit)
-			cap = s->mem_limit;
-		b = cxm_alloc(&s->alloc, cap);
-		if (s->buflen)
-			memcpy(b, s->buf, s->buflen);
-		cxm_free(&s->alloc, s->buf);
-		s->buf = b;
-		s->bufcap = cap;
-	}
+	log_reserve(s, s->buflen + n);
 	memcpy(s->buf + s->buflen, bytes, n);
 	s->buflen += n;
 }
@@ -592,6 +599,9 @@ rec_merge(RecState *dst, const RecState *src, char *msg, size_t msglen)
 	{
 		LogReader	r;
 
+		/* one allocation for what fits, rather than doubling up to it */
+		if (dst->spill == NULL || dst->buflen + rec_log_bytes(src) <= dst->mem_limit)
+			log_reserve(dst, dst->buflen + (size_t) rec_log_bytes(src));
 		reader_open(&r, src, &dst->alloc);
 		if (identity)
 		{
@@ -1419,19 +1429,39 @@ min_count(double min_support, int64_t n)
 	return c;
 }
 
-/* the frequent pairs, as adjacency lists of ranks (each ascending) */
+/*
+ * The frequent pairs: adjacency lists of ranks (each ascending), and a bit
+ * per pair (a < b) of the triangular array when that fits mem_limit.
+ */
 typedef struct PairAdj
 {
 	int64_t    *start;			/* nfreq + 1 offsets into partner */
 	int32_t    *partner;
+	uint64_t   *bits;			/* NULL: search the lists */
+	size_t	   *off;			/* row a of the triangle starts at off[a] */
 } PairAdj;
 
 static bool
 pair_frequent(const PairAdj *adj, int32_t a, int32_t b)
 {
-	int64_t		lo = adj->start[a],
-				hi = adj->start[a + 1];
+	int64_t		lo,
+				hi;
 
+	if (a > b)
+	{
+		int32_t		t = a;
+
+		a = b;
+		b = t;
+	}
+	if (adj->bits != NULL)
+	{
+		size_t		k = adj->off[a] + (size_t) (b - a - 1);
+
+		return (adj->bits[k >> 6] >> (k & 63)) & 1;
+	}
+	lo = adj->start[a];
+	hi = adj->start[a + 1];
 	while (lo < hi)
 	{
 		int64_t		mid = lo + (hi - lo) / 2;
@@ -1446,7 +1476,7 @@ pair_frequent(const PairAdj *adj, int32_t a, int32_t b)
 	return false;
 }
 
-/* the ranks of the frequent items of a logged basket, ascending; their number */
+/* the ranks of the frequent items of a logged basket (distinct, unordered) */
 static int32_t
 basket_ranks(const int32_t *ids, int32_t n, const int32_t *rank, int32_t *out)
 {
@@ -1456,7 +1486,7 @@ basket_ranks(const int32_t *ids, int32_t n, const int32_t *rank, int32_t *out)
 	for (i = 0; i < n; i++)
 		if (rank[ids[i]] >= 0)
 			out[k++] = rank[ids[i]];
-	return sort_unique(out, k);
+	return k;
 }
 
 /* a pair count array of n counters, 32 or 64 bits each */
@@ -1525,15 +1555,17 @@ count_pairs(const RecState *s, Miner *m, const int32_t *rank, int32_t nfreq,
 
 			if (m->tick && (++nrec & 4095) == 0)
 				m->tick(m->tick_arg);
-			for (i = 0; i < nk - 1 && rk[i] < a1; i++)
+			/* the pair (x, y), x < y, is at off[x] + y - x - 1 */
+			for (i = 0; i < nk; i++)
 			{
 				size_t		base;
 
-				if (rk[i] < a0)
+				if (rk[i] < a0 || rk[i] >= a1)
 					continue;
 				base = off[rk[i]] - off[a0] - (size_t) rk[i] - 1;
-				for (j = i + 1; j < nk; j++)
-					counter_inc(cnt, wide, base + (size_t) rk[j]);
+				for (j = 0; j < nk; j++)
+					if (rk[j] > rk[i])
+						counter_inc(cnt, wide, base + (size_t) rk[j]);
 			}
 		}
 		reader_close(&r);
@@ -1590,12 +1622,22 @@ count_pairs(const RecState *s, Miner *m, const int32_t *rank, int32_t nfreq,
 		adj->partner[adj->start[pb[k] + 1]++] = pa[k];
 	}
 	stats->frequent_pairs = np;
+	adj->off = off;
+	if (off[nfreq] / 8 <= s->mem_limit)
+	{
+		adj->bits = cxm_alloc(alloc, sizeof(uint64_t) * (off[nfreq] / 64 + 1));
+		for (k = 0; k < np; k++)
+		{
+			size_t		q = off[pa[k]] + (size_t) (pb[k] - pa[k] - 1);
+
+			adj->bits[q >> 6] |= UINT64_C(1) << (q & 63);
+		}
+	}
 	if (pa)
 	{
 		cxm_free(alloc, pa);
 		cxm_free(alloc, pb);
 	}
-	cxm_free(alloc, off);
 	cxm_free(alloc, rk);
 	return st;
 }
@@ -1700,6 +1742,7 @@ build_tree(const RecState *s, Miner *m, const int32_t *rank, int32_t nfreq,
 		}
 		if (nk < 3)
 			continue;
+		sort_unique(rk, nk);
 		stats->tree_baskets++;
 		t->count[0]++;
 		for (i = 0; i < nk; i++)
@@ -1744,7 +1787,7 @@ rec_rules(const RecState *s, const CxmAlloc *alloc, RecRule **out,
 			   *sub = NULL;
 	int32_t		nfreq = 0,
 				i;
-	PairAdj		adj = {NULL, NULL};
+	PairAdj		adj = {NULL, NULL, NULL, NULL};
 	Miner		m;
 	RecStats	dummy;
 	int64_t		k,
@@ -1934,7 +1977,10 @@ done:
 	{
 		cxm_free(alloc, adj.start);
 		cxm_free(alloc, adj.partner);
+		cxm_free(alloc, adj.off);
 	}
+	if (adj.bits)
+		cxm_free(alloc, adj.bits);
 	if (gl)
 		cxm_free(alloc, gl);
 	if (sub)
