@@ -110,8 +110,8 @@ rec_state_create(const CxmAlloc *alloc, double min_support,
 	s->items = cxm_alloc(alloc, sizeof(RecItem) * s->itemcap);
 	s->itemmask = 31;
 	s->itemslot = cxm_alloc(alloc, sizeof(int32_t) * (s->itemmask + 1));
-	s->bufcap = 256;
-	s->buf = cxm_alloc(alloc, s->bufcap);
+	s->chunkcap = 8;
+	s->chunks = cxm_alloc(alloc, sizeof(unsigned char *) * (size_t) s->chunkcap);
 	s->mem_limit = SIZE_MAX;
 	s->read_window = 65536;
 	s->idcap = 16;
@@ -140,7 +140,9 @@ rec_state_free(RecState *s)
 		cxm_free(&a, s->items[i].name);
 	cxm_free(&a, s->items);
 	cxm_free(&a, s->itemslot);
-	cxm_free(&a, s->buf);
+	for (i = 0; i < s->nchunks; i++)
+		cxm_free(&a, s->chunks[i]);
+	cxm_free(&a, s->chunks);
 	cxm_free(&a, s->ids);
 	cxm_free(&a, s);
 }
@@ -306,41 +308,59 @@ get_varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
 	return false;
 }
 
-/* room for the buffer to hold want bytes (doubling, up to mem_limit when spilling) */
+/* send the log's memory part to the spill; the chunks are kept for reuse */
 static void
-log_reserve(RecState *s, size_t want)
+log_flush(RecState *s)
 {
-	if (want > s->bufcap)
-	{
-		size_t		cap = s->bufcap;
-		unsigned char *b;
+	int32_t		k;
 
-		while (cap < want)
-			cap *= 2;
-		if (s->spill != NULL && cap > s->mem_limit && want <= s->mem_limit)
-			cap = s->mem_limit;
-		b = cxm_alloc(&s->alloc, cap);
-		if (s->buflen)
-			memcpy(b, s->buf, s->buflen);
-		cxm_free(&s->alloc, s->buf);
-		s->buf = b;
-		s->bufcap = cap;
-	}
+	for (k = 0; k < s->nused; k++)
+		s->spill->write(s->spill_arg, s->chunks[k],
+						k == s->nused - 1 ? s->lastlen : rec_chunk_size(k));
+	s->spilled += s->buflen;
+	s->buflen = 0;
+	s->nused = 0;
+	s->lastlen = 0;
 }
 
-/* append raw log bytes, sending full buffers to the spill */
+/* append raw log bytes, sending the memory part to the spill when full */
 static void
 log_append(RecState *s, const unsigned char *bytes, size_t n)
 {
 	if (s->spill != NULL && s->buflen > 0 && s->buflen + n > s->mem_limit)
-	{
-		s->spill->write(s->spill_arg, s->buf, s->buflen);
-		s->spilled += s->buflen;
-		s->buflen = 0;
-	}
-	log_reserve(s, s->buflen + n);
-	memcpy(s->buf + s->buflen, bytes, n);
+		log_flush(s);
 	s->buflen += n;
+	while (n > 0)
+	{
+		size_t		k;
+
+		if (s->nused == 0 || s->lastlen == rec_chunk_size(s->nused - 1))
+		{
+			if (s->nused == s->nchunks)
+			{
+				if (s->nchunks == s->chunkcap)
+				{
+					unsigned char **c = cxm_alloc(&s->alloc, sizeof(unsigned char *) * (size_t) s->chunkcap * 2);
+
+					memcpy(c, s->chunks, sizeof(unsigned char *) * (size_t) s->nchunks);
+					cxm_free(&s->alloc, s->chunks);
+					s->chunks = c;
+					s->chunkcap *= 2;
+				}
+				s->chunks[s->nchunks] = cxm_alloc(&s->alloc, rec_chunk_size(s->nchunks));
+				s->nchunks++;
+			}
+			s->nused++;
+			s->lastlen = 0;
+		}
+		k = rec_chunk_size(s->nused - 1) - s->lastlen;
+		if (k > n)
+			k = n;
+		memcpy(s->chunks[s->nused - 1] + s->lastlen, bytes, k);
+		s->lastlen += k;
+		bytes += k;
+		n -= k;
+	}
 }
 
 /* log one basket of n >= 2 ascending distinct ids (ids are s->ids or other) */
@@ -366,8 +386,9 @@ typedef struct LogReader
 	const RecState *s;
 	const CxmAlloc *alloc;
 	uint64_t	file_left;
-	const unsigned char *mem;
-	size_t		memleft;
+	const unsigned char *mem;	/* ext, or the chunk being read */
+	size_t		memleft;		/* bytes left in mem */
+	int32_t		chunk;			/* the next chunk of s to read */
 	unsigned char *win;
 	size_t		wincap,
 				pos,
@@ -384,8 +405,8 @@ reader_open(LogReader *r, const RecState *s, const CxmAlloc *alloc)
 	r->s = s;
 	r->alloc = alloc;
 	r->file_left = s->spilled;
-	r->mem = s->ext ? s->ext : s->buf;
-	r->memleft = s->ext ? s->extlen : s->buflen;
+	r->mem = s->ext;
+	r->memleft = s->ext ? s->extlen : 0;
 	r->wincap = s->read_window > 0 ? s->read_window : 1;
 	r->win = cxm_alloc(alloc, r->wincap);
 	r->idcap = 64;
@@ -409,6 +430,14 @@ reader_fill(LogReader *r)
 				room,
 				got = 0;
 
+	/* the next chunk of the memory part */
+	while (r->file_left == 0 && r->memleft == 0 && r->s->ext == NULL &&
+		   r->chunk < r->s->nused)
+	{
+		r->mem = r->s->chunks[r->chunk];
+		r->memleft = r->chunk == r->s->nused - 1 ? r->s->lastlen : rec_chunk_size(r->chunk);
+		r->chunk++;
+	}
 	if (r->file_left == 0 && r->memleft == 0)
 		return false;
 	if (keep > 0 && r->pos > 0)
@@ -599,9 +628,6 @@ rec_merge(RecState *dst, const RecState *src, char *msg, size_t msglen)
 	{
 		LogReader	r;
 
-		/* one allocation for what fits, rather than doubling up to it */
-		if (dst->spill == NULL || dst->buflen + rec_log_bytes(src) <= dst->mem_limit)
-			log_reserve(dst, dst->buflen + (size_t) rec_log_bytes(src));
 		reader_open(&r, src, &dst->alloc);
 		if (identity)
 		{

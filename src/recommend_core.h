@@ -80,12 +80,20 @@ typedef struct RecState
 	RecItem    *items;
 	int32_t    *itemslot;
 	uint32_t	itemmask;
-	/* the basket log: spilled bytes, then buf[0..buflen) (or ext, read-only) */
+	/*
+	 * The basket log: spilled bytes, then buflen bytes in memory (or ext,
+	 * read-only).  In memory, chunk k holds rec_chunk_size(k) bytes (256
+	 * doubling to 64 kB), all full but the last used one, which holds
+	 * lastlen; chunks stay allocated after a spill and are filled again.
+	 */
 	int64_t		nrecords;
 	uint64_t	spilled;
-	unsigned char *buf;
-	size_t		buflen,
-				bufcap;
+	unsigned char **chunks;
+	int32_t		nchunks,		/* allocated */
+				nused,			/* holding bytes (the last one partly) */
+				chunkcap;		/* slots of chunks[] */
+	size_t		lastlen;
+	size_t		buflen;
 	const unsigned char *ext;	/* a decoded wire state's log, not owned */
 	size_t		extlen;
 	size_t		mem_limit;		/* log bytes in memory, and pair counters */
@@ -161,6 +169,12 @@ static inline int64_t
 rec_nbaskets(const RecState *s)
 {
 	return s->nbaskets;
+}
+
+static inline size_t
+rec_chunk_size(int32_t k)
+{
+	return k < 8 ? (size_t) 256 << k : (size_t) 65536;
 }
 
 /* bytes of the log (in memory and spilled) */
