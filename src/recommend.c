@@ -29,6 +29,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/timestamp.h"
 
 #include "cxm.h"
 #include "recommend_core.h"
@@ -323,6 +324,7 @@ assoc_rules_serial(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "assoc_rules_serial called in non-aggregate context");
 	s = (RecState *) PG_GETARG_POINTER(0);
+	rec_raise(rec_flatten(s, msg, sizeof(msg)), msg);
 	size = rec_wire_size(s);
 	if (size == 0 || size > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -389,6 +391,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	Datum	   *items;
 	CxmAlloc	a;
 	MemoryContext mining;
+	TimestampTz start;
 	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, NULL))
@@ -400,11 +403,13 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	mining = AllocSetContextCreate(CurrentMemoryContext, "assoc_rules mining",
 								   ALLOCSET_DEFAULT_SIZES);
 	a = rec_mem_allocator(mining);
+	start = GetCurrentTimestamp();
 	rec_raise(rec_rules(s, &a, &rules, &nr, &stats, rec_tick, NULL, msg, sizeof(msg)), msg);
-	elog(DEBUG1, "assoc_rules: " INT64_FORMAT " baskets, " INT64_FORMAT " logged (" UINT64_FORMAT " kB, " UINT64_FORMAT " kB of them spilled), %d items, %d frequent, " INT64_FORMAT " frequent pairs (%d reads), FP-tree of %d nodes from " INT64_FORMAT " baskets, " INT64_FORMAT " frequent itemsets; memory: state %zu kB, mining peak %zu kB",
-		 s->nbaskets, s->nrecords, rec_log_bytes(s) / 1024, s->spilled / 1024,
+	elog(DEBUG1, "assoc_rules: " INT64_FORMAT " baskets, " INT64_FORMAT " logged (" UINT64_FORMAT " kB, " UINT64_FORMAT " kB of them spilled, %d merged segments), %d items, %d frequent, " INT64_FORMAT " frequent pairs (%d reads), FP-tree of %d nodes from " INT64_FORMAT " baskets, " INT64_FORMAT " frequent itemsets in %ld ms; memory: state %zu kB, mining peak %zu kB",
+		 s->nbaskets, s->nrecords, rec_log_bytes(s) / 1024, s->spilled / 1024, s->nsegs,
 		 s->nitems, stats.frequent_items, stats.frequent_pairs, stats.pair_passes,
 		 stats.tree_nodes, stats.tree_baskets, stats.itemsets,
+		 (long) (TimestampDifferenceMilliseconds(start, GetCurrentTimestamp())),
 		 ((RecMem *) s->alloc.ctx)->cur / 1024, ((RecMem *) a.ctx)->peak / 1024);
 	if (nr > (int64) (MaxAllocSize / sizeof(Datum)) - 1)
 		ereport(ERROR,

@@ -96,6 +96,8 @@ rec_check_params(double min_support, double min_confidence, int64_t max_length,
 
 /* ---- state --------------------------------------------------------------- */
 
+static void *grow(const CxmAlloc *alloc, void *old, size_t oldn, size_t newn, size_t elem);
+
 RecState *
 rec_state_create(const CxmAlloc *alloc, double min_support,
 				 double min_confidence, int32_t max_length)
@@ -143,6 +145,14 @@ rec_state_free(RecState *s)
 	for (i = 0; i < s->nchunks; i++)
 		cxm_free(&a, s->chunks[i]);
 	cxm_free(&a, s->chunks);
+	for (i = 0; i < s->nsegs; i++)
+	{
+		cxm_free(&a, s->segs[i].bytes);
+		if (s->segs[i].map)
+			cxm_free(&a, s->segs[i].map);
+	}
+	if (s->segs)
+		cxm_free(&a, s->segs);
 	cxm_free(&a, s->ids);
 	cxm_free(&a, s);
 }
@@ -389,6 +399,9 @@ typedef struct LogReader
 	const unsigned char *mem;	/* ext, or the chunk being read */
 	size_t		memleft;		/* bytes left in mem */
 	int32_t		chunk;			/* the next chunk of s to read */
+	int32_t		group;			/* 0: the log; k > 0: segment k - 1 */
+	const int32_t *map;			/* of the group's ids (NULL: the same) */
+	int32_t		nmap;			/* ids the group may hold */
 	unsigned char *win;
 	size_t		wincap,
 				pos,
@@ -407,6 +420,7 @@ reader_open(LogReader *r, const RecState *s, const CxmAlloc *alloc)
 	r->file_left = s->spilled;
 	r->mem = s->ext;
 	r->memleft = s->ext ? s->extlen : 0;
+	r->nmap = s->nitems;
 	r->wincap = s->read_window > 0 ? s->read_window : 1;
 	r->win = cxm_alloc(alloc, r->wincap);
 	r->idcap = 64;
@@ -431,7 +445,7 @@ reader_fill(LogReader *r)
 				got = 0;
 
 	/* the next chunk of the memory part */
-	while (r->file_left == 0 && r->memleft == 0 && r->s->ext == NULL &&
+	while (r->group == 0 && r->file_left == 0 && r->memleft == 0 && r->s->ext == NULL &&
 		   r->chunk < r->s->nused)
 	{
 		r->mem = r->s->chunks[r->chunk];
@@ -480,7 +494,8 @@ reader_fill(LogReader *r)
 }
 
 /*
- * The next basket: 1 with *ids and *n (ascending ids), 0 at the end, -1 when
+ * The next basket: 1 with *ids and *n (distinct ids, ascending in the log
+ * but not through a segment's map), 0 at the end, -1 when
  * the log is damaged or shorter than recorded.  The log of a live state was
  * written by log_basket, and that of a decoded one was checked by
  * rec_wire_decode; the checks here are a second line.
@@ -499,13 +514,23 @@ reader_next(LogReader *r, const int32_t **ids, int32_t *n)
 
 		if (p == end)
 		{
-			if (!reader_fill(r))
-				return r->short_read ? -1 : 0;
+			if (reader_fill(r))
+				continue;
+			if (r->short_read)
+				return -1;
+			if (r->group >= r->s->nsegs)
+				return 0;
+			/* on to the next segment: group k reads segment k - 1 */
+			r->mem = r->s->segs[r->group].bytes;
+			r->memleft = r->s->segs[r->group].len;
+			r->map = r->s->segs[r->group].map;
+			r->nmap = r->s->segs[r->group].nmap;
+			r->group++;
 			continue;
 		}
 		if (!get_varint(&p, end, &cnt))
 			goto more;
-		if (cnt < 2 || cnt > (uint32_t) r->s->nitems)
+		if (cnt < 2 || cnt > (uint32_t) r->nmap)
 			return -1;
 		if ((int64_t) cnt > r->idcap)
 		{
@@ -522,9 +547,9 @@ reader_next(LogReader *r, const int32_t **ids, int32_t *n)
 			if (i > 0 && v == 0)
 				return -1;
 			id = i == 0 ? (int64_t) v : id + v;
-			if (id >= r->s->nitems)
+			if (id >= r->nmap)
 				return -1;
-			r->ids[i] = (int32_t) id;
+			r->ids[i] = r->map ? r->map[id] : (int32_t) id;
 		}
 		r->pos = (size_t) (p - r->win);
 		*ids = r->ids;
@@ -624,12 +649,37 @@ rec_merge(RecState *dst, const RecState *src, char *msg, size_t msglen)
 		dst->items[map[i]].count += src->items[i].count;
 	dst->nbaskets += src->nbaskets;
 
-	if (rec_log_bytes(src) > 0)
+	if (src->ext != NULL && src->extlen > 0 &&
+		(dst->spill == NULL || dst->buflen + dst->segbytes + src->extlen <= dst->mem_limit))
+	{
+		/* a decoded state's log as it is, read through the map */
+		RecSegment *g;
+
+		if (dst->nsegs == dst->segcap)
+		{
+			int32_t		cap = dst->segcap ? dst->segcap * 2 : 4;
+
+			dst->segs = grow(&dst->alloc, dst->segs, (size_t) dst->nsegs, (size_t) cap, sizeof(RecSegment));
+			dst->segcap = cap;
+		}
+		g = &dst->segs[dst->nsegs++];
+		g->bytes = cxm_alloc(&dst->alloc, src->extlen);
+		memcpy(g->bytes, src->ext, src->extlen);
+		g->len = src->extlen;
+		g->nmap = src->nitems;
+		g->map = identity ? NULL : map;
+		g->nrecords = src->nrecords;
+		dst->segbytes += src->extlen;
+		dst->nrecords += src->nrecords;
+		if (!identity)
+			map = NULL;			/* kept by the segment */
+	}
+	else if (rec_log_bytes(src) > 0)
 	{
 		LogReader	r;
 
 		reader_open(&r, src, &dst->alloc);
-		if (identity)
+		if (identity && src->nsegs == 0)
 		{
 			/* the same ids: the bytes as they are */
 			while (reader_fill(&r))
@@ -663,8 +713,51 @@ rec_merge(RecState *dst, const RecState *src, char *msg, size_t msglen)
 		if (st != CXM_OK)
 			set_msg(msg, msglen, "%s", "assoc_rules: the basket log is shorter than recorded");
 	}
-	cxm_free(&dst->alloc, map);
+	if (map)
+		cxm_free(&dst->alloc, map);
 	return st;
+}
+
+CxmStatus
+rec_flatten(RecState *s, char *msg, size_t msglen)
+{
+	LogReader	r;
+	const int32_t *ids;
+	int32_t		n,
+				i;
+	int			k;
+
+	if (s->nsegs == 0)
+		return CXM_OK;
+	/* read the segments alone (the log's part is skipped) */
+	reader_open(&r, s, &s->alloc);
+	r.file_left = 0;
+	r.memleft = 0;
+	r.chunk = s->nused;
+	while ((k = reader_next(&r, &ids, &n)) == 1)
+	{
+		ensure_ids(s, (int64_t) n * 3 + 4);
+		for (i = 0; i < n; i++)
+			s->ids[i] = ids[i];
+		sort_unique(s->ids, n);
+		log_basket(s, s->ids, n, (unsigned char *) (s->ids + n));
+	}
+	reader_close(&r);
+	if (k < 0)
+	{
+		set_msg(msg, msglen, "%s", "assoc_rules: a merged basket log is damaged");
+		return CXM_ENOCONV;
+	}
+	for (i = 0; i < s->nsegs; i++)
+	{
+		s->nrecords -= s->segs[i].nrecords;
+		cxm_free(&s->alloc, s->segs[i].bytes);
+		if (s->segs[i].map)
+			cxm_free(&s->alloc, s->segs[i].map);
+	}
+	s->nsegs = 0;
+	s->segbytes = 0;
+	return CXM_OK;
 }
 
 /* ---- wire format ----------------------------------------------------------- */
@@ -675,6 +768,8 @@ rec_wire_size(const RecState *s)
 	uint64_t	n = 1 + 8 + 8 + 4 + 8 + 4 + 8 + 8;
 	int32_t		i;
 
+	if (s->nsegs > 0)
+		return 0;
 	for (i = 0; i < s->nitems; i++)
 		n += 4 + (uint64_t) s->items[i].len + 8;
 	n += rec_log_bytes(s);

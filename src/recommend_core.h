@@ -94,6 +94,16 @@ typedef struct RecState
 				chunkcap;		/* slots of chunks[] */
 	size_t		lastlen;
 	size_t		buflen;
+	/*
+	 * Logs of decoded states merged in as they are (rec_merge, while they
+	 * fit mem_limit): each read through its map of ids to this state's (NULL:
+	 * the same ids), so its baskets need no re-encoding.  rec_flatten folds
+	 * them into the log.
+	 */
+	struct RecSegment *segs;
+	int32_t		nsegs,
+				segcap;
+	size_t		segbytes;
 	const unsigned char *ext;	/* a decoded wire state's log, not owned */
 	size_t		extlen;
 	size_t		mem_limit;		/* log bytes in memory, and pair counters */
@@ -104,6 +114,15 @@ typedef struct RecState
 	int32_t    *ids;
 	int32_t		idcap;
 } RecState;
+
+typedef struct RecSegment
+{
+	unsigned char *bytes;
+	size_t		len;
+	int32_t    *map;			/* ids of the segment -> ids of the state */
+	int32_t		nmap;
+	int64_t		nrecords;
+} RecSegment;
 
 /* one rule antecedent => consequent */
 typedef struct RecRule
@@ -181,15 +200,19 @@ rec_chunk_size(int32_t k)
 static inline uint64_t
 rec_log_bytes(const RecState *s)
 {
-	return s->spilled + (s->ext ? s->extlen : s->buflen);
+	return s->spilled + (s->ext ? s->extlen : s->buflen) + s->segbytes;
 }
+
+/* fold merged segments into the log (before rec_wire_size / encode) */
+extern CxmStatus rec_flatten(RecState *s, char *msg, size_t msglen);
 
 /*
  * Wire format (big-endian, as pq_send* writes it):
  *	byte version (2), float8 min_support, float8 min_confidence,
  *	int4 max_length, int8 baskets, int4 nitems, per item: int4 length,
  *	bytes, int8 count; int8 records, int8 log bytes, the log.
- * rec_wire_size is 0 when the state is larger than SIZE_MAX allows.
+ * rec_wire_size is 0 when the state is larger than SIZE_MAX allows or
+ * still has segments (rec_flatten first).
  */
 extern size_t rec_wire_size(const RecState *s);
 extern CxmStatus rec_wire_encode(const RecState *s, unsigned char *buf,

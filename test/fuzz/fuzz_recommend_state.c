@@ -10,7 +10,8 @@
  *		 enough to mine quickly: at most 40 items and max_length 4)
  *		 rec_rules returns CXM_OK or CXM_ERANGE with rules whose counts are
  *		 consistent: count <= both marginal counts <= baskets, support and
- *		 confidence within the thresholds.  When it rejects, there is a
+ *		 confidence within the thresholds; the same once it is merged, as
+ *		 a segment read through a map, into a state of another basket.  When it rejects, there is a
  *		 message and no state.
  *	  1  round trip: baskets over 12 items from the input (a length byte,
  *		 then item bytes), thresholds from the first bytes; the encoded
@@ -76,12 +77,13 @@ check_rules(const RecState *s)
 }
 
 static unsigned char *
-encode(const RecState *s, size_t *len)
+encode(RecState *s, size_t *len)
 {
 	unsigned char *buf;
 
 	char		msg[256];
 
+	require(rec_flatten(s, msg, sizeof(msg)) == CXM_OK);
 	*len = rec_wire_size(s);
 	buf = malloc(*len ? *len : 1);
 	require(buf != NULL);
@@ -109,7 +111,20 @@ raw_state(const unsigned char *in, size_t len)
 		require(len2 == len && memcmp(again, buf, len) == 0);
 		free(again);
 		if (s->nitems <= 40 && s->max_length <= 4)
+		{
+			/* merged as the combine function does: a segment read through a map */
+			RecState   *acc = rec_state_create(&unit_allocator, s->min_support,
+											   s->min_confidence, s->max_length);
+			const char *first[2] = {"zz", "a"};
+			size_t		lens[2] = {2, 1};
+
 			check_rules(s);
+			require(rec_add_basket(acc, first, lens, 2, msg, sizeof(msg)) == CXM_OK);
+			require(rec_merge(acc, s, msg, sizeof(msg)) == CXM_OK);
+			require(rec_nbaskets(acc) == rec_nbaskets(s) + 1);
+			check_rules(acc);
+			rec_state_free(acc);
+		}
 		rec_state_free(s);
 	}
 	else

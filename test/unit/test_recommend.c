@@ -423,12 +423,13 @@ test_merge(void)
 }
 
 static unsigned char *
-encode(const RecState *s, size_t *len)
+encode(RecState *s, size_t *len)
 {
 	unsigned char *buf;
 
 	char		msg[200];
 
+	CHECK(rec_flatten(s, msg, sizeof(msg)) == CXM_OK);
 	*len = rec_wire_size(s);
 	buf = malloc(*len);
 	CHECK(rec_wire_encode(s, buf, msg, sizeof(msg)) == CXM_OK);
@@ -740,6 +741,83 @@ test_spill(void)
 	}
 }
 
+/*
+ * The combine function's case: decoded partial states merged into an
+ * accumulator keep their logs as segments read through an id map (while
+ * they fit the memory limit; beyond it they are re-encoded into the log,
+ * which spills); either way, flattened, encoded, or merged on, the rules
+ * are the brute-force ones.
+ */
+static void
+test_merge_decoded(void)
+{
+	int			trial;
+
+	for (trial = 0; trial < 80; trial++)
+	{
+		Baskets		b;
+		RecState   *part[3],
+				   *dec[3],
+				   *acc,
+				   *again,
+				   *d;
+		unsigned char *buf[3],
+				   *e;
+		size_t		len[3],
+					elen;
+		FakeFile	f = {0};
+		double		sup = 0.03 + rnd01() * 0.3;
+		int			maxlen = 2 + (int) (rng() % 4);
+		bool		small = trial % 4 == 3;
+		int			i;
+		char		msg[200];
+
+		make_baskets(&b, 1 + (int) (rng() % 150), NU);
+		for (i = 0; i < 3; i++)
+			part[i] = rec_state_create(&unit_allocator, sup, 0.2, maxlen);
+		for (i = 0; i < b.n; i++)
+			add_basket(part[(i * 7 + trial) % 3], &b, i);
+		for (i = 0; i < 3; i++)
+		{
+			buf[i] = encode(part[i], &len[i]);
+			CHECK(rec_wire_decode(&unit_allocator, buf[i], len[i], &dec[i], msg, sizeof(msg)) == CXM_OK);
+		}
+		acc = rec_state_create(&unit_allocator, sup, 0.2, maxlen);
+		if (small)
+			rec_state_set_spill(acc, &fake_spill, &f, 16);
+		for (i = 0; i < 3; i++)
+			CHECK(rec_merge(acc, dec[i], msg, sizeof(msg)) == CXM_OK);
+		if (small)
+			CHECK(acc->segbytes + acc->buflen <= 16 + 5 * (NU + 1));
+		else
+			CHECK(acc->nsegs == (rec_log_bytes(part[0]) > 0) + (rec_log_bytes(part[1]) > 0) +
+				  (rec_log_bytes(part[2]) > 0));
+		check_against_brute_force(acc, &b, sup, 0.2, maxlen);
+		/* merged on into another state (ids mapped once more) */
+		again = rec_state_create(&unit_allocator, sup, 0.2, maxlen);
+		add_basket(again, &b, 0);
+		CHECK(rec_merge(again, acc, msg, sizeof(msg)) == CXM_OK);
+		CHECK(rec_nbaskets(again) == b.n + 1);
+		rec_state_free(again);
+		/* flattened and encoded: the same rules after decoding */
+		e = encode(acc, &elen);
+		CHECK(acc->nsegs == 0 && acc->segbytes == 0);
+		check_against_brute_force(acc, &b, sup, 0.2, maxlen);
+		CHECK(rec_wire_decode(&unit_allocator, e, elen, &d, msg, sizeof(msg)) == CXM_OK);
+		check_against_brute_force(d, &b, sup, 0.2, maxlen);
+		rec_state_free(d);
+		free(e);
+		for (i = 0; i < 3; i++)
+		{
+			rec_state_free(dec[i]);
+			rec_state_free(part[i]);
+			free(buf[i]);
+		}
+		rec_state_free(acc);
+		free(f.data);
+	}
+}
+
 /* a spill that returns fewer bytes than were written is an error, not a wrong count */
 static size_t
 short_read(void *arg, void *buf, size_t len)
@@ -867,6 +945,7 @@ main(void)
 	RUN(test_wire_round_trip);
 	RUN(test_wire_damaged);
 	RUN(test_spill);
+	RUN(test_merge_decoded);
 	RUN(test_spill_short);
 	RUN(test_pruning);
 	RUN(test_repeats_and_long_baskets);
