@@ -562,49 +562,40 @@ test_wire_damaged(void)
 	LOG(0, 0);
 	EXPECT(false, "count is not between 1 and the baskets");
 	HEADER(3, 2, 1);
-	LOG(1, 2);
-	BYTE(1), BYTE(0);
-	EXPECT(false, "bad item count");
-	n = hdr;
-	LOG(1, 3);
-	BYTE(3), BYTE(0), BYTE(1);
-	EXPECT(false, "bad item count");
-	n = hdr;
-	LOG(1, 3);
-	BYTE(2), BYTE(1), BYTE(0);
-	EXPECT(false, "do not ascend");
-	n = hdr;
-	LOG(1, 3);
-	BYTE(2), BYTE(1), BYTE(1);
-	EXPECT(false, "unknown item");
-	n = hdr;
-	LOG(1, 2);
-	BYTE(2), BYTE(0);
-	EXPECT(false, "truncated");
-	n = hdr;
-	LOG(1, 7);
-	BYTE(2), BYTE(0x80), BYTE(0x80), BYTE(0x80), BYTE(0x80), BYTE(0x10), BYTE(1);
-	EXPECT(false, "truncated");
-	n = hdr;
-	LOG(2, 6);
-	BYTE(2), BYTE(0), BYTE(1), BYTE(2), BYTE(0), BYTE(1);
-	EXPECT(false, "more logged baskets than its count");
-	n = hdr;
-	LOG(2, 3);
-	BYTE(2), BYTE(0), BYTE(1);
-	EXPECT(false, "number of logged baskets");
-	n = hdr;
-	LOG(4, 3);
-	BYTE(2), BYTE(0), BYTE(1);
-	EXPECT(false, "more logged baskets than baskets");
-	n = hdr;
-	LOG(1, 4);
-	BYTE(2), BYTE(0), BYTE(1);
-	EXPECT(false, "log length");
-	n = hdr;
-	LOG(1, 3);
-	BYTE(2), BYTE(0), BYTE(1), BYTE(0);
-	EXPECT(false, "log length");
+	{
+		/* damaged logs after a good header: records, bytes, the log, the message */
+		static const struct
+		{
+			uint64_t	records,
+						bytes;
+			int			nlog;
+			unsigned char log[8];
+			const char *text;
+		}			cases[] = {
+			{1, 2, 2, {1, 0}, "bad item count"},
+			{1, 3, 3, {3, 0, 1}, "bad item count"},
+			{1, 3, 3, {2, 1, 0}, "do not ascend"},
+			{1, 3, 3, {2, 1, 1}, "unknown item"},
+			{1, 2, 2, {2, 0}, "truncated"},
+			{1, 7, 7, {2, 0x80, 0x80, 0x80, 0x80, 0x10, 1}, "truncated"},
+			{2, 6, 6, {2, 0, 1, 2, 0, 1}, "more logged baskets than its count"},
+			{2, 3, 3, {2, 0, 1}, "number of logged baskets"},
+			{4, 3, 3, {2, 0, 1}, "more logged baskets than baskets"},
+			{1, 4, 3, {2, 0, 1}, "log length"},
+			{1, 3, 4, {2, 0, 1, 0}, "log length"},
+		};
+		size_t		c;
+		int			q;
+
+		for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		{
+			n = hdr;
+			LOG(cases[c].records, cases[c].bytes);
+			for (q = 0; q < cases[c].nlog; q++)
+				BYTE(cases[c].log[q]);
+			EXPECT(false, cases[c].text);
+		}
+	}
 	n = hdr;
 	LOG(1, 3);
 	n -= 4;
