@@ -384,6 +384,31 @@ FROM (SELECT grp, cxm.attribution(path, conv, 'markov') AS r FROM attr_big GROUP
 JOIN attr_markov_ours o USING (grp)
 WHERE NOT EXISTS (SELECT 1 FROM unnest(p.r) u WHERE u.channel = o.channel
                   AND abs(u.credit - 5 * o.credit) < 1e-9);
+-- paths with counts: attr_big grouped by distinct path (and by whether the
+-- journeys converted) gives the row-per-journey answer of attr_serial_result
+-- for every model, also in a parallel plan; Markov bit for bit (integer
+-- counts, conversions that are multiples of 0.5)
+CREATE TABLE attr_counts AS
+SELECT path, conv > 0 AS converted, count(*) AS journeys, sum(conv) AS conv
+FROM attr_big WHERE path IS NOT NULL AND conv IS NOT NULL GROUP BY 1, 2;
+ANALYZE attr_counts;
+SELECT count(*) < (SELECT count(*) FROM attr_big) / 4 AS fewer_rows FROM attr_counts;
+EXPLAIN (COSTS OFF)
+SELECT cxm.attribution(path, conv, 'markov', journeys) FROM attr_counts;
+SELECT pg_temp.same(p.ft, s.ft) AS first_touch, pg_temp.same(p.lt, s.lt) AS last_touch,
+       pg_temp.same(p.li, s.li) AS linear, pg_temp.same(p.po, s.po) AS position,
+       p.mk = s.mk AS markov_identical
+FROM (SELECT cxm.attribution(path, conv, 'first_touch', journeys) AS ft,
+             cxm.attribution(path, conv, 'last_touch', journeys) AS lt,
+             cxm.attribution(path, conv, 'linear', journeys) AS li,
+             cxm.attribution(path, conv, 'position', journeys) AS po,
+             cxm.attribution(path, conv, 'markov', journeys) AS mk
+      FROM attr_counts) p, attr_serial_result s;
+-- journeys must be at least 1 (22023, naming the value); NULL skips the row
+SELECT pg_temp.err($$SELECT cxm.attribution(ARRAY['a'], 1, 'linear', 0)$$);
+SELECT pg_temp.err($$SELECT cxm.attribution(ARRAY['a'], 1, 'markov', -3)$$);
+SELECT cxm.attribution(path, conv, 'linear', j)::text AS null_journeys_skipped
+FROM (VALUES (ARRAY['a', 'b'], 2.0::float8, 3::int8), (ARRAY['c'], 5.0, NULL)) v(path, conv, j);
 -- the model check survives partial aggregation
 SELECT left(pg_temp.err($$SELECT cxm.attribution(path, conv,
                        CASE WHEN i = 11999 THEN 'linear' ELSE 'markov' END) FROM attr_big$$), 5) AS sqlstate;
@@ -401,4 +426,4 @@ SELECT id, (cxm.attribution(path, conv, 'markov') OVER (ORDER BY id ROWS 1 PRECE
 FROM attr_hand ORDER BY id;
 
 DROP TABLE attr_hand, attr_journeys, attr_plain, attr_ours, attr_markov_ours, attr_big,
-  attr_serial_result;
+  attr_serial_result, attr_counts;

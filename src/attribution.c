@@ -41,6 +41,7 @@
 #define ATTR_MARKOV_MAX_CHANNELS	5000
 
 PG_FUNCTION_INFO_V1(attribution_accum);
+PG_FUNCTION_INFO_V1(attribution_accum_n);
 PG_FUNCTION_INFO_V1(attribution_combine);
 PG_FUNCTION_INFO_V1(attribution_serial);
 PG_FUNCTION_INFO_V1(attribution_deserial);
@@ -109,6 +110,20 @@ attribution_accum(PG_FUNCTION_ARGS)
 }
 
 /*
+ * attribution_accum_n(state internal, path text[], conversions float8,
+ * model text, journeys int8): one row stands for `journeys` journeys with
+ * that path and these total conversions (doc/attribution.md, "Paths with
+ * counts"); a NULL journeys skips the row like a NULL path.
+ */
+Datum
+attribution_accum_n(PG_FUNCTION_ARGS)
+{
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "attribution_accum_n called in non-aggregate context");
+	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
+}
+
+/*
  * markov_conversion_accum(state internal, path text[], conversions float8):
  * attribution's markov state, rows as in attribution_accum.
  */
@@ -135,6 +150,7 @@ attr_accum(FunctionCallInfo fcinfo, AttrModel model)
 	int			n = 0;
 	int			i;
 	double		conv;
+	int64		count = 1;
 	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
@@ -151,6 +167,17 @@ attr_accum(FunctionCallInfo fcinfo, AttrModel model)
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(state);
+	if (PG_NARGS() > 4)
+	{
+		/* the weighted form: journeys per row */
+		if (PG_ARGISNULL(4))
+			PG_RETURN_POINTER(state);
+		count = PG_GETARG_INT64(4);
+		if (count < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("attribution journeys must be at least 1, got " INT64_FORMAT, count)));
+	}
 	conv = PG_GETARG_FLOAT8(2);
 	if (isnan(conv) || isinf(conv) || conv < 0)
 		ereport(ERROR,
@@ -182,7 +209,7 @@ attr_accum(FunctionCallInfo fcinfo, AttrModel model)
 		n++;
 	}
 	if (n > 0)
-		attr_raise(attr_add_journey(state, names, lens, n, conv, msg, sizeof(msg)), msg);
+		attr_raise(attr_add_journeys(state, names, lens, n, conv, count, msg, sizeof(msg)), msg);
 	PG_RETURN_POINTER(state);
 }
 

@@ -312,6 +312,13 @@ CxmStatus
 attr_add_journey(AttrState *s, const char *const *names, const size_t *lens,
 				 int n, double conversions, char *msg, size_t msglen)
 {
+	return attr_add_journeys(s, names, lens, n, conversions, 1, msg, msglen);
+}
+
+CxmStatus
+attr_add_journeys(AttrState *s, const char *const *names, const size_t *lens,
+				  int n, double conversions, int64_t count, char *msg, size_t msglen)
+{
 	int32_t		stack_ids[64];
 	int32_t    *ids = stack_ids;
 	int			i;
@@ -328,7 +335,13 @@ attr_add_journey(AttrState *s, const char *const *names, const size_t *lens,
 		set_msg(msg, msglen, "an attribution path needs at least one touch");
 		return CXM_EINVAL;
 	}
-	if (s->njourneys == INT64_MAX)
+	if (count < 1)
+	{
+		if (msg != NULL && msglen > 0)
+			snprintf(msg, msglen, "journeys %lld must be at least 1", (long long) count);
+		return CXM_EINVAL;
+	}
+	if (s->njourneys > INT64_MAX - count)
 	{
 		set_msg(msg, msglen, "too many journeys in one attribution group");
 		return CXM_ERANGE;
@@ -375,18 +388,18 @@ attr_add_journey(AttrState *s, const char *const *names, const size_t *lens,
 			}
 			break;
 		case ATTR_MARKOV:
-			st = trans_add(s, ATTR_START, ATTR_STATE_CHANNEL(ids[0]), 1, msg, msglen);
+			st = trans_add(s, ATTR_START, ATTR_STATE_CHANNEL(ids[0]), count, msg, msglen);
 			for (i = 1; i < n && st == CXM_OK; i++)
 				st = trans_add(s, ATTR_STATE_CHANNEL(ids[i - 1]),
-							   ATTR_STATE_CHANNEL(ids[i]), 1, msg, msglen);
+							   ATTR_STATE_CHANNEL(ids[i]), count, msg, msglen);
 			if (st == CXM_OK)
 				st = trans_add(s, ATTR_STATE_CHANNEL(ids[n - 1]),
-							   conversions > 0 ? ATTR_CONV : ATTR_NULL, 1, msg, msglen);
+							   conversions > 0 ? ATTR_CONV : ATTR_NULL, count, msg, msglen);
 			break;
 	}
 	if (st == CXM_OK)
 	{
-		s->njourneys++;
+		s->njourneys += count;
 		if (conversions > 0)
 			ksum_add(&s->total, &s->total_comp, conversions);
 		if (!isfinite(s->total + s->total_comp))

@@ -111,6 +111,17 @@ extern CxmStatus attr_add_journey(AttrState *s, const char *const *names,
 								  const size_t *lens, int n, double conversions,
 								  char *msg, size_t msglen);
 
+/*
+ * Add count >= 1 journeys that took the same path: conversions is their
+ * total, and all of them converted (conversions > 0) or none did.  The
+ * heuristic credits are linear in the conversions, and the Markov chain
+ * counts each transition count times, so this equals count calls of
+ * attr_add_journey that split the conversions among the journeys.
+ */
+extern CxmStatus attr_add_journeys(AttrState *s, const char *const *names,
+								   const size_t *lens, int n, double conversions,
+								   int64_t count, char *msg, size_t msglen);
+
 /* dst += src; CXM_EINVAL when the models differ */
 extern CxmStatus attr_merge(AttrState *dst, const AttrState *src,
 							char *msg, size_t msglen);

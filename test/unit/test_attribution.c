@@ -130,6 +130,53 @@ test_heuristics_by_hand(void)
 	}
 }
 
+/*
+ * Journeys with counts: "a b" three times (2 conversions each), "b c" twice
+ * (none) and "c" once (1) added as three weighted rows give every model the
+ * credits of the six rows added one by one.
+ */
+static void
+test_journey_counts(void)
+{
+	AttrModel	m;
+
+	for (m = ATTR_FIRST_TOUCH; m <= ATTR_MARKOV; m++)
+	{
+		AttrState  *one = attr_state_create(&unit_allocator, m);
+		AttrState  *w = attr_state_create(&unit_allocator, m);
+		const char *ab[] = {"a", "b"}, *bc[] = {"b", "c"}, *c[] = {"c"};
+		size_t		l2[] = {1, 1}, l1[] = {1};
+		AttrCredit *r1, *r2;
+		int32_t		n1, n2, i;
+		char		msg[256];
+
+		for (i = 0; i < 3; i++)
+			CHECK(add(one, "a b", 2) == CXM_OK);
+		for (i = 0; i < 2; i++)
+			CHECK(add(one, "b c", 0) == CXM_OK);
+		CHECK(add(one, "c", 1) == CXM_OK);
+		CHECK(attr_add_journeys(w, ab, l2, 2, 6, 3, msg, sizeof(msg)) == CXM_OK);
+		CHECK(attr_add_journeys(w, bc, l2, 2, 0, 2, msg, sizeof(msg)) == CXM_OK);
+		CHECK(attr_add_journeys(w, c, l1, 1, 1, 1, msg, sizeof(msg)) == CXM_OK);
+		CHECK(w->njourneys == 6 && one->njourneys == 6);
+		/* a count below 1 is refused and changes nothing */
+		CHECK(attr_add_journeys(w, c, l1, 1, 1, 0, msg, sizeof(msg)) == CXM_EINVAL);
+		CHECK(strstr(msg, "journeys 0") != NULL);
+		r1 = result(one, &n1);
+		r2 = result(w, &n2);
+		CHECK(n1 == 3 && n2 == 3);
+		for (i = 0; i < n1 && i < n2; i++)
+		{
+			CHECK(r1[i].len == r2[i].len && memcmp(r1[i].name, r2[i].name, r1[i].len) == 0);
+			CHECK_NEAR(r1[i].credit, r2[i].credit, 1e-12);
+		}
+		free(r1);
+		free(r2);
+		attr_state_free(one);
+		attr_state_free(w);
+	}
+}
+
 static void
 test_order_ties_by_name(void)
 {
@@ -715,6 +762,7 @@ main(void)
 {
 	RUN(test_model_names);
 	RUN(test_heuristics_by_hand);
+	RUN(test_journey_counts);
 	RUN(test_order_ties_by_name);
 	RUN(test_no_conversions);
 	RUN(test_markov_by_hand);

@@ -1,0 +1,1 @@
+../../attribution_counts.sql
