@@ -7,15 +7,10 @@
  * The state is `internal`: an AttrState (channel interning plus credits,
  * or transition counts for markov) allocated in the aggregate context.  Its
  * size grows with the distinct channels and transitions, not with the rows.
- * Partial states travel between processes as bytea:
- *
- *	byte version (1), byte model, int8 journeys, float8 total, float8 total_comp,
- *	int4 nchannels, per channel: int4 length, bytes [, float8 credit,
- *	float8 comp for the heuristic models], and for markov int4 ntrans, per
- *	transition: int4 from, int4 to, int8 count.
- *
- * Every field is range-checked on the way in and the whole is checked for
- * consistency (attr_check_state); a bad state is an ERROR, never a crash.
+ * Partial states travel between processes as bytea in the format of
+ * attribution_core.h (attr_wire_write / attr_wire_read): every field is
+ * range-checked on the way in and the whole is checked for consistency; a
+ * damaged state is an ERROR (22P03), never a crash.
  */
 #include "postgres.h"
 
@@ -25,7 +20,6 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -36,7 +30,6 @@
 #include "cxm.h"
 #include "attribution_core.h"
 
-#define ATTR_SERIAL_VERSION			1
 /* markov solves a dense system: n^2 doubles of memory, n^3 work */
 #define ATTR_MARKOV_MAX_CHANNELS	5000
 
@@ -55,14 +48,6 @@ static void
 attr_raise(CxmStatus st, const char *msg)
 {
 	cxm_raise(st, msg, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
-}
-
-static void
-attr_bad_state(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid attribution state: %s", what)));
 }
 
 /* the model argument: NULL or an unknown name -> 22023 */
@@ -244,142 +229,38 @@ attribution_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s1);
 }
 
+/* the wire format of attribution_core.h, written by attr_wire_write */
 Datum
 attribution_serial(PG_FUNCTION_ARGS)
 {
 	AttrState  *s;
-	StringInfoData buf;
-	int32		i;
+	WireWriter	w;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "attribution_serial called in non-aggregate context");
 	s = (AttrState *) PG_GETARG_POINTER(0);
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, ATTR_SERIAL_VERSION);
-	pq_sendbyte(&buf, (uint8) s->model);
-	pq_sendint64(&buf, s->njourneys);
-	pq_sendfloat8(&buf, s->total);
-	pq_sendfloat8(&buf, s->total_comp);
-	pq_sendint32(&buf, s->nchannels);
-	for (i = 0; i < s->nchannels; i++)
-	{
-		pq_sendint32(&buf, (int32) s->ch[i].len);
-		pq_sendbytes(&buf, s->ch[i].name, (int) s->ch[i].len);
-		if (s->model != ATTR_MARKOV)
-		{
-			pq_sendfloat8(&buf, s->ch[i].credit);
-			pq_sendfloat8(&buf, s->ch[i].comp);
-		}
-	}
-	if (s->model == ATTR_MARKOV)
-	{
-		pq_sendint32(&buf, s->ntrans);
-		for (i = 0; i < s->ntrans; i++)
-		{
-			pq_sendint32(&buf, (int32) s->tr[i].from);
-			pq_sendint32(&buf, (int32) s->tr[i].to);
-			pq_sendint64(&buf, s->tr[i].count);
-		}
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	cxm_wire_begin(&w, ATTR_WIRE_HEADER + (size_t) s->nchannels * 32 +
+				   (size_t) s->ntrans * 16);
+	attr_wire_write(&w, s);
+	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
 }
 
-/* ERROR unless n more bytes are left */
-static void
-attr_need(StringInfo buf, int64 n)
-{
-	if (n < 0 || n > (int64) buf->len - buf->cursor)
-		attr_bad_state("truncated");
-}
-
+/* checked completely by attr_wire_read while it is read */
 Datum
 attribution_deserial(PG_FUNCTION_ARGS)
 {
 	bytea	   *b;
-	StringInfoData buf;
 	AttrState  *s;
 	CxmAlloc	a;
-	int			version,
-				model;
-	int64		njourneys;
-	double		total,
-				total_comp;
-	int32		nchannels,
-				ntrans,
-				i;
 	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "attribution_deserial called in non-aggregate context");
 	b = PG_GETARG_BYTEA_PP(0);
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-
-	attr_need(&buf, 2 + 8 + 8 + 8 + 4);
-	version = pq_getmsgbyte(&buf);
-	if (version != ATTR_SERIAL_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid attribution state: version %d, expected %d",
-						version, ATTR_SERIAL_VERSION)));
-	model = pq_getmsgbyte(&buf);
-	if (model < 0 || model >= ATTR_NMODELS)
-		attr_bad_state("unknown model");
-	njourneys = pq_getmsgint64(&buf);
-	total = pq_getmsgfloat8(&buf);
-	total_comp = pq_getmsgfloat8(&buf);
-	nchannels = pq_getmsgint(&buf, 4);
-	if (nchannels < 0 || nchannels > (buf.len - buf.cursor) / 4)
-		attr_bad_state("bad channel count");
-
 	a = cxm_allocator(CurrentMemoryContext);
-	s = attr_state_create(&a, (AttrModel) model);
-	for (i = 0; i < nchannels; i++)
-	{
-		int32		len;
-		const char *name;
-		double		credit = 0,
-					comp = 0;
-
-		attr_need(&buf, 4);
-		len = pq_getmsgint(&buf, 4);
-		attr_need(&buf, len);
-		name = pq_getmsgbytes(&buf, len);
-		if (model != ATTR_MARKOV)
-		{
-			attr_need(&buf, 16);
-			credit = pq_getmsgfloat8(&buf);
-			comp = pq_getmsgfloat8(&buf);
-		}
-		attr_raise(attr_load_channel(s, name, len, credit, comp, msg, sizeof(msg)), msg);
-	}
-	if (model == ATTR_MARKOV)
-	{
-		attr_need(&buf, 4);
-		ntrans = pq_getmsgint(&buf, 4);
-		if (ntrans < 0 || ntrans > (buf.len - buf.cursor) / 16)
-			attr_bad_state("bad transition count");
-		for (i = 0; i < ntrans; i++)
-		{
-			uint32		from,
-						to;
-			int64		count;
-
-			attr_need(&buf, 16);
-			from = (uint32) pq_getmsgint(&buf, 4);
-			to = (uint32) pq_getmsgint(&buf, 4);
-			count = pq_getmsgint64(&buf);
-			attr_raise(attr_load_trans(s, from, to, count, msg, sizeof(msg)), msg);
-		}
-	}
-	if (buf.cursor != buf.len)
-		attr_bad_state("trailing bytes");
-	s->njourneys = njourneys;
-	s->total = total;
-	s->total_comp = total_comp;
-	attr_raise(attr_check_state(s, msg, sizeof(msg)), msg);
+	if (attr_wire_read((const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+					   &a, &s, msg, sizeof(msg)) != CXM_OK)
+		cxm_bad_state("attribution", msg);
 	PG_RETURN_POINTER(s);
 }
 

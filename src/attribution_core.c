@@ -485,14 +485,14 @@ attr_load_channel(AttrState *s, const char *name, size_t len, double credit,
 	if (s->model == ATTR_MARKOV ? (credit != 0 || comp != 0)
 		: (!isfinite(credit) || !isfinite(comp) || !(credit + comp >= 0)))
 	{
-		set_msg(msg, msglen, "invalid attribution state: bad channel credit");
+		set_msg(msg, msglen, "A channel has an invalid credit.");
 		return CXM_EINVAL;
 	}
 	idx = channel_intern(s, name, len, &is_new);
 	if (idx < 0 || !is_new)
 	{
-		set_msg(msg, msglen, idx < 0 ? "invalid attribution state: too many channels"
-				: "invalid attribution state: duplicate channel");
+		set_msg(msg, msglen, idx < 0 ? "The state has too many channels."
+				: "A channel appears twice.");
 		return CXM_EINVAL;
 	}
 	s->ch[idx].credit = credit;
@@ -524,13 +524,13 @@ attr_load_trans(AttrState *s, uint32_t from, uint32_t to, int64_t count,
 	if (s->model != ATTR_MARKOV || count <= 0 || !valid_from(s, from) ||
 		!valid_to(s, to) || (from == ATTR_START && to < ATTR_STATE_CHANNEL(0)))
 	{
-		set_msg(msg, msglen, "invalid attribution state: bad transition");
+		set_msg(msg, msglen, "A transition is invalid.");
 		return CXM_EINVAL;
 	}
 	t = trans_get(s, from, to, &is_new);
 	if (!is_new)
 	{
-		set_msg(msg, msglen, "invalid attribution state: duplicate transition");
+		set_msg(msg, msglen, "A transition appears twice.");
 		return CXM_EINVAL;
 	}
 	t->count = count;
@@ -556,7 +556,7 @@ attr_check_state(const AttrState *s, char *msg, size_t msglen)
 		!(total >= 0) || (s->njourneys == 0 && (s->nchannels > 0 || total != 0)) ||
 		(s->njourneys > 0 && s->nchannels == 0))
 	{
-		set_msg(msg, msglen, "invalid attribution state: inconsistent totals");
+		set_msg(msg, msglen, "The totals are inconsistent.");
 		return CXM_EINVAL;
 	}
 	if (s->model == ATTR_MARKOV)
@@ -582,11 +582,151 @@ attr_check_state(const AttrState *s, char *msg, size_t msglen)
 		cxm_free(&s->alloc, out);
 		if (!ok)
 		{
-			set_msg(msg, msglen, "invalid attribution state: transition counts do not add up");
+			set_msg(msg, msglen, "The transition counts do not add up.");
 			return CXM_EINVAL;
 		}
 	}
 	return CXM_OK;
+}
+
+/* ---- the serialized state ------------------------------------------------ */
+
+void
+attr_wire_write(WireWriter *w, const AttrState *s)
+{
+	int32_t		i;
+
+	wire_put_version(w, ATTR_WIRE_VERSION);
+	wire_put_u8(w, (uint8_t) s->model);
+	wire_put_i64(w, s->njourneys);
+	wire_put_f64(w, s->total);
+	wire_put_f64(w, s->total_comp);
+	wire_put_i32(w, s->nchannels);
+	for (i = 0; i < s->nchannels; i++)
+	{
+		wire_put_u32(w, s->ch[i].len);
+		wire_put_bytes(w, s->ch[i].name, s->ch[i].len);
+		if (s->model != ATTR_MARKOV)
+		{
+			wire_put_f64(w, s->ch[i].credit);
+			wire_put_f64(w, s->ch[i].comp);
+		}
+	}
+	if (s->model == ATTR_MARKOV)
+	{
+		wire_put_i32(w, s->ntrans);
+		for (i = 0; i < s->ntrans; i++)
+		{
+			wire_put_u32(w, s->tr[i].from);
+			wire_put_u32(w, s->tr[i].to);
+			wire_put_i64(w, s->tr[i].count);
+		}
+	}
+}
+
+/* the channels of a state being read, each checked by attr_load_channel */
+static CxmStatus
+wire_read_channels(WireReader *r, AttrState *s, int32_t nchannels,
+				   char *msg, size_t msglen)
+{
+	int32_t		i;
+
+	for (i = 0; i < nchannels; i++)
+	{
+		uint32_t	len = wire_get_u32(r);
+		const unsigned char *name = wire_get_bytes(r, len);
+		double		credit = 0,
+					comp = 0;
+
+		if (s->model != ATTR_MARKOV)
+		{
+			credit = wire_get_f64(r);
+			comp = wire_get_f64(r);
+		}
+		if (!wire_ok(r))
+			return CXM_EINVAL;
+		if (attr_load_channel(s, (const char *) name, len, credit, comp,
+							  msg, msglen) != CXM_OK)
+			return CXM_EINVAL;
+	}
+	return CXM_OK;
+}
+
+/* the transitions of a markov state, each checked by attr_load_trans */
+static CxmStatus
+wire_read_transitions(WireReader *r, AttrState *s, char *msg, size_t msglen)
+{
+	int32_t		ntrans,
+				i;
+
+	if (!wire_need(r, 4, WIRE_TRUNCATED))
+		return CXM_EINVAL;
+	ntrans = wire_get_i32(r);
+	if (ntrans < 0 || (size_t) ntrans > wire_left(r) / 16)
+	{
+		wire_fail(r, "The transition count %d does not fit the state's length.", (int) ntrans);
+		return CXM_EINVAL;
+	}
+	for (i = 0; i < ntrans; i++)
+	{
+		uint32_t	from = wire_get_u32(r),
+					to = wire_get_u32(r);
+		int64_t		count = wire_get_i64(r);
+
+		if (!wire_ok(r))
+			return CXM_EINVAL;
+		if (attr_load_trans(s, from, to, count, msg, msglen) != CXM_OK)
+			return CXM_EINVAL;
+	}
+	return CXM_OK;
+}
+
+CxmStatus
+attr_wire_read(const unsigned char *buf, size_t len, const CxmAlloc *alloc,
+			   AttrState **out, char *msg, size_t msglen)
+{
+	WireReader	r;
+	AttrState  *s = NULL;
+	uint8_t		model;
+	int32_t		nchannels;
+
+	*out = NULL;
+	msg[0] = '\0';
+	wire_reader_init(&r, buf, len);
+	if (!wire_need(&r, ATTR_WIRE_HEADER, "The state is shorter than its header.") ||
+		!wire_get_version(&r, ATTR_WIRE_VERSION))
+		goto bad;
+	model = wire_get_u8(&r);
+	if (model >= ATTR_NMODELS)
+	{
+		wire_fail(&r, "Unknown model %d.", (int) model);
+		goto bad;
+	}
+	s = attr_state_create(alloc, (AttrModel) model);
+	s->njourneys = wire_get_i64(&r);
+	s->total = wire_get_f64(&r);
+	s->total_comp = wire_get_f64(&r);
+	nchannels = wire_get_i32(&r);
+	if (nchannels < 0 || (size_t) nchannels > wire_left(&r) / 4)
+	{
+		wire_fail(&r, "The channel count %d does not fit the state's length.", (int) nchannels);
+		goto bad;
+	}
+	if (wire_read_channels(&r, s, nchannels, msg, msglen) != CXM_OK ||
+		(s->model == ATTR_MARKOV &&
+		 wire_read_transitions(&r, s, msg, msglen) != CXM_OK) ||
+		!wire_end(&r) ||
+		attr_check_state(s, msg, msglen) != CXM_OK)
+		goto bad;
+	*out = s;
+	return CXM_OK;
+
+bad:
+	/* a reader failure has its reason in r; a load or check wrote msg */
+	if (!wire_ok(&r))
+		snprintf(msg, msglen, "%s", r.detail);
+	attr_state_free(s);
+	return CXM_EINVAL;
 }
 
 /* ---- the Markov solver --------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "cxm_core.h"
+#include "wire_core.h"
 
 typedef enum AttrModel
 {
@@ -141,6 +142,25 @@ extern CxmStatus attr_load_channel(AttrState *s, const char *name, size_t len,
 extern CxmStatus attr_load_trans(AttrState *s, uint32_t from, uint32_t to,
 								 int64_t count, char *msg, size_t msglen);
 extern CxmStatus attr_check_state(const AttrState *s, char *msg, size_t msglen);
+
+/*
+ * The serialized state (wire_core.h's byte order):
+ *	byte version (1), byte model, int8 journeys, float8 total, float8 total_comp,
+ *	int4 nchannels, per channel: int4 length, bytes [, float8 credit,
+ *	float8 comp for the heuristic models], and for markov int4 ntrans, per
+ *	transition: int4 from, int4 to, int8 count.
+ * attr_wire_read checks every field on the way in (attr_load_channel,
+ * attr_load_trans) and the whole at the end (attr_check_state): CXM_EINVAL
+ * and the reason (a sentence) in msg for a damaged state; *out is a new
+ * state (memory from alloc) otherwise.
+ */
+#define ATTR_WIRE_VERSION	1
+#define ATTR_WIRE_HEADER	(1 + 1 + 8 + 8 + 8 + 4)
+
+extern void attr_wire_write(WireWriter *w, const AttrState *s);
+extern CxmStatus attr_wire_read(const unsigned char *buf, size_t len,
+								const CxmAlloc *alloc, AttrState **out,
+								char *msg, size_t msglen);
 
 /*
  * The credits: *out gets nchannels entries (memory from alloc), ordered by

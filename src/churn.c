@@ -18,7 +18,6 @@
 #include "access/htup_details.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/typcache.h"
@@ -216,44 +215,21 @@ static const char *const bg_names[] = {"r", "alpha", "a", "b"};
 static const char *const pnbd_names[] = {"r", "alpha", "s", "beta"};
 static const char *const gg_names[] = {"p", "q", "v"};
 
-static void bad_fit_state(const char *err) pg_attribute_noreturn();
-
-static void
-bad_fit_state(const char *err)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid model-fit state: %s", err)));
-}
-
-/*
- * Serialized state (CXM_FIT_WIRE_* in churn_core.h): version byte, penalizer
- * flag and value, number of rows, then (x, tx, t, count) per row.
- */
+/* the wire format of churn_core.h (CXM_FIT_WIRE_*), written by cxm_fit_wire_write */
 Datum
 churn_fit_serialize(PG_FUNCTION_ARGS)
 {
 	FitState   *st = (FitState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-	size_t		i;
+	CxmFitWireInfo h;
+	WireWriter	w;
 
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, CXM_FIT_WIRE_VERSION);
-	pq_sendbyte(&buf, st->has_penalizer ? 1 : 0);
-	pq_sendfloat8(&buf, st->penalizer);
-	pq_sendint64(&buf, (int64) st->set.used);
-	for (i = 0; i < st->set.capacity; i++)
-	{
-		CxmSummaryRow *r = &st->set.slots[i];
-
-		if (r->count <= 0)
-			continue;
-		pq_sendfloat8(&buf, r->x);
-		pq_sendfloat8(&buf, r->tx);
-		pq_sendfloat8(&buf, r->t);
-		pq_sendint64(&buf, r->count);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	memset(&h, 0, sizeof(h));
+	h.has_penalizer = st->has_penalizer ? 1 : 0;
+	h.penalizer = st->penalizer;
+	h.nrows = st->set.used;
+	cxm_wire_begin(&w, CXM_FIT_WIRE_HEADER + st->set.used * CXM_FIT_WIRE_ROW);
+	cxm_fit_wire_write(&w, &h, &st->set);
+	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
 }
 
 /* checked completely by cxm_fit_wire_check() before anything is read */
@@ -268,14 +244,14 @@ churn_fit_deserialize(PG_FUNCTION_ARGS)
 	FitState   *st;
 
 	if (cxm_fit_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
-		bad_fit_state(err);
+		cxm_bad_state("model-fit", err);
 	st = MemoryContextAllocZero(aggcxt, sizeof(FitState));
 	st->alloc = cxm_allocator(aggcxt);
 	cxm_summary_set_init_rows(&st->set, &st->alloc, info.nrows);
 	st->has_penalizer = info.has_penalizer != 0;
 	st->penalizer = info.penalizer;
 	if (cxm_fit_wire_decode(data, &info, &st->set, err, sizeof(err)) != CXM_OK)
-		bad_fit_state(err);
+		cxm_bad_state("model-fit", err);
 	PG_RETURN_POINTER(st);
 }
 

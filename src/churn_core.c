@@ -155,27 +155,6 @@ cxm_summary_set_init_rows(CxmSummarySet *set, CxmAlloc *alloc, size_t nrows)
  * Serialized fit state
  * ------------------------------------------------------------------------ */
 
-static uint64_t
-get_be64(const unsigned char *p)
-{
-	uint64_t	v = 0;
-	int			i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static double
-get_be_double(const unsigned char *p)
-{
-	uint64_t	bits = get_be64(p);
-	double		d;
-
-	memcpy(&d, &bits, sizeof(d));
-	return d;
-}
-
 /* why a decoded row is not one the accumulators would have kept, or NULL */
 static const char *
 fit_row_problem(double x, double tx, double t)
@@ -196,107 +175,131 @@ CxmStatus
 cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFitWireInfo *info,
 				   char *msg, size_t msglen)
 {
+	WireReader	r;
 	int64_t		n,
 				total = 0;
 	size_t		i;
+	uint8_t		flag;
 	double		pen;
 
 	memset(info, 0, sizeof(*info));
-	if (len < CXM_FIT_WIRE_HEADER)
+	wire_reader_init(&r, buf, len);
+	if (!wire_need(&r, CXM_FIT_WIRE_HEADER, "The state is shorter than its header.") ||
+		!wire_get_version(&r, CXM_FIT_WIRE_VERSION))
+		goto bad;
+	flag = wire_get_u8(&r);
+	if (flag > 1)
 	{
-		snprintf(msg, msglen, "%zu bytes is too short", len);
-		return CXM_EINVAL;
+		wire_fail(&r, "The penalizer flag %d is neither 0 nor 1.", (int) flag);
+		goto bad;
 	}
-	if (buf[0] != CXM_FIT_WIRE_VERSION)
-	{
-		snprintf(msg, msglen, "unknown version %d", (int) buf[0]);
-		return CXM_EINVAL;
-	}
-	if (buf[1] > 1)
-	{
-		snprintf(msg, msglen, "penalizer flag %d is neither 0 nor 1", (int) buf[1]);
-		return CXM_EINVAL;
-	}
-	pen = get_be_double(buf + 2);
+	pen = wire_get_f64(&r);
 	if (!(pen >= 0.0) || !isfinite(pen))
 	{
-		snprintf(msg, msglen, "penalizer %g is not a finite value >= 0", pen);
-		return CXM_EINVAL;
+		wire_fail(&r, "The penalizer %g is not a finite value >= 0.", pen);
+		goto bad;
 	}
-	if (buf[1] == 0 && pen != 0.0)
+	if (flag == 0 && pen != 0.0)
 	{
-		snprintf(msg, msglen, "penalizer %g without the penalizer flag", pen);
-		return CXM_EINVAL;
+		wire_fail(&r, "The state has penalizer %g without the penalizer flag.", pen);
+		goto bad;
 	}
-	n = (int64_t) get_be64(buf + 10);
-	if (n < 0 || (uint64_t) n > (len - CXM_FIT_WIRE_HEADER) / CXM_FIT_WIRE_ROW ||
-		len - CXM_FIT_WIRE_HEADER != (size_t) n * CXM_FIT_WIRE_ROW)
+	n = wire_get_i64(&r);
+	if (n < 0 || (uint64_t) n > wire_left(&r) / CXM_FIT_WIRE_ROW ||
+		wire_left(&r) != (size_t) n * CXM_FIT_WIRE_ROW)
 	{
-		snprintf(msg, msglen, "%lld rows do not fit in %zu bytes", (long long) n,
-				 len - CXM_FIT_WIRE_HEADER);
-		return CXM_EINVAL;
+		wire_fail(&r, "%lld rows do not fit in the %zu bytes after the header.",
+				  (long long) n, len - CXM_FIT_WIRE_HEADER);
+		goto bad;
 	}
 	for (i = 0; i < (size_t) n; i++)
 	{
-		const unsigned char *r = buf + CXM_FIT_WIRE_HEADER + i * CXM_FIT_WIRE_ROW;
-		double		x = get_be_double(r),
-					tx = get_be_double(r + 8),
-					t = get_be_double(r + 16);
-		int64_t		count = (int64_t) get_be64(r + 24);
+		double		x = wire_get_f64(&r),
+					tx = wire_get_f64(&r),
+					t = wire_get_f64(&r);
+		int64_t		count = wire_get_i64(&r);
 		const char *problem;
 
 		if (count <= 0)
 		{
-			snprintf(msg, msglen, "bad row %lld: count %lld is not positive",
-					 (long long) i, (long long) count);
-			return CXM_EINVAL;
+			wire_fail(&r, "Bad row %lld: count %lld is not positive.",
+					  (long long) i, (long long) count);
+			goto bad;
 		}
 		if (count > INT64_MAX - total)
 		{
-			snprintf(msg, msglen, "bad row %lld: the counts add up to more than %lld",
-					 (long long) i, (long long) INT64_MAX);
-			return CXM_EINVAL;
+			wire_fail(&r, "Bad row %lld: the counts add up to more than %lld.",
+					  (long long) i, (long long) INT64_MAX);
+			goto bad;
 		}
 		total += count;
 		problem = fit_row_problem(x, tx, t);
 		if (problem != NULL)
 		{
-			snprintf(msg, msglen, "bad row %lld (%g, %g, %g): %s",
-					 (long long) i, x, tx, t, problem);
-			return CXM_EINVAL;
+			wire_fail(&r, "Bad row %lld (%g, %g, %g): %s.",
+					  (long long) i, x, tx, t, problem);
+			goto bad;
 		}
 	}
-	info->has_penalizer = buf[1];
+	info->has_penalizer = flag;
 	info->penalizer = pen;
 	info->nrows = (size_t) n;
 	info->total = total;
 	return CXM_OK;
+
+bad:
+	snprintf(msg, msglen, "%s", r.detail);
+	return CXM_EINVAL;
 }
 
 CxmStatus
 cxm_fit_wire_decode(const unsigned char *buf, const CxmFitWireInfo *info,
 					CxmSummarySet *set, char *msg, size_t msglen)
 {
+	WireReader	r;
 	size_t		i;
 
+	wire_reader_init(&r, buf, CXM_FIT_WIRE_HEADER + info->nrows * CXM_FIT_WIRE_ROW);
+	wire_skip(&r, CXM_FIT_WIRE_HEADER);
 	for (i = 0; i < info->nrows; i++)
 	{
-		const unsigned char *r = buf + CXM_FIT_WIRE_HEADER + i * CXM_FIT_WIRE_ROW;
-		double		x = get_be_double(r),
-					tx = get_be_double(r + 8),
-					t = get_be_double(r + 16);
-		int64_t		count = (int64_t) get_be64(r + 24);
+		double		x = wire_get_f64(&r),
+					tx = wire_get_f64(&r),
+					t = wire_get_f64(&r);
+		int64_t		count = wire_get_i64(&r);
 		size_t		used = set->used;
 
 		cxm_summary_set_add(set, x, tx, t, count);
 		if (set->used == used)
 		{
-			snprintf(msg, msglen, "bad row %lld (%g, %g, %g): repeats an earlier row",
+			snprintf(msg, msglen, "Bad row %lld (%g, %g, %g): it repeats an earlier row.",
 					 (long long) i, x, tx, t);
 			return CXM_EINVAL;
 		}
 	}
 	return CXM_OK;
+}
+
+void
+cxm_fit_wire_write(WireWriter *w, const CxmFitWireInfo *h, const CxmSummarySet *set)
+{
+	size_t		i;
+
+	wire_put_version(w, CXM_FIT_WIRE_VERSION);
+	wire_put_u8(w, h->has_penalizer ? 1 : 0);
+	wire_put_f64(w, h->penalizer);
+	wire_put_i64(w, (int64_t) set->used);
+	for (i = 0; i < set->capacity; i++)
+	{
+		const CxmSummaryRow *row = &set->slots[i];
+
+		if (row->count <= 0)
+			continue;
+		wire_put_f64(w, row->x);
+		wire_put_f64(w, row->tx);
+		wire_put_f64(w, row->t);
+		wire_put_i64(w, row->count);
+	}
 }
 
 /* ------------------------------------------------------------------------

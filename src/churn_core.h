@@ -9,6 +9,7 @@
 #define CXM_CHURN_CORE_H
 
 #include "cxm_core.h"
+#include "wire_core.h"
 
 /*
  * One distinct customer summary with its multiplicity.  BG/NBD uses
@@ -46,8 +47,8 @@ extern void cxm_summary_set_sorted(const CxmSummarySet *set, CxmSummaryRow *out)
 extern void cxm_summary_set_init_rows(CxmSummarySet *set, CxmAlloc *alloc, size_t nrows);
 
 /*
- * Serialized state of bgnbd_fit and gammagamma_fit (big-endian, written by
- * churn_fit_serialize with pq_send*; a float8 is its IEEE bits as an int64):
+ * Serialized state of bgnbd_fit and gammagamma_fit (written by
+ * cxm_fit_wire_write in wire_core.h's byte order):
  *   version (1 byte, CXM_FIT_WIRE_VERSION), penalizer flag (1 byte, 0 or 1),
  *   penalizer (float8: finite, >= 0, and 0 without the flag), number of rows
  *   (int64), then per row x, tx, t (float8) and count (int64 > 0).  The rows
@@ -83,6 +84,10 @@ extern CxmStatus cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFit
  */
 extern CxmStatus cxm_fit_wire_decode(const unsigned char *buf, const CxmFitWireInfo *info,
 									 CxmSummarySet *set, char *msg, size_t msglen);
+
+/* write a state: the header from h (nrows is set->used), then the set's rows */
+extern void cxm_fit_wire_write(WireWriter *w, const CxmFitWireInfo *h,
+							   const CxmSummarySet *set);
 
 /* Special functions */
 extern double cxm_digamma(double x);

@@ -21,7 +21,6 @@
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -245,29 +244,23 @@ rfm_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* version, configured, as_of, unit (month, day, time), n, then (period, amount) */
+/* the wire format of rfm_core.h, written by rfm_wire_write */
 Datum
 rfm_serialize(PG_FUNCTION_ARGS)
 {
 	RfmState   *st = (RfmState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-	int			i;
+	RfmWireInfo h;
+	WireWriter	w;
 
 	rfm_compact(st);
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, RFM_WIRE_VERSION);
-	pq_sendbyte(&buf, st->configured ? 1 : 0);
-	pq_sendint64(&buf, st->as_of);
-	pq_sendint32(&buf, st->unit.month);
-	pq_sendint32(&buf, st->unit.day);
-	pq_sendint64(&buf, st->unit.time);
-	pq_sendint32(&buf, st->n);
-	for (i = 0; i < st->n; i++)
-	{
-		pq_sendint64(&buf, st->items[i].period);
-		pq_sendfloat8(&buf, st->items[i].amount);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	memset(&h, 0, sizeof(h));
+	h.configured = st->configured ? 1 : 0;
+	h.as_of = st->as_of;
+	h.unit = st->unit;
+	h.n = st->n;
+	cxm_wire_begin(&w, RFM_WIRE_HEADER + (size_t) st->n * RFM_WIRE_ITEM);
+	rfm_wire_write(&w, &h, st->items);
+	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
 }
 
 /* checked completely by rfm_wire_check() before anything is read */
@@ -284,9 +277,7 @@ rfm_deserialize(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "rfm_deserialize called in non-aggregate context");
 	if (rfm_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid rfm state: %s", err)));
+		cxm_bad_state("rfm", err);
 	st = MemoryContextAllocZero(aggcxt, sizeof(RfmState));
 	st->configured = info.configured != 0;
 	st->as_of = info.as_of;

@@ -90,6 +90,37 @@ cxm_raise(CxmStatus st, const char *msg, int range_errcode)
 	}
 }
 
+void
+cxm_wire_begin(WireWriter *w, size_t hint)
+{
+	CxmAlloc	a = cxm_allocator_nozero(CurrentMemoryContext);
+
+	wire_writer_init(w, &a, VARHDRSZ, hint);
+}
+
+bytea *
+cxm_wire_bytea(WireWriter *w)
+{
+	bytea	   *result = (bytea *) w->buf;
+
+	if (w->len > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("serialized aggregate state of %zu bytes exceeds the limit of 1 GB",
+						w->len)));
+	SET_VARSIZE(result, w->len);
+	return result;
+}
+
+void
+cxm_bad_state(const char *aggregate, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid %s state", aggregate),
+			 errdetail("%s", detail)));
+}
+
 CxmRowArrayType *
 cxm_row_array_type(FunctionCallInfo fcinfo, int natts)
 {

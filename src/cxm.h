@@ -15,6 +15,7 @@
 #include "utils/memutils.h"
 
 #include "cxm_core.h"
+#include "wire_core.h"
 
 /* a CxmAlloc that pallocs (zeroed) in the given memory context */
 extern CxmAlloc cxm_allocator(MemoryContext cxt);
@@ -57,6 +58,17 @@ cxm_int8_state_arg(FunctionCallInfo fcinfo, int argno)
 	}
 	return DatumGetArrayTypePCopy(d);
 }
+
+/*
+ * Serialized aggregate states (wire_core.h): cxm_wire_begin starts a writer
+ * in CurrentMemoryContext with room for a varlena header and about hint
+ * bytes; cxm_wire_bytea turns what was written into the bytea to return (no
+ * copy).  cxm_bad_state is the one ERROR of a damaged state: 22P03, "invalid
+ * <aggregate> state", the reason (a sentence) as its detail.
+ */
+extern void cxm_wire_begin(WireWriter *w, size_t hint);
+extern bytea *cxm_wire_bytea(WireWriter *w);
+extern void cxm_bad_state(const char *aggregate, const char *detail) pg_attribute_noreturn();
 
 /*
  * ERROR for a core's status: CXM_EINVAL is 22023, CXM_ERANGE the given

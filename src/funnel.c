@@ -23,7 +23,6 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -39,8 +38,6 @@ PG_FUNCTION_INFO_V1(journey_funnel_combine);
 PG_FUNCTION_INFO_V1(journey_funnel_serial);
 PG_FUNCTION_INFO_V1(journey_funnel_deserial);
 PG_FUNCTION_INFO_V1(journey_funnel_final);
-
-#define FUNNEL_STATE_VERSION	1
 
 /* 26 inline rows make the state 504 bytes: one 512-byte allocation chunk */
 #define FUNNEL_INLINE_ROWS	26
@@ -724,61 +721,30 @@ journey_funnel_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(a);
 }
 
-/*
- * Serialized state: version byte, mode byte, nsteps int4, window int8,
- * window as given (time int8, day int4, month int4), nusable int8, nrows
- * int8, then per row ts int8, nmatch int4 and nmatch ascending steps int4.
- */
+/* the wire format of funnel_core.h, written by funnel_wire_write */
 Datum
 journey_funnel_serial(PG_FUNCTION_ARGS)
 {
 	FunnelView	v;
-	FunnelView *st = &v;
-	StringInfoData buf;
-	Size		i;
+	FunnelWireInfo h;
+	WireWriter	w;
 
 	funnel_view(PG_GETARG_DATUM(0), &v);
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, FUNNEL_STATE_VERSION);
-	pq_sendbyte(&buf, (uint8) st->mode);
-	pq_sendint32(&buf, st->nsteps);
-	pq_sendint64(&buf, (int64) st->window);
-	pq_sendint64(&buf, st->window_raw->time);
-	pq_sendint32(&buf, st->window_raw->day);
-	pq_sendint32(&buf, st->window_raw->month);
-	pq_sendint64(&buf, st->nusable);
-	pq_sendint64(&buf, (int64) st->nrows);
-	for (i = 0; i < st->nrows; i++)
-	{
-		const FunnelRow *r = &st->rows[i];
-
-		pq_sendint64(&buf, r->ts);
-		pq_sendint32(&buf, r->nmatch);
-		if (r->nmatch == 1)
-			pq_sendint32(&buf, r->step);
-		else
-		{
-			uint32		k;
-
-			for (k = 0; k < r->nmatch; k++)
-				pq_sendint32(&buf, st->pool[r->step + k]);
-		}
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	memset(&h, 0, sizeof(h));
+	h.mode = v.mode;
+	h.nsteps = v.nsteps;
+	h.window = v.window;
+	h.window_time = v.window_raw->time;
+	h.window_day = v.window_raw->day;
+	h.window_month = v.window_raw->month;
+	h.nusable = v.nusable;
+	h.nrows = v.nrows;
+	cxm_wire_begin(&w, FUNNEL_WIRE_HEADER + v.nrows * FUNNEL_WIRE_MIN_ROW + v.npool * 4);
+	funnel_wire_write(&w, &h, v.rows, v.pool);
+	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
 }
 
-static void
-funnel_bad_state(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid journey_funnel state"),
-			 errdetail("%s", detail)));
-}
-
-/* the layout is funnel_core.h's; so is the bound on nsteps */
-StaticAssertDecl(FUNNEL_STATE_VERSION == FUNNEL_WIRE_VERSION,
-				 "journey_funnel_serial writes the wire format of funnel_core.h");
+/* the bound on nsteps is MaxArraySize */
 StaticAssertDecl(FUNNEL_MAX_STEPS == MaxArraySize,
 				 "FUNNEL_MAX_STEPS must be MaxArraySize");
 
@@ -798,7 +764,7 @@ journey_funnel_deserial(PG_FUNCTION_ARGS)
 	char		msg[160];
 
 	if (funnel_wire_check(buf, len, &info, msg, sizeof(msg)) != CXM_OK)
-		funnel_bad_state(msg);
+		cxm_bad_state("journey_funnel", msg);
 	st = funnel_state_new(CurrentMemoryContext);
 	st->mode = info.mode;
 	st->nsteps = info.nsteps;

@@ -718,30 +718,12 @@ funnel_window_span(int64_t time, int32_t day, int32_t month, uint64_t *usecs)
 	return CXM_OK;
 }
 
-static inline uint32_t
-get_be32(const unsigned char *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-		((uint32_t) p[2] << 8) | (uint32_t) p[3];
-}
-
-static inline uint64_t
-get_be64(const unsigned char *p)
-{
-	return ((uint64_t) get_be32(p) << 32) | get_be32(p + 4);
-}
-
-static CxmStatus
-wire_bad(char *msg, size_t msglen, const char *what)
-{
-	snprintf(msg, msglen, "%s", what);
-	return CXM_EINVAL;
-}
-
+/* read as funnel_wire_check's messages say; every length is checked first */
 CxmStatus
 funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
 				  char *msg, size_t msglen)
 {
+	WireReader	r;
 	uint32_t	nsteps;
 	uint64_t	window,
 				span;
@@ -750,70 +732,86 @@ funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
 				nrows;
 	int32_t		day,
 				month;
-	size_t		pos,
-				npool = 0;
+	uint8_t		mode;
+	size_t		npool = 0;
 	int64_t		i;
 
 	memset(info, 0, sizeof(*info));
-	if (len < FUNNEL_WIRE_HEADER)
-		return wire_bad(msg, msglen, "The state is shorter than its header.");
-	if (buf[0] != FUNNEL_WIRE_VERSION)
+	wire_reader_init(&r, buf, len);
+	if (!wire_need(&r, FUNNEL_WIRE_HEADER, "The state is shorter than its header.") ||
+		!wire_get_version(&r, FUNNEL_WIRE_VERSION))
+		goto bad;
+	mode = wire_get_u8(&r);
+	if (mode >= FUNNEL_NMODES)
 	{
-		snprintf(msg, msglen, "Unsupported state version %d (expected %d).",
-				 (int) buf[0], FUNNEL_WIRE_VERSION);
-		return CXM_EINVAL;
+		wire_fail(&r, "Unknown mode.");
+		goto bad;
 	}
-	if (buf[1] >= FUNNEL_NMODES)
-		return wire_bad(msg, msglen, "Unknown mode.");
-	nsteps = get_be32(buf + 2);
-	window = get_be64(buf + 6);
-	time = (int64_t) get_be64(buf + 14);
-	day = (int32_t) get_be32(buf + 22);
-	month = (int32_t) get_be32(buf + 26);
+	nsteps = wire_get_u32(&r);
+	window = wire_get_u64(&r);
+	time = wire_get_i64(&r);
+	day = wire_get_i32(&r);
+	month = wire_get_i32(&r);
 	if (window == 0 || funnel_window_span(time, day, month, &span) != CXM_OK ||
 		span != window)
-		return wire_bad(msg, msglen, "The window does not match its interval.");
-	nusable = (int64_t) get_be64(buf + 30);
-	nrows = (int64_t) get_be64(buf + 38);
-	pos = FUNNEL_WIRE_HEADER;
+	{
+		wire_fail(&r, "The window does not match its interval.");
+		goto bad;
+	}
+	nusable = wire_get_i64(&r);
+	nrows = wire_get_i64(&r);
 	if (nrows < 0 || nusable < nrows ||
-		(uint64_t) nrows > (len - pos) / FUNNEL_WIRE_MIN_ROW)
-		return wire_bad(msg, msglen, "The row count does not fit the state's length.");
+		(uint64_t) nrows > wire_left(&r) / FUNNEL_WIRE_MIN_ROW)
+	{
+		wire_fail(&r, "The row count does not fit the state's length.");
+		goto bad;
+	}
 	/* every usable row set nsteps from its steps array */
 	if (nusable > 0 && (nsteps == 0 || nsteps > FUNNEL_MAX_STEPS))
-		return wire_bad(msg, msglen, "Invalid number of steps.");
+	{
+		wire_fail(&r, "Invalid number of steps.");
+		goto bad;
+	}
 	for (i = 0; i < nrows; i++)
 	{
 		uint32_t	cnt,
 					k,
 					prev = 0;
 
-		if (len - pos < FUNNEL_WIRE_MIN_ROW)
-			return wire_bad(msg, msglen, "The state ends inside a row.");
-		cnt = get_be32(buf + pos + 8);
-		pos += 12;
-		if (cnt == 0 || cnt > nsteps || cnt > (len - pos) / 4)
-			return wire_bad(msg, msglen, "A row has an invalid number of matched steps.");
+		if (!wire_need(&r, FUNNEL_WIRE_MIN_ROW, "The state ends inside a row."))
+			goto bad;
+		(void) wire_get_i64(&r);	/* ts: any value */
+		cnt = wire_get_u32(&r);
+		if (cnt == 0 || cnt > nsteps || cnt > wire_left(&r) / 4)
+		{
+			wire_fail(&r, "A row has an invalid number of matched steps.");
+			goto bad;
+		}
 		if (cnt > 1)
 		{
 			if (npool > (size_t) UINT32_MAX - cnt)
-				return wire_bad(msg, msglen, "Too many matched steps.");
+			{
+				wire_fail(&r, "Too many matched steps.");
+				goto bad;
+			}
 			npool += cnt;
 		}
 		for (k = 0; k < cnt; k++)
 		{
-			uint32_t	s = get_be32(buf + pos);
+			uint32_t	s = wire_get_u32(&r);
 
-			pos += 4;
 			if (s < 1 || s > nsteps || s <= prev)
-				return wire_bad(msg, msglen, "A row has an invalid step.");
+			{
+				wire_fail(&r, "A row has an invalid step.");
+				goto bad;
+			}
 			prev = s;
 		}
 	}
-	if (pos != len)
-		return wire_bad(msg, msglen, "The state has trailing bytes.");
+	if (!wire_end(&r))
+		goto bad;
 
-	info->mode = (FunnelMode) buf[1];
+	info->mode = (FunnelMode) mode;
 	info->nsteps = nsteps;
 	info->window = window;
 	info->window_time = time;
@@ -823,37 +821,72 @@ funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
 	info->nrows = (size_t) nrows;
 	info->npool = npool;
 	return CXM_OK;
+
+bad:
+	snprintf(msg, msglen, "%s", r.detail);
+	return CXM_EINVAL;
 }
 
 void
 funnel_wire_decode(const unsigned char *buf, size_t len, const FunnelWireInfo *info,
 				   FunnelRow *rows, uint32_t *pool)
 {
-	size_t		pos = FUNNEL_WIRE_HEADER,
-				npool = 0,
+	WireReader	r;
+	size_t		npool = 0,
 				i;
 
-	/* the bounds checks never fire on a checked state; they keep misuse safe */
-	for (i = 0; i < info->nrows && len - pos >= FUNNEL_WIRE_MIN_ROW; i++)
+	/* the reader's bounds checks never fire on a checked state; they keep misuse safe */
+	wire_reader_init(&r, buf, len);
+	wire_skip(&r, FUNNEL_WIRE_HEADER);
+	for (i = 0; i < info->nrows && wire_left(&r) >= FUNNEL_WIRE_MIN_ROW; i++)
 	{
-		FunnelRow  *r = &rows[i];
-		uint32_t	cnt = get_be32(buf + pos + 8),
+		FunnelRow  *row = &rows[i];
+		uint32_t	cnt,
 					k;
 
-		r->ts = (int64_t) get_be64(buf + pos);
-		pos += 12;
-		if (cnt == 0 || cnt > (len - pos) / 4 ||
+		row->ts = wire_get_i64(&r);
+		cnt = wire_get_u32(&r);
+		if (cnt == 0 || cnt > wire_left(&r) / 4 ||
 			(cnt > 1 && cnt > info->npool - npool))
 			break;
-		r->nmatch = cnt;
+		row->nmatch = cnt;
 		if (cnt == 1)
-			r->step = get_be32(buf + pos);
+			row->step = wire_get_u32(&r);
 		else
 		{
-			r->step = (uint32_t) npool;
+			row->step = (uint32_t) npool;
 			for (k = 0; k < cnt; k++)
-				pool[npool++] = get_be32(buf + pos + 4 * (size_t) k);
+				pool[npool++] = wire_get_u32(&r);
 		}
-		pos += 4 * (size_t) cnt;
+	}
+}
+
+void
+funnel_wire_write(WireWriter *w, const FunnelWireInfo *h, const FunnelRow *rows,
+				  const uint32_t *pool)
+{
+	size_t		i;
+
+	wire_put_version(w, FUNNEL_WIRE_VERSION);
+	wire_put_u8(w, (uint8_t) h->mode);
+	wire_put_u32(w, h->nsteps);
+	wire_put_u64(w, h->window);
+	wire_put_i64(w, h->window_time);
+	wire_put_i32(w, h->window_day);
+	wire_put_i32(w, h->window_month);
+	wire_put_i64(w, h->nusable);
+	wire_put_u64(w, (uint64_t) h->nrows);
+	for (i = 0; i < h->nrows; i++)
+	{
+		const FunnelRow *row = &rows[i];
+		uint32_t	k;
+
+		wire_put_i64(w, row->ts);
+		wire_put_u32(w, row->nmatch);
+		if (row->nmatch == 1)
+			wire_put_u32(w, row->step);
+		else
+			for (k = 0; k < row->nmatch; k++)
+				wire_put_u32(w, pool[row->step + k]);
 	}
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "cxm_core.h"
+#include "wire_core.h"
 
 typedef enum FunnelMode
 {
@@ -83,8 +84,8 @@ extern CxmStatus funnel_window_span(int64_t time, int32_t day, int32_t month,
 									uint64_t *usecs);
 
 /*
- * Wire format of the aggregate state (journey_funnel_serial writes it with
- * pq_send*, all integers big-endian):
+ * Wire format of the aggregate state (funnel_wire_write writes it, with
+ * wire_core.h's byte order):
  *	  version byte (1), mode byte, nsteps int4, window (us) int8,
  *	  window as given (time int8, day int4, month int4), nusable int8,
  *	  nrows int8, then per row ts int8, nmatch int4 and nmatch ascending
@@ -128,5 +129,12 @@ extern CxmStatus funnel_wire_check(const unsigned char *buf, size_t len,
 extern void funnel_wire_decode(const unsigned char *buf, size_t len,
 							   const FunnelWireInfo *info,
 							   FunnelRow *rows, uint32_t *pool);
+
+/*
+ * Write a state: the header from h (h->npool is not written), then h->nrows
+ * rows (a row matching several steps has them at pool + step).
+ */
+extern void funnel_wire_write(WireWriter *w, const FunnelWireInfo *h,
+							  const FunnelRow *rows, const uint32_t *pool);
 
 #endif							/* FUNNEL_CORE_H */

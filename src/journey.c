@@ -19,14 +19,13 @@
  *	  byte version (1), int32 max_steps (0: unbounded), int32 count,
  *	  count x (int64 ts, int32 length, bytes)
  *
- * written with pq_send*, fully checked by jpath_wire_check() before pq_getmsg*
- * reads them back.
+ * written by jpath_wire_write_header/_step (journey_core.c) and checked
+ * completely by jpath_wire_check() before they are read back.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -318,7 +317,7 @@ Datum
 journey_path_serialize(PG_FUNCTION_ARGS)
 {
 	Datum		d = PG_GETARG_DATUM(0);
-	StringInfoData buf;
+	WireWriter	w;
 	JPathIter	it;
 	int64_t		ts;
 	const char *s;
@@ -326,7 +325,6 @@ journey_path_serialize(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "journey_path_serialize called in non-aggregate context");
-	pq_begintypsend(&buf);
 	if (cxm_log_is_group(d))
 	{
 		size_t		n,
@@ -334,16 +332,10 @@ journey_path_serialize(PG_FUNCTION_ARGS)
 					i;
 		JPathRef   *refs = journey_log_refs(d, &n, &bytes);
 
-		enlargeStringInfo(&buf, JPATH_WIRE_HEADER + n * JPATH_WIRE_ITEM + bytes);
-		pq_sendbyte(&buf, JPATH_WIRE_VERSION);
-		pq_sendint32(&buf, 0);
-		pq_sendint32(&buf, (uint32) n);
+		cxm_wire_begin(&w, JPATH_WIRE_HEADER + n * JPATH_WIRE_ITEM + bytes);
+		jpath_wire_write_header(&w, 0, (uint32) n);
 		for (i = 0; i < n; i++)
-		{
-			pq_sendint64(&buf, (uint64) refs[i].ts);
-			pq_sendint32(&buf, (uint32) refs[i].len);
-			pq_sendbytes(&buf, refs[i].s, (int) refs[i].len);
-		}
+			jpath_wire_write_step(&w, refs[i].ts, refs[i].s, refs[i].len);
 		pfree(refs);
 	}
 	else
@@ -351,26 +343,20 @@ journey_path_serialize(PG_FUNCTION_ARGS)
 		JPathState *st = (JPathState *) DatumGetPointer(d);
 
 		/* out_bytes >= the string bytes; each step adds 12 bytes of header */
-		enlargeStringInfo(&buf, JPATH_WIRE_HEADER + st->n * JPATH_WIRE_ITEM + st->out_bytes);
-		pq_sendbyte(&buf, JPATH_WIRE_VERSION);
-		pq_sendint32(&buf, (uint32) st->max_steps);
-		pq_sendint32(&buf, (uint32) st->n);
+		cxm_wire_begin(&w, JPATH_WIRE_HEADER + st->n * JPATH_WIRE_ITEM + st->out_bytes);
+		jpath_wire_write_header(&w, st->max_steps, (uint32) st->n);
 		jpath_iter_init(st, &it);
 		while (jpath_iter_next(st, &it, &ts, &s, &len))
-		{
-			pq_sendint64(&buf, (uint64) ts);
-			pq_sendint32(&buf, (uint32) len);
-			pq_sendbytes(&buf, s, (int) len);
-		}
+			jpath_wire_write_step(&w, ts, s, len);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
 }
 
 Datum
 journey_path_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	StringInfoData msg;
+	WireReader	r;
 	char		err[256];
 	int32_t		max_steps;
 	uint32_t	count,
@@ -382,27 +368,25 @@ journey_path_deserialize(PG_FUNCTION_ARGS)
 		elog(ERROR, "journey_path_deserialize called in non-aggregate context");
 	if (jpath_wire_check((const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
 						 &max_steps, &count, &bytes, err, sizeof(err)) != CXM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid journey_path state: %s", err)));
+		cxm_bad_state("journey_path", err);
 
 	st = journey_new_state(CurrentMemoryContext, max_steps);
 	if (jpath_reserve(st, count, bytes) != CXM_OK)
 		journey_too_long();
-	msg.data = VARDATA_ANY(b);
-	msg.len = VARSIZE_ANY_EXHDR(b);
-	msg.maxlen = msg.len;
-	msg.cursor = JPATH_WIRE_HEADER;
+	/* checked above: the reader's bounds checks cannot fire */
+	wire_reader_init(&r, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	wire_skip(&r, JPATH_WIRE_HEADER);
 	for (i = 0; i < count; i++)
 	{
-		int64		ts = pq_getmsgint64(&msg);
-		int			len = (int) pq_getmsgint(&msg, 4);
-		const char *s = pq_getmsgbytes(&msg, len);
+		int64		ts = wire_get_i64(&r);
+		uint32		len = wire_get_u32(&r);
+		const char *s = (const char *) wire_get_bytes(&r, len);
 
 		if (jpath_add(st, ts, s, (size_t) len) != CXM_OK)
 			journey_too_long();
 	}
-	pq_getmsgend(&msg);
+	if (!wire_end(&r))
+		cxm_bad_state("journey_path", r.detail);
 	PG_RETURN_POINTER(st);
 }
 

@@ -722,13 +722,6 @@ jpath_dict_intern(JPathDict *d, const char *s, size_t len, uint32_t *id)
 	return CXM_OK;
 }
 
-static inline uint32_t
-get_be32(const unsigned char *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-		((uint32_t) p[2] << 8) | (uint32_t) p[3];
-}
-
 /*
  * Check a serialized state (see JPATH_WIRE_*) completely before anything
  * reads it: the version, the counts, every length against the bytes left,
@@ -740,70 +733,76 @@ jpath_wire_check(const unsigned char *buf, size_t len,
 				 int32_t *max_steps, uint32_t *count, size_t *bytes,
 				 char *msg, size_t msglen)
 {
+	WireReader	r;
 	int32_t		ms,
 				cnt;
-	size_t		pos,
-				total = 0;
+	size_t		total = 0;
 	int32_t		i;
 
-	if (len < JPATH_WIRE_HEADER)
-	{
-		snprintf(msg, msglen, "state of %zu bytes is shorter than its %d-byte header",
-				 len, JPATH_WIRE_HEADER);
-		return CXM_EINVAL;
-	}
-	if (buf[0] != JPATH_WIRE_VERSION)
-	{
-		snprintf(msg, msglen, "unsupported state version %d", (int) buf[0]);
-		return CXM_EINVAL;
-	}
-	ms = (int32_t) get_be32(buf + 1);
-	cnt = (int32_t) get_be32(buf + 5);
+	wire_reader_init(&r, buf, len);
+	if (!wire_need(&r, JPATH_WIRE_HEADER, "The state is shorter than its header.") ||
+		!wire_get_version(&r, JPATH_WIRE_VERSION))
+		goto bad;
+	ms = wire_get_i32(&r);
+	cnt = wire_get_i32(&r);
 	if (ms < 0)
 	{
-		snprintf(msg, msglen, "invalid max_steps %d in state", (int) ms);
-		return CXM_EINVAL;
+		wire_fail(&r, "The state has an invalid max_steps %d.", (int) ms);
+		goto bad;
 	}
 	if (cnt < 0 || (ms > 0 && cnt > ms))
 	{
-		snprintf(msg, msglen, "invalid step count %d in state (max_steps %d)",
-				 (int) cnt, (int) ms);
-		return CXM_EINVAL;
+		wire_fail(&r, "The state has an invalid step count %d (max_steps %d).",
+				  (int) cnt, (int) ms);
+		goto bad;
 	}
-	if ((size_t) cnt > (len - JPATH_WIRE_HEADER) / JPATH_WIRE_ITEM)
+	if ((size_t) cnt > wire_left(&r) / JPATH_WIRE_ITEM)
 	{
-		snprintf(msg, msglen, "state of %zu bytes is too short for %d steps", len, (int) cnt);
-		return CXM_EINVAL;
+		wire_fail(&r, "The state of %zu bytes is too short for %d steps.", len, (int) cnt);
+		goto bad;
 	}
-	pos = JPATH_WIRE_HEADER;
 	for (i = 0; i < cnt; i++)
 	{
 		int32_t		l;
 
-		if (len - pos < JPATH_WIRE_ITEM)
+		if (!wire_need(&r, JPATH_WIRE_ITEM, "The state ends inside a step."))
+			goto bad;
+		(void) wire_get_i64(&r);	/* ts: any value */
+		l = wire_get_i32(&r);
+		if (l < 0 || (size_t) l > wire_left(&r))
 		{
-			snprintf(msg, msglen, "state truncated at step %d", (int) i + 1);
-			return CXM_EINVAL;
+			wire_fail(&r, "Step %d has an invalid length %d.", (int) i + 1, (int) l);
+			goto bad;
 		}
-		l = (int32_t) get_be32(buf + pos + 8);
-		pos += JPATH_WIRE_ITEM;
-		if (l < 0 || (size_t) l > len - pos)
-		{
-			snprintf(msg, msglen, "invalid length %d of step %d in state", (int) l, (int) i + 1);
-			return CXM_EINVAL;
-		}
-		pos += (size_t) l;
+		wire_skip(&r, (size_t) l);
 		total += (size_t) l;
 	}
-	if (pos != len)
-	{
-		snprintf(msg, msglen, "%zu trailing bytes after the last step of the state", len - pos);
-		return CXM_EINVAL;
-	}
+	if (!wire_end(&r))
+		goto bad;
 	*max_steps = ms;
 	*count = (uint32_t) cnt;
 	*bytes = total;
 	return CXM_OK;
+
+bad:
+	snprintf(msg, msglen, "%s", r.detail);
+	return CXM_EINVAL;
+}
+
+void
+jpath_wire_write_header(WireWriter *w, int32_t max_steps, uint32_t count)
+{
+	wire_put_version(w, JPATH_WIRE_VERSION);
+	wire_put_i32(w, max_steps);
+	wire_put_u32(w, count);
+}
+
+void
+jpath_wire_write_step(WireWriter *w, int64_t ts, const char *s, size_t len)
+{
+	wire_put_i64(w, ts);
+	wire_put_u32(w, (uint32_t) len);
+	wire_put_bytes(w, s, len);
 }
 
 /*

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cxm_core.h"
+#include "wire_core.h"
 
 #define JPATH_TS_NOBEGIN	INT64_MIN	/* -infinity */
 #define JPATH_TS_NOEND		INT64_MAX	/* infinity */
@@ -41,8 +42,9 @@ jpath_elem_bytes(size_t len)
 	return (4 + len + 3) & ~(size_t) 3;
 }
 
-/* serialized state: version byte, int32 max_steps, int32 count, then count
- * times (int64 ts, int32 len, len bytes), integers big-endian */
+/* serialized state (wire_core.h's byte order): version byte, int32
+ * max_steps, int32 count, then count times (int64 ts, int32 len, len bytes);
+ * written by jpath_wire_write_header and count jpath_wire_write_step calls */
 #define JPATH_WIRE_VERSION	1
 #define JPATH_WIRE_HEADER	9
 #define JPATH_WIRE_ITEM		12
@@ -230,6 +232,8 @@ extern void jpath_sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp);
 extern CxmStatus jpath_wire_check(const unsigned char *buf, size_t len,
 							  int32_t *max_steps, uint32_t *count, size_t *bytes,
 							  char *msg, size_t msglen);
+extern void jpath_wire_write_header(WireWriter *w, int32_t max_steps, uint32_t count);
+extern void jpath_wire_write_step(WireWriter *w, int64_t ts, const char *s, size_t len);
 
 extern size_t jpath_collapse(const JPathStr *in, size_t n, bool *keep);
 

@@ -138,104 +138,111 @@ rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period, RfmSummary *o
 	out->monetary = n > 1 ? total / (n - 1) : 0.0;
 }
 
-static uint32_t
-get_be32(const unsigned char *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-		((uint32_t) p[2] << 8) | (uint32_t) p[3];
-}
-
-static uint64_t
-get_be64(const unsigned char *p)
-{
-	return ((uint64_t) get_be32(p) << 32) | get_be32(p + 4);
-}
-
 CxmStatus
 rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
 			   char *msg, size_t msglen)
 {
-	int			configured;
-	int32_t		n,
+	WireReader	r;
+	uint8_t		configured;
+	int32_t		month,
+				day,
+				n,
 				i;
+	int64_t		time,
+				prev = 0;
 	RfmUnitProblem p;
-	const unsigned char *item;
 
 	memset(info, 0, sizeof(*info));
-	if (len < RFM_WIRE_HEADER)
+	wire_reader_init(&r, buf, len);
+	if (!wire_need(&r, RFM_WIRE_HEADER, "The state is shorter than its header.") ||
+		!wire_get_version(&r, RFM_WIRE_VERSION))
+		goto bad;
+	configured = wire_get_u8(&r);
+	if (configured > 1)
 	{
-		snprintf(msg, msglen, "%zu bytes is too short", len);
-		return CXM_EINVAL;
+		wire_fail(&r, "The configured flag %d is neither 0 nor 1.", (int) configured);
+		goto bad;
 	}
-	if (buf[0] != RFM_WIRE_VERSION)
+	info->as_of = wire_get_i64(&r);
+	month = wire_get_i32(&r);
+	day = wire_get_i32(&r);
+	time = wire_get_i64(&r);
+	n = wire_get_i32(&r);
+	if (n < 0 || (size_t) n > wire_left(&r) / RFM_WIRE_ITEM ||
+		wire_left(&r) != (size_t) n * RFM_WIRE_ITEM)
 	{
-		snprintf(msg, msglen, "unknown version %d", (int) buf[0]);
-		return CXM_EINVAL;
-	}
-	if (buf[1] > 1)
-	{
-		snprintf(msg, msglen, "configured flag %d is neither 0 nor 1", (int) buf[1]);
-		return CXM_EINVAL;
-	}
-	configured = buf[1];
-	info->as_of = (int64_t) get_be64(buf + 2);
-	n = (int32_t) get_be32(buf + 26);
-	if (n < 0 || (size_t) n > (len - RFM_WIRE_HEADER) / RFM_WIRE_ITEM ||
-		len - RFM_WIRE_HEADER != (size_t) n * RFM_WIRE_ITEM)
-	{
-		snprintf(msg, msglen, "%d periods do not fit in %zu bytes", (int) n,
-				 len - RFM_WIRE_HEADER);
-		return CXM_EINVAL;
+		wire_fail(&r, "%d periods do not fit in the %zu bytes after the header.",
+				  (int) n, len - RFM_WIRE_HEADER);
+		goto bad;
 	}
 	if (configured)
 	{
-		int32_t		month = (int32_t) get_be32(buf + 10);
-		int32_t		day = (int32_t) get_be32(buf + 14);
-		int64_t		time = (int64_t) get_be64(buf + 18);
-
 		p = rfm_unit_make(month, day, time, &info->unit);
 		if (p != RFM_UNIT_OK)
 		{
-			snprintf(msg, msglen, "unit (%d months, %d days, %lld microseconds) is %s",
-					 (int) month, (int) day, (long long) time, rfm_unit_problem_text(p));
-			return CXM_EINVAL;
+			wire_fail(&r, "The unit (%d months, %d days, %lld microseconds) is %s.",
+					  (int) month, (int) day, (long long) time, rfm_unit_problem_text(p));
+			goto bad;
 		}
 	}
 	else if (n > 0)
 	{
-		snprintf(msg, msglen, "%d periods in a state without as_of and unit", (int) n);
-		return CXM_EINVAL;
+		wire_fail(&r, "The state has %d periods but no as_of and unit.", (int) n);
+		goto bad;
 	}
 	/* the serializer writes the periods merged and in ascending order */
-	item = buf + RFM_WIRE_HEADER;
-	for (i = 1; i < n; i++)
+	for (i = 0; i < n; i++)
 	{
-		int64_t		prev = (int64_t) get_be64(item + (size_t) (i - 1) * RFM_WIRE_ITEM);
-		int64_t		cur = (int64_t) get_be64(item + (size_t) i * RFM_WIRE_ITEM);
+		int64_t		cur = wire_get_i64(&r);
 
-		if (cur <= prev)
+		(void) wire_get_f64(&r);	/* the amount: any value */
+		if (i > 0 && cur <= prev)
 		{
-			snprintf(msg, msglen, "period %d (%lld) does not follow period %d (%lld)",
-					 (int) i + 1, (long long) cur, (int) i, (long long) prev);
-			return CXM_EINVAL;
+			wire_fail(&r, "Period %d (%lld) does not follow period %d (%lld).",
+					  (int) i + 1, (long long) cur, (int) i, (long long) prev);
+			goto bad;
 		}
+		prev = cur;
 	}
 	info->configured = configured;
 	info->n = n;
 	return CXM_OK;
+
+bad:
+	snprintf(msg, msglen, "%s", r.detail);
+	return CXM_EINVAL;
 }
 
 void
 rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info, RfmPeriod *out)
 {
-	const unsigned char *item = buf + RFM_WIRE_HEADER;
+	WireReader	r;
 	int			i;
 
-	for (i = 0; i < info->n; i++, item += RFM_WIRE_ITEM)
+	wire_reader_init(&r, buf, RFM_WIRE_HEADER + (size_t) info->n * RFM_WIRE_ITEM);
+	wire_skip(&r, RFM_WIRE_HEADER);
+	for (i = 0; i < info->n; i++)
 	{
-		uint64_t	bits = get_be64(item + 8);
+		out[i].period = wire_get_i64(&r);
+		out[i].amount = wire_get_f64(&r);
+	}
+}
 
-		out[i].period = (int64_t) get_be64(item);
-		memcpy(&out[i].amount, &bits, sizeof(double));
+void
+rfm_wire_write(WireWriter *w, const RfmWireInfo *h, const RfmPeriod *items)
+{
+	int			i;
+
+	wire_put_version(w, RFM_WIRE_VERSION);
+	wire_put_u8(w, h->configured ? 1 : 0);
+	wire_put_i64(w, h->as_of);
+	wire_put_i32(w, h->unit.month);
+	wire_put_i32(w, h->unit.day);
+	wire_put_i64(w, h->unit.time);
+	wire_put_i32(w, h->n);
+	for (i = 0; i < h->n; i++)
+	{
+		wire_put_i64(w, items[i].period);
+		wire_put_f64(w, items[i].amount);
 	}
 }

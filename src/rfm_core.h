@@ -10,6 +10,7 @@
 #define CXM_RFM_CORE_H
 
 #include "cxm_core.h"
+#include "wire_core.h"
 
 typedef enum RfmUnitKind
 {
@@ -69,7 +70,7 @@ extern void rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period,
 						  RfmSummary *out);
 
 /*
- * Serialized state (big-endian, written by rfm_serialize with pq_send*):
+ * Serialized state (written by rfm_wire_write in wire_core.h's byte order):
  *   version (1 byte, RFM_WIRE_VERSION), configured (1 byte, 0 or 1),
  *   as_of (int64), unit month (int32), day (int32), time (int64),
  *   n (int32), then n x (period int64, amount float8 bits as int64),
@@ -96,5 +97,7 @@ extern CxmStatus rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInf
 /* the periods of a state accepted by rfm_wire_check, into out[info->n] */
 extern void rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info,
 							RfmPeriod *out);
+/* write a state: the header from h, then h->n periods (merged, ascending) */
+extern void rfm_wire_write(WireWriter *w, const RfmWireInfo *h, const RfmPeriod *items);
 
 #endif							/* CXM_RFM_CORE_H */

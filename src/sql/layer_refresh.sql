@@ -84,15 +84,17 @@ COMMENT ON FUNCTION @extschema@.layer_snapshot_check(pg_catalog.text) IS
 
 -- every snapshot: the public view it serves, in refresh order
 CREATE FUNCTION @extschema@.layer_snapshots()
-RETURNS TABLE (snapshot pg_catalog.text, view_name pg_catalog.text)
+RETURNS TABLE (snapshot pg_catalog.text, view_name pg_catalog.text, shown pg_catalog.bool)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT 'customer_360_snapshot', 'customer_360'
-  UNION ALL SELECT 'customer_journeys_snapshot', 'customer_journeys'
-  UNION ALL SELECT 'profile_months_snapshot', 'kpi_monthly'
-  UNION ALL SELECT a.name || '_snapshot', a.name FROM @extschema@.layer_aggregates() a
+  SELECT 'customer_360_snapshot', 'customer_360', true
+  UNION ALL SELECT 'customer_journeys_snapshot', 'customer_journeys', true
+  UNION ALL SELECT 'profile_months_snapshot', 'kpi_monthly', false
+  UNION ALL SELECT a.name || '_base_snapshot', a.name, false FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL
+  UNION ALL SELECT a.name || '_snapshot', a.name, true FROM @extschema@.layer_aggregates() a
 $$;
-COMMENT ON FUNCTION @extschema@.layer_snapshots() IS 'internal: every snapshot table and the view it serves, in refresh order';
+COMMENT ON FUNCTION @extschema@.layer_snapshots() IS
+  'internal: every snapshot table, the view it serves, and whether that view reads it (the per-month facts and the aggregates'' bases are only read by refresh), in refresh order';
 
 DO $$
 DECLARE
@@ -123,7 +125,7 @@ DECLARE
 BEGIN
   snap := COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false)
           AND EXISTS (SELECT 1 FROM @extschema@.layer_state l WHERE l.id);
-  FOR x IN SELECT * FROM @extschema@.layer_snapshots() WHERE snapshot <> 'profile_months_snapshot' LOOP
+  FOR x IN SELECT * FROM @extschema@.layer_snapshots() WHERE shown LOOP
     EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS SELECT %s FROM @extschema@.%I',
       x.view_name,
       (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
@@ -254,6 +256,8 @@ DECLARE
   why pg_catalog.text;
   st record;
   agg record;
+  sums pg_catalog.text;
+  negs pg_catalog.text;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -313,6 +317,14 @@ BEGIN
       v_ids := COALESCE(v_ids, '{}');
       RAISE NOTICE 'cxm.refresh: incremental: % changed profiles', pg_catalog.cardinality(v_ids);
     END IF;
+    -- incremental: the additive bases lose the changed profiles' old rows
+    -- (kept here) and gain their new ones below
+    IF v_ids IS NOT NULL THEN
+      FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
+                                  @extschema@.layer_base_sql(agg.name, v_ids));
+      END LOOP;
+    END IF;
     -- the changed profiles' rows (v_ids), or every row (v_ids NULL); DELETE,
     -- not TRUNCATE: readers keep seeing the old snapshot until commit
     FOR agg IN SELECT * FROM (VALUES ('customer_360_snapshot', 'layer_profile_rows', 'customer_360'),
@@ -328,7 +340,42 @@ BEGIN
       ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
       t := @extschema@.layer_step('statistics', t);
     END IF;
-    FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a LOOP
+    FOR agg IN SELECT a.name, a.base_keys FROM @extschema@.layer_aggregates() a LOOP
+      IF agg.base_keys IS NOT NULL AND v_ids IS NULL THEN
+        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_base_snapshot');
+        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_base_snapshot',
+                                  @extschema@.layer_base_sql(agg.name, NULL));
+      ELSIF agg.base_keys IS NOT NULL THEN
+        -- base := base - old + new, on the groups the changed profiles touch;
+        -- groups whose count n falls to 0 go
+        SELECT pg_catalog.string_agg(pg_catalog.format(
+                 CASE WHEN a.atttypid = 'pg_catalog.numeric'::pg_catalog.regtype
+                      THEN 'pg_catalog.trim_scale(pg_catalog.sum(u.%1$I)) AS %1$I' ELSE 'pg_catalog.sum(u.%1$I) AS %1$I' END,
+                 a.attname), ', ' ORDER BY a.attnum),
+               pg_catalog.string_agg(pg_catalog.format('-o.%I', a.attname), ', ' ORDER BY a.attnum)
+          INTO sums, negs
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = pg_catalog.format('@extschema@.%I', agg.name || '_base_snapshot')::pg_catalog.regclass
+          AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attname <> ALL (pg_catalog.string_to_array(agg.base_keys, ', '));
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_new_' || agg.name,
+                                  @extschema@.layer_base_sql(agg.name, v_ids));
+        EXECUTE pg_catalog.format(
+          'CREATE TEMP TABLE cxm_refresh_merged AS SELECT %1$s, %2$s FROM ('
+          '  SELECT b.* FROM @extschema@.%3$I b WHERE (%1$s) IN (SELECT %1$s FROM %4$I UNION SELECT %1$s FROM %5$I)'
+          '  UNION ALL SELECT %1$s, %6$s FROM %4$I o'
+          '  UNION ALL SELECT * FROM %5$I) u GROUP BY %1$s',
+          agg.base_keys, sums, agg.name || '_base_snapshot', 'cxm_refresh_old_' || agg.name,
+          'cxm_refresh_new_' || agg.name, negs);
+        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I b USING cxm_refresh_merged m WHERE %s',
+          agg.name || '_base_snapshot',
+          (SELECT pg_catalog.string_agg(pg_catalog.format('b.%1$I = m.%1$I', k), ' AND ')
+           FROM pg_catalog.unnest(pg_catalog.string_to_array(agg.base_keys, ', ')) k));
+        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM cxm_refresh_merged m WHERE m.n <> 0',
+                                  agg.name || '_base_snapshot');
+        EXECUTE pg_catalog.format('DROP TABLE %I, %I, cxm_refresh_merged', 'cxm_refresh_old_' || agg.name,
+                                  'cxm_refresh_new_' || agg.name);
+      END IF;
       EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_snapshot');
       EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_snapshot',
                                 @extschema@.layer_aggregate_sql(agg.name, false));
@@ -693,7 +740,7 @@ DECLARE
   v pg_catalog.text;
   c record;
 BEGIN
-  FOR v IN SELECT x.view_name FROM @extschema@.layer_snapshots() x WHERE x.snapshot <> 'profile_months_snapshot' LOOP
+  FOR v IN SELECT x.view_name FROM @extschema@.layer_snapshots() x WHERE x.shown LOOP
     EXECUTE pg_catalog.format('COMMENT ON VIEW @extschema@.%I IS %L', v || '_live',
       'live query behind ' || v || ' (see that view): ' || pg_catalog.obj_description(pg_catalog.format('@extschema@.%I', v)::pg_catalog.regclass, 'pg_class'));
     EXECUTE pg_catalog.format('COMMENT ON TABLE @extschema@.%I IS %L', v || '_snapshot',
@@ -727,3 +774,19 @@ COMMENT ON COLUMN @extschema@.profile_months_snapshot.cost IS 'sum of the costs 
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.costed IS 'purchases in the month with a cost';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.nps_channels IS 'scored NPS answers per feedback channel: {channel: [promoters, passives, detractors]}';
 COMMENT ON COLUMN @extschema@.profile_months_snapshot.base_delta IS 'change of the profile''s membership of kpi_monthly.customer_base at the month (+1 enters, -1 leaves)';
+COMMENT ON TABLE @extschema@.journey_transitions_base_snapshot IS
+  'internal: additive base of journey_transitions, kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.journey_transitions_base_snapshot.step IS 'position of the source touchpoint in the collapsed journey';
+COMMENT ON COLUMN @extschema@.journey_transitions_base_snapshot.source IS 'touchpoint at that step';
+COMMENT ON COLUMN @extschema@.journey_transitions_base_snapshot.target IS 'next touchpoint, or (end)';
+COMMENT ON COLUMN @extschema@.journey_transitions_base_snapshot.n IS 'journeys with this transition';
+COMMENT ON TABLE @extschema@.channel_attribution_base_snapshot IS
+  'internal: additive base of channel_attribution (distinct paths with their journeys), kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.level IS 'channel or campaign';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.is_repeat IS 'the paths lead to a repeat purchase (or follow the first)';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.path IS 'collapsed channel or campaign path';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.converted IS 'the journeys end in a purchase';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.paid IS 'the purchases have a positive amount';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.n IS 'journeys that took the path';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.conversions IS 'their purchases';
+COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.revenue IS 'their purchases'' amounts (exact, trailing zeros trimmed)';

@@ -440,9 +440,15 @@ COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, p
   'Welch''s t test of mean1 - mean2 from each sample''s size, mean and variance (n - 1): difference, standard error, Welch-Satterthwaite df, t, two-sided p-value and interval; all NULL without two values and some spread';
 
 -- Stage 2: the dashboard aggregates, each written once ------------------------------
--- {profile}, {journey} and {month} stand for the per-profile relations.
+-- {profile}, {journey} and {month} stand for the per-profile relations.  An
+-- aggregate may have an additive base: a query grouped by base_keys (never
+-- NULL) whose other columns are a row count n and exact sums (int8,
+-- numeric), so that the base of everyone equals the base of the unchanged
+-- profiles plus that of the changed ones.  Its body reads {base}; refresh()
+-- keeps <name>_base_snapshot by subtracting the changed profiles' old rows
+-- and adding their new ones (doc/layer.md, "Incremental refresh").
 CREATE FUNCTION @extschema@.layer_aggregates()
-RETURNS TABLE (name pg_catalog.text, body pg_catalog.text)
+RETURNS TABLE (name pg_catalog.text, body pg_catalog.text, base pg_catalog.text, base_keys pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $body$
 VALUES
@@ -473,7 +479,7 @@ LEFT JOIN LATERAL (
   SELECT @extschema@.nps_compare(x.s, v.s) AS c FROM x v
   WHERE x.enough AND v.enough AND v.channel = x.channel AND v.month = (x.month - '1 month'::pg_catalog.interval)::pg_catalog.date
 ) d ON true
-$q$),
+$q$, NULL, NULL),
 ('cohort_retention', $q$
 WITH b AS (
   SELECT m.customer_id, m.month FROM {month} m WHERE m.orders > 0
@@ -498,41 +504,25 @@ CROSS JOIN LATERAL (
                                   '1 month'::pg_catalog.interval) g
 ) m
 LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month
-$q$),
+$q$, NULL, NULL),
 ('journey_transitions', $q$
-SELECT x.step, x.source, x.target, pg_catalog.count(*) AS customers
+SELECT b.step, b.source, b.target, b.n AS customers FROM {base} b
+$q$, $q$
+SELECT x.step, x.source, x.target, pg_catalog.count(*) AS n
 FROM (
   SELECT i AS step, p.path[i] AS source, COALESCE(p.path[i + 1], '(end)') AS target
   FROM (SELECT @extschema@.path_collapse(j.path) AS path FROM {journey} j) p
   CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
 ) x
 GROUP BY x.step, x.source, x.target
-$q$),
+$q$, 'step, source, target'),
 ('channel_attribution', $q$
-WITH s AS (
-  SELECT (x.e ->> 'r')::pg_catalog.bool AS is_repeat,
-         CASE WHEN x.e ->> 'v' IS NULL THEN 0 ELSE 1 END AS conversions,
-         COALESCE((x.e ->> 'v')::pg_catalog.numeric, 0) AS revenue,
-         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'c') WITH ORDINALITY y(v, i) ORDER BY y.i) AS c,
-         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'k') WITH ORDINALITY y(v, i) ORDER BY y.i) AS k
-  FROM {journey} j CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(j.segments) x(e)
-), p AS (
-  -- every path leading to a purchase (conversions 1, the purchase's amount)
-  -- or to none (after the last purchase), by channel and by campaign, as
-  -- distinct paths with their journeys (attribution with counts); a group's
-  -- journeys all convert or all do not, by count and by revenue
-  SELECT l.level, s.is_repeat, l.path, s.conversions > 0 AS converted, s.revenue > 0 AS paid,
-         pg_catalog.count(*) AS journeys, pg_catalog.sum(s.conversions) AS conversions,
-         pg_catalog.sum(s.revenue) AS revenue
-  FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
-  WHERE pg_catalog.cardinality(l.path) > 0
-  GROUP BY 1, 2, 3, 4, 5
-), j AS MATERIALIZED (
+WITH j AS MATERIALIZED (
   -- rn: one input order, so the credits do not depend on the plan
-  SELECT pg_catalog.row_number() OVER (ORDER BY p.level, p.is_repeat, p.path COLLATE "C", p.converted, p.paid) AS rn,
-         p.level, p.is_repeat, p.path, p.journeys, p.conversions::pg_catalog.float8 AS conversions,
-         p.revenue::pg_catalog.float8 AS revenue
-  FROM p
+  SELECT pg_catalog.row_number() OVER (ORDER BY b.level, b.is_repeat, b.path COLLATE "C", b.converted, b.paid) AS rn,
+         b.level, b.is_repeat, b.path, b.n AS journeys, b.conversions::pg_catalog.float8 AS conversions,
+         b.revenue::pg_catalog.float8 AS revenue
+  FROM {base} b
 ), g AS (
   SELECT j.level, j.is_repeat, pg_catalog.sum(j.conversions) AS conversions FROM j GROUP BY 1, 2
 )
@@ -547,7 +537,28 @@ CROSS JOIN LATERAL (
 ) a
 CROSS JOIN pg_catalog.unnest(a.ac) c
 LEFT JOIN LATERAL pg_catalog.unnest(a.ar) r ON r.channel = c.channel
-$q$),
+$q$, $q$
+-- every path leading to a purchase (conversions 1, the purchase's amount) or
+-- to none (after the last purchase), by channel and by campaign, as distinct
+-- paths with their journeys (attribution with counts); a group's journeys
+-- all convert or all do not, by count and by revenue.  Revenue is exact
+-- (numeric, trailing zeros trimmed, so that sums kept by adding and
+-- subtracting show as a recomputation does).
+WITH s AS (
+  SELECT (x.e ->> 'r')::pg_catalog.bool AS is_repeat,
+         CASE WHEN x.e ->> 'v' IS NULL THEN 0 ELSE 1 END AS conversions,
+         COALESCE((x.e ->> 'v')::pg_catalog.numeric, 0) AS revenue,
+         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'c') WITH ORDINALITY y(v, i) ORDER BY y.i) AS c,
+         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'k') WITH ORDINALITY y(v, i) ORDER BY y.i) AS k
+  FROM {journey} j CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(j.segments) x(e)
+)
+SELECT l.level, s.is_repeat, l.path, s.conversions > 0 AS converted, s.revenue > 0 AS paid,
+       pg_catalog.count(*) AS n, pg_catalog.sum(s.conversions) AS conversions,
+       pg_catalog.trim_scale(pg_catalog.sum(s.revenue)) AS revenue
+FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
+WHERE pg_catalog.cardinality(l.path) > 0
+GROUP BY 1, 2, 3, 4, 5
+$q$, 'level, is_repeat, path, converted, paid'),
 ('funnel_conversion', $q$
 WITH cfg AS (
   SELECT s.funnel_steps AS steps FROM @extschema@.settings s
@@ -565,7 +576,7 @@ FROM cfg c
 CROSS JOIN LATERAL pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o)
 CROSS JOIN lv
 GROUP BY u.o, u.s
-$q$),
+$q$, NULL, NULL),
 ('rfm_segments', $q$
 SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
        pg_catalog.count(*)::pg_catalog.float8 / pg_catalog.sum(pg_catalog.count(*)) OVER () AS share,
@@ -578,7 +589,7 @@ SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
 FROM {profile} c
 WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
-$q$),
+$q$, NULL, NULL),
 ('value_concentration', $q$
 WITH v AS (
   SELECT x.measure, x.value
@@ -616,7 +627,7 @@ SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
        CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
 FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
 LEFT JOIN g ON g.measure = m.measure
-$q$),
+$q$, NULL, NULL),
 ('channel_mix_value', $q$
 WITH b AS (
   -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
@@ -647,7 +658,7 @@ SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross
        w.difference, w.ci_low, w.ci_high, w.p_value
 FROM s
 LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
-$q$),
+$q$, NULL, NULL),
 ('visitor_segments', $q$
 SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
        COALESCE(c.entry_campaign, '(none)') AS entry_campaign,
@@ -661,7 +672,7 @@ SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
 FROM {profile} c
 WHERE c.touchpoints > 0
 GROUP BY 1, 2, 3
-$q$),
+$q$, NULL, NULL),
 ('kpi_monthly', $q$
 WITH prof AS MATERIALIZED (
   SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
@@ -729,25 +740,62 @@ SELECT r.month,
        CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.revenue, 0) - COALESCE(r.cost, 0) END AS profit
 FROM obs r
 WHERE (r.buyers > 0 OR r.visitors > 0 OR r.answers > 0) AND r.month >= COALESCE(r.first_buy, r.first_any)
-$q$)
+$q$, NULL, NULL)
 $body$;
 COMMENT ON FUNCTION @extschema@.layer_aggregates() IS
-  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations)';
+  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations), and for some an additive base ({base}: grouped by base_keys, never NULL, with a count n and exact sums) that refresh() keeps by subtracting and adding the changed profiles';
+
+-- layer_fill(query, profile, journey, month): a template over the given
+-- per-profile relations
+CREATE FUNCTION @extschema@.layer_fill(q pg_catalog.text, profile pg_catalog.text, journey pg_catalog.text,
+                                       month pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(q, '{profile}', profile), '{journey}', journey),
+                            '{month}', month)
+$$;
+COMMENT ON FUNCTION @extschema@.layer_fill(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+  'internal: a dashboard aggregate''s template with {profile}, {journey} and {month} replaced by the given relations';
 
 -- layer_aggregate_sql(name, live): the query of one aggregate over the live
--- per-profile functions or over the per-profile snapshot tables
+-- per-profile functions, or over the snapshots (its {base} then being the
+-- base snapshot that refresh() keeps)
 CREATE FUNCTION @extschema@.layer_aggregate_sql(agg pg_catalog.text, live pg_catalog.bool)
 RETURNS pg_catalog.text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(a.body,
-           '{profile}', CASE WHEN live THEN '@extschema@.layer_profile_rows(NULL)' ELSE '@extschema@.customer_360_snapshot' END),
-           '{journey}', CASE WHEN live THEN '@extschema@.layer_journey_rows(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END),
-           '{month}', CASE WHEN live THEN '@extschema@.layer_month_rows(NULL)' ELSE '@extschema@.profile_months_snapshot' END)
-  FROM @extschema@.layer_aggregates() a WHERE a.name = agg
+  SELECT pg_catalog.replace(@extschema@.layer_fill(a.body, r.p, r.j, r.m), '{base}',
+           CASE WHEN a.base IS NULL THEN '{base}'
+                WHEN live THEN '(' || @extschema@.layer_fill(a.base, r.p, r.j, r.m) || ')'
+                ELSE pg_catalog.format('@extschema@.%I', agg || '_base_snapshot') END)
+  FROM @extschema@.layer_aggregates() a
+  CROSS JOIN (SELECT CASE WHEN live THEN '@extschema@.layer_profile_rows(NULL)' ELSE '@extschema@.customer_360_snapshot' END,
+                     CASE WHEN live THEN '@extschema@.layer_journey_rows(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END,
+                     CASE WHEN live THEN '@extschema@.layer_month_rows(NULL)' ELSE '@extschema@.profile_months_snapshot' END) r(p, j, m)
+  WHERE a.name = agg
 $$;
 COMMENT ON FUNCTION @extschema@.layer_aggregate_sql(pg_catalog.text, pg_catalog.bool) IS
-  'internal: the SQL of one dashboard aggregate over the live per-profile functions (live) or the per-profile snapshots';
+  'internal: the SQL of one dashboard aggregate over the live per-profile functions (live) or the snapshots';
+
+-- layer_base_sql(name, ids): the additive base of an aggregate over the
+-- per-profile snapshot rows of the given profiles (NULL: all); refresh()
+-- subtracts it before and adds it after recomputing those profiles
+CREATE FUNCTION @extschema@.layer_base_sql(agg pg_catalog.text, ids pg_catalog.text[])
+RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT @extschema@.layer_fill(a.base,
+           pg_catalog.format('(SELECT * FROM @extschema@.customer_360_snapshot x %s)', r.f),
+           pg_catalog.format('(SELECT * FROM @extschema@.customer_journeys_snapshot x %s)', r.f),
+           pg_catalog.format('(SELECT * FROM @extschema@.profile_months_snapshot x %s)', r.f))
+  FROM @extschema@.layer_aggregates() a
+  CROSS JOIN (SELECT CASE WHEN ids IS NULL THEN ''
+                          ELSE pg_catalog.format('WHERE x.customer_id = ANY (%L::pg_catalog.text[])', ids) END) r(f)
+  WHERE a.name = agg AND a.base IS NOT NULL
+$$;
+COMMENT ON FUNCTION @extschema@.layer_base_sql(pg_catalog.text, pg_catalog.text[]) IS
+  'internal: the SQL of an aggregate''s additive base over the per-profile snapshot rows of the given profiles (NULL: every profile)';
 
 -- Snapshot tables: the three per-profile ones, keyed by profile ---------------------
 
@@ -789,6 +837,11 @@ DO $$
 DECLARE
   a pg_catalog.text;
 BEGIN
+  FOR a IN SELECT x.name FROM @extschema@.layer_aggregates() x WHERE x.base IS NOT NULL LOOP
+    EXECUTE pg_catalog.format('CREATE TABLE @extschema@.%I AS %s WITH NO DATA', a || '_base_snapshot',
+                              @extschema@.layer_base_sql(a, NULL));
+    EXECUTE pg_catalog.format('SELECT pg_catalog.pg_extension_config_dump(%L, %L)', '@extschema@.' || a || '_base_snapshot', '');
+  END LOOP;
   FOR a IN SELECT x.name FROM @extschema@.layer_aggregates() x LOOP
     EXECUTE pg_catalog.format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s',
                               a || '_live', @extschema@.layer_aggregate_sql(a, true));

@@ -13,7 +13,9 @@
  *		 P(conversion) is a probability.
  *	  2: loading a serialized state piece by piece (attr_load_channel,
  *		 attr_load_trans, totals, attr_check_state); a state that passes the
- *		 check must give a result without crashing.
+ *		 check must give a result without crashing.  The same bytes are
+ *		 also read as a serialized state (attr_wire_read): refused with a
+ *		 reason, or written back (attr_wire_write) to the very same bytes.
  */
 #include <math.h>
 #include <stdint.h>
@@ -267,6 +269,22 @@ mode_load(const uint8_t *data, size_t size)
 			abort();
 	}
 	attr_state_free(s);
+
+	/* the same bytes as a serialized state: refused, or read back and
+	 * written again to the very same bytes */
+	if (attr_wire_read(data, size, &unit_allocator, &s, msg, sizeof(msg)) == CXM_OK)
+	{
+		WireWriter	w;
+
+		wire_writer_init(&w, &unit_allocator, 0, size);
+		attr_wire_write(&w, s);
+		if (w.len != size || memcmp(w.buf, data, size) != 0)
+			abort();
+		free(w.buf);
+		attr_state_free(s);
+	}
+	else if (s != NULL || msg[0] == '\0')
+		abort();
 }
 
 int

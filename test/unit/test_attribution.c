@@ -8,6 +8,7 @@
  */
 #include "unit.h"
 #include "attribution_core.h"
+#include "test_wire.h"
 
 #define MAXP 16
 
@@ -674,6 +675,103 @@ test_errors(void)
 	attr_state_free(mk);
 }
 
+/* a markov state: journeys a -> b -> conv (conversions 3) and a -> null */
+static AttrState *
+wire_sample_state(void)
+{
+	AttrState  *s = attr_state_create(&unit_allocator, ATTR_MARKOV);
+	const char *p1[2] = {"a", "bb"};
+	const char *p2[1] = {"a"};
+	size_t		l1[2] = {1, 2};
+	size_t		l2[1] = {1};
+	char		msg[256];
+
+	CHECK(attr_add_journey(s, p1, l1, 2, 3, msg, sizeof(msg)) == CXM_OK);
+	CHECK(attr_add_journey(s, p2, l2, 1, 0, msg, sizeof(msg)) == CXM_OK);
+	return s;
+}
+
+/* the serialized state: known bytes, a round trip, damaged copies */
+static void
+test_wire_state(void)
+{
+	AttrState  *s = wire_sample_state();
+	AttrState  *back = NULL;
+	unsigned char want[256],
+				b[256];
+	size_t		n = 0,
+				cut;
+	WireWriter	w;
+	char		msg[256];
+	int32_t		i;
+
+	/* the bytes, written independently (test_wire.h) */
+	want[n++] = ATTR_WIRE_VERSION;
+	want[n++] = ATTR_MARKOV;
+	n += put64(want + n, 2);
+	n += putd(want + n, s->total);
+	n += putd(want + n, s->total_comp);
+	n += put32(want + n, 2);
+	n += put32(want + n, 1);
+	want[n++] = 'a';
+	n += put32(want + n, 2);
+	want[n++] = 'b';
+	want[n++] = 'b';
+	n += put32(want + n, (uint32_t) s->ntrans);
+	for (i = 0; i < s->ntrans; i++)
+	{
+		n += put32(want + n, s->tr[i].from);
+		n += put32(want + n, s->tr[i].to);
+		n += put64(want + n, (uint64_t) s->tr[i].count);
+	}
+	CHECK(s->total == 3 && s->ntrans == 4);
+	wire_writer_init(&w, &unit_allocator, 0, 0);
+	attr_wire_write(&w, s);
+	CHECK(w.len == n && memcmp(w.buf, want, n) == 0);
+
+	CHECK(attr_wire_read(want, n, &unit_allocator, &back, msg, sizeof(msg)) == CXM_OK);
+	CHECK(back != NULL && back->nchannels == 2 && back->ntrans == 4 &&
+		  back->njourneys == 2 && back->total == 3);
+	attr_state_free(back);
+
+	/* every proper prefix and one extra byte are refused */
+	for (cut = 0; cut < n; cut++)
+	{
+		CHECK(attr_wire_read(want, cut, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+		CHECK(back == NULL && msg[0] >= 'A' && msg[0] <= 'Z');
+	}
+	memcpy(b, want, n);
+	b[n] = 0;
+	CHECK(attr_wire_read(b, n + 1, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strcmp(msg, "The state has trailing bytes.") == 0);
+	CHECK(attr_wire_read(b, 3, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strcmp(msg, "The state is shorter than its header.") == 0);
+	b[0] = 2;
+	CHECK(attr_wire_read(b, n, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strcmp(msg, "Unsupported state version 2 (expected 1).") == 0);
+	b[0] = ATTR_WIRE_VERSION;
+	b[1] = ATTR_NMODELS;
+	CHECK(attr_wire_read(b, n, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strcmp(msg, "Unknown model 5.") == 0);
+	b[1] = ATTR_MARKOV;
+	/* a second channel named like the first */
+	b[1 + 1 + 8 + 8 + 8 + 4 + 4 + 1 + 4] = 'a';
+	b[1 + 1 + 8 + 8 + 8 + 4 + 4 + 1 + 4 + 1] = 0;
+	put32(b + 1 + 1 + 8 + 8 + 8 + 4 + 4 + 1, 1);
+	CHECK(attr_wire_read(b, n, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strcmp(msg, "A channel appears twice.") == 0);
+	memcpy(b, want, n);
+	put64(b + 2, 3);			/* three journeys, transitions of two */
+	CHECK(attr_wire_read(b, n, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strcmp(msg, "The transition counts do not add up.") == 0);
+	memcpy(b, want, n);
+	put32(b + 1 + 1 + 8 + 8 + 8, 0x7fffffff);
+	CHECK(attr_wire_read(b, n, &unit_allocator, &back, msg, sizeof(msg)) == CXM_EINVAL);
+	CHECK(strcmp(msg, "The channel count 2147483647 does not fit the state's length.") == 0);
+	free(w.buf);
+	attr_state_free(s);
+}
+
 /* pieces of a serialized state are validated one by one and as a whole */
 static void
 test_load_and_check(void)
@@ -775,6 +873,7 @@ main(void)
 	RUN(test_markov_many_channels);
 	RUN(test_errors);
 	RUN(test_load_and_check);
+	RUN(test_wire_state);
 	RUN(test_solver_rejects);
 	return UNIT_DONE();
 }

@@ -3,8 +3,8 @@
  *	  The serialized states of rfm (rfm_core.c) and of bgnbd_fit /
  *	  gammagamma_fit (churn_core.c): the validators rfm_wire_check and
  *	  cxm_fit_wire_check, the decoders, and the rfm period arithmetic.  The
- *	  states are written byte by byte here, as the pq_send* serializers of
- *	  src/churn_rfm.c and src/churn.c write them (big-endian).
+ *	  states are written byte by byte here, independently of the writers
+ *	  (rfm_wire_write, cxm_fit_wire_write), whose bytes are compared with them.
  */
 #include <stdint.h>
 
@@ -147,6 +147,15 @@ test_rfm_wire_valid(void)
 	CHECK(out[0].period == -3 && out[0].amount == 1.5);
 	CHECK(out[1].period == 7 && out[1].amount == -2.0);
 	CHECK(out[2].period == 100 && out[2].amount == 1e300);
+	/* rfm_wire_write (the server's writer) gives these very bytes */
+	{
+		WireWriter	w;
+
+		wire_writer_init(&w, &unit_allocator, 0, 0);
+		rfm_wire_write(&w, &info, out);
+		CHECK(w.len == len && memcmp(w.buf, buf, len) == 0);
+		free(w.buf);
+	}
 
 	/* the state of an empty group: not configured, all zero */
 	len = rfm_state(buf, 0, 0, 0, 0, 0, 0, NULL, NULL);
@@ -180,24 +189,24 @@ test_rfm_wire_damaged(void)
 	for (cut = 0; cut < len; cut++)
 		CHECK(rfm_wire_check(buf, cut, &info, msg, sizeof(msg)) == CXM_EINVAL);
 	CHECK(rfm_wire_check(buf, 29, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "29 bytes is too short") == 0);
+		  strcmp(msg, "The state is shorter than its header.") == 0);
 	buf[len] = 0;
 	CHECK(rfm_wire_check(buf, len + 1, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "2 periods do not fit in 33 bytes") == 0);
+		  strcmp(msg, "2 periods do not fit in the 33 bytes after the header.") == 0);
 
 	buf[0] = 2;
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "unknown version 2") == 0);
+		  strcmp(msg, "Unsupported state version 2 (expected 1).") == 0);
 	buf[0] = RFM_WIRE_VERSION;
 	buf[1] = 7;
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strstr(msg, "configured flag 7") != NULL);
+		  strcmp(msg, "The configured flag 7 is neither 0 nor 1.") == 0);
 	buf[1] = 1;
 
 	/* n negative, or larger than the bytes */
 	put32(buf + 26, 0xffffffffu);
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "-1 periods do not fit in 32 bytes") == 0);
+		  strcmp(msg, "-1 periods do not fit in the 32 bytes after the header.") == 0);
 	put32(buf + 26, 0x7fffffffu);
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL);
 	put32(buf + 26, 3);
@@ -219,7 +228,7 @@ test_rfm_wire_damaged(void)
 	/* periods without a unit: rfm_final used to divide by zero */
 	len = rfm_state(buf, 0, 0, 0, 0, 0, 2, periods, amounts);
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "2 periods in a state without as_of and unit") == 0);
+		  strcmp(msg, "The state has 2 periods but no as_of and unit.") == 0);
 
 	/* periods out of order or repeated: the serializer merges and sorts them */
 	len = rfm_state(buf, 1, 0, 0, 1, 0, 2, unsorted, amounts);
@@ -258,6 +267,20 @@ test_fit_wire_valid(void)
 	CHECK(sorted[1].x == 0.0 && sorted[1].t == 30.0 && sorted[1].count == 10);
 	CHECK(sorted[2].x == 2.0 && sorted[2].count == 3);
 	CHECK(sorted[3].x == 3.0 && sorted[3].tx == 25.5 && sorted[3].count == 4);
+	/* cxm_fit_wire_write (the server's writer) gives these very bytes */
+	{
+		WireWriter	w;
+
+		wire_writer_init(&w, &unit_allocator, 0, 0);
+		cxm_fit_wire_write(&w, &info, &set);
+		CHECK(w.len == len && memcmp(w.buf, buf, 18) == 0);
+		CHECK(cxm_fit_wire_check(w.buf, w.len, &info, msg, sizeof(msg)) == CXM_OK);
+		/* the rows come in the set's slot order: each one is written once */
+		for (size_t k = 0; k < 4; k++)
+			CHECK(memmem(w.buf + 18, w.len - 18, buf + 18 + k * CXM_FIT_WIRE_ROW,
+						 CXM_FIT_WIRE_ROW) != NULL);
+		free(w.buf);
+	}
 	free(set.slots);
 
 	/* the state of an empty group */
@@ -306,24 +329,24 @@ test_fit_wire_damaged(void)
 	for (cut = 0; cut < len; cut++)
 		CHECK(cxm_fit_wire_check(buf, cut, &info, msg, sizeof(msg)) == CXM_EINVAL);
 	CHECK(cxm_fit_wire_check(buf, 17, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "17 bytes is too short") == 0);
+		  strcmp(msg, "The state is shorter than its header.") == 0);
 	buf[len] = 0;
 	CHECK(cxm_fit_wire_check(buf, len + 1, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "2 rows do not fit in 65 bytes") == 0);
+		  strcmp(msg, "2 rows do not fit in the 65 bytes after the header.") == 0);
 
 	buf[0] = 0;
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "unknown version 0") == 0);
+		  strcmp(msg, "Unsupported state version 0 (expected 1).") == 0);
 	buf[0] = CXM_FIT_WIRE_VERSION;
 	buf[1] = 2;
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strstr(msg, "penalizer flag 2") != NULL);
+		  strcmp(msg, "The penalizer flag 2 is neither 0 nor 1.") == 0);
 	buf[1] = 0;
 
 	/* counts: negative, larger than the bytes, and n * 32 wrapping to the length */
 	put64(buf + 10, UINT64_MAX);
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "-1 rows do not fit in 64 bytes") == 0);
+		  strcmp(msg, "-1 rows do not fit in the 64 bytes after the header.") == 0);
 	put64(buf + 10, 3);
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL);
 	put64(buf + 10, (UINT64_C(1) << 59) + 2);
@@ -346,7 +369,7 @@ test_fit_wire_damaged(void)
 	bad[0].count = 0;
 	len = fit_state(buf, 0, 0.0, 1, bad);
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "bad row 0: count 0 is not positive") == 0);
+		  strcmp(msg, "Bad row 0: count 0 is not positive.") == 0);
 	bad[0].count = -5;
 	len = fit_state(buf, 0, 0.0, 1, bad);
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL);
@@ -378,7 +401,7 @@ test_fit_wire_damaged(void)
 	rows[0].count = INT64_MAX;
 	len = fit_state(buf, 0, 0.0, 2, rows);
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strstr(msg, "bad row 1: the counts add up") != NULL);
+		  strstr(msg, "Bad row 1: the counts add up") != NULL);
 	rows[0].count = INT64_MAX - 1;
 	len = fit_state(buf, 0, 0.0, 2, rows);
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK &&
@@ -393,7 +416,7 @@ test_fit_wire_damaged(void)
 	CHECK(cxm_fit_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
 	cxm_summary_set_init_rows(&set, &unit_allocator, info.nrows);
 	CHECK(cxm_fit_wire_decode(buf, &info, &set, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strstr(msg, "bad row 1") != NULL && strstr(msg, "repeats") != NULL);
+		  strstr(msg, "Bad row 1") != NULL && strstr(msg, "repeats") != NULL);
 	free(set.slots);
 	rows[0].x = 0.0;
 	rows[0].tx = 0.0;

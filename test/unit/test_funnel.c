@@ -681,6 +681,15 @@ test_wire_valid(void)
 	CHECK(funnel_level(orig, 3, opool, 2, 2, 10, FUNNEL_STRICT_ORDER, &unit_allocator,
 					   &olevel, msg, sizeof(msg)) == CXM_OK);
 	CHECK(level == 2 && olevel == 2);
+	/* funnel_wire_write (the server's writer) gives the reference's bytes */
+	{
+		WireWriter	w;
+
+		wire_writer_init(&w, &unit_allocator, 0, 0);
+		funnel_wire_write(&w, &h, orig, opool);
+		CHECK(w.len == len && memcmp(w.buf, buf, len) == 0);
+		free(w.buf);
+	}
 
 	/* the SQL test's 'valid' state, byte for byte */
 	{

@@ -501,6 +501,18 @@ test_wire_check(void)
 	CHECK(len == 9 + 3 * 12 + 8);
 	CHECK(jpath_wire_check(buf, len, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_OK);
 	CHECK(ms == 0 && cnt == 3 && bytes == 8);
+	/* jpath_wire_write_* (the server's writer) gives these very bytes */
+	{
+		WireWriter	w;
+		int			i;
+
+		wire_writer_init(&w, &unit_allocator, 0, 0);
+		jpath_wire_write_header(&w, 0, 3);
+		for (i = 0; i < 3; i++)
+			jpath_wire_write_step(&w, (int64_t) i * 1000, strs[i], strlen(strs[i]));
+		CHECK(w.len == len && memcmp(w.buf, buf, len) == 0);
+		free(w.buf);
+	}
 	/* every truncation and one extra byte are refused */
 	for (cut = 0; cut < len; cut++)
 		CHECK(jpath_wire_check(buf, cut, &ms, &cnt, &bytes, msg, sizeof(msg)) == CXM_EINVAL);
