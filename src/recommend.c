@@ -11,9 +11,10 @@
  * file (BufFile), closed by an aggregate shutdown callback (and by the
  * resource owner on error).  As a window aggregate, where no such callback
  * can be registered, the log stays in memory.  Partial states travel as
- * bytea in the wire format of recommend_core.h, and the deserialiser checks
- * every field of it (rec_wire_decode): a damaged state is ERROR 22P03,
- * never a crash.  The final function reports what it did and its memory at
+ * bytea in the wire format of recommend_core.h (written and read through
+ * wire_core.h), and the deserialiser checks every field of it
+ * (rec_wire_decode): a damaged state is ERROR 22P03 (cxm_bad_state), never
+ * a crash.  The final function reports what it did and its memory at
  * DEBUG1.
  */
 #include "postgres.h"
@@ -313,12 +314,13 @@ assoc_rules_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s1);
 }
 
+/* the wire format of recommend_core.h, written by rec_wire_write (wire_core.h) */
 Datum
 assoc_rules_serial(PG_FUNCTION_ARGS)
 {
 	RecState   *s;
 	size_t		size;
-	bytea	   *b;
+	WireWriter	w;
 	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, NULL))
@@ -331,12 +333,12 @@ assoc_rules_serial(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("assoc_rules state of %zu bytes is too large to pass between processes", size),
 				 errhint("Disable parallel aggregation for this query (max_parallel_workers_per_gather = 0).")));
-	b = palloc(VARHDRSZ + size);
-	SET_VARSIZE(b, VARHDRSZ + size);
-	rec_raise(rec_wire_encode(s, (unsigned char *) VARDATA(b), msg, sizeof(msg)), msg);
-	PG_RETURN_BYTEA_P(b);
+	cxm_wire_begin(&w, size);
+	rec_raise(rec_wire_write(s, &w, msg, sizeof(msg)), msg);
+	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
 }
 
+/* checked completely by rec_wire_decode before the state is used */
 Datum
 assoc_rules_deserial(PG_FUNCTION_ARGS)
 {
@@ -354,10 +356,7 @@ assoc_rules_deserial(PG_FUNCTION_ARGS)
 	a = rec_mem_allocator(CurrentMemoryContext);
 	if (rec_wire_decode(&a, (const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
 						&s, msg, sizeof(msg)) != CXM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid assoc_rules state"),
-				 errdetail("%s.", msg)));
+		cxm_bad_state("assoc_rules", msg);
 	PG_RETURN_POINTER(s);
 }
 

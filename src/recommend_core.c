@@ -776,63 +776,39 @@ rec_wire_size(const RecState *s)
 	return n > (uint64_t) SIZE_MAX ? 0 : (size_t) n;
 }
 
-static unsigned char *
-put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char) (v >> 24);
-	p[1] = (unsigned char) (v >> 16);
-	p[2] = (unsigned char) (v >> 8);
-	p[3] = (unsigned char) v;
-	return p + 4;
-}
-
-static unsigned char *
-put_u64(unsigned char *p, uint64_t v)
-{
-	p = put_u32(p, (uint32_t) (v >> 32));
-	return put_u32(p, (uint32_t) v);
-}
-
-static unsigned char *
-put_f64(unsigned char *p, double d)
-{
-	uint64_t	bits;
-
-	memcpy(&bits, &d, sizeof(bits));
-	return put_u64(p, bits);
-}
-
 CxmStatus
-rec_wire_encode(const RecState *s, unsigned char *p, char *msg, size_t msglen)
+rec_wire_write(const RecState *s, WireWriter *w, char *msg, size_t msglen)
 {
 	int32_t		i;
 	LogReader	r;
 	uint64_t	total = rec_log_bytes(s),
 				copied = 0;
 
-	*p++ = REC_WIRE_VERSION;
-	p = put_f64(p, s->min_support);
-	p = put_f64(p, s->min_confidence);
-	p = put_u32(p, (uint32_t) s->max_length);
-	p = put_u64(p, (uint64_t) s->nbaskets);
-	p = put_u32(p, (uint32_t) s->nitems);
+	if (s->nsegs > 0)
+	{
+		set_msg(msg, msglen, "%s", "assoc_rules: merged segments must be flattened before writing");
+		return CXM_EINVAL;
+	}
+	wire_put_version(w, REC_WIRE_VERSION);
+	wire_put_f64(w, s->min_support);
+	wire_put_f64(w, s->min_confidence);
+	wire_put_i32(w, s->max_length);
+	wire_put_i64(w, s->nbaskets);
+	wire_put_i32(w, s->nitems);
 	for (i = 0; i < s->nitems; i++)
 	{
-		p = put_u32(p, s->items[i].len);
-		if (s->items[i].len)
-			memcpy(p, s->items[i].name, s->items[i].len);
-		p += s->items[i].len;
-		p = put_u64(p, (uint64_t) s->items[i].count);
+		wire_put_u32(w, s->items[i].len);
+		wire_put_bytes(w, s->items[i].name, s->items[i].len);
+		wire_put_i64(w, s->items[i].count);
 	}
-	p = put_u64(p, (uint64_t) s->nrecords);
-	p = put_u64(p, total);
+	wire_put_i64(w, s->nrecords);
+	wire_put_u64(w, total);
 	if (total == 0)
 		return CXM_OK;
 	reader_open(&r, s, &s->alloc);
 	while (reader_fill(&r))
 	{
-		memcpy(p, r.win, r.end);
-		p += r.end;
+		wire_put_bytes(w, r.win, r.end);
 		copied += r.end;
 		r.pos = r.end = 0;
 	}
@@ -845,163 +821,102 @@ rec_wire_encode(const RecState *s, unsigned char *p, char *msg, size_t msglen)
 	return CXM_OK;
 }
 
-typedef struct WireReader
-{
-	const unsigned char *p;
-	size_t		left;
-} WireReader;
-
-static bool
-get_u32(WireReader *r, uint32_t *v)
-{
-	if (r->left < 4)
-		return false;
-	*v = ((uint32_t) r->p[0] << 24) | ((uint32_t) r->p[1] << 16) |
-		((uint32_t) r->p[2] << 8) | r->p[3];
-	r->p += 4;
-	r->left -= 4;
-	return true;
-}
-
-static bool
-get_u64(WireReader *r, uint64_t *v)
-{
-	uint32_t	hi = 0,
-				lo = 0;
-
-	if (r->left < 8)
-		return false;
-	get_u32(r, &hi);
-	get_u32(r, &lo);
-	*v = ((uint64_t) hi << 32) | lo;
-	return true;
-}
-
-static bool
-get_f64(WireReader *r, double *d)
-{
-	uint64_t	bits;
-
-	if (!get_u64(r, &bits))
-		return false;
-	memcpy(d, &bits, sizeof(bits));
-	return true;
-}
-
 CxmStatus
 rec_wire_decode(const CxmAlloc *alloc, const unsigned char *buf, size_t len,
 				RecState **out, char *msg, size_t msglen)
 {
-	WireReader	r = {buf, len};
+	WireReader	r;
 	RecState   *s = NULL;
 	double		min_support,
 				min_confidence;
-	uint32_t	max_length,
-				nitems,
+	int32_t		max_length;
+	uint32_t	nitems,
 				i;
 	uint64_t	baskets,
 				nrecords,
 				logbytes,
 				seen = 0;
 	int64_t    *occ = NULL;
-	const char *bad = NULL;
+	const unsigned char *log;
 	char		detail[160];
 
 	*out = NULL;
-	if (len < 1)
-	{
-		set_msg(msg, msglen, "%s", "the state is empty");
-		return CXM_EINVAL;
-	}
-	if (buf[0] != REC_WIRE_VERSION)
-	{
-		char		v[16];
-
-		snprintf(v, sizeof(v), "%d", buf[0]);
-		set_msg(msg, msglen, "unknown state version %s (expected " REC_STR(REC_WIRE_VERSION) ")", v);
-		return CXM_EINVAL;
-	}
-	r.p++;
-	r.left--;
-	if (!get_f64(&r, &min_support) || !get_f64(&r, &min_confidence) ||
-		!get_u32(&r, &max_length) || !get_u64(&r, &baskets) || !get_u32(&r, &nitems))
-	{
-		set_msg(msg, msglen, "%s", "the state is truncated in its header");
-		return CXM_EINVAL;
-	}
+	wire_reader_init(&r, buf, len);
+	if (!wire_get_version(&r, REC_WIRE_VERSION) ||
+		!wire_need(&r, 8 + 8 + 4 + 8 + 4, "The state is truncated in its header."))
+		goto fail;
+	min_support = wire_get_f64(&r);
+	min_confidence = wire_get_f64(&r);
+	max_length = wire_get_i32(&r);
+	baskets = wire_get_u64(&r);
+	nitems = wire_get_u32(&r);
 	if (rec_check_params(min_support, min_confidence, (int64_t) max_length,
 						 detail, sizeof(detail)) != CXM_OK)
 	{
-		set_msg(msg, msglen, "bad thresholds: %s", detail);
-		return CXM_EINVAL;
+		wire_fail(&r, "Bad thresholds: %s.", detail);
+		goto fail;
 	}
 	if (baskets > (uint64_t) INT64_MAX)
 	{
-		set_msg(msg, msglen, "%s", "negative basket count");
-		return CXM_EINVAL;
+		wire_fail(&r, "The basket count is negative.");
+		goto fail;
 	}
-	if (nitems > REC_MAX_COUNT || nitems > r.left / 12)
+	/* an item takes at least its length and its count */
+	if (nitems > REC_MAX_COUNT || nitems > wire_left(&r) / 12)
 	{
-		set_msg(msg, msglen, "%s", "the item count exceeds the state's length");
-		return CXM_EINVAL;
+		wire_fail(&r, "The item count %u exceeds the state's length.", nitems);
+		goto fail;
 	}
-	s = rec_state_create(alloc, min_support, min_confidence, (int32_t) max_length);
+	s = rec_state_create(alloc, min_support, min_confidence, max_length);
 	s->nbaskets = (int64_t) baskets;
 	for (i = 0; i < nitems; i++)
 	{
 		uint32_t	ilen;
+		const unsigned char *name;
 		uint64_t	count;
 		bool		is_new;
 		int32_t		id;
 
-		if (!get_u32(&r, &ilen) || ilen > r.left)
-		{
-			bad = "an item's length exceeds the state's length";
+		if (!wire_need(&r, 4, "An item runs past the end of the state."))
 			goto fail;
-		}
-		id = item_intern(s, (const char *) r.p, ilen, &is_new);
+		ilen = wire_get_u32(&r);
+		if (!wire_need(&r, (size_t) ilen + 8, "An item runs past the end of the state."))
+			goto fail;
+		name = wire_get_bytes(&r, ilen);
+		count = wire_get_u64(&r);
+		id = item_intern(s, (const char *) name, ilen, &is_new);
 		if (!is_new)
 		{
-			bad = "an item appears twice";
-			goto fail;
-		}
-		r.p += ilen;
-		r.left -= ilen;
-		if (!get_u64(&r, &count))
-		{
-			bad = "the state is truncated in its items";
+			wire_fail(&r, "Item %u appears twice.", i + 1);
 			goto fail;
 		}
 		if (count == 0 || count > baskets)
 		{
-			bad = "an item's count is not between 1 and the baskets";
+			wire_fail(&r, "The count of item %u is not between 1 and the baskets.", i + 1);
 			goto fail;
 		}
 		s->items[id].count = (int64_t) count;
 	}
-	if (!get_u64(&r, &nrecords) || !get_u64(&r, &logbytes))
-	{
-		bad = "the state is truncated before its baskets";
+	if (!wire_need(&r, 16, "The state is truncated before its baskets."))
 		goto fail;
-	}
-	if (logbytes != r.left)
+	nrecords = wire_get_u64(&r);
+	logbytes = wire_get_u64(&r);
+	if (logbytes != wire_left(&r))
 	{
-		bad = "the log length does not match the state's length";
+		wire_fail(&r, "The log length does not match the state's length.");
 		goto fail;
 	}
 	if (nrecords > baskets)
 	{
-		bad = "more logged baskets than baskets";
+		wire_fail(&r, "There are more logged baskets than baskets.");
 		goto fail;
 	}
-	s->ext = r.p;
-	s->extlen = r.left;
-	s->nrecords = (int64_t) nrecords;
+	log = wire_get_bytes(&r, (size_t) logbytes);
 	/* every logged basket, and the item counts against them */
 	occ = cxm_alloc(alloc, sizeof(int64_t) * ((size_t) nitems + 1));
 	{
-		const unsigned char *p = r.p,
-				   *end = r.p + r.left;
+		const unsigned char *p = log,
+				   *end = log + logbytes;
 
 		while (p < end)
 		{
@@ -1012,25 +927,26 @@ rec_wire_decode(const CxmAlloc *alloc, const unsigned char *buf, size_t len,
 
 			if (!get_varint(&p, end, &cnt) || cnt < 2 || cnt > nitems)
 			{
-				bad = "a logged basket has a bad item count";
+				wire_fail(&r, "Logged basket %llu has a bad item count.", (unsigned long long) seen + 1);
 				goto fail;
 			}
 			for (k = 0; k < cnt; k++)
 			{
 				if (!get_varint(&p, end, &v) || (k > 0 && v == 0))
 				{
-					bad = "a logged basket's items are truncated or do not ascend";
+					wire_fail(&r, "The items of logged basket %llu are truncated or do not ascend.",
+							  (unsigned long long) seen + 1);
 					goto fail;
 				}
 				id = k == 0 ? (int64_t) v : id + v;
 				if (id >= (int64_t) nitems)
 				{
-					bad = "a logged basket has an unknown item";
+					wire_fail(&r, "Logged basket %llu has an unknown item.", (unsigned long long) seen + 1);
 					goto fail;
 				}
 				if (++occ[id] > s->items[id].count)
 				{
-					bad = "an item is in more logged baskets than its count";
+					wire_fail(&r, "Item %lld is in more logged baskets than its count.", (long long) id + 1);
 					goto fail;
 				}
 			}
@@ -1039,19 +955,23 @@ rec_wire_decode(const CxmAlloc *alloc, const unsigned char *buf, size_t len,
 	}
 	if (seen != nrecords)
 	{
-		bad = "the number of logged baskets does not match";
+		wire_fail(&r, "The number of logged baskets is %llu, not %llu.",
+				  (unsigned long long) seen, (unsigned long long) nrecords);
 		goto fail;
 	}
 	cxm_free(alloc, occ);
+	s->ext = log;
+	s->extlen = (size_t) logbytes;
+	s->nrecords = (int64_t) nrecords;
 	*out = s;
 	return CXM_OK;
 
 fail:
 	if (occ)
 		cxm_free(alloc, occ);
-	s->ext = NULL;
-	rec_state_free(s);
-	set_msg(msg, msglen, "%s", bad);
+	if (s)
+		rec_state_free(s);
+	set_msg(msg, msglen, "%s", r.detail);
 	return CXM_EINVAL;
 }
 

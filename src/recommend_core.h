@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "cxm_core.h"
+#include "wire_core.h"
 
 #define REC_WIRE_VERSION	2
 #define REC_STR_(x)			#x
@@ -207,16 +208,17 @@ rec_log_bytes(const RecState *s)
 extern CxmStatus rec_flatten(RecState *s, char *msg, size_t msglen);
 
 /*
- * Wire format (big-endian, as pq_send* writes it):
+ * Wire format (wire_core.h: big-endian, as pq_send* writes it):
  *	byte version (2), float8 min_support, float8 min_confidence,
  *	int4 max_length, int8 baskets, int4 nitems, per item: int4 length,
  *	bytes, int8 count; int8 records, int8 log bytes, the log.
- * rec_wire_size is 0 when the state is larger than SIZE_MAX allows or
- * still has segments (rec_flatten first).
+ * rec_wire_size is the size written (0 when larger than SIZE_MAX allows or
+ * when the state still has segments: rec_flatten first); rec_wire_write
+ * writes it, reading the spilled part of the log back.
  */
 extern size_t rec_wire_size(const RecState *s);
-extern CxmStatus rec_wire_encode(const RecState *s, unsigned char *buf,
-								 char *msg, size_t msglen);
+extern CxmStatus rec_wire_write(const RecState *s, WireWriter *w,
+								char *msg, size_t msglen);
 
 /*
  * Decode a serialized state, checking everything: version, thresholds,
@@ -224,8 +226,8 @@ extern CxmStatus rec_wire_encode(const RecState *s, unsigned char *buf,
  * known ids), and that no item is in more baskets of the log than its count
  * and no count exceeds the baskets.  The decoded state reads its log from
  * buf (which must outlive it) and takes no new baskets; merge it into
- * another.  CXM_EINVAL and a message saying what is wrong for a damaged
- * state (*out = NULL).
+ * another.  CXM_EINVAL and a sentence saying what is wrong (an errdetail)
+ * for a damaged state (*out = NULL).
  */
 extern CxmStatus rec_wire_decode(const CxmAlloc *alloc, const unsigned char *buf,
 								 size_t len, RecState **out,
