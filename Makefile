@@ -7,6 +7,8 @@
 #   make bench      performance ratios and memory bounds (not part of make test)
 #   make fuzz, make sqlsmith, make check-sanitize, make check-valgrind
 #                   the heavier hardening checks (doc/development.md)
+#   make check-citus  every aggregate and the layer on a local Citus cluster
+#                   (doc/scale-out.md; "skipped" without Citus)
 #   make dashboard  the BI dashboard over the views of a running demo (doc/dashboard.md);
 #                   make dashboard-stop ends it, make check-dashboard tests it in Chromium
 
@@ -30,7 +32,7 @@ OBJS = $(SRCS:.c=.o)
 CORE_SRCS = $(sort $(wildcard src/*_core.c))
 
 # One SQL file per feature, joined in dependency order into the install script.
-SQL_ORDER = base nps journey funnel pathmatch attribution attribution_counts churn churn_models bandit bandit_analysis recommend layer layer_mapping layer_views layer_refresh churn_layer layer_recommend
+SQL_ORDER = base nps journey funnel path_match attribution attribution_counts churn churn_models bandit bandit_analysis recommend layer layer_mapping layer_views layer_refresh churn_layer layer_recommend
 SQL_PARTS = $(wildcard $(foreach f,$(SQL_ORDER),src/sql/$(f).sql))
 RELEASED = $(notdir $(wildcard src/sql/released/$(EXTENSION)--*.sql))
 UPGRADE_FILES = $(notdir $(wildcard src/sql/upgrade/*--*.sql))
@@ -94,7 +96,7 @@ test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*_core.h) $(wildcard 
 unit: $(UNIT_TESTS)
 
 .PHONY: test unit demo demo-stop bench deps check-sanitize check-valgrind fuzz sqlsmith \
-	dashboard dashboard-stop check-dashboard
+	dashboard dashboard-stop check-dashboard check-citus
 test:
 	bash test/run_tests.sh
 
@@ -122,6 +124,10 @@ fuzz:
 # random SQL against a server with the demo data; SMITH_QUERIES (default 20000)
 sqlsmith:
 	bash test/sqlsmith.sh
+
+# coordinator + two workers on local ports (test/citus/check.sh, doc/scale-out.md)
+check-citus:
+	bash test/citus/check.sh
 
 # the dashboard over the demo's views (dashboard/run.sh, doc/dashboard.md)
 dashboard:

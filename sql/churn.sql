@@ -195,6 +195,49 @@ SELECT (cxm.rfm(ts, a, '1970-01-03 00:00', '12 hours')).*
 FROM (VALUES ('1970-01-01 13:00'::timestamptz, 5::numeric), ('1970-01-01 01:00', 1), ('1970-01-02 11:59', 3)) v(ts, a);
 SELECT (cxm.rfm(ts, a, '1970-01-03 00:00', '12 hours')).*
 FROM (VALUES ('1970-01-02 11:59'::timestamptz, 3::numeric), ('1970-01-01 13:00', 5), ('1970-01-01 01:00', 1)) v(ts, a);
+-- monetary is bit-identical whatever the order rows arrive in (amounts are
+-- summed exactly in millionths, doc/churn.md): three orders, a serial and a
+-- forced parallel plan.  The amounts are chosen so that float8 sums differ
+-- by order (0.1 + 0.2 + 0.3 is not 0.1 + (0.2 + 0.3) in float8); the
+-- expected value is the exact numeric sum over the repeat days, divided in
+-- float8 as documented: (sum * 10^6)::float8 / 10^6 / frequency.
+CREATE TABLE rfm_exact AS
+SELECT 1 + i % 3 AS cust, '2024-01-01'::timestamptz + (i % 17) * interval '1 day' AS ts,
+       (ARRAY[0.1, 0.2, 0.3, 1e9 + 0.01, -1e9, 0.07, 12.345678])[1 + i % 7]::numeric AS amount,
+       hashint4(i) AS k1, hashint4(i * 7 + 1) AS k2
+FROM generate_series(1, 3000) i;
+ANALYZE rfm_exact;
+SET extra_float_digits = 3;
+CREATE TABLE rfm_exact_orders AS
+SELECT cust, cxm.rfm(ts, amount, '2024-02-01', '1 day' ORDER BY k1)::text AS o1,
+       cxm.rfm(ts, amount, '2024-02-01', '1 day' ORDER BY k2)::text AS o2,
+       cxm.rfm(ts, amount, '2024-02-01', '1 day' ORDER BY k1 DESC)::text AS o3
+FROM rfm_exact GROUP BY cust;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF)
+SELECT cust, cxm.rfm(ts, amount, '2024-02-01', '1 day')::text AS par FROM rfm_exact GROUP BY cust;
+CREATE TABLE rfm_exact_par AS
+SELECT cust, cxm.rfm(ts, amount, '2024-02-01', '1 day')::text AS par FROM rfm_exact GROUP BY cust;
+RESET parallel_leader_participation;
+RESET max_parallel_workers_per_gather;
+RESET min_parallel_table_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+WITH per AS (SELECT cust, date_trunc('day', ts) AS d, sum(amount) AS amt FROM rfm_exact GROUP BY 1, 2),
+     want AS (SELECT cust, ((sum(amt) - min(amt) FILTER (WHERE d = '2024-01-01')) * 1000000)::float8
+                           / 1000000::float8 / (count(*) - 1)::float8 AS monetary
+              FROM per GROUP BY cust)
+SELECT o.cust, o.o1 = o.o2 AND o.o2 = o.o3 AS orders_agree, o.o1 = p.par AS parallel_agrees,
+       (o.o1::cxm.rfm_result).monetary::text = w.monetary::text AS exact,
+       (o.o1::cxm.rfm_result).monetary
+FROM rfm_exact_orders o JOIN rfm_exact_par p USING (cust) JOIN want w USING (cust) ORDER BY 1;
+RESET extra_float_digits;
+-- amounts beyond 9.2e12 cannot be summed exactly in millionths: an error
+SELECT pg_temp.err($$SELECT cxm.rfm(now() - interval '1 day', 1e13, now(), '1 day')$$);
 -- one purchase: frequency 0, monetary 0; all purchases after as_of: NULL
 SELECT (cxm.rfm(ts, 10, '2024-01-10', '1 day')).* FROM (VALUES ('2024-01-01'::timestamptz)) v(ts);
 SELECT cxm.rfm(ts, 10, '2023-01-10', '1 day') IS NULL AS after_as_of FROM (VALUES ('2024-01-01'::timestamptz)) v(ts);

@@ -1,5 +1,5 @@
 -- Inputs found by the fuzz targets and sqlsmith (test/fuzz, test/sqlsmith.sh):
--- each must give a clean answer or an ERROR with the contract's SQLSTATE,
+-- each must give a clean answer or an ERROR with the SQLSTATE its doc page lists,
 -- never garbage, a crash or a hang.
 SET extra_float_digits = 0;
 
@@ -30,3 +30,8 @@ SELECT pg_temp.err($$SELECT cxm.expected_spend(ROW(100, 1e-300, 1e-300, 0, 0)::c
 SELECT cxm.clv(ROW(218.8, 2.1e126, 2.1e126, 2.1e126, 0, 0)::cxm.bgnbd_model,
                ROW(2.1e126, 2.1e126, 2.1e-275, 0, 0)::cxm.gammagamma_model,
                164, 2.5e-290, 1.5e-261, 1.9e-280, 89, 2.5e-192) >= 0 AS clv_not_negative;
+
+-- a NULL int8[] state given to a transition function by hand: an ERROR
+-- with a SQLSTATE (22023), not an internal error
+SELECT pg_temp.err($$SELECT cxm.csat_accum(NULL, 4, 5)$$);
+SELECT pg_temp.err($$SELECT cxm.nps_conf_accum(NULL, 9, 0.9)$$);

@@ -82,6 +82,25 @@ SELECT count(*) FILTER (WHERE l ~ 'Seq Scan on (clickstream|email|shop_orders|np
        count(*) FILTER (WHERE l ~ 'Index.* Scan .*on (clickstream|shop_orders)') > 0 AS uses_indexes
 FROM pg_temp.plan($$SELECT * FROM cxm.customer_360_live WHERE customer_id = '1001'$$) l;
 RESET enable_seqscan;
+-- and reads only that customer's rows: no scan of a source returns more rows
+-- than the customer has there (a filter that did not reach the scans would
+-- read every row, with or without sequential scans)
+CREATE FUNCTION pg_temp.source_rows(q text) RETURNS TABLE (node text, rows bigint) LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  FOR r IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+    IF r."QUERY PLAN" ~ 'Scan .*on (clickstream|email|shop_orders|nps_survey|crm_clients)\M' THEN
+      node := substring(r."QUERY PLAN" from 'on (\w+)');
+      rows := substring(r."QUERY PLAN" from 'rows=(\d+)')::bigint;
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+END $$;
+SELECT v, count(*) > 0 AS scans, max(s.rows) <= 10 AS few_rows
+FROM unnest(ARRAY['customer_360_live', 'customer_journeys_live']) v,
+     LATERAL pg_temp.source_rows(format('SELECT * FROM cxm.%I WHERE customer_id = %L', v, '1001')) s
+GROUP BY v ORDER BY v;
 -- and the lookup gives that customer's row of the full view
 SELECT (SELECT c FROM cxm.customer_360_live c WHERE customer_id = '1001')::text
      = (SELECT c FROM cxm.customer_360_live c WHERE customer_id || '' = '1001')::text AS same_row;

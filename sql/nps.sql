@@ -15,7 +15,7 @@ CREATE TABLE hand (score int);
 INSERT INTO hand VALUES (10),(10),(9),(9),(9),(8),(7),(7),(6),(0),(NULL),(NULL);
 SELECT cxm.nps_agg(score) FROM hand;
 SELECT (s).* FROM (SELECT cxm.nps_stats(score) AS s FROM hand) x;
--- the same by the contract's formula: p = .5, d = .2, se = 100 sqrt(.61/10)
+-- the same by doc/nps.md's formula: p = .5, d = .2, se = 100 sqrt(.61/10)
 SELECT round((100 * sqrt((0.5 + 0.2 - (0.5 - 0.2)^2) / 10))::numeric, 10) AS se_formula,
        round((30 - 1.959964 * 100 * sqrt(0.061))::numeric, 10) AS lo_formula,
        round((30 + 1.959964 * 100 * sqrt(0.061))::numeric, 10) AS hi_formula;

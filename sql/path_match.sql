@@ -9,7 +9,7 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
--- the contract's example
+-- the example of doc/path_match.md
 SELECT p AS path, cxm.path_match(p, '^ad_click _{0,3} cart checkout') AS match
 FROM (VALUES ('{ad_click,search,cart,checkout}'::text[]),
              ('{ad_click,search,product,product,cart,checkout,thanks}'),

@@ -89,8 +89,7 @@ attr_model_mismatch(AttrModel have, AttrModel got)
 Datum
 attribution_accum(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_accum called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "attribution_accum");
 	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
 }
 
@@ -103,8 +102,7 @@ attribution_accum(PG_FUNCTION_ARGS)
 Datum
 attribution_accum_n(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_accum_n called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "attribution_accum_n");
 	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
 }
 
@@ -115,8 +113,7 @@ attribution_accum_n(PG_FUNCTION_ARGS)
 Datum
 markov_conversion_accum(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "markov_conversion_accum called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "markov_conversion_accum");
 	return attr_accum(fcinfo, ATTR_MARKOV);
 }
 
@@ -138,8 +135,7 @@ attr_accum(FunctionCallInfo fcinfo, AttrModel model)
 	int64		count = 1;
 	char		msg[256];
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "attribution transition called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "attribution_accum");
 	state = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
 	if (state == NULL)
 	{
@@ -206,8 +202,7 @@ attribution_combine(PG_FUNCTION_ARGS)
 	AttrState  *s2;
 	char		msg[256];
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "attribution_combine called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "attribution_combine");
 	s1 = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
 	s2 = PG_ARGISNULL(1) ? NULL : (AttrState *) PG_GETARG_POINTER(1);
 	if (s2 == NULL)
@@ -236,8 +231,7 @@ attribution_serial(PG_FUNCTION_ARGS)
 	AttrState  *s;
 	WireWriter	w;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_serial called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "attribution_serial");
 	s = (AttrState *) PG_GETARG_POINTER(0);
 	cxm_wire_begin(&w, ATTR_WIRE_HEADER + (size_t) s->nchannels * 32 +
 				   (size_t) s->ntrans * 16);
@@ -254,8 +248,7 @@ attribution_deserial(PG_FUNCTION_ARGS)
 	CxmAlloc	a;
 	char		msg[256];
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_deserial called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "attribution_deserial");
 	b = PG_GETARG_BYTEA_PP(0);
 	a = cxm_allocator(CurrentMemoryContext);
 	if (attr_wire_read((const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
@@ -339,15 +332,13 @@ attr_final_common(FunctionCallInfo fcinfo, bool conversion)
 Datum
 attribution_final(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "attribution_final called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "attribution_final");
 	return attr_final_common(fcinfo, false);
 }
 
 Datum
 markov_conversion_final(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "markov_conversion_final called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "markov_conversion_final");
 	return attr_final_common(fcinfo, true);
 }

@@ -33,6 +33,7 @@
  * repeats (path_collapse) gives the same markov credits.
  */
 #include "attribution_core.h"
+#include "arena_core.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -692,9 +693,7 @@ attr_wire_read(const unsigned char *buf, size_t len, const CxmAlloc *alloc,
 
 	*out = NULL;
 	msg[0] = '\0';
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, ATTR_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, ATTR_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, ATTR_WIRE_HEADER, ATTR_WIRE_VERSION))
 		goto bad;
 	model = wire_get_u8(&r);
 	if (model >= ATTR_NMODELS)
@@ -998,55 +997,20 @@ attr_markov_removal(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 							 tick, tick_arg, msg, msglen);
 }
 
-CxmStatus
-attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
-				  int32_t ntr, double *re, double *p_conv, double *p_from,
-				  AttrTick tick, void *tick_arg, char *msg, size_t msglen)
+/*
+ * The steps of attr_markov_solve.  Each takes its work arrays from the
+ * solve's scratch arena (arena_core.h), which is released once at the end.
+ */
+
+/* a sorted copy of tr, so the arithmetic does not depend on the input order;
+ * NULL (and a message) unless every transition is valid and distinct */
+static AttrTrans *
+markov_sorted_transitions(CxmAlloc *tmp, int32_t n, const AttrTrans *tr_in,
+						  int32_t ntr, char *msg, size_t msglen)
 {
-	AttrTrans  *tr = NULL;
-	LuSystem	lu = {0};
-	double	   *conv = NULL,
-			   *start = NULL,
-			   *x = NULL,
-			   *u = NULL,
-			   *work = NULL,
-			   *res = NULL,
-			   *dx = NULL;
-	int32_t    *rhead = NULL,
-			   *rnext = NULL,
-			   *queue = NULL;
-	unsigned char *reaches = NULL;
-	int32_t    *cols = NULL,
-			   *pos_of = NULL;
-	double	   *diag = NULL,
-			   *bwork = NULL;
-	int32_t		ncols = 0;
-	double		start_total = 0,
-				ps;
-	int32_t		i,
-				k,
-				qh = 0,
-				qt = 0;
-	CxmStatus	st = CXM_OK;
+	AttrTrans  *tr = cxm_alloc(tmp, sizeof(AttrTrans) * ((size_t) ntr + 1));
+	int32_t		k;
 
-	*p_conv = 0;
-	for (i = 0; i < n; i++)
-	{
-		if (re)
-			re[i] = 0;
-		if (p_from)
-			p_from[i] = 0;
-	}
-	if (n < 0 || ntr < 0)
-	{
-		set_msg(msg, msglen, "negative size of a Markov chain");
-		return CXM_EINVAL;
-	}
-	if (n == 0)
-		return CXM_OK;
-
-	/* a sorted copy, so the arithmetic does not depend on the input order */
-	tr = cxm_alloc(alloc, sizeof(AttrTrans) * ((size_t) ntr + 1));
 	if (ntr > 0)
 		memcpy(tr, tr_in, sizeof(AttrTrans) * (size_t) ntr);
 	qsort(tr, (size_t) ntr, sizeof(AttrTrans), trans_cmp);
@@ -1064,16 +1028,25 @@ attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 			(k > 0 && trans_cmp(&tr[k - 1], &tr[k]) == 0))
 		{
 			set_msg(msg, msglen, "invalid transition in a Markov chain");
-			st = CXM_EINVAL;
-			goto done;
+			return NULL;
 		}
 	}
+	return tr;
+}
 
-	/* every channel must reach CONV or NULL: breadth-first on reversed edges */
-	rhead = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
-	rnext = cxm_alloc(alloc, sizeof(int32_t) * ((size_t) ntr + 1));
-	queue = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
-	reaches = cxm_alloc(alloc, (size_t) n);
+/* does every channel reach CONV or NULL?  Breadth-first on reversed edges */
+static bool
+markov_all_absorbed(CxmAlloc *tmp, int32_t n, const AttrTrans *tr, int32_t ntr)
+{
+	int32_t    *rhead = cxm_alloc(tmp, sizeof(int32_t) * (size_t) n);
+	int32_t    *rnext = cxm_alloc(tmp, sizeof(int32_t) * ((size_t) ntr + 1));
+	int32_t    *queue = cxm_alloc(tmp, sizeof(int32_t) * (size_t) n);
+	unsigned char *reaches = cxm_alloc(tmp, (size_t) n);
+	int32_t		i,
+				k,
+				qh = 0,
+				qt = 0;
+
 	for (i = 0; i < n; i++)
 		rhead[i] = -1;
 	for (k = 0; k < ntr; k++)
@@ -1111,70 +1084,82 @@ attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 			}
 		}
 	}
-	if (qt < n)
-	{
-		set_msg(msg, msglen, "a channel of the Markov chain never reaches conversion or null");
-		st = CXM_EINVAL;
-		goto done;
-	}
+	return qt == n;
+}
 
-	/* A = D - C, conversion counts and start counts */
-	lu.n = n;
-	lu.a = cxm_alloc(alloc, sizeof(double) * (size_t) n * (size_t) n);
-	lu.perm = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
-	conv = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	start = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	x = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	u = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	work = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	res = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	dx = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+/* the chain's linear system: A = D - C, conversion counts and start counts */
+typedef struct MarkovSystem
+{
+	LuSystem	lu;
+	double	   *conv;			/* transitions into CONV, per channel */
+	double	   *start;			/* transitions from START, per channel */
+	double		start_total;
+	bool		any_conv;
+} MarkovSystem;
+
+static void
+markov_build(CxmAlloc *tmp, int32_t n, const AttrTrans *tr, int32_t ntr,
+			 MarkovSystem *sys)
+{
+	int32_t		i,
+				k;
+
+	sys->lu.n = n;
+	sys->lu.a = cxm_alloc(tmp, sizeof(double) * (size_t) n * (size_t) n);
+	sys->lu.perm = cxm_alloc(tmp, sizeof(int32_t) * (size_t) n);
+	sys->conv = cxm_alloc(tmp, sizeof(double) * (size_t) n);
+	sys->start = cxm_alloc(tmp, sizeof(double) * (size_t) n);
+	sys->start_total = 0;
 	for (k = 0; k < ntr; k++)
 	{
 		double		c = (double) tr[k].count;
 
 		if (tr[k].from == ATTR_START)
 		{
-			start[ATTR_CHANNEL_OF(tr[k].to)] += c;
-			start_total += c;
+			sys->start[ATTR_CHANNEL_OF(tr[k].to)] += c;
+			sys->start_total += c;
 			continue;
 		}
 		i = ATTR_CHANNEL_OF(tr[k].from);
 		if (tr[k].to == tr[k].from)
 			continue;			/* self-loops cancel in D - C */
-		M(&lu, i, i) += c;
+		M(&sys->lu, i, i) += c;
 		if (tr[k].to == ATTR_CONV)
-			conv[i] += c;
+			sys->conv[i] += c;
 		else if (tr[k].to >= ATTR_STATE_CHANNEL(0))
-			M(&lu, i, ATTR_CHANNEL_OF(tr[k].to)) -= c;
+			M(&sys->lu, i, ATTR_CHANNEL_OF(tr[k].to)) -= c;
 	}
-	if (start_total == 0 && p_from == NULL)
-		goto done;				/* nothing starts: P(conv) = 0 */
-	for (i = 0; i < n && conv[i] == 0; i++)
+	for (i = 0; i < n && sys->conv[i] == 0; i++)
 		;
-	if (i == n)
-		goto done;				/* nothing converts */
+	sys->any_conv = i < n;
+}
 
-	if (!lu_factor(&lu, tick, tick_arg))
-	{
-		set_msg(msg, msglen, "the Markov chain's linear system is singular");
-		st = CXM_ENOCONV;
-		goto done;
-	}
+/*
+ * On the factored system: x = A^-1 conv (the absorption probabilities) and
+ * u = A^-T start (the expected visits), each with one refinement step,
+ * clamped to their ranges.  Returns start . x.
+ */
+static double
+markov_absorption(CxmAlloc *tmp, const MarkovSystem *sys, const AttrTrans *tr,
+				  int32_t ntr, double *x, double *u)
+{
+	int32_t		n = sys->lu.n;
+	double	   *work = cxm_alloc(tmp, sizeof(double) * (size_t) n);
+	double	   *res = cxm_alloc(tmp, sizeof(double) * (size_t) n);
+	double	   *dx = cxm_alloc(tmp, sizeof(double) * (size_t) n);
+	double		ps = 0;
+	int32_t		i;
 
-	/* x = A^-1 conv, u = A^-T start, each with one refinement step */
-	lu_solve(&lu, conv, x, work);
-	residual(tr, ntr, n, conv, x, res, false);
-	lu_solve(&lu, res, dx, work);
+	lu_solve(&sys->lu, sys->conv, x, work);
+	residual(tr, ntr, n, sys->conv, x, res, false);
+	lu_solve(&sys->lu, res, dx, work);
 	for (i = 0; i < n; i++)
 		x[i] += dx[i];
-	lu_solve_t(&lu, start, u, work);
-	residual(tr, ntr, n, start, u, res, true);
-	lu_solve_t(&lu, res, dx, work);
+	lu_solve_t(&sys->lu, sys->start, u, work);
+	residual(tr, ntr, n, sys->start, u, res, true);
+	lu_solve_t(&sys->lu, res, dx, work);
 	for (i = 0; i < n; i++)
 		u[i] += dx[i];
-
-	ps = 0;
 	for (i = 0; i < n; i++)
 	{
 		if (x[i] < 0)
@@ -1183,30 +1168,33 @@ attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 			x[i] = 1;
 		if (u[i] < 0)
 			u[i] = 0;
-		ps += start[i] * x[i];
-		if (p_from)
-			p_from[i] = x[i];
+		ps += sys->start[i] * x[i];
 	}
-	if (!(ps > 0) || re == NULL)
-	{
-		if (ps > 0)
-			*p_conv = ps / start_total;
-		goto done;
-	}
-	*p_conv = ps / start_total;
+	return ps;
+}
 
-	/* RE(c) = u_c x_c / ((A^-1)_cc * start.x), for the channels where u_c x_c > 0 */
-	cols = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
-	pos_of = cxm_alloc(alloc, sizeof(int32_t) * (size_t) n);
-	diag = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	bwork = cxm_alloc(alloc, sizeof(double) * (size_t) n * ATTR_DIAG_BLOCK);
+/* RE(c) = u_c x_c / ((A^-1)_cc * ps), for the channels where u_c x_c > 0 */
+static CxmStatus
+markov_removal_effects(CxmAlloc *tmp, const MarkovSystem *sys, const double *x,
+					   const double *u, double ps, double *re,
+					   AttrTick tick, void *tick_arg, char *msg, size_t msglen)
+{
+	int32_t		n = sys->lu.n;
+	int32_t    *cols = cxm_alloc(tmp, sizeof(int32_t) * (size_t) n);
+	int32_t    *pos_of = cxm_alloc(tmp, sizeof(int32_t) * (size_t) n);
+	double	   *diag = cxm_alloc(tmp, sizeof(double) * (size_t) n);
+	double	   *bwork = cxm_alloc(tmp, sizeof(double) * (size_t) n * ATTR_DIAG_BLOCK);
+	int32_t		ncols = 0,
+				i,
+				k;
+
 	for (i = 0; i < n; i++)
 	{
-		pos_of[lu.perm[i]] = i;
+		pos_of[sys->lu.perm[i]] = i;
 		if (x[i] > 0 && u[i] > 0)
 			cols[ncols++] = i;
 	}
-	lu_inverse_diag(&lu, cols, ncols, pos_of, diag, bwork, tick, tick_arg);
+	lu_inverse_diag(&sys->lu, cols, ncols, pos_of, diag, bwork, tick, tick_arg);
 	for (k = 0; k < ncols; k++)
 	{
 		double		r;
@@ -1215,8 +1203,7 @@ attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 		if (!(diag[k] > 0))
 		{
 			set_msg(msg, msglen, "the Markov chain's linear system is ill-conditioned");
-			st = CXM_ENOCONV;
-			goto done;
+			return CXM_ENOCONV;
 		}
 		r = u[i] * x[i] / (diag[k] * ps);
 		if (!(r >= 0))
@@ -1225,37 +1212,88 @@ attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
 			r = 1;
 		re[i] = r;
 	}
+	return CXM_OK;
+}
+
+/* every output zero: nothing converts, or a failed solve */
+static void
+markov_zero(int32_t n, double *re, double *p_conv, double *p_from)
+{
+	int32_t		i;
+
+	*p_conv = 0;
+	for (i = 0; i < n; i++)
+	{
+		if (re)
+			re[i] = 0;
+		if (p_from)
+			p_from[i] = 0;
+	}
+}
+
+CxmStatus
+attr_markov_solve(const CxmAlloc *alloc, int32_t n, const AttrTrans *tr_in,
+				  int32_t ntr, double *re, double *p_conv, double *p_from,
+				  AttrTick tick, void *tick_arg, char *msg, size_t msglen)
+{
+	Arena		ar;
+	CxmAlloc	tmp;
+	AttrTrans  *tr;
+	MarkovSystem sys;
+	double	   *x,
+			   *u,
+				ps;
+	int32_t		i;
+	CxmStatus	st = CXM_OK;
+
+	markov_zero(n, re, p_conv, p_from);
+	if (n < 0 || ntr < 0)
+	{
+		set_msg(msg, msglen, "negative size of a Markov chain");
+		return CXM_EINVAL;
+	}
+	if (n == 0)
+		return CXM_OK;
+
+	arena_init(&ar, alloc, 0);
+	tmp = arena_allocator(&ar);
+	tr = markov_sorted_transitions(&tmp, n, tr_in, ntr, msg, msglen);
+	if (tr == NULL)
+	{
+		st = CXM_EINVAL;
+		goto done;
+	}
+	if (!markov_all_absorbed(&tmp, n, tr, ntr))
+	{
+		set_msg(msg, msglen, "a channel of the Markov chain never reaches conversion or null");
+		st = CXM_EINVAL;
+		goto done;
+	}
+	markov_build(&tmp, n, tr, ntr, &sys);
+	if ((sys.start_total == 0 && p_from == NULL) || !sys.any_conv)
+		goto done;				/* nothing starts or nothing converts: P(conv) = 0 */
+	if (!lu_factor(&sys.lu, tick, tick_arg))
+	{
+		set_msg(msg, msglen, "the Markov chain's linear system is singular");
+		st = CXM_ENOCONV;
+		goto done;
+	}
+	x = cxm_alloc(&tmp, sizeof(double) * (size_t) n);
+	u = cxm_alloc(&tmp, sizeof(double) * (size_t) n);
+	ps = markov_absorption(&tmp, &sys, tr, ntr, x, u);
+	if (p_from)
+		for (i = 0; i < n; i++)
+			p_from[i] = x[i];
+	if (ps > 0)
+		*p_conv = ps / sys.start_total;
+	if (ps > 0 && re != NULL)
+		st = markov_removal_effects(&tmp, &sys, x, u, ps, re, tick, tick_arg,
+									msg, msglen);
 
 done:
 	if (st != CXM_OK)
-	{
-		*p_conv = 0;
-		for (i = 0; i < n; i++)
-		{
-			if (re)
-				re[i] = 0;
-			if (p_from)
-				p_from[i] = 0;
-		}
-	}
-	cxm_free(alloc, tr);
-	cxm_free(alloc, rhead);
-	cxm_free(alloc, rnext);
-	cxm_free(alloc, queue);
-	cxm_free(alloc, reaches);
-	cxm_free(alloc, lu.a);
-	cxm_free(alloc, lu.perm);
-	cxm_free(alloc, conv);
-	cxm_free(alloc, start);
-	cxm_free(alloc, x);
-	cxm_free(alloc, u);
-	cxm_free(alloc, work);
-	cxm_free(alloc, res);
-	cxm_free(alloc, dx);
-	cxm_free(alloc, cols);
-	cxm_free(alloc, pos_of);
-	cxm_free(alloc, diag);
-	cxm_free(alloc, bwork);
+		markov_zero(n, re, p_conv, p_from);
+	arena_release(&ar);
 	return st;
 }
 

@@ -1,6 +1,6 @@
 /*
  * bandit.c
- *	  fmgr glue of the experiments family (contract section 4): the
+ *	  fmgr glue of the experiments family (doc/experiments.md): the
  *	  stateful bandit_choose / bandit_reward / bandit_convert, bandit_report,
  *	  the stateless bandit_choose and bandit_seed.  The management functions
  *	  (bandit_create, bandit_arm_*, bandit_drop) are PL/pgSQL in
@@ -15,14 +15,14 @@
  *
  * Hot counters.  Every counted trial or reward updates one bandit_counter
  * row of this backend's shard.  A backend claims a shard number for its
- * lifetime with a session-level advisory lock (key BANDIT_SLOT_KEY, slot),
+ * lifetime with a session-level advisory lock (key CXM_LOCK_BANDIT_SLOT, slot),
  * so no two live sessions update the same counter row: counter updates
  * never wait for a row lock and can never deadlock.  Readers fold the shards
  * with sum().  If all BANDIT_SLOTS slots are taken, a backend shares
  * slot pid % BANDIT_SLOTS (still exact, only with row-lock waits).
  *
  * Experiment lifecycle.  choose/reward/convert take a transaction-level
- * shared advisory lock (BANDIT_LOCK_KEY, hashtext(experiment)); create,
+ * shared advisory lock (CXM_LOCK_BANDIT, hashtext(experiment)); create,
  * drop and the arm changes take it exclusively.  So a drop never races a
  * counter update into a deleted experiment, and a paused arm is never
  * chosen by a call that starts after the pause committed.
@@ -46,6 +46,7 @@
 #include "utils/tuplestore.h"
 
 #include "cxm.h"
+#include "cxm_locks.h"
 #include "bandit_core.h"
 
 PG_FUNCTION_INFO_V1(bandit_choose);
@@ -55,9 +56,6 @@ PG_FUNCTION_INFO_V1(bandit_convert);
 PG_FUNCTION_INFO_V1(bandit_report);
 PG_FUNCTION_INFO_V1(bandit_seed);
 
-/* advisory lock keys (first int4 key; 'cxmb' and 'cxmc') */
-#define BANDIT_LOCK_KEY		0x63786d62
-#define BANDIT_SLOT_KEY		0x63786d63
 #define BANDIT_SLOTS		64
 
 /* ------------------------------------------------------------------------
@@ -181,7 +179,7 @@ lock_experiment_shared(text *experiment)
 											VARSIZE_ANY_EXHDR(experiment)));
 
 	DirectFunctionCall2(pg_advisory_xact_lock_shared_int4,
-						Int32GetDatum(BANDIT_LOCK_KEY), Int32GetDatum((int32) h));
+						Int32GetDatum(CXM_LOCK_BANDIT), Int32GetDatum((int32) h));
 }
 
 static int	bandit_slot = -1;
@@ -202,7 +200,7 @@ my_shard(void)
 	for (s = 0; s < BANDIT_SLOTS; s++)
 	{
 		if (DatumGetBool(DirectFunctionCall2(pg_try_advisory_lock_int4,
-											 Int32GetDatum(BANDIT_SLOT_KEY),
+											 Int32GetDatum(CXM_LOCK_BANDIT_SLOT),
 											 Int32GetDatum(s))))
 		{
 			bandit_slot = s;

@@ -1,7 +1,7 @@
 /*
  * bandit_core.c
  *	  Samplers, bandit policies, intervals and P(best) for the experiments
- *	  family (contract section 4).  Pure C99: no server headers.
+ *	  family (doc/experiments.md).  Pure C99: no server headers.
  *
  * Posteriors.  Bernoulli policies: Beta(1 + s, 1 + f), s = reward sum,
  * f = max(0, trials - s) (uniform prior).  gaussian_thompson: the mean of an
@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "bandit_core.h"
+#include "stats_core.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -498,53 +499,27 @@ add_breaks(const Post *p, int panels, double from, double to, double *br, int nb
 }
 
 /*
- * Integrate f_t(x) prod_{j != t} F_j(x) over [from, to] for every arm t with
- * want[t]; the active arms are posts[0..n-1].  out[t] receives the integral,
- * outx[t] (unless NULL) the integral of x times the same integrand (summed
- * over t: the mean of the maximum).
+ * The interval ends of integrate_best over [from, to], sorted into br: each
+ * arm's panels and a minimum resolution, merged where closer than half the
+ * narrowest arm's panel (so every arm stays resolved), at most about
+ * maxintervals intervals.  Returns their number (>= 2).
  */
-static void
-integrate_best(const Post *posts, int n, const bool *want, double from,
-			   double to, int panels, int minpanels, int maxintervals,
-			   CxmAlloc *alloc, double *out, double *outx)
+static int
+integration_breaks(const Post *posts, int n, double from, double to, int panels,
+				   int minpanels, int maxintervals, double *br)
 {
-	double	   *br;
-	double	   *F;				/* F_j at the current interval start */
-	double	   *fx;				/* densities at the nodes: n x GL_N */
-	double	   *Fx;				/* F_j at the nodes: n x GL_N */
-	double	   *lgF;
-	double		lx[GL_N],
-				l1x[GL_N];
 	double		mergetol = INFINITY;
 	int			nbr = 0,
 				nb,
-				i,
 				j,
-				k,
-				m;
+				k;
 
-	gl_cum_init();
-	br = cxm_alloc(alloc, sizeof(double) * (size_t) (n * (panels + 3) + minpanels + 1));
-	F = cxm_alloc(alloc, sizeof(double) * (size_t) n);
-	fx = cxm_alloc(alloc, sizeof(double) * (size_t) n * GL_N);
-	Fx = cxm_alloc(alloc, sizeof(double) * (size_t) n * GL_N);
-	lgF = cxm_alloc(alloc, sizeof(double) * (size_t) n);
 	for (j = 0; j < n; j++)
-	{
-		out[j] = 0.0;
-		if (outx != NULL)
-			outx[j] = 0.0;
 		nbr = add_breaks(&posts[j], panels, from, to, br, nbr);
-		F[j] = post_cdf(&posts[j], from);
-	}
 	/* a minimum resolution over the whole range */
 	for (k = 0; k <= minpanels; k++)
 		br[nbr++] = from + (to - from) * k / minpanels;
 	qsort(br, nbr, sizeof(double), cmp_double);
-	/*
-	 * Merge breakpoints closer than half the narrowest arm's panel (so every
-	 * arm stays resolved), but keep at most about maxintervals intervals.
-	 */
 	for (j = 0; j < n; j++)
 	{
 		double		step = (posts[j].hi - posts[j].lo) / panels;
@@ -564,6 +539,47 @@ integrate_best(const Post *posts, int n, const bool *want, double from,
 		br[nb++] = to;
 	else if (br[nb - 1] < to)
 		br[nb - 1] = to;
+	return nb;
+}
+
+/*
+ * Integrate f_t(x) prod_{j != t} F_j(x) over [from, to] for every arm t with
+ * want[t]; the active arms are posts[0..n-1].  out[t] receives the integral,
+ * outx[t] (unless NULL) the integral of x times the same integrand (summed
+ * over t: the mean of the maximum).
+ */
+static void
+integrate_best(const Post *posts, int n, const bool *want, double from,
+			   double to, int panels, int minpanels, int maxintervals,
+			   CxmAlloc *alloc, double *out, double *outx)
+{
+	double	   *br;
+	double	   *F;				/* F_j at the current interval start */
+	double	   *fx;				/* densities at the nodes: n x GL_N */
+	double	   *Fx;				/* F_j at the nodes: n x GL_N */
+	double	   *lgF;
+	double		lx[GL_N],
+				l1x[GL_N];
+	int			nb,
+				i,
+				j,
+				k,
+				m;
+
+	gl_cum_init();
+	br = cxm_alloc(alloc, sizeof(double) * (size_t) (n * (panels + 3) + minpanels + 1));
+	F = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+	fx = cxm_alloc(alloc, sizeof(double) * (size_t) n * GL_N);
+	Fx = cxm_alloc(alloc, sizeof(double) * (size_t) n * GL_N);
+	lgF = cxm_alloc(alloc, sizeof(double) * (size_t) n);
+	for (j = 0; j < n; j++)
+	{
+		out[j] = 0.0;
+		if (outx != NULL)
+			outx[j] = 0.0;
+		F[j] = post_cdf(&posts[j], from);
+	}
+	nb = integration_breaks(posts, n, from, to, panels, minpanels, maxintervals, br);
 
 	for (k = 0; k + 1 < nb; k++)
 	{

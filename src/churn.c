@@ -3,8 +3,8 @@
  *	  fmgr glue of the churn and lifetime-value family: bgnbd_fit,
  *	  pareto_nbd_fit, mbgnbd_fit, p_alive, churn_score, expected_purchases
  *	  (for each model type and for churn_model), gammagamma_fit,
- *	  expected_spend, clv and rfm_segment.  The models live in churn_core.c;
- *	  rfm() is in churn_rfm.c.
+ *	  expected_spend and clv.  The models live in churn_core.c; rfm() and
+ *	  rfm_segment() are in rfm.c.
  *
  * The fit aggregates keep an `internal` state: the distinct customer
  * summaries with their counts (a CxmSummarySet), so memory follows the number
@@ -55,7 +55,6 @@ PG_FUNCTION_INFO_V1(churn_model_clv);
 PG_FUNCTION_INFO_V1(churn_model_expected_or_null);
 PG_FUNCTION_INFO_V1(gg_expected_spend);
 PG_FUNCTION_INFO_V1(churn_clv);
-PG_FUNCTION_INFO_V1(churn_rfm_segment);
 
 /* Aggregate state of bgnbd_fit and gammagamma_fit */
 typedef struct FitState
@@ -74,16 +73,6 @@ fit_state_new(MemoryContext cxt)
 	st->alloc = cxm_allocator(cxt);
 	cxm_summary_set_init(&st->set, &st->alloc);
 	return st;
-}
-
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcxt;
 }
 
 static void
@@ -114,7 +103,7 @@ check_gg_row(double x, double m)
 Datum
 bgnbd_fit_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "bgnbd_fit_accum");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "bgnbd_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				tx,
@@ -157,7 +146,7 @@ bgnbd_fit_accum(PG_FUNCTION_ARGS)
 Datum
 gg_fit_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "gg_fit_accum");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "gg_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				m;
@@ -177,7 +166,7 @@ gg_fit_accum(PG_FUNCTION_ARGS)
 Datum
 churn_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "churn_fit_combine");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "churn_fit_combine");
 	FitState   *a = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	FitState   *b = PG_ARGISNULL(1) ? NULL : (FitState *) PG_GETARG_POINTER(1);
 	size_t		i;
@@ -236,7 +225,7 @@ churn_fit_serialize(PG_FUNCTION_ARGS)
 Datum
 churn_fit_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_context(fcinfo, "churn_fit_deserialize");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "churn_fit_deserialize");
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	const unsigned char *data = (const unsigned char *) VARDATA_ANY(b);
 	CxmFitWireInfo info;
@@ -508,26 +497,29 @@ arg_gg(FunctionCallInfo fcinfo, int argno)
 	return m;
 }
 
+/* a scoring function's status as an ERROR (SQLSTATE by cxm_status_errcode) */
 static void
 report_status(CxmStatus st, const char *fname)
 {
+	int			code = cxm_status_errcode(st, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+
 	switch (st)
 	{
 		case CXM_OK:
 			return;
 		case CXM_ERANGE:
 			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					(errcode(code),
 					 errmsg("%s: result out of range for these inputs", fname)));
 			break;
 		case CXM_ENOCONV:
 			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					(errcode(code),
 					 errmsg("%s: the hypergeometric series did not converge for these inputs", fname)));
 			break;
 		default:
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(code),
 					 errmsg("%s: the model is not defined for these inputs", fname)));
 	}
 }
@@ -697,18 +689,4 @@ gg_expected_spend(PG_FUNCTION_ARGS)
 				 errmsg("expected_spend needs p * frequency + q > 1 (q = %g, p = %g, frequency %g)",
 						m.q, m.p, x)));
 	PG_RETURN_FLOAT8(out);
-}
-
-Datum
-churn_rfm_segment(PG_FUNCTION_ARGS)
-{
-	int32		r = PG_GETARG_INT32(0);
-	int32		f = PG_GETARG_INT32(1);
-	const char *seg = cxm_rfm_segment(r, f);
-
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("RFM scores must be between 1 and 5, got r_score %d and f_score %d", r, f)));
-	PG_RETURN_TEXT_P(cstring_to_text(seg));
 }

@@ -183,9 +183,7 @@ cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFitWireInfo *info,
 	double		pen;
 
 	memset(info, 0, sizeof(*info));
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, CXM_FIT_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, CXM_FIT_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, CXM_FIT_WIRE_HEADER, CXM_FIT_WIRE_VERSION))
 		goto bad;
 	flag = wire_get_u8(&r);
 	if (flag > 1)
@@ -248,8 +246,7 @@ cxm_fit_wire_check(const unsigned char *buf, size_t len, CxmFitWireInfo *info,
 	return CXM_OK;
 
 bad:
-	snprintf(msg, msglen, "%s", r.detail);
-	return CXM_EINVAL;
+	return wire_failure(&r, msg, msglen);
 }
 
 CxmStatus
@@ -629,6 +626,117 @@ cxm_mbgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, do
 #define BFGS_MAX_K 4
 #define BFGS_MAX_STEP 4.0		/* largest move of one log-parameter per step */
 
+/* H = scale * I */
+static void
+bfgs_scaled_identity(double H[][BFGS_MAX_K], int k, double scale)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < k; i++)
+		for (j = 0; j < k; j++)
+			H[i][j] = (i == j) ? scale : 0.0;
+}
+
+static double
+bfgs_max_abs(const double *v, int k)
+{
+	double		m = 0.0;
+	int			i;
+
+	for (i = 0; i < k; i++)
+		if (fabs(v[i]) > m)
+			m = fabs(v[i]);
+	return m;
+}
+
+/*
+ * d = -H g and its slope d.g; when that is no descent direction, H is reset
+ * and d is the steepest descent (*fresh set).
+ */
+static double
+bfgs_direction(double H[][BFGS_MAX_K], const double *g, double *d, int k, int *fresh)
+{
+	double		slope = 0.0;
+	int			i,
+				j;
+
+	for (i = 0; i < k; i++)
+	{
+		d[i] = 0.0;
+		for (j = 0; j < k; j++)
+			d[i] -= H[i][j] * g[j];
+		slope += d[i] * g[i];
+	}
+	if (!(slope < 0.0))
+	{
+		/* not a descent direction: restart from steepest descent */
+		bfgs_scaled_identity(H, k, 1.0);
+		for (i = 0; i < k; i++)
+			d[i] = -g[i];
+		slope = 0.0;
+		for (i = 0; i < k; i++)
+			slope -= g[i] * g[i];
+		*fresh = 1;
+	}
+	return slope;
+}
+
+/*
+ * Backtracking along d from x (objective fx, slope along d): the first step
+ * with sufficient decrease (Armijo) gives xn, gn and *fn.  False after 60
+ * halvings.
+ */
+static bool
+bfgs_line_search(CxmObjective f, void *ctx, int k, const double *x, const double *d,
+				 double fx, double slope, double *xn, double *gn, double *fn)
+{
+	double		step = bfgs_max_abs(d, k);
+	int			tries,
+				i;
+
+	step = step > BFGS_MAX_STEP ? BFGS_MAX_STEP / step : 1.0;
+	for (tries = 0; tries < 60; tries++)
+	{
+		for (i = 0; i < k; i++)
+			xn[i] = x[i] + step * d[i];
+		*fn = f(xn, gn, ctx);
+		if (isfinite(*fn) && *fn <= fx + 1e-4 * step * slope)
+			return true;
+		step *= 0.5;
+	}
+	return false;
+}
+
+/* the BFGS update of the inverse Hessian H from step s and gradient change y */
+static void
+bfgs_update(double H[][BFGS_MAX_K], const double *s, const double *y, int k,
+			double sy, double yy, int *fresh)
+{
+	double		Hy[BFGS_MAX_K],
+				yHy = 0.0,
+				rho = 1.0 / sy;
+	int			i,
+				j;
+
+	if (*fresh)
+	{
+		/* scale the first inverse Hessian guess (Nocedal & Wright 6.20) */
+		bfgs_scaled_identity(H, k, sy / yy);
+		*fresh = 0;
+	}
+	for (i = 0; i < k; i++)
+	{
+		Hy[i] = 0.0;
+		for (j = 0; j < k; j++)
+			Hy[i] += H[i][j] * y[j];
+		yHy += y[i] * Hy[i];
+	}
+	for (i = 0; i < k; i++)
+		for (j = 0; j < k; j++)
+			H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] - Hy[i] * s[j] - s[i] * Hy[j]);
+}
+
 CxmStatus
 cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol, int max_iter,
 		 double *fval, int *iterations)
@@ -644,7 +752,6 @@ cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol, int max_iter,
 				fn = 0.0;
 	int			it,
 				i,
-				j,
 				fresh = 1,
 				stalled = 0;
 	CxmStatus	status = CXM_ENOCONV;
@@ -654,74 +761,27 @@ cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol, int max_iter,
 	fx = f(x, g, ctx);
 	if (!isfinite(fx))
 		return CXM_EINVAL;
-	for (i = 0; i < k; i++)
-		for (j = 0; j < k; j++)
-			H[i][j] = (i == j) ? 1.0 : 0.0;
+	bfgs_scaled_identity(H, k, 1.0);
 
 	for (it = 0; it < max_iter; it++)
 	{
-		double		gmax = 0.0,
-					slope = 0.0,
-					dmax = 0.0,
-					step,
+		double		gmax = bfgs_max_abs(g, k),
+					slope,
 					sy = 0.0,
 					yy = 0.0;
-		int			accepted = 0,
-					tries;
 
-		for (i = 0; i < k; i++)
-			if (fabs(g[i]) > gmax)
-				gmax = fabs(g[i]);
 		if (gmax <= gtol)
 		{
 			status = CXM_OK;
 			break;
 		}
-		for (i = 0; i < k; i++)
-		{
-			d[i] = 0.0;
-			for (j = 0; j < k; j++)
-				d[i] -= H[i][j] * g[j];
-			slope += d[i] * g[i];
-		}
-		if (!(slope < 0.0))
-		{
-			/* not a descent direction: restart from steepest descent */
-			for (i = 0; i < k; i++)
-			{
-				for (j = 0; j < k; j++)
-					H[i][j] = (i == j) ? 1.0 : 0.0;
-				d[i] = -g[i];
-			}
-			slope = 0.0;
-			for (i = 0; i < k; i++)
-				slope -= g[i] * g[i];
-			fresh = 1;
-		}
-		for (i = 0; i < k; i++)
-			if (fabs(d[i]) > dmax)
-				dmax = fabs(d[i]);
-		step = dmax > BFGS_MAX_STEP ? BFGS_MAX_STEP / dmax : 1.0;
-		for (tries = 0; tries < 60; tries++)
-		{
-			for (i = 0; i < k; i++)
-				xn[i] = x[i] + step * d[i];
-			fn = f(xn, gn, ctx);
-			if (isfinite(fn) && fn <= fx + 1e-4 * step * slope)
-			{
-				accepted = 1;
-				break;
-			}
-			step *= 0.5;
-		}
-		if (!accepted)
+		slope = bfgs_direction(H, g, d, k, &fresh);
+		if (!bfgs_line_search(f, ctx, k, x, d, fx, slope, xn, gn, &fn))
 		{
 			if (!fresh)
 			{
 				/* retry from steepest descent before giving up */
-				for (i = 0; i < k; i++)
-					for (j = 0; j < k; j++)
-						H[i][j] = (i == j) ? 1.0 : 0.0;
+				bfgs_scaled_identity(H, k, 1.0);
 				fresh = 1;
 				continue;
 			}
@@ -748,44 +808,14 @@ cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol, int max_iter,
 		else
 			stalled = 0;
 		fx = fn;
-		if (stalled >= 3)
+		if (stalled >= 3 && bfgs_max_abs(g, k) <= sqrt(gtol))
 		{
-			gmax = 0.0;
-			for (i = 0; i < k; i++)
-				if (fabs(g[i]) > gmax)
-					gmax = fabs(g[i]);
-			if (gmax <= sqrt(gtol))
-			{
-				status = CXM_OK;
-				it++;
-				break;
-			}
+			status = CXM_OK;
+			it++;
+			break;
 		}
 		if (sy > 1e-12 * sqrt(yy) * sqrt(yy > 0 ? yy : 1.0) && sy > 0.0)
-		{
-			double		Hy[BFGS_MAX_K],
-						yHy = 0.0,
-						rho = 1.0 / sy;
-
-			if (fresh)
-			{
-				/* scale the first inverse Hessian guess (Nocedal & Wright 6.20) */
-				for (i = 0; i < k; i++)
-					for (j = 0; j < k; j++)
-						H[i][j] = (i == j) ? sy / yy : 0.0;
-				fresh = 0;
-			}
-			for (i = 0; i < k; i++)
-			{
-				Hy[i] = 0.0;
-				for (j = 0; j < k; j++)
-					Hy[i] += H[i][j] * y[j];
-				yHy += y[i] * Hy[i];
-			}
-			for (i = 0; i < k; i++)
-				for (j = 0; j < k; j++)
-					H[i][j] += rho * ((1.0 + rho * yHy) * s[i] * s[j] - Hy[i] * s[j] - s[i] * Hy[j]);
-		}
+			bfgs_update(H, s, y, k, sy, yy, &fresh);
 	}
 	*fval = fx;
 	*iterations = it;
@@ -2182,29 +2212,4 @@ cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double 
 	*out = total;
 	/* purchases times spend can overflow (found by test/fuzz/fuzz_churn.c) */
 	return isfinite(total) ? CXM_OK : CXM_ERANGE;
-}
-
-/* ------------------------------------------------------------------------
- * RFM segments
- * ------------------------------------------------------------------------ */
-
-const char *
-cxm_rfm_segment(int r_score, int f_score)
-{
-	static const char *const map[5][5] = {
-		/* R = 1 */
-		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
-		/* R = 2 */
-		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
-		/* R = 3 */
-		{"About to Sleep", "About to Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"},
-		/* R = 4 */
-		{"Promising", "Potential Loyalists", "Potential Loyalists", "Loyal Customers", "Loyal Customers"},
-		/* R = 5 */
-		{"New Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"},
-	};
-
-	if (r_score < 1 || r_score > 5 || f_score < 1 || f_score > 5)
-		return NULL;
-	return map[r_score - 1][f_score - 1];
 }

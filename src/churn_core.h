@@ -213,9 +213,6 @@ extern CxmStatus cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, 
 							   double tx, double t, double mspend, int horizon,
 							   double discount_rate, double *out);
 
-/* The 10-segment RFM map; NULL when a score is outside 1..5. */
-extern const char *cxm_rfm_segment(int r_score, int f_score);
-
 /*
  * Minimise f over R^k with BFGS and a backtracking line search.  f returns the
  * objective and fills grad; a non-finite value is treated as +infinity.

@@ -68,26 +68,45 @@ cxm_bad_int8_state(int nelem, const char *what)
 					   nelem)));
 }
 
-void
-cxm_raise(CxmStatus st, const char *msg, int range_errcode)
+int
+cxm_status_errcode(CxmStatus st, int range_errcode)
 {
 	switch (st)
 	{
 		case CXM_OK:
-			return;
+			break;
 		case CXM_EINVAL:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s", msg)));
-			break;
+			return ERRCODE_INVALID_PARAMETER_VALUE;
 		case CXM_ERANGE:
-			ereport(ERROR,
-					(errcode(range_errcode),
-					 errmsg("%s", msg)));
-			break;
-		default:
-			elog(ERROR, "%s", msg);
+			return range_errcode != 0 ? range_errcode : ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+		case CXM_ESYNTAX:
+			return ERRCODE_INVALID_REGULAR_EXPRESSION;
+		case CXM_ENOCONV:
+			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 	}
+	return ERRCODE_INTERNAL_ERROR;	/* CXM_OK, or not a status */
+}
+
+void
+cxm_raise(CxmStatus st, const char *msg, int range_errcode)
+{
+	if (st == CXM_OK)
+		return;
+	ereport(ERROR,
+			(errcode(cxm_status_errcode(st, range_errcode)),
+			 errmsg("%s", msg)));
+}
+
+MemoryContext
+cxm_agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s can only be called as part of an aggregate", fname)));
+	return aggcxt;
 }
 
 void

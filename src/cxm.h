@@ -71,11 +71,30 @@ extern bytea *cxm_wire_bytea(WireWriter *w);
 extern void cxm_bad_state(const char *aggregate, const char *detail) pg_attribute_noreturn();
 
 /*
- * ERROR for a core's status: CXM_EINVAL is 22023, CXM_ERANGE the given
- * SQLSTATE (22003 for a number out of range, 54000 for a size limit), any
- * other failure an internal error; msg is the message.  Returns on CXM_OK.
+ * The one mapping of a core's status (cxm_core.h) to a SQLSTATE:
+ *
+ *	CXM_EINVAL	22023 invalid_parameter_value
+ *	CXM_ERANGE	range_errcode: 22003 numeric_value_out_of_range for a number,
+ *				54000 program_limit_exceeded for a size limit (0: 22003)
+ *	CXM_ESYNTAX 2201B invalid_regular_expression (path patterns)
+ *	CXM_ENOCONV 22003 numeric_value_out_of_range: a numerical method that
+ *				cannot give a finite answer for these inputs (a series that
+ *				does not converge, a singular Markov system)
+ *
+ * cxm_raise reports a failed status as an ERROR with that SQLSTATE and msg
+ * (the core's message) as its message; it returns on CXM_OK.  Glue that
+ * words its own message per status takes the code from cxm_status_errcode.
  */
+extern int	cxm_status_errcode(CxmStatus st, int range_errcode);
 extern void cxm_raise(CxmStatus st, const char *msg, int range_errcode);
+
+/*
+ * The aggregate's memory context for a support function called as one
+ * (AggCheckCallContext).  Anywhere else (only C can call them: their
+ * internal arguments cannot be written in SQL) it is an ERROR 0A000
+ * (feature_not_supported) naming fname, not an internal error.
+ */
+extern MemoryContext cxm_agg_context(FunctionCallInfo fcinfo, const char *fname);
 
 /*
  * The element type of a function returning an array of rows (of natts

@@ -1,7 +1,7 @@
 /*
  * funnel.c
- *	  fmgr glue of journey_funnel(ts, window, steps [, mode]) (contract
- *	  section 2).  The level DP lives in funnel_core.c.
+ *	  fmgr glue of journey_funnel(ts, window, steps [, mode])
+ *	  (doc/funnels.md).  The level DP lives in funnel_core.c.
  *
  * State (internal): the window, the mode, the number of steps, the count of
  * usable rows (non-NULL ts and steps) and, for each row matching at least
@@ -464,8 +464,7 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 	uint32		n;
 	bool		fresh = PG_ARGISNULL(0);
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "journey_funnel_accum called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "journey_funnel_accum");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -703,8 +702,7 @@ journey_funnel_combine(PG_FUNCTION_ARGS)
 	Datum		a;
 	FunnelView	b;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "journey_funnel_combine called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "journey_funnel_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

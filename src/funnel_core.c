@@ -43,6 +43,7 @@
  * every ordering of tied rows.
  */
 #include "funnel_core.h"
+#include "arena_core.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,36 +449,15 @@ group_solve(FunnelWork *w, int64_t t, uint64_t window, FunnelMode mode, uint32_t
 	return best;
 }
 
-CxmStatus
-funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
-			 uint32_t nsteps, uint64_t window, FunnelMode mode,
-			 const CxmAlloc *alloc, uint32_t *level, char *msg, size_t msglen)
+/* every row's step list valid (1..nsteps, ascending); *sorted when by ts */
+static CxmStatus
+funnel_check_rows(const FunnelRow *rows, size_t nrows, const uint32_t *pool,
+				  size_t npool, uint32_t nsteps, bool *sorted,
+				  char *msg, size_t msglen)
 {
-	FunnelWork	w;
-	size_t		i,
-				j,
-				maxg = 1,
-				maxe = 1;
-	uint32_t	best = 0;
-	uint32_t	n = nsteps;
-	bool		sorted = true;
+	size_t		i;
 
-	*level = 0;
-	if (nsteps == 0 || nsteps > UINT32_MAX - 2)
-	{
-		snprintf(msg, msglen, "a funnel needs at least one step");
-		return CXM_EINVAL;
-	}
-	if (window == 0)
-	{
-		snprintf(msg, msglen, "the funnel window must be positive");
-		return CXM_EINVAL;
-	}
-	if ((int) mode < 0 || (int) mode >= FUNNEL_NMODES)
-	{
-		snprintf(msg, msglen, "unknown funnel mode %d", (int) mode);
-		return CXM_EINVAL;
-	}
+	*sorted = true;
 	for (i = 0; i < nrows; i++)
 	{
 		const FunnelRow *r = &rows[i];
@@ -500,10 +480,176 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 			}
 		}
 		if (i > 0 && rows[i - 1].ts > r->ts)
-			sorted = false;
+			*sorted = false;
 	}
-	if (nrows == 0)
-		return CXM_OK;
+	return CXM_OK;
+}
+
+/*
+ * The work arrays for n steps and tie groups of up to maxg rows and maxe
+ * (row, step) pairs, from one arena chunk of their exact total size.
+ */
+static void
+funnel_work_init(FunnelWork *w, Arena *ar, const uint32_t *pool, uint32_t n,
+				 size_t maxg, size_t maxe)
+{
+	size_t		levels = (size_t) n + 2;
+	size_t		total = arena_size(levels) + arena_size(sizeof(int64_t) * levels) +
+		arena_size(sizeof(uint32_t) * levels);
+	CxmAlloc	tmp = arena_allocator(ar);
+
+	if (maxg > 1)
+		total += arena_size(levels) + arena_size(sizeof(int64_t) * levels) +
+			2 * arena_size(sizeof(uint32_t) * levels) +
+			2 * arena_size(sizeof(int32_t) * levels) +
+			arena_size(sizeof(uint32_t) * (maxe + 1)) +
+			3 * arena_size(sizeof(uint32_t) * (maxg + 1)) + arena_size(maxg + 1) +
+			3 * arena_size(sizeof(uint32_t) * (maxg + 2));
+	arena_reserve(ar, total);
+
+	memset(w, 0, sizeof(*w));
+	w->pool = pool;
+	w->n = n;
+	w->maxg = maxg;
+	w->has = cxm_alloc(&tmp, levels);
+	w->start = cxm_alloc(&tmp, sizeof(int64_t) * levels);
+	w->mark = cxm_alloc(&tmp, sizeof(uint32_t) * levels);
+	if (maxg > 1)
+	{
+		w->nhas = cxm_alloc(&tmp, levels);
+		w->nstart = cxm_alloc(&tmp, sizeof(int64_t) * levels);
+		w->adj_beg = cxm_alloc(&tmp, sizeof(uint32_t) * levels);
+		w->adj_end = cxm_alloc(&tmp, sizeof(uint32_t) * levels);
+		w->mstep1 = cxm_alloc(&tmp, sizeof(int32_t) * levels);
+		w->mstep2 = cxm_alloc(&tmp, sizeof(int32_t) * levels);
+		w->adj = cxm_alloc(&tmp, sizeof(uint32_t) * (maxe + 1));
+		w->mrow1 = cxm_alloc(&tmp, sizeof(uint32_t) * (maxg + 1));
+		w->mrow2 = cxm_alloc(&tmp, sizeof(uint32_t) * (maxg + 1));
+		w->okrow = cxm_alloc(&tmp, maxg + 1);
+		w->vis = cxm_alloc(&tmp, sizeof(uint32_t) * (maxg + 1));
+		w->stk_node = cxm_alloc(&tmp, sizeof(uint32_t) * (maxg + 2));
+		w->stk_pos = cxm_alloc(&tmp, sizeof(uint32_t) * (maxg + 2));
+		w->stk_other = cxm_alloc(&tmp, sizeof(uint32_t) * (maxg + 2));
+	}
+}
+
+/*
+ * strict_increase, the group rows[i..j) at time t: tied rows cannot follow
+ * each other, so each chain that reached s-1 before t may take any row
+ * matching s.  The group's steps are walked downwards so that level s-1 is
+ * still the old one.
+ */
+static void
+group_strict_increase(FunnelWork *w, const FunnelRow *rows, size_t i, size_t j,
+					  int64_t t, uint64_t window, uint32_t *best)
+{
+	const uint32_t *st;
+	uint32_t	e = 0,
+				q;
+	size_t		r;
+
+	if (j - i == 1)
+	{
+		st = row_steps(&rows[i], w->pool);
+		/* ascending list: walk it backwards */
+		for (q = rows[i].nmatch; q-- > 0;)
+			advance_default(w, st[q], t, window, best);
+		return;
+	}
+	for (r = i; r < j; r++)
+	{
+		st = row_steps(&rows[r], w->pool);
+		for (q = 0; q < rows[r].nmatch; q++)
+			w->adj[e++] = st[q];
+	}
+	qsort(w->adj, e, sizeof(uint32_t), cmp_u32_desc);
+	for (q = 0; q < e; q++)
+		if (q == 0 || w->adj[q] != w->adj[q - 1])
+			advance_default(w, w->adj[q], t, window, best);
+}
+
+/* strict_order / strict_deduplication, a group of one row r at time t */
+static void
+row_strict(FunnelWork *w, const FunnelRow *r, int64_t t, uint64_t window,
+		   FunnelMode mode, uint32_t *best)
+{
+	const uint32_t *st = row_steps(r, w->pool);
+	uint32_t	n = w->n;
+	uint32_t	maxs = st[r->nmatch - 1];
+	uint32_t	q,
+				k;
+
+	if (++w->mark_stamp == 0)
+	{
+		memset(w->mark, 0, sizeof(uint32_t) * (n + 2));
+		w->mark_stamp = 1;
+	}
+	for (q = 0; q < r->nmatch; q++)
+		w->mark[st[q]] = w->mark_stamp;
+	/* no chain is above the deepest level reached so far */
+	for (k = *best < n ? *best : n - 1; k >= 1; k--)
+	{
+		if (!w->has[k])
+			continue;
+		if (!funnel_within(w->start[k], t, window))
+		{
+			w->has[k] = 0;
+			continue;
+		}
+		if (w->mark[k + 1] == w->mark_stamp)
+		{
+			w->has[k] = 0;
+			raise_level(w->has, w->start, k + 1, w->start[k]);
+			if (k + 1 > *best)
+				*best = k + 1;
+			if (*best == n)
+				break;
+		}
+		else if (mode == FUNNEL_STRICT_ORDER ? maxs > k + 1 : w->mark[k] == w->mark_stamp)
+			w->has[k] = 0;
+	}
+	if (w->mark[1] == w->mark_stamp)
+	{
+		raise_level(w->has, w->start, 1, t);
+		if (*best < 1)
+			*best = 1;
+	}
+}
+
+CxmStatus
+funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
+			 uint32_t nsteps, uint64_t window, FunnelMode mode,
+			 const CxmAlloc *alloc, uint32_t *level, char *msg, size_t msglen)
+{
+	FunnelWork	w;
+	Arena		ar;
+	size_t		i,
+				j,
+				maxg = 1,
+				maxe = 1;
+	uint32_t	best = 0;
+	bool		sorted;
+	CxmStatus	st;
+
+	*level = 0;
+	if (nsteps == 0 || nsteps > UINT32_MAX - 2)
+	{
+		snprintf(msg, msglen, "a funnel needs at least one step");
+		return CXM_EINVAL;
+	}
+	if (window == 0)
+	{
+		snprintf(msg, msglen, "the funnel window must be positive");
+		return CXM_EINVAL;
+	}
+	if ((int) mode < 0 || (int) mode >= FUNNEL_NMODES)
+	{
+		snprintf(msg, msglen, "unknown funnel mode %d", (int) mode);
+		return CXM_EINVAL;
+	}
+	st = funnel_check_rows(rows, nrows, pool, npool, nsteps, &sorted, msg, msglen);
+	if (st != CXM_OK || nrows == 0)
+		return st;
 	if (!sorted)
 	{
 		FunnelRow  *tmp = nrows > FUNNEL_SORT_RUN
@@ -527,162 +673,35 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 			maxe = e;
 	}
 
-	memset(&w, 0, sizeof(w));
-	w.pool = pool;
-	w.n = n;
-	w.maxg = maxg;
-	w.has = cxm_alloc(alloc, n + 2);
-	w.start = cxm_alloc(alloc, sizeof(int64_t) * (n + 2));
-	w.mark = cxm_alloc(alloc, sizeof(uint32_t) * (n + 2));
-	if (maxg > 1)
-	{
-		w.nhas = cxm_alloc(alloc, n + 2);
-		w.nstart = cxm_alloc(alloc, sizeof(int64_t) * (n + 2));
-		w.adj_beg = cxm_alloc(alloc, sizeof(uint32_t) * (n + 2));
-		w.adj_end = cxm_alloc(alloc, sizeof(uint32_t) * (n + 2));
-		w.mstep1 = cxm_alloc(alloc, sizeof(int32_t) * (n + 2));
-		w.mstep2 = cxm_alloc(alloc, sizeof(int32_t) * (n + 2));
-		w.adj = cxm_alloc(alloc, sizeof(uint32_t) * (maxe + 1));
-		w.mrow1 = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 1));
-		w.mrow2 = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 1));
-		w.okrow = cxm_alloc(alloc, maxg + 1);
-		w.vis = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 1));
-		w.stk_node = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 2));
-		w.stk_pos = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 2));
-		w.stk_other = cxm_alloc(alloc, sizeof(uint32_t) * (maxg + 2));
-	}
-
-	for (i = 0; i < nrows && best < n; i = j)
+	arena_init(&ar, alloc, 0);
+	funnel_work_init(&w, &ar, pool, nsteps, maxg, maxe);
+	for (i = 0; i < nrows && best < nsteps; i = j)
 	{
 		int64_t		t = rows[i].ts;
-		size_t		g;
 
 		for (j = i + 1; j < nrows && rows[j].ts == t; j++)
 			;
-		g = j - i;
-
 		if (mode == FUNNEL_STRICT_INCREASE)
+			group_strict_increase(&w, rows, i, j, t, window, &best);
+		else if (j - i == 1 && mode == FUNNEL_DEFAULT)
 		{
-			/*
-			 * Tied rows cannot follow each other: each chain that reached
-			 * s-1 before t may take any row matching s.  Walk the group's
-			 * steps downwards so that level s-1 is still the old one.
-			 */
-			const uint32_t *st;
-			uint32_t	cnt,
-						e = 0,
-						q;
-
-			if (g == 1)
-			{
-				st = row_steps(&rows[i], pool);
-				cnt = rows[i].nmatch;
-				/* ascending list: walk it backwards */
-				for (q = cnt; q-- > 0;)
-					advance_default(&w, st[q], t, window, &best);
-				continue;
-			}
-			{
-				size_t		r;
-
-				for (r = i; r < j; r++)
-				{
-					st = row_steps(&rows[r], pool);
-					for (q = 0; q < rows[r].nmatch; q++)
-						w.adj[e++] = st[q];
-				}
-			}
-			qsort(w.adj, e, sizeof(uint32_t), cmp_u32_desc);
-			for (q = 0; q < e; q++)
-				if (q == 0 || w.adj[q] != w.adj[q - 1])
-					advance_default(&w, w.adj[q], t, window, &best);
-			continue;
-		}
-
-		if (g == 1 && mode == FUNNEL_DEFAULT)
-		{
-			const uint32_t *st = row_steps(&rows[i], pool);
+			const uint32_t *steps = row_steps(&rows[i], pool);
 			uint32_t	q;
 
 			for (q = rows[i].nmatch; q-- > 0;)
-				advance_default(&w, st[q], t, window, &best);
-			continue;
+				advance_default(&w, steps[q], t, window, &best);
 		}
-
-		if (g == 1)
+		else if (j - i == 1)
+			row_strict(&w, &rows[i], t, window, mode, &best);
+		else
 		{
-			/* strict_order / strict_deduplication, one row */
-			const FunnelRow *r = &rows[i];
-			const uint32_t *st = row_steps(r, pool);
-			uint32_t	maxs = st[r->nmatch - 1];
-			uint32_t	q,
-						k;
-
-			if (++w.mark_stamp == 0)
-			{
-				memset(w.mark, 0, sizeof(uint32_t) * (n + 2));
-				w.mark_stamp = 1;
-			}
-			for (q = 0; q < r->nmatch; q++)
-				w.mark[st[q]] = w.mark_stamp;
-			/* no chain is above the deepest level reached so far */
-			for (k = best < n ? best : n - 1; k >= 1; k--)
-			{
-				if (!w.has[k])
-					continue;
-				if (!funnel_within(w.start[k], t, window))
-				{
-					w.has[k] = 0;
-					continue;
-				}
-				if (w.mark[k + 1] == w.mark_stamp)
-				{
-					w.has[k] = 0;
-					raise_level(w.has, w.start, k + 1, w.start[k]);
-					if (k + 1 > best)
-						best = k + 1;
-					if (best == n)
-						break;
-				}
-				else if (mode == FUNNEL_STRICT_ORDER ? maxs > k + 1 : w.mark[k] == w.mark_stamp)
-					w.has[k] = 0;
-			}
-			if (w.mark[1] == w.mark_stamp)
-			{
-				raise_level(w.has, w.start, 1, t);
-				if (best < 1)
-					best = 1;
-			}
-			continue;
+			w.rows = &rows[i];
+			w.g = (uint32_t) (j - i);
+			best = group_solve(&w, t, window, mode, best);
 		}
-
-		w.rows = &rows[i];
-		w.g = (uint32_t) g;
-		best = group_solve(&w, t, window, mode, best);
 	}
-
 	*level = best;
-	cxm_free(alloc, w.has);
-	cxm_free(alloc, w.start);
-	cxm_free(alloc, w.mark);
-	if (w.nhas)
-	{
-		cxm_free(alloc, w.nhas);
-		cxm_free(alloc, w.nstart);
-		cxm_free(alloc, w.adj_beg);
-		cxm_free(alloc, w.adj_end);
-		cxm_free(alloc, w.mstep1);
-		cxm_free(alloc, w.mstep2);
-		cxm_free(alloc, w.mrow1);
-		cxm_free(alloc, w.mrow2);
-		cxm_free(alloc, w.okrow);
-		cxm_free(alloc, w.vis);
-		cxm_free(alloc, w.stk_node);
-		cxm_free(alloc, w.stk_pos);
-		cxm_free(alloc, w.stk_other);
-	}
-	if (w.adj)
-		cxm_free(alloc, w.adj);
+	arena_release(&ar);
 	return CXM_OK;
 }
 
@@ -737,9 +756,7 @@ funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
 	int64_t		i;
 
 	memset(info, 0, sizeof(*info));
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, FUNNEL_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, FUNNEL_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, FUNNEL_WIRE_HEADER, FUNNEL_WIRE_VERSION))
 		goto bad;
 	mode = wire_get_u8(&r);
 	if (mode >= FUNNEL_NMODES)
@@ -823,8 +840,7 @@ funnel_wire_check(const unsigned char *buf, size_t len, FunnelWireInfo *info,
 	return CXM_OK;
 
 bad:
-	snprintf(msg, msglen, "%s", r.detail);
-	return CXM_EINVAL;
+	return wire_failure(&r, msg, msglen);
 }
 
 void

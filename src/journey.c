@@ -45,16 +45,6 @@ PG_FUNCTION_INFO_V1(journey_path_final);
 PG_FUNCTION_INFO_V1(path_collapse);
 PG_FUNCTION_INFO_V1(sessionize);
 
-static MemoryContext
-journey_aggcontext(FunctionCallInfo fcinfo, const char *fn)
-{
-	MemoryContext aggcxt;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fn);
-	return aggcxt;
-}
-
 /*
  * The journey core needs no zeroed memory (journey_core.h), and skipping it
  * matters: a grouped journey_path can fill hundreds of megabytes.
@@ -190,7 +180,7 @@ journey_path_accum(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	st = PG_ARGISNULL(0)
-		? journey_new_unbounded(fcinfo, journey_aggcontext(fcinfo, "journey_path_accum"))
+		? journey_new_unbounded(fcinfo, cxm_agg_context(fcinfo, "journey_path_accum"))
 		: PG_GETARG_DATUM(0);
 	if (likely(cxm_log_is_group(st)))
 	{
@@ -234,7 +224,7 @@ journey_path_accum_n(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("journey_path max_steps must be at least 1, not %d", max_steps)));
 	if (st == NULL)
-		st = journey_new_state(journey_aggcontext(fcinfo, "journey_path_accum_n"),
+		st = journey_new_state(cxm_agg_context(fcinfo, "journey_path_accum_n"),
 							   max_steps);
 	else if (st->max_steps != max_steps)
 		ereport(ERROR,
@@ -249,7 +239,7 @@ journey_path_accum_n(PG_FUNCTION_ARGS)
 Datum
 journey_path_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = journey_aggcontext(fcinfo, "journey_path_combine");
+	MemoryContext aggcxt = cxm_agg_context(fcinfo, "journey_path_combine");
 	Datum		a,
 				b;
 	int32		ms;
@@ -323,8 +313,7 @@ journey_path_serialize(PG_FUNCTION_ARGS)
 	const char *s;
 	size_t		len;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "journey_path_serialize called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "journey_path_serialize");
 	if (cxm_log_is_group(d))
 	{
 		size_t		n,
@@ -364,8 +353,7 @@ journey_path_deserialize(PG_FUNCTION_ARGS)
 	size_t		bytes;
 	JPathState *st;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "journey_path_deserialize called in non-aggregate context");
+	(void) cxm_agg_context(fcinfo, "journey_path_deserialize");
 	if (jpath_wire_check((const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
 						 &max_steps, &count, &bytes, err, sizeof(err)) != CXM_OK)
 		cxm_bad_state("journey_path", err);

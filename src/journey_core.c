@@ -739,9 +739,7 @@ jpath_wire_check(const unsigned char *buf, size_t len,
 	size_t		total = 0;
 	int32_t		i;
 
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, JPATH_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, JPATH_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, JPATH_WIRE_HEADER, JPATH_WIRE_VERSION))
 		goto bad;
 	ms = wire_get_i32(&r);
 	cnt = wire_get_i32(&r);
@@ -785,8 +783,7 @@ jpath_wire_check(const unsigned char *buf, size_t len,
 	return CXM_OK;
 
 bad:
-	snprintf(msg, msglen, "%s", r.detail);
-	return CXM_EINVAL;
+	return wire_failure(&r, msg, msglen);
 }
 
 void

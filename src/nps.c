@@ -234,7 +234,7 @@ csat_step(FunctionCallInfo fcinfo, int direction)
 				scale_max;
 
 	if (PG_ARGISNULL(0))
-		elog(ERROR, "csat_agg state must not be NULL");
+		cxm_bad_int8_state(CSAT_STATE_LEN, "csat_agg");
 	state = cxm_int8_state_arg(fcinfo, 0);
 	c = cxm_int8_state(state, CSAT_STATE_LEN, "csat_agg");
 	if (PG_ARGISNULL(2))

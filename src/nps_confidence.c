@@ -1,7 +1,7 @@
 /*
  * nps_confidence.c
  *	  fmgr glue of nps_stats(score, confidence) (version 1.1): the NPS with
- *	  its interval at a chosen confidence level instead of the contract's 95 %.
+ *	  its interval at a chosen confidence level instead of the fixed 95 % of nps_stats(score) (doc/nps.md).
  *
  * The state is int8[4] {promoters, passives, detractors, confidence}, the
  * confidence stored as the bit pattern of its float8 (0 = not set yet, which
@@ -52,7 +52,7 @@ nps_conf_step(FunctionCallInfo fcinfo, int direction)
 	int			slot;
 
 	if (PG_ARGISNULL(0))
-		elog(ERROR, "nps_stats state must not be NULL");
+		cxm_bad_int8_state(NPSC_STATE_LEN, "nps_stats");
 	state = cxm_int8_state_arg(fcinfo, 0);
 	c = cxm_int8_state(state, NPSC_STATE_LEN, "nps_stats");
 	if (PG_ARGISNULL(2))

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "nps_core.h"
+#include "stats_core.h"
 
 const char *
 nps_category_name(NpsCategory c)

@@ -12,7 +12,7 @@
 
 #define NPS_MIN_SCORE	0
 #define NPS_MAX_SCORE	10
-/* the two-sided 95 % normal quantile, used literally as the contract says */
+/* the two-sided 95 % normal quantile, used literally, as doc/nps.md says */
 #define NPS_Z95			1.959964
 
 typedef enum NpsCategory

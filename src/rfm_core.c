@@ -2,6 +2,7 @@
  * rfm_core.c
  *	  The pure-C part of the rfm aggregate (see rfm_core.h).  No postgres.h.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,15 @@ period_cmp(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+bool
+rfm_amount_micros(double amount, int64_t *out)
+{
+	if (!(fabs(amount) <= RFM_MAX_AMOUNT))	/* also NaN */
+		return false;
+	*out = (int64_t) llround(amount * RFM_MICROS);
+	return true;
+}
+
 int
 rfm_periods_compact(RfmPeriod *items, int n)
 {
@@ -86,7 +96,10 @@ rfm_periods_compact(RfmPeriod *items, int n)
 	for (i = 1; i < n; i++)
 	{
 		if (items[i].period == items[out].period)
-			items[out].amount += items[i].amount;
+		{
+			if (__builtin_add_overflow(items[out].micros, items[i].micros, &items[out].micros))
+				return -1;
+		}
 		else
 			items[++out] = items[i];
 	}
@@ -124,18 +137,20 @@ period_diff(int64_t b, int64_t a)
 	return -(double) ((uint64_t) a - (uint64_t) b);
 }
 
-void
+CxmStatus
 rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period, RfmSummary *out)
 {
-	double		total = 0.0;
+	int64_t		total = 0;
 	int			i;
 
 	for (i = 1; i < n; i++)
-		total += items[i].amount;
+		if (__builtin_add_overflow(total, items[i].micros, &total))
+			return CXM_ERANGE;
 	out->frequency = (double) (n - 1);
 	out->recency = period_diff(items[n - 1].period, items[0].period);
 	out->t = period_diff(as_of_period, items[0].period);
-	out->monetary = n > 1 ? total / (n - 1) : 0.0;
+	out->monetary = n > 1 ? (double) total / RFM_MICROS / (double) (n - 1) : 0.0;
+	return CXM_OK;
 }
 
 CxmStatus
@@ -153,9 +168,7 @@ rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
 	RfmUnitProblem p;
 
 	memset(info, 0, sizeof(*info));
-	wire_reader_init(&r, buf, len);
-	if (!wire_need(&r, RFM_WIRE_HEADER, "The state is shorter than its header.") ||
-		!wire_get_version(&r, RFM_WIRE_VERSION))
+	if (!wire_reader_start(&r, buf, len, RFM_WIRE_HEADER, RFM_WIRE_VERSION))
 		goto bad;
 	configured = wire_get_u8(&r);
 	if (configured > 1)
@@ -195,7 +208,7 @@ rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
 	{
 		int64_t		cur = wire_get_i64(&r);
 
-		(void) wire_get_f64(&r);	/* the amount: any value */
+		(void) wire_get_i64(&r);	/* the summed millionths: any value */
 		if (i > 0 && cur <= prev)
 		{
 			wire_fail(&r, "Period %d (%lld) does not follow period %d (%lld).",
@@ -209,8 +222,7 @@ rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInfo *info,
 	return CXM_OK;
 
 bad:
-	snprintf(msg, msglen, "%s", r.detail);
-	return CXM_EINVAL;
+	return wire_failure(&r, msg, msglen);
 }
 
 void
@@ -224,7 +236,7 @@ rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info, RfmPeriod *ou
 	for (i = 0; i < info->n; i++)
 	{
 		out[i].period = wire_get_i64(&r);
-		out[i].amount = wire_get_f64(&r);
+		out[i].micros = wire_get_i64(&r);
 	}
 }
 
@@ -243,6 +255,29 @@ rfm_wire_write(WireWriter *w, const RfmWireInfo *h, const RfmPeriod *items)
 	for (i = 0; i < h->n; i++)
 	{
 		wire_put_i64(w, items[i].period);
-		wire_put_f64(w, items[i].amount);
+		wire_put_i64(w, items[i].micros);
 	}
+}
+
+/* the 10-segment RFM map (rfm_core.h) */
+
+const char *
+rfm_segment(int r_score, int f_score)
+{
+	static const char *const map[5][5] = {
+		/* R = 1 */
+		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
+		/* R = 2 */
+		{"Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose"},
+		/* R = 3 */
+		{"About to Sleep", "About to Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"},
+		/* R = 4 */
+		{"Promising", "Potential Loyalists", "Potential Loyalists", "Loyal Customers", "Loyal Customers"},
+		/* R = 5 */
+		{"New Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"},
+	};
+
+	if (r_score < 1 || r_score > 5 || f_score < 1 || f_score > 5)
+		return NULL;
+	return map[r_score - 1][f_score - 1];
 }

@@ -1,9 +1,9 @@
 /*
  * rfm_core.h
- *	  The pure-C part of the rfm(ts, amount, as_of, unit) aggregate
- *	  (src/churn_rfm.c): the unit classification, the period list (sort and
+ *	  The pure-C part of RFM (glue in src/rfm.c): the rfm(ts, amount, as_of,
+ *	  unit) aggregate's unit classification, the period list (sort and
  *	  merge), the final (frequency, recency, t, monetary) and the serialized
- *	  state with its validator.  No postgres.h; unit-tested in
+ *	  state with its validator; and rfm_segment's map.  No postgres.h; unit-tested in
  *	  test/unit/test_rfm.c and fuzzed by test/fuzz/fuzz_churn_state.c.
  */
 #ifndef CXM_RFM_CORE_H
@@ -42,13 +42,30 @@ typedef enum RfmUnitProblem
 extern RfmUnitProblem rfm_unit_make(int32_t month, int32_t day, int64_t time, RfmUnit *out);
 extern const char *rfm_unit_problem_text(RfmUnitProblem p);
 
+/*
+ * Amounts are summed exactly, as whole millionths (micro-units) in int64:
+ * integer sums do not depend on the order rows arrive in, so serial,
+ * parallel and distributed plans give bit-identical results.  An amount is
+ * rounded to the nearest millionth once, when it enters.
+ */
+#define RFM_MICROS 1000000.0
+/* the largest |amount| accepted: |amount| * RFM_MICROS stays below 2^63 */
+#define RFM_MAX_AMOUNT 9.2e12
+
 typedef struct RfmPeriod
 {
 	int64_t		period;
-	double		amount;
+	int64_t		micros;			/* summed amount in millionths */
 } RfmPeriod;
 
-/* sort by period and merge equal periods (amounts summed); returns the new count */
+/* amount in millionths; false when it is not finite or |amount| > RFM_MAX_AMOUNT */
+extern bool rfm_amount_micros(double amount, int64_t *out);
+
+/*
+ * Sort by period and merge equal periods (amounts summed); returns the new
+ * count, or -1 when a period's sum does not fit in int64 (items are then
+ * partly merged).
+ */
 extern int	rfm_periods_compact(RfmPeriod *items, int n);
 
 /* floor((ts + microseconds from 1970 to 2000) / per), saturated to int64 */
@@ -65,18 +82,21 @@ typedef struct RfmSummary
 /*
  * The result row from the compacted periods (n >= 1, strictly ascending) and
  * the period of as_of.  Differences of periods are exact however far apart.
+ * monetary is the exact total of the repeat periods in millionths, divided
+ * by 10^6 and by frequency.  CXM_ERANGE when that total leaves int64.
  */
-extern void rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period,
-						  RfmSummary *out);
+extern CxmStatus rfm_summarize(const RfmPeriod *items, int n, int64_t as_of_period,
+							   RfmSummary *out);
 
 /*
  * Serialized state (written by rfm_wire_write in wire_core.h's byte order):
  *   version (1 byte, RFM_WIRE_VERSION), configured (1 byte, 0 or 1),
  *   as_of (int64), unit month (int32), day (int32), time (int64),
- *   n (int32), then n x (period int64, amount float8 bits as int64),
+ *   n (int32), then n x (period int64, summed amount in millionths int64),
  *   periods strictly ascending.  A state that is not configured has n = 0.
+ *   Version 1 carried float8 amounts; it is not accepted.
  */
-#define RFM_WIRE_VERSION 1
+#define RFM_WIRE_VERSION 2
 #define RFM_WIRE_HEADER (1 + 1 + 8 + 4 + 4 + 8 + 4)
 #define RFM_WIRE_ITEM 16
 
@@ -97,6 +117,9 @@ extern CxmStatus rfm_wire_check(const unsigned char *buf, size_t len, RfmWireInf
 /* the periods of a state accepted by rfm_wire_check, into out[info->n] */
 extern void rfm_wire_decode(const unsigned char *buf, const RfmWireInfo *info,
 							RfmPeriod *out);
+/* The 10-segment RFM map of (recency, frequency) scores; NULL outside 1..5. */
+extern const char *rfm_segment(int r_score, int f_score);
+
 /* write a state: the header from h, then h->n periods (merged, ascending) */
 extern void rfm_wire_write(WireWriter *w, const RfmWireInfo *h, const RfmPeriod *items);
 

@@ -13,6 +13,7 @@
 #include "funcapi.h"
 
 #include "cxm_core.h"
+#include "stats_core.h"
 
 PG_FUNCTION_INFO_V1(welch_test);
 

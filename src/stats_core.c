@@ -7,6 +7,7 @@
 
 #include "bandit_core.h"
 #include "cxm_core.h"
+#include "stats_core.h"
 
 /*
  * P(Z <= z) for a standard normal Z.  erfc keeps full relative accuracy in

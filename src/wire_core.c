@@ -77,6 +77,22 @@ wire_get_version(WireReader *r, uint8_t expected)
 }
 
 bool
+wire_reader_start(WireReader *r, const void *buf, size_t len, size_t header,
+				  uint8_t version)
+{
+	wire_reader_init(r, buf, len);
+	return wire_need(r, header, "The state is shorter than its header.") &&
+		wire_get_version(r, version);
+}
+
+CxmStatus
+wire_failure(const WireReader *r, char *msg, size_t msglen)
+{
+	snprintf(msg, msglen, "%s", r->failed ? r->detail : "The state is invalid.");
+	return CXM_EINVAL;
+}
+
+bool
 wire_end(WireReader *r)
 {
 	if (r->failed)

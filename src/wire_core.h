@@ -249,6 +249,17 @@ wire_skip(WireReader *r, size_t n)
  */
 extern bool wire_get_version(WireReader *r, uint8_t expected);
 
+/*
+ * Start reading a state: wire_reader_init, then its header of header bytes
+ * must fit ("The state is shorter than its header.") and begin with the
+ * version byte expected.  False (the reason recorded) otherwise.
+ */
+extern bool wire_reader_start(WireReader *r, const void *buf, size_t len,
+							  size_t header, uint8_t version);
+
+/* the recorded failure as a core's result: the reason into msg, CXM_EINVAL */
+extern CxmStatus wire_failure(const WireReader *r, char *msg, size_t msglen);
+
 /* nothing left: false (with "The state has trailing bytes.") otherwise */
 extern bool wire_end(WireReader *r);
 

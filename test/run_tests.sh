@@ -29,6 +29,7 @@ for f in src/*_core.c src/*_core.h src/cxm_core.h; do
 	fi
 done
 bash test/check_scripts.sh && passed=$((passed + 1)) || fail_note "install script lint"
+bash test/check_lock_keys.sh && passed=$((passed + 1)) || fail_note "advisory-lock keys (src/cxm_locks.h)"
 
 # --- unit tests of the core -------------------------------------------------
 # UNIT_TESTS=none skips them (test/private_clone.sh)

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- Multi-touch attribution (contract section 2): attribution(path, conversions, model)
+-- Multi-touch attribution (doc/attribution.md): attribution(path, conversions, model)
 -- ---------------------------------------------------------------------------
 
 CREATE TYPE @extschema@.channel_credit AS (

@@ -1,6 +1,6 @@
 
 -- ---------------------------------------------------------------------------
--- Experiments: A/B/N tests and bandits (contract section 4)
+-- Experiments: A/B/N tests and bandits (doc/experiments.md)
 -- ---------------------------------------------------------------------------
 -- Storage: plain tables in the extension's schema, registered with
 -- pg_extension_config_dump so pg_dump keeps their rows.  No foreign keys:
@@ -114,7 +114,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.bandit_reassignment', ''
 -- Shared checks of the PL/pgSQL management functions --------------------------
 
 -- exclusive lock of one experiment name (choose/reward/convert take it shared
--- from C with the same keys: 1668836706 = 'cxmb', hashtext(name))
+-- from C with the same keys: 1668836706 = CXM_LOCK_BANDIT of src/cxm_locks.h,
+-- hashtext(name); test/check_lock_keys.sh checks the number)
 CREATE FUNCTION @extschema@.bandit_lock(experiment pg_catalog.text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- Churn and customer lifetime value (contract section 3)
+-- Churn and customer lifetime value (doc/churn.md)
 -- ---------------------------------------------------------------------------
 
 CREATE TYPE @extschema@.rfm_result AS (

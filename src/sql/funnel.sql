@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- Funnels: journey_funnel (contract section 2)
+-- Funnels: journey_funnel (doc/funnels.md)
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.journey_funnel_accum(pg_catalog.internal, pg_catalog.timestamptz,

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- Journeys: journey_path, path_collapse, sessionize (contract section 2)
+-- Journeys: journey_path, path_collapse, sessionize (doc/journeys.md)
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.journey_path_accum(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz)

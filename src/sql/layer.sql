@@ -1,6 +1,6 @@
 
 -- ---------------------------------------------------------------------------
--- The CX layer over existing tables (contract section 5)
+-- The CX layer over existing tables (doc/layer.md)
 -- ---------------------------------------------------------------------------
 -- Design (see doc/layer.md):
 -- * cxm.sources holds the mappings (one row per kind and source relation); the

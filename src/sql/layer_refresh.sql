@@ -258,6 +258,7 @@ DECLARE
   agg record;
   sums pg_catalog.text;
   negs pg_catalog.text;
+  v_rpc pg_catalog.text;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -320,13 +321,23 @@ BEGIN
     -- incremental: the additive bases lose the changed profiles' old rows
     -- (kept here) and gain their new ones below
     IF v_ids IS NOT NULL THEN
-      FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
-                                  @extschema@.layer_base_sql(agg.name, v_ids));
+      FOR agg IN SELECT a.name, a.base_keys, a.regroup FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
+        -- (a regrouped base only needs the groups they were in)
+        EXECUTE pg_catalog.format(CASE WHEN agg.regroup IS NULL THEN 'CREATE TEMP TABLE %I AS %s'
+                                       ELSE 'CREATE TEMP TABLE %I AS SELECT DISTINCT %3$s FROM (%2$s) x' END,
+                                  'cxm_refresh_old_' || agg.name, @extschema@.layer_base_sql(agg.name, v_ids),
+                                  agg.base_keys);
       END LOOP;
     END IF;
     -- the changed profiles' rows (v_ids), or every row (v_ids NULL); DELETE,
     -- not TRUNCATE: readers keep seeing the old snapshot until commit
+    -- the changed profiles' rows are a few per source, found by index: plan
+    -- them as cached reads (random_page_cost 1.1 instead of the server's,
+    -- for this step only; doc/layer.md, "Performance")
+    IF v_ids IS NOT NULL THEN
+      v_rpc := pg_catalog.current_setting('random_page_cost');
+      PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
+    END IF;
     FOR agg IN SELECT * FROM (VALUES ('customer_360_snapshot', 'layer_profile_rows', 'customer_360'),
                                      ('customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys'),
                                      ('profile_months_snapshot', 'layer_month_rows', 'monthly facts')) v(snap, fn, step) LOOP
@@ -336,15 +347,32 @@ BEGIN
         USING v_ids;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
+    IF v_ids IS NOT NULL THEN
+      PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
+    END IF;
     IF v_mode <> 'incremental' THEN
       ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
       t := @extschema@.layer_step('statistics', t);
     END IF;
-    FOR agg IN SELECT a.name, a.base_keys FROM @extschema@.layer_aggregates() a LOOP
+    FOR agg IN SELECT a.name, a.base, a.base_keys, a.regroup FROM @extschema@.layer_aggregates() a LOOP
       IF agg.base_keys IS NOT NULL AND v_ids IS NULL THEN
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_base_snapshot');
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_base_snapshot',
                                   @extschema@.layer_base_sql(agg.name, NULL));
+      ELSIF agg.regroup IS NOT NULL THEN
+        -- the groups the changed profiles were or are in, recomputed from
+        -- every profile's rows of those groups (the {month} rows whose
+        -- regroup column is one of the keys)
+        EXECUTE pg_catalog.format('INSERT INTO %1$I SELECT DISTINCT %2$s FROM (%3$s) x',
+                                  'cxm_refresh_old_' || agg.name, agg.base_keys, @extschema@.layer_base_sql(agg.name, v_ids));
+        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I b WHERE b.%I IN (SELECT o.%I FROM %I o)',
+                                  agg.name || '_base_snapshot', agg.regroup, agg.regroup, 'cxm_refresh_old_' || agg.name);
+        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_base_snapshot',
+                                  @extschema@.layer_fill(agg.base, '@extschema@.customer_360_snapshot',
+                                    '@extschema@.customer_journeys_snapshot',
+                                    pg_catalog.format('(SELECT * FROM @extschema@.profile_months_snapshot x WHERE x.%I IN (SELECT o.%I FROM %I o))',
+                                                      agg.regroup, agg.regroup, 'cxm_refresh_old_' || agg.name)));
+        EXECUTE pg_catalog.format('DROP TABLE %I', 'cxm_refresh_old_' || agg.name);
       ELSIF agg.base_keys IS NOT NULL THEN
         -- base := base - old + new, on the groups the changed profiles touch;
         -- groups whose count n falls to 0 go
@@ -790,3 +818,18 @@ COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.paid IS 'the pur
 COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.n IS 'journeys that took the path';
 COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.conversions IS 'their purchases';
 COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.revenue IS 'their purchases'' amounts (exact, trailing zeros trimmed)';
+COMMENT ON TABLE @extschema@.kpi_monthly_base_snapshot IS
+  'internal: the monthly sums and means behind kpi_monthly; refresh() recomputes the months the changed profiles touch (doc/layer.md, "Incremental refresh")';
+DO $$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN SELECT a.attname FROM pg_catalog.pg_attribute a
+           WHERE a.attrelid = '@extschema@.kpi_monthly_base_snapshot'::pg_catalog.regclass AND a.attnum > 0 LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.kpi_monthly_base_snapshot.%I IS %L', c.attname,
+      CASE c.attname WHEN 'month' THEN 'first day of the month'
+                     WHEN 'n' THEN 'per-profile month rows in the month'
+                     WHEN 'product_buyers' THEN 'buyers of the month with a product (kpi_monthly.cross_sell_rate is NULL when no month has one)'
+                     ELSE 'monthly figure behind kpi_monthly (see doc/layer.md)' END);
+  END LOOP;
+END $$;

@@ -105,17 +105,17 @@ WITH cfg AS (
          pg_catalog.min(x.entry_channel) AS entry_channel, pg_catalog.min(x.entry_campaign) AS entry_campaign
   FROM (SELECT y.customer_id, y.ts, y.channel, y.touchpoint, y.campaign, y.entry_channel, y.entry_campaign,
                y.prev IS NULL OR y.ts - y.prev > y.gap AS first, y.next IS NULL OR y.next - y.ts > y.gap AS last
-        FROM (SELECT t.customer_id COLLATE "C" AS customer_id, t.ts, t.channel, t.touchpoint, t.campaign,
+        FROM (SELECT t.customer_id, t.ts, t.channel, t.touchpoint, t.campaign,
                      c.session_gap AS gap, pg_catalog.lag(t.ts) OVER w AS prev, pg_catalog.lead(t.ts) OVER w AS next,
                      pg_catalog.first_value(t.channel) OVER w AS entry_channel,
                      pg_catalog.first_value(t.campaign) OVER w AS entry_campaign
               FROM @extschema@.touchpoints t CROSS JOIN cfg c
               WHERE ids IS NULL OR t.customer_id = ANY (ids)
-              WINDOW w AS (PARTITION BY t.customer_id COLLATE "C" ORDER BY t.ts, t.touchpoint, t.channel, t.campaign)) y) x
+              WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.ts, t.touchpoint, t.channel, t.campaign)) y) x
   GROUP BY x.customer_id
 ), tx AS (
   -- rfm reads each customer's rows in one order, so its float sums do not depend on the plan
-  SELECT x.customer_id COLLATE "C" AS customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
+  SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
          pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
          pg_catalog.count(DISTINCT x.product) AS products,
          -- the cost is known when every purchase has one
@@ -123,37 +123,35 @@ WITH cfg AS (
          @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit ORDER BY x.ts, x.amount) AS r
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  GROUP BY 1
+  GROUP BY x.customer_id
 ), sp AS (
   SELECT p.customer_id, (pg_catalog.array_agg(p.first_ts ORDER BY p.first_ts))[2] AS second_product_at
-  FROM (SELECT x.customer_id COLLATE "C" AS customer_id, x.product, pg_catalog.min(x.ts) AS first_ts
+  FROM (SELECT x.customer_id, x.product, pg_catalog.min(x.ts) AS first_ts
         FROM @extschema@.transactions x
         WHERE x.product IS NOT NULL AND (ids IS NULL OR x.customer_id = ANY (ids))
         GROUP BY 1, 2) p
   GROUP BY 1
 ), fb AS (
-  SELECT f.customer_id COLLATE "C" AS customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
+  SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
          (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
   FROM @extschema@.feedback f
   WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
-  GROUP BY 1
+  GROUP BY f.customer_id
 ), an AS (
-  SELECT m.customer_id COLLATE "C" AS customer_id, pg_catalog.array_agg(m.anonymous_id ORDER BY m.anonymous_id) AS anonymous_ids
+  SELECT m.customer_id, pg_catalog.array_agg(m.anonymous_id ORDER BY m.anonymous_id) AS anonymous_ids
   FROM @extschema@.identity_map m
   WHERE ids IS NULL OR m.customer_id = ANY (ids)
-  GROUP BY 1
+  GROUP BY m.customer_id
 ), cu AS (
-  SELECT x.customer_id COLLATE "C" AS customer_id, x.created_at FROM @extschema@.customers x
+  SELECT x.customer_id, x.created_at FROM @extschema@.customers x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), everyone AS (
-  -- every profile: the ids of the per-source aggregates above (each source
-  -- is read once, and a filter on customer_id reaches its indexes).  Ids are
-  -- compared, grouped and sorted bytewise inside this function: COLLATE "C"
-  -- is several times cheaper than a locale's order.
-  SELECT cu.customer_id FROM cu
-  UNION SELECT tp.customer_id FROM tp
-  UNION SELECT tx.customer_id FROM tx
-  UNION SELECT fb.customer_id FROM fb
+  -- the ids on their own (each CTE above is read once, so a filter on
+  -- customer_id reaches the sources' indexes through every join)
+  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
@@ -197,7 +195,7 @@ WITH cfg AS (
          END AS expected_clv
   FROM base b
 )
-SELECT f.customer_id COLLATE "default", f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f.last_seen,
+SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f.last_seen,
        f.touchpoints, f.sessions, f.channels,
        pg_catalog.cardinality(f.channels) AS channel_count,
        pg_catalog.cardinality(f.channels) >= 2 AS is_cross_channel,
@@ -281,49 +279,42 @@ WITH cfg AS (
               -- strictly before: up to one microsecond (the resolution of
               -- timestamptz) earlier; a frame that starts at the partition's
               -- start is aggregated incrementally, unlike one with EXCLUDE
-              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id COLLATE "C" ORDER BY ev.ts
+              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id ORDER BY ev.ts
                          RANGE BETWEEN UNBOUNDED PRECEDING AND '1 microsecond'::pg_catalog.interval PRECEDING) END AS seg
   FROM ev
-  WINDOW w AS (PARTITION BY ev.customer_id COLLATE "C" ORDER BY ev.ts, ev.amount)
+  WINDOW w AS (PARTITION BY ev.customer_id ORDER BY ev.ts, ev.amount)
 ), g AS (
   SELECT e.customer_id,
          pg_catalog.min(e.ts) FILTER (WHERE NOT e.purchase) AS first_seen,
          pg_catalog.max(e.ts) FILTER (WHERE NOT e.purchase) AS last_seen,
          pg_catalog.count(*) FILTER (WHERE NOT e.purchase) AS touchpoints,
          pg_catalog.count(*) FILTER (WHERE NOT e.purchase AND (e.prev IS NULL OR e.ts - e.prev > (SELECT c.session_gap FROM cfg c))) AS sessions,
+         pg_catalog.count(DISTINCT e.channel)::pg_catalog.int4 AS channel_count,
          @extschema@.journey_path(e.touchpoint, e.ts) AS path,
          @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
          pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
+         pg_catalog.array_agg(e.seg ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
+         pg_catalog.array_agg(e.ts ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
+         pg_catalog.array_agg(e.channel ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
+         pg_catalog.array_agg(e.campaign ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
+         pg_catalog.array_agg(e.amount ORDER BY e.seg) FILTER (WHERE e.purchase) AS amounts,
          @extschema@.journey_funnel(e.ts, (SELECT c.funnel_window FROM cfg c),
            COALESCE(f.flags, (SELECT pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(c.steps)]) FROM cfg c)))
            FILTER (WHERE (SELECT c.steps FROM cfg c) IS NOT NULL) AS funnel_level
   FROM e LEFT JOIN flags f ON f.touchpoint = e.touchpoint
   GROUP BY e.customer_id
-), sg AS (
-  -- segment seg of a profile: the touchpoints with a channel that lead to
-  -- purchase seg (journey_path orders them by time, then by value) and that
-  -- purchase's amount; after the last purchase, the touchpoints that led to none
-  SELECT e.customer_id, e.seg,
-         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS c,
-         @extschema@.path_collapse(@extschema@.journey_path(e.campaign, e.ts)
-           FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL)) AS k,
-         pg_catalog.max(e.amount) AS v
-  FROM e
-  GROUP BY e.customer_id, e.seg
-), cc AS (
-  SELECT d.customer_id, pg_catalog.count(*)::pg_catalog.int4 AS channel_count
-  FROM (SELECT DISTINCT e.customer_id, e.channel FROM e WHERE e.channel IS NOT NULL) d
-  GROUP BY d.customer_id
-), segs AS (
-  SELECT sg.customer_id,
-         pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('c', sg.c, 'k', sg.k, 'v', sg.v, 'r', sg.seg > 1) ORDER BY sg.seg)
-           FILTER (WHERE sg.c IS NOT NULL) AS segments
-  FROM sg
-  GROUP BY sg.customer_id
 )
-SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, COALESCE(cc.channel_count, 0), g.path,
-       g.channel_path, g.first_purchase IS NOT NULL, g.first_purchase, s.segments, g.funnel_level
-FROM g LEFT JOIN segs s ON s.customer_id = g.customer_id LEFT JOIN cc ON cc.customer_id = g.customer_id
+SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
+       g.first_purchase IS NOT NULL, g.first_purchase,
+       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('c', p.c, 'k', p.k, 'v', g.amounts[p.seg], 'r', p.seg > 1)
+                                    ORDER BY p.seg)
+        FROM (SELECT u.seg, @extschema@.path_collapse(@extschema@.journey_path(u.ch, u.ts)) AS c,
+                     @extschema@.path_collapse(@extschema@.journey_path(u.cp, u.ts)) AS k
+              FROM ROWS FROM (pg_catalog.unnest(g.t_seg), pg_catalog.unnest(g.t_ts), pg_catalog.unnest(g.t_ch),
+                             pg_catalog.unnest(g.t_cp)) u(seg, ts, ch, cp)
+              GROUP BY u.seg) p),
+       g.funnel_level
+FROM g
 $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
   'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
@@ -341,10 +332,8 @@ WITH cfg AS (
   SELECT @extschema@.layer_as_of() AS as_of, s.churned_after, s.session_gap
   FROM @extschema@.settings s WHERE s.id LIMIT 1
 ), tx AS (
-  -- profile ids are compared, grouped and sorted bytewise inside this
-  -- function (COLLATE "C": several times cheaper than a locale's order)
-  SELECT x.customer_id COLLATE "C" AS customer_id, x.ts, x.amount, x.cost,
-         pg_catalog.lead(x.ts) OVER (PARTITION BY x.customer_id COLLATE "C" ORDER BY x.ts) AS next_ts
+  SELECT x.customer_id, x.ts, x.amount, x.cost,
+         pg_catalog.lead(x.ts) OVER (PARTITION BY x.customer_id ORDER BY x.ts) AS next_ts
   FROM @extschema@.transactions x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), txm AS (
@@ -363,8 +352,8 @@ WITH cfg AS (
         FROM txm) y
   CROSS JOIN cfg c
 ), tps AS (
-  SELECT t.customer_id COLLATE "C" AS customer_id, t.ts,
-         @extschema@.sessionize(t.ts, c.session_gap) OVER (PARTITION BY t.customer_id COLLATE "C" ORDER BY t.ts) AS session
+  SELECT t.customer_id, t.ts,
+         @extschema@.sessionize(t.ts, c.session_gap) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS session
   FROM @extschema@.touchpoints t CROSS JOIN cfg c
   WHERE ids IS NULL OR t.customer_id = ANY (ids)
 ), ses AS (
@@ -374,7 +363,7 @@ WITH cfg AS (
   FROM tps s GROUP BY s.customer_id, s.session
 ), fbc AS (
   -- answers per month and channel (also those without a score)
-  SELECT f.customer_id COLLATE "C" AS customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month,
+  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month,
          COALESCE(f.channel, '(none)') AS channel, pg_catalog.count(*) AS answers,
          pg_catalog.count(*) FILTER (WHERE f.score >= 9) AS promoters,
          pg_catalog.count(*) FILTER (WHERE f.score BETWEEN 7 AND 8) AS passives,
@@ -412,7 +401,7 @@ WITH cfg AS (
          NULL, 0, f.channel
   FROM fbc f
 )
-SELECT p.customer_id COLLATE "default", p.month, pg_catalog.sum(p.revenue), pg_catalog.sum(p.orders)::pg_catalog.int8,
+SELECT p.customer_id, p.month, pg_catalog.sum(p.revenue), pg_catalog.sum(p.orders)::pg_catalog.int8,
        pg_catalog.bool_or(p.visited), pg_catalog.sum(p.sessions)::pg_catalog.int8,
        pg_catalog.sum(p.session_touchpoints)::pg_catalog.int8, pg_catalog.sum(p.session_minutes),
        pg_catalog.sum(p.answers)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.promoters), 0)::pg_catalog.int8,
@@ -446,9 +435,12 @@ COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, p
 -- numeric), so that the base of everyone equals the base of the unchanged
 -- profiles plus that of the changed ones.  Its body reads {base}; refresh()
 -- keeps <name>_base_snapshot by subtracting the changed profiles' old rows
--- and adding their new ones (doc/layer.md, "Incremental refresh").
+-- and adding their new ones.  A base with regroup (the {month} column that
+-- is its key) may hold anything: refresh() recomputes the groups the changed
+-- profiles were or are in (doc/layer.md, "Incremental refresh").
 CREATE FUNCTION @extschema@.layer_aggregates()
-RETURNS TABLE (name pg_catalog.text, body pg_catalog.text, base pg_catalog.text, base_keys pg_catalog.text)
+RETURNS TABLE (name pg_catalog.text, body pg_catalog.text, base pg_catalog.text, base_keys pg_catalog.text,
+  regroup pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $body$
 VALUES
@@ -479,7 +471,7 @@ LEFT JOIN LATERAL (
   SELECT @extschema@.nps_compare(x.s, v.s) AS c FROM x v
   WHERE x.enough AND v.enough AND v.channel = x.channel AND v.month = (x.month - '1 month'::pg_catalog.interval)::pg_catalog.date
 ) d ON true
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('cohort_retention', $q$
 WITH b AS (
   SELECT m.customer_id, m.month FROM {month} m WHERE m.orders > 0
@@ -504,7 +496,7 @@ CROSS JOIN LATERAL (
                                   '1 month'::pg_catalog.interval) g
 ) m
 LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('journey_transitions', $q$
 SELECT b.step, b.source, b.target, b.n AS customers FROM {base} b
 $q$, $q$
@@ -515,7 +507,7 @@ FROM (
   CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
 ) x
 GROUP BY x.step, x.source, x.target
-$q$, 'step, source, target'),
+$q$, 'step, source, target', NULL),
 ('channel_attribution', $q$
 WITH j AS MATERIALIZED (
   -- rn: one input order, so the credits do not depend on the plan
@@ -558,7 +550,7 @@ SELECT l.level, s.is_repeat, l.path, s.conversions > 0 AS converted, s.revenue >
 FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
 WHERE pg_catalog.cardinality(l.path) > 0
 GROUP BY 1, 2, 3, 4, 5
-$q$, 'level, is_repeat, path, converted, paid'),
+$q$, 'level, is_repeat, path, converted, paid', NULL),
 ('funnel_conversion', $q$
 WITH cfg AS (
   SELECT s.funnel_steps AS steps FROM @extschema@.settings s
@@ -576,7 +568,7 @@ FROM cfg c
 CROSS JOIN LATERAL pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o)
 CROSS JOIN lv
 GROUP BY u.o, u.s
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('rfm_segments', $q$
 SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
        pg_catalog.count(*)::pg_catalog.float8 / pg_catalog.sum(pg_catalog.count(*)) OVER () AS share,
@@ -589,7 +581,7 @@ SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
 FROM {profile} c
 WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('value_concentration', $q$
 WITH v AS (
   SELECT x.measure, x.value
@@ -627,7 +619,7 @@ SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
        CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
 FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
 LEFT JOIN g ON g.measure = m.measure
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('channel_mix_value', $q$
 WITH b AS (
   -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
@@ -658,7 +650,7 @@ SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross
        w.difference, w.ci_low, w.ci_high, w.p_value
 FROM s
 LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('visitor_segments', $q$
 SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
        COALESCE(c.entry_campaign, '(none)') AS entry_campaign,
@@ -672,42 +664,17 @@ SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
 FROM {profile} c
 WHERE c.touchpoints > 0
 GROUP BY 1, 2, 3
-$q$, NULL, NULL),
+$q$, NULL, NULL, NULL),
 ('kpi_monthly', $q$
-WITH prof AS MATERIALIZED (
-  SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
-         pg_catalog.date_trunc('month', p.first_purchase)::pg_catalog.date AS first_month
-  FROM {profile} p
-), pm AS (
-  SELECT m.* FROM {month} m
-), agg AS (
-  SELECT pm.month,
-         pg_catalog.sum(pm.revenue) AS revenue, pg_catalog.sum(pm.orders) AS orders,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0) AS buyers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month = pm.month) AS new_customers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month < pm.month) AS repeat_buyers,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.second_product_at < pm.month + '1 month'::pg_catalog.interval) AS cross_sold,
-         pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS cross_channel_buyers,
-         pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_channel,
-         pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel) AS clv_single_channel,
-         pg_catalog.sum(pm.lost) AS lost, pg_catalog.sum(pm.base_delta) AS base_delta,
-         pg_catalog.count(*) FILTER (WHERE pm.visited) AS visitors,
-         pg_catalog.count(*) FILTER (WHERE pm.visited AND pm.orders > 0) AS converted,
-         pg_catalog.sum(pm.answers) AS answers,
-         pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
-         pg_catalog.sum(pm.detractors) AS detractors,
-         pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
-         pg_catalog.sum(pm.session_minutes) AS session_minutes,
-         pg_catalog.sum(pm.cost) AS cost, pg_catalog.sum(pm.costed) AS costed
-  FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
-  GROUP BY pm.month
+WITH b AS MATERIALIZED (
+  SELECT x.* FROM {base} x
 ), run AS (
   SELECT a.*, pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) - a.base_delta AS base_before,
          pg_catalog.sum(a.base_delta) OVER (ORDER BY a.month) AS base_through,
          pg_catalog.bool_or(a.costed > 0) OVER () AS any_cost,
          pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0) OVER () AS first_buy,
          pg_catalog.min(a.month) FILTER (WHERE a.buyers > 0 OR a.visitors > 0 OR a.answers > 0) OVER () AS first_any
-  FROM agg a
+  FROM b a
 ), obs AS (
   -- what a month can show (doc/layer.md, kpi_monthly): the customer base
   -- needs settings.churned_after of purchase history before the month, and
@@ -731,7 +698,7 @@ SELECT r.month,
        r.sessions::pg_catalog.int8 AS sessions,
        r.session_touchpoints::pg_catalog.float8 / NULLIF(r.sessions, 0) AS touchpoints_per_session,
        (r.session_minutes / NULLIF(r.sessions, 0))::pg_catalog.float8 AS avg_session_minutes,
-       CASE WHEN EXISTS (SELECT 1 FROM prof p WHERE p.products > 0)
+       CASE WHEN (SELECT pg_catalog.sum(b.product_buyers) FROM b) > 0
             THEN r.cross_sold::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS cross_sell_rate,
        r.cross_channel_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS cross_channel_share,
        r.clv_cross_channel::pg_catalog.float8 AS clv_cross_channel,
@@ -740,10 +707,41 @@ SELECT r.month,
        CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.revenue, 0) - COALESCE(r.cost, 0) END AS profit
 FROM obs r
 WHERE (r.buyers > 0 OR r.visitors > 0 OR r.answers > 0) AND r.month >= COALESCE(r.first_buy, r.first_any)
-$q$, NULL, NULL)
+$q$, $q$
+-- the monthly sums of kpi_monthly; recomputed per month (regroup) for the
+-- months the changed profiles touch, as it holds means
+WITH prof AS MATERIALIZED (
+  SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
+         pg_catalog.date_trunc('month', p.first_purchase)::pg_catalog.date AS first_month
+  FROM {profile} p
+), pm AS (
+  SELECT m.* FROM {month} m
+)
+SELECT pm.month,
+       pg_catalog.sum(pm.revenue) AS revenue, pg_catalog.sum(pm.orders) AS orders,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0) AS buyers,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month = pm.month) AS new_customers,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month < pm.month) AS repeat_buyers,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.second_product_at < pm.month + '1 month'::pg_catalog.interval) AS cross_sold,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS cross_channel_buyers,
+       pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_channel,
+       pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel) AS clv_single_channel,
+       pg_catalog.sum(pm.lost) AS lost, pg_catalog.sum(pm.base_delta) AS base_delta,
+       pg_catalog.count(*) FILTER (WHERE pm.visited) AS visitors,
+       pg_catalog.count(*) FILTER (WHERE pm.visited AND pm.orders > 0) AS converted,
+       pg_catalog.sum(pm.answers) AS answers,
+       pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
+       pg_catalog.sum(pm.detractors) AS detractors,
+       pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
+       pg_catalog.sum(pm.session_minutes) AS session_minutes,
+       pg_catalog.sum(pm.cost) AS cost, pg_catalog.sum(pm.costed) AS costed,
+       pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.products > 0) AS product_buyers, pg_catalog.count(*) AS n
+FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
+GROUP BY pm.month
+$q$, 'month', 'month')
 $body$;
 COMMENT ON FUNCTION @extschema@.layer_aggregates() IS
-  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations), and for some an additive base ({base}: grouped by base_keys, never NULL, with a count n and exact sums) that refresh() keeps by subtracting and adding the changed profiles';
+  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations), and for some a base ({base}, grouped by base_keys, never NULL) that refresh() keeps: additive (a count n and exact sums; the changed profiles are subtracted and added) or, with regroup (the {month} column that is the key), recomputed for the groups the changed profiles touch';
 
 -- layer_fill(query, profile, journey, month): a template over the given
 -- per-profile relations

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- NPS and survey scores (contract section 1)
+-- NPS and survey scores (doc/nps.md)
 -- ---------------------------------------------------------------------------
 
 CREATE TYPE @extschema@.nps_result AS (

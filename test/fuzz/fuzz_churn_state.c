@@ -111,8 +111,10 @@ rfm_use(const unsigned char *buf, size_t len, const RfmWireInfo *info)
 		rfm_fixed_period(info->as_of, info->unit.per) : info->as_of;
 	if (n > 0)
 	{
-		rfm_summarize(items, n, as_of_period, &s);
-		if (s.frequency != (double) (n - 1) || !(s.recency >= 0.0) || isnan(s.t))
+		/* sums of millionths may leave int64: reported, not wrapped */
+		if (rfm_summarize(items, n, as_of_period, &s) == CXM_OK &&
+			(s.frequency != (double) (n - 1) || !(s.recency >= 0.0) || isnan(s.t) ||
+			 !isfinite(s.monetary)))
 			abort();
 	}
 	free(items);
@@ -193,9 +195,11 @@ rfm_roundtrip(Reader *r)
 			uint8_t		how = (uint8_t) rd(r, 1);
 
 			items[i].period = (how & 1) ? (int64_t) rd(r, 8) : (int64_t) (rd(r, 1) % 32) - 16;
-			items[i].amount = (how & 2) ? (double) rd(r, 2) / 100.0 : (double) (int64_t) rd(r, 2);
+			items[i].micros = (how & 2) ? (int64_t) rd(r, 8) : (int64_t) rd(r, 2) * 10000;
 		}
 		n = rfm_periods_compact(items, n);
+		if (n < 0)				/* a period's sum left int64 */
+			return;
 	}
 	len = RFM_WIRE_HEADER + (size_t) n * RFM_WIRE_ITEM;
 	buf = malloc(len + 1);
@@ -211,7 +215,7 @@ rfm_roundtrip(Reader *r)
 	for (i = 0; i < n; i++)
 	{
 		pos += put64(buf + pos, (uint64_t) items[i].period);
-		pos += putd(buf + pos, items[i].amount);
+		pos += put64(buf + pos, (uint64_t) items[i].micros);
 	}
 	if (pos != len)
 		abort();

@@ -16,6 +16,7 @@
 #include "unit.h"
 #include "bandit_core.h"
 #include "bandit_sim.h"
+#include "stats_core.h"
 
 /* bsim_next (bandit_sim.h, splitmix64): an independent uniform source */
 static uint64_t rng_state = 12345;

@@ -11,6 +11,7 @@
 
 #include "bandit_core.h"
 #include "churn_core.h"
+#include "rfm_core.h"
 
 #define alloc unit_allocator
 
@@ -333,16 +334,16 @@ test_clv(void)
 static void
 test_segments(void)
 {
-	CHECK(strcmp(cxm_rfm_segment(5, 1), "New Customers") == 0);
-	CHECK(strcmp(cxm_rfm_segment(5, 5), "Champions") == 0);
-	CHECK(strcmp(cxm_rfm_segment(4, 1), "Promising") == 0);
-	CHECK(strcmp(cxm_rfm_segment(3, 3), "Need Attention") == 0);
-	CHECK(strcmp(cxm_rfm_segment(3, 4), "Loyal Customers") == 0);
-	CHECK(strcmp(cxm_rfm_segment(2, 5), "Can't Lose") == 0);
-	CHECK(strcmp(cxm_rfm_segment(1, 3), "At Risk") == 0);
-	CHECK(strcmp(cxm_rfm_segment(1, 1), "Hibernating") == 0);
-	CHECK(cxm_rfm_segment(0, 3) == NULL);
-	CHECK(cxm_rfm_segment(3, 6) == NULL);
+	CHECK(strcmp(rfm_segment(5, 1), "New Customers") == 0);
+	CHECK(strcmp(rfm_segment(5, 5), "Champions") == 0);
+	CHECK(strcmp(rfm_segment(4, 1), "Promising") == 0);
+	CHECK(strcmp(rfm_segment(3, 3), "Need Attention") == 0);
+	CHECK(strcmp(rfm_segment(3, 4), "Loyal Customers") == 0);
+	CHECK(strcmp(rfm_segment(2, 5), "Can't Lose") == 0);
+	CHECK(strcmp(rfm_segment(1, 3), "At Risk") == 0);
+	CHECK(strcmp(rfm_segment(1, 1), "Hibernating") == 0);
+	CHECK(rfm_segment(0, 3) == NULL);
+	CHECK(rfm_segment(3, 6) == NULL);
 }
 
 /* ---- simulation from the BG/NBD process ---- */

@@ -14,10 +14,10 @@
 
 #include "test_wire.h"
 
-/* an rfm state: configured, as_of, unit, n periods (period, amount) */
+/* an rfm state: configured, as_of, unit, n periods (period, millionths) */
 static size_t
 rfm_state(unsigned char *buf, int configured, int64_t as_of, int32_t month, int32_t day,
-		  int64_t time, int n, const int64_t *periods, const double *amounts)
+		  int64_t time, int n, const int64_t *periods, const int64_t *amounts)
 {
 	size_t		pos = 0;
 	int			i;
@@ -32,7 +32,7 @@ rfm_state(unsigned char *buf, int configured, int64_t as_of, int32_t month, int3
 	for (i = 0; i < n; i++)
 	{
 		pos += put64(buf + pos, (uint64_t) periods[i]);
-		pos += putd(buf + pos, amounts[i]);
+		pos += put64(buf + pos, (uint64_t) amounts[i]);
 	}
 	return pos;
 }
@@ -107,16 +107,18 @@ test_rfm_fixed_period(void)
 static void
 test_rfm_compact_summarize(void)
 {
-	RfmPeriod	p[] = {{5, 1.0}, {2, 10.0}, {5, 2.0}, {9, 4.0}, {2, 1.0}};
-	RfmPeriod	far[] = {{INT64_MIN, 1.0}, {INT64_MAX, 3.0}};
+	RfmPeriod	p[] = {{5, 1000000}, {2, 10000000}, {5, 2000000}, {9, 4000000}, {2, 1000000}};
+	RfmPeriod	far[] = {{INT64_MIN, 1}, {INT64_MAX, 3}};
+	RfmPeriod	big[] = {{1, INT64_MAX}, {1, 1}};
+	RfmPeriod	big2[] = {{1, 0}, {2, INT64_MAX}, {3, 1}};
 	RfmSummary	s;
 	int			n = rfm_periods_compact(p, 5);
 
 	CHECK(n == 3);
-	CHECK(p[0].period == 2 && p[0].amount == 11.0);
-	CHECK(p[1].period == 5 && p[1].amount == 3.0);
-	CHECK(p[2].period == 9 && p[2].amount == 4.0);
-	rfm_summarize(p, n, 12, &s);
+	CHECK(p[0].period == 2 && p[0].micros == 11000000);
+	CHECK(p[1].period == 5 && p[1].micros == 3000000);
+	CHECK(p[2].period == 9 && p[2].micros == 4000000);
+	CHECK(rfm_summarize(p, n, 12, &s) == CXM_OK);
 	CHECK(s.frequency == 2.0 && s.recency == 7.0 && s.t == 10.0 && s.monetary == 3.5);
 	rfm_summarize(p, 1, 2, &s);
 	CHECK(s.frequency == 0.0 && s.recency == 0.0 && s.t == 0.0 && s.monetary == 0.0);
@@ -125,6 +127,50 @@ test_rfm_compact_summarize(void)
 	CHECK(s.recency == 18446744073709551615.0 && s.t == 0.0);
 	rfm_summarize(far + 1, 1, INT64_MIN, &s);
 	CHECK(s.t == -18446744073709551615.0);
+
+	/* sums that leave int64 are reported, never wrapped */
+	CHECK(rfm_periods_compact(big, 2) == -1);
+	CHECK(rfm_periods_compact(big2, 3) == 3);
+	CHECK(rfm_summarize(big2, 3, 3, &s) == CXM_ERANGE);
+}
+
+/* amounts enter as whole millionths; their sum is exact in any order */
+static void
+test_rfm_amounts_exact(void)
+{
+	/* 0.1 + 0.2 + 0.3 in float8 depends on the order; in millionths it does not */
+	double		a[] = {0.1, 0.2, 0.3, 1e9 + 0.01, -1e9, 0.07};
+	int			order[][6] = {{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}, {3, 0, 4, 1, 5, 2}};
+	int64_t		m;
+	int			k,
+				i;
+	RfmSummary	s[3];
+
+	CHECK(rfm_amount_micros(12.34, &m) && m == 12340000);
+	CHECK(rfm_amount_micros(-0.0000005, &m) && m == -1);	/* llround: half away from zero */
+	CHECK(rfm_amount_micros(0.0000004, &m) && m == 0);
+	CHECK(rfm_amount_micros(RFM_MAX_AMOUNT, &m) && m == (int64_t) 9200000000000000000.0);
+	CHECK(!rfm_amount_micros(9.3e12, &m));
+	CHECK(!rfm_amount_micros(-INFINITY, &m) && !rfm_amount_micros(NAN, &m));
+	CHECK((0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3));
+	for (k = 0; k < 3; k++)
+	{
+		RfmPeriod	p[7];
+
+		p[0].period = 0;		/* the first period does not count */
+		p[0].micros = 5;
+		for (i = 0; i < 6; i++)
+		{
+			p[i + 1].period = 1 + (i % 2);
+			CHECK(rfm_amount_micros(a[order[k][i]], &p[i + 1].micros));
+		}
+		CHECK(rfm_periods_compact(p, 7) == 3);
+		CHECK(rfm_summarize(p, 3, 4, &s[k]) == CXM_OK);
+	}
+	/* (0.1 + 0.2 + 0.3 + 1e9 + 0.01 - 1e9 + 0.07) / 2 = 0.34 exactly in millionths */
+	CHECK(s[0].monetary == 680000.0 / 1e6 / 2.0);
+	CHECK(memcmp(&s[0].monetary, &s[1].monetary, sizeof(double)) == 0);
+	CHECK(memcmp(&s[0].monetary, &s[2].monetary, sizeof(double)) == 0);
 }
 
 static void
@@ -132,7 +178,7 @@ test_rfm_wire_valid(void)
 {
 	unsigned char buf[256];
 	int64_t		periods[] = {-3, 7, 100};
-	double		amounts[] = {1.5, -2.0, 1e300};
+	int64_t		amounts[] = {1500000, -2000000, INT64_MAX};
 	RfmPeriod	out[3];
 	RfmWireInfo info;
 	char		msg[160];
@@ -144,9 +190,9 @@ test_rfm_wire_valid(void)
 	CHECK(info.configured == 1 && info.as_of == 123456789 && info.n == 3);
 	CHECK(info.unit.kind == RFM_WEEKS && info.unit.per == 1 && info.unit.day == 7);
 	rfm_wire_decode(buf, &info, out);
-	CHECK(out[0].period == -3 && out[0].amount == 1.5);
-	CHECK(out[1].period == 7 && out[1].amount == -2.0);
-	CHECK(out[2].period == 100 && out[2].amount == 1e300);
+	CHECK(out[0].period == -3 && out[0].micros == 1500000);
+	CHECK(out[1].period == 7 && out[1].micros == -2000000);
+	CHECK(out[2].period == 100 && out[2].micros == INT64_MAX);
 	/* rfm_wire_write (the server's writer) gives these very bytes */
 	{
 		WireWriter	w;
@@ -163,9 +209,9 @@ test_rfm_wire_valid(void)
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
 	CHECK(info.configured == 0 && info.n == 0);
 
-	/* amounts are sums of finite values and may have overflowed */
-	amounts[0] = INFINITY;
-	amounts[1] = NAN;
+	/* any int64 is a valid sum of millionths */
+	amounts[0] = INT64_MIN;
+	amounts[1] = -1;
 	len = rfm_state(buf, 1, 0, 1, 0, 0, 2, periods, amounts);
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_OK);
 }
@@ -177,7 +223,7 @@ test_rfm_wire_damaged(void)
 	int64_t		periods[] = {1, 2};
 	int64_t		unsorted[] = {2, 1};
 	int64_t		dup[] = {4, 4};
-	double		amounts[] = {1.0, 2.0};
+	int64_t		amounts[] = {1000000, 2000000};
 	RfmWireInfo info;
 	char		msg[160];
 	size_t		len,
@@ -194,9 +240,13 @@ test_rfm_wire_damaged(void)
 	CHECK(rfm_wire_check(buf, len + 1, &info, msg, sizeof(msg)) == CXM_EINVAL &&
 		  strcmp(msg, "2 periods do not fit in the 33 bytes after the header.") == 0);
 
-	buf[0] = 2;
+	/* version 1 carried float8 sums: refused, as any other */
+	buf[0] = 1;
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
-		  strcmp(msg, "Unsupported state version 2 (expected 1).") == 0);
+		  strcmp(msg, "Unsupported state version 1 (expected 2).") == 0);
+	buf[0] = 3;
+	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
+		  strcmp(msg, "Unsupported state version 3 (expected 2).") == 0);
 	buf[0] = RFM_WIRE_VERSION;
 	buf[1] = 7;
 	CHECK(rfm_wire_check(buf, len, &info, msg, sizeof(msg)) == CXM_EINVAL &&
@@ -435,6 +485,7 @@ main(void)
 	RUN(test_rfm_unit);
 	RUN(test_rfm_fixed_period);
 	RUN(test_rfm_compact_summarize);
+	RUN(test_rfm_amounts_exact);
 	RUN(test_rfm_wire_valid);
 	RUN(test_rfm_wire_damaged);
 	RUN(test_fit_wire_valid);

@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 #include "nps_core.h"
+#include "stats_core.h"
 
 static void
 test_category_boundaries(void)

@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 #include "nps_core.h"
+#include "stats_core.h"
 
 /* tabulated quantiles (scipy.stats.norm.ppf) */
 static void
@@ -72,7 +73,7 @@ test_confidence(void)
 	CHECK_NEAR(s.std_error, 24.698178070456937, 1e-12);
 	CHECK_NEAR(s.ci_low, 30.0 - 1.6448536269514722 * 24.698178070456937, 1e-11);
 	CHECK_NEAR(s.ci_high, 30.0 + 1.6448536269514722 * 24.698178070456937, 1e-11);
-	/* the 1.0 function keeps the contract's literal 1.959964 */
+	/* the 1.0 function keeps the literal 1.959964 (doc/nps.md) */
 	s = nps_summarize(5, 3, 2);
 	CHECK_NEAR(s.ci_high, 30.0 + 1.959964 * 24.698178070456937, 1e-12);
 	/* clamped */

@@ -8,6 +8,7 @@
  */
 #include "unit.h"
 #include "cxm_core.h"
+#include "stats_core.h"
 
 /* scipy.stats.t.sf(t, df) */
 static void

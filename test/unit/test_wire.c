@@ -159,6 +159,20 @@ test_reader_failures(void)
 	CHECK(!wire_fail(&r, "second %d", 2));
 	CHECK(strcmp(r.detail, "Too short for the header.") == 0);
 
+	/* the start of a state: header length, then version */
+	{
+		char		msg[WIRE_DETAIL_LEN];
+
+		CHECK(wire_reader_start(&r, b, sizeof(b), 5, 1));
+		CHECK(r.pos == 1);
+		CHECK(!wire_reader_start(&r, b, sizeof(b), 7, 1));
+		CHECK(wire_failure(&r, msg, sizeof(msg)) == CXM_EINVAL);
+		CHECK(strcmp(msg, "The state is shorter than its header.") == 0);
+		CHECK(!wire_reader_start(&r, b, sizeof(b), 5, 3));
+		CHECK(wire_failure(&r, msg, sizeof(msg)) == CXM_EINVAL);
+		CHECK(strcmp(msg, "Unsupported state version 1 (expected 3).") == 0);
+	}
+
 	wire_reader_init(&r, b, sizeof(b));
 	CHECK(wire_skip(&r, 5));
 	CHECK(!wire_end(&r));

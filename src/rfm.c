@@ -1,7 +1,9 @@
 /*
- * churn_rfm.c
- *	  The rfm(ts, amount, as_of, unit) aggregate: one customer's purchase log
- *	  summarised as (frequency, recency, t, monetary) in whole periods.
+ * rfm.c
+ *	  fmgr glue of RFM (the maths in rfm_core.c): the rfm(ts, amount, as_of,
+ *	  unit) aggregate, one customer's purchase log summarised as (frequency,
+ *	  recency, t, monetary) in whole periods, and rfm_segment(r, f) (its C
+ *	  symbol keeps the name churn_rfm_segment, which the catalog records).
  *
  * A period is a calendar bucket of length `unit` in the session time zone:
  * '1 day' -> local dates, '1 week' -> ISO weeks (Monday to Sunday),
@@ -11,7 +13,9 @@
  *
  * State: the distinct periods with their summed amounts, kept as an array
  * that is sorted and merged whenever it fills up, so memory follows the
- * number of distinct periods.  Order of arrival does not matter.
+ * number of distinct periods.  Amounts are summed exactly in millionths
+ * (rfm_core.h), so order of arrival does not matter, not even in the last
+ * bit: serial, parallel and distributed plans agree.
  */
 #include "postgres.h"
 
@@ -35,6 +39,7 @@ PG_FUNCTION_INFO_V1(rfm_combine);
 PG_FUNCTION_INFO_V1(rfm_serialize);
 PG_FUNCTION_INFO_V1(rfm_deserialize);
 PG_FUNCTION_INFO_V1(rfm_final);
+PG_FUNCTION_INFO_V1(churn_rfm_segment);
 
 typedef struct RfmState
 {
@@ -50,15 +55,28 @@ static void
 rfm_set_unit(RfmState *st, Interval *unit)
 {
 	RfmUnitProblem p = rfm_unit_make(unit->month, unit->day, unit->time, &st->unit);
+	char	   *text;
 
-	if (p != RFM_UNIT_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg(p == RFM_UNIT_NOT_POSITIVE ? "unit must be a positive interval, got %s" :
-						p == RFM_UNIT_MIXED ? "unit must be whole months or a fixed length, got %s" :
-						"unit is too long, got %s",
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(unit))))));
+	if (p == RFM_UNIT_OK)
+		return;
+	text = DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(unit)));
+	switch (p)
+	{
+		case RFM_UNIT_NOT_POSITIVE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit must be a positive interval, got %s", text)));
+			break;
+		case RFM_UNIT_MIXED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit must be whole months or a fixed length, got %s", text)));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit is too long, got %s", text)));
+	}
 }
 
 static int64
@@ -111,15 +129,28 @@ rfm_period(RfmState *st, TimestampTz ts)
 	return rfm_fixed_period(ts, st->unit.per);
 }
 
-/* sort and merge equal periods (amounts summed in period order) */
+static void
+rfm_sum_too_large(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("rfm amounts sum to more than %g in absolute value",
+					(double) PG_INT64_MAX / RFM_MICROS)));
+}
+
+/* sort and merge equal periods (amounts summed exactly) */
 static void
 rfm_compact(RfmState *st)
 {
-	st->n = rfm_periods_compact(st->items, st->n);
+	int			n = rfm_periods_compact(st->items, st->n);
+
+	if (n < 0)
+		rfm_sum_too_large();
+	st->n = n;
 }
 
 static void
-rfm_add(RfmState *st, int64 period, double amount)
+rfm_add(RfmState *st, int64 period, int64 micros)
 {
 	if (st->n == st->cap)
 	{
@@ -131,7 +162,7 @@ rfm_add(RfmState *st, int64 period, double amount)
 		}
 	}
 	st->items[st->n].period = period;
-	st->items[st->n].amount = amount;
+	st->items[st->n].micros = micros;
 	st->n++;
 }
 
@@ -181,9 +212,9 @@ rfm_accum(PG_FUNCTION_ARGS)
 	RfmState   *st;
 	TimestampTz ts;
 	double		amount;
+	int64		micros;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_accum called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "rfm_accum");
 	st = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		st = rfm_state_new(aggcxt);
@@ -202,8 +233,14 @@ rfm_accum(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("amount must be finite, got %g", amount)));
+	if (!rfm_amount_micros(amount, &micros))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("amount %g is out of range for rfm", amount),
+				 errdetail("Amounts are summed exactly in millionths; |amount| may be at most %g.",
+						   RFM_MAX_AMOUNT)));
 	old = MemoryContextSwitchTo(aggcxt);
-	rfm_add(st, rfm_period(st, ts), amount);
+	rfm_add(st, rfm_period(st, ts), micros);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }
@@ -217,8 +254,7 @@ rfm_combine(PG_FUNCTION_ARGS)
 			   *b;
 	int			i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_combine called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "rfm_combine");
 	a = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	b = PG_ARGISNULL(1) ? NULL : (RfmState *) PG_GETARG_POINTER(1);
 	if (b == NULL || !b->configured)
@@ -239,7 +275,7 @@ rfm_combine(PG_FUNCTION_ARGS)
 	}
 	old = MemoryContextSwitchTo(aggcxt);
 	for (i = 0; i < b->n; i++)
-		rfm_add(a, b->items[i].period, b->items[i].amount);
+		rfm_add(a, b->items[i].period, b->items[i].micros);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
@@ -274,8 +310,7 @@ rfm_deserialize(PG_FUNCTION_ARGS)
 	char		err[256];
 	RfmState   *st;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm_deserialize called in non-aggregate context");
+	aggcxt = cxm_agg_context(fcinfo, "rfm_deserialize");
 	if (rfm_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
 		cxm_bad_state("rfm", err);
 	st = MemoryContextAllocZero(aggcxt, sizeof(RfmState));
@@ -302,7 +337,8 @@ rfm_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	/* sorting and merging does not change what the state means */
 	rfm_compact(st);
-	rfm_summarize(st->items, st->n, rfm_period(st, st->as_of), &sum);
+	if (rfm_summarize(st->items, st->n, rfm_period(st, st->as_of), &sum) != CXM_OK)
+		rfm_sum_too_large();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -311,4 +347,19 @@ rfm_final(PG_FUNCTION_ARGS)
 	d[2] = Float8GetDatum(sum.t);
 	d[3] = Float8GetDatum(sum.monetary);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, d, nulls)));
+}
+
+/* rfm_segment(r_score, f_score): the segment name; 22003 outside 1..5 */
+Datum
+churn_rfm_segment(PG_FUNCTION_ARGS)
+{
+	int32		r = PG_GETARG_INT32(0);
+	int32		f = PG_GETARG_INT32(1);
+	const char *seg = rfm_segment(r, f);
+
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("RFM scores must be between 1 and 5, got r_score %d and f_score %d", r, f)));
+	PG_RETURN_TEXT_P(cstring_to_text(seg));
 }

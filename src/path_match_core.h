@@ -1,5 +1,5 @@
 /*
- * pathmatch_core.h
+ * path_match_core.h
  *	  Token patterns over journey paths (pure C, no postgres.h).
  *
  * A pattern such as '^ad_click _{0,3} cart checkout' is parsed into an AST
@@ -15,8 +15,8 @@
  * NFA states can still reach an accepting state from each position, then
  * scans forward once, following only those states, so it is linear as well.
  */
-#ifndef PATHMATCH_CORE_H
-#define PATHMATCH_CORE_H
+#ifndef PATH_MATCH_CORE_H
+#define PATH_MATCH_CORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +24,7 @@
 
 #include "cxm_core.h"
 
-/* limits (documented in doc/path-patterns.md) */
+/* limits (documented in doc/path_match.md) */
 #define PM_MAX_REPEAT	1000	/* largest m or n in {m,n} */
 #define PM_MAX_STATES	100000	/* NFA states after expanding {m,n} */
 #define PM_MAX_DEPTH	200		/* nesting of ( ) */
@@ -76,4 +76,4 @@ extern bool pm_match(PmPattern *p, const int32_t *syms, int n);
  */
 extern int64_t pm_count(PmPattern *p, const int32_t *syms, int n, const CxmAlloc *a);
 
-#endif							/* PATHMATCH_CORE_H */
+#endif							/* PATH_MATCH_CORE_H */

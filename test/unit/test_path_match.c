@@ -1,13 +1,13 @@
 /*
- * test_pathmatch.c
- *	  Unit tests of pathmatch_core.c: the parser (valid patterns, every
+ * test_path_match.c
+ *	  Unit tests of path_match_core.c: the parser (valid patterns, every
  *	  malformed case with its position), the matcher and the counter on
  *	  hand-worked paths, and the linear-time cases.
  */
 #include <time.h>
 
 #include "unit.h"
-#include "pathmatch_core.h"
+#include "path_match_core.h"
 
 #define MAXPATH 64
 

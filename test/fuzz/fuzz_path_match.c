@@ -1,5 +1,5 @@
 /*
- * fuzz_pathmatch.c
+ * fuzz_path_match.c
  *	  libFuzzer target: the path pattern compiler and matcher.  The input is
  *	  a pattern, a NUL byte, then a path with one byte per element (byte
  *	  value modulo the number of token ids: a name of the pattern, "other"
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pathmatch_core.h"
+#include "path_match_core.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- Path patterns over journeys (contract section 2): path_match, path_match_count
+-- Path patterns over journeys (doc/path_match.md): path_match, path_match_count
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.path_match(path pg_catalog.text[], pattern pg_catalog.text)

@@ -1,5 +1,5 @@
 /*
- * pathmatch_core.c
+ * path_match_core.c
  *	  Parser, Thompson NFA and linear-time matcher of path patterns.
  *
  * Grammar (whitespace allowed between any two tokens):
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pathmatch_core.h"
+#include "path_match_core.h"
 
 /* ---- NFA ----------------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /*
- * pathmatch.c
+ * path_match.c
  *	  fmgr glue of path_match and path_match_count.  The parser, automaton and
- *	  matcher live in pathmatch_core.c.
+ *	  matcher live in path_match_core.c.
  *
  * The compiled pattern is cached in fn_extra, in a memory context of its own
  * under fn_mcxt, keyed by the pattern's bytes: a query that applies one
@@ -20,7 +20,7 @@
 #include "utils/memutils.h"
 
 #include "cxm.h"
-#include "pathmatch_core.h"
+#include "path_match_core.h"
 
 PG_FUNCTION_INFO_V1(path_match);
 PG_FUNCTION_INFO_V1(path_match_count);
