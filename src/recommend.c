@@ -6,21 +6,31 @@
  *	  The basket tree, its wire format and FP-growth live in
  *	  recommend_core.c; doc/recommendations.md describes the results.
  *
- * The state is `internal`: a RecState in the aggregate context.  Partial
- * states travel as bytea in the wire format of recommend_core.h, and the
- * deserialiser checks every field of it (rec_wire_decode): a damaged state
- * is ERROR 22P03, never a crash.
+ * The state is `internal`: a RecState in the aggregate context, whose log
+ * of baskets is kept in memory up to work_mem and beyond that in a temporary
+ * file (BufFile), closed by an aggregate shutdown callback (and by the
+ * resource owner on error).  As a window aggregate, where no such callback
+ * can be registered, the log stays in memory.  Partial states travel as
+ * bytea in the wire format of recommend_core.h (written and read through
+ * wire_core.h), and the deserialiser checks every field of it
+ * (rec_wire_decode): a damaged state is ERROR 22P03 (cxm_bad_state), never
+ * a crash.  The final function reports what it did and its memory at
+ * DEBUG1.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/tablespace.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "storage/buffile.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/timestamp.h"
 
 #include "cxm.h"
 #include "recommend_core.h"
@@ -32,6 +42,150 @@ PG_FUNCTION_INFO_V1(assoc_rules_deserial);
 PG_FUNCTION_INFO_V1(assoc_rules_final);
 
 #define ASSOC_RULE_NATTS 7
+
+/*
+ * An allocator that counts the bytes it holds (chunk sizes) and their peak:
+ * the state's and the mining's memory for the DEBUG1 line and the bench.
+ */
+typedef struct RecMem
+{
+	MemoryContext cxt;
+	Size		cur;
+	Size		peak;
+} RecMem;
+
+static void *
+rec_mem_alloc(void *ctx, size_t size)
+{
+	RecMem	   *m = (RecMem *) ctx;
+	void	   *p = MemoryContextAllocExtended(m->cxt, size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	m->cur += GetMemoryChunkSpace(p);
+	if (m->cur > m->peak)
+		m->peak = m->cur;
+	return p;
+}
+
+static void
+rec_mem_free(void *ctx, void *p)
+{
+	RecMem	   *m = (RecMem *) ctx;
+
+	if (p == NULL)
+		return;
+	m->cur -= GetMemoryChunkSpace(p);
+	pfree(p);
+}
+
+static CxmAlloc
+rec_mem_allocator(MemoryContext cxt)
+{
+	RecMem	   *m = MemoryContextAllocZero(cxt, sizeof(RecMem));
+	CxmAlloc	a;
+
+	m->cxt = cxt;
+	a.alloc = rec_mem_alloc;
+	a.free = rec_mem_free;
+	a.ctx = m;
+	return a;
+}
+
+/* the spilled part of a state's basket log: a temporary file */
+typedef struct RecFile
+{
+	BufFile    *file;			/* created on the first write */
+	MemoryContext cxt;
+	bool		reading;
+	int			end_fileno;		/* where writing goes on after reads */
+	off_t		end_offset;
+} RecFile;
+
+static void
+rec_file_write(void *arg, const void *buf, size_t len)
+{
+	RecFile    *f = (RecFile *) arg;
+
+	if (f->file == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(f->cxt);
+
+		PrepareTempTablespaces();
+		f->file = BufFileCreateTemp(false);
+		MemoryContextSwitchTo(old);
+	}
+	else if (f->reading)
+	{
+		if (BufFileSeek(f->file, f->end_fileno, f->end_offset, SEEK_SET) != 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not seek in the temporary file of assoc_rules")));
+		f->reading = false;
+	}
+	BufFileWrite(f->file, unconstify(void *, buf), len);
+}
+
+static void
+rec_file_rewind(void *arg)
+{
+	RecFile    *f = (RecFile *) arg;
+
+	if (f->file == NULL)
+		return;
+	if (!f->reading)
+	{
+		BufFileTell(f->file, &f->end_fileno, &f->end_offset);
+		f->reading = true;
+	}
+	if (BufFileSeek(f->file, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind the temporary file of assoc_rules")));
+}
+
+static size_t
+rec_file_read(void *arg, void *buf, size_t len)
+{
+	RecFile    *f = (RecFile *) arg;
+
+	return f->file == NULL ? 0 : BufFileRead(f->file, buf, len);
+}
+
+static const RecSpill rec_file_spill = {rec_file_write, rec_file_rewind, rec_file_read};
+
+static void
+rec_file_close(Datum arg)
+{
+	RecFile    *f = (RecFile *) DatumGetPointer(arg);
+
+	if (f->file != NULL)
+		BufFileClose(f->file);
+	f->file = NULL;
+}
+
+/*
+ * A new state in aggcxt.  In a plain aggregate (not a window), its log
+ * spills beyond work_mem to a temporary file closed when the group's
+ * state is reset.
+ */
+static RecState *
+rec_new_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, double sup,
+			  double conf, int32 maxlen)
+{
+	CxmAlloc	a = rec_mem_allocator(aggcxt);
+	RecState   *s = rec_state_create(&a, sup, conf, maxlen);
+
+	if (fcinfo->context && IsA(fcinfo->context, AggState))
+	{
+		RecFile    *f = MemoryContextAllocZero(aggcxt, sizeof(RecFile));
+
+		f->cxt = aggcxt;
+		rec_state_set_spill(s, &rec_file_spill, f, (size_t) work_mem * 1024);
+		AggRegisterCallback(fcinfo, rec_file_close, PointerGetDatum(f));
+	}
+	else						/* work_mem still bounds the pair counters */
+		rec_state_set_spill(s, NULL, NULL, (size_t) work_mem * 1024);
+	return s;
+}
 
 static void
 rec_raise(CxmStatus st, const char *msg)
@@ -93,11 +247,7 @@ assoc_rules_accum(PG_FUNCTION_ARGS)
 	state = PG_ARGISNULL(0) ? NULL : (RecState *) PG_GETARG_POINTER(0);
 	rec_params(fcinfo, &sup, &conf, &maxlen);
 	if (state == NULL)
-	{
-		CxmAlloc	a = cxm_allocator(aggcxt);
-
-		state = rec_state_create(&a, sup, conf, maxlen);
-	}
+		state = rec_new_state(fcinfo, aggcxt, sup, conf, maxlen);
 	else if (state->min_support != sup || state->min_confidence != conf ||
 			 state->max_length != maxlen)
 		ereport(ERROR,
@@ -157,36 +307,38 @@ assoc_rules_combine(PG_FUNCTION_ARGS)
 	if (s1 == NULL)
 	{
 		/* a copy in the aggregate context: s2 may live in a shorter one */
-		CxmAlloc	a = cxm_allocator(aggcxt);
-
-		PG_RETURN_POINTER(rec_state_copy(&a, s2));
+		s1 = rec_new_state(fcinfo, aggcxt, s2->min_support, s2->min_confidence,
+						   s2->max_length);
 	}
 	rec_raise(rec_merge(s1, s2, msg, sizeof(msg)), msg);
 	PG_RETURN_POINTER(s1);
 }
 
+/* the wire format of recommend_core.h, written by rec_wire_write (wire_core.h) */
 Datum
 assoc_rules_serial(PG_FUNCTION_ARGS)
 {
 	RecState   *s;
 	size_t		size;
-	bytea	   *b;
+	WireWriter	w;
+	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "assoc_rules_serial called in non-aggregate context");
 	s = (RecState *) PG_GETARG_POINTER(0);
+	rec_raise(rec_flatten(s, msg, sizeof(msg)), msg);
 	size = rec_wire_size(s);
-	if (size > MaxAllocSize - VARHDRSZ)
+	if (size == 0 || size > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("assoc_rules state of %zu bytes is too large to pass between processes", size),
 				 errhint("Disable parallel aggregation for this query (max_parallel_workers_per_gather = 0).")));
-	b = palloc(VARHDRSZ + size);
-	SET_VARSIZE(b, VARHDRSZ + size);
-	rec_wire_encode(s, (unsigned char *) VARDATA(b));
-	PG_RETURN_BYTEA_P(b);
+	cxm_wire_begin(&w, size);
+	rec_raise(rec_wire_write(s, &w, msg, sizeof(msg)), msg);
+	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
 }
 
+/* checked completely by rec_wire_decode before the state is used */
 Datum
 assoc_rules_deserial(PG_FUNCTION_ARGS)
 {
@@ -195,15 +347,16 @@ assoc_rules_deserial(PG_FUNCTION_ARGS)
 	CxmAlloc	a;
 	char		msg[256];
 
-	/* no call-context check: tests call it directly to show what it rejects */
+	/*
+	 * No call-context check: tests call it directly to show what it rejects.
+	 * The state reads its log from b, which lives as long as the input row
+	 * the combine function is called for.
+	 */
 	b = PG_GETARG_BYTEA_PP(0);
-	a = cxm_allocator(CurrentMemoryContext);
+	a = rec_mem_allocator(CurrentMemoryContext);
 	if (rec_wire_decode(&a, (const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
 						&s, msg, sizeof(msg)) != CXM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid assoc_rules state"),
-				 errdetail("%s.", msg)));
+		cxm_bad_state("assoc_rules", msg);
 	PG_RETURN_POINTER(s);
 }
 
@@ -219,17 +372,25 @@ item_text(const RecState *s, int32 id)
 	return PointerGetDatum(cstring_to_text_with_len(s->items[id].name, (int) s->items[id].len));
 }
 
-/* the rules as assoc_rule[]; NULL when no row reached the aggregate */
+/*
+ * The rules as assoc_rule[]; NULL when no row reached the aggregate.  The
+ * mining works in a memory context of its own, deleted at the end; what it
+ * did, and the memory of the state and the peak of the mining, go to
+ * DEBUG1.
+ */
 Datum
 assoc_rules_final(PG_FUNCTION_ARGS)
 {
 	RecState   *s;
 	CxmRowArrayType *rt;
 	RecRule    *rules;
+	RecStats	stats;
 	int64		nr,
 				k;
 	Datum	   *items;
 	CxmAlloc	a;
+	MemoryContext mining;
+	TimestampTz start;
 	char		msg[256];
 
 	if (!AggCheckCallContext(fcinfo, NULL))
@@ -238,8 +399,17 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	if (s == NULL)
 		PG_RETURN_NULL();
 	rt = cxm_row_array_type(fcinfo, ASSOC_RULE_NATTS);
-	a = cxm_allocator(CurrentMemoryContext);
-	rec_raise(rec_rules(s, &a, &rules, &nr, rec_tick, NULL, msg, sizeof(msg)), msg);
+	mining = AllocSetContextCreate(CurrentMemoryContext, "assoc_rules mining",
+								   ALLOCSET_DEFAULT_SIZES);
+	a = rec_mem_allocator(mining);
+	start = GetCurrentTimestamp();
+	rec_raise(rec_rules(s, &a, &rules, &nr, &stats, rec_tick, NULL, msg, sizeof(msg)), msg);
+	elog(DEBUG1, "assoc_rules: " INT64_FORMAT " baskets, " INT64_FORMAT " logged (" UINT64_FORMAT " kB, " UINT64_FORMAT " kB of them spilled, %d merged segments), %d items, %d frequent, " INT64_FORMAT " frequent pairs (%d reads), FP-tree of %d nodes from " INT64_FORMAT " baskets, " INT64_FORMAT " frequent itemsets in %ld ms; memory: state %zu kB, mining peak %zu kB",
+		 s->nbaskets, s->nrecords, rec_log_bytes(s) / 1024, s->spilled / 1024, s->nsegs,
+		 s->nitems, stats.frequent_items, stats.frequent_pairs, stats.pair_passes,
+		 stats.tree_nodes, stats.tree_baskets, stats.itemsets,
+		 (long) (TimestampDifferenceMilliseconds(start, GetCurrentTimestamp())),
+		 ((RecMem *) s->alloc.ctx)->cur / 1024, ((RecMem *) a.ctx)->peak / 1024);
 	if (nr > (int64) (MaxAllocSize / sizeof(Datum)) - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -271,7 +441,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 		items[k] = HeapTupleGetDatum(heap_form_tuple(rt->tupdesc, values, isnull));
 		pfree(ante);
 	}
-	rec_rules_free(&a, rules, nr);
+	MemoryContextDelete(mining);
 	PG_RETURN_ARRAYTYPE_P(construct_array(items, (int) nr, rt->elemtype, rt->typlen,
 										  rt->typbyval, rt->typalign));
 }

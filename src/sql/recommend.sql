@@ -31,7 +31,7 @@ AS 'MODULE_PATHNAME', 'assoc_rules_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.assoc_rules_accum(pg_catalog.internal, pg_catalog.text[], pg_catalog.float8,
                                                   pg_catalog.float8, pg_catalog.int4) IS
-  'transition function of assoc_rules: adds one basket to the prefix tree of baskets';
+  'transition function of assoc_rules: counts one basket''s items and adds it to the basket log (in memory up to work_mem, then a temporary file)';
 
 CREATE FUNCTION @extschema@.assoc_rules_combine(pg_catalog.internal, pg_catalog.internal)
 RETURNS pg_catalog.internal
@@ -45,21 +45,21 @@ RETURNS pg_catalog.bytea
 AS 'MODULE_PATHNAME', 'assoc_rules_serial'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.assoc_rules_serial(pg_catalog.internal) IS
-  'serial function of assoc_rules: version byte, thresholds, items, then the basket tree';
+  'serial function of assoc_rules: version byte, thresholds, baskets, items with their counts, then the basket log';
 
 CREATE FUNCTION @extschema@.assoc_rules_deserial(pg_catalog.bytea, pg_catalog.internal)
 RETURNS pg_catalog.internal
 AS 'MODULE_PATHNAME', 'assoc_rules_deserial'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.assoc_rules_deserial(pg_catalog.bytea, pg_catalog.internal) IS
-  'deserial function of assoc_rules: checks version, thresholds, lengths and the consistency of the tree';
+  'deserial function of assoc_rules: checks version, thresholds, lengths, every logged basket and its consistency with the item counts';
 
 CREATE FUNCTION @extschema@.assoc_rules_final(pg_catalog.internal)
 RETURNS @extschema@.assoc_rule[]
 AS 'MODULE_PATHNAME', 'assoc_rules_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.assoc_rules_final(pg_catalog.internal) IS
-  'final function of assoc_rules: FP-growth over the frequent items; the rules by support, then confidence; NULL without rows';
+  'final function of assoc_rules: exact pair counts over the basket log, then FP-growth on what can hold 3+ frequent items; the rules by support, then confidence; NULL without rows';
 
 CREATE AGGREGATE @extschema@.assoc_rules(basket pg_catalog.text[], min_support pg_catalog.float8,
                                          min_confidence pg_catalog.float8, max_length pg_catalog.int4) (

@@ -7,10 +7,11 @@
  *
  *	  0  raw: the rest is a state.  When rec_wire_decode accepts it, the
  *		 state encodes back to the very same bytes, and (when it is small
- *		 enough to mine quickly: at most 40 nodes and max_length 4)
+ *		 enough to mine quickly: at most 40 items and max_length 4)
  *		 rec_rules returns CXM_OK or CXM_ERANGE with rules whose counts are
  *		 consistent: count <= both marginal counts <= baskets, support and
- *		 confidence within the thresholds.  When it rejects, there is a
+ *		 confidence within the thresholds; the same once it is merged, as
+ *		 a segment read through a map, into a state of another basket.  When it rejects, there is a
  *		 message and no state.
  *	  1  round trip: baskets over 12 items from the input (a length byte,
  *		 then item bytes), thresholds from the first bytes; the encoded
@@ -18,7 +19,9 @@
  *		 prefix is rejected, and flipped bytes are accepted or rejected
  *		 without a crash (accepted ones go through part 0's checks).
  *	  2  merge: the same baskets in one state and split between two merged
- *		 states give the same rules.
+ *		 states give the same rules; the two parts and the accumulator
+ *		 spill their logs beyond a few bytes (from the thresholds' bytes)
+ *		 to files in memory read through small windows.
  * States are copied into buffers of their exact size, so ASan sees any read
  * past the end.
  */
@@ -32,6 +35,7 @@
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include "../unit/test_alloc.h"
+#include "../unit/rec_fake_spill.h"
 
 static const char *const item_names[12] = {
 	"a", "b", "c", "d", "e", "f", "g", "h", "", "bb", "ab", "\xff"
@@ -54,7 +58,7 @@ check_rules(const RecState *s)
 	CxmStatus	st;
 	int64_t		nb = rec_nbaskets(s);
 
-	st = rec_rules(s, &unit_allocator, &rules, &nr, NULL, NULL, msg, sizeof(msg));
+	st = rec_rules(s, &unit_allocator, &rules, &nr, NULL, NULL, NULL, msg, sizeof(msg));
 	require(st == CXM_OK || st == CXM_ERANGE);
 	if (st != CXM_OK)
 		return;
@@ -73,14 +77,11 @@ check_rules(const RecState *s)
 }
 
 static unsigned char *
-encode(const RecState *s, size_t *len)
+encode(RecState *s, size_t *len)
 {
-	unsigned char *buf;
+	unsigned char *buf = rec_encode_exact(s, &unit_allocator, len);
 
-	*len = rec_wire_size(s);
-	buf = malloc(*len ? *len : 1);
 	require(buf != NULL);
-	rec_wire_encode(s, buf);
 	return buf;
 }
 
@@ -103,8 +104,21 @@ raw_state(const unsigned char *in, size_t len)
 
 		require(len2 == len && memcmp(again, buf, len) == 0);
 		free(again);
-		if (s->nnodes <= 41 && s->max_length <= 4)
+		if (s->nitems <= 40 && s->max_length <= 4)
+		{
+			/* merged as the combine function does: a segment read through a map */
+			RecState   *acc = rec_state_create(&unit_allocator, s->min_support,
+											   s->min_confidence, s->max_length);
+			const char *first[2] = {"zz", "a"};
+			size_t		lens[2] = {2, 1};
+
 			check_rules(s);
+			require(rec_add_basket(acc, first, lens, 2, msg, sizeof(msg)) == CXM_OK);
+			require(rec_merge(acc, s, msg, sizeof(msg)) == CXM_OK);
+			require(rec_nbaskets(acc) == rec_nbaskets(s) + 1);
+			check_rules(acc);
+			rec_state_free(acc);
+		}
 		rec_state_free(s);
 	}
 	else
@@ -170,8 +184,8 @@ same_rules(const RecState *x, const RecState *y)
 	char		msg[256];
 	bool		same;
 
-	require(rec_rules(x, &unit_allocator, &rx, &nx, NULL, NULL, msg, sizeof(msg)) == CXM_OK);
-	require(rec_rules(y, &unit_allocator, &ry, &ny, NULL, NULL, msg, sizeof(msg)) == CXM_OK);
+	require(rec_rules(x, &unit_allocator, &rx, &nx, NULL, NULL, NULL, msg, sizeof(msg)) == CXM_OK);
+	require(rec_rules(y, &unit_allocator, &ry, &ny, NULL, NULL, NULL, msg, sizeof(msg)) == CXM_OK);
 	same = nx == ny;
 	for (k = 0; same && k < nx; k++)
 	{
@@ -245,13 +259,22 @@ merge(const uint8_t *data, size_t size)
 			   *b,
 			   *acc;
 	char		msg[256];
+	FakeFile	fa = {0},
+				fb = {0},
+				fc = {0};
 
 	if (size < 3)
 		return;
+
 	whole = state_from(data, size);
 	a = state_from(data, size);
 	b = state_from(data, size);
 	acc = state_from(data, size);
+	rec_state_set_spill(a, &fake_spill, &fa, data[0]);
+	rec_state_set_spill(b, &fake_spill, &fb, data[1]);
+	rec_state_set_spill(acc, &fake_spill, &fc, data[0] + data[1]);
+	a->read_window = 1 + data[2] % 7;
+	acc->read_window = 1 + data[1] % 5;
 	add_baskets(data, size, whole, NULL);
 	add_baskets(data, size, a, b);
 	require(rec_merge(acc, b, msg, sizeof(msg)) == CXM_OK);
@@ -262,6 +285,9 @@ merge(const uint8_t *data, size_t size)
 	rec_state_free(a);
 	rec_state_free(b);
 	rec_state_free(acc);
+	free(fa.data);
+	free(fb.data);
+	free(fc.data);
 }
 
 int
