@@ -126,22 +126,24 @@ COMMENT ON FUNCTION @extschema@.layer_relation(pg_catalog.regclass) IS
 -- layer_column (the column checks) is in layer_mapping.sql
 
 -- Canonical views (empty until something is mapped) -----------------------------
+-- created empty from the table of kinds (layer_kinds.sql); layer_rebuild
+-- (layer_mapping.sql) replaces them whenever the mappings change
+DO $$
+DECLARE
+  k record;
+BEGIN
+  FOR k IN SELECT * FROM @extschema@.layer_kinds() LOOP
+    EXECUTE pg_catalog.format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS SELECT %s WHERE false',
+                              k.kind, k.empty);
+  END LOOP;
+END $$;
 
-CREATE VIEW @extschema@.identities WITH (security_invoker = true) AS
-SELECT NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.text AS customer_id,
-       NULL::pg_catalog.text AS source
-WHERE false;
 COMMENT ON VIEW @extschema@.identities IS
   'identity links from every source mapped with map_identities: an anonymous visitor id that became a known customer';
 COMMENT ON COLUMN @extschema@.identities.anonymous_id IS 'anonymous visitor id (cookie, device id) as text';
 COMMENT ON COLUMN @extschema@.identities.customer_id IS 'the customer id it belongs to, as text';
 COMMENT ON COLUMN @extschema@.identities.source IS 'qualified name of the source relation';
 
-CREATE VIEW @extschema@.touchpoints WITH (security_invoker = true) AS
-SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
-       NULL::pg_catalog.text AS touchpoint, NULL::pg_catalog.timestamptz AS ts,
-       NULL::pg_catalog.text AS channel, NULL::pg_catalog.text AS source
-WHERE false;
 COMMENT ON VIEW @extschema@.touchpoints IS
   'every mapped touchpoint, identity-stitched: an anonymous id linked by map_identities shows as its customer';
 COMMENT ON COLUMN @extschema@.touchpoints.customer_id IS 'profile id: the customer id, or the linked customer of an anonymous id, or the unlinked anonymous id itself';
@@ -151,11 +153,6 @@ COMMENT ON COLUMN @extschema@.touchpoints.ts IS 'time of the touchpoint';
 COMMENT ON COLUMN @extschema@.touchpoints.channel IS 'channel (the mapped channel column, or the source relation''s name when none was mapped)';
 COMMENT ON COLUMN @extschema@.touchpoints.source IS 'qualified name of the source relation';
 
-CREATE VIEW @extschema@.transactions WITH (security_invoker = true) AS
-SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
-       NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.numeric AS amount,
-       NULL::pg_catalog.text AS product, NULL::pg_catalog.text AS source
-WHERE false;
 COMMENT ON VIEW @extschema@.transactions IS 'every mapped purchase, identity-stitched';
 COMMENT ON COLUMN @extschema@.transactions.customer_id IS 'profile id (customer id, stitched as in touchpoints)';
 COMMENT ON COLUMN @extschema@.transactions.anonymous_id IS 'the anonymous id the purchase was recorded under when it was stitched, else NULL';
@@ -164,11 +161,6 @@ COMMENT ON COLUMN @extschema@.transactions.amount IS 'amount of the purchase';
 COMMENT ON COLUMN @extschema@.transactions.product IS 'product or category (NULL when no product column is mapped)';
 COMMENT ON COLUMN @extschema@.transactions.source IS 'qualified name of the source relation';
 
-CREATE VIEW @extschema@.feedback WITH (security_invoker = true) AS
-SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id,
-       NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.int4 AS score,
-       NULL::pg_catalog.text AS source
-WHERE false;
 COMMENT ON VIEW @extschema@.feedback IS 'every mapped NPS answer (0-10), identity-stitched';
 COMMENT ON COLUMN @extschema@.feedback.customer_id IS 'profile id (stitched as in touchpoints)';
 COMMENT ON COLUMN @extschema@.feedback.anonymous_id IS 'the anonymous id the answer was recorded under when it was stitched, else NULL';
@@ -176,10 +168,6 @@ COMMENT ON COLUMN @extschema@.feedback.ts IS 'time of the answer';
 COMMENT ON COLUMN @extschema@.feedback.score IS 'answer 0-10 to "how likely are you to recommend us"';
 COMMENT ON COLUMN @extschema@.feedback.source IS 'qualified name of the source relation';
 
-CREATE VIEW @extschema@.customers WITH (security_invoker = true) AS
-SELECT NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.timestamptz AS created_at,
-       NULL::pg_catalog.text AS source
-WHERE false;
 COMMENT ON VIEW @extschema@.customers IS
   'the customer master: one row per customer id over every source mapped with map_customers';
 COMMENT ON COLUMN @extschema@.customers.customer_id IS 'customer id as text';

@@ -509,35 +509,7 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_kind_sql(@extschema@.sources) IS
   'internal: SELECT of one mapped source with the canonical columns of its kind (every column checked, every name quoted)';
 
--- The canonical views, one table of kinds: output columns and the empty form.
--- A view only gains columns at the end (CREATE OR REPLACE VIEW keeps the
--- views built on it valid).
-CREATE FUNCTION @extschema@.layer_kinds()
-RETURNS TABLE (kind pg_catalog.text, stitched pg_catalog.bool, cols pg_catalog.text, empty pg_catalog.text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  VALUES
-    ('identities', false, 'anonymous_id, customer_id, source',
-     'NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS source'),
-    ('touchpoints', true, 'touchpoint, ts, channel, source, campaign, utm_source, utm_medium, referrer, properties',
-     'NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.text AS touchpoint,'
-     ' NULL::pg_catalog.timestamptz AS ts, NULL::pg_catalog.text AS channel, NULL::pg_catalog.text AS source,'
-     ' NULL::pg_catalog.text AS campaign, NULL::pg_catalog.text AS utm_source, NULL::pg_catalog.text AS utm_medium,'
-     ' NULL::pg_catalog.text AS referrer, NULL::pg_catalog.jsonb AS properties'),
-    ('transactions', true, 'ts, amount, product, source, cost',
-     'NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.timestamptz AS ts,'
-     ' NULL::pg_catalog.numeric AS amount, NULL::pg_catalog.text AS product, NULL::pg_catalog.text AS source,'
-     ' NULL::pg_catalog.numeric AS cost'),
-    ('feedback', true, 'ts, score, source, channel, comment',
-     'NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.text AS anonymous_id, NULL::pg_catalog.timestamptz AS ts,'
-     ' NULL::pg_catalog.int4 AS score, NULL::pg_catalog.text AS source, NULL::pg_catalog.text AS channel,'
-     ' NULL::pg_catalog.text AS comment'),
-    ('customers', false, 'customer_id, created_at, source',
-     'NULL::pg_catalog.text AS customer_id, NULL::pg_catalog.timestamptz AS created_at, NULL::pg_catalog.text AS source')
-$$;
-COMMENT ON FUNCTION @extschema@.layer_kinds() IS
-  'internal: the kinds of mapping, whether their rows are identity-stitched, their columns, and the empty view of each';
-
+-- The canonical views are rebuilt from the table of kinds (layer_kinds.sql).
 CREATE FUNCTION @extschema@.layer_rebuild()
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
