@@ -3,13 +3,13 @@
  *	  fmgr glue of journey_funnel(ts, window, steps [, mode])
  *	  (doc/funnels.md).  The level DP lives in funnel_core.c.
  *
- * State (internal): the window, the mode, the number of steps, the count of
+ * State (cxm.funnel_state, state_type.h): the window, the mode, the number of steps, the count of
  * usable rows (non-NULL ts and steps) and, for each row matching at least
  * one step, its timestamp and matched steps (FunnelRow; rows matching
  * several steps keep their list in a pool).  Rows matching no step change
  * no answer in any mode and are not stored.  Rows arrive in any order: the
- * final function sorts them.  combine concatenates; serial/deserial write a
- * versioned, length-checked bytea.  In hash aggregation the rows of every
+ * final function sorts them.  combine concatenates; the flat form is a
+ * versioned, length-checked byte string.  In hash aggregation the rows of every
  * group go to one row log shared by the node (rowlog.h; FunnelShared
  * below); elsewhere each group has its own FunnelState in the aggregate
  * context.
@@ -31,13 +31,8 @@
 #include "cxm.h"
 #include "funnel_core.h"
 #include "rowlog.h"
+#include "state_type.h"
 
-PG_FUNCTION_INFO_V1(journey_funnel_accum);
-PG_FUNCTION_INFO_V1(journey_funnel_accum_mode);
-PG_FUNCTION_INFO_V1(journey_funnel_combine);
-PG_FUNCTION_INFO_V1(journey_funnel_serial);
-PG_FUNCTION_INFO_V1(journey_funnel_deserial);
-PG_FUNCTION_INFO_V1(journey_funnel_final);
 
 /* 26 inline rows make the state 504 bytes: one 512-byte allocation chunk */
 #define FUNNEL_INLINE_ROWS	26
@@ -591,16 +586,16 @@ funnel_view(Datum d, FunnelView *v)
 		v->nusable = (cxm_log_group_user(d) & FUNNEL_USABLE) ? (int64) Max(n, 1) : 0;
 	}
 }
-/* journey_funnel_accum(internal, timestamptz, interval, boolean[]) */
-Datum
-journey_funnel_accum(PG_FUNCTION_ARGS)
+/* journey_funnel_accum(funnel_state, timestamptz, interval, boolean[]) */
+static Datum
+funnel_accum_default(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_DATUM(funnel_accum(fcinfo, FUNNEL_DEFAULT));
 }
 
-/* journey_funnel_accum(internal, timestamptz, interval, boolean[], text) */
-Datum
-journey_funnel_accum_mode(PG_FUNCTION_ARGS)
+/* journey_funnel_accum(funnel_state, timestamptz, interval, boolean[], text) */
+static Datum
+funnel_accum_mode(PG_FUNCTION_ARGS)
 {
 	text	   *t;
 	FunnelMode	mode;
@@ -695,8 +690,8 @@ funnel_log_combine(CxmSharedLog *sl, Datum a, const FunnelView *b)
 	return a;
 }
 
-Datum
-journey_funnel_combine(PG_FUNCTION_ARGS)
+static Datum
+funnel_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	Datum		a;
@@ -720,14 +715,14 @@ journey_funnel_combine(PG_FUNCTION_ARGS)
 }
 
 /* the wire format of funnel_core.h, written by funnel_wire_write */
-Datum
-journey_funnel_serial(PG_FUNCTION_ARGS)
+static bytea *
+funnel_flatten(Datum d)
 {
 	FunnelView	v;
 	FunnelWireInfo h;
 	WireWriter	w;
 
-	funnel_view(PG_GETARG_DATUM(0), &v);
+	funnel_view(d, &v);
 	memset(&h, 0, sizeof(h));
 	h.mode = v.mode;
 	h.nsteps = v.nsteps;
@@ -739,7 +734,7 @@ journey_funnel_serial(PG_FUNCTION_ARGS)
 	h.nrows = v.nrows;
 	cxm_wire_begin(&w, FUNNEL_WIRE_HEADER + v.nrows * FUNNEL_WIRE_MIN_ROW + v.npool * 4);
 	funnel_wire_write(&w, &h, v.rows, v.pool);
-	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
+	return cxm_wire_bytea(&w);
 }
 
 /* the bound on nsteps is MaxArraySize */
@@ -747,23 +742,21 @@ StaticAssertDecl(FUNNEL_MAX_STEPS == MaxArraySize,
 				 "FUNNEL_MAX_STEPS must be MaxArraySize");
 
 /*
- * journey_funnel_deserial(bytea, internal).  funnel_wire_check() checks
- * every length and value first: a damaged state ends in an ERROR, never in
- * a crash or a wrong answer.  Then the state is allocated once and read.
+ * A state read from wire bytes.  funnel_wire_check() checks every length
+ * and value first: a damaged state ends in an ERROR, never in a crash or a
+ * wrong answer.  Then the state is allocated once and read.
  */
-Datum
-journey_funnel_deserial(PG_FUNCTION_ARGS)
+static Datum
+funnel_expand(const char *data, size_t len, MemoryContext cxt)
 {
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	const unsigned char *buf = (const unsigned char *) VARDATA_ANY(in);
-	size_t		len = VARSIZE_ANY_EXHDR(in);
+	const unsigned char *buf = (const unsigned char *) data;
 	FunnelWireInfo info;
 	FunnelState *st;
 	char		msg[160];
 
 	if (funnel_wire_check(buf, len, &info, msg, sizeof(msg)) != CXM_OK)
 		cxm_bad_state("journey_funnel", msg);
-	st = funnel_state_new(CurrentMemoryContext);
+	st = funnel_state_new(cxt);
 	st->mode = info.mode;
 	st->nsteps = info.nsteps;
 	st->window = info.window;
@@ -775,11 +768,13 @@ journey_funnel_deserial(PG_FUNCTION_ARGS)
 	funnel_wire_decode(buf, len, &info, st->rows, st->pool.v);
 	st->nrows = info.nrows;
 	st->pool.n = info.npool;
-	PG_RETURN_POINTER(st);
+	return PointerGetDatum(st);
 }
 
-Datum
-journey_funnel_final(PG_FUNCTION_ARGS)
+static const CxmStateDesc funnel_desc = {"journey_funnel", funnel_flatten, funnel_expand};
+
+static Datum
+funnel_final(PG_FUNCTION_ARGS)
 {
 	FunnelView	v;
 	CxmAlloc	alloc;
@@ -800,3 +795,10 @@ journey_funnel_final(PG_FUNCTION_ARGS)
 				 errmsg("journey_funnel: %s", msg)));
 	PG_RETURN_INT32((int32) level);
 }
+
+CXM_STATE_TYPE_IO(funnel_state, funnel_desc);
+CXM_STATE_LEGACY(journey_funnel_serial, journey_funnel_deserial, funnel_desc);
+CXM_STATE_TRANS(journey_funnel_accum, funnel_accum_default, funnel_desc, 1);
+CXM_STATE_TRANS(journey_funnel_accum_mode, funnel_accum_mode, funnel_desc, 1);
+CXM_STATE_TRANS(journey_funnel_combine, funnel_combine, funnel_desc, 2);
+CXM_STATE_FINAL(journey_funnel_final, funnel_final, funnel_desc);

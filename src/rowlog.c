@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "executor/nodeAgg.h"
 #include "nodes/execnodes.h"
 #include "utils/memutils.h"
 
@@ -55,6 +56,23 @@ id_in_use(uint32 id)
 	return false;
 }
 
+/*
+ * Is fcinfo the node's own call of a transition (or combine) function?  An
+ * aggregate calling ours from its own (Citus's worker_partial_agg does,
+ * with a fresh FmgrInfo on every call, so no fn_extra to remember the log
+ * by) keeps per-group states.
+ */
+static bool
+called_by_node(AggState *as, FunctionCallInfo fcinfo)
+{
+	int			i;
+
+	for (i = 0; i < as->numtrans; i++)
+		if (fcinfo->flinfo == &as->pertrans[i].transfn)
+			return true;
+	return false;
+}
+
 CxmSharedLog *
 cxm_shared_log(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 {
@@ -69,6 +87,8 @@ cxm_shared_log(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 		return NULL;
 	as = (AggState *) fcinfo->context;
 	if (as->hashcontext == NULL || as->hashcontext->ecxt_per_tuple_memory != aggcxt)
+		return NULL;
+	if (fcinfo->flinfo->fn_extra == NULL && !called_by_node(as, fcinfo))
 		return NULL;
 	ref = (CxmSharedLogRef *) fcinfo->flinfo->fn_extra;
 	if (ref == NULL)
