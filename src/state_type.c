@@ -258,10 +258,11 @@ cxm_state_in(FunctionCallInfo fcinfo, const CxmStateDesc *desc)
 	char	   *bytes;
 	size_t		n;
 
-	if (len < 2 || s[0] != '\\' || s[1] != 'x' || (len - 2) % 2 != 0)
+	if (len < 2 || s[0] != '\\' || s[1] != 'x' || (len - 2) % 2 != 0 ||
+		strspn(s + 2, "0123456789abcdefABCDEF") != len - 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for a %s state: \"%.40s%s\"",
+				 errmsg("invalid input syntax for the state of %s: \"%.40s%s\"",
 						desc->name, s, len > 40 ? "..." : ""),
 				 errdetail("A state is written \\x followed by an even number of hexadecimal digits.")));
 	bytes = palloc((len - 2) / 2 + 1);
