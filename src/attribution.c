@@ -128,7 +128,7 @@ attr_accum(FunctionCallInfo fcinfo, AttrModel model)
 	int64		count = 1;
 	char		msg[256];
 
-	aggcxt = cxm_agg_context(fcinfo, "attribution_accum");
+	aggcxt = cxm_state_context(fcinfo, "attribution_accum");
 	state = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
 	if (state == NULL)
 	{
@@ -195,7 +195,7 @@ attribution_combine_impl(PG_FUNCTION_ARGS)
 	AttrState  *s2;
 	char		msg[256];
 
-	aggcxt = cxm_agg_context(fcinfo, "attribution_combine");
+	aggcxt = cxm_state_context(fcinfo, "attribution_combine");
 	s1 = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
 	s2 = PG_ARGISNULL(1) ? NULL : (AttrState *) PG_GETARG_POINTER(1);
 	if (s2 == NULL)

@@ -95,7 +95,7 @@ check_gg_row(double x, double m)
 static Datum
 bgnbd_fit_accum_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = cxm_agg_context(fcinfo, "bgnbd_fit_accum");
+	MemoryContext aggcxt = cxm_state_context(fcinfo, "bgnbd_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				tx,
@@ -138,7 +138,7 @@ bgnbd_fit_accum_impl(PG_FUNCTION_ARGS)
 static Datum
 gg_fit_accum_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = cxm_agg_context(fcinfo, "gg_fit_accum");
+	MemoryContext aggcxt = cxm_state_context(fcinfo, "gg_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				m;
@@ -158,7 +158,7 @@ gg_fit_accum_impl(PG_FUNCTION_ARGS)
 static Datum
 churn_fit_combine_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = cxm_agg_context(fcinfo, "churn_fit_combine");
+	MemoryContext aggcxt = cxm_state_context(fcinfo, "churn_fit_combine");
 	FitState   *a = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	FitState   *b = PG_ARGISNULL(1) ? NULL : (FitState *) PG_GETARG_POINTER(1);
 	size_t		i;

@@ -210,7 +210,7 @@ rfm_accum_impl(PG_FUNCTION_ARGS)
 	double		amount;
 	int64		micros;
 
-	aggcxt = cxm_agg_context(fcinfo, "rfm_accum");
+	aggcxt = cxm_state_context(fcinfo, "rfm_accum");
 	st = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		st = rfm_state_new(aggcxt);
@@ -250,7 +250,7 @@ rfm_combine_impl(PG_FUNCTION_ARGS)
 			   *b;
 	int			i;
 
-	aggcxt = cxm_agg_context(fcinfo, "rfm_combine");
+	aggcxt = cxm_state_context(fcinfo, "rfm_combine");
 	a = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	b = PG_ARGISNULL(1) ? NULL : (RfmState *) PG_GETARG_POINTER(1);
 	if (b == NULL || !b->configured)

@@ -116,12 +116,17 @@ state_context(MemoryContext aggcxt)
 	return cxt;
 }
 
-/* a new read-write expanded state over an in-memory state */
+/*
+ * A new read-write expanded state over an in-memory state, in the header o
+ * when given (allocated in the aggregation's shared context).
+ */
 static Datum
-state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt)
+state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt, CxmStateObj *o)
 {
 	MemoryContext cxt = state_context(aggcxt);
-	CxmStateObj *o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
+
+	if (o == NULL)
+		o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
 
 	EOH_init_header(&o->hdr, &state_methods, cxt);
 	o->desc = desc;
@@ -171,14 +176,27 @@ state_read(const CxmStateDesc *desc, Datum d)
 	return o != NULL ? o->state : state_expand(desc, d, CurrentMemoryContext, false);
 }
 
+MemoryContext
+cxm_state_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	return state_context(cxm_agg_context(fcinfo, fname));
+}
+
+/*
+ * A group's first row: its header is allocated before impl allocates the
+ * state (in cxm_state_context), so that the two are adjacent.
+ */
 Datum
 cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *desc,
 				int nstates)
 {
 	CxmStateObj *o = NULL;
+	CxmStateObj *fresh = NULL;
 	Datum		result;
 
-	if (!fcinfo->args[0].isnull)
+	if (fcinfo->args[0].isnull)
+		fresh = MemoryContextAlloc(cxm_state_context(fcinfo, desc->name), sizeof(CxmStateObj));
+	else
 	{
 		Datum		d = fcinfo->args[0].value;
 
@@ -196,13 +214,18 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 		fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
 	result = impl(fcinfo);
 	if (fcinfo->isnull)
+	{
+		if (fresh != NULL)
+			pfree(fresh);
 		return (Datum) 0;
+	}
 	if (likely(o != NULL))
 	{
-		o->state = result;
+		if (unlikely(o->state != result))
+			o->state = result;
 		return EOHPGetRWDatum(&o->hdr);
 	}
-	return state_wrap(desc, result, cxm_agg_context(fcinfo, desc->name));
+	return state_wrap(desc, result, cxm_agg_context(fcinfo, desc->name), fresh);
 }
 
 Datum
@@ -225,7 +248,7 @@ cxm_state_legacy_deserial(FunctionCallInfo fcinfo, const CxmStateDesc *desc)
 {
 	MemoryContext aggcxt = cxm_agg_context(fcinfo, desc->name);
 
-	return state_wrap(desc, state_expand(desc, PG_GETARG_DATUM(0), aggcxt, true), aggcxt);
+	return state_wrap(desc, state_expand(desc, PG_GETARG_DATUM(0), aggcxt, true), aggcxt, NULL);
 }
 
 /* ------------------------------------------------------------------------

@@ -50,6 +50,14 @@ typedef struct CxmStateDesc
 extern Datum cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl,
 							 const CxmStateDesc *desc, int nstates);
 
+/*
+ * The memory context where a transition or combine function allocates a new
+ * in-memory state (or grows it): a child of the aggregate context, shared by
+ * the states of the aggregation and their headers, so that a group's header
+ * lies next to its state (one cache miss less per row with many groups).
+ */
+extern MemoryContext cxm_state_context(FunctionCallInfo fcinfo, const char *fname);
+
 /* a final function: impl sees the in-memory state; its result is returned */
 extern Datum cxm_state_final(FunctionCallInfo fcinfo, PGFunction impl,
 							 const CxmStateDesc *desc);
