@@ -243,7 +243,7 @@ attr_expand(const char *data, size_t len, MemoryContext cxt)
 	return PointerGetDatum(s);
 }
 
-static const CxmStateDesc attr_desc = {"attribution", attr_flatten, attr_expand};
+static const CxmStateDesc attr_desc = CXM_STATE_DESC("attribution", attr_flatten, attr_expand);
 
 static void
 attr_tick(void *arg)

@@ -234,7 +234,7 @@ fit_expand(const char *bytes, size_t len, MemoryContext aggcxt)
 	return PointerGetDatum(st);
 }
 
-static const CxmStateDesc fit_desc = {"model-fit", fit_flatten, fit_expand};
+static const CxmStateDesc fit_desc = CXM_STATE_DESC("model-fit", fit_flatten, fit_expand);
 
 static CxmSummaryRow *
 sorted_rows(FitState *st)

@@ -771,7 +771,7 @@ funnel_expand(const char *data, size_t len, MemoryContext cxt)
 	return PointerGetDatum(st);
 }
 
-static const CxmStateDesc funnel_desc = {"journey_funnel", funnel_flatten, funnel_expand};
+static const CxmStateDesc funnel_desc = CXM_STATE_DESC_LOG("journey_funnel", funnel_flatten, funnel_expand);
 
 static Datum
 funnel_final(PG_FUNCTION_ARGS)

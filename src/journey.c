@@ -373,7 +373,7 @@ path_expand(const char *data, size_t size, MemoryContext cxt)
 	return PointerGetDatum(st);
 }
 
-static const CxmStateDesc path_desc = {"journey_path", path_flatten, path_expand};
+static const CxmStateDesc path_desc = CXM_STATE_DESC_LOG("journey_path", path_flatten, path_expand);
 
 /* a text[] of n elements taking out_bytes; *p is where the first goes */
 static ArrayType *

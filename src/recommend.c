@@ -348,7 +348,7 @@ rec_state_expand(const char *data, size_t len, MemoryContext cxt)
 	return PointerGetDatum(s);
 }
 
-static const CxmStateDesc rec_desc = {"assoc_rules", rec_state_flatten, rec_state_expand};
+static const CxmStateDesc rec_desc = CXM_STATE_DESC("assoc_rules", rec_state_flatten, rec_state_expand);
 
 static void
 rec_tick(void *arg)

@@ -317,7 +317,7 @@ rfm_expand(const char *bytes, size_t len, MemoryContext aggcxt)
 	return PointerGetDatum(st);
 }
 
-static const CxmStateDesc rfm_desc = {"rfm", rfm_flatten, rfm_expand};
+static const CxmStateDesc rfm_desc = CXM_STATE_DESC("rfm", rfm_flatten, rfm_expand);
 
 static Datum
 rfm_final_impl(PG_FUNCTION_ARGS)

@@ -31,6 +31,15 @@
 
 #include "rowlog_core.h"
 
+/* where the headers of slots [first, first + CXM_LOG_HDR_CHUNK) lie */
+typedef struct CxmLogHdrChunk
+{
+	char	   *base;
+	uint32		first;
+} CxmLogHdrChunk;
+
+#define CXM_LOG_HDR_CHUNK	1024
+
 typedef struct CxmSharedLog
 {
 	RowLog	   *log;
@@ -38,6 +47,21 @@ typedef struct CxmSharedLog
 	uint32		id;				/* 1 .. CXM_LOG_MAX_ID */
 	struct CxmSharedLogRef *ref;	/* the fn_extra that remembers us */
 	MemoryContextCallback reset;
+
+	/*
+	 * The groups' transition values (state_type.c's expanded headers, of
+	 * hdr_size bytes) lie in chunks of CXM_LOG_HDR_CHUNK slots, so that a
+	 * row finds its group's slot from the header's address alone
+	 * (cxm_log_header_slot), without reading the header; tags[slot] is the
+	 * group's tagged Datum (0 when the group keeps a state of its own).
+	 */
+	Size		hdr_size;
+	char	  **hdr_chunks;		/* by chunk number */
+	CxmLogHdrChunk *hdr_sorted; /* by address */
+	uint32		nhdr_chunks;
+	uint32		hdr_cap;
+	Datum	   *tags;
+	uint32		tags_cap;
 } CxmSharedLog;
 
 /*
@@ -117,6 +141,42 @@ cxm_log_of(FunctionCallInfo fcinfo, Datum d)
 	if (likely(ref != NULL && ref->sl != NULL && ref->sl->id == cxm_log_group_id(d)))
 		return ref->sl;
 	return cxm_log_lookup(d);
+}
+
+/*
+ * The header memory of a group of sl (hdr_size bytes, allocated in chunks in
+ * the log's context on first use) and room for its tag.
+ */
+extern void *cxm_log_header(CxmSharedLog *sl, uint32 slot, Size hdr_size);
+
+/* the slot whose header starts at hdr, if hdr is one of sl's headers */
+static inline bool
+cxm_log_header_slot(const CxmSharedLog *sl, const char *hdr, uint32 *slot)
+{
+	uint32		lo = 0,
+				hi = sl->nhdr_chunks;
+	Size		span = sl->hdr_size * CXM_LOG_HDR_CHUNK;
+
+	while (lo < hi)
+	{
+		uint32		mid = (lo + hi) / 2;
+		const CxmLogHdrChunk *c = &sl->hdr_sorted[mid];
+
+		if (hdr < c->base)
+			hi = mid;
+		else if (hdr >= c->base + span)
+			lo = mid + 1;
+		else
+		{
+			Size		off = (Size) (hdr - c->base);
+
+			if (off % sl->hdr_size != 0)
+				return false;
+			*slot = c->first + (uint32) (off / sl->hdr_size);
+			return true;
+		}
+	}
+	return false;
 }
 
 #endif							/* CXM_ROWLOG_H */

@@ -3,8 +3,8 @@
  *	  The aggregates' state types as expanded objects (state_type.h,
  *	  doc/scale-out.md "State types").
  *
- * A transition value is a CxmStateObj: an ExpandedObjectHeader, the
- * family's descriptor and its in-memory state.  nodeAgg (and Citus's
+ * A transition value is a CxmStateObj: an ExpandedObjectHeader, whose
+ * methods pointer leads to the family's descriptor, and the in-memory state.  nodeAgg (and Citus's
  * worker_partial_agg, which copies its logic) keeps a read-write expanded
  * transition value as is when the object's memory context is a child of
  * the aggregate context.  Giving every group a context of its own would
@@ -26,47 +26,44 @@
 #include "utils/memutils.h"
 
 #include "cxm.h"
+#include "rowlog.h"
 #include "state_type.h"
 
 typedef struct CxmStateObj
 {
-	ExpandedObjectHeader hdr;
-	const CxmStateDesc *desc;
+	ExpandedObjectHeader hdr;	/* eoh_methods: &desc->methods */
 	Datum		state;			/* the family's in-memory state */
-	bytea	   *flat;			/* get_flat_size's bytes, for flatten_into */
-} CxmStateObj;
+} CxmStateObj;					/* 56 bytes: 64 with a row-log group's */
 
-static Size state_get_flat_size(ExpandedObjectHeader *eohptr);
-static void state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-
-static const ExpandedObjectMethods state_methods = {
-	state_get_flat_size,
-	state_flatten_into
-};
+#define STATE_DESC(o) ((const CxmStateDesc *) (o)->hdr.eoh_methods)
 
 /*
- * The bytes are made in the caller's context: get_flat_size is always
- * followed by flatten_into in the same context (datumCopy,
- * heap_form_tuple), and made again if asked again.
+ * get_flat_size's bytes, for the flatten_into call that always follows it
+ * (datumCopy, heap_form_tuple), made in the caller's context.
  */
-static Size
-state_get_flat_size(ExpandedObjectHeader *eohptr)
+static const CxmStateObj *flat_of = NULL;
+static bytea *flat_bytes = NULL;
+
+Size
+cxm_state_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	CxmStateObj *o = (CxmStateObj *) eohptr;
 
-	o->flat = o->desc->flatten(o->state);
-	return VARSIZE(o->flat);
+	flat_bytes = STATE_DESC(o)->flatten(o->state);
+	flat_of = o;
+	return VARSIZE(flat_bytes);
 }
 
-static void
-state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+void
+cxm_state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
 	CxmStateObj *o = (CxmStateObj *) eohptr;
 
-	if (o->flat == NULL || VARSIZE(o->flat) != allocated_size)
-		elog(ERROR, "%s state flattened without its size", o->desc->name);
-	memcpy(result, o->flat, allocated_size);
-	o->flat = NULL;
+	if (flat_of != o || VARSIZE(flat_bytes) != allocated_size)
+		elog(ERROR, "%s state flattened without its size", STATE_DESC(o)->name);
+	memcpy(result, flat_bytes, allocated_size);
+	flat_of = NULL;
+	flat_bytes = NULL;
 }
 
 /* ------------------------------------------------------------------------
@@ -125,13 +122,22 @@ state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt, CxmState
 {
 	MemoryContext cxt = state_context(aggcxt);
 
-	if (o == NULL)
+	if (cxm_log_is_group(state))
+	{
+		/* a group of a shared row log: its header goes with the log's */
+		CxmSharedLog *sl = cxm_log_lookup(state);
+		uint32		slot = cxm_log_group_slot(state);
+
+		if (o != NULL)
+			pfree(o);
+		o = cxm_log_header(sl, slot, sizeof(CxmStateObj));
+		sl->tags[slot] = state;
+	}
+	else if (o == NULL)
 		o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
 
-	EOH_init_header(&o->hdr, &state_methods, cxt);
-	o->desc = desc;
+	EOH_init_header(&o->hdr, &desc->methods, cxt);
 	o->state = state;
-	o->flat = NULL;
 	return EOHPGetRWDatum(&o->hdr);
 }
 
@@ -144,7 +150,7 @@ state_obj(Datum d, const CxmStateDesc *desc)
 	if (!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 		return NULL;
 	o = (CxmStateObj *) DatumGetEOHP(d);
-	if (o->hdr.eoh_methods != &state_methods || o->desc != desc)
+	if (o->hdr.eoh_methods != &desc->methods)
 		return NULL;
 	return o;
 }
@@ -194,8 +200,44 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	CxmStateObj *fresh = NULL;
 	Datum		result;
 
+	if (desc->row_log && !fcinfo->args[0].isnull)
+	{
+		/*
+		 * A group of the shared row log: its slot from the header's address
+		 * and its tag from the log's dense array, so that a row reads no
+		 * per-group memory (rowlog.h).
+		 */
+		CxmSharedLogRef *ref = (CxmSharedLogRef *) fcinfo->flinfo->fn_extra;
+		const char *hdr = (const char *) DatumGetPointer(fcinfo->args[0].value) -
+			offsetof(ExpandedObjectHeader, eoh_rw_ptr);
+		uint32		slot;
+
+		if (ref != NULL && ref->sl != NULL && cxm_log_header_slot(ref->sl, hdr, &slot) &&
+			ref->sl->tags[slot] != 0)
+		{
+			CxmSharedLog *sl = ref->sl;
+			Datum		d = fcinfo->args[0].value;
+			Datum		tag = sl->tags[slot];
+
+			fcinfo->args[0].value = tag;
+			if (nstates > 1 && !fcinfo->args[1].isnull)
+				fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
+			result = impl(fcinfo);
+			if (fcinfo->isnull)
+				return (Datum) 0;
+			if (unlikely(result != tag))
+			{
+				((CxmStateObj *) hdr)->state = result;
+				sl->tags[slot] = cxm_log_is_group(result) ? result : 0;
+			}
+			return d;
+		}
+	}
 	if (fcinfo->args[0].isnull)
-		fresh = MemoryContextAlloc(cxm_state_context(fcinfo, desc->name), sizeof(CxmStateObj));
+	{
+		if (!desc->row_log)
+			fresh = MemoryContextAlloc(cxm_state_context(fcinfo, desc->name), sizeof(CxmStateObj));
+	}
 	else
 	{
 		Datum		d = fcinfo->args[0].value;
@@ -222,7 +264,14 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	if (likely(o != NULL))
 	{
 		if (unlikely(o->state != result))
+		{
+			Datum		old = o->state;
+
 			o->state = result;
+			if (cxm_log_is_group(old))
+				cxm_log_lookup(old)->tags[cxm_log_group_slot(old)] =
+					cxm_log_is_group(result) ? result : 0;
+		}
 		return EOHPGetRWDatum(&o->hdr);
 	}
 	return state_wrap(desc, result, cxm_agg_context(fcinfo, desc->name), fresh);

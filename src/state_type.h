@@ -27,9 +27,16 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/expandeddatum.h"
 
 typedef struct CxmStateDesc
 {
+	/*
+	 * The expanded-object methods (the same for every family): an object's
+	 * eoh_methods points here, so it leads to its descriptor and the object
+	 * needs no field for it.
+	 */
+	ExpandedObjectMethods methods;
 	const char *name;			/* the aggregate, as messages name it */
 
 	/* the wire bytes of a state, as a bytea in CurrentMemoryContext */
@@ -40,7 +47,23 @@ typedef struct CxmStateDesc
 	 * ERROR 22P03 (cxm_bad_state).
 	 */
 	Datum		(*expand) (const char *data, size_t len, MemoryContext cxt);
+
+	/*
+	 * In hash aggregation the state is a group of a shared row log
+	 * (rowlog.h): the transition function's fn_extra is the log's
+	 * CxmSharedLogRef, and a row finds its group by the header's address.
+	 */
+	bool		row_log;
 } CxmStateDesc;
+
+extern Size cxm_state_get_flat_size(ExpandedObjectHeader *eohptr);
+extern void cxm_state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+/* a descriptor: static const CxmStateDesc d = CXM_STATE_DESC("name", flatten, expand); */
+#define CXM_STATE_DESC(name, flatten, expand) \
+	{{cxm_state_get_flat_size, cxm_state_flatten_into}, (name), (flatten), (expand), false}
+#define CXM_STATE_DESC_LOG(name, flatten, expand) \
+	{{cxm_state_get_flat_size, cxm_state_flatten_into}, (name), (flatten), (expand), true}
 
 /*
  * A transition (nstates = 1) or combine (nstates = 2) function: impl sees
