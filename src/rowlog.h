@@ -4,15 +4,17 @@
  *	  aggregation of journey_path or journey_funnel, and the group states
  *	  that point into it.
  *
- * In hash aggregation a group's transition value is not a pointer but a
+ * In hash aggregation a group's in-memory state is not a pointer but a
  * tagged Datum that names the group itself: bit 0 set (a palloc'd pointer
  * never has it), the log's id, the group's slot in the log, and a few bits
- * that the aggregate keeps per group.  A row then costs no access to any
- * per-group memory at all: the transition function finds the log through
- * its fn_extra, appends the row and returns the Datum.  The final, serial
- * and combine functions find the log by its id (a short registry of the
- * backend's live logs).  States of `internal` type are passed by value, so
- * PostgreSQL never dereferences them; doc/journeys.md gives the
+ * that the aggregate keeps per group.  The transition value PostgreSQL
+ * holds is the group's expanded header (state_type.h), which the log keeps
+ * in chunks, with the tags in a dense array: a row finds its slot from the
+ * header's address (cxm_log_header_slot) and its tag in that array, and so
+ * costs no access to the group's own memory: the transition function finds
+ * the log through its fn_extra, appends the row and returns the header.
+ * The final and combine functions and the flattening find the log by its id
+ * (a short registry of the backend's live logs); doc/journeys.md gives the
  * measurements that motivate this.
  *
  * The log lives in the hash table's memory context, so it is counted in
