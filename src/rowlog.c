@@ -164,7 +164,8 @@ void *
 cxm_log_header(CxmSharedLog *sl, uint32 slot, Size hdr_size)
 {
 	MemoryContext cxt = GetMemoryChunkContext(sl);
-	uint32		n = slot / CXM_LOG_HDR_CHUNK;
+	uint32		n;
+	uint64		first;
 
 	Assert(sl->hdr_size == 0 || sl->hdr_size == hdr_size);
 	sl->hdr_size = hdr_size;
@@ -177,14 +178,20 @@ cxm_log_header(CxmSharedLog *sl, uint32 slot, Size hdr_size)
 			: repalloc_huge(sl->tags, sizeof(Datum) * cap);
 		sl->tags_cap = cap;
 	}
+	/* chunk n: slots [CHUNK * (2^n - 1), CHUNK * (2^(n+1) - 1)) */
+	for (n = 0, first = 0; slot >= first + ((uint64) CXM_LOG_HDR_CHUNK << n); n++)
+		first += (uint64) CXM_LOG_HDR_CHUNK << n;
 	while (n >= sl->nhdr_chunks)
 	{
-		char	   *base = MemoryContextAllocHuge(cxt, hdr_size * CXM_LOG_HDR_CHUNK);
+		uint32		k = sl->nhdr_chunks;
+		uint64		kfirst = (uint64) CXM_LOG_HDR_CHUNK * (((uint64) 1 << k) - 1);
+		Size		bytes = hdr_size * ((Size) CXM_LOG_HDR_CHUNK << k);
+		char	   *base = MemoryContextAllocHuge(cxt, bytes);
 		uint32		i;
 
-		if (sl->nhdr_chunks == sl->hdr_cap)
+		if (k == sl->hdr_cap)
 		{
-			uint32		cap = Max(sl->hdr_cap * 2, 16);
+			uint32		cap = Max(sl->hdr_cap * 2, 8);
 
 			sl->hdr_chunks = sl->hdr_chunks == NULL
 				? MemoryContextAlloc(cxt, sizeof(char *) * cap)
@@ -194,13 +201,14 @@ cxm_log_header(CxmSharedLog *sl, uint32 slot, Size hdr_size)
 				: repalloc(sl->hdr_sorted, sizeof(CxmLogHdrChunk) * cap);
 			sl->hdr_cap = cap;
 		}
-		sl->hdr_chunks[sl->nhdr_chunks] = base;
+		sl->hdr_chunks[k] = base;
 		/* insert into the address order */
-		for (i = sl->nhdr_chunks; i > 0 && sl->hdr_sorted[i - 1].base > base; i--)
+		for (i = k; i > 0 && sl->hdr_sorted[i - 1].base > base; i--)
 			sl->hdr_sorted[i] = sl->hdr_sorted[i - 1];
 		sl->hdr_sorted[i].base = base;
-		sl->hdr_sorted[i].first = sl->nhdr_chunks * CXM_LOG_HDR_CHUNK;
+		sl->hdr_sorted[i].end = base + bytes;
+		sl->hdr_sorted[i].first = (uint32) kfirst;
 		sl->nhdr_chunks++;
 	}
-	return sl->hdr_chunks[n] + (Size) (slot % CXM_LOG_HDR_CHUNK) * hdr_size;
+	return sl->hdr_chunks[n] + (Size) (slot - first) * hdr_size;
 }

@@ -33,10 +33,15 @@
 
 #include "rowlog_core.h"
 
-/* where the headers of slots [first, first + CXM_LOG_HDR_CHUNK) lie */
+/*
+ * Where the headers of slots [first, first + count) lie.  Chunk n holds
+ * CXM_LOG_HDR_CHUNK << n slots, so a few chunks hold all the groups and a
+ * row's search among them takes few steps.
+ */
 typedef struct CxmLogHdrChunk
 {
 	char	   *base;
+	char	   *end;
 	uint32		first;
 } CxmLogHdrChunk;
 
@@ -58,7 +63,7 @@ typedef struct CxmSharedLog
 	 * group's tagged Datum (0 when the group keeps a state of its own).
 	 */
 	Size		hdr_size;
-	char	  **hdr_chunks;		/* by chunk number */
+	char	  **hdr_chunks;		/* by chunk number (each a slot count twice the last) */
 	CxmLogHdrChunk *hdr_sorted; /* by address */
 	uint32		nhdr_chunks;
 	uint32		hdr_cap;
@@ -157,7 +162,6 @@ cxm_log_header_slot(const CxmSharedLog *sl, const char *hdr, uint32 *slot)
 {
 	uint32		lo = 0,
 				hi = sl->nhdr_chunks;
-	Size		span = sl->hdr_size * CXM_LOG_HDR_CHUNK;
 
 	while (lo < hi)
 	{
@@ -166,7 +170,7 @@ cxm_log_header_slot(const CxmSharedLog *sl, const char *hdr, uint32 *slot)
 
 		if (hdr < c->base)
 			hi = mid;
-		else if (hdr >= c->base + span)
+		else if (hdr >= c->end)
 			lo = mid + 1;
 		else
 		{
