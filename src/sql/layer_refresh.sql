@@ -319,9 +319,18 @@ BEGIN
       v_ids := COALESCE(v_ids, '{}');
       RAISE NOTICE 'cxm.refresh: incremental: % changed profiles', pg_catalog.cardinality(v_ids);
     END IF;
-    -- incremental: the additive bases lose the changed profiles' old rows
-    -- (kept here) and gain their new ones below
+    -- incremental: the changed profiles' rows are a few per source and per
+    -- snapshot, found by index: plan them as cached reads (random_page_cost
+    -- 1.1 instead of the server's) and without parallel workers, whose
+    -- start-up and hash builds cost more than the few rows gain (restored
+    -- below; doc/layer.md, "Performance")
     IF v_ids IS NOT NULL THEN
+      v_rpc := pg_catalog.current_setting('random_page_cost');
+      v_workers := pg_catalog.current_setting('max_parallel_workers_per_gather');
+      PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
+      PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
+      -- the additive bases lose the changed profiles' old rows (kept here)
+      -- and gain their new ones below
       FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
                                   @extschema@.layer_base_sql(agg.name, v_ids));
@@ -329,16 +338,6 @@ BEGIN
     END IF;
     -- the changed profiles' rows (v_ids), or every row (v_ids NULL); DELETE,
     -- not TRUNCATE: readers keep seeing the old snapshot until commit
-    -- the changed profiles' rows are a few per source, found by index: plan
-    -- them as cached reads (random_page_cost 1.1 instead of the server's)
-    -- and without parallel workers, whose start-up and hash builds cost more
-    -- than the few rows gain (for this step only; doc/layer.md, "Performance")
-    IF v_ids IS NOT NULL THEN
-      v_rpc := pg_catalog.current_setting('random_page_cost');
-      v_workers := pg_catalog.current_setting('max_parallel_workers_per_gather');
-      PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
-      PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
-    END IF;
     FOR agg IN SELECT * FROM (VALUES ('customer_360_snapshot', 'layer_profile_rows', 'customer_360'),
                                      ('customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys'),
                                      ('profile_months_snapshot', 'layer_month_rows', 'monthly facts')) v(snap, fn, step) LOOP
@@ -348,10 +347,6 @@ BEGIN
         USING v_ids;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
-    IF v_ids IS NOT NULL THEN
-      PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
-      PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', v_workers, true);
-    END IF;
     IF v_mode <> 'incremental' THEN
       ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
       t := @extschema@.layer_step('statistics', t);
@@ -397,6 +392,10 @@ BEGIN
                                 @extschema@.layer_aggregate_sql(agg.name, false));
       t := @extschema@.layer_step(agg.name, t);
     END LOOP;
+    IF v_ids IS NOT NULL THEN
+      PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
+      PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', v_workers, true);
+    END IF;
     INSERT INTO @extschema@.layer_state AS l (id, as_of, settings_hash, refreshed_at)
     VALUES (true, v_as_of, @extschema@.layer_settings_hash(), pg_catalog.clock_timestamp())
     ON CONFLICT (id) DO UPDATE SET as_of = EXCLUDED.as_of, settings_hash = EXCLUDED.settings_hash,

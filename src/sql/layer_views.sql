@@ -147,11 +147,19 @@ WITH cfg AS (
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), everyone AS (
   -- the ids on their own (each CTE above is read once, so a filter on
-  -- customer_id reaches the sources' indexes through every join)
-  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
-  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
+  -- customer_id reaches the sources' indexes through every join); given
+  -- ids, those that some source still has (one index probe per source and
+  -- id, instead of reading all their rows again)
+  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL
+  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL
+  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND ids IS NULL
+  UNION SELECT u.id FROM pg_catalog.unnest(ids) u(id)
+  WHERE ids IS NOT NULL
+    AND (EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
+         OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
+         OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
+         OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id))
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
