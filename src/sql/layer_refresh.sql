@@ -836,18 +836,6 @@ COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.p_alive IS 'sum of thei
 COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.p_alive_n IS 'customers with a probability of being alive';
 COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.clv IS 'sum of their expected CLVs';
 COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.clv_n IS 'customers with an expected CLV';
-COMMENT ON TABLE @extschema@.value_concentration_base_snapshot IS
-  'internal: additive base of value_concentration (buyers by measure and value), kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
-COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.measure IS 'revenue, profit or expected_clv';
-COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.value IS 'a buyer''s value of the measure (trailing zeros trimmed)';
-COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.n IS 'buyers with that value';
-COMMENT ON TABLE @extschema@.channel_mix_value_base_snapshot IS
-  'internal: additive base of channel_mix_value (buyers by band, measure, channel mix and value), kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
-COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.band IS 'tenure band (<90, 90-365, 365+ days since the first purchase) or all';
-COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.measure IS 'revenue or expected_clv';
-COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.cross_channel IS 'the buyers were touched through two or more channels';
-COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.value IS 'a buyer''s value of the measure (trailing zeros trimmed)';
-COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.n IS 'buyers with that value';
 COMMENT ON TABLE @extschema@.visitor_segments_base_snapshot IS
   'internal: additive base of visitor_segments, kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
 COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.is_known IS 'the profiles are known customers';

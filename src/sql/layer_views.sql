@@ -613,128 +613,74 @@ WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
 $q$, 'segment'),
 ('value_concentration', $q$
--- The base: buyers by measure and value.  Ranked from the top, the buyers of a
--- value hold ranks above + 1 .. above + n, and top(k), the sum of the k
--- largest values, is the sum above them plus (k - above) times the value
--- (the same whichever way ties are ordered)
-WITH g AS (
-  SELECT b.measure, b.value, b.n,
-         pg_catalog.sum(b.n) OVER w - b.n AS above,
-         pg_catalog.sum(b.n * b.value) OVER w - b.n * b.value AS top_above,
-         pg_catalog.sum(b.n) OVER (PARTITION BY b.measure) AS cnt,
-         0.8 * pg_catalog.sum(b.n * b.value) OVER (PARTITION BY b.measure) AS target
-  FROM {base} b
-  WINDOW w AS (PARTITION BY b.measure ORDER BY b.value DESC ROWS UNBOUNDED PRECEDING)
-), s AS (
-  SELECT g.measure, pg_catalog.max(g.cnt)::pg_catalog.int8 AS n, pg_catalog.sum(g.n * g.value) AS total,
-         pg_catalog.array_agg(g.above + 1 ORDER BY g.value DESC) AS lo,
-         pg_catalog.array_agg(g.top_above ORDER BY g.value DESC) AS tops,
-         pg_catalog.array_agg(g.value ORDER BY g.value DESC) AS vals,
-         -- Gini from the ranks: 2 sum(i x_i) / (n sum x) - (n + 1) / n, i =
-         -- rank from the bottom; the buyers of a value add it times their i,
-         -- whose sum is n (2 cnt + 1 - 2 above - n) / 2 (an even product)
-         pg_catalog.sum(g.value * pg_catalog.div(g.n * (2 * g.cnt + 1 - 2 * g.above - g.n), 2)) AS ranked,
-         -- the first rank whose top reaches 80 % of the total, within the
-         -- first positive value that gets there (exact: no rounded quotient)
-         pg_catalog.min(g.above + pg_catalog.div(g.target - g.top_above, g.value)
-                        + CASE WHEN g.top_above + pg_catalog.div(g.target - g.top_above, g.value) * g.value >= g.target
-                               THEN 0 ELSE 1 END)
-           FILTER (WHERE g.value > 0 AND g.top_above < g.target AND g.top_above + g.n * g.value >= g.target) AS k80
-  FROM g GROUP BY g.measure
-), t AS (
-  -- top(k) for the top 1, 5, 10, 20, 50 % and the Lorenz deciles (NULL for
-  -- k = 0); width_bucket finds the value holding rank k by binary search
-  SELECT s.measure,
-         ARRAY(SELECT CASE WHEN q.k >= 1 THEN s.tops[w.i] + (q.k - s.lo[w.i] + 1) * s.vals[w.i] END
-               FROM (SELECT 1, pg_catalog.ceil(s.n * 0.01) UNION ALL SELECT 2, pg_catalog.ceil(s.n * 0.05)
-                     UNION ALL SELECT 3, pg_catalog.ceil(s.n * 0.10) UNION ALL SELECT 4, pg_catalog.ceil(s.n * 0.20)
-                     UNION ALL SELECT 5, pg_catalog.ceil(s.n * 0.50)
-                     UNION ALL SELECT 5 + d, s.n - (d * s.n) / 10 FROM pg_catalog.generate_series(1, 10) d) q(o, k)
-               CROSS JOIN LATERAL (SELECT pg_catalog.width_bucket(q.k::pg_catalog.numeric, s.lo) AS i) w
-               ORDER BY q.o) AS top
-  FROM s
+WITH v AS (
+  SELECT x.measure, x.value
+  FROM {profile} c
+  CROSS JOIN LATERAL (VALUES ('revenue', c.revenue), ('profit', c.profit),
+                             ('expected_clv', c.expected_clv::pg_catalog.numeric)) x(measure, value)
+  WHERE c.orders > 0 AND x.value IS NOT NULL
+), r AS (
+  -- k: rank from the top; top: the sum of the k largest values (the same
+  -- whichever way ties are ordered)
+  SELECT v.measure, v.value,
+         pg_catalog.row_number() OVER w AS k, pg_catalog.sum(v.value) OVER w AS top,
+         pg_catalog.count(*) OVER (PARTITION BY v.measure) AS n,
+         pg_catalog.sum(v.value) OVER (PARTITION BY v.measure) AS total
+  FROM v
+  WINDOW w AS (PARTITION BY v.measure ORDER BY v.value DESC ROWS UNBOUNDED PRECEDING)
+), g AS (
+  SELECT r.measure, pg_catalog.max(r.n) AS n, pg_catalog.max(r.total) AS total,
+         pg_catalog.array_agg(r.top ORDER BY r.k) AS tops,
+         -- Gini from the ranks: 2 sum(i x_i) / (n sum x) - (n + 1) / n, i = rank from the bottom
+         pg_catalog.sum((r.n + 1 - r.k) * r.value) AS ranked,
+         pg_catalog.min(r.k) FILTER (WHERE r.top >= 0.8 * r.total) AS k80
+  FROM r GROUP BY r.measure
 )
-SELECT m.measure, COALESCE(s.n, 0) AS customers, s.total,
-       (t.top[1] / NULLIF(s.total, 0))::pg_catalog.float8 AS top_1_pct,
-       (t.top[2] / NULLIF(s.total, 0))::pg_catalog.float8 AS top_5_pct,
-       (t.top[3] / NULLIF(s.total, 0))::pg_catalog.float8 AS top_10_pct,
-       (t.top[4] / NULLIF(s.total, 0))::pg_catalog.float8 AS top_20_pct,
-       (t.top[5] / NULLIF(s.total, 0))::pg_catalog.float8 AS top_50_pct,
-       CASE WHEN s.total > 0 THEN s.k80::pg_catalog.float8 / s.n END AS customers_for_80_pct,
-       CASE WHEN s.total > 0 THEN
-         ARRAY(SELECT (1 - COALESCE(t.top[5 + d], 0) / s.total)::pg_catalog.float8
+SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
+       (g.tops[pg_catalog.ceil(g.n * 0.01)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_1_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.05)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_5_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.10)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_10_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.20)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_20_pct,
+       (g.tops[pg_catalog.ceil(g.n * 0.50)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_50_pct,
+       CASE WHEN g.total > 0 THEN g.k80::pg_catalog.float8 / g.n END AS customers_for_80_pct,
+       CASE WHEN g.total > 0 THEN
+         ARRAY(SELECT (1 - COALESCE(g.tops[g.n - (d * g.n) / 10], 0) / g.total)::pg_catalog.float8
                FROM pg_catalog.generate_series(1, 10) d ORDER BY d) END AS lorenz,
-       CASE WHEN s.total > 0 THEN (2 * s.ranked / (s.n * s.total) - (s.n + 1)::pg_catalog.numeric / s.n)::pg_catalog.float8 END AS gini
+       CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
 FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
-LEFT JOIN s ON s.measure = m.measure
-LEFT JOIN t ON t.measure = m.measure
-$q$, $q$
--- buyers by measure and value (trailing zeros trimmed: one spelling per value)
-SELECT x.measure, pg_catalog.trim_scale(x.value) AS value, pg_catalog.count(*) AS n
-FROM {profile} c
-CROSS JOIN LATERAL (VALUES ('revenue', c.revenue), ('profit', c.profit),
-                           ('expected_clv', c.expected_clv::pg_catalog.numeric)) x(measure, value)
-WHERE c.orders > 0 AND x.value IS NOT NULL
-GROUP BY 1, 2
-$q$, 'measure, value'),
+LEFT JOIN g ON g.measure = m.measure
+$q$, NULL, NULL),
 ('channel_mix_value', $q$
--- The base: buyers by tenure band, measure, cross-channel or not, and value.
--- Counts, means and variances come from the counts and exact sums; the
--- median is percentile_cont(0.5) of the values, found from the counts below
--- each value
-WITH g AS (
-  SELECT b.band, b.measure, b.cross_channel, b.value, b.n,
-         pg_catalog.sum(b.n) OVER w - b.n AS below,
-         pg_catalog.sum(b.n) OVER (PARTITION BY b.band, b.measure, b.cross_channel) AS cnt
-  FROM {base} b
-  WINDOW w AS (PARTITION BY b.band, b.measure, b.cross_channel ORDER BY b.value ROWS UNBOUNDED PRECEDING)
-), h AS (
-  -- the values at 0-based ranks floor and ceil of (n - 1) / 2
-  SELECT g.band, g.measure, g.cross_channel, pg_catalog.max(g.cnt)::pg_catalog.int8 AS n,
-         pg_catalog.sum(g.n * g.value) AS sx, pg_catalog.sum(g.n * g.value * g.value) AS sxx,
-         pg_catalog.min(g.value) FILTER (WHERE g.below + g.n > pg_catalog.div(g.cnt - 1, 2)) AS lo_v,
-         pg_catalog.min(g.value) FILTER (WHERE g.below + g.n > g.cnt - 1 - pg_catalog.div(g.cnt - 1, 2)) AS hi_v
-  FROM g GROUP BY 1, 2, 3
-), k AS (
-  SELECT h.band, h.measure, h.cross_channel, h.n, (h.sx / h.n)::pg_catalog.float8 AS mean,
-         ((h.n * h.sxx - h.sx * h.sx) / NULLIF(h.n * (h.n - 1), 0))::pg_catalog.float8 AS var,
-         h.lo_v::pg_catalog.float8 + (h.hi_v::pg_catalog.float8 - h.lo_v::pg_catalog.float8)
-           * (0.5 * (h.n - 1) - pg_catalog.floor(0.5 * (h.n - 1)))::pg_catalog.float8 AS median
-  FROM h
+WITH b AS (
+  -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
+  SELECT c.is_cross_channel AS cross_channel, c.revenue, c.expected_clv,
+         c.days_since_purchase + EXTRACT(epoch FROM c.last_purchase - c.first_purchase)::pg_catalog.float8 / 86400 AS tenure
+  FROM {profile} c WHERE c.orders > 0 AND c.channel_count >= 1
+), v AS (
+  SELECT x.band, m.measure, b.cross_channel, m.value
+  FROM b
+  CROSS JOIN LATERAL (VALUES (CASE WHEN b.tenure < 90 THEN '<90' WHEN b.tenure < 365 THEN '90-365' ELSE '365+' END),
+                             ('all')) x(band)
+  CROSS JOIN LATERAL (VALUES ('revenue', b.revenue), ('expected_clv', b.expected_clv::pg_catalog.numeric)) m(measure, value)
+  WHERE m.value IS NOT NULL
 ), s AS (
-  SELECT k.band, k.measure,
-         COALESCE(pg_catalog.max(k.n) FILTER (WHERE NOT k.cross_channel), 0) AS n1,
-         COALESCE(pg_catalog.max(k.n) FILTER (WHERE k.cross_channel), 0) AS n2,
-         pg_catalog.max(k.mean) FILTER (WHERE NOT k.cross_channel) AS mean1,
-         pg_catalog.max(k.mean) FILTER (WHERE k.cross_channel) AS mean2,
-         pg_catalog.max(k.var) FILTER (WHERE NOT k.cross_channel) AS var1,
-         pg_catalog.max(k.var) FILTER (WHERE k.cross_channel) AS var2,
-         pg_catalog.max(k.median) FILTER (WHERE NOT k.cross_channel) AS median1,
-         pg_catalog.max(k.median) FILTER (WHERE k.cross_channel) AS median2
-  FROM k GROUP BY 1, 2
+  SELECT v.band, v.measure,
+         pg_catalog.count(*) FILTER (WHERE NOT v.cross_channel) AS n1,
+         pg_catalog.count(*) FILTER (WHERE v.cross_channel) AS n2,
+         pg_catalog.avg(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS mean1,
+         pg_catalog.avg(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS mean2,
+         pg_catalog.var_samp(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS var1,
+         pg_catalog.var_samp(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS var2,
+         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE NOT v.cross_channel) AS median1,
+         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE v.cross_channel) AS median2
+  FROM v GROUP BY v.band, v.measure
 )
 SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross_customers,
        s.mean1 AS single_mean, s.mean2 AS cross_mean, s.median1 AS single_median, s.median2 AS cross_median,
        w.difference, w.ci_low, w.ci_high, w.p_value
 FROM s
 LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
-$q$, $q$
--- buyers touched through at least one channel, by tenure band (days from
--- the first purchase to the reference time, and all), measure,
--- cross-channel or not, and value (trailing zeros trimmed)
-WITH b AS (
-  SELECT c.is_cross_channel AS cross_channel, c.revenue, c.expected_clv,
-         c.days_since_purchase + EXTRACT(epoch FROM c.last_purchase - c.first_purchase)::pg_catalog.float8 / 86400 AS tenure
-  FROM {profile} c WHERE c.orders > 0 AND c.channel_count >= 1
-)
-SELECT x.band, m.measure, b.cross_channel, pg_catalog.trim_scale(m.value) AS value, pg_catalog.count(*) AS n
-FROM b
-CROSS JOIN LATERAL (VALUES (CASE WHEN b.tenure < 90 THEN '<90' WHEN b.tenure < 365 THEN '90-365' ELSE '365+' END),
-                           ('all')) x(band)
-CROSS JOIN LATERAL (VALUES ('revenue', b.revenue), ('expected_clv', b.expected_clv::pg_catalog.numeric)) m(measure, value)
-WHERE m.value IS NOT NULL
-GROUP BY 1, 2, 3, 4
-$q$, 'band, measure, cross_channel, value'),
+$q$, NULL, NULL),
 ('visitor_segments', $q$
 SELECT b.is_known, b.entry_channel, b.entry_campaign, b.n AS profiles, b.sessions::pg_catalog.int8 AS sessions,
        b.touchpoints::pg_catalog.float8 / NULLIF(b.sessions, 0) AS pages_per_session,
