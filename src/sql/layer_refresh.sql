@@ -89,6 +89,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
   SELECT 'customer_360_snapshot', 'customer_360', true
   UNION ALL SELECT 'customer_journeys_snapshot', 'customer_journeys', true
+  UNION ALL SELECT 'churn_risk_snapshot', 'churn_risk', true
   UNION ALL SELECT 'profile_months_snapshot', 'kpi_monthly', false
   UNION ALL SELECT a.name || '_base_snapshot', a.name, false FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL
   UNION ALL SELECT a.name || '_snapshot', a.name, true FROM @extschema@.layer_aggregates() a
@@ -347,8 +348,19 @@ BEGIN
         USING v_ids;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
+    -- churn_risk: the changed buyers' rows of customer_360, its columns
+    DELETE FROM @extschema@.churn_risk_snapshot x WHERE v_ids IS NULL OR x.customer_id = ANY (v_ids);
+    EXECUTE pg_catalog.format(
+      'INSERT INTO @extschema@.churn_risk_snapshot SELECT %s FROM @extschema@.customer_360_snapshot c'
+      ' WHERE c.orders > 0 AND ($1 IS NULL OR c.customer_id = ANY ($1))',
+      (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+       FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid = '@extschema@.churn_risk_snapshot'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped))
+      USING v_ids;
+    t := @extschema@.layer_step('churn_risk', t);
     IF v_mode <> 'incremental' THEN
-      ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
+      ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot,
+            @extschema@.churn_risk_snapshot;
       t := @extschema@.layer_step('statistics', t);
     END IF;
     FOR agg IN SELECT a.name, a.base, a.base_keys FROM @extschema@.layer_aggregates() a LOOP
