@@ -89,6 +89,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
   SELECT 'customer_360_snapshot', 'customer_360', true
   UNION ALL SELECT 'customer_journeys_snapshot', 'customer_journeys', true
+  UNION ALL SELECT 'churn_risk_snapshot', 'churn_risk', true
   UNION ALL SELECT 'profile_months_snapshot', 'kpi_monthly', false
   UNION ALL SELECT a.name || '_base_snapshot', a.name, false FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL
   UNION ALL SELECT a.name || '_snapshot', a.name, true FROM @extschema@.layer_aggregates() a
@@ -259,6 +260,7 @@ DECLARE
   sums pg_catalog.text;
   negs pg_catalog.text;
   v_rpc pg_catalog.text;
+  v_workers pg_catalog.text;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -318,26 +320,25 @@ BEGIN
       v_ids := COALESCE(v_ids, '{}');
       RAISE NOTICE 'cxm.refresh: incremental: % changed profiles', pg_catalog.cardinality(v_ids);
     END IF;
-    -- incremental: the additive bases lose the changed profiles' old rows
-    -- (kept here) and gain their new ones below
+    -- incremental: the changed profiles' rows are a few per source and per
+    -- snapshot, found by index: plan them as cached reads (random_page_cost
+    -- 1.1 instead of the server's) and without parallel workers, whose
+    -- start-up and hash builds cost more than the few rows gain (restored
+    -- below; doc/layer.md, "Performance")
     IF v_ids IS NOT NULL THEN
-      FOR agg IN SELECT a.name, a.base_keys, a.regroup FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
-        -- (a regrouped base only needs the groups they were in)
-        EXECUTE pg_catalog.format(CASE WHEN agg.regroup IS NULL THEN 'CREATE TEMP TABLE %I AS %s'
-                                       ELSE 'CREATE TEMP TABLE %I AS SELECT DISTINCT %3$s FROM (%2$s) x' END,
-                                  'cxm_refresh_old_' || agg.name, @extschema@.layer_base_sql(agg.name, v_ids),
-                                  agg.base_keys);
+      v_rpc := pg_catalog.current_setting('random_page_cost');
+      v_workers := pg_catalog.current_setting('max_parallel_workers_per_gather');
+      PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
+      PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
+      -- the additive bases lose the changed profiles' old rows (kept here)
+      -- and gain their new ones below
+      FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
+                                  @extschema@.layer_base_sql(agg.name, v_ids));
       END LOOP;
     END IF;
     -- the changed profiles' rows (v_ids), or every row (v_ids NULL); DELETE,
     -- not TRUNCATE: readers keep seeing the old snapshot until commit
-    -- the changed profiles' rows are a few per source, found by index: plan
-    -- them as cached reads (random_page_cost 1.1 instead of the server's,
-    -- for this step only; doc/layer.md, "Performance")
-    IF v_ids IS NOT NULL THEN
-      v_rpc := pg_catalog.current_setting('random_page_cost');
-      PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
-    END IF;
     FOR agg IN SELECT * FROM (VALUES ('customer_360_snapshot', 'layer_profile_rows', 'customer_360'),
                                      ('customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys'),
                                      ('profile_months_snapshot', 'layer_month_rows', 'monthly facts')) v(snap, fn, step) LOOP
@@ -347,32 +348,26 @@ BEGIN
         USING v_ids;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
-    IF v_ids IS NOT NULL THEN
-      PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
-    END IF;
+    -- churn_risk: the changed buyers' rows of customer_360, its columns
+    DELETE FROM @extschema@.churn_risk_snapshot x WHERE v_ids IS NULL OR x.customer_id = ANY (v_ids);
+    EXECUTE pg_catalog.format(
+      'INSERT INTO @extschema@.churn_risk_snapshot SELECT %s FROM @extschema@.customer_360_snapshot c'
+      ' WHERE c.orders > 0 AND ($1 IS NULL OR c.customer_id = ANY ($1))',
+      (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+       FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid = '@extschema@.churn_risk_snapshot'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped))
+      USING v_ids;
+    t := @extschema@.layer_step('churn_risk', t);
     IF v_mode <> 'incremental' THEN
-      ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot;
+      ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot,
+            @extschema@.churn_risk_snapshot;
       t := @extschema@.layer_step('statistics', t);
     END IF;
-    FOR agg IN SELECT a.name, a.base, a.base_keys, a.regroup FROM @extschema@.layer_aggregates() a LOOP
+    FOR agg IN SELECT a.name, a.base, a.base_keys FROM @extschema@.layer_aggregates() a LOOP
       IF agg.base_keys IS NOT NULL AND v_ids IS NULL THEN
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_base_snapshot');
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_base_snapshot',
                                   @extschema@.layer_base_sql(agg.name, NULL));
-      ELSIF agg.regroup IS NOT NULL THEN
-        -- the groups the changed profiles were or are in, recomputed from
-        -- every profile's rows of those groups (the {month} rows whose
-        -- regroup column is one of the keys)
-        EXECUTE pg_catalog.format('INSERT INTO %1$I SELECT DISTINCT %2$s FROM (%3$s) x',
-                                  'cxm_refresh_old_' || agg.name, agg.base_keys, @extschema@.layer_base_sql(agg.name, v_ids));
-        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I b WHERE b.%I IN (SELECT o.%I FROM %I o)',
-                                  agg.name || '_base_snapshot', agg.regroup, agg.regroup, 'cxm_refresh_old_' || agg.name);
-        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_base_snapshot',
-                                  @extschema@.layer_fill(agg.base, '@extschema@.customer_360_snapshot',
-                                    '@extschema@.customer_journeys_snapshot',
-                                    pg_catalog.format('(SELECT * FROM @extschema@.profile_months_snapshot x WHERE x.%I IN (SELECT o.%I FROM %I o))',
-                                                      agg.regroup, agg.regroup, 'cxm_refresh_old_' || agg.name)));
-        EXECUTE pg_catalog.format('DROP TABLE %I', 'cxm_refresh_old_' || agg.name);
       ELSIF agg.base_keys IS NOT NULL THEN
         -- base := base - old + new, on the groups the changed profiles touch;
         -- groups whose count n falls to 0 go
@@ -409,6 +404,10 @@ BEGIN
                                 @extschema@.layer_aggregate_sql(agg.name, false));
       t := @extschema@.layer_step(agg.name, t);
     END LOOP;
+    IF v_ids IS NOT NULL THEN
+      PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
+      PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', v_workers, true);
+    END IF;
     INSERT INTO @extschema@.layer_state AS l (id, as_of, settings_hash, refreshed_at)
     VALUES (true, v_as_of, @extschema@.layer_settings_hash(), pg_catalog.clock_timestamp())
     ON CONFLICT (id) DO UPDATE SET as_of = EXCLUDED.as_of, settings_hash = EXCLUDED.settings_hash,
@@ -819,7 +818,50 @@ COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.n IS 'journeys t
 COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.conversions IS 'their purchases';
 COMMENT ON COLUMN @extschema@.channel_attribution_base_snapshot.revenue IS 'their purchases'' amounts (exact, trailing zeros trimmed)';
 COMMENT ON TABLE @extschema@.kpi_monthly_base_snapshot IS
-  'internal: the monthly sums and means behind kpi_monthly; refresh() recomputes the months the changed profiles touch (doc/layer.md, "Incremental refresh")';
+  'internal: additive base of kpi_monthly (monthly counts and exact sums), kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON TABLE @extschema@.nps_monthly_base_snapshot IS
+  'internal: additive base of nps_monthly, kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.nps_monthly_base_snapshot.month IS 'first day of the month';
+COMMENT ON COLUMN @extschema@.nps_monthly_base_snapshot.channel IS 'feedback channel, or (none)';
+COMMENT ON COLUMN @extschema@.nps_monthly_base_snapshot.n IS 'profiles with scored answers in the month and channel';
+COMMENT ON COLUMN @extschema@.nps_monthly_base_snapshot.p IS 'promoters (answers 9-10)';
+COMMENT ON COLUMN @extschema@.nps_monthly_base_snapshot.pa IS 'passives (answers 7-8)';
+COMMENT ON COLUMN @extschema@.nps_monthly_base_snapshot.d IS 'detractors (answers 0-6)';
+COMMENT ON TABLE @extschema@.cohort_retention_base_snapshot IS
+  'internal: additive base of cohort_retention, kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.cohort_retention_base_snapshot.cohort IS 'month of the first purchase';
+COMMENT ON COLUMN @extschema@.cohort_retention_base_snapshot.month IS 'a month in which the cohort''s customers bought';
+COMMENT ON COLUMN @extschema@.cohort_retention_base_snapshot.n IS 'customers of the cohort who bought in the month';
+COMMENT ON TABLE @extschema@.funnel_conversion_base_snapshot IS
+  'internal: additive base of funnel_conversion, kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.funnel_conversion_base_snapshot.level IS 'last funnel step reached in order (0: none; -1: no funnel configured)';
+COMMENT ON COLUMN @extschema@.funnel_conversion_base_snapshot.n IS 'profiles at that level';
+COMMENT ON TABLE @extschema@.rfm_segments_base_snapshot IS
+  'internal: additive base of rfm_segments (counts and exact sums; a mean is a sum over the count of its values), kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.segment IS 'RFM segment';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.n IS 'customers in the segment';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.revenue IS 'their revenue (exact, trailing zeros trimmed)';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.orders IS 'their orders';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.days IS 'sum of their days since the latest purchase';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.days_n IS 'customers with a latest purchase';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.p_alive IS 'sum of their probabilities of being alive';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.p_alive_n IS 'customers with a probability of being alive';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.clv IS 'sum of their expected CLVs';
+COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.clv_n IS 'customers with an expected CLV';
+COMMENT ON TABLE @extschema@.visitor_segments_base_snapshot IS
+  'internal: additive base of visitor_segments, kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.is_known IS 'the profiles are known customers';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.entry_channel IS 'channel of their first touchpoint, or (none)';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.entry_campaign IS 'campaign of their first touchpoint, or (none)';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.n IS 'profiles with touchpoints';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.sessions IS 'their sessions';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.touchpoints IS 'their touchpoints';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.minutes IS 'their time on site in minutes (exact)';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.days IS 'sum of their days since last seen';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.days_n IS 'profiles with a last-seen time';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.bounced IS 'their bounced sessions (one touchpoint)';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.engaged IS 'profiles with a session that did not bounce';
+COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.buyers IS 'profiles with a purchase';
 DO $$
 DECLARE
   c record;
@@ -830,6 +872,8 @@ BEGIN
       CASE c.attname WHEN 'month' THEN 'first day of the month'
                      WHEN 'n' THEN 'per-profile month rows in the month'
                      WHEN 'product_buyers' THEN 'buyers of the month with a product (kpi_monthly.cross_sell_rate is NULL when no month has one)'
+                     WHEN 'clv_cross_n' THEN 'buyers of the month touched through two or more channels, with an expected CLV'
+                     WHEN 'clv_single_n' THEN 'buyers of the month touched through one channel or none, with an expected CLV'
                      ELSE 'monthly figure behind kpi_monthly (see doc/layer.md)' END);
   END LOOP;
 END $$;

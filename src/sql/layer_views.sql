@@ -147,11 +147,19 @@ WITH cfg AS (
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), everyone AS (
   -- the ids on their own (each CTE above is read once, so a filter on
-  -- customer_id reaches the sources' indexes through every join)
-  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
-  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
+  -- customer_id reaches the sources' indexes through every join); given
+  -- ids, those that some source still has (one index probe per source and
+  -- id, instead of reading all their rows again)
+  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL
+  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL
+  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND ids IS NULL
+  UNION SELECT u.id FROM pg_catalog.unnest(ids) u(id)
+  WHERE ids IS NOT NULL
+    AND (EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
+         OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
+         OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
+         OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id))
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
@@ -435,12 +443,12 @@ COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, p
 -- numeric), so that the base of everyone equals the base of the unchanged
 -- profiles plus that of the changed ones.  Its body reads {base}; refresh()
 -- keeps <name>_base_snapshot by subtracting the changed profiles' old rows
--- and adding their new ones.  A base with regroup (the {month} column that
--- is its key) may hold anything: refresh() recomputes the groups the changed
--- profiles were or are in (doc/layer.md, "Incremental refresh").
+-- and adding their new ones (doc/layer.md, "Incremental refresh").  Sums
+-- are never NULL (a mean keeps its sum and the count of its values) and
+-- numeric sums have their trailing zeros trimmed, so that a sum kept by
+-- adding and subtracting shows as a recomputation does.
 CREATE FUNCTION @extschema@.layer_aggregates()
-RETURNS TABLE (name pg_catalog.text, body pg_catalog.text, base pg_catalog.text, base_keys pg_catalog.text,
-  regroup pg_catalog.text)
+RETURNS TABLE (name pg_catalog.text, body pg_catalog.text, base pg_catalog.text, base_keys pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $body$
 VALUES
@@ -448,11 +456,7 @@ VALUES
 WITH cfg AS (
   SELECT s.min_nps_answers AS k FROM @extschema@.settings s WHERE s.id
 ), ch AS (
-  SELECT m.month, e.key AS channel, pg_catalog.sum((e.value ->> 0)::pg_catalog.int8) AS p,
-         pg_catalog.sum((e.value ->> 1)::pg_catalog.int8) AS pa, pg_catalog.sum((e.value ->> 2)::pg_catalog.int8) AS d
-  FROM {month} m CROSS JOIN LATERAL pg_catalog.jsonb_each(m.nps_channels) e
-  WHERE m.nps_channels IS NOT NULL
-  GROUP BY 1, 2
+  SELECT b.month, b.channel, b.p, b.pa, b.d FROM {base} b
 ), x AS (
   SELECT y.month, y.channel,
          @extschema@.nps_stats_final(ARRAY[y.p, y.pa, y.d]::pg_catalog.int8[]) AS s, y.p + y.pa + y.d >= c.k AS enough
@@ -471,17 +475,20 @@ LEFT JOIN LATERAL (
   SELECT @extschema@.nps_compare(x.s, v.s) AS c FROM x v
   WHERE x.enough AND v.enough AND v.channel = x.channel AND v.month = (x.month - '1 month'::pg_catalog.interval)::pg_catalog.date
 ) d ON true
-$q$, NULL, NULL, NULL),
+$q$, $q$
+-- answers by month and channel: promoters, passives, detractors
+SELECT m.month, e.key AS channel, pg_catalog.count(*) AS n, pg_catalog.sum((e.value ->> 0)::pg_catalog.int8) AS p,
+       pg_catalog.sum((e.value ->> 1)::pg_catalog.int8) AS pa, pg_catalog.sum((e.value ->> 2)::pg_catalog.int8) AS d
+FROM {month} m CROSS JOIN LATERAL pg_catalog.jsonb_each(m.nps_channels) e
+WHERE m.nps_channels IS NOT NULL
+GROUP BY 1, 2
+$q$, 'month, channel'),
 ('cohort_retention', $q$
-WITH b AS (
-  SELECT m.customer_id, m.month FROM {month} m WHERE m.orders > 0
-), f AS (
-  SELECT b.customer_id, pg_catalog.min(b.month) AS cohort FROM b GROUP BY 1
+WITH act AS (
+  SELECT b.cohort, b.month, b.n AS c FROM {base} b
 ), sizes AS (
-  SELECT f.cohort, pg_catalog.count(*) AS n FROM f GROUP BY 1
-), act AS (
-  SELECT f.cohort, b.month, pg_catalog.count(*) AS c
-  FROM b JOIN f ON f.customer_id = b.customer_id GROUP BY 1, 2
+  -- every buyer buys in the month of their cohort
+  SELECT a.cohort, a.c AS n FROM act a WHERE a.month = a.cohort
 )
 SELECT s.cohort AS cohort_month,
        ((EXTRACT(year FROM m.month) - EXTRACT(year FROM s.cohort)) * 12
@@ -492,11 +499,19 @@ FROM sizes s
 CROSS JOIN LATERAL (
   SELECT g::pg_catalog.date AS month
   FROM pg_catalog.generate_series(s.cohort::pg_catalog.timestamp,
-                                  (SELECT pg_catalog.max(b.month) FROM b)::pg_catalog.timestamp,
+                                  (SELECT pg_catalog.max(a.month) FROM act a)::pg_catalog.timestamp,
                                   '1 month'::pg_catalog.interval) g
 ) m
 LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month
-$q$, NULL, NULL, NULL),
+$q$, $q$
+-- buyers by cohort (the month of their first purchase) and month with a purchase
+WITH b AS (
+  SELECT m.customer_id, m.month FROM {month} m WHERE m.orders > 0
+)
+SELECT f.cohort, b.month, pg_catalog.count(*) AS n
+FROM b JOIN (SELECT b.customer_id, pg_catalog.min(b.month) AS cohort FROM b GROUP BY 1) f ON f.customer_id = b.customer_id
+GROUP BY 1, 2
+$q$, 'cohort, month'),
 ('journey_transitions', $q$
 SELECT b.step, b.source, b.target, b.n AS customers FROM {base} b
 $q$, $q$
@@ -507,7 +522,7 @@ FROM (
   CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
 ) x
 GROUP BY x.step, x.source, x.target
-$q$, 'step, source, target', NULL),
+$q$, 'step, source, target'),
 ('channel_attribution', $q$
 WITH j AS MATERIALIZED (
   -- rn: one input order, so the credits do not depend on the plan
@@ -550,38 +565,53 @@ SELECT l.level, s.is_repeat, l.path, s.conversions > 0 AS converted, s.revenue >
 FROM s CROSS JOIN LATERAL (VALUES ('channel', s.c), ('campaign', s.k)) l(level, path)
 WHERE pg_catalog.cardinality(l.path) > 0
 GROUP BY 1, 2, 3, 4, 5
-$q$, 'level, is_repeat, path, converted, paid', NULL),
+$q$, 'level, is_repeat, path, converted, paid'),
 ('funnel_conversion', $q$
 WITH cfg AS (
   SELECT s.funnel_steps AS steps FROM @extschema@.settings s
   WHERE s.id AND pg_catalog.cardinality(s.funnel_steps) > 0
 ), lv AS (
-  SELECT j.funnel_level AS level FROM {journey} j
+  SELECT b.level, b.n FROM {base} b
 )
-SELECT u.o::pg_catalog.int4 AS step, u.s AS touchpoint,
-       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o) AS customers,
-       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
-         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= 1), 0) AS conversion,
-       pg_catalog.count(*) FILTER (WHERE lv.level >= u.o)::pg_catalog.float8
-         / NULLIF(pg_catalog.count(*) FILTER (WHERE lv.level >= u.o - 1), 0) AS step_conversion
+SELECT u.o::pg_catalog.int4 AS step, u.s AS touchpoint, x.reached AS customers,
+       x.reached::pg_catalog.float8 / NULLIF(x.entered, 0) AS conversion,
+       x.reached::pg_catalog.float8 / NULLIF(x.before, 0) AS step_conversion
 FROM cfg c
 CROSS JOIN LATERAL pg_catalog.unnest(c.steps) WITH ORDINALITY u(s, o)
-CROSS JOIN lv
-GROUP BY u.o, u.s
-$q$, NULL, NULL, NULL),
+CROSS JOIN LATERAL (
+  SELECT COALESCE(pg_catalog.sum(lv.n) FILTER (WHERE lv.level >= u.o), 0)::pg_catalog.int8 AS reached,
+         COALESCE(pg_catalog.sum(lv.n) FILTER (WHERE lv.level >= 1), 0)::pg_catalog.int8 AS entered,
+         COALESCE(pg_catalog.sum(lv.n) FILTER (WHERE lv.level >= u.o - 1), 0)::pg_catalog.int8 AS before,
+         pg_catalog.count(*) AS levels
+  FROM lv
+) x
+WHERE x.levels > 0
+$q$, $q$
+-- profiles by the last funnel step they reached in order (-1: no funnel)
+SELECT COALESCE(j.funnel_level, -1) AS level, pg_catalog.count(*) AS n FROM {journey} j GROUP BY 1
+$q$, 'level'),
 ('rfm_segments', $q$
-SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS customers,
-       pg_catalog.count(*)::pg_catalog.float8 / pg_catalog.sum(pg_catalog.count(*)) OVER () AS share,
-       pg_catalog.sum(c.revenue) AS revenue,
-       pg_catalog.avg(c.revenue) AS avg_revenue,
-       pg_catalog.avg(c.orders) AS avg_orders,
-       pg_catalog.avg(c.days_since_purchase::pg_catalog.numeric)::pg_catalog.float8 AS avg_days_since_purchase,
-       pg_catalog.avg(c.p_alive::pg_catalog.numeric)::pg_catalog.float8 AS avg_p_alive,
-       pg_catalog.sum(c.expected_clv::pg_catalog.numeric)::pg_catalog.float8 AS expected_clv
+-- (a mean is its sum over the count of its values, as avg computes it)
+SELECT b.segment, b.n AS customers,
+       b.n::pg_catalog.float8 / pg_catalog.sum(b.n) OVER () AS share,
+       b.revenue, b.revenue / b.n AS avg_revenue, b.orders / b.n AS avg_orders,
+       (b.days / NULLIF(b.days_n, 0))::pg_catalog.float8 AS avg_days_since_purchase,
+       (b.p_alive / NULLIF(b.p_alive_n, 0))::pg_catalog.float8 AS avg_p_alive,
+       CASE WHEN b.clv_n > 0 THEN b.clv::pg_catalog.float8 END AS expected_clv
+FROM {base} b
+$q$, $q$
+SELECT c.rfm_segment AS segment, pg_catalog.count(*) AS n,
+       pg_catalog.trim_scale(pg_catalog.sum(c.revenue)) AS revenue, pg_catalog.sum(c.orders) AS orders,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(c.days_since_purchase::pg_catalog.numeric), 0)) AS days,
+       pg_catalog.count(c.days_since_purchase) AS days_n,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(c.p_alive::pg_catalog.numeric), 0)) AS p_alive,
+       pg_catalog.count(c.p_alive) AS p_alive_n,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(c.expected_clv::pg_catalog.numeric), 0)) AS clv,
+       pg_catalog.count(c.expected_clv) AS clv_n
 FROM {profile} c
 WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
-$q$, NULL, NULL, NULL),
+$q$, 'segment'),
 ('value_concentration', $q$
 WITH v AS (
   SELECT x.measure, x.value
@@ -619,7 +649,7 @@ SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
        CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
 FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
 LEFT JOIN g ON g.measure = m.measure
-$q$, NULL, NULL, NULL),
+$q$, NULL, NULL),
 ('channel_mix_value', $q$
 WITH b AS (
   -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
@@ -650,21 +680,30 @@ SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross
        w.difference, w.ci_low, w.ci_high, w.p_value
 FROM s
 LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
-$q$, NULL, NULL, NULL),
+$q$, NULL, NULL),
 ('visitor_segments', $q$
+SELECT b.is_known, b.entry_channel, b.entry_campaign, b.n AS profiles, b.sessions::pg_catalog.int8 AS sessions,
+       b.touchpoints::pg_catalog.float8 / NULLIF(b.sessions, 0) AS pages_per_session,
+       (b.minutes / NULLIF(b.sessions, 0))::pg_catalog.float8 AS avg_session_minutes,
+       (b.days / NULLIF(b.days_n, 0))::pg_catalog.float8 AS avg_days_since_seen,
+       b.bounced::pg_catalog.float8 / NULLIF(b.sessions, 0) AS bounce_rate,
+       b.engaged::pg_catalog.float8 / b.n AS engaged_share,
+       b.buyers::pg_catalog.float8 / b.n AS customer_share
+FROM {base} b
+$q$, $q$
 SELECT c.is_known, COALESCE(c.entry_channel, '(none)') AS entry_channel,
-       COALESCE(c.entry_campaign, '(none)') AS entry_campaign,
-       pg_catalog.count(*) AS profiles, pg_catalog.sum(c.sessions)::pg_catalog.int8 AS sessions,
-       pg_catalog.sum(c.touchpoints)::pg_catalog.float8 / NULLIF(pg_catalog.sum(c.sessions), 0) AS pages_per_session,
-       (pg_catalog.sum(c.session_minutes) / NULLIF(pg_catalog.sum(c.sessions), 0))::pg_catalog.float8 AS avg_session_minutes,
-       pg_catalog.avg(c.days_since_seen::pg_catalog.numeric)::pg_catalog.float8 AS avg_days_since_seen,
-       pg_catalog.sum(c.bounced_sessions)::pg_catalog.float8 / NULLIF(pg_catalog.sum(c.sessions), 0) AS bounce_rate,
-       pg_catalog.count(*) FILTER (WHERE c.sessions > c.bounced_sessions)::pg_catalog.float8 / pg_catalog.count(*) AS engaged_share,
-       pg_catalog.count(*) FILTER (WHERE c.orders > 0)::pg_catalog.float8 / pg_catalog.count(*) AS customer_share
+       COALESCE(c.entry_campaign, '(none)') AS entry_campaign, pg_catalog.count(*) AS n,
+       pg_catalog.sum(c.sessions) AS sessions, pg_catalog.sum(c.touchpoints) AS touchpoints,
+       pg_catalog.trim_scale(pg_catalog.sum(c.session_minutes)) AS minutes,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(c.days_since_seen::pg_catalog.numeric), 0)) AS days,
+       pg_catalog.count(c.days_since_seen) AS days_n,
+       pg_catalog.sum(c.bounced_sessions) AS bounced,
+       pg_catalog.count(*) FILTER (WHERE c.sessions > c.bounced_sessions) AS engaged,
+       pg_catalog.count(*) FILTER (WHERE c.orders > 0) AS buyers
 FROM {profile} c
 WHERE c.touchpoints > 0
 GROUP BY 1, 2, 3
-$q$, NULL, NULL, NULL),
+$q$, 'is_known, entry_channel, entry_campaign'),
 ('kpi_monthly', $q$
 WITH b AS MATERIALIZED (
   SELECT x.* FROM {base} x
@@ -701,15 +740,14 @@ SELECT r.month,
        CASE WHEN (SELECT pg_catalog.sum(b.product_buyers) FROM b) > 0
             THEN r.cross_sold::pg_catalog.float8 / NULLIF(r.buyers, 0) END AS cross_sell_rate,
        r.cross_channel_buyers::pg_catalog.float8 / NULLIF(r.buyers, 0) AS cross_channel_share,
-       r.clv_cross_channel::pg_catalog.float8 AS clv_cross_channel,
-       r.clv_single_channel::pg_catalog.float8 AS clv_single_channel,
+       (r.clv_cross / NULLIF(r.clv_cross_n, 0))::pg_catalog.float8 AS clv_cross_channel,
+       (r.clv_single / NULLIF(r.clv_single_n, 0))::pg_catalog.float8 AS clv_single_channel,
        CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.cost, 0) END AS cost,
        CASE WHEN r.any_cost AND r.costed = r.orders THEN COALESCE(r.revenue, 0) - COALESCE(r.cost, 0) END AS profit
 FROM obs r
 WHERE (r.buyers > 0 OR r.visitors > 0 OR r.answers > 0) AND r.month >= COALESCE(r.first_buy, r.first_any)
 $q$, $q$
--- the monthly sums of kpi_monthly; recomputed per month (regroup) for the
--- months the changed profiles touch, as it holds means
+-- the monthly sums of kpi_monthly
 WITH prof AS MATERIALIZED (
   SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
          pg_catalog.date_trunc('month', p.first_purchase)::pg_catalog.date AS first_month
@@ -718,14 +756,18 @@ WITH prof AS MATERIALIZED (
   SELECT m.* FROM {month} m
 )
 SELECT pm.month,
-       pg_catalog.sum(pm.revenue) AS revenue, pg_catalog.sum(pm.orders) AS orders,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(pm.revenue), 0)) AS revenue, pg_catalog.sum(pm.orders) AS orders,
        pg_catalog.count(*) FILTER (WHERE pm.orders > 0) AS buyers,
        pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month = pm.month) AS new_customers,
        pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.first_month < pm.month) AS repeat_buyers,
        pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.second_product_at < pm.month + '1 month'::pg_catalog.interval) AS cross_sold,
        pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS cross_channel_buyers,
-       pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_channel,
-       pg_catalog.avg(p.expected_clv::pg_catalog.numeric) FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel) AS clv_single_channel,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(p.expected_clv::pg_catalog.numeric)
+                                        FILTER (WHERE pm.orders > 0 AND p.is_cross_channel), 0)) AS clv_cross,
+       pg_catalog.count(p.expected_clv) FILTER (WHERE pm.orders > 0 AND p.is_cross_channel) AS clv_cross_n,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(p.expected_clv::pg_catalog.numeric)
+                                        FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel), 0)) AS clv_single,
+       pg_catalog.count(p.expected_clv) FILTER (WHERE pm.orders > 0 AND NOT p.is_cross_channel) AS clv_single_n,
        pg_catalog.sum(pm.lost) AS lost, pg_catalog.sum(pm.base_delta) AS base_delta,
        pg_catalog.count(*) FILTER (WHERE pm.visited) AS visitors,
        pg_catalog.count(*) FILTER (WHERE pm.visited AND pm.orders > 0) AS converted,
@@ -733,15 +775,15 @@ SELECT pm.month,
        pg_catalog.sum(pm.promoters) AS promoters, pg_catalog.sum(pm.passives) AS passives,
        pg_catalog.sum(pm.detractors) AS detractors,
        pg_catalog.sum(pm.sessions) AS sessions, pg_catalog.sum(pm.session_touchpoints) AS session_touchpoints,
-       pg_catalog.sum(pm.session_minutes) AS session_minutes,
-       pg_catalog.sum(pm.cost) AS cost, pg_catalog.sum(pm.costed) AS costed,
+       pg_catalog.trim_scale(pg_catalog.sum(pm.session_minutes)) AS session_minutes,
+       pg_catalog.trim_scale(COALESCE(pg_catalog.sum(pm.cost), 0)) AS cost, pg_catalog.sum(pm.costed) AS costed,
        pg_catalog.count(*) FILTER (WHERE pm.orders > 0 AND p.products > 0) AS product_buyers, pg_catalog.count(*) AS n
 FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0
 GROUP BY pm.month
-$q$, 'month', 'month')
+$q$, 'month')
 $body$;
 COMMENT ON FUNCTION @extschema@.layer_aggregates() IS
-  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations), and for some a base ({base}, grouped by base_keys, never NULL) that refresh() keeps: additive (a count n and exact sums; the changed profiles are subtracted and added) or, with regroup (the {month} column that is the key), recomputed for the groups the changed profiles touch';
+  'internal: the query of each dashboard aggregate over the placeholders {profile}, {journey} and {month} (the per-profile relations), and for some a base ({base}, grouped by base_keys, never NULL) that refresh() keeps: a count n and exact sums, from which the changed profiles'' old rows are subtracted and their new ones added';
 
 -- layer_fill(query, profile, journey, month): a template over the given
 -- per-profile relations
@@ -851,9 +893,17 @@ BEGIN
   END LOOP;
 END $$;
 
-CREATE VIEW @extschema@.churn_risk WITH (security_invoker = true) AS
+-- churn_risk: the buyers' rows of customer_360, narrow; its own snapshot
+-- (about a fifth of customer_360's bytes) so that reading it in full scans
+-- only what it shows.  refresh() fills it from customer_360_snapshot.
+CREATE VIEW @extschema@.churn_risk_live WITH (security_invoker = true) AS
 SELECT c.customer_id, c.lifecycle_stage, c.orders, c.revenue, c.last_purchase, c.days_since_purchase,
        c.frequency, c.recency, c.t, c.monetary, c.one_time_buyer,
        c.p_alive, c.churn_score, c.expected_purchases, c.expected_clv, c.churn_model
-FROM @extschema@.customer_360 c
+FROM @extschema@.customer_360_live c
 WHERE c.orders > 0;
+CREATE TABLE @extschema@.churn_risk_snapshot AS SELECT * FROM @extschema@.churn_risk_live WITH NO DATA;
+ALTER TABLE @extschema@.churn_risk_snapshot ADD PRIMARY KEY (customer_id);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.churn_risk_snapshot', '');
+CREATE VIEW @extschema@.churn_risk WITH (security_invoker = true) AS
+SELECT * FROM @extschema@.churn_risk_live;
