@@ -125,6 +125,7 @@ cxm_shared_log(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	sl->hdr_cap = 0;
 	sl->tags = NULL;
 	sl->tags_cap = 0;
+	sl->tags_plain = true;
 	sl->reset.func = shared_log_forget;
 	sl->reset.arg = sl;
 	MemoryContextRegisterResetCallback(aggcxt, &sl->reset);
@@ -178,14 +179,14 @@ cxm_log_header(CxmSharedLog *sl, uint32 slot, Size hdr_size)
 			: repalloc_huge(sl->tags, sizeof(Datum) * cap);
 		sl->tags_cap = cap;
 	}
-	/* chunk n: slots [CHUNK * (2^n - 1), CHUNK * (2^(n+1) - 1)) */
-	for (n = 0, first = 0; slot >= first + ((uint64) CXM_LOG_HDR_CHUNK << n); n++)
-		first += (uint64) CXM_LOG_HDR_CHUNK << n;
+	/* chunk n: slots [CHUNK * n, CHUNK * (n + 1)) */
+	n = slot / CXM_LOG_HDR_CHUNK;
+	first = (uint64) n * CXM_LOG_HDR_CHUNK;
 	while (n >= sl->nhdr_chunks)
 	{
 		uint32		k = sl->nhdr_chunks;
-		uint64		kfirst = (uint64) CXM_LOG_HDR_CHUNK * (((uint64) 1 << k) - 1);
-		Size		bytes = hdr_size * ((Size) CXM_LOG_HDR_CHUNK << k);
+		uint64		kfirst = (uint64) k * CXM_LOG_HDR_CHUNK;
+		Size		bytes = hdr_size * (Size) CXM_LOG_HDR_CHUNK;
 		char	   *base = MemoryContextAllocHuge(cxt, bytes);
 		uint32		i;
 

@@ -131,7 +131,7 @@ state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt, CxmState
 		if (o != NULL)
 			pfree(o);
 		o = cxm_log_header(sl, slot, sizeof(CxmStateObj));
-		sl->tags[slot] = state;
+		cxm_log_set_tag(sl, slot, state);
 	}
 	else if (o == NULL)
 		o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
@@ -213,11 +213,11 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 		uint32		slot;
 
 		if (ref != NULL && ref->sl != NULL && cxm_log_header_slot(ref->sl, hdr, &slot) &&
-			ref->sl->tags[slot] != 0)
+			cxm_log_tag(ref->sl, slot) != 0)
 		{
 			CxmSharedLog *sl = ref->sl;
 			Datum		d = fcinfo->args[0].value;
-			Datum		tag = sl->tags[slot];
+			Datum		tag = cxm_log_tag(sl, slot);
 
 			fcinfo->args[0].value = tag;
 			if (nstates > 1 && !fcinfo->args[1].isnull)
@@ -228,7 +228,7 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 			if (unlikely(result != tag))
 			{
 				((CxmStateObj *) hdr)->state = result;
-				sl->tags[slot] = cxm_log_is_group(result) ? result : 0;
+				cxm_log_set_tag(sl, slot, cxm_log_is_group(result) ? result : 0);
 			}
 			return d;
 		}
@@ -269,8 +269,8 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 
 			o->state = result;
 			if (cxm_log_is_group(old))
-				cxm_log_lookup(old)->tags[cxm_log_group_slot(old)] =
-					cxm_log_is_group(result) ? result : 0;
+				cxm_log_set_tag(cxm_log_lookup(old), cxm_log_group_slot(old),
+								cxm_log_is_group(result) ? result : 0);
 		}
 		return EOHPGetRWDatum(&o->hdr);
 	}
