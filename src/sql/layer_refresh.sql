@@ -240,6 +240,22 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_settings_hash() IS
   'internal: digest of the settings (but materialized) and of the models'' fitting time: a change means every profile changed';
 
+-- the three per-profile passes of refresh(), in order: the kind of relation
+-- (the {profile}, {journey} and {month} of the aggregates' templates), its
+-- snapshot, the function that computes its rows, the step's name and the
+-- snapshot's key as an ORDER BY list
+CREATE FUNCTION @extschema@.layer_refresh_passes()
+RETURNS TABLE (kind pg_catalog.text, snap pg_catalog.text, fn pg_catalog.text, step pg_catalog.text,
+               sort_keys pg_catalog.text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows', 'customer_360', 'r.customer_id COLLATE "C"'),
+         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys', 'r.customer_id COLLATE "C"'),
+         ('month', 'profile_months_snapshot', 'layer_month_rows', 'monthly facts', 'r.customer_id COLLATE "C", r.month')
+$$;
+COMMENT ON FUNCTION @extschema@.layer_refresh_passes() IS
+  'internal: the per-profile passes of refresh(): relation kind, snapshot, row function, step name and sort keys';
+
 CREATE FUNCTION @extschema@.refresh(full pg_catalog.bool DEFAULT false, refit pg_catalog.bool DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -330,22 +346,37 @@ BEGIN
       v_workers := pg_catalog.current_setting('max_parallel_workers_per_gather');
       PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
       PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
-      -- the additive bases lose the changed profiles' old rows (kept here)
-      -- and gain their new ones below
-      FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
-                                  @extschema@.layer_base_sql(agg.name, v_ids));
+      -- the changed profiles' old per-profile rows, read once from each
+      -- snapshot (cxm_refresh_rows_old_*); the additive bases lose what
+      -- these rows gave them (kept here) and gain their new rows below
+      FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)',
+                                  'cxm_refresh_rows_old_' || agg.kind, agg.snap) USING v_ids;
       END LOOP;
+      FOR agg IN SELECT a.name, a.base FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
+                                  @extschema@.layer_fill(agg.base, 'cxm_refresh_rows_old_profile',
+                                                         'cxm_refresh_rows_old_journey', 'cxm_refresh_rows_old_month'));
+      END LOOP;
+      t := @extschema@.layer_step('the changed profiles'' old rows', t);
     END IF;
     -- the changed profiles' rows (v_ids), or every row (v_ids NULL); DELETE,
     -- not TRUNCATE: readers keep seeing the old snapshot until commit
-    FOR agg IN SELECT * FROM (VALUES ('customer_360_snapshot', 'layer_profile_rows', 'customer_360'),
-                                     ('customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys'),
-                                     ('profile_months_snapshot', 'layer_month_rows', 'monthly facts')) v(snap, fn, step) LOOP
-      EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I x WHERE $1 IS NULL OR x.customer_id = ANY ($1)', agg.snap)
-        USING v_ids;
-      EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I($1)', agg.snap, agg.fn)
-        USING v_ids;
+    -- A full pass writes each snapshot in the order of its key (byte order,
+    -- cheap to sort): a profile's rows share pages, and the primary key
+    -- grows at its right edge.  An incremental pass keeps the changed
+    -- profiles' new rows in cxm_refresh_rows_new_* for the bases.
+    FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
+      IF v_ids IS NULL THEN
+        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.snap);
+        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
+                                  agg.snap, agg.fn, agg.sort_keys);
+      ELSE
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
+                                  'cxm_refresh_rows_new_' || agg.kind, agg.fn) USING v_ids;
+        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)', agg.snap) USING v_ids;
+        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM %I', agg.snap, 'cxm_refresh_rows_new_' || agg.kind);
+      END IF;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
     -- churn_risk: the changed buyers' rows of customer_360, its columns
@@ -382,7 +413,8 @@ BEGIN
           AND a.attnum > 0 AND NOT a.attisdropped
           AND a.attname <> ALL (pg_catalog.string_to_array(agg.base_keys, ', '));
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_new_' || agg.name,
-                                  @extschema@.layer_base_sql(agg.name, v_ids));
+                                  @extschema@.layer_fill(agg.base, 'cxm_refresh_rows_new_profile',
+                                                         'cxm_refresh_rows_new_journey', 'cxm_refresh_rows_new_month'));
         EXECUTE pg_catalog.format(
           'CREATE TEMP TABLE cxm_refresh_merged AS SELECT %1$s, %2$s FROM ('
           '  SELECT b.* FROM @extschema@.%3$I b WHERE (%1$s) IN (SELECT %1$s FROM %4$I UNION SELECT %1$s FROM %5$I)'
@@ -405,6 +437,8 @@ BEGIN
       t := @extschema@.layer_step(agg.name, t);
     END LOOP;
     IF v_ids IS NOT NULL THEN
+      DROP TABLE cxm_refresh_rows_old_profile, cxm_refresh_rows_old_journey, cxm_refresh_rows_old_month,
+                 cxm_refresh_rows_new_profile, cxm_refresh_rows_new_journey, cxm_refresh_rows_new_month;
       PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
       PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', v_workers, true);
     END IF;
