@@ -313,10 +313,12 @@ WITH cfg AS (
          @extschema@.journey_path(e.touchpoint, e.ts) AS path,
          @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
          pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
-         pg_catalog.array_agg(e.seg ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
-         pg_catalog.array_agg(e.ts ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
-         pg_catalog.array_agg(e.channel ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
-         pg_catalog.array_agg(e.campaign ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
+         -- the touchpoints of every segment, as parallel arrays in one
+         -- (any) order: journey_path orders each segment's path itself
+         pg_catalog.array_agg(e.seg) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
+         pg_catalog.array_agg(e.ts) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
+         pg_catalog.array_agg(e.channel) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
+         pg_catalog.array_agg(e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
          pg_catalog.array_agg(e.amount ORDER BY e.seg) FILTER (WHERE e.purchase) AS amounts,
          @extschema@.journey_funnel(e.ts, (SELECT c.funnel_window FROM cfg c),
            COALESCE(f.flags, (SELECT pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(c.steps)]) FROM cfg c)))
