@@ -112,7 +112,10 @@ BEGIN
     DELETE FROM @extschema@.identity_map;
     INSERT INTO @extschema@.identity_map (anonymous_id, customer_id)
     SELECT i.anonymous_id, pg_catalog.min(i.customer_id) FROM @extschema@.identities i GROUP BY i.anonymous_id;
-    ANALYZE @extschema@.identity_map;
+    -- citus: not a Citus reference table, which cannot be analyzed after local writes in one transaction
+    IF NOT @extschema@.layer_citus_table('@extschema@.identity_map') THEN  -- citus:
+      ANALYZE @extschema@.identity_map;  -- citus: (indented)
+    END IF;  -- citus:
   END IF;
   RETURN n;
 END $$;
@@ -544,6 +547,7 @@ BEGIN
     END IF;
     EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', k.kind, q);
   END LOOP;
+  PERFORM @extschema@.layer_citus_forms();  -- citus: per-profile functions Citus can plan (layer_citus.sql)
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_rebuild() IS
   'internal: rebuilds the canonical views (identities, touchpoints, transactions, feedback, customers) from cxm.sources';
@@ -653,6 +657,11 @@ BEGIN
   IF NOT install OR relkind NOT IN ('r', 'p') THEN
     RETURN false;
   END IF;
+  -- citus: Citus refuses triggers on its distributed and reference tables (layer_citus.sql)
+  IF @extschema@.layer_citus_table(s.source) THEN  -- citus:
+    RAISE NOTICE 'no change capture on %: a Citus distributed or reference table (refresh() rebuilds every snapshot while it is mapped)', s.source;  -- citus:
+    RETURN false;  -- citus:
+  END IF;  -- citus:
   idx := @extschema@.layer_column(s.source, CASE WHEN s.kind = 'identities' THEN s.anonymous_id ELSE s.customer_id END,
                                   'customer_id', 'id');
   BEGIN

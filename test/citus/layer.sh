@@ -1,0 +1,192 @@
+# make check-citus, the CX layer part (doc/scale-out.md, "The CX layer on
+# Citus"); sourced by test/citus/check.sh, whose cluster, $coord, ok and
+# notok it uses.  CITUS_LAYER=0 skips it.
+#
+# The demo shop (test/demo/05_layer_data.sql, CITUS_LAYER_CUSTOMERS
+# customers, default 300) is loaded twice on the coordinator: into database
+# layer_one, plain tables (the one-node answer), and into the cluster's
+# database, where test/citus/layer_layout.sql distributes it.  Both are
+# mapped and refreshed alike (test/citus/layer_map.sql).  Then:
+#   - map_* of a Citus table installs no capture trigger, and the per-profile
+#     functions are in the form Citus can plan (src/sql/layer_citus.sql);
+#   - every layer view, materialised and _live, answers as on one node
+#     (rows as text, sorted);
+#   - from EXPLAIN (VERBOSE): each materialised read does no grouping on the
+#     coordinator; refresh()'s dashboard aggregates (the bases over the
+#     per-profile snapshots) group on the workers;
+#   - what cannot be pushed down is printed as "# exception - ..." with its
+#     reason (doc/scale-out.md), and checked to still be as documented: a
+#     plan that starts pushing down is a failure until the page is updated.
+
+export PGTZ=UTC
+layer_n=${CITUS_LAYER_CUSTOMERS:-300}
+exceptions=0
+exception() { echo "# exception - $*"; exceptions=$((exceptions + 1)); }
+lq() {	# lq DB SQL: one query, unaligned, no headers
+	psql -X -q -v ON_ERROR_STOP=1 -At -p "$coord" -d "$1" -c "$2"
+}
+lanswer() {	# lanswer DB SQL: the rows, or the ERROR line
+	local err
+	err=$(mktemp)
+	lq "$1" "$2" 2>"$err"
+	grep -E '^(psql:.*)?ERROR' "$err" | sed -E 's/^psql:[^E]*ERROR/ERROR/'
+	rm -f "$err"
+}
+lplan() {	# lplan SQL: its distributed plan on the cluster
+	lq postgres "SET citus.explain_all_tasks = on; EXPLAIN (VERBOSE, COSTS OFF) $1" 2>&1
+}
+lfile() {	# lfile DB FILE [psql options]
+	local db=$1 f=$2
+	shift 2
+	psql -X -q -v ON_ERROR_STOP=1 -p "$coord" -d "$db" "$@" -f "$f" >/dev/null
+}
+show_plan() {	# show_plan TITLE PLAN: the first lines, as comments
+	echo "# plan of $1:"
+	echo "$2" | head -"${CITUS_LAYER_PLAN_LINES:-24}" | cut -c1-220 | sed 's/^/#   /'
+}
+# every worker query of PLAN groups or aggregates, and no intermediate result
+# is pulled to the coordinator first
+workers_group() {
+	local plan=$1 queries
+	grep -q 'Distributed Subplan' <<<"$plan" && return 1
+	queries=$(echo "$plan" | grep -E '^ *Query: ' | sed -E 's/^ *Query: //')
+	[ -n "$queries" ] || return 1
+	echo "$queries" | while IFS= read -r l; do
+		case "$l" in
+		*" GROUP BY "* | *"count("* | *"sum("* | *worker_partial_agg\(*) ;;
+		*) exit 1 ;;
+		esac
+	done
+}
+
+# ---- the shop on one node and on the cluster
+if ! { q "$coord" "CREATE DATABASE layer_one" >/dev/null 2>&1 &&
+	lq layer_one "CREATE EXTENSION cxm; CREATE SCHEMA demo" &&
+	lfile layer_one test/demo/05_layer_data.sql -v layer_customers="$layer_n" &&
+	PGOPTIONS="-c client_min_messages=warning" lfile layer_one test/citus/layer_map.sql; }; then
+	notok "layer: the one-node copy of the demo shop"
+	return 0 2>/dev/null || exit 1
+fi
+if lq postgres "CREATE SCHEMA demo" && lfile postgres test/demo/05_layer_data.sql -v layer_customers="$layer_n" &&
+	lfile postgres test/citus/layer_layout.sql; then
+	ok "layer: the demo shop ($layer_n customers) distributed as test/citus/layer_layout.sql lays it out"
+else
+	notok "layer: distributing the demo shop"
+	return 0 2>/dev/null || exit 1
+fi
+notices=$(psql -X -q -v ON_ERROR_STOP=1 -p "$coord" -d postgres -c "SET client_min_messages = notice" \
+	-f test/citus/layer_map.sql 2>&1 >/dev/null)
+if [ $? -eq 0 ]; then
+	ok "layer: map_* and refresh() on the cluster"
+else
+	notok "layer: map_* and refresh() on the cluster"
+	echo "$notices" | grep -v '^NOTICE' | head -20 | sed 's/^/#   /'
+fi
+n=$(echo "$notices" | grep -c 'no change capture on demo\..*: a Citus distributed or reference table')
+[ "$n" = 6 ] && [ "$(lq postgres "SELECT pg_catalog.count(*) FROM cxm.sources WHERE captured")" = 0 ] &&
+	ok "layer: map_* of a Citus table installs no capture trigger and says so (6 NOTICEs)" ||
+	notok "layer: capture on Citus tables: $n NOTICEs"
+forms="SELECT pg_catalog.string_agg(p.proname || ' ' || l.lanname, ', ' ORDER BY p.proname)
+	FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+	WHERE p.pronamespace = 'cxm'::regnamespace AND p.proname IN ('layer_profile_rows', 'layer_journey_rows', 'layer_month_rows')"
+a=$(lq postgres "$forms")
+b=$(lq layer_one "$forms")
+[ "$a" = "layer_journey_rows plpgsql, layer_month_rows plpgsql, layer_profile_rows plpgsql" ] &&
+	[ "$b" = "layer_journey_rows sql, layer_month_rows sql, layer_profile_rows sql" ] &&
+	ok "layer: per-profile functions in PL/pgSQL form on the cluster, inlinable SQL on one node" ||
+	notok "layer: per-profile function forms: cluster '$a', one node '$b'"
+
+# ---- every view: the same answer as one node, materialised and live
+views="kpi_monthly nps_monthly cohort_retention funnel_conversion channel_attribution journey_transitions
+	experiment_results churn_risk rfm_segments customer_360 value_concentration channel_mix_value
+	visitor_segments customer_journeys"
+for v in $views; do
+	for s in "" _live; do
+		# (experiment_results has no _live form: it reads cxm's own bandit tables)
+		[ -n "$(lq postgres "SELECT pg_catalog.to_regclass('cxm.$v$s')")" ] || continue
+		sql="SELECT x::text FROM cxm.$v$s x ORDER BY 1"
+		a=$(lanswer postgres "$sql")
+		b=$(lanswer layer_one "$sql")
+		if [ "$a" = "$b" ] && [ -n "$a" ] && [[ "$a" != ERROR* ]]; then
+			ok "layer: cxm.$v$s: same answer as one node ($(echo "$a" | wc -l) rows)"
+		else
+			notok "layer: cxm.$v$s: answers differ from one node"
+			diff <(echo "$b") <(echo "$a") | head -6 | cut -c1-200 | sed 's/^/#   /'
+		fi
+	done
+done
+
+# ---- materialised reads: no grouping on the coordinator
+for v in $views; do
+	plan=$(lplan "SELECT * FROM cxm.$v")
+	if grep -q 'Custom Scan (Citus' <<<"$plan"; then
+		# a distributed snapshot, read as it is: the workers' rows, nothing to group
+		if ! grep -qE 'Aggregate|Distributed Subplan|Group Key' <<<"$plan" &&
+			grep -qE "Query: SELECT .* FROM cxm\\.${v}_snapshot_[0-9]+ " <<<"$plan"; then
+			ok "layer: cxm.$v reads its distributed snapshot from the workers, no grouping"
+		else
+			notok "layer: cxm.$v: unexpected plan"
+			show_plan "cxm.$v" "$plan"
+		fi
+	elif grep -qE "on cxm\\.${v}_snapshot\b" <<<"$plan" && ! grep -qE 'Aggregate|Group Key' <<<"$plan"; then
+		ok "layer: cxm.$v reads the coordinator's ${v}_snapshot (grouped by refresh()), no grouping"
+	elif [ -z "$(lq postgres "SELECT pg_catalog.to_regclass('cxm.${v}_snapshot')")" ]; then
+		ok "layer: cxm.$v reads only coordinator tables: $(echo "$plan" | grep -oE ' on cxm\.[a-z_]+' | sed 's/ on //' | sort -u | tr '\n' ' ')"
+	else
+		notok "layer: cxm.$v: unexpected plan"
+		show_plan "cxm.$v" "$plan"
+	fi
+done
+
+# ---- refresh(), stage 2: the dashboard aggregates over the per-profile snapshots
+shown=0
+for a in $(lq postgres "SELECT a.name FROM cxm.layer_aggregates() a ORDER BY a.base IS NULL, a.name"); do
+	has_base=$(lq postgres "SELECT a.base IS NOT NULL FROM cxm.layer_aggregates() a WHERE a.name = '$a'")
+	if [ "$has_base" = t ]; then
+		sql=$(lq postgres "SELECT cxm.layer_base_sql('$a', NULL)")
+		what="refresh() groups $a's base"
+	else
+		sql=$(lq postgres "SELECT cxm.layer_aggregate_sql('$a', false)")
+		what="refresh() computes $a"
+	fi
+	plan=$(lplan "$sql")
+	if workers_group "$plan"; then
+		ok "layer: $what on the workers"
+		if [ $shown -lt 1 ] || [ "${CITUS_SHOW_PLANS:-0}" = 1 ]; then
+			show_plan "$a's base" "$plan"
+			shown=$((shown + 1))
+		fi
+	elif [ "$has_base" = f ] && grep -q 'Distributed Subplan' <<<"$plan"; then
+		exception "$what on the coordinator: it ranks every buyer (window functions over all profiles), from the per-profile rows pulled from the workers"
+	else
+		notok "layer: $what: not on the workers"
+		show_plan "$a" "$plan"
+	fi
+done
+
+# ---- the live views and refresh()'s stage 1: the per-profile functions
+for f in layer_profile_rows layer_journey_rows layer_month_rows; do
+	# the function's query as its PL/pgSQL form runs it, for everyone
+	body=$(lq layer_one "SELECT pg_catalog.regexp_replace(p.prosrc, '\\mids\\M', 'NULL::pg_catalog.text[]', 'g')
+		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
+	plan=$(lplan "$body")
+	if grep -q 'Distributed Subplan' <<<"$plan" && grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; then
+		exception "cxm.$f (refresh()'s per-profile pass, and every _live view): its rows are grouped by the stitched profile on the coordinator; the workers send the stitched source rows (a profile's rows may be on several shards: its own id's and its anonymous ids')"
+		[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$f" != layer_month_rows ] || show_plan "cxm.$f(NULL) (excerpt)" "$plan"
+	else
+		notok "layer: cxm.$f: the plan is not as doc/scale-out.md describes it (update the page)"
+		show_plan "cxm.$f(NULL)" "$plan"
+	fi
+done
+for v in $views; do
+	plan=$(lplan "SELECT * FROM cxm.${v}_live")
+	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month)_rows' <<<"$plan"; then
+		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions (above)"
+	elif ! grep -q 'Custom Scan (Citus' <<<"$plan"; then
+		ok "layer: cxm.${v}_live reads only coordinator tables (no distributed table)"
+	else
+		notok "layer: cxm.${v}_live: unexpected plan"
+		show_plan "cxm.${v}_live" "$plan"
+	fi
+done
+echo "# layer: $exceptions documented exceptions (doc/scale-out.md, \"The CX layer on Citus\")"
