@@ -518,11 +518,10 @@ CROSS JOIN LATERAL (
 LEFT JOIN act a ON a.cohort = s.cohort AND a.month = m.month
 $q$, $q$
 -- buyers by cohort (the month of their first purchase) and month with a purchase
-WITH b AS (
-  SELECT m.customer_id, m.month FROM {month} m WHERE m.orders > 0
-)
-SELECT f.cohort, b.month, pg_catalog.count(*) AS n
-FROM b JOIN (SELECT b.customer_id, pg_catalog.min(b.month) AS cohort FROM b GROUP BY 1) f ON f.customer_id = b.customer_id
+-- citus: the cohort by a window over the profile (Citus groups it on the workers, doc/scale-out.md)
+SELECT b.cohort, b.month, pg_catalog.count(*) AS n
+FROM (SELECT m.month, pg_catalog.min(m.month) OVER (PARTITION BY m.customer_id) AS cohort  -- citus:
+      FROM {month} m WHERE m.orders > 0) b  -- citus:
 GROUP BY 1, 2
 $q$, 'cohort, month'),
 ('journey_transitions', $q$
@@ -761,7 +760,7 @@ FROM obs r
 WHERE (r.buyers > 0 OR r.visitors > 0 OR r.answers > 0) AND r.month >= COALESCE(r.first_buy, r.first_any)
 $q$, $q$
 -- the monthly sums of kpi_monthly
-WITH prof AS MATERIALIZED (
+WITH prof AS (  -- citus: not MATERIALIZED (Citus then joins it on the workers, doc/scale-out.md)
   SELECT p.customer_id, p.products, p.is_cross_channel, p.expected_clv, p.second_product_at,
          pg_catalog.date_trunc('month', p.first_purchase)::pg_catalog.date AS first_month
   FROM {profile} p

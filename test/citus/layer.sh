@@ -95,6 +95,20 @@ b=$(lq layer_one "$forms")
 	[ "$b" = "layer_journey_rows sql, layer_month_rows sql, layer_profile_rows sql" ] &&
 	ok "layer: per-profile functions in PL/pgSQL form on the cluster, inlinable SQL on one node" ||
 	notok "layer: per-profile function forms: cluster '$a', one node '$b'"
+# the PL/pgSQL form holds the SQL function's text verbatim (the way back)
+pre='BEGIN RETURN QUERY EXECUTE pg_catalog.regexp_replace('
+post=", '\\mids\\M', '\$1', 'g') USING ids; END"
+bad=0
+for f in layer_profile_rows layer_journey_rows layer_month_rows; do
+	lit=$(lq postgres "SELECT pg_catalog.substr(p.prosrc, pg_catalog.length(\$p\$$pre\$p\$) + 1,
+		pg_catalog.length(p.prosrc) - pg_catalog.length(\$p\$$pre\$p\$) - pg_catalog.length(\$p\$$post\$p\$))
+		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
+	a=$(lq postgres "SELECT pg_catalog.md5($lit)" 2>&1)
+	b=$(lq layer_one "SELECT pg_catalog.md5(p.prosrc) FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
+	[ "$a" = "$b" ] || { bad=1; echo "#   $f: '$a' against '$b'"; }
+done
+[ $bad = 0 ] && ok "layer: each PL/pgSQL form holds its SQL function's text verbatim" ||
+	notok "layer: a PL/pgSQL form does not hold its SQL function's text"
 
 # ---- every view: the same answer as one node, materialised and live
 views="kpi_monthly nps_monthly cohort_retention funnel_conversion channel_attribution journey_transitions
