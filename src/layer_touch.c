@@ -13,6 +13,10 @@
  * PostgreSQL's own date_trunc and date conversion, minutes as the numeric
  * quotient SQL's EXTRACT(epoch ...) / 60 gives, text compared under the
  * arrays' collation.
+ *
+ * layer_journey_segments builds customer_journeys' segments (the channel
+ * and campaign paths leading to each purchase) from the touchpoints of every
+ * segment in any order, ordering each path as journey_path does.
  */
 #include "postgres.h"
 
@@ -23,15 +27,18 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
+#include "cxm.h"
 #include "journey_core.h"
 
 PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_touch_months);
+PG_FUNCTION_INFO_V1(layer_journey_segments);
 
 /* the gap argument: positive, as for sessionize */
 static JPathGap
@@ -361,4 +368,170 @@ layer_touch_months(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, isnull);
 	}
 	return (Datum) 0;
+}
+
+/* a segment's path: its non-NULL strings by (ts, bytes), repeats collapsed */
+static void
+segment_path(JsonbParseState **state, const int *idx, int n, const int64 *ts,
+			 const Datum *v, const bool *isnull, const CxmAlloc *tmp)
+{
+	JPathRef   *refs = palloc(sizeof(JPathRef) * Max(n, 1));
+	JPathStr   *strs = palloc(sizeof(JPathStr) * Max(n, 1));
+	bool	   *keep = palloc(sizeof(bool) * Max(n, 1));
+	int			m = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (isnull[idx[i]])
+			continue;
+		t = DatumGetTextPP(v[idx[i]]);
+		refs[m].ts = ts[idx[i]];
+		refs[m].s = VARDATA_ANY(t);
+		refs[m].len = VARSIZE_ANY_EXHDR(t);
+		m++;
+	}
+	if (m == 0)
+	{
+		JsonbValue	null = {.type = jbvNull};
+
+		pushJsonbValue(state, WJB_VALUE, &null);
+		return;
+	}
+	jpath_sort_refs(refs, m, tmp);
+	for (int i = 0; i < m; i++)
+	{
+		strs[i].ptr = refs[i].s;
+		strs[i].len = refs[i].len;
+		strs[i].isnull = false;
+	}
+	jpath_collapse(strs, m, keep);
+	pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < m; i++)
+	{
+		JsonbValue	e;
+
+		if (!keep[i])
+			continue;
+		e.type = jbvString;
+		e.val.string.val = (char *) strs[i].ptr;
+		e.val.string.len = strs[i].len;
+		pushJsonbValue(state, WJB_ELEM, &e);
+	}
+	pushJsonbValue(state, WJB_END_ARRAY, NULL);
+}
+
+static void
+segment_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	k = {.type = jbvString};
+
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+}
+
+typedef struct SegIdx
+{
+	int64		seg;
+	int			i;
+} SegIdx;
+
+static int
+segidx_cmp(const void *a, const void *b)
+{
+	const SegIdx *x = a,
+			   *y = b;
+
+	if (x->seg != y->seg)
+		return x->seg < y->seg ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * layer_journey_segments(seg int8[], ts timestamptz[], channel text[],
+ *                        campaign text[], amounts numeric[]) -> jsonb
+ *	  one object per segment number with touchpoints, in ascending order:
+ *	  c, the channel path and k, the campaign path (each as
+ *	  path_collapse(journey_path(x, ts))), v, amounts[seg] (the purchase the
+ *	  segment leads to; null after the last), r, seg > 1 (a repeat purchase)
+ */
+Datum
+layer_journey_segments(PG_FUNCTION_ARGS)
+{
+	Datum	   *segv,
+			   *tsv,
+			   *chv,
+			   *cpv,
+			   *amv;
+	bool	   *segn,
+			   *tsn,
+			   *chn,
+			   *cpn,
+			   *amn;
+	int			n = touch_array(fcinfo, 0, INT8OID, &segv, &segn);
+	int			na = touch_array(fcinfo, 4, NUMERICOID, &amv, &amn);
+	int64	   *ts;
+	SegIdx	   *order;
+	int		   *idx;
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	CxmAlloc	tmp = cxm_allocator(CurrentMemoryContext);
+
+	if (touch_array(fcinfo, 1, TIMESTAMPTZOID, &tsv, &tsn) != n ||
+		touch_array(fcinfo, 2, TEXTOID, &chv, &chn) != n ||
+		touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn) != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("segment arrays must have the same length")));
+	if (n == 0)
+		PG_RETURN_NULL();
+	ts = palloc(sizeof(int64) * n);
+	order = palloc(sizeof(SegIdx) * n);
+	idx = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+	{
+		if (segn[i] || tsn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("segment touchpoint %d has a NULL segment or time", i + 1)));
+		ts[i] = DatumGetTimestampTz(tsv[i]);
+		order[i].seg = DatumGetInt64(segv[i]);
+		order[i].i = i;
+	}
+	qsort(order, n, sizeof(SegIdx), segidx_cmp);
+	for (int i = 0; i < n; i++)
+		idx[i] = order[i].i;
+
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (int a = 0, b; a < n; a = b)
+	{
+		int64		seg = order[a].seg;
+		JsonbValue	v;
+
+		for (b = a + 1; b < n && order[b].seg == seg; b++)
+			;
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		segment_key(&state, "c");
+		segment_path(&state, idx + a, b - a, ts, chv, chn, &tmp);
+		segment_key(&state, "k");
+		segment_path(&state, idx + a, b - a, ts, cpv, cpn, &tmp);
+		segment_key(&state, "v");
+		if (seg >= 1 && seg <= na && !amn[seg - 1])
+		{
+			v.type = jbvNumeric;
+			v.val.numeric = DatumGetNumeric(amv[seg - 1]);
+		}
+		else
+			v.type = jbvNull;
+		pushJsonbValue(&state, WJB_VALUE, &v);
+		segment_key(&state, "r");
+		v.type = jbvBool;
+		v.val.boolean = seg > 1;
+		pushJsonbValue(&state, WJB_VALUE, &v);
+		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	}
+	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }

@@ -253,6 +253,15 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
+CREATE FUNCTION @extschema@.layer_journey_segments(seg pg_catalog.int8[], ts pg_catalog.timestamptz[],
+  channel pg_catalog.text[], campaign pg_catalog.text[], amounts pg_catalog.numeric[])
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'layer_journey_segments'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_journey_segments(pg_catalog.int8[], pg_catalog.timestamptz[], pg_catalog.text[],
+  pg_catalog.text[], pg_catalog.numeric[]) IS
+  'internal: customer_journeys.segments from one profile''s touchpoints (parallel arrays, any order) and purchase amounts: per segment number, the collapsed channel (c) and campaign (k) paths as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
+
 -- Journeys include every purchase as a step named settings.purchase_touchpoint
 -- (funnels and path patterns can end in a purchase).  segments cuts each
 -- profile's touchpoints at its purchases: the channel and campaign paths
@@ -314,7 +323,7 @@ WITH cfg AS (
          @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
          pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
          -- the touchpoints of every segment, as parallel arrays in one
-         -- (any) order: journey_path orders each segment's path itself
+         -- (any) order: layer_journey_segments orders each path itself
          pg_catalog.array_agg(e.seg) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
          pg_catalog.array_agg(e.ts) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
          pg_catalog.array_agg(e.channel) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
@@ -328,13 +337,7 @@ WITH cfg AS (
 )
 SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
        g.first_purchase IS NOT NULL, g.first_purchase,
-       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('c', p.c, 'k', p.k, 'v', g.amounts[p.seg], 'r', p.seg > 1)
-                                    ORDER BY p.seg)
-        FROM (SELECT u.seg, @extschema@.path_collapse(@extschema@.journey_path(u.ch, u.ts)) AS c,
-                     @extschema@.path_collapse(@extschema@.journey_path(u.cp, u.ts)) AS k
-              FROM ROWS FROM (pg_catalog.unnest(g.t_seg), pg_catalog.unnest(g.t_ts), pg_catalog.unnest(g.t_ch),
-                             pg_catalog.unnest(g.t_cp)) u(seg, ts, ch, cp)
-              GROUP BY u.seg) p),
+       @extschema@.layer_journey_segments(g.t_seg, g.t_ts, g.t_ch, g.t_cp, g.amounts),
        g.funnel_level
 FROM g
 $$;
