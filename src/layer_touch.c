@@ -83,6 +83,16 @@ touch_array(FunctionCallInfo fcinfo, int argno, Oid elemtype, Datum **values, bo
 	return n;
 }
 
+/* parallel arrays: every one as long as the first */
+static void
+touch_same_length(int n, int m, const char *what)
+{
+	if (m != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s arrays must have the same length, not %d and %d", what, n, m)));
+}
+
 static int
 touch_cmp_int64(const void *a, const void *b)
 {
@@ -186,12 +196,9 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 		elog(ERROR, "layer_touch_facts must return a row");
 	desc = BlessTupleDesc(desc);
 	n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
-	if (touch_array(fcinfo, 1, TEXTOID, &tpv, &tpn) != n ||
-		touch_array(fcinfo, 2, TEXTOID, &chv, &chn) != n ||
-		touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn) != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("touchpoint arrays must have the same length")));
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &tpv, &tpn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "touchpoint");
 	if (n == 0)
 		PG_RETURN_NULL();
 
@@ -479,12 +486,9 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 	JsonbValue *res;
 	CxmAlloc	tmp = cxm_allocator(CurrentMemoryContext);
 
-	if (touch_array(fcinfo, 1, TIMESTAMPTZOID, &tsv, &tsn) != n ||
-		touch_array(fcinfo, 2, TEXTOID, &chv, &chn) != n ||
-		touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn) != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("segment arrays must have the same length")));
+	touch_same_length(n, touch_array(fcinfo, 1, TIMESTAMPTZOID, &tsv, &tsn), "segment");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "segment");
+	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "segment");
 	if (n == 0)
 		PG_RETURN_NULL();
 	ts = palloc(sizeof(int64) * n);
