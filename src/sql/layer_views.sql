@@ -86,6 +86,25 @@ LANGUAGE C STABLE PARALLEL SAFE ROWS 6;
 COMMENT ON FUNCTION @extschema@.layer_touch_months(pg_catalog.timestamptz[], pg_catalog.interval) IS
   'internal: one profile''s touchpoint times (any order) by month (session time zone): visited, and the sessions starting in it with their touchpoints and minutes';
 
+-- the given profile ids that some source still has: one index probe per
+-- source and id.  PL/pgSQL, so that its query is planned only when it runs
+-- (an incremental refresh), not within every read of customer_360_live
+CREATE FUNCTION @extschema@.layer_existing_profiles(ids pg_catalog.text[])
+RETURNS SETOF pg_catalog.text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT u.id FROM pg_catalog.unnest(ids) u(id)
+  WHERE EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_existing_profiles(pg_catalog.text[]) IS
+  'internal: the given profile ids that a mapped source still has (customers, touchpoints, transactions or scored feedback)';
+
 CREATE FUNCTION @extschema@.layer_profile_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_ids pg_catalog.text[],
   created_at pg_catalog.timestamptz, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
@@ -166,12 +185,7 @@ WITH cfg AS (
   UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL
   UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL
   UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND ids IS NULL
-  UNION SELECT u.id FROM pg_catalog.unnest(ids) u(id)
-  WHERE ids IS NOT NULL
-    AND (EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id))
+  UNION SELECT e.id FROM @extschema@.layer_existing_profiles(ids) e(id)
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
