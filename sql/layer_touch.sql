@@ -114,6 +114,30 @@ SELECT cxm.layer_journey_segments(ARRAY[2, 1, 1, 2]::int8[],
          ARRAY['web', 'web', 'email', 'web'], ARRAY['b', 'a', 'a', 'b'], ARRAY[12.50]);
 SELECT cxm.layer_journey_segments(ARRAY[1]::int8[], ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL);
 
+
+-- the second product's time: against the query it replaces
+CREATE TEMP TABLE sp AS
+SELECT 'p' || (g % 25) AS customer_id,
+       timestamptz '2026-01-01' + (pg_catalog.floor(pg_catalog.random() * 20) * interval '1 day') AS ts,
+       (ARRAY['shoes', 'bags', 'Bags', NULL])[1 + (pg_catalog.random() * 3.3)::int] AS product
+FROM pg_catalog.generate_series(1, 120) g;
+WITH c AS (
+  SELECT customer_id,
+         cxm.layer_second_product(array_agg(ts) FILTER (WHERE product IS NOT NULL),
+                                  array_agg(product) FILTER (WHERE product IS NOT NULL)) AS at
+  FROM sp GROUP BY 1
+), q AS (
+  SELECT p.customer_id, (array_agg(p.first_ts ORDER BY p.first_ts))[2] AS at
+  FROM (SELECT customer_id, product, min(ts) AS first_ts FROM sp WHERE product IS NOT NULL GROUP BY 1, 2) p
+  GROUP BY 1
+)
+SELECT count(*) AS profiles, count(*) FILTER (WHERE c.at IS DISTINCT FROM q.at) AS differ,
+       count(c.at) AS with_second
+FROM c LEFT JOIN q USING (customer_id);
+SELECT cxm.layer_second_product(ARRAY[timestamptz '2026-01-03', '2026-01-01', '2026-01-02', '2026-01-01'],
+                                ARRAY['b', 'a', 'a', NULL]) AS second,
+       cxm.layer_second_product(ARRAY[timestamptz '2026-01-01'], ARRAY['a']) AS only_one;
+
 -- bad input
 SELECT cxm.layer_touch_facts(ARRAY[now()], ARRAY['a'], ARRAY['b', 'c'], ARRAY['d'], interval '1 hour');
 SELECT cxm.layer_touch_facts(ARRAY[now(), NULL], ARRAY['a', 'b'], ARRAY['b', 'c'], ARRAY['d', 'e'], interval '1 hour');

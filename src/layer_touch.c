@@ -39,6 +39,7 @@
 PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_touch_months);
 PG_FUNCTION_INFO_V1(layer_journey_segments);
+PG_FUNCTION_INFO_V1(layer_second_product);
 
 /* the gap argument: positive, as for sessionize */
 static JPathGap
@@ -538,4 +539,84 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 	}
 	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+}
+
+typedef struct ProductFirst
+{
+	const char *s;
+	int			len;
+	TimestampTz ts;
+} ProductFirst;
+
+static int
+product_first_cmp(const void *a, const void *b)
+{
+	const ProductFirst *x = a,
+			   *y = b;
+	int			c = memcmp(x->s, y->s, Min(x->len, y->len));
+
+	if (c == 0)
+		c = (x->len > y->len) - (x->len < y->len);
+	if (c == 0)
+		c = (x->ts > y->ts) - (x->ts < y->ts);
+	return c;
+}
+
+static int
+timestamptz_cmp_c(const void *a, const void *b)
+{
+	TimestampTz x = *(const TimestampTz *) a,
+				y = *(const TimestampTz *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * layer_second_product(ts timestamptz[], product text[]) -> timestamptz
+ *	  when the profile first bought its second distinct product: the second
+ *	  earliest of the products' first purchase times (NULL products are not
+ *	  products; NULL when fewer than two)
+ */
+Datum
+layer_second_product(PG_FUNCTION_ARGS)
+{
+	Datum	   *tsv,
+			   *pv;
+	bool	   *tsn,
+			   *pn;
+	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
+	ProductFirst *items;
+	TimestampTz *firsts;
+	int			m = 0,
+				k = 0;
+
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &pv, &pn), "purchase");
+	items = palloc(sizeof(ProductFirst) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (pn[i])
+			continue;
+		if (tsn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("purchase time %d is NULL", i + 1)));
+		t = DatumGetTextPP(pv[i]);
+		items[m].s = VARDATA_ANY(t);
+		items[m].len = VARSIZE_ANY_EXHDR(t);
+		items[m].ts = DatumGetTimestampTz(tsv[i]);
+		m++;
+	}
+	/* each product's first time: the first of its run once sorted */
+	qsort(items, m, sizeof(ProductFirst), product_first_cmp);
+	firsts = palloc(sizeof(TimestampTz) * Max(m, 1));
+	for (int i = 0; i < m; i++)
+		if (i == 0 || items[i].len != items[i - 1].len ||
+			memcmp(items[i].s, items[i - 1].s, items[i].len) != 0)
+			firsts[k++] = items[i].ts;
+	if (k < 2)
+		PG_RETURN_NULL();
+	qsort(firsts, k, sizeof(TimestampTz), timestamptz_cmp_c);
+	PG_RETURN_TIMESTAMPTZ(firsts[1]);
 }

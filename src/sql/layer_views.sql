@@ -78,6 +78,13 @@ COMMENT ON FUNCTION @extschema@.layer_touch_facts(pg_catalog.timestamptz[], pg_c
   pg_catalog.text[], pg_catalog.interval) IS
   'internal: one profile''s touchpoints (parallel arrays, any order): first and last time, count, sessions (split by gap), bounced sessions, minutes in sessions, entry channel and campaign (first by time, touchpoint, channel, campaign), distinct channels';
 
+CREATE FUNCTION @extschema@.layer_second_product(ts pg_catalog.timestamptz[], product pg_catalog.text[])
+RETURNS pg_catalog.timestamptz
+AS 'MODULE_PATHNAME', 'layer_second_product'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_second_product(pg_catalog.timestamptz[], pg_catalog.text[]) IS
+  'internal: one profile''s purchases (parallel arrays, any order): when its second distinct product was first bought (NULL products ignored; NULL with fewer than two products)';
+
 CREATE FUNCTION @extschema@.layer_touch_months(ts pg_catalog.timestamptz[], gap pg_catalog.interval)
 RETURNS TABLE (month pg_catalog.date, visited pg_catalog.bool, sessions pg_catalog.int8,
   session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric)
@@ -151,17 +158,14 @@ WITH cfg AS (
          pg_catalog.count(DISTINCT x.product) AS products,
          -- the cost is known when every purchase has one
          CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
-         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r,
+         -- when the second distinct product was first bought (kpi_monthly)
+         @extschema@.layer_second_product(pg_catalog.array_agg(x.ts) FILTER (WHERE x.product IS NOT NULL),
+                                          pg_catalog.array_agg(x.product) FILTER (WHERE x.product IS NOT NULL))
+           AS second_product_at
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
   GROUP BY x.customer_id
-), sp AS (
-  SELECT p.customer_id, (pg_catalog.array_agg(p.first_ts ORDER BY p.first_ts))[2] AS second_product_at
-  FROM (SELECT x.customer_id, x.product, pg_catalog.min(x.ts) AS first_ts
-        FROM @extschema@.transactions x
-        WHERE x.product IS NOT NULL AND (ids IS NULL OR x.customer_id = ANY (ids))
-        GROUP BY 1, 2) p
-  GROUP BY 1
 ), fb AS (
   SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
          (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
@@ -203,7 +207,7 @@ WITH cfg AS (
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.last_purchase, mdl.r_cuts) END AS r_score,
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.orders, mdl.f_cuts) END AS f_score,
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.revenue, mdl.m_cuts) END AS m_score,
-         mdl.r_cuts IS NOT NULL AS scored, sp.second_product_at,
+         mdl.r_cuts IS NOT NULL AS scored, tx.second_product_at,
          c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
          c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
   FROM everyone e
@@ -212,7 +216,6 @@ WITH cfg AS (
   LEFT JOIN cu ON cu.customer_id = e.customer_id
   LEFT JOIN tp ON tp.customer_id = e.customer_id
   LEFT JOIN tx ON tx.customer_id = e.customer_id
-  LEFT JOIN sp ON sp.customer_id = e.customer_id
   LEFT JOIN fb ON fb.customer_id = e.customer_id
   LEFT JOIN an ON an.customer_id = e.customer_id
 ), fig AS (
