@@ -79,6 +79,65 @@ SELECT * FROM cxm.layer_touch_facts(ARRAY[timestamptz '2026-03-01 10:00', '2026-
                                     ARRAY['b', 'a', 'c'], ARRAY['x', 'y', NULL], ARRAY[NULL, 'k', 'm'],
                                     interval '30 minutes');
 
+
+-- the journeys' segments: against the per-profile query they replace
+CREATE TEMP TABLE sg AS
+SELECT 'p' || (g % 30) AS customer_id, 1 + (pg_catalog.random() * 3.6)::int8 AS seg,
+       timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '1 hour') AS ts,
+       (ARRAY['web', 'email', 'ads', 'Ads', NULL])[1 + (pg_catalog.random() * 4.3)::int] AS ch,
+       (ARRAY['spring', '(none)', 'winter'])[1 + (pg_catalog.random() * 2.4)::int] AS cp
+FROM pg_catalog.generate_series(1, 600) g;
+CREATE TEMP TABLE sg_amounts AS
+SELECT 'p' || g AS customer_id,
+       ARRAY(SELECT (pg_catalog.random() * 100)::numeric(8, 2) FROM pg_catalog.generate_series(1, g % 4)) AS amounts
+FROM pg_catalog.generate_series(0, 29) g;
+WITH a AS (
+  SELECT customer_id, array_agg(seg) seg, array_agg(ts) ts, array_agg(ch) ch, array_agg(cp) cp FROM sg GROUP BY 1
+), c AS (
+  SELECT a.customer_id, cxm.layer_journey_segments(a.seg, a.ts, a.ch, a.cp, m.amounts) AS segments
+  FROM a JOIN sg_amounts m USING (customer_id)
+), q AS (
+  SELECT m.customer_id,
+         (SELECT jsonb_agg(jsonb_build_object('c', p.c, 'k', p.k, 'v', m.amounts[p.seg], 'r', p.seg > 1) ORDER BY p.seg)
+          FROM (SELECT s.seg, cxm.path_collapse(cxm.journey_path(s.ch, s.ts)) AS c,
+                       cxm.path_collapse(cxm.journey_path(s.cp, s.ts)) AS k
+                FROM sg s WHERE s.customer_id = m.customer_id GROUP BY s.seg) p) AS segments
+  FROM sg_amounts m
+)
+SELECT count(*) AS profiles,
+       count(*) FILTER (WHERE c.segments::text IS DISTINCT FROM q.segments::text) AS differ,
+       count(*) FILTER (WHERE c.segments::text LIKE '%"c": null%') > 0 AS has_null_path,
+       count(*) FILTER (WHERE c.segments::text LIKE '%"v": null%') > 0 AS has_no_purchase
+FROM c FULL JOIN q USING (customer_id);
+SELECT cxm.layer_journey_segments(ARRAY[2, 1, 1, 2]::int8[],
+         ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 09:00', '2026-03-01 09:00', '2026-03-01 11:00'],
+         ARRAY['web', 'web', 'email', 'web'], ARRAY['b', 'a', 'a', 'b'], ARRAY[12.50]);
+SELECT cxm.layer_journey_segments(ARRAY[1]::int8[], ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL);
+
+
+-- the second product's time: against the query it replaces
+CREATE TEMP TABLE sp AS
+SELECT 'p' || (g % 25) AS customer_id,
+       timestamptz '2026-01-01' + (pg_catalog.floor(pg_catalog.random() * 20) * interval '1 day') AS ts,
+       (ARRAY['shoes', 'bags', 'Bags', NULL])[1 + (pg_catalog.random() * 3.3)::int] AS product
+FROM pg_catalog.generate_series(1, 120) g;
+WITH c AS (
+  SELECT customer_id,
+         cxm.layer_second_product(array_agg(ts) FILTER (WHERE product IS NOT NULL),
+                                  array_agg(product) FILTER (WHERE product IS NOT NULL)) AS at
+  FROM sp GROUP BY 1
+), q AS (
+  SELECT p.customer_id, (array_agg(p.first_ts ORDER BY p.first_ts))[2] AS at
+  FROM (SELECT customer_id, product, min(ts) AS first_ts FROM sp WHERE product IS NOT NULL GROUP BY 1, 2) p
+  GROUP BY 1
+)
+SELECT count(*) AS profiles, count(*) FILTER (WHERE c.at IS DISTINCT FROM q.at) AS differ,
+       count(c.at) AS with_second
+FROM c LEFT JOIN q USING (customer_id);
+SELECT cxm.layer_second_product(ARRAY[timestamptz '2026-01-03', '2026-01-01', '2026-01-02', '2026-01-01'],
+                                ARRAY['b', 'a', 'a', NULL]) AS second,
+       cxm.layer_second_product(ARRAY[timestamptz '2026-01-01'], ARRAY['a']) AS only_one;
+
 -- bad input
 SELECT cxm.layer_touch_facts(ARRAY[now()], ARRAY['a'], ARRAY['b', 'c'], ARRAY['d'], interval '1 hour');
 SELECT cxm.layer_touch_facts(ARRAY[now(), NULL], ARRAY['a', 'b'], ARRAY['b', 'c'], ARRAY['d', 'e'], interval '1 hour');

@@ -13,6 +13,10 @@
  * PostgreSQL's own date_trunc and date conversion, minutes as the numeric
  * quotient SQL's EXTRACT(epoch ...) / 60 gives, text compared under the
  * arrays' collation.
+ *
+ * layer_journey_segments builds customer_journeys' segments (the channel
+ * and campaign paths leading to each purchase) from the touchpoints of every
+ * segment in any order, ordering each path as journey_path does.
  */
 #include "postgres.h"
 
@@ -23,15 +27,19 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
+#include "cxm.h"
 #include "journey_core.h"
 
 PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_touch_months);
+PG_FUNCTION_INFO_V1(layer_journey_segments);
+PG_FUNCTION_INFO_V1(layer_second_product);
 
 /* the gap argument: positive, as for sessionize */
 static JPathGap
@@ -74,6 +82,16 @@ touch_array(FunctionCallInfo fcinfo, int argno, Oid elemtype, Datum **values, bo
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(a, elemtype, typlen, typbyval, typalign, values, nulls, &n);
 	return n;
+}
+
+/* parallel arrays: every one as long as the first */
+static void
+touch_same_length(int n, int m, const char *what)
+{
+	if (m != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s arrays must have the same length, not %d and %d", what, n, m)));
 }
 
 static int
@@ -179,12 +197,9 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 		elog(ERROR, "layer_touch_facts must return a row");
 	desc = BlessTupleDesc(desc);
 	n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
-	if (touch_array(fcinfo, 1, TEXTOID, &tpv, &tpn) != n ||
-		touch_array(fcinfo, 2, TEXTOID, &chv, &chn) != n ||
-		touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn) != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("touchpoint arrays must have the same length")));
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &tpv, &tpn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "touchpoint");
 	if (n == 0)
 		PG_RETURN_NULL();
 
@@ -361,4 +376,247 @@ layer_touch_months(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, isnull);
 	}
 	return (Datum) 0;
+}
+
+/* a segment's path: its non-NULL strings by (ts, bytes), repeats collapsed */
+static void
+segment_path(JsonbParseState **state, const int *idx, int n, const int64 *ts,
+			 const Datum *v, const bool *isnull, const CxmAlloc *tmp)
+{
+	JPathRef   *refs = palloc(sizeof(JPathRef) * Max(n, 1));
+	JPathStr   *strs = palloc(sizeof(JPathStr) * Max(n, 1));
+	bool	   *keep = palloc(sizeof(bool) * Max(n, 1));
+	int			m = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (isnull[idx[i]])
+			continue;
+		t = DatumGetTextPP(v[idx[i]]);
+		refs[m].ts = ts[idx[i]];
+		refs[m].s = VARDATA_ANY(t);
+		refs[m].len = VARSIZE_ANY_EXHDR(t);
+		m++;
+	}
+	if (m == 0)
+	{
+		JsonbValue	null = {.type = jbvNull};
+
+		pushJsonbValue(state, WJB_VALUE, &null);
+		return;
+	}
+	jpath_sort_refs(refs, m, tmp);
+	for (int i = 0; i < m; i++)
+	{
+		strs[i].ptr = refs[i].s;
+		strs[i].len = refs[i].len;
+		strs[i].isnull = false;
+	}
+	jpath_collapse(strs, m, keep);
+	pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < m; i++)
+	{
+		JsonbValue	e;
+
+		if (!keep[i])
+			continue;
+		e.type = jbvString;
+		e.val.string.val = (char *) strs[i].ptr;
+		e.val.string.len = strs[i].len;
+		pushJsonbValue(state, WJB_ELEM, &e);
+	}
+	pushJsonbValue(state, WJB_END_ARRAY, NULL);
+}
+
+static void
+segment_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	k = {.type = jbvString};
+
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+}
+
+typedef struct SegIdx
+{
+	int64		seg;
+	int			i;
+} SegIdx;
+
+static int
+segidx_cmp(const void *a, const void *b)
+{
+	const SegIdx *x = a,
+			   *y = b;
+
+	if (x->seg != y->seg)
+		return x->seg < y->seg ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * layer_journey_segments(seg int8[], ts timestamptz[], channel text[],
+ *                        campaign text[], amounts numeric[]) -> jsonb
+ *	  one object per segment number with touchpoints, in ascending order:
+ *	  c, the channel path and k, the campaign path (each as
+ *	  path_collapse(journey_path(x, ts))), v, amounts[seg] (the purchase the
+ *	  segment leads to; null after the last), r, seg > 1 (a repeat purchase)
+ */
+Datum
+layer_journey_segments(PG_FUNCTION_ARGS)
+{
+	Datum	   *segv,
+			   *tsv,
+			   *chv,
+			   *cpv,
+			   *amv;
+	bool	   *segn,
+			   *tsn,
+			   *chn,
+			   *cpn,
+			   *amn;
+	int			n = touch_array(fcinfo, 0, INT8OID, &segv, &segn);
+	int			na = touch_array(fcinfo, 4, NUMERICOID, &amv, &amn);
+	int64	   *ts;
+	SegIdx	   *order;
+	int		   *idx;
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	CxmAlloc	tmp = cxm_allocator(CurrentMemoryContext);
+
+	touch_same_length(n, touch_array(fcinfo, 1, TIMESTAMPTZOID, &tsv, &tsn), "segment");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "segment");
+	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "segment");
+	if (n == 0)
+		PG_RETURN_NULL();
+	ts = palloc(sizeof(int64) * n);
+	order = palloc(sizeof(SegIdx) * n);
+	idx = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+	{
+		if (segn[i] || tsn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("segment touchpoint %d has a NULL segment or time", i + 1)));
+		ts[i] = DatumGetTimestampTz(tsv[i]);
+		order[i].seg = DatumGetInt64(segv[i]);
+		order[i].i = i;
+	}
+	qsort(order, n, sizeof(SegIdx), segidx_cmp);
+	for (int i = 0; i < n; i++)
+		idx[i] = order[i].i;
+
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (int a = 0, b; a < n; a = b)
+	{
+		int64		seg = order[a].seg;
+		JsonbValue	v;
+
+		for (b = a + 1; b < n && order[b].seg == seg; b++)
+			;
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		segment_key(&state, "c");
+		segment_path(&state, idx + a, b - a, ts, chv, chn, &tmp);
+		segment_key(&state, "k");
+		segment_path(&state, idx + a, b - a, ts, cpv, cpn, &tmp);
+		segment_key(&state, "v");
+		if (seg >= 1 && seg <= na && !amn[seg - 1])
+		{
+			v.type = jbvNumeric;
+			v.val.numeric = DatumGetNumeric(amv[seg - 1]);
+		}
+		else
+			v.type = jbvNull;
+		pushJsonbValue(&state, WJB_VALUE, &v);
+		segment_key(&state, "r");
+		v.type = jbvBool;
+		v.val.boolean = seg > 1;
+		pushJsonbValue(&state, WJB_VALUE, &v);
+		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	}
+	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+}
+
+typedef struct ProductFirst
+{
+	const char *s;
+	int			len;
+	TimestampTz ts;
+} ProductFirst;
+
+static int
+product_first_cmp(const void *a, const void *b)
+{
+	const ProductFirst *x = a,
+			   *y = b;
+	int			c = memcmp(x->s, y->s, Min(x->len, y->len));
+
+	if (c == 0)
+		c = (x->len > y->len) - (x->len < y->len);
+	if (c == 0)
+		c = (x->ts > y->ts) - (x->ts < y->ts);
+	return c;
+}
+
+static int
+timestamptz_cmp_c(const void *a, const void *b)
+{
+	TimestampTz x = *(const TimestampTz *) a,
+				y = *(const TimestampTz *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * layer_second_product(ts timestamptz[], product text[]) -> timestamptz
+ *	  when the profile first bought its second distinct product: the second
+ *	  earliest of the products' first purchase times (NULL products are not
+ *	  products; NULL when fewer than two)
+ */
+Datum
+layer_second_product(PG_FUNCTION_ARGS)
+{
+	Datum	   *tsv,
+			   *pv;
+	bool	   *tsn,
+			   *pn;
+	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
+	ProductFirst *items;
+	TimestampTz *firsts;
+	int			m = 0,
+				k = 0;
+
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &pv, &pn), "purchase");
+	items = palloc(sizeof(ProductFirst) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (pn[i])
+			continue;
+		if (tsn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("purchase time %d is NULL", i + 1)));
+		t = DatumGetTextPP(pv[i]);
+		items[m].s = VARDATA_ANY(t);
+		items[m].len = VARSIZE_ANY_EXHDR(t);
+		items[m].ts = DatumGetTimestampTz(tsv[i]);
+		m++;
+	}
+	/* each product's first time: the first of its run once sorted */
+	qsort(items, m, sizeof(ProductFirst), product_first_cmp);
+	firsts = palloc(sizeof(TimestampTz) * Max(m, 1));
+	for (int i = 0; i < m; i++)
+		if (i == 0 || items[i].len != items[i - 1].len ||
+			memcmp(items[i].s, items[i - 1].s, items[i].len) != 0)
+			firsts[k++] = items[i].ts;
+	if (k < 2)
+		PG_RETURN_NULL();
+	qsort(firsts, k, sizeof(TimestampTz), timestamptz_cmp_c);
+	PG_RETURN_TIMESTAMPTZ(firsts[1]);
 }

@@ -78,6 +78,13 @@ COMMENT ON FUNCTION @extschema@.layer_touch_facts(pg_catalog.timestamptz[], pg_c
   pg_catalog.text[], pg_catalog.interval) IS
   'internal: one profile''s touchpoints (parallel arrays, any order): first and last time, count, sessions (split by gap), bounced sessions, minutes in sessions, entry channel and campaign (first by time, touchpoint, channel, campaign), distinct channels';
 
+CREATE FUNCTION @extschema@.layer_second_product(ts pg_catalog.timestamptz[], product pg_catalog.text[])
+RETURNS pg_catalog.timestamptz
+AS 'MODULE_PATHNAME', 'layer_second_product'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_second_product(pg_catalog.timestamptz[], pg_catalog.text[]) IS
+  'internal: one profile''s purchases (parallel arrays, any order): when its second distinct product was first bought (NULL products ignored; NULL with fewer than two products)';
+
 CREATE FUNCTION @extschema@.layer_touch_months(ts pg_catalog.timestamptz[], gap pg_catalog.interval)
 RETURNS TABLE (month pg_catalog.date, visited pg_catalog.bool, sessions pg_catalog.int8,
   session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric)
@@ -85,6 +92,25 @@ AS 'MODULE_PATHNAME', 'layer_touch_months'
 LANGUAGE C STABLE PARALLEL SAFE ROWS 6;
 COMMENT ON FUNCTION @extschema@.layer_touch_months(pg_catalog.timestamptz[], pg_catalog.interval) IS
   'internal: one profile''s touchpoint times (any order) by month (session time zone): visited, and the sessions starting in it with their touchpoints and minutes';
+
+-- the given profile ids that some source still has: one index probe per
+-- source and id.  PL/pgSQL, so that its query is planned only when it runs
+-- (an incremental refresh), not within every read of customer_360_live
+CREATE FUNCTION @extschema@.layer_existing_profiles(ids pg_catalog.text[])
+RETURNS SETOF pg_catalog.text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT u.id FROM pg_catalog.unnest(ids) u(id)
+  WHERE EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_existing_profiles(pg_catalog.text[]) IS
+  'internal: the given profile ids that a mapped source still has (customers, touchpoints, transactions or scored feedback)';
 
 CREATE FUNCTION @extschema@.layer_profile_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_ids pg_catalog.text[],
@@ -132,17 +158,14 @@ WITH cfg AS (
          pg_catalog.count(DISTINCT x.product) AS products,
          -- the cost is known when every purchase has one
          CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
-         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r,
+         -- when the second distinct product was first bought (kpi_monthly)
+         @extschema@.layer_second_product(pg_catalog.array_agg(x.ts) FILTER (WHERE x.product IS NOT NULL),
+                                          pg_catalog.array_agg(x.product) FILTER (WHERE x.product IS NOT NULL))
+           AS second_product_at
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
   GROUP BY x.customer_id
-), sp AS (
-  SELECT p.customer_id, (pg_catalog.array_agg(p.first_ts ORDER BY p.first_ts))[2] AS second_product_at
-  FROM (SELECT x.customer_id, x.product, pg_catalog.min(x.ts) AS first_ts
-        FROM @extschema@.transactions x
-        WHERE x.product IS NOT NULL AND (ids IS NULL OR x.customer_id = ANY (ids))
-        GROUP BY 1, 2) p
-  GROUP BY 1
 ), fb AS (
   SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
          (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
@@ -166,12 +189,7 @@ WITH cfg AS (
   UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL
   UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL
   UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND ids IS NULL
-  UNION SELECT u.id FROM pg_catalog.unnest(ids) u(id)
-  WHERE ids IS NOT NULL
-    AND (EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id))
+  UNION SELECT e.id FROM @extschema@.layer_existing_profiles(ids) e(id)
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
@@ -189,7 +207,7 @@ WITH cfg AS (
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.last_purchase, mdl.r_cuts) END AS r_score,
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.orders, mdl.f_cuts) END AS f_score,
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.revenue, mdl.m_cuts) END AS m_score,
-         mdl.r_cuts IS NOT NULL AS scored, sp.second_product_at,
+         mdl.r_cuts IS NOT NULL AS scored, tx.second_product_at,
          c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
          c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
   FROM everyone e
@@ -198,7 +216,6 @@ WITH cfg AS (
   LEFT JOIN cu ON cu.customer_id = e.customer_id
   LEFT JOIN tp ON tp.customer_id = e.customer_id
   LEFT JOIN tx ON tx.customer_id = e.customer_id
-  LEFT JOIN sp ON sp.customer_id = e.customer_id
   LEFT JOIN fb ON fb.customer_id = e.customer_id
   LEFT JOIN an ON an.customer_id = e.customer_id
 ), fig AS (
@@ -252,6 +269,15 @@ FROM fig f
 $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
+
+CREATE FUNCTION @extschema@.layer_journey_segments(seg pg_catalog.int8[], ts pg_catalog.timestamptz[],
+  channel pg_catalog.text[], campaign pg_catalog.text[], amounts pg_catalog.numeric[])
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'layer_journey_segments'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_journey_segments(pg_catalog.int8[], pg_catalog.timestamptz[], pg_catalog.text[],
+  pg_catalog.text[], pg_catalog.numeric[]) IS
+  'internal: customer_journeys.segments from one profile''s touchpoints (parallel arrays, any order) and purchase amounts: per segment number, the collapsed channel (c) and campaign (k) paths as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
 
 -- Journeys include every purchase as a step named settings.purchase_touchpoint
 -- (funnels and path patterns can end in a purchase).  segments cuts each
@@ -314,7 +340,7 @@ WITH cfg AS (
          @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
          pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
          -- the touchpoints of every segment, as parallel arrays in one
-         -- (any) order: journey_path orders each segment's path itself
+         -- (any) order: layer_journey_segments orders each path itself
          pg_catalog.array_agg(e.seg) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
          pg_catalog.array_agg(e.ts) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
          pg_catalog.array_agg(e.channel) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
@@ -328,13 +354,7 @@ WITH cfg AS (
 )
 SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
        g.first_purchase IS NOT NULL, g.first_purchase,
-       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('c', p.c, 'k', p.k, 'v', g.amounts[p.seg], 'r', p.seg > 1)
-                                    ORDER BY p.seg)
-        FROM (SELECT u.seg, @extschema@.path_collapse(@extschema@.journey_path(u.ch, u.ts)) AS c,
-                     @extschema@.path_collapse(@extschema@.journey_path(u.cp, u.ts)) AS k
-              FROM ROWS FROM (pg_catalog.unnest(g.t_seg), pg_catalog.unnest(g.t_ts), pg_catalog.unnest(g.t_ch),
-                             pg_catalog.unnest(g.t_cp)) u(seg, ts, ch, cp)
-              GROUP BY u.seg) p),
+       @extschema@.layer_journey_segments(g.t_seg, g.t_ts, g.t_ch, g.t_cp, g.amounts),
        g.funnel_level
 FROM g
 $$;
