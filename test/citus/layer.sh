@@ -168,6 +168,10 @@ for v in $views; do
 	fi
 done
 
+plan=$(lplan "SELECT * FROM cxm.customer_360 WHERE customer_id = '1001'")
+grep -q 'Task Count: 1$' <<<"$plan" && ok "layer: cxm.customer_360 of one customer reads one shard" ||
+	{ notok "layer: cxm.customer_360 of one customer: not one shard"; show_plan "one customer" "$plan"; }
+
 # ---- refresh(), stage 2: the dashboard aggregates over the per-profile snapshots
 shown=0
 for a in $(lq postgres "SELECT a.name FROM cxm.layer_aggregates() a ORDER BY a.base IS NULL, a.name"); do
