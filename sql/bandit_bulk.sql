@@ -124,7 +124,7 @@ END $$;
 SELECT sum(trials) AS trials, sum(reward_sum) AS rewards FROM cxm.bandit_report('bulk_sp');
 COMMIT;
 -- exactly the committed calls: 1000 + 200 + 75 trials, 20 rewards of 0.5
-SELECT sum(trials) AS trials, sum(reward_sum) AS rewards, bool_and(agrees) AS agrees
+SELECT sum(trials) AS trials, sum(rewards) AS rewards, bool_and(agrees) AS agrees
 FROM pg_temp.recount('bulk_sp');
 SELECT count(*) AS assignments FROM cxm.bandit_assignment WHERE experiment = 'bulk_sp';
 
