@@ -13,12 +13,13 @@
  *   bandit_assignment   sticky subject -> arm, with the propensity
  *   bandit_reassignment log of subjects moved off a paused arm
  *
- * Hot counters.  Every counted trial or reward updates one bandit_counter
- * row of this backend's shard.  A backend claims a shard number for its
- * lifetime with a session-level advisory lock (key CXM_LOCK_BANDIT_SLOT, slot),
- * so no two live sessions update the same counter row: counter updates
- * never wait for a row lock and can never deadlock.  Readers fold the shards
- * with sum().  If all BANDIT_SLOTS slots are taken, a backend shares
+ * Hot counters.  Every counted trial or reward is added to the transaction's
+ * pending counts in memory (src/bandit_pending.c); at pre-commit they update
+ * one bandit_counter row of this backend's shard per arm.  A backend claims
+ * a shard number for its lifetime with a session-level advisory lock (key
+ * CXM_LOCK_BANDIT_SLOT, slot), so no two live sessions update the same
+ * counter row: counter updates never wait for a row lock and can never
+ * deadlock.  Readers fold the shards with sum() and add the pending counts.  If all BANDIT_SLOTS slots are taken, a backend shares
  * slot pid % BANDIT_SLOTS (still exact, only with row-lock waits).
  *
  * Experiment lifecycle.  choose/reward/convert take a transaction-level
