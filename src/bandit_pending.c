@@ -66,6 +66,7 @@ static BanditPendingFlush pending_flush = NULL;
 static MemoryContext pending_cxt = NULL;	/* child of TopTransactionContext */
 static HTAB *pending_exps = NULL;
 static LocalTransactionId pending_lxid = InvalidLocalTransactionId;
+static LocalTransactionId flushed_lxid = InvalidLocalTransactionId;
 static PendingSave **level_saves = NULL;	/* [level]: saved copies */
 static int	level_cap = 0;
 static HASH_SEQ_STATUS flush_seq;
@@ -141,6 +142,11 @@ exp_lookup(const char *experiment, bool create)
 	{
 		if (!create)
 			return NULL;
+		/* a count after the flush would never be written */
+		if (flushed_lxid == MY_LXID)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+					 errmsg("bandit counts cannot be recorded while the transaction commits")));
 		pending_create();
 	}
 	e = hash_search(pending_exps, &experiment, create ? HASH_ENTER : HASH_FIND, &found);
@@ -359,6 +365,7 @@ pending_xact_callback(XactEvent event, void *arg)
 				pending_flush();
 				/* hash_seq_search ended the scan when it returned NULL */
 				pending_reset();
+				flushed_lxid = MY_LXID;
 			}
 			break;
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
