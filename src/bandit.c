@@ -19,8 +19,9 @@
  * a shard number for its lifetime with a session-level advisory lock (key
  * CXM_LOCK_BANDIT_SLOT, slot), so no two live sessions update the same
  * counter row: counter updates never wait for a row lock and can never
- * deadlock.  Readers fold the shards with sum() and add the pending counts.  If all BANDIT_SLOTS slots are taken, a backend shares
- * slot pid % BANDIT_SLOTS (still exact, only with row-lock waits).
+ * deadlock.  Readers fold the shards with sum() and add the pending counts.
+ * If all BANDIT_SLOTS slots are taken, a backend shares slot
+ * pid % BANDIT_SLOTS (still exact, only with row-lock waits).
  *
  * Experiment lifecycle.  choose/reward/convert take a transaction-level
  * shared advisory lock (CXM_LOCK_BANDIT, hashtext(experiment)); create,
