@@ -114,7 +114,7 @@ BEGIN
     SELECT i.anonymous_id, pg_catalog.min(i.customer_id) FROM @extschema@.identities i GROUP BY i.anonymous_id;
     -- citus: not a Citus reference table, which cannot be analyzed after local writes in one transaction
     IF NOT @extschema@.layer_citus_table('@extschema@.identity_map') THEN  -- citus:
-      ANALYZE @extschema@.identity_map;  -- citus: (indented)
+      ANALYZE @extschema@.identity_map;  -- citus:
     END IF;  -- citus:
   END IF;
   RETURN n;
