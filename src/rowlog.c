@@ -118,14 +118,6 @@ cxm_shared_log(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	while (id_in_use(last_id));
 	sl->id = last_id;
 	sl->ref = ref;
-	sl->hdr_size = 0;
-	sl->hdr_chunks = NULL;
-	sl->hdr_sorted = NULL;
-	sl->nhdr_chunks = 0;
-	sl->hdr_cap = 0;
-	sl->tags = NULL;
-	sl->tags_cap = 0;
-	sl->tags_plain = true;
 	sl->reset.func = shared_log_forget;
 	sl->reset.arg = sl;
 	MemoryContextRegisterResetCallback(aggcxt, &sl->reset);
@@ -159,57 +151,4 @@ cxm_log_lookup(Datum d)
 			return live_logs[i];
 	elog(ERROR, "no live row log %u for an aggregate state", id);
 	return NULL;				/* keep compiler quiet */
-}
-
-void *
-cxm_log_header(CxmSharedLog *sl, uint32 slot, Size hdr_size)
-{
-	MemoryContext cxt = GetMemoryChunkContext(sl);
-	uint32		n;
-	uint64		first;
-
-	Assert(sl->hdr_size == 0 || sl->hdr_size == hdr_size);
-	sl->hdr_size = hdr_size;
-	if (slot >= sl->tags_cap)
-	{
-		uint32		cap = Max(sl->tags_cap * 2, Max(slot + 1, 1024));
-
-		sl->tags = sl->tags == NULL
-			? MemoryContextAllocHuge(cxt, sizeof(Datum) * cap)
-			: repalloc_huge(sl->tags, sizeof(Datum) * cap);
-		sl->tags_cap = cap;
-	}
-	/* chunk n: slots [CHUNK * n, CHUNK * (n + 1)) */
-	n = slot / CXM_LOG_HDR_CHUNK;
-	first = (uint64) n * CXM_LOG_HDR_CHUNK;
-	while (n >= sl->nhdr_chunks)
-	{
-		uint32		k = sl->nhdr_chunks;
-		uint64		kfirst = (uint64) k * CXM_LOG_HDR_CHUNK;
-		Size		bytes = hdr_size * (Size) CXM_LOG_HDR_CHUNK;
-		char	   *base = MemoryContextAllocHuge(cxt, bytes);
-		uint32		i;
-
-		if (k == sl->hdr_cap)
-		{
-			uint32		cap = Max(sl->hdr_cap * 2, 8);
-
-			sl->hdr_chunks = sl->hdr_chunks == NULL
-				? MemoryContextAlloc(cxt, sizeof(char *) * cap)
-				: repalloc(sl->hdr_chunks, sizeof(char *) * cap);
-			sl->hdr_sorted = sl->hdr_sorted == NULL
-				? MemoryContextAlloc(cxt, sizeof(CxmLogHdrChunk) * cap)
-				: repalloc(sl->hdr_sorted, sizeof(CxmLogHdrChunk) * cap);
-			sl->hdr_cap = cap;
-		}
-		sl->hdr_chunks[k] = base;
-		/* insert into the address order */
-		for (i = k; i > 0 && sl->hdr_sorted[i - 1].base > base; i--)
-			sl->hdr_sorted[i] = sl->hdr_sorted[i - 1];
-		sl->hdr_sorted[i].base = base;
-		sl->hdr_sorted[i].end = base + bytes;
-		sl->hdr_sorted[i].first = (uint32) kfirst;
-		sl->nhdr_chunks++;
-	}
-	return sl->hdr_chunks[n] + (Size) (slot - first) * hdr_size;
 }

@@ -38,6 +38,33 @@ typedef struct CxmStateObj
 #define STATE_DESC(o) ((const CxmStateDesc *) (o)->hdr.eoh_methods)
 
 /*
+ * The transition value of a group of a shared row log (rowlog.h): not the
+ * header's own read-write pointer but a copy of it, with the group's tag,
+ * allocated in the hash table's memory right after the group's entry.  A
+ * row reads the tag there, next to the entry the hash lookup has just
+ * brought into the cache, and never touches the header, which only the
+ * first row, the final function and the flattening read (through the
+ * pointer, as for any expanded datum: DatumGetEOHP).
+ */
+typedef struct CxmLogRef
+{
+	char		rw_ptr[EXPANDED_POINTER_SIZE];	/* = the header's eoh_rw_ptr */
+	Datum		tag;			/* = the header's state */
+} CxmLogRef;
+
+/* the log reference d points to, or NULL (d is a header's own pointer) */
+static inline CxmLogRef *
+state_log_ref(Datum d)
+{
+	char	   *p = DatumGetPointer(d);
+
+	if (!VARATT_IS_EXTERNAL_EXPANDED_RW(p) ||
+		(char *) DatumGetEOHP(d) + offsetof(ExpandedObjectHeader, eoh_rw_ptr) == p)
+		return NULL;
+	return (CxmLogRef *) p;
+}
+
+/*
  * get_flat_size's bytes, for the flatten_into call that always follows it
  * (datumCopy, heap_form_tuple), made in the caller's context.
  */
@@ -122,22 +149,18 @@ state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt, CxmState
 {
 	MemoryContext cxt = state_context(aggcxt);
 
-	if (cxm_log_is_group(state))
-	{
-		/* a group of a shared row log: its header goes with the log's */
-		CxmSharedLog *sl = cxm_log_lookup(state);
-		uint32		slot = cxm_log_group_slot(state);
-
-		if (o != NULL)
-			pfree(o);
-		o = cxm_log_header(sl, slot, sizeof(CxmStateObj));
-		cxm_log_set_tag(sl, slot, state);
-	}
-	else if (o == NULL)
+	if (o == NULL)
 		o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
-
 	EOH_init_header(&o->hdr, &desc->methods, cxt);
 	o->state = state;
+	if (cxm_log_is_group(state))
+	{
+		CxmLogRef  *ref = MemoryContextAlloc(aggcxt, sizeof(CxmLogRef));
+
+		memcpy(ref->rw_ptr, o->hdr.eoh_rw_ptr, EXPANDED_POINTER_SIZE);
+		ref->tag = state;
+		return PointerGetDatum(ref);
+	}
 	return EOHPGetRWDatum(&o->hdr);
 }
 
@@ -198,26 +221,21 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 {
 	CxmStateObj *o = NULL;
 	CxmStateObj *fresh = NULL;
-	Datum		result;
+	Datum		result,
+				given = (Datum) 0;
 
 	if (desc->row_log && !fcinfo->args[0].isnull)
 	{
 		/*
-		 * A group of the shared row log: its slot from the header's address
-		 * and its tag from the log's dense array, so that a row reads no
-		 * per-group memory (rowlog.h).
+		 * A group of the shared row log: its tag is in the reference next
+		 * to the group's hash table entry (CxmLogRef).
 		 */
-		CxmSharedLogRef *ref = (CxmSharedLogRef *) fcinfo->flinfo->fn_extra;
-		const char *hdr = (const char *) DatumGetPointer(fcinfo->args[0].value) -
-			offsetof(ExpandedObjectHeader, eoh_rw_ptr);
-		uint32		slot;
+		Datum		d = fcinfo->args[0].value;
+		CxmLogRef  *ref = state_log_ref(d);
 
-		if (ref != NULL && ref->sl != NULL && cxm_log_header_slot(ref->sl, hdr, &slot) &&
-			cxm_log_tag(ref->sl, slot) != 0)
+		if (likely(ref != NULL && cxm_log_is_group(ref->tag)))
 		{
-			CxmSharedLog *sl = ref->sl;
-			Datum		d = fcinfo->args[0].value;
-			Datum		tag = cxm_log_tag(sl, slot);
+			Datum		tag = ref->tag;
 
 			fcinfo->args[0].value = tag;
 			if (nstates > 1 && !fcinfo->args[1].isnull)
@@ -227,8 +245,8 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 				return (Datum) 0;
 			if (unlikely(result != tag))
 			{
-				((CxmStateObj *) hdr)->state = result;
-				cxm_log_set_tag(sl, slot, cxm_log_is_group(result) ? result : 0);
+				ref->tag = result;
+				((CxmStateObj *) DatumGetEOHP(d))->state = result;
 			}
 			return d;
 		}
@@ -244,7 +262,10 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 
 		o = state_obj(d, desc);
 		if (likely(o != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))))
+		{
 			fcinfo->args[0].value = o->state;
+			given = d;
+		}
 		else
 		{
 			/* flat, or read-only: work on a copy of our own */
@@ -263,16 +284,16 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	}
 	if (likely(o != NULL))
 	{
+		/* the state returned is the one given, by the same pointer */
 		if (unlikely(o->state != result))
 		{
-			Datum		old = o->state;
+			CxmLogRef  *ref = state_log_ref(given);
 
 			o->state = result;
-			if (cxm_log_is_group(old))
-				cxm_log_set_tag(cxm_log_lookup(old), cxm_log_group_slot(old),
-								cxm_log_is_group(result) ? result : 0);
+			if (ref != NULL)
+				ref->tag = result;
 		}
-		return EOHPGetRWDatum(&o->hdr);
+		return given;
 	}
 	return state_wrap(desc, result, cxm_agg_context(fcinfo, desc->name), fresh);
 }

@@ -51,7 +51,8 @@ typedef struct CxmStateDesc
 	/*
 	 * In hash aggregation the state is a group of a shared row log
 	 * (rowlog.h): the transition function's fn_extra is the log's
-	 * CxmSharedLogRef, and a row finds its group by the header's address.
+	 * CxmSharedLogRef, and the transition value is a reference to the header
+	 * that carries the group's tag (state_type.c, CxmLogRef).
 	 */
 	bool		row_log;
 } CxmStateDesc;
