@@ -8,11 +8,11 @@
  * tagged Datum that names the group itself: bit 0 set (a palloc'd pointer
  * never has it), the log's id, the group's slot in the log, and a few bits
  * that the aggregate keeps per group.  The transition value PostgreSQL
- * holds is a reference to the group's expanded header that carries the tag
- * (state_type.c, CxmLogRef) and lies next to the group's hash table entry,
- * so a row reads the tag from memory the hash lookup has just touched: the
+ * holds is the group's expanded header (state_type.c), which carries the
+ * tag and is allocated right after the group's hash table entry, so a row
+ * reads the tag next to memory the hash lookup has just touched: the
  * transition function finds the log through its fn_extra, appends the row
- * and returns the reference.  The final and combine functions and the
+ * and returns the header.  The final and combine functions and the
  * flattening find the log by its id (a short registry of the backend's
  * live logs); doc/journeys.md gives the measurements that motivate this.
  *

@@ -33,36 +33,9 @@ typedef struct CxmStateObj
 {
 	ExpandedObjectHeader hdr;	/* eoh_methods: &desc->methods */
 	Datum		state;			/* the family's in-memory state */
-} CxmStateObj;					/* 56 bytes: 64 with a row-log group's */
+} CxmStateObj;					/* 56 bytes */
 
 #define STATE_DESC(o) ((const CxmStateDesc *) (o)->hdr.eoh_methods)
-
-/*
- * The transition value of a group of a shared row log (rowlog.h): not the
- * header's own read-write pointer but a copy of it, with the group's tag,
- * allocated in the hash table's memory right after the group's entry.  A
- * row reads the tag there, next to the entry the hash lookup has just
- * brought into the cache, and never touches the header, which only the
- * first row, the final function and the flattening read (through the
- * pointer, as for any expanded datum: DatumGetEOHP).
- */
-typedef struct CxmLogRef
-{
-	char		rw_ptr[EXPANDED_POINTER_SIZE];	/* = the header's eoh_rw_ptr */
-	Datum		tag;			/* = the header's state */
-} CxmLogRef;
-
-/* the log reference d points to, or NULL (d is a header's own pointer) */
-static inline CxmLogRef *
-state_log_ref(Datum d)
-{
-	char	   *p = DatumGetPointer(d);
-
-	if (!VARATT_IS_EXTERNAL_EXPANDED_RW(p) ||
-		(char *) DatumGetEOHP(d) + offsetof(ExpandedObjectHeader, eoh_rw_ptr) == p)
-		return NULL;
-	return (CxmLogRef *) p;
-}
 
 /*
  * get_flat_size's bytes, for the flatten_into call that always follows it
@@ -149,18 +122,25 @@ state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt, CxmState
 {
 	MemoryContext cxt = state_context(aggcxt);
 
-	if (o == NULL)
+	if (cxm_log_is_group(state))
+	{
+		/*
+		 * A group of a shared row log: its header goes in the hash table's
+		 * own memory, right after the group's entry (whose key and
+		 * per-group data were allocated there just before this first
+		 * call), so that a row reads its tag next to memory the hash lookup
+		 * has just brought into the cache.  It is not a child of the shared
+		 * context, but the executor only deletes a transition value that a
+		 * transition function replaced, and ours never do.
+		 */
+		if (o != NULL)
+			pfree(o);
+		o = MemoryContextAlloc(aggcxt, sizeof(CxmStateObj));
+	}
+	else if (o == NULL)
 		o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
 	EOH_init_header(&o->hdr, &desc->methods, cxt);
 	o->state = state;
-	if (cxm_log_is_group(state))
-	{
-		CxmLogRef  *ref = MemoryContextAlloc(aggcxt, sizeof(CxmLogRef));
-
-		memcpy(ref->rw_ptr, o->hdr.eoh_rw_ptr, EXPANDED_POINTER_SIZE);
-		ref->tag = state;
-		return PointerGetDatum(ref);
-	}
 	return EOHPGetRWDatum(&o->hdr);
 }
 
@@ -227,28 +207,32 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	if (desc->row_log && !fcinfo->args[0].isnull)
 	{
 		/*
-		 * A group of the shared row log: its tag is in the reference next
-		 * to the group's hash table entry (CxmLogRef).
+		 * A group of the shared row log: the tag is in the header, next to
+		 * the group's hash table entry (state_wrap), 24 bytes after the
+		 * read-write pointer we were given.  Only this file makes expanded
+		 * objects of our state types, and it always hands out a header's
+		 * own read-write pointer.
 		 */
 		Datum		d = fcinfo->args[0].value;
-		CxmLogRef  *ref = state_log_ref(d);
 
-		if (likely(ref != NULL && cxm_log_is_group(ref->tag)))
+		if (likely(VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))))
 		{
-			Datum		tag = ref->tag;
+			CxmStateObj *h = (CxmStateObj *) (DatumGetPointer(d) -
+											  offsetof(ExpandedObjectHeader, eoh_rw_ptr));
+			Datum		tag = h->state;
 
-			fcinfo->args[0].value = tag;
-			if (nstates > 1 && !fcinfo->args[1].isnull)
-				fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
-			result = impl(fcinfo);
-			if (fcinfo->isnull)
-				return (Datum) 0;
-			if (unlikely(result != tag))
+			if (likely(cxm_log_is_group(tag)))
 			{
-				ref->tag = result;
-				((CxmStateObj *) DatumGetEOHP(d))->state = result;
+				fcinfo->args[0].value = tag;
+				if (nstates > 1 && !fcinfo->args[1].isnull)
+					fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
+				result = impl(fcinfo);
+				if (fcinfo->isnull)
+					return (Datum) 0;
+				if (unlikely(result != tag))
+					h->state = result;
+				return d;
 			}
-			return d;
 		}
 	}
 	if (fcinfo->args[0].isnull)
@@ -286,13 +270,7 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	{
 		/* the state returned is the one given, by the same pointer */
 		if (unlikely(o->state != result))
-		{
-			CxmLogRef  *ref = state_log_ref(given);
-
 			o->state = result;
-			if (ref != NULL)
-				ref->tag = result;
-		}
 		return given;
 	}
 	return state_wrap(desc, result, cxm_agg_context(fcinfo, desc->name), fresh);

@@ -51,8 +51,8 @@ typedef struct CxmStateDesc
 	/*
 	 * In hash aggregation the state is a group of a shared row log
 	 * (rowlog.h): the transition function's fn_extra is the log's
-	 * CxmSharedLogRef, and the transition value is a reference to the header
-	 * that carries the group's tag (state_type.c, CxmLogRef).
+	 * CxmSharedLogRef, and the group's header, next to its hash table entry,
+	 * carries the group's tag (state_type.c, state_wrap).
 	 */
 	bool		row_log;
 } CxmStateDesc;
