@@ -186,10 +186,7 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 	int			n,
 				entry = -1,
 				nch = 0;
-	int64		sessions = 0,
-				bounced = 0,
-				usecs = 0,
-				start = 0;
+	JPathSessionStats st;
 	int64	   *ts;
 	Datum	   *chans;
 
@@ -238,35 +235,16 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 			entry = i;
 	}
 
-	/*
-	 * Sessions over the sorted times.  A touchpoint is a session's first when
-	 * the one before is more than the gap earlier, its last when the one
-	 * after is more than the gap later; a session whose first is its last is
-	 * a bounce; the minutes are the sum of last minus first.
-	 */
+	/* sessions over the sorted times (jpath_session_stats, journey_core.c) */
 	ts = touch_times(fcinfo, &n);
-	for (int i = 0; i < n; i++)
-	{
-		bool		first = i == 0 || jpath_gap_exceeded(ts[i - 1], ts[i], gap);
-		bool		last = i == n - 1 || jpath_gap_exceeded(ts[i], ts[i + 1], gap);
-
-		if (first)
-		{
-			sessions++;
-			start = ts[i];
-		}
-		if (first && last)
-			bounced++;
-		if (last)
-			usecs += ts[i] - start;
-	}
+	st = jpath_session_stats(ts, n, gap);
 
 	out[0] = TimestampTzGetDatum(ts[0]);
 	out[1] = TimestampTzGetDatum(ts[n - 1]);
 	out[2] = Int64GetDatum(n);
-	out[3] = Int64GetDatum(sessions);
-	out[4] = Int64GetDatum(bounced);
-	out[5] = touch_minutes(usecs);
+	out[3] = Int64GetDatum(st.sessions);
+	out[4] = Int64GetDatum(st.bounced);
+	out[5] = touch_minutes(st.usecs);
 	out[6] = chv[entry];
 	outnull[6] = chn[entry];
 	out[7] = cpv[entry];
@@ -337,31 +315,29 @@ layer_touch_months(PG_FUNCTION_ARGS)
 	int			n;
 	int64	   *ts = touch_times(fcinfo, &n);
 	TouchMonth *months = palloc(sizeof(TouchMonth) * Max(n, 1));
+	DateADT    *month_of = palloc(sizeof(DateADT) * Max(n, 1));
+	size_t	   *starts = palloc(sizeof(size_t) * Max(n, 1));
+	size_t		ns = jpath_sessions((const int64_t *) ts, n, gap, starts);
 	int			nm = 0;
 	TimestampTz next = 0;
-	DateADT		cur = 0,
-				smonth = 0;
-	int			s = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
+	/* visited months; date_trunc only when a month boundary is crossed */
 	for (int i = 0; i < n; i++)
 	{
-		/* visited months, recomputed only when a month boundary is crossed */
-		if (i == 0 || ts[i] >= next)
-			cur = touch_month(ts[i], &next);
-		touch_month_entry(months, &nm, cur)->visited = true;
-		if (i == s)
-			smonth = cur;
-		/* a session [s, i] ends at i */
-		if (i == n - 1 || jpath_gap_exceeded(ts[i], ts[i + 1], gap))
-		{
-			TouchMonth *m = touch_month_entry(months, &nm, smonth);
+		month_of[i] = i > 0 && ts[i] < next ? month_of[i - 1] : touch_month(ts[i], &next);
+		touch_month_entry(months, &nm, month_of[i])->visited = true;
+	}
+	/* each session in the month of its first touchpoint */
+	for (size_t k = 0; k < ns; k++)
+	{
+		size_t		first = starts[k],
+					last = k + 1 < ns ? starts[k + 1] - 1 : (size_t) n - 1;
+		TouchMonth *m = touch_month_entry(months, &nm, month_of[first]);
 
-			m->sessions++;
-			m->touchpoints += i - s + 1;
-			m->minutes = DirectFunctionCall2(numeric_add, m->minutes, touch_minutes(ts[i] - ts[s]));
-			s = i + 1;
-		}
+		m->sessions++;
+		m->touchpoints += last - first + 1;
+		m->minutes = DirectFunctionCall2(numeric_add, m->minutes, touch_minutes(ts[last] - ts[first]));
 	}
 	for (int i = 0; i < nm; i++)
 	{
