@@ -13,13 +13,15 @@
  *   bandit_assignment   sticky subject -> arm, with the propensity
  *   bandit_reassignment log of subjects moved off a paused arm
  *
- * Hot counters.  Every counted trial or reward updates one bandit_counter
- * row of this backend's shard.  A backend claims a shard number for its
- * lifetime with a session-level advisory lock (key CXM_LOCK_BANDIT_SLOT, slot),
- * so no two live sessions update the same counter row: counter updates
- * never wait for a row lock and can never deadlock.  Readers fold the shards
- * with sum().  If all BANDIT_SLOTS slots are taken, a backend shares
- * slot pid % BANDIT_SLOTS (still exact, only with row-lock waits).
+ * Hot counters.  Every counted trial or reward is added to the transaction's
+ * pending counts in memory (src/bandit_pending.c); at pre-commit they update
+ * one bandit_counter row of this backend's shard per arm.  A backend claims
+ * a shard number for its lifetime with a session-level advisory lock (key
+ * CXM_LOCK_BANDIT_SLOT, slot), so no two live sessions update the same
+ * counter row: counter updates never wait for a row lock and can never
+ * deadlock.  Readers fold the shards with sum() and add the pending counts.
+ * If all BANDIT_SLOTS slots are taken, a backend shares slot
+ * pid % BANDIT_SLOTS (still exact, only with row-lock waits).
  *
  * Experiment lifecycle.  choose/reward/convert take a transaction-level
  * shared advisory lock (CXM_LOCK_BANDIT, hashtext(experiment)); create,
@@ -32,6 +34,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -39,15 +42,19 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
 #include "cxm.h"
 #include "cxm_locks.h"
 #include "bandit_core.h"
+#include "bandit_pending.h"
 
 PG_FUNCTION_INFO_V1(bandit_choose);
 PG_FUNCTION_INFO_V1(bandit_choose_stateless);
@@ -55,6 +62,7 @@ PG_FUNCTION_INFO_V1(bandit_reward);
 PG_FUNCTION_INFO_V1(bandit_convert);
 PG_FUNCTION_INFO_V1(bandit_report);
 PG_FUNCTION_INFO_V1(bandit_seed);
+PG_FUNCTION_INFO_V1(bandit_forget_pending);
 
 #define BANDIT_SLOTS		64
 
@@ -155,6 +163,19 @@ bandit_seed(PG_FUNCTION_ARGS)
 {
 	bandit_prng_seed(&bandit_prng, (uint64) PG_GETARG_INT64(0));
 	bandit_prng_ready = true;
+	PG_RETURN_VOID();
+}
+
+/*
+ * bandit_forget_pending(experiment): bandit_drop forgets the counts this
+ * transaction has not written yet (a rollback to an earlier savepoint brings
+ * them back), so that they do not land in an experiment created again under
+ * the same name.
+ */
+Datum
+bandit_forget_pending(PG_FUNCTION_ARGS)
+{
+	bandit_pending_forget(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_VOID();
 }
 
@@ -429,21 +450,93 @@ col(int row, int colno, bool *isnull)
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, colno, isnull);
 }
 
-/* add trials / reward to this backend's counter row of an arm */
+/*
+ * the counter table of the extension's schema, InvalidOid when it is gone
+ * (looked up each time: a DROP and CREATE EXTENSION in a schema that
+ * survives keeps the schema's OID but not the table's)
+ */
+static Oid
+counter_relid(void)
+{
+	return OidIsValid(bandit_nsp) ? get_relname_relid("bandit_counter", bandit_nsp) : InvalidOid;
+}
+
+/*
+ * At pre-commit (and pre-prepare): write the transaction's pending counts,
+ * one UPDATE (or INSERT) of this backend's shard row per arm, each as the
+ * role whose call counted it (its rights were checked then).  If the
+ * extension was dropped in this transaction, its counters went with it.
+ */
+static void
+flush_pending(void)
+{
+	const char *name;
+	Oid			userid,
+				save_userid;
+	int			save_sec;
+	int32		arm_no;
+	int64		trials;
+	double		sum,
+				sq;
+	text	   *experiment = NULL;
+	const char *last = NULL;
+
+	if (!OidIsValid(counter_relid()))
+	{
+		while (bandit_pending_next(&name, &userid, &arm_no, &trials, &sum, &sq))
+			;
+		return;
+	}
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	SPI_connect();
+	while (bandit_pending_next(&name, &userid, &arm_no, &trials, &sum, &sq))
+	{
+		Datum		v[6];
+
+		if (name != last)
+		{
+			experiment = cstring_to_text(name);
+			last = name;
+		}
+		SetUserIdAndSecContext(userid, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+		v[0] = PointerGetDatum(experiment);
+		v[1] = Int32GetDatum(arm_no);
+		v[2] = Int32GetDatum(my_shard());
+		v[3] = Int64GetDatum(trials);
+		v[4] = Float8GetDatum(sum);
+		v[5] = Float8GetDatum(sq);
+		run(Q_COUNT_UPD, v, NULL, false);
+		if (SPI_processed == 0)
+			run(Q_COUNT_INS, v, NULL, false);
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+}
+
+/*
+ * add trials / reward to an arm: counted in this transaction's pending
+ * counts (src/bandit_pending.c), written to this backend's counter row at
+ * commit by flush_pending.  The checks the UPDATE would make are made now.
+ */
 static void
 count(text *experiment, int32 arm_no, int64 trials, double reward)
 {
-	Datum		v[6];
+	Oid			relid = counter_relid();
+	AclResult	acl;
 
-	v[0] = PointerGetDatum(experiment);
-	v[1] = Int32GetDatum(arm_no);
-	v[2] = Int32GetDatum(my_shard());
-	v[3] = Int64GetDatum(trials);
-	v[4] = Float8GetDatum(reward);
-	v[5] = Float8GetDatum(reward * reward);
-	run(Q_COUNT_UPD, v, NULL, false);
-	if (SPI_processed == 0)
-		run(Q_COUNT_INS, v, NULL, false);
+	if (!OidIsValid(relid))
+		elog(ERROR, "bandit: table bandit_counter not found");
+	PreventCommandIfReadOnly("UPDATE");
+	PreventCommandIfParallelMode("UPDATE");
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE);
+	if (acl == ACLCHECK_OK)
+		acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "bandit_counter");
+	bandit_pending_init(flush_pending);
+	bandit_pending_add(text_to_cstring(experiment), arm_no, trials, reward, GetUserId());
 }
 
 typedef struct ArmSet
@@ -455,9 +548,10 @@ typedef struct ArmSet
 } ArmSet;
 
 /*
- * read the arms with folded counters (in the caller's memory context).
- * The volatile functions read with read_only = false: a fresh snapshot that
- * sees what earlier calls in the same statement wrote.
+ * read the arms with folded counters (in the caller's memory context), plus
+ * the counts of this transaction still pending in memory.  The volatile
+ * functions read with read_only = false: a fresh snapshot that sees what
+ * other sessions committed since the statement began.
  */
 static void
 load_arms(text *experiment, ArmSet *set, MemoryContext cxt, bool readonly)
@@ -465,9 +559,11 @@ load_arms(text *experiment, ArmSet *set, MemoryContext cxt, bool readonly)
 	Datum		v[1];
 	uint64		i;
 	MemoryContext old;
+	const BanditPendingExp *pending;
 
 	v[0] = PointerGetDatum(experiment);
 	run(Q_ARMS, v, NULL, readonly);
+	pending = bandit_pending_find(text_to_cstring(experiment));
 	old = MemoryContextSwitchTo(cxt);
 	set->n = (int) SPI_processed;
 	set->arm_no = palloc0(sizeof(int32) * (set->n + 1));
@@ -484,6 +580,8 @@ load_arms(text *experiment, ArmSet *set, MemoryContext cxt, bool readonly)
 		set->arms[i].reward_sum = DatumGetFloat8(col(i, 5, &isnull));
 		set->arms[i].reward_sq = DatumGetFloat8(col(i, 6, &isnull));
 		set->arms[i].has_sq = true;
+		bandit_pending_arm(pending, set->arm_no[i], &set->arms[i].trials,
+						   &set->arms[i].reward_sum, &set->arms[i].reward_sq);
 	}
 	MemoryContextSwitchTo(old);
 }

@@ -152,6 +152,13 @@ END $$;
 COMMENT ON FUNCTION @extschema@.bandit_set(pg_catalog.text, pg_catalog.text, pg_catalog.float8, pg_catalog.int8) IS
   'changes the control arm, the loss threshold (fraction of the control''s mean) or the minimum sample per arm of an experiment; NULL keeps a setting';
 
+CREATE FUNCTION @extschema@.bandit_forget_pending(experiment pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'bandit_forget_pending'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.bandit_forget_pending(pg_catalog.text) IS
+  'internal: forgets the counts of the experiment that this transaction has not written yet (bandit_drop)';
+
 CREATE FUNCTION @extschema@.bandit_drop(experiment pg_catalog.text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -165,6 +172,7 @@ BEGIN
   DELETE FROM @extschema@.bandit_reassignment x WHERE x.experiment = bandit_drop.experiment;
   DELETE FROM @extschema@.bandit_assignment x WHERE x.experiment = bandit_drop.experiment;
   DELETE FROM @extschema@.bandit_counter x WHERE x.experiment = bandit_drop.experiment;
+  PERFORM @extschema@.bandit_forget_pending(experiment);
   DELETE FROM @extschema@.bandit_arm x WHERE x.experiment = bandit_drop.experiment;
   DELETE FROM @extschema@.bandit_experiment x WHERE x.experiment = bandit_drop.experiment;
 END $$;

@@ -63,6 +63,55 @@ COMMENT ON COLUMN @extschema@.models.churn IS 'the chosen model as a churn_model
 
 -- Stage 1: per profile ------------------------------------------------------------
 
+-- A profile's touchpoints in any order (array_agg in a hash aggregation, no
+-- sort of every touchpoint): the C functions sort their own copy
+-- (doc/layer.md, "Performance")
+CREATE FUNCTION @extschema@.layer_touch_facts(ts pg_catalog.timestamptz[], touchpoint pg_catalog.text[],
+  channel pg_catalog.text[], campaign pg_catalog.text[], gap pg_catalog.interval,
+  OUT first_seen pg_catalog.timestamptz, OUT last_seen pg_catalog.timestamptz, OUT touchpoints pg_catalog.int8,
+  OUT sessions pg_catalog.int8, OUT bounced_sessions pg_catalog.int8, OUT session_minutes pg_catalog.numeric,
+  OUT entry_channel pg_catalog.text, OUT entry_campaign pg_catalog.text, OUT channels pg_catalog.text[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'layer_touch_facts'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_facts(pg_catalog.timestamptz[], pg_catalog.text[], pg_catalog.text[],
+  pg_catalog.text[], pg_catalog.interval) IS
+  'internal: one profile''s touchpoints (parallel arrays, any order): first and last time, count, sessions (split by gap), bounced sessions, minutes in sessions, entry channel and campaign (first by time, touchpoint, channel, campaign), distinct channels';
+
+CREATE FUNCTION @extschema@.layer_second_product(ts pg_catalog.timestamptz[], product pg_catalog.text[])
+RETURNS pg_catalog.timestamptz
+AS 'MODULE_PATHNAME', 'layer_second_product'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_second_product(pg_catalog.timestamptz[], pg_catalog.text[]) IS
+  'internal: one profile''s purchases (parallel arrays, any order): when its second distinct product was first bought (NULL products ignored; NULL with fewer than two products)';
+
+CREATE FUNCTION @extschema@.layer_touch_months(ts pg_catalog.timestamptz[], gap pg_catalog.interval)
+RETURNS TABLE (month pg_catalog.date, visited pg_catalog.bool, sessions pg_catalog.int8,
+  session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric)
+AS 'MODULE_PATHNAME', 'layer_touch_months'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 6;
+COMMENT ON FUNCTION @extschema@.layer_touch_months(pg_catalog.timestamptz[], pg_catalog.interval) IS
+  'internal: one profile''s touchpoint times (any order) by month (session time zone): visited, and the sessions starting in it with their touchpoints and minutes';
+
+-- the given profile ids that some source still has: one index probe per
+-- source and id.  PL/pgSQL, so that its query is planned only when it runs
+-- (an incremental refresh), not within every read of customer_360_live
+CREATE FUNCTION @extschema@.layer_existing_profiles(ids pg_catalog.text[])
+RETURNS SETOF pg_catalog.text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+  SELECT u.id FROM pg_catalog.unnest(ids) u(id)
+  WHERE EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
+     OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id);
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_existing_profiles(pg_catalog.text[]) IS
+  'internal: the given profile ids that a mapped source still has (customers, touchpoints, transactions or scored feedback)';
+
 CREATE FUNCTION @extschema@.layer_profile_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_ids pg_catalog.text[],
   created_at pg_catalog.timestamptz, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
@@ -89,30 +138,19 @@ WITH cfg AS (
   SELECT m.churn, m.churn_model, m.gammagamma, m.r_cuts, m.f_cuts, m.m_cuts
   FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
 ), tp AS (
-  -- one pass over the touchpoints: sessions are counted by their first
-  -- touchpoints (none in the settings.session_gap before), as in cxm.sessions,
-  -- and end at their last (none in the gap after); a session whose first
-  -- touchpoint is its last is a bounce.  Time on site = the sum of the last
-  -- minus the sum of the first touchpoints' times (numeric: exact, in any order).
-  SELECT x.customer_id, pg_catalog.min(x.ts) AS first_seen, pg_catalog.max(x.ts) AS last_seen,
-         pg_catalog.count(*) AS touchpoints,
-         pg_catalog.count(*) FILTER (WHERE x.first) AS sessions,
-         pg_catalog.array_agg(DISTINCT x.channel ORDER BY x.channel) FILTER (WHERE x.channel IS NOT NULL) AS channels,
-         pg_catalog.count(*) FILTER (WHERE x.first AND x.last) AS bounced_sessions,
-         (COALESCE(pg_catalog.sum(EXTRACT(epoch FROM x.ts)) FILTER (WHERE x.last), 0)
-          - COALESCE(pg_catalog.sum(EXTRACT(epoch FROM x.ts)) FILTER (WHERE x.first), 0)) / 60 AS session_minutes,
-         -- the entry: the first touchpoint by time, touchpoint, channel, campaign
-         pg_catalog.min(x.entry_channel) AS entry_channel, pg_catalog.min(x.entry_campaign) AS entry_campaign
-  FROM (SELECT y.customer_id, y.ts, y.channel, y.touchpoint, y.campaign, y.entry_channel, y.entry_campaign,
-               y.prev IS NULL OR y.ts - y.prev > y.gap AS first, y.next IS NULL OR y.next - y.ts > y.gap AS last
-        FROM (SELECT t.customer_id, t.ts, t.channel, t.touchpoint, t.campaign,
-                     c.session_gap AS gap, pg_catalog.lag(t.ts) OVER w AS prev, pg_catalog.lead(t.ts) OVER w AS next,
-                     pg_catalog.first_value(t.channel) OVER w AS entry_channel,
-                     pg_catalog.first_value(t.campaign) OVER w AS entry_campaign
-              FROM @extschema@.touchpoints t CROSS JOIN cfg c
-              WHERE ids IS NULL OR t.customer_id = ANY (ids)
-              WINDOW w AS (PARTITION BY t.customer_id ORDER BY t.ts, t.touchpoint, t.channel, t.campaign)) y) x
-  GROUP BY x.customer_id
+  -- one pass over the touchpoints: each profile's, in any order, to
+  -- layer_touch_facts (sessions as in cxm.sessions: a touchpoint more than
+  -- settings.session_gap after the one before starts one; a session of one
+  -- touchpoint is a bounce; the entry is the first by time, touchpoint,
+  -- channel, campaign)
+  SELECT a.customer_id, f.*
+  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,
+               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps
+        FROM @extschema@.touchpoints t
+        WHERE ids IS NULL OR t.customer_id = ANY (ids)
+        GROUP BY t.customer_id) a
+  CROSS JOIN cfg c
+  CROSS JOIN LATERAL @extschema@.layer_touch_facts(a.ts, a.tps, a.chs, a.cps, c.session_gap) f
 ), tx AS (
   -- (rfm sums amounts exactly, in any row order: no ORDER BY needed)
   SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
@@ -120,17 +158,14 @@ WITH cfg AS (
          pg_catalog.count(DISTINCT x.product) AS products,
          -- the cost is known when every purchase has one
          CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
-         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r,
+         -- when the second distinct product was first bought (kpi_monthly)
+         @extschema@.layer_second_product(pg_catalog.array_agg(x.ts) FILTER (WHERE x.product IS NOT NULL),
+                                          pg_catalog.array_agg(x.product) FILTER (WHERE x.product IS NOT NULL))
+           AS second_product_at
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
   GROUP BY x.customer_id
-), sp AS (
-  SELECT p.customer_id, (pg_catalog.array_agg(p.first_ts ORDER BY p.first_ts))[2] AS second_product_at
-  FROM (SELECT x.customer_id, x.product, pg_catalog.min(x.ts) AS first_ts
-        FROM @extschema@.transactions x
-        WHERE x.product IS NOT NULL AND (ids IS NULL OR x.customer_id = ANY (ids))
-        GROUP BY 1, 2) p
-  GROUP BY 1
 ), fb AS (
   SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
          (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
@@ -154,12 +189,7 @@ WITH cfg AS (
   UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL
   UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL
   UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND ids IS NULL
-  UNION SELECT u.id FROM pg_catalog.unnest(ids) u(id)
-  WHERE ids IS NOT NULL
-    AND (EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
-         OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id))
+  UNION SELECT e.id FROM @extschema@.layer_existing_profiles(ids) e(id)
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
@@ -177,7 +207,7 @@ WITH cfg AS (
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.last_purchase, mdl.r_cuts) END AS r_score,
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.orders, mdl.f_cuts) END AS f_score,
          CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.revenue, mdl.m_cuts) END AS m_score,
-         mdl.r_cuts IS NOT NULL AS scored, sp.second_product_at,
+         mdl.r_cuts IS NOT NULL AS scored, tx.second_product_at,
          c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
          c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
   FROM everyone e
@@ -186,7 +216,6 @@ WITH cfg AS (
   LEFT JOIN cu ON cu.customer_id = e.customer_id
   LEFT JOIN tp ON tp.customer_id = e.customer_id
   LEFT JOIN tx ON tx.customer_id = e.customer_id
-  LEFT JOIN sp ON sp.customer_id = e.customer_id
   LEFT JOIN fb ON fb.customer_id = e.customer_id
   LEFT JOIN an ON an.customer_id = e.customer_id
 ), fig AS (
@@ -240,6 +269,15 @@ FROM fig f
 $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
+
+CREATE FUNCTION @extschema@.layer_journey_segments(seg pg_catalog.int8[], ts pg_catalog.timestamptz[],
+  channel pg_catalog.text[], campaign pg_catalog.text[], amounts pg_catalog.numeric[])
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'layer_journey_segments'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_journey_segments(pg_catalog.int8[], pg_catalog.timestamptz[], pg_catalog.text[],
+  pg_catalog.text[], pg_catalog.numeric[]) IS
+  'internal: customer_journeys.segments from one profile''s touchpoints (parallel arrays, any order) and purchase amounts: per segment number, the collapsed channel (c) and campaign (k) paths as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
 
 -- Journeys include every purchase as a step named settings.purchase_touchpoint
 -- (funnels and path patterns can end in a purchase).  segments cuts each
@@ -301,10 +339,12 @@ WITH cfg AS (
          @extschema@.journey_path(e.touchpoint, e.ts) AS path,
          @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
          pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
-         pg_catalog.array_agg(e.seg ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
-         pg_catalog.array_agg(e.ts ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
-         pg_catalog.array_agg(e.channel ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
-         pg_catalog.array_agg(e.campaign ORDER BY e.ts, e.channel, e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
+         -- the touchpoints of every segment, as parallel arrays in one
+         -- (any) order: layer_journey_segments orders each path itself
+         pg_catalog.array_agg(e.seg) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
+         pg_catalog.array_agg(e.ts) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
+         pg_catalog.array_agg(e.channel) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
+         pg_catalog.array_agg(e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
          pg_catalog.array_agg(e.amount ORDER BY e.seg) FILTER (WHERE e.purchase) AS amounts,
          @extschema@.journey_funnel(e.ts, (SELECT c.funnel_window FROM cfg c),
            COALESCE(f.flags, (SELECT pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(c.steps)]) FROM cfg c)))
@@ -314,13 +354,7 @@ WITH cfg AS (
 )
 SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
        g.first_purchase IS NOT NULL, g.first_purchase,
-       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('c', p.c, 'k', p.k, 'v', g.amounts[p.seg], 'r', p.seg > 1)
-                                    ORDER BY p.seg)
-        FROM (SELECT u.seg, @extschema@.path_collapse(@extschema@.journey_path(u.ch, u.ts)) AS c,
-                     @extschema@.path_collapse(@extschema@.journey_path(u.cp, u.ts)) AS k
-              FROM ROWS FROM (pg_catalog.unnest(g.t_seg), pg_catalog.unnest(g.t_ts), pg_catalog.unnest(g.t_ch),
-                             pg_catalog.unnest(g.t_cp)) u(seg, ts, ch, cp)
-              GROUP BY u.seg) p),
+       @extschema@.layer_journey_segments(g.t_seg, g.t_ts, g.t_ch, g.t_cp, g.amounts),
        g.funnel_level
 FROM g
 $$;
@@ -359,16 +393,16 @@ WITH cfg AS (
                pg_catalog.lead(txm.month) OVER (PARTITION BY txm.customer_id ORDER BY txm.month) AS next_month
         FROM txm) y
   CROSS JOIN cfg c
-), tps AS (
-  SELECT t.customer_id, t.ts,
-         @extschema@.sessionize(t.ts, c.session_gap) OVER (PARTITION BY t.customer_id ORDER BY t.ts) AS session
-  FROM @extschema@.touchpoints t CROSS JOIN cfg c
-  WHERE ids IS NULL OR t.customer_id = ANY (ids)
-), ses AS (
-  SELECT s.customer_id, pg_catalog.date_trunc('month', pg_catalog.min(s.ts))::pg_catalog.date AS month,
-         pg_catalog.count(*) AS touchpoints,
-         (EXTRACT(epoch FROM pg_catalog.max(s.ts) - pg_catalog.min(s.ts)) / 60)::pg_catalog.numeric AS minutes
-  FROM tps s GROUP BY s.customer_id, s.session
+), tm AS (
+  -- each profile's touchpoint times, in any order, by month: visited, and
+  -- the sessions that start in it (cxm.sessionize's split)
+  SELECT a.customer_id, x.*
+  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts
+        FROM @extschema@.touchpoints t
+        WHERE ids IS NULL OR t.customer_id = ANY (ids)
+        GROUP BY t.customer_id) a
+  CROSS JOIN cfg c
+  CROSS JOIN LATERAL @extschema@.layer_touch_months(a.ts, c.session_gap) x
 ), fbc AS (
   -- answers per month and channel (also those without a score)
   SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month,
@@ -400,10 +434,9 @@ WITH cfg AS (
   FROM tx CROSS JOIN cfg c
   WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
   UNION ALL
-  SELECT v.customer_id, v.month, NULL, 0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, NULL
-  FROM (SELECT DISTINCT tps.customer_id, pg_catalog.date_trunc('month', tps.ts)::pg_catalog.date AS month FROM tps) v
-  UNION ALL
-  SELECT ses.customer_id, ses.month, NULL, 0, false, 1, ses.touchpoints, ses.minutes, 0, 0, 0, 0, 0, 0, NULL, 0, NULL FROM ses
+  SELECT tm.customer_id, tm.month, NULL, 0, tm.visited, tm.sessions, tm.session_touchpoints, tm.session_minutes,
+         0, 0, 0, 0, 0, 0, NULL, 0, NULL
+  FROM tm
   UNION ALL
   SELECT f.customer_id, f.month, NULL, 0, false, 0, 0, 0, f.answers, f.promoters, f.passives, f.detractors, 0, 0,
          NULL, 0, f.channel
@@ -818,24 +851,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_aggregate_sql(pg_catalog.text, pg_catalog.bool) IS
   'internal: the SQL of one dashboard aggregate over the live per-profile functions (live) or the snapshots';
 
--- layer_base_sql(name, ids): the additive base of an aggregate over the
--- per-profile snapshot rows of the given profiles (NULL: all); refresh()
--- subtracts it before and adds it after recomputing those profiles
-CREATE FUNCTION @extschema@.layer_base_sql(agg pg_catalog.text, ids pg_catalog.text[])
+-- layer_base_sql(name, rows): the additive base of an aggregate over the
+-- per-profile snapshots (rows NULL), or over the relations rows || 'profile',
+-- rows || 'journey' and rows || 'month' (refresh()'s copies of the changed
+-- profiles' old and new rows, which it subtracts and adds)
+CREATE FUNCTION @extschema@.layer_base_sql(agg pg_catalog.text, rows pg_catalog.text)
 RETURNS pg_catalog.text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT @extschema@.layer_fill(a.base,
-           pg_catalog.format('(SELECT * FROM @extschema@.customer_360_snapshot x %s)', r.f),
-           pg_catalog.format('(SELECT * FROM @extschema@.customer_journeys_snapshot x %s)', r.f),
-           pg_catalog.format('(SELECT * FROM @extschema@.profile_months_snapshot x %s)', r.f))
+  SELECT CASE WHEN rows IS NULL
+              THEN @extschema@.layer_fill(a.base, '@extschema@.customer_360_snapshot',
+                                          '@extschema@.customer_journeys_snapshot', '@extschema@.profile_months_snapshot')
+              ELSE @extschema@.layer_fill(a.base, pg_catalog.quote_ident(rows || 'profile'),
+                                          pg_catalog.quote_ident(rows || 'journey'), pg_catalog.quote_ident(rows || 'month'))
+         END
   FROM @extschema@.layer_aggregates() a
-  CROSS JOIN (SELECT CASE WHEN ids IS NULL THEN ''
-                          ELSE pg_catalog.format('WHERE x.customer_id = ANY (%L::pg_catalog.text[])', ids) END) r(f)
   WHERE a.name = agg AND a.base IS NOT NULL
 $$;
-COMMENT ON FUNCTION @extschema@.layer_base_sql(pg_catalog.text, pg_catalog.text[]) IS
-  'internal: the SQL of an aggregate''s additive base over the per-profile snapshot rows of the given profiles (NULL: every profile)';
+COMMENT ON FUNCTION @extschema@.layer_base_sql(pg_catalog.text, pg_catalog.text) IS
+  'internal: the SQL of an aggregate''s additive base over the per-profile snapshots (NULL), or over the relations named by the given prefix and profile, journey, month';
 
 -- Snapshot tables: the three per-profile ones, keyed by profile ---------------------
 

@@ -34,7 +34,9 @@ run_tx() {
 	                               count(*) FILTER (WHERE substr(s.subject, 2)::int8 % 100 < ascii(m.arm) - 95) AS conv
 	                        FROM cxm.bandit_assignment s JOIN cxm.bandit_arm m USING (experiment, arm_no)
 	                        WHERE s.experiment = '$exp')
-	             SELECT (r.t = $n AND a.n = $n AND r.s = a.conv)::text || ' (' || r.t || ' trials, ' || r.s || ' rewards)'
+	             SELECT (r.t = $n AND a.n = $n AND r.s = a.conv)::text || ' (' || r.t || ' trials, ' || r.s || ' rewards'
+	                    || CASE WHEN r.t = $n AND a.n = $n AND r.s = a.conv THEN ''
+	                            ELSE '; $n transactions, ' || a.n || ' assignments, ' || a.conv || ' conversions' END || ')'
 	             FROM r, a")
 	bench_row bandit "$label: tx/s" "${tps%.*}" "$([ "$goal" = yes ] && check_goal "${tps:-0}" ">=" 4000)"
 	bench_row bandit "$label: errors" "$failed" "$(check_goal "${failed:-1}" "<=" 0)"
