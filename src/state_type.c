@@ -122,22 +122,7 @@ state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt, CxmState
 {
 	MemoryContext cxt = state_context(aggcxt);
 
-	if (cxm_log_is_group(state))
-	{
-		/*
-		 * A group of a shared row log: its header goes in the hash table's
-		 * own memory, right after the group's entry (whose key and
-		 * per-group data were allocated there just before this first
-		 * call), so that a row reads its tag next to memory the hash lookup
-		 * has just brought into the cache.  It is not a child of the shared
-		 * context, but the executor only deletes a transition value that a
-		 * transition function replaced, and ours never do.
-		 */
-		if (o != NULL)
-			pfree(o);
-		o = MemoryContextAlloc(aggcxt, sizeof(CxmStateObj));
-	}
-	else if (o == NULL)
+	if (o == NULL)
 		o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
 	EOH_init_header(&o->hdr, &desc->methods, cxt);
 	o->state = state;
@@ -185,6 +170,95 @@ state_read(const CxmStateDesc *desc, Datum d)
 	return o != NULL ? o->state : state_expand(desc, d, CurrentMemoryContext, false);
 }
 
+/* ------------------------------------------------------------------------
+ * Groups of a shared row log (rowlog.h)
+ *
+ * A group's header is its slot's record in the log (rowlog_record): a row
+ * finds the slot from the header's address (rowlog_record_slot), and the
+ * tag from the slot and the log's per-slot bits, without reading the
+ * header; the tag in the header is kept equal to that, for the final and
+ * combine functions and the flattening, which read it there.  A group of
+ * the log's context whose state is not a group of the log (a funnel with
+ * too many different windows) gets a slot without rows, marked
+ * ROWLOG_USER_OWN, and its header holds the state.
+ * ------------------------------------------------------------------------ */
+StaticAssertDecl(sizeof(CxmStateObj) <= ROWLOG_REC_SIZE, "a header must fit in a record");
+
+/* a group's state changed (its user bits, or it became a state of its own) */
+static void
+state_log_set(CxmSharedLog *sl, uint32 slot, Datum state)
+{
+	CxmStateObj *o = (CxmStateObj *) rowlog_record(sl->log, slot);
+
+	if (cxm_log_is_group(state))
+	{
+		if (cxm_log_group_id(state) != sl->id || cxm_log_group_slot(state) != slot)
+			elog(ERROR, "a row log group changed its slot");
+		rowlog_set_user(sl->log, slot, (uint16) cxm_log_group_user(state));
+	}
+	else
+		rowlog_set_user(sl->log, slot, ROWLOG_USER_OWN);
+	o->state = state;
+}
+
+/* the header of a new group of the log's context */
+static Datum
+state_log_wrap(const CxmStateDesc *desc, Datum state, CxmSharedLogRef *ref)
+{
+	CxmSharedLog *sl = ref->sl;
+	MemoryContext cxt = state_context(ref->cxt);
+	uint32		slot;
+	CxmStateObj *o;
+
+	if (cxm_log_is_group(state) && cxm_log_group_id(state) == sl->id)
+		slot = cxm_log_group_slot(state);
+	else
+		slot = cxm_log_group_slot(cxm_log_new_group(sl, 0, desc->name));
+	o = (CxmStateObj *) rowlog_record(sl->log, slot);
+	EOH_init_header(&o->hdr, &desc->methods, cxt);
+	state_log_set(sl, slot, state);
+	return EOHPGetRWDatum(&o->hdr);
+}
+
+static Datum
+state_log_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *desc,
+				int nstates, CxmSharedLogRef *ref)
+{
+	CxmSharedLog *sl = ref->sl;
+	Datum		d = fcinfo->args[0].value;
+	Datum		st,
+				result;
+	uint32		slot;
+	uint16		bits;
+
+	if (fcinfo->args[0].isnull)
+	{
+		if (nstates > 1 && !fcinfo->args[1].isnull)
+			fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
+		result = impl(fcinfo);
+		if (fcinfo->isnull)
+			return (Datum) 0;
+		return state_log_wrap(desc, result, ref);
+	}
+
+	slot = rowlog_record_slot(sl->log, DatumGetPointer(d));
+	if (unlikely(slot == UINT32_MAX))
+		elog(ERROR, "%s state is not a group of its row log", desc->name);
+	bits = rowlog_user(sl->log, slot);
+	st = likely((bits & ROWLOG_USER_OWN) == 0)
+		? cxm_log_group(sl, slot, bits)
+		: ((CxmStateObj *) rowlog_record(sl->log, slot))->state;
+	fcinfo->args[0].value = st;
+	if (nstates > 1 && !fcinfo->args[1].isnull)
+		fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
+	result = impl(fcinfo);
+	if (unlikely(fcinfo->isnull))
+		elog(ERROR, "%s lost its state", desc->name);
+	if (unlikely(result != st))
+		state_log_set(ref->sl, slot, result);
+	return d;
+}
+
 MemoryContext
 cxm_state_context(FunctionCallInfo fcinfo, const char *fname)
 {
@@ -204,42 +278,15 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	Datum		result,
 				given = (Datum) 0;
 
-	if (desc->row_log && !fcinfo->args[0].isnull)
+	if (desc->row_log)
 	{
-		/*
-		 * A group of the shared row log: the tag is in the header, next to
-		 * the group's hash table entry (state_wrap), 24 bytes after the
-		 * read-write pointer we were given.  Only this file makes expanded
-		 * objects of our state types, and it always hands out a header's
-		 * own read-write pointer.
-		 */
-		Datum		d = fcinfo->args[0].value;
+		CxmSharedLogRef *ref = cxm_log_current(fcinfo);
 
-		if (likely(VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))))
-		{
-			CxmStateObj *h = (CxmStateObj *) (DatumGetPointer(d) -
-											  offsetof(ExpandedObjectHeader, eoh_rw_ptr));
-			Datum		tag = h->state;
-
-			if (likely(cxm_log_is_group(tag)))
-			{
-				fcinfo->args[0].value = tag;
-				if (nstates > 1 && !fcinfo->args[1].isnull)
-					fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
-				result = impl(fcinfo);
-				if (fcinfo->isnull)
-					return (Datum) 0;
-				if (unlikely(result != tag))
-					h->state = result;
-				return d;
-			}
-		}
+		if (ref != NULL)
+			return state_log_trans(fcinfo, impl, desc, nstates, ref);
 	}
 	if (fcinfo->args[0].isnull)
-	{
-		if (!desc->row_log)
-			fresh = MemoryContextAlloc(cxm_state_context(fcinfo, desc->name), sizeof(CxmStateObj));
-	}
+		fresh = MemoryContextAlloc(cxm_state_context(fcinfo, desc->name), sizeof(CxmStateObj));
 	else
 	{
 		Datum		d = fcinfo->args[0].value;
@@ -272,6 +319,17 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 		if (unlikely(o->state != result))
 			o->state = result;
 		return given;
+	}
+	if (cxm_log_is_group(result))
+	{
+		/* the impl has just made the log (rowlog.h): its first group */
+		CxmSharedLogRef *ref = cxm_log_current(fcinfo);
+
+		if (ref == NULL)
+			elog(ERROR, "%s made a row log group outside its log", desc->name);
+		if (fresh != NULL)
+			pfree(fresh);
+		return state_log_wrap(desc, result, ref);
 	}
 	return state_wrap(desc, result, cxm_agg_context(fcinfo, desc->name), fresh);
 }

@@ -51,8 +51,8 @@ typedef struct CxmStateDesc
 	/*
 	 * In hash aggregation the state is a group of a shared row log
 	 * (rowlog.h): the transition function's fn_extra is the log's
-	 * CxmSharedLogRef, and the group's header, next to its hash table entry,
-	 * carries the group's tag (state_type.c, state_wrap).
+	 * CxmSharedLogRef, and the group's header is its slot's record in the
+	 * log (state_type.c, state_log_trans).
 	 */
 	bool		row_log;
 } CxmStateDesc;
