@@ -835,7 +835,7 @@ funnel_final(PG_FUNCTION_ARGS)
 
 CXM_STATE_TYPE_IO(funnel_state, funnel_desc);
 CXM_STATE_LEGACY(journey_funnel_serial, journey_funnel_deserial, funnel_desc);
-CXM_STATE_TRANS(journey_funnel_accum, funnel_accum_default, funnel_desc, 1);
-CXM_STATE_TRANS(journey_funnel_accum_mode, funnel_accum_mode, funnel_desc, 1);
+CXM_STATE_TRANS_LOG(journey_funnel_accum, funnel_accum_default, funnel_desc);
+CXM_STATE_TRANS_LOG(journey_funnel_accum_mode, funnel_accum_mode, funnel_desc);
 CXM_STATE_TRANS(journey_funnel_combine, funnel_combine, funnel_desc, 2);
 CXM_STATE_FINAL(journey_funnel_final, funnel_final, funnel_desc);

@@ -259,6 +259,18 @@ state_log_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	return d;
 }
 
+Datum
+cxm_state_log_changed(FunctionCallInfo fcinfo, const CxmStateDesc *desc, Datum header,
+					  uint32 slot, Datum result)
+{
+	CxmSharedLogRef *ref = cxm_log_current(fcinfo);
+
+	if (fcinfo->isnull)
+		elog(ERROR, "%s lost its state", desc->name);
+	state_log_set(ref->sl, slot, result);
+	return header;
+}
+
 MemoryContext
 cxm_state_context(FunctionCallInfo fcinfo, const char *fname)
 {
