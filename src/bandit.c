@@ -292,7 +292,6 @@ enum
 
 static SPIPlanPtr plans[Q_NUM];
 static Oid	bandit_nsp = InvalidOid;
-static Oid	counter_oid = InvalidOid;	/* bandit_counter in bandit_nsp */
 
 /*
  * The tables live in the schema of the calling function (the extension's
@@ -314,7 +313,6 @@ set_schema(FunctionCallInfo fcinfo)
 		plans[q] = NULL;
 	}
 	bandit_nsp = nsp;
-	counter_oid = InvalidOid;
 }
 
 #define EQ " OPERATOR(pg_catalog.=) "
@@ -452,17 +450,15 @@ col(int row, int colno, bool *isnull)
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, colno, isnull);
 }
 
-/* the counter table of the extension's schema (cached per schema) */
+/*
+ * the counter table of the extension's schema, InvalidOid when it is gone
+ * (looked up each time: a DROP and CREATE EXTENSION in a schema that
+ * survives keeps the schema's OID but not the table's)
+ */
 static Oid
 counter_relid(void)
 {
-	if (!OidIsValid(counter_oid))
-	{
-		counter_oid = get_relname_relid("bandit_counter", bandit_nsp);
-		if (!OidIsValid(counter_oid))
-			elog(ERROR, "bandit: table bandit_counter not found");
-	}
-	return counter_oid;
+	return OidIsValid(bandit_nsp) ? get_relname_relid("bandit_counter", bandit_nsp) : InvalidOid;
 }
 
 /*
@@ -485,8 +481,7 @@ flush_pending(void)
 	text	   *experiment = NULL;
 	const char *last = NULL;
 
-	if (!OidIsValid(bandit_nsp) || get_namespace_name(bandit_nsp) == NULL ||
-		!OidIsValid(get_relname_relid("bandit_counter", bandit_nsp)))
+	if (!OidIsValid(counter_relid()))
 	{
 		while (bandit_pending_next(&name, &userid, &arm_no, &trials, &sum, &sq))
 			;
@@ -531,6 +526,8 @@ count(text *experiment, int32 arm_no, int64 trials, double reward)
 	Oid			relid = counter_relid();
 	AclResult	acl;
 
+	if (!OidIsValid(relid))
+		elog(ERROR, "bandit: table bandit_counter not found");
 	PreventCommandIfReadOnly("UPDATE");
 	PreventCommandIfParallelMode("UPDATE");
 	acl = pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE);

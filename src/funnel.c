@@ -66,12 +66,16 @@ typedef struct FunnelState
 
 /*
  * In hash aggregation a group is a slot of the node's shared row log
- * (rowlog.h), its state a tagged Datum whose own bits say whether the group
- * had a usable row (bit 0) and which FunnelParams it uses (bits 1-14): the
- * window, mode and number of steps are nearly always the same for every
- * group, so the log keeps each distinct combination once.  A log entry's
- * value is the matched step, or FUNNEL_MULTI | the offset in the log's pool
- * of a count followed by the steps of a row matching several.
+ * (rowlog.h), its state a tagged Datum whose own bits say which
+ * FunnelParams it uses and whether it had a usable row: the window, mode
+ * and number of steps are nearly always the same for every group, so the
+ * log keeps each distinct combination once.  The bits are 0 for the usual
+ * group, which had a usable row and uses the log's common params (those of
+ * the first group that had one), and otherwise (params id + 1) << 1 | usable:
+ * while every group is usual the log keeps no per-slot bits at all, and a
+ * row reads nothing of its group's (funnel_group_*).  A log entry's value is
+ * the matched step, or FUNNEL_MULTI | the offset in the log's pool of a
+ * count followed by the steps of a row matching several.
  */
 typedef struct FunnelParams
 {
@@ -87,13 +91,14 @@ typedef struct FunnelShared
 	uint32		nparams;
 	uint32		cap;
 	uint32		last;			/* the params found last */
+	uint32		common;			/* the usual group's params; FUNNEL_NO_COMMON */
 	FunnelPool	pool;
 	MemoryContext cxt;
 } FunnelShared;
 
 #define FUNNEL_MULTI		0x80000000u
-#define FUNNEL_USABLE		1u
 #define FUNNEL_MAX_PARAMS	((1u << (CXM_LOG_USER_BITS - 1)) - 1)
+#define FUNNEL_NO_COMMON	PG_UINT32_MAX
 
 /* any state, as the final, serial and combine functions read it */
 typedef struct FunnelView
@@ -365,6 +370,33 @@ funnel_params_id(FunnelShared *fs, FunnelMode mode, const Interval *raw, uint64 
 	return (int) fs->nparams++;
 }
 
+/* a group's params id and whether it had a usable row, from its bits */
+static inline uint32
+funnel_group_pid(const FunnelShared *fs, Datum d)
+{
+	uint32		u = cxm_log_group_user(d);
+
+	return u == 0 ? fs->common : (u >> 1) - 1;
+}
+
+static inline bool
+funnel_group_usable(Datum d)
+{
+	uint32		u = cxm_log_group_user(d);
+
+	return u == 0 || (u & 1) != 0;
+}
+
+/* the group d with params pid and usable as given */
+static inline Datum
+funnel_group_set(FunnelShared *fs, Datum d, uint32 pid, bool usable)
+{
+	if (usable && fs->common == FUNNEL_NO_COMMON)
+		fs->common = pid;
+	return cxm_log_group_with_user(d, usable && pid == fs->common ? 0
+								   : ((pid + 1) << 1) | (usable ? 1 : 0));
+}
+
 static FunnelState *
 funnel_own_state(MemoryContext cxt, FunnelMode mode, const Interval *raw, uint64 window,
 				 uint32 nsteps)
@@ -397,11 +429,13 @@ funnel_new_group(FunctionCallInfo fcinfo, MemoryContext aggcxt, FunnelMode mode,
 		{
 			fs = MemoryContextAllocZero(aggcxt, sizeof(FunnelShared));
 			fs->cxt = aggcxt;
+			fs->common = FUNNEL_NO_COMMON;
 			sl->user = fs;
 		}
 		pid = funnel_params_id(fs, mode, raw, window, nsteps);
 		if (pid >= 0)
-			return cxm_log_new_group(sl, (uint32) pid << 1, "journey_funnel");
+			return funnel_group_set(fs, cxm_log_new_group(sl, 0, "journey_funnel"),
+									(uint32) pid, false);
 	}
 	return PointerGetDatum(funnel_own_state(aggcxt, mode, raw, window, nsteps));
 }
@@ -409,7 +443,9 @@ funnel_new_group(FunctionCallInfo fcinfo, MemoryContext aggcxt, FunnelMode mode,
 static inline const FunnelParams *
 funnel_log_params(const CxmSharedLog *sl, Datum d)
 {
-	return &((const FunnelShared *) sl->user)->params[cxm_log_group_user(d) >> 1];
+	const FunnelShared *fs = (const FunnelShared *) sl->user;
+
+	return &fs->params[funnel_group_pid(fs, d)];
 }
 
 /*
@@ -425,7 +461,7 @@ funnel_log_set_nsteps(CxmSharedLog *sl, Datum d, uint32 nsteps)
 	int			pid = funnel_params_id(fs, p.mode, &p.window_raw, p.window, nsteps);
 
 	if (pid >= 0)
-		return cxm_log_group_with_user(d, ((uint32) pid << 1) | (cxm_log_group_user(d) & FUNNEL_USABLE));
+		return funnel_group_set(fs, d, (uint32) pid, funnel_group_usable(d));
 	return PointerGetDatum(funnel_own_state(fs->cxt, p.mode, &p.window_raw, p.window, nsteps));
 }
 
@@ -494,8 +530,9 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 		}
 		else
 			funnel_check_nsteps(p->nsteps, n);
-		d = cxm_log_group_with_user(d, cxm_log_group_user(d) | FUNNEL_USABLE);
 		fs = (FunnelShared *) sl->user;
+		if (unlikely(cxm_log_group_user(d) != 0))
+			d = funnel_group_set(fs, d, funnel_group_pid(fs, d), true);
 		cnt = funnel_match(arr, n, &fs->pool, fs->cxt, true, FUNNEL_MULTI, &first, &base);
 		if (cnt > 0)
 			funnel_log_append(sl, d, PG_GETARG_TIMESTAMPTZ(1), cnt, first, base);
@@ -583,7 +620,7 @@ funnel_view(Datum d, FunnelView *v)
 		v->nrows = n;
 		v->pool = pool.v;
 		v->npool = pool.n;
-		v->nusable = (cxm_log_group_user(d) & FUNNEL_USABLE) ? (int64) Max(n, 1) : 0;
+		v->nusable = funnel_group_usable(d) ? (int64) Max(n, 1) : 0;
 	}
 }
 /* journey_funnel_accum(funnel_state, timestamptz, interval, boolean[]) */
@@ -669,8 +706,8 @@ funnel_log_combine(CxmSharedLog *sl, Datum a, const FunnelView *b)
 			return a;
 		}
 	}
-	if (b->nusable > 0)
-		a = cxm_log_group_with_user(a, cxm_log_group_user(a) | FUNNEL_USABLE);
+	if (b->nusable > 0 && cxm_log_group_user(a) != 0)
+		a = funnel_group_set(fs, a, funnel_group_pid(fs, a), true);
 	for (i = 0; i < b->nrows; i++)
 	{
 		const FunnelRow *r = &b->rows[i];
@@ -798,7 +835,7 @@ funnel_final(PG_FUNCTION_ARGS)
 
 CXM_STATE_TYPE_IO(funnel_state, funnel_desc);
 CXM_STATE_LEGACY(journey_funnel_serial, journey_funnel_deserial, funnel_desc);
-CXM_STATE_TRANS(journey_funnel_accum, funnel_accum_default, funnel_desc, 1);
-CXM_STATE_TRANS(journey_funnel_accum_mode, funnel_accum_mode, funnel_desc, 1);
+CXM_STATE_TRANS_LOG(journey_funnel_accum, funnel_accum_default, funnel_desc);
+CXM_STATE_TRANS_LOG(journey_funnel_accum_mode, funnel_accum_mode, funnel_desc);
 CXM_STATE_TRANS(journey_funnel_combine, funnel_combine, funnel_desc, 2);
 CXM_STATE_FINAL(journey_funnel_final, funnel_final, funnel_desc);

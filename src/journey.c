@@ -495,7 +495,7 @@ path_final(PG_FUNCTION_ARGS)
 
 CXM_STATE_TYPE_IO(path_state, path_desc);
 CXM_STATE_LEGACY(journey_path_serialize, journey_path_deserialize, path_desc);
-CXM_STATE_TRANS(journey_path_accum, path_accum, path_desc, 1);
+CXM_STATE_TRANS_LOG(journey_path_accum, path_accum, path_desc);
 CXM_STATE_TRANS(journey_path_accum_n, path_accum_n, path_desc, 1);
 CXM_STATE_TRANS(journey_path_combine, path_combine, path_desc, 2);
 CXM_STATE_FINAL(journey_path_final, path_final, path_desc);

@@ -883,3 +883,47 @@ jpath_gap_exceeded(int64_t prev, int64_t cur, JPathGap gap)
 		return ddays > gap.days;
 	return drem > gap.usecs;
 }
+
+/*
+ * The sessions of n times in ascending order: a time more than the gap after
+ * the one before starts one (sessionize's split).  Writes the first index of
+ * each session to starts (room for n) and returns how many there are;
+ * session k ends just before starts[k + 1] (the last one at n - 1).
+ */
+size_t
+jpath_sessions(const int64_t *ts, size_t n, JPathGap gap, size_t *starts)
+{
+	size_t		k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || jpath_gap_exceeded(ts[i - 1], ts[i], gap))
+			starts[k++] = i;
+	return k;
+}
+
+/*
+ * Sessions of n finite times in ascending order, summed: how many, how many
+ * hold a single time (bounces), and their durations (last minus first time)
+ * in microseconds.  Sessions do not overlap, so the sum is at most
+ * ts[n - 1] - ts[0].
+ */
+JPathSessionStats
+jpath_session_stats(const int64_t *ts, size_t n, JPathGap gap)
+{
+	JPathSessionStats st = {0, 0, 0};
+	size_t		first = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		if (i == 0 || jpath_gap_exceeded(ts[i - 1], ts[i], gap))
+			first = i;
+		if (i == n - 1 || jpath_gap_exceeded(ts[i], ts[i + 1], gap))
+		{
+			st.sessions++;
+			if (first == i)
+				st.bounced++;
+			st.usecs += ts[i] - ts[first];
+		}
+	}
+	return st;
+}

@@ -241,4 +241,15 @@ extern int	jpath_interval_sign(int32_t months, int32_t days, int64_t usecs);
 extern JPathGap jpath_gap_make(int32_t months, int32_t days, int64_t usecs);
 extern bool jpath_gap_exceeded(int64_t prev, int64_t cur, JPathGap gap);
 
+/* sessions of sorted times (layer_touch_facts, layer_touch_months) */
+typedef struct JPathSessionStats
+{
+	int64_t		sessions;
+	int64_t		bounced;		/* sessions of a single time */
+	int64_t		usecs;			/* summed last minus first time */
+} JPathSessionStats;
+
+extern size_t jpath_sessions(const int64_t *ts, size_t n, JPathGap gap, size_t *starts);
+extern JPathSessionStats jpath_session_stats(const int64_t *ts, size_t n, JPathGap gap);
+
 #endif							/* JOURNEY_CORE_H */

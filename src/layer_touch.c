@@ -108,11 +108,8 @@ touch_cmp_int64(const void *a, const void *b)
  * minutes between two times would not be defined)
  */
 static int64 *
-touch_times(FunctionCallInfo fcinfo, int *n_out)
+touch_times(const Datum *v, const bool *isnull, int n)
 {
-	Datum	   *v;
-	bool	   *isnull;
-	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &v, &isnull);
 	int64	   *ts = palloc(sizeof(int64) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
@@ -128,7 +125,6 @@ touch_times(FunctionCallInfo fcinfo, int *n_out)
 					 errmsg("touchpoint time %d is infinite", i + 1)));
 	}
 	qsort(ts, n, sizeof(int64), touch_cmp_int64);
-	*n_out = n;
 	return ts;
 }
 
@@ -186,10 +182,7 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 	int			n,
 				entry = -1,
 				nch = 0;
-	int64		sessions = 0,
-				bounced = 0,
-				usecs = 0,
-				start = 0;
+	JPathSessionStats st;
 	int64	   *ts;
 	Datum	   *chans;
 
@@ -202,6 +195,7 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "touchpoint");
 	if (n == 0)
 		PG_RETURN_NULL();
+	ts = touch_times(tsv, tsn, n);
 
 	/*
 	 * The entry: the first touchpoint by (ts, touchpoint, channel, campaign);
@@ -212,10 +206,6 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 	{
 		int			c;
 
-		if (tsn[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("touchpoint time %d is NULL", i + 1)));
 		if (!chn[i])
 			chans[nch++] = chv[i];
 		if (entry < 0)
@@ -238,35 +228,15 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 			entry = i;
 	}
 
-	/*
-	 * Sessions over the sorted times.  A touchpoint is a session's first when
-	 * the one before is more than the gap earlier, its last when the one
-	 * after is more than the gap later; a session whose first is its last is
-	 * a bounce; the minutes are the sum of last minus first.
-	 */
-	ts = touch_times(fcinfo, &n);
-	for (int i = 0; i < n; i++)
-	{
-		bool		first = i == 0 || jpath_gap_exceeded(ts[i - 1], ts[i], gap);
-		bool		last = i == n - 1 || jpath_gap_exceeded(ts[i], ts[i + 1], gap);
-
-		if (first)
-		{
-			sessions++;
-			start = ts[i];
-		}
-		if (first && last)
-			bounced++;
-		if (last)
-			usecs += ts[i] - start;
-	}
+	/* sessions over the sorted times (jpath_session_stats, journey_core.c) */
+	st = jpath_session_stats(ts, n, gap);
 
 	out[0] = TimestampTzGetDatum(ts[0]);
 	out[1] = TimestampTzGetDatum(ts[n - 1]);
 	out[2] = Int64GetDatum(n);
-	out[3] = Int64GetDatum(sessions);
-	out[4] = Int64GetDatum(bounced);
-	out[5] = touch_minutes(usecs);
+	out[3] = Int64GetDatum(st.sessions);
+	out[4] = Int64GetDatum(st.bounced);
+	out[5] = touch_minutes(st.usecs);
 	out[6] = chv[entry];
 	outnull[6] = chn[entry];
 	out[7] = cpv[entry];
@@ -334,34 +304,34 @@ layer_touch_months(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	JPathGap	gap = touch_gap(fcinfo, 1);
-	int			n;
-	int64	   *ts = touch_times(fcinfo, &n);
+	Datum	   *tsv;
+	bool	   *tsn;
+	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
+	int64	   *ts = touch_times(tsv, tsn, n);
 	TouchMonth *months = palloc(sizeof(TouchMonth) * Max(n, 1));
+	DateADT    *month_of = palloc(sizeof(DateADT) * Max(n, 1));
+	size_t	   *starts = palloc(sizeof(size_t) * Max(n, 1));
+	size_t		ns = jpath_sessions((const int64_t *) ts, n, gap, starts);
 	int			nm = 0;
 	TimestampTz next = 0;
-	DateADT		cur = 0,
-				smonth = 0;
-	int			s = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
+	/* visited months; date_trunc only when a month boundary is crossed */
 	for (int i = 0; i < n; i++)
 	{
-		/* visited months, recomputed only when a month boundary is crossed */
-		if (i == 0 || ts[i] >= next)
-			cur = touch_month(ts[i], &next);
-		touch_month_entry(months, &nm, cur)->visited = true;
-		if (i == s)
-			smonth = cur;
-		/* a session [s, i] ends at i */
-		if (i == n - 1 || jpath_gap_exceeded(ts[i], ts[i + 1], gap))
-		{
-			TouchMonth *m = touch_month_entry(months, &nm, smonth);
+		month_of[i] = i > 0 && ts[i] < next ? month_of[i - 1] : touch_month(ts[i], &next);
+		touch_month_entry(months, &nm, month_of[i])->visited = true;
+	}
+	/* each session in the month of its first touchpoint */
+	for (size_t k = 0; k < ns; k++)
+	{
+		size_t		first = starts[k],
+					last = k + 1 < ns ? starts[k + 1] - 1 : (size_t) n - 1;
+		TouchMonth *m = touch_month_entry(months, &nm, month_of[first]);
 
-			m->sessions++;
-			m->touchpoints += i - s + 1;
-			m->minutes = DirectFunctionCall2(numeric_add, m->minutes, touch_minutes(ts[i] - ts[s]));
-			s = i + 1;
-		}
+		m->sessions++;
+		m->touchpoints += last - first + 1;
+		m->minutes = DirectFunctionCall2(numeric_add, m->minutes, touch_minutes(ts[last] - ts[first]));
 	}
 	for (int i = 0; i < nm; i++)
 	{
@@ -378,14 +348,23 @@ layer_touch_months(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* room for the longest path of a call, reused by every segment */
+typedef struct SegScratch
+{
+	JPathRef   *refs;
+	JPathStr   *strs;
+	bool	   *keep;
+	CxmAlloc	tmp;
+} SegScratch;
+
 /* a segment's path: its non-NULL strings by (ts, bytes), repeats collapsed */
 static void
 segment_path(JsonbParseState **state, const int *idx, int n, const int64 *ts,
-			 const Datum *v, const bool *isnull, const CxmAlloc *tmp)
+			 const Datum *v, const bool *isnull, SegScratch *sc)
 {
-	JPathRef   *refs = palloc(sizeof(JPathRef) * Max(n, 1));
-	JPathStr   *strs = palloc(sizeof(JPathStr) * Max(n, 1));
-	bool	   *keep = palloc(sizeof(bool) * Max(n, 1));
+	JPathRef   *refs = sc->refs;
+	JPathStr   *strs = sc->strs;
+	bool	   *keep = sc->keep;
 	int			m = 0;
 
 	for (int i = 0; i < n; i++)
@@ -407,7 +386,7 @@ segment_path(JsonbParseState **state, const int *idx, int n, const int64 *ts,
 		pushJsonbValue(state, WJB_VALUE, &null);
 		return;
 	}
-	jpath_sort_refs(refs, m, tmp);
+	jpath_sort_refs(refs, m, &sc->tmp);
 	for (int i = 0; i < m; i++)
 	{
 		strs[i].ptr = refs[i].s;
@@ -485,7 +464,7 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 	int		   *idx;
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
-	CxmAlloc	tmp = cxm_allocator(CurrentMemoryContext);
+	SegScratch	sc;
 
 	touch_same_length(n, touch_array(fcinfo, 1, TIMESTAMPTZOID, &tsv, &tsn), "segment");
 	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "segment");
@@ -495,6 +474,10 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 	ts = palloc(sizeof(int64) * n);
 	order = palloc(sizeof(SegIdx) * n);
 	idx = palloc(sizeof(int) * n);
+	sc.refs = palloc(sizeof(JPathRef) * n);
+	sc.strs = palloc(sizeof(JPathStr) * n);
+	sc.keep = palloc(sizeof(bool) * n);
+	sc.tmp = cxm_allocator(CurrentMemoryContext);
 	for (int i = 0; i < n; i++)
 	{
 		if (segn[i] || tsn[i])
@@ -519,9 +502,9 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 			;
 		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 		segment_key(&state, "c");
-		segment_path(&state, idx + a, b - a, ts, chv, chn, &tmp);
+		segment_path(&state, idx + a, b - a, ts, chv, chn, &sc);
 		segment_key(&state, "k");
-		segment_path(&state, idx + a, b - a, ts, cpv, cpn, &tmp);
+		segment_path(&state, idx + a, b - a, ts, cpv, cpn, &sc);
 		segment_key(&state, "v");
 		if (seg >= 1 && seg <= na && !amn[seg - 1])
 		{
@@ -560,15 +543,6 @@ product_first_cmp(const void *a, const void *b)
 	if (c == 0)
 		c = (x->ts > y->ts) - (x->ts < y->ts);
 	return c;
-}
-
-static int
-timestamptz_cmp_c(const void *a, const void *b)
-{
-	TimestampTz x = *(const TimestampTz *) a,
-				y = *(const TimestampTz *) b;
-
-	return (x > y) - (x < y);
 }
 
 /*
@@ -617,6 +591,6 @@ layer_second_product(PG_FUNCTION_ARGS)
 			firsts[k++] = items[i].ts;
 	if (k < 2)
 		PG_RETURN_NULL();
-	qsort(firsts, k, sizeof(TimestampTz), timestamptz_cmp_c);
+	qsort(firsts, k, sizeof(TimestampTz), touch_cmp_int64);
 	PG_RETURN_TIMESTAMPTZ(firsts[1]);
 }

@@ -7,14 +7,16 @@
  * In hash aggregation a group's in-memory state is not a pointer but a
  * tagged Datum that names the group itself: bit 0 set (a palloc'd pointer
  * never has it), the log's id, the group's slot in the log, and a few bits
- * that the aggregate keeps per group.  The transition value PostgreSQL
- * holds is the group's expanded header (state_type.h), which the log keeps
- * in chunks, with the tags in a dense array: a row finds its slot from the
- * header's address (cxm_log_header_slot) and its tag in that array, and so
- * costs no access to the group's own memory: the transition function finds
- * the log through its fn_extra, appends the row and returns the header.
- * The final and combine functions and the flattening find the log by its id
- * (a short registry of the backend's live logs); doc/journeys.md gives the
+ * that the aggregate keeps per group (the log's per-slot bits).  The
+ * transition value PostgreSQL holds is the group's expanded-object header
+ * (state_type.c), which lives in the slot's record of the log
+ * (rowlog_record): a row finds its slot from the header's address alone
+ * (rowlog_record_slot) and rebuilds the tag without reading the header, so
+ * neither the hash table's memory nor a row's work grows with the headers.
+ * The transition function finds the log through its fn_extra, appends the
+ * row and returns the header.  The final and combine functions and the
+ * flattening read the tag in the header and find the log by its id (a
+ * short registry of the backend's live logs); doc/journeys.md gives the
  * measurements that motivate this.
  *
  * The log lives in the hash table's memory context, so it is counted in
@@ -30,23 +32,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 
 #include "rowlog_core.h"
-
-/*
- * Where the headers of slots [first, first + CXM_LOG_HDR_CHUNK) lie.  A
- * chunk (2048 headers, 112 kB) stays below glibc's threshold for mmap'd
- * allocations: chunks that doubled in size were mapped and unmapped by every
- * query and cost it page faults (45 ms in 120 on 300,000 rows).
- */
-typedef struct CxmLogHdrChunk
-{
-	char	   *base;
-	char	   *end;
-	uint32		first;
-} CxmLogHdrChunk;
-
-#define CXM_LOG_HDR_CHUNK	2048
 
 typedef struct CxmSharedLog
 {
@@ -55,22 +43,6 @@ typedef struct CxmSharedLog
 	uint32		id;				/* 1 .. CXM_LOG_MAX_ID */
 	struct CxmSharedLogRef *ref;	/* the fn_extra that remembers us */
 	MemoryContextCallback reset;
-
-	/*
-	 * The groups' transition values (state_type.c's expanded headers, of
-	 * hdr_size bytes) lie in chunks of CXM_LOG_HDR_CHUNK slots, so that a
-	 * row finds its group's slot from the header's address alone
-	 * (cxm_log_header_slot), without reading the header; tags[slot] is the
-	 * group's tagged Datum (0 when the group keeps a state of its own).
-	 */
-	Size		hdr_size;
-	char	  **hdr_chunks;		/* by chunk number */
-	CxmLogHdrChunk *hdr_sorted; /* by address */
-	uint32		nhdr_chunks;
-	uint32		hdr_cap;
-	Datum	   *tags;
-	uint32		tags_cap;
-	bool		tags_plain;		/* every tag is cxm_log_group(sl, slot, 0) */
 } CxmSharedLog;
 
 /*
@@ -132,7 +104,28 @@ typedef struct CxmSharedLogRef
 {
 	MemoryContext cxt;
 	CxmSharedLog *sl;
+	bool		refused;		/* no log in cxt: too many live logs */
 } CxmSharedLogRef;
+
+/*
+ * The log of the hash aggregation calling fcinfo, when the call is the
+ * node's own call of our transition (or combine) function in the hash
+ * table's context and a log exists there; else NULL.  Then a non-NULL state
+ * argument is always the header of one of the log's groups: the node's
+ * groups start NULL (cxm_shared_log refuses an aggregate with an initial
+ * state) and our functions only ever return such headers there.
+ */
+static inline CxmSharedLogRef *
+cxm_log_current(FunctionCallInfo fcinfo)
+{
+	CxmSharedLogRef *ref = (CxmSharedLogRef *) fcinfo->flinfo->fn_extra;
+	AggState   *as = (AggState *) fcinfo->context;
+
+	if (ref == NULL || ref->sl == NULL || as == NULL || !IsA(as, AggState) ||
+		as->curaggcontext == NULL || as->curaggcontext->ecxt_per_tuple_memory != ref->cxt)
+		return NULL;
+	return ref;
+}
 
 /* the live log of a tagged Datum, from the registry (ERROR if none: a bug) */
 extern CxmSharedLog *cxm_log_lookup(Datum d);
@@ -150,57 +143,6 @@ cxm_log_of(FunctionCallInfo fcinfo, Datum d)
 	if (likely(ref != NULL && ref->sl != NULL && ref->sl->id == cxm_log_group_id(d)))
 		return ref->sl;
 	return cxm_log_lookup(d);
-}
-
-/*
- * The header memory of a group of sl (hdr_size bytes, allocated in chunks in
- * the log's context on first use) and room for its tag.
- */
-extern void *cxm_log_header(CxmSharedLog *sl, uint32 slot, Size hdr_size);
-
-/* set the tag of a slot (0: the group keeps a state of its own) */
-static inline void
-cxm_log_set_tag(CxmSharedLog *sl, uint32 slot, Datum tag)
-{
-	sl->tags[slot] = tag;
-	if (tag == 0 || cxm_log_group_user(tag) != 0)
-		sl->tags_plain = false;
-}
-
-/* the tag of a slot, read only when some tag is not plain */
-static inline Datum
-cxm_log_tag(const CxmSharedLog *sl, uint32 slot)
-{
-	return likely(sl->tags_plain) ? cxm_log_group(sl, slot, 0) : sl->tags[slot];
-}
-
-/* the slot whose header starts at hdr, if hdr is one of sl's headers */
-static inline bool
-cxm_log_header_slot(const CxmSharedLog *sl, const char *hdr, uint32 *slot)
-{
-	uint32		lo = 0,
-				hi = sl->nhdr_chunks;
-
-	while (lo < hi)
-	{
-		uint32		mid = (lo + hi) / 2;
-		const CxmLogHdrChunk *c = &sl->hdr_sorted[mid];
-
-		if (hdr < c->base)
-			hi = mid;
-		else if (hdr >= c->end)
-			lo = mid + 1;
-		else
-		{
-			Size		off = (Size) (hdr - c->base);
-
-			if (off % sl->hdr_size != 0)
-				return false;
-			*slot = c->first + (uint32) (off / sl->hdr_size);
-			return true;
-		}
-	}
-	return false;
 }
 
 #endif							/* CXM_ROWLOG_H */

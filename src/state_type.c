@@ -33,7 +33,7 @@ typedef struct CxmStateObj
 {
 	ExpandedObjectHeader hdr;	/* eoh_methods: &desc->methods */
 	Datum		state;			/* the family's in-memory state */
-} CxmStateObj;					/* 56 bytes: 64 with a row-log group's */
+} CxmStateObj;					/* 56 bytes */
 
 #define STATE_DESC(o) ((const CxmStateDesc *) (o)->hdr.eoh_methods)
 
@@ -122,20 +122,8 @@ state_wrap(const CxmStateDesc *desc, Datum state, MemoryContext aggcxt, CxmState
 {
 	MemoryContext cxt = state_context(aggcxt);
 
-	if (cxm_log_is_group(state))
-	{
-		/* a group of a shared row log: its header goes with the log's */
-		CxmSharedLog *sl = cxm_log_lookup(state);
-		uint32		slot = cxm_log_group_slot(state);
-
-		if (o != NULL)
-			pfree(o);
-		o = cxm_log_header(sl, slot, sizeof(CxmStateObj));
-		cxm_log_set_tag(sl, slot, state);
-	}
-	else if (o == NULL)
+	if (o == NULL)
 		o = MemoryContextAlloc(cxt, sizeof(CxmStateObj));
-
 	EOH_init_header(&o->hdr, &desc->methods, cxt);
 	o->state = state;
 	return EOHPGetRWDatum(&o->hdr);
@@ -182,6 +170,107 @@ state_read(const CxmStateDesc *desc, Datum d)
 	return o != NULL ? o->state : state_expand(desc, d, CurrentMemoryContext, false);
 }
 
+/* ------------------------------------------------------------------------
+ * Groups of a shared row log (rowlog.h)
+ *
+ * A group's header is its slot's record in the log (rowlog_record): a row
+ * finds the slot from the header's address (rowlog_record_slot), and the
+ * tag from the slot and the log's per-slot bits, without reading the
+ * header; the tag in the header is kept equal to that, for the final and
+ * combine functions and the flattening, which read it there.  A group of
+ * the log's context whose state is not a group of the log (a funnel with
+ * too many different windows) gets a slot without rows, marked
+ * ROWLOG_USER_OWN, and its header holds the state.
+ * ------------------------------------------------------------------------ */
+StaticAssertDecl(sizeof(CxmStateObj) <= ROWLOG_REC_SIZE, "a header must fit in a record");
+
+/* a group's state changed (its user bits, or it became a state of its own) */
+static void
+state_log_set(CxmSharedLog *sl, uint32 slot, Datum state)
+{
+	CxmStateObj *o = (CxmStateObj *) rowlog_record(sl->log, slot);
+
+	if (cxm_log_is_group(state))
+	{
+		if (cxm_log_group_id(state) != sl->id || cxm_log_group_slot(state) != slot)
+			elog(ERROR, "a row log group changed its slot");
+		rowlog_set_user(sl->log, slot, (uint16) cxm_log_group_user(state));
+	}
+	else
+		rowlog_set_user(sl->log, slot, ROWLOG_USER_OWN);
+	o->state = state;
+}
+
+/* the header of a new group of the log's context */
+static Datum
+state_log_wrap(const CxmStateDesc *desc, Datum state, CxmSharedLogRef *ref)
+{
+	CxmSharedLog *sl = ref->sl;
+	MemoryContext cxt = state_context(ref->cxt);
+	uint32		slot;
+	CxmStateObj *o;
+
+	if (cxm_log_is_group(state) && cxm_log_group_id(state) == sl->id)
+		slot = cxm_log_group_slot(state);
+	else
+		slot = cxm_log_group_slot(cxm_log_new_group(sl, 0, desc->name));
+	o = (CxmStateObj *) rowlog_record(sl->log, slot);
+	EOH_init_header(&o->hdr, &desc->methods, cxt);
+	state_log_set(sl, slot, state);
+	return EOHPGetRWDatum(&o->hdr);
+}
+
+static Datum
+state_log_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *desc,
+				int nstates, CxmSharedLogRef *ref)
+{
+	CxmSharedLog *sl = ref->sl;
+	Datum		d = fcinfo->args[0].value;
+	Datum		st,
+				result;
+	uint32		slot;
+	uint16		bits;
+
+	if (fcinfo->args[0].isnull)
+	{
+		if (nstates > 1 && !fcinfo->args[1].isnull)
+			fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
+		result = impl(fcinfo);
+		if (fcinfo->isnull)
+			return (Datum) 0;
+		return state_log_wrap(desc, result, ref);
+	}
+
+	slot = rowlog_record_slot(sl->log, DatumGetPointer(d));
+	if (unlikely(slot == UINT32_MAX))
+		elog(ERROR, "%s state is not a group of its row log", desc->name);
+	bits = rowlog_user(sl->log, slot);
+	st = likely((bits & ROWLOG_USER_OWN) == 0)
+		? cxm_log_group(sl, slot, bits)
+		: ((CxmStateObj *) rowlog_record(sl->log, slot))->state;
+	fcinfo->args[0].value = st;
+	if (nstates > 1 && !fcinfo->args[1].isnull)
+		fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
+	result = impl(fcinfo);
+	if (unlikely(fcinfo->isnull))
+		elog(ERROR, "%s lost its state", desc->name);
+	if (unlikely(result != st))
+		state_log_set(ref->sl, slot, result);
+	return d;
+}
+
+Datum
+cxm_state_log_changed(FunctionCallInfo fcinfo, const CxmStateDesc *desc, Datum header,
+					  uint32 slot, Datum result)
+{
+	CxmSharedLogRef *ref = cxm_log_current(fcinfo);
+
+	if (fcinfo->isnull)
+		elog(ERROR, "%s lost its state", desc->name);
+	state_log_set(ref->sl, slot, result);
+	return header;
+}
+
 MemoryContext
 cxm_state_context(FunctionCallInfo fcinfo, const char *fname)
 {
@@ -198,53 +287,28 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 {
 	CxmStateObj *o = NULL;
 	CxmStateObj *fresh = NULL;
-	Datum		result;
+	Datum		result,
+				given = (Datum) 0;
 
-	if (desc->row_log && !fcinfo->args[0].isnull)
+	if (desc->row_log)
 	{
-		/*
-		 * A group of the shared row log: its slot from the header's address
-		 * and its tag from the log's dense array, so that a row reads no
-		 * per-group memory (rowlog.h).
-		 */
-		CxmSharedLogRef *ref = (CxmSharedLogRef *) fcinfo->flinfo->fn_extra;
-		const char *hdr = (const char *) DatumGetPointer(fcinfo->args[0].value) -
-			offsetof(ExpandedObjectHeader, eoh_rw_ptr);
-		uint32		slot;
+		CxmSharedLogRef *ref = cxm_log_current(fcinfo);
 
-		if (ref != NULL && ref->sl != NULL && cxm_log_header_slot(ref->sl, hdr, &slot) &&
-			cxm_log_tag(ref->sl, slot) != 0)
-		{
-			CxmSharedLog *sl = ref->sl;
-			Datum		d = fcinfo->args[0].value;
-			Datum		tag = cxm_log_tag(sl, slot);
-
-			fcinfo->args[0].value = tag;
-			if (nstates > 1 && !fcinfo->args[1].isnull)
-				fcinfo->args[1].value = state_read(desc, fcinfo->args[1].value);
-			result = impl(fcinfo);
-			if (fcinfo->isnull)
-				return (Datum) 0;
-			if (unlikely(result != tag))
-			{
-				((CxmStateObj *) hdr)->state = result;
-				cxm_log_set_tag(sl, slot, cxm_log_is_group(result) ? result : 0);
-			}
-			return d;
-		}
+		if (ref != NULL)
+			return state_log_trans(fcinfo, impl, desc, nstates, ref);
 	}
 	if (fcinfo->args[0].isnull)
-	{
-		if (!desc->row_log)
-			fresh = MemoryContextAlloc(cxm_state_context(fcinfo, desc->name), sizeof(CxmStateObj));
-	}
+		fresh = MemoryContextAlloc(cxm_state_context(fcinfo, desc->name), sizeof(CxmStateObj));
 	else
 	{
 		Datum		d = fcinfo->args[0].value;
 
 		o = state_obj(d, desc);
 		if (likely(o != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))))
+		{
 			fcinfo->args[0].value = o->state;
+			given = d;
+		}
 		else
 		{
 			/* flat, or read-only: work on a copy of our own */
@@ -263,16 +327,21 @@ cxm_state_trans(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *de
 	}
 	if (likely(o != NULL))
 	{
+		/* the state returned is the one given, by the same pointer */
 		if (unlikely(o->state != result))
-		{
-			Datum		old = o->state;
-
 			o->state = result;
-			if (cxm_log_is_group(old))
-				cxm_log_set_tag(cxm_log_lookup(old), cxm_log_group_slot(old),
-								cxm_log_is_group(result) ? result : 0);
-		}
-		return EOHPGetRWDatum(&o->hdr);
+		return given;
+	}
+	if (cxm_log_is_group(result))
+	{
+		/* the impl has just made the log (rowlog.h): its first group */
+		CxmSharedLogRef *ref = cxm_log_current(fcinfo);
+
+		if (ref == NULL)
+			elog(ERROR, "%s made a row log group outside its log", desc->name);
+		if (fresh != NULL)
+			pfree(fresh);
+		return state_log_wrap(desc, result, ref);
 	}
 	return state_wrap(desc, result, cxm_agg_context(fcinfo, desc->name), fresh);
 }

@@ -29,6 +29,8 @@
 #include "fmgr.h"
 #include "utils/expandeddatum.h"
 
+#include "rowlog.h"
+
 typedef struct CxmStateDesc
 {
 	/*
@@ -51,7 +53,8 @@ typedef struct CxmStateDesc
 	/*
 	 * In hash aggregation the state is a group of a shared row log
 	 * (rowlog.h): the transition function's fn_extra is the log's
-	 * CxmSharedLogRef, and a row finds its group by the header's address.
+	 * CxmSharedLogRef, and the group's header is its slot's record in the
+	 * log (state_type.c, state_log_trans).
 	 */
 	bool		row_log;
 } CxmStateDesc;
@@ -107,6 +110,46 @@ extern Datum cxm_state_send(FunctionCallInfo fcinfo, const CxmStateDesc *desc);
 #define CXM_STATE_TRANS(fn, impl, desc, nstates) \
 	PG_FUNCTION_INFO_V1(fn); \
 	Datum fn(PG_FUNCTION_ARGS) { return cxm_state_trans(fcinfo, impl, &(desc), nstates); } \
+	extern int	cxm_state_trans_##fn
+
+/*
+ * The row transition of a family with a row log (desc.row_log): the usual
+ * row of a hash aggregation, a group of the log without bits of its own,
+ * goes to impl directly (inlined in the SQL-callable function), with the
+ * group's tag in place of its header; anything else to cxm_state_trans.
+ */
+extern Datum cxm_state_log_changed(FunctionCallInfo fcinfo, const CxmStateDesc *desc,
+								   Datum header, uint32 slot, Datum result);
+
+static inline Datum
+cxm_state_log_row(FunctionCallInfo fcinfo, PGFunction impl, const CxmStateDesc *desc)
+{
+	CxmSharedLogRef *ref;
+
+	if (likely(!fcinfo->args[0].isnull) && (ref = cxm_log_current(fcinfo)) != NULL)
+	{
+		const RowLog *log = ref->sl->log;
+		Datum		d = fcinfo->args[0].value;
+		uint32		slot = rowlog_record_slot(log, DatumGetPointer(d));
+
+		if (likely(slot != PG_UINT32_MAX && rowlog_user(log, slot) == 0))
+		{
+			Datum		tag = cxm_log_group(ref->sl, slot, 0);
+			Datum		result;
+
+			fcinfo->args[0].value = tag;
+			result = impl(fcinfo);
+			if (likely(!fcinfo->isnull && result == tag))
+				return d;
+			return cxm_state_log_changed(fcinfo, desc, d, slot, result);
+		}
+	}
+	return cxm_state_trans(fcinfo, impl, desc, 1);
+}
+
+#define CXM_STATE_TRANS_LOG(fn, impl, desc) \
+	PG_FUNCTION_INFO_V1(fn); \
+	Datum fn(PG_FUNCTION_ARGS) { return cxm_state_log_row(fcinfo, impl, &(desc)); } \
 	extern int	cxm_state_trans_##fn
 
 /* an SQL-callable final function over impl */

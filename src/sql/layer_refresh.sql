@@ -353,10 +353,9 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)',
                                   'cxm_refresh_rows_old_' || agg.kind, agg.snap) USING v_ids;
       END LOOP;
-      FOR agg IN SELECT a.name, a.base FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
+      FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
-                                  @extschema@.layer_fill(agg.base, 'cxm_refresh_rows_old_profile',
-                                                         'cxm_refresh_rows_old_journey', 'cxm_refresh_rows_old_month'));
+                                  @extschema@.layer_base_sql(agg.name, 'cxm_refresh_rows_old_'));
       END LOOP;
       t := @extschema@.layer_step('the changed profiles'' old rows', t);
     END IF;
@@ -413,8 +412,7 @@ BEGIN
           AND a.attnum > 0 AND NOT a.attisdropped
           AND a.attname <> ALL (pg_catalog.string_to_array(agg.base_keys, ', '));
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_new_' || agg.name,
-                                  @extschema@.layer_fill(agg.base, 'cxm_refresh_rows_new_profile',
-                                                         'cxm_refresh_rows_new_journey', 'cxm_refresh_rows_new_month'));
+                                  @extschema@.layer_base_sql(agg.name, 'cxm_refresh_rows_new_'));
         EXECUTE pg_catalog.format(
           'CREATE TEMP TABLE cxm_refresh_merged AS SELECT %1$s, %2$s FROM ('
           '  SELECT b.* FROM @extschema@.%3$I b WHERE (%1$s) IN (SELECT %1$s FROM %4$I UNION SELECT %1$s FROM %5$I)'

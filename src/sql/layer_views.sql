@@ -850,24 +850,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_aggregate_sql(pg_catalog.text, pg_catalog.bool) IS
   'internal: the SQL of one dashboard aggregate over the live per-profile functions (live) or the snapshots';
 
--- layer_base_sql(name, ids): the additive base of an aggregate over the
--- per-profile snapshot rows of the given profiles (NULL: all); refresh()
--- subtracts it before and adds it after recomputing those profiles
-CREATE FUNCTION @extschema@.layer_base_sql(agg pg_catalog.text, ids pg_catalog.text[])
+-- layer_base_sql(name, rows): the additive base of an aggregate over the
+-- per-profile snapshots (rows NULL), or over the relations rows || 'profile',
+-- rows || 'journey' and rows || 'month' (refresh()'s copies of the changed
+-- profiles' old and new rows, which it subtracts and adds)
+CREATE FUNCTION @extschema@.layer_base_sql(agg pg_catalog.text, rows pg_catalog.text)
 RETURNS pg_catalog.text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT @extschema@.layer_fill(a.base,
-           pg_catalog.format('(SELECT * FROM @extschema@.customer_360_snapshot x %s)', r.f),
-           pg_catalog.format('(SELECT * FROM @extschema@.customer_journeys_snapshot x %s)', r.f),
-           pg_catalog.format('(SELECT * FROM @extschema@.profile_months_snapshot x %s)', r.f))
+  SELECT CASE WHEN rows IS NULL
+              THEN @extschema@.layer_fill(a.base, '@extschema@.customer_360_snapshot',
+                                          '@extschema@.customer_journeys_snapshot', '@extschema@.profile_months_snapshot')
+              ELSE @extschema@.layer_fill(a.base, pg_catalog.quote_ident(rows || 'profile'),
+                                          pg_catalog.quote_ident(rows || 'journey'), pg_catalog.quote_ident(rows || 'month'))
+         END
   FROM @extschema@.layer_aggregates() a
-  CROSS JOIN (SELECT CASE WHEN ids IS NULL THEN ''
-                          ELSE pg_catalog.format('WHERE x.customer_id = ANY (%L::pg_catalog.text[])', ids) END) r(f)
   WHERE a.name = agg AND a.base IS NOT NULL
 $$;
-COMMENT ON FUNCTION @extschema@.layer_base_sql(pg_catalog.text, pg_catalog.text[]) IS
-  'internal: the SQL of an aggregate''s additive base over the per-profile snapshot rows of the given profiles (NULL: every profile)';
+COMMENT ON FUNCTION @extschema@.layer_base_sql(pg_catalog.text, pg_catalog.text) IS
+  'internal: the SQL of an aggregate''s additive base over the per-profile snapshots (NULL), or over the relations named by the given prefix and profile, journey, month';
 
 -- Snapshot tables: the three per-profile ones, keyed by profile ---------------------
 

@@ -630,6 +630,34 @@ test_gap(void)
 							  jpath_gap_make(INT32_MAX, INT32_MAX, INT64_MAX)));
 }
 
+
+static void
+test_sessions(void)
+{
+	int64_t		m = INT64_C(60000000);	/* a minute */
+	JPathGap	g30 = jpath_gap_make(0, 0, 30 * m);
+	/* 0 and 30 min: one session (exactly the gap); 61, 61: a tie; 120: alone */
+	int64_t		ts[] = {0, 30 * m, 61 * m, 61 * m, 120 * m};
+	size_t		starts[5];
+	JPathSessionStats st;
+
+	CHECK(jpath_sessions(ts, 5, g30, starts) == 3);
+	CHECK(starts[0] == 0 && starts[1] == 2 && starts[2] == 4);
+	st = jpath_session_stats(ts, 5, g30);
+	CHECK(st.sessions == 3);
+	CHECK(st.bounced == 1);		/* the tie is two touchpoints, not a bounce */
+	CHECK(st.usecs == 30 * m);
+	/* one time: one session, a bounce of no duration; none: nothing */
+	st = jpath_session_stats(ts + 4, 1, g30);
+	CHECK(st.sessions == 1 && st.bounced == 1 && st.usecs == 0);
+	CHECK(jpath_sessions(ts, 0, g30, starts) == 0);
+	st = jpath_session_stats(ts, 0, g30);
+	CHECK(st.sessions == 0 && st.bounced == 0 && st.usecs == 0);
+	/* a one-month gap counts 30 days */
+	CHECK(jpath_sessions((int64_t[]) {0, 30 * JPATH_USECS_PER_DAY, 60 * JPATH_USECS_PER_DAY + 1}, 3,
+						 jpath_gap_make(1, 0, 0), starts) == 2);
+}
+
 int
 main(void)
 {
@@ -646,5 +674,6 @@ main(void)
 	RUN(test_collapse);
 	RUN(test_interval_sign);
 	RUN(test_gap);
+	RUN(test_sessions);
 	return UNIT_DONE();
 }
