@@ -361,6 +361,21 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
   'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
 
+-- sum(numeric) with a numeric transition state instead of an internal one:
+-- the planner sizes an internal state at 8 kB a group, so a hash
+-- aggregation with a few of them spills to disk after some thousands of
+-- groups; the month rows group about 750,000 (customer, month) pairs.  Same
+-- value and scale as sum(): numeric_add keeps the larger scale, and rows
+-- that are all NULL give NULL.
+CREATE AGGREGATE @extschema@.layer_numeric_sum(pg_catalog.numeric) (
+  SFUNC = pg_catalog.numeric_add,
+  STYPE = pg_catalog.numeric,
+  COMBINEFUNC = pg_catalog.numeric_add,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.layer_numeric_sum(pg_catalog.numeric) IS
+  'internal: sum(numeric) with a numeric transition state (no internal state for the planner to size at 8 kB a group)';
+
 CREATE FUNCTION @extschema@.layer_month_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_catalog.numeric,
   orders pg_catalog.int8, visited pg_catalog.bool, sessions pg_catalog.int8,
@@ -380,8 +395,8 @@ WITH cfg AS (
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), txm AS (
   SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts)::pg_catalog.date AS month,
-         pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts,
-         pg_catalog.sum(tx.cost) AS cost, pg_catalog.count(tx.cost) AS costed
+         @extschema@.layer_numeric_sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts,
+         @extschema@.layer_numeric_sum(tx.cost) AS cost, pg_catalog.count(tx.cost) AS costed
   FROM tx GROUP BY 1, 2
 ), span AS (
   -- months m after a purchase month p (up to the next one) while the
@@ -413,46 +428,59 @@ WITH cfg AS (
   FROM @extschema@.feedback f
   WHERE ids IS NULL OR f.customer_id = ANY (ids)
   GROUP BY 1, 2, 3
+), fbj AS (
+  -- the month's scored answers by channel, one object per profile and month
+  SELECT f.customer_id, f.month,
+         pg_catalog.jsonb_object_agg(f.channel, pg_catalog.jsonb_build_array(f.promoters, f.passives, f.detractors))
+           AS nps_channels
+  FROM fbc f WHERE f.promoters + f.passives + f.detractors > 0
+  GROUP BY 1, 2
 ), parts AS (
-  SELECT txm.customer_id, txm.month, txm.revenue, txm.orders, false AS visited, 0::pg_catalog.int8 AS sessions,
-         0::pg_catalog.int8 AS session_touchpoints, 0::pg_catalog.numeric AS session_minutes,
-         0::pg_catalog.int8 AS answers, 0::pg_catalog.int8 AS promoters, 0::pg_catalog.int8 AS passives,
-         0::pg_catalog.int8 AS detractors, 0::pg_catalog.int8 AS lost, 0::pg_catalog.int8 AS base_delta,
-         txm.cost, txm.costed, NULL::pg_catalog.text AS nps_channel
+  -- counts as int4 and sums with a numeric state (layer_numeric_sum): the
+  -- grouping below then keeps no internal transition state, which the
+  -- planner would size at 8 kB a group and spill to disk early
+  SELECT txm.customer_id, txm.month, txm.revenue, txm.orders::pg_catalog.int4 AS orders, false AS visited,
+         0 AS sessions, 0 AS session_touchpoints, NULL::pg_catalog.numeric AS session_minutes,
+         0 AS answers, 0 AS promoters, 0 AS passives, 0 AS detractors, 0 AS lost, 0 AS base_delta,
+         txm.cost, txm.costed::pg_catalog.int4 AS costed
   FROM txm
   UNION ALL
-  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1, NULL, 0, NULL
+  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, NULL, 0, 0, 0, 0, 0, 1, NULL, 0
   FROM span s WHERE s.first_m <= s.last_m
   UNION ALL
-  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1,
-         NULL, 0, NULL
+  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, NULL, 0, 0, 0, 0, 0, -1,
+         NULL, 0
   FROM span s WHERE s.first_m <= s.last_m
   UNION ALL
   -- a customer lapses churned_after after a purchase not followed by another within that time
   SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts + c.churned_after)::pg_catalog.date, NULL, 0, false,
-         0, 0, 0, 0, 0, 0, 0, 1, 0, NULL, 0, NULL
+         0, 0, NULL, 0, 0, 0, 0, 1, 0, NULL, 0
   FROM tx CROSS JOIN cfg c
   WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
   UNION ALL
-  SELECT tm.customer_id, tm.month, NULL, 0, tm.visited, tm.sessions, tm.session_touchpoints, tm.session_minutes,
-         0, 0, 0, 0, 0, 0, NULL, 0, NULL
+  SELECT tm.customer_id, tm.month, NULL, 0, tm.visited, tm.sessions::pg_catalog.int4,
+         tm.session_touchpoints::pg_catalog.int4, tm.session_minutes, 0, 0, 0, 0, 0, 0, NULL, 0
   FROM tm
   UNION ALL
-  SELECT f.customer_id, f.month, NULL, 0, false, 0, 0, 0, f.answers, f.promoters, f.passives, f.detractors, 0, 0,
-         NULL, 0, f.channel
+  SELECT f.customer_id, f.month, NULL, 0, false, 0, 0, NULL, f.answers::pg_catalog.int4, f.promoters::pg_catalog.int4,
+         f.passives::pg_catalog.int4, f.detractors::pg_catalog.int4, 0, 0, NULL, 0
   FROM fbc f
+), g AS (
+  SELECT p.customer_id, p.month, @extschema@.layer_numeric_sum(p.revenue) AS revenue, pg_catalog.sum(p.orders) AS orders,
+         pg_catalog.bool_or(p.visited) AS visited, pg_catalog.sum(p.sessions) AS sessions,
+         pg_catalog.sum(p.session_touchpoints) AS session_touchpoints,
+         COALESCE(@extschema@.layer_numeric_sum(p.session_minutes), 0) AS session_minutes,
+         pg_catalog.sum(p.answers) AS answers, pg_catalog.sum(p.promoters) AS promoters,
+         pg_catalog.sum(p.passives) AS passives, pg_catalog.sum(p.detractors) AS detractors,
+         pg_catalog.sum(p.lost) AS lost, pg_catalog.sum(p.base_delta) AS base_delta,
+         @extschema@.layer_numeric_sum(p.cost) AS cost, pg_catalog.sum(p.costed) AS costed
+  FROM parts p
+  GROUP BY p.customer_id, p.month
 )
-SELECT p.customer_id, p.month, pg_catalog.sum(p.revenue), pg_catalog.sum(p.orders)::pg_catalog.int8,
-       pg_catalog.bool_or(p.visited), pg_catalog.sum(p.sessions)::pg_catalog.int8,
-       pg_catalog.sum(p.session_touchpoints)::pg_catalog.int8, pg_catalog.sum(p.session_minutes),
-       pg_catalog.sum(p.answers)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.promoters), 0)::pg_catalog.int8,
-       COALESCE(pg_catalog.sum(p.passives), 0)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.detractors), 0)::pg_catalog.int8,
-       pg_catalog.sum(p.lost)::pg_catalog.int8, pg_catalog.sum(p.base_delta)::pg_catalog.int8,
-       pg_catalog.sum(p.cost), pg_catalog.sum(p.costed)::pg_catalog.int8,
-       pg_catalog.jsonb_object_agg(p.nps_channel, pg_catalog.jsonb_build_array(p.promoters, p.passives, p.detractors))
-         FILTER (WHERE p.nps_channel IS NOT NULL AND p.promoters + p.passives + p.detractors > 0)
-FROM parts p
-GROUP BY p.customer_id, p.month
+SELECT g.customer_id, g.month, g.revenue, g.orders, g.visited, g.sessions, g.session_touchpoints, g.session_minutes,
+       g.answers, g.promoters, g.passives, g.detractors, g.lost, g.base_delta, g.cost, g.costed, j.nps_channels
+-- (operators qualified: the body is planned under the caller's search_path)
+FROM g LEFT JOIN fbj j ON j.customer_id OPERATOR(pg_catalog.=) g.customer_id AND j.month OPERATOR(pg_catalog.=) g.month
 $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
