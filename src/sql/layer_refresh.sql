@@ -449,8 +449,11 @@ BEGIN
   PERFORM @extschema@.layer_apply_mode();
   -- item similarities and popularity for recommend() (doc/recommendations.md):
   -- population-level, like the models, so not by an incremental refresh
+  -- (in materialised mode customer_360_snapshot was refilled above: the
+  -- buyers' entry channels are read from it)
   IF v_mode <> 'incremental' THEN
-    PERFORM @extschema@.layer_refresh_recommendations();
+    PERFORM @extschema@.layer_refresh_recommendations(
+      COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false));
     t := @extschema@.layer_step('recommendations', t);
   END IF;
   INSERT INTO @extschema@.refresh_history (started_at, finished_at, mode, rows_changed)
