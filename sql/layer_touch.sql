@@ -80,39 +80,69 @@ SELECT * FROM cxm.layer_touch_facts(ARRAY[timestamptz '2026-03-01 10:00', '2026-
                                     interval '30 minutes');
 
 
--- the journeys' segments: against the per-profile query they replace
-CREATE TEMP TABLE sg AS
-SELECT 'p' || (g % 30) AS customer_id, 1 + (pg_catalog.random() * 3.6)::int8 AS seg,
-       timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '1 hour') AS ts,
+-- the journeys' sessions, channel count and segments: against the window
+-- query they replace (purchases numbered by time and amount; a touchpoint
+-- in segment 1 + the purchases strictly before it; times on a coarse grid,
+-- so that touchpoints and purchases share times)
+CREATE TEMP TABLE jt AS
+SELECT 'p' || (g % 30) AS customer_id,
+       timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '20 minutes') AS ts,
        (ARRAY['web', 'email', 'ads', 'Ads', NULL])[1 + (pg_catalog.random() * 4.3)::int] AS ch,
        (ARRAY['spring', '(none)', 'winter'])[1 + (pg_catalog.random() * 2.4)::int] AS cp
 FROM pg_catalog.generate_series(1, 600) g;
-CREATE TEMP TABLE sg_amounts AS
-SELECT 'p' || g AS customer_id,
-       ARRAY(SELECT (pg_catalog.random() * 100)::numeric(8, 2) FROM pg_catalog.generate_series(1, g % 4)) AS amounts
-FROM pg_catalog.generate_series(0, 29) g;
-WITH a AS (
-  SELECT customer_id, array_agg(seg) seg, array_agg(ts) ts, array_agg(ch) ch, array_agg(cp) cp FROM sg GROUP BY 1
-), c AS (
-  SELECT a.customer_id, cxm.layer_journey_segments(a.seg, a.ts, a.ch, a.cp, m.amounts) AS segments
-  FROM a JOIN sg_amounts m USING (customer_id)
+CREATE TEMP TABLE jp AS
+SELECT 'p' || (g % 34) AS customer_id,
+       timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '20 minutes') AS ts,
+       (pg_catalog.random() * 3)::int::numeric(8, 2) AS amount
+FROM pg_catalog.generate_series(1, 70) g;
+WITH ev AS (
+  SELECT customer_id, ts, ch, cp, NULL::numeric AS amount FROM jt
+  UNION ALL SELECT customer_id, ts, NULL, NULL, amount FROM jp
+), e AS (
+  SELECT ev.*,
+         pg_catalog.max(ev.ts) FILTER (WHERE ev.amount IS NULL) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,
+         CASE WHEN ev.amount IS NOT NULL THEN pg_catalog.count(ev.amount) OVER (w ROWS UNBOUNDED PRECEDING)
+              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id ORDER BY ev.ts
+                         RANGE BETWEEN UNBOUNDED PRECEDING AND '1 microsecond'::interval PRECEDING) END AS seg
+  FROM ev WINDOW w AS (PARTITION BY ev.customer_id ORDER BY ev.ts, ev.amount)
 ), q AS (
-  SELECT m.customer_id,
-         (SELECT jsonb_agg(jsonb_build_object('c', p.c, 'k', p.k, 'v', m.amounts[p.seg], 'r', p.seg > 1) ORDER BY p.seg)
-          FROM (SELECT s.seg, cxm.path_collapse(cxm.journey_path(s.ch, s.ts)) AS c,
-                       cxm.path_collapse(cxm.journey_path(s.cp, s.ts)) AS k
-                FROM sg s WHERE s.customer_id = m.customer_id GROUP BY s.seg) p) AS segments
-  FROM sg_amounts m
+  SELECT e.customer_id,
+         pg_catalog.count(*) FILTER (WHERE e.amount IS NULL AND (e.prev IS NULL OR e.ts - e.prev > interval '30 minutes')) AS sessions,
+         pg_catalog.count(DISTINCT e.ch)::int4 AS channel_count,
+         (SELECT jsonb_agg(jsonb_build_object('c', p.c, 'k', p.k, 'v', a.amounts[p.seg], 'r', p.seg > 1) ORDER BY p.seg)
+          FROM (SELECT x.seg, cxm.path_collapse(cxm.journey_path(x.ch, x.ts)) AS c,
+                       cxm.path_collapse(cxm.journey_path(x.cp, x.ts)) AS k
+                FROM e x WHERE x.customer_id = e.customer_id AND x.amount IS NULL AND x.ch IS NOT NULL
+                GROUP BY x.seg) p,
+               (SELECT array_agg(y.amount ORDER BY y.seg) AS amounts FROM e y
+                WHERE y.customer_id = e.customer_id AND y.amount IS NOT NULL) a) AS segments
+  FROM e GROUP BY e.customer_id
+), c AS (
+  SELECT k.customer_id, f.*
+  FROM (SELECT customer_id FROM jt UNION SELECT customer_id FROM jp) k
+  CROSS JOIN LATERAL cxm.layer_journey_facts(
+    (SELECT array_agg(ts) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(ch) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(cp) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(ts) FROM jp WHERE jp.customer_id = k.customer_id),
+    (SELECT array_agg(amount) FROM jp WHERE jp.customer_id = k.customer_id), interval '30 minutes') f
 )
 SELECT count(*) AS profiles,
-       count(*) FILTER (WHERE c.segments::text IS DISTINCT FROM q.segments::text) AS differ,
-       count(*) FILTER (WHERE c.segments::text LIKE '%"c": null%') > 0 AS has_null_path,
+       count(*) FILTER (WHERE (c.sessions, c.channel_count, c.segments::text)
+                              IS DISTINCT FROM (q.sessions, q.channel_count, q.segments::text)) AS differ,
+       count(*) FILTER (WHERE c.segments IS NULL) AS without_segments,
+       count(*) FILTER (WHERE c.segments::text LIKE '%"r": true%') > 0 AS has_repeat,
        count(*) FILTER (WHERE c.segments::text LIKE '%"v": null%') > 0 AS has_no_purchase
 FROM c FULL JOIN q USING (customer_id);
-SELECT cxm.layer_journey_segments(ARRAY[2, 1, 1, 2]::int8[],
-         ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 09:00', '2026-03-01 09:00', '2026-03-01 11:00'],
-         ARRAY['web', 'web', 'email', 'web'], ARRAY['b', 'a', 'a', 'b'], ARRAY[12.50]);
-SELECT cxm.layer_journey_segments(ARRAY[1]::int8[], ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL);
+-- a touchpoint at a purchase's time leads to it; purchases ordered by time,
+-- then amount; the touchpoint without a channel is in no path
+SELECT * FROM cxm.layer_journey_facts(
+  ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 09:00', '2026-03-01 09:00', '2026-03-01 11:00', '2026-03-01 12:00'],
+  ARRAY['web', 'web', 'email', 'web', NULL], ARRAY['b', 'a', 'a', 'b', 'c'],
+  ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 10:00'], ARRAY[20, 12.50], interval '30 minutes');
+SELECT * FROM cxm.layer_journey_facts(NULL, NULL, NULL, ARRAY[now()], ARRAY[1], interval '30 minutes');
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL, NULL, interval '30 minutes');
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a'], ARRAY['c'], ARRAY[now()], ARRAY[NULL::numeric], interval '30 minutes');
 
 
 -- the second product's time: against the query it replaces

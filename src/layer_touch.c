@@ -14,9 +14,11 @@
  * quotient SQL's EXTRACT(epoch ...) / 60 gives, text compared under the
  * arrays' collation.
  *
- * layer_journey_segments builds customer_journeys' segments (the channel
- * and campaign paths leading to each purchase) from the touchpoints of every
- * segment in any order, ordering each path as journey_path does.
+ * layer_journey_facts gives customer_journeys' sessions, channel count and
+ * segments (the channel and campaign paths leading to each purchase) from a
+ * profile's touchpoints and purchases in any order: it numbers the
+ * purchases and the segments itself and orders each path as journey_path
+ * does, so the journeys need no window over every sorted touchpoint.
  */
 #include "postgres.h"
 
@@ -38,7 +40,7 @@
 
 PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_touch_months);
-PG_FUNCTION_INFO_V1(layer_journey_segments);
+PG_FUNCTION_INFO_V1(layer_journey_facts);
 PG_FUNCTION_INFO_V1(layer_second_product);
 
 /* the gap argument: positive, as for sessionize */
@@ -437,68 +439,35 @@ segidx_cmp(const void *a, const void *b)
 }
 
 /*
- * layer_journey_segments(seg int8[], ts timestamptz[], channel text[],
- *                        campaign text[], amounts numeric[]) -> jsonb
- *	  one object per segment number with touchpoints, in ascending order:
- *	  c, the channel path and k, the campaign path (each as
- *	  path_collapse(journey_path(x, ts))), v, amounts[seg] (the purchase the
- *	  segment leads to; null after the last), r, seg > 1 (a repeat purchase)
+ * customer_journeys.segments: one object per segment number that has
+ * touchpoints, in ascending order: c, the channel path and k, the campaign
+ * path (each as path_collapse(journey_path(x, ts))), v, amounts[seg - 1]
+ * (the purchase the segment leads to; null after the last), r, seg > 1 (a
+ * repeat purchase).  order: the m touchpoints by (seg, index).
  */
-Datum
-layer_journey_segments(PG_FUNCTION_ARGS)
+static Jsonb *
+segments_build(const SegIdx *order, int m, const int64 *ts, const Datum *chv, const bool *chn,
+			   const Datum *cpv, const bool *cpn, const Datum *amv, int na)
 {
-	Datum	   *segv,
-			   *tsv,
-			   *chv,
-			   *cpv,
-			   *amv;
-	bool	   *segn,
-			   *tsn,
-			   *chn,
-			   *cpn,
-			   *amn;
-	int			n = touch_array(fcinfo, 0, INT8OID, &segv, &segn);
-	int			na = touch_array(fcinfo, 4, NUMERICOID, &amv, &amn);
-	int64	   *ts;
-	SegIdx	   *order;
-	int		   *idx;
+	int		   *idx = palloc(sizeof(int) * Max(m, 1));
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
 	SegScratch	sc;
 
-	touch_same_length(n, touch_array(fcinfo, 1, TIMESTAMPTZOID, &tsv, &tsn), "segment");
-	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "segment");
-	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "segment");
-	if (n == 0)
-		PG_RETURN_NULL();
-	ts = palloc(sizeof(int64) * n);
-	order = palloc(sizeof(SegIdx) * n);
-	idx = palloc(sizeof(int) * n);
-	sc.refs = palloc(sizeof(JPathRef) * n);
-	sc.strs = palloc(sizeof(JPathStr) * n);
-	sc.keep = palloc(sizeof(bool) * n);
+	sc.refs = palloc(sizeof(JPathRef) * Max(m, 1));
+	sc.strs = palloc(sizeof(JPathStr) * Max(m, 1));
+	sc.keep = palloc(sizeof(bool) * Max(m, 1));
 	sc.tmp = cxm_allocator(CurrentMemoryContext);
-	for (int i = 0; i < n; i++)
-	{
-		if (segn[i] || tsn[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("segment touchpoint %d has a NULL segment or time", i + 1)));
-		ts[i] = DatumGetTimestampTz(tsv[i]);
-		order[i].seg = DatumGetInt64(segv[i]);
-		order[i].i = i;
-	}
-	qsort(order, n, sizeof(SegIdx), segidx_cmp);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < m; i++)
 		idx[i] = order[i].i;
 
 	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	for (int a = 0, b; a < n; a = b)
+	for (int a = 0, b; a < m; a = b)
 	{
 		int64		seg = order[a].seg;
 		JsonbValue	v;
 
-		for (b = a + 1; b < n && order[b].seg == seg; b++)
+		for (b = a + 1; b < m && order[b].seg == seg; b++)
 			;
 		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 		segment_key(&state, "c");
@@ -506,7 +475,7 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 		segment_key(&state, "k");
 		segment_path(&state, idx + a, b - a, ts, cpv, cpn, &sc);
 		segment_key(&state, "v");
-		if (seg >= 1 && seg <= na && !amn[seg - 1])
+		if (seg >= 1 && seg <= na)
 		{
 			v.type = jbvNumeric;
 			v.val.numeric = DatumGetNumeric(amv[seg - 1]);
@@ -521,7 +490,141 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
 	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+	return JsonbValueToJsonb(res);
+}
+
+/* a purchase: its time and amount, for sorting by (ts, amount) */
+typedef struct Purchase
+{
+	int64		ts;
+	Datum		amount;
+} Purchase;
+
+static int
+purchase_cmp(const void *a, const void *b)
+{
+	const Purchase *x = a,
+			   *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, x->amount, y->amount));
+}
+
+/* how many of the sorted purchases are strictly before t */
+static int
+purchases_before(const Purchase *p, int np, int64 t)
+{
+	int			lo = 0,
+				hi = np;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (p[mid].ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * layer_journey_facts(ts timestamptz[], channel text[], campaign text[],
+ *                     purchase_ts timestamptz[], amounts numeric[], gap interval)
+ *	  customer_journeys' sessions, channel_count and segments from one
+ *	  profile's touchpoints and purchases, each in any order.  Purchases
+ *	  are numbered 1, 2, ... by (time, amount); a touchpoint belongs to
+ *	  segment 1 + the purchases strictly before it (a touchpoint at the time
+ *	  of a purchase leads to it); only touchpoints with a channel are in the
+ *	  segments.  sessions: cxm.sessionize's split of all the times;
+ *	  channel_count: distinct non-NULL channels.
+ */
+Datum
+layer_journey_facts(PG_FUNCTION_ARGS)
+{
+	Oid			coll = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
+	JPathGap	gap = touch_gap(fcinfo, 5);
+	TupleDesc	desc;
+	Datum		out[3];
+	bool		outnull[3] = {false};
+	Datum	   *tsv,
+			   *chv,
+			   *cpv,
+			   *ptv,
+			   *amv;
+	bool	   *tsn,
+			   *chn,
+			   *cpn,
+			   *ptn,
+			   *amn;
+	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
+	int			np = touch_array(fcinfo, 3, TIMESTAMPTZOID, &ptv, &ptn);
+	int64	   *sorted,
+			   *ts;
+	Purchase   *pur;
+	Datum	   *amounts,
+			   *chans;
+	SegIdx	   *order;
+	int			m = 0,
+				nch = 0,
+				distinct = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "layer_journey_facts must return a record");
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &chv, &chn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &cpv, &cpn), "touchpoint");
+	touch_same_length(np, touch_array(fcinfo, 4, NUMERICOID, &amv, &amn), "purchase");
+
+	/* purchases by (time, amount): amounts[k - 1] is purchase k's */
+	pur = palloc(sizeof(Purchase) * Max(np, 1));
+	for (int i = 0; i < np; i++)
+	{
+		if (ptn[i] || amn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("purchase %d has a NULL time or amount", i + 1)));
+		pur[i].ts = DatumGetTimestampTz(ptv[i]);
+		pur[i].amount = amv[i];
+	}
+	qsort(pur, np, sizeof(Purchase), purchase_cmp);
+	amounts = palloc(sizeof(Datum) * Max(np, 1));
+	for (int i = 0; i < np; i++)
+		amounts[i] = pur[i].amount;
+
+	/* sessions over the sorted times (jpath_session_stats, journey_core.c) */
+	sorted = touch_times(tsv, tsn, n);
+	out[0] = Int64GetDatum(n > 0 ? jpath_session_stats(sorted, n, gap).sessions : 0);
+
+	/* distinct channels, and the segment of each touchpoint with one */
+	ts = palloc(sizeof(int64) * Max(n, 1));
+	chans = palloc(sizeof(Datum) * Max(n, 1));
+	order = palloc(sizeof(SegIdx) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		ts[i] = DatumGetTimestampTz(tsv[i]);
+		if (chn[i])
+			continue;
+		chans[nch++] = chv[i];
+		order[m].seg = 1 + purchases_before(pur, np, ts[i]);
+		order[m].i = i;
+		m++;
+	}
+	qsort_arg(chans, nch, sizeof(Datum), touch_sort_text, &coll);
+	for (int i = 0; i < nch; i++)
+		if (i == 0 || touch_text_cmp(chans[i], false, chans[i - 1], false, coll) != 0)
+			distinct++;
+	out[1] = Int32GetDatum(distinct);
+
+	if (m == 0)
+		outnull[2] = true;
+	else
+	{
+		qsort(order, m, sizeof(SegIdx), segidx_cmp);
+		out[2] = JsonbPGetDatum(segments_build(order, m, ts, chv, chn, cpv, cpn, amounts, np));
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), out, outnull)));
 }
 
 typedef struct ProductFirst

@@ -270,14 +270,15 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
-CREATE FUNCTION @extschema@.layer_journey_segments(seg pg_catalog.int8[], ts pg_catalog.timestamptz[],
-  channel pg_catalog.text[], campaign pg_catalog.text[], amounts pg_catalog.numeric[])
-RETURNS pg_catalog.jsonb
-AS 'MODULE_PATHNAME', 'layer_journey_segments'
+CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], channel pg_catalog.text[],
+  campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], gap pg_catalog.interval,
+  OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT segments pg_catalog.jsonb)
+RETURNS record
+AS 'MODULE_PATHNAME', 'layer_journey_facts'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_journey_segments(pg_catalog.int8[], pg_catalog.timestamptz[], pg_catalog.text[],
-  pg_catalog.text[], pg_catalog.numeric[]) IS
-  'internal: customer_journeys.segments from one profile''s touchpoints (parallel arrays, any order) and purchase amounts: per segment number, the collapsed channel (c) and campaign (k) paths as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
+COMMENT ON FUNCTION @extschema@.layer_journey_facts(pg_catalog.timestamptz[], pg_catalog.text[], pg_catalog.text[],
+  pg_catalog.timestamptz[], pg_catalog.numeric[], pg_catalog.interval) IS
+  'internal: customer_journeys'' sessions, channel count and segments from one profile''s touchpoints (parallel arrays) and purchases (times and amounts), each in any order: per segment (1 + the purchases strictly before a touchpoint; purchases numbered by time and amount), the collapsed channel (c) and campaign (k) paths of its touchpoints with a channel as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
 
 -- Journeys include every purchase as a step named settings.purchase_touchpoint
 -- (funnels and path patterns can end in a purchase).  segments cuts each
@@ -312,51 +313,32 @@ WITH cfg AS (
   SELECT x.customer_id, c.purchase_touchpoint, x.ts, NULL, NULL, COALESCE(x.amount, 0)
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), e AS (
-  -- the settings are read through scalar subqueries (evaluated once), so the
-  -- rows sorted for the windows stay narrow
-  -- One sort (by profile, time, amount) serves both windows.  prev: the
-  -- latest touchpoint time before the row; seg: a purchase's number, or for
-  -- a touchpoint 1 + the purchases strictly before it
-  SELECT ev.customer_id, ev.touchpoint, ev.ts, ev.channel, ev.campaign, ev.amount, ev.amount IS NOT NULL AS purchase,
-         pg_catalog.max(ev.ts) FILTER (WHERE ev.amount IS NULL) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,
-         CASE WHEN ev.amount IS NOT NULL
-              THEN pg_catalog.count(ev.amount) OVER (w ROWS UNBOUNDED PRECEDING)
-              -- strictly before: up to one microsecond (the resolution of
-              -- timestamptz) earlier; a frame that starts at the partition's
-              -- start is aggregated incrementally, unlike one with EXCLUDE
-              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id ORDER BY ev.ts
-                         RANGE BETWEEN UNBOUNDED PRECEDING AND '1 microsecond'::pg_catalog.interval PRECEDING) END AS seg
-  FROM ev
-  WINDOW w AS (PARTITION BY ev.customer_id ORDER BY ev.ts, ev.amount)
 ), g AS (
+  -- one hash aggregation, no sort: each profile's touchpoints and purchases
+  -- as arrays in any order; layer_journey_facts numbers the segments and
+  -- splits the sessions, the journey aggregates order their own rows
   SELECT e.customer_id,
-         pg_catalog.min(e.ts) FILTER (WHERE NOT e.purchase) AS first_seen,
-         pg_catalog.max(e.ts) FILTER (WHERE NOT e.purchase) AS last_seen,
-         pg_catalog.count(*) FILTER (WHERE NOT e.purchase) AS touchpoints,
-         pg_catalog.count(*) FILTER (WHERE NOT e.purchase AND (e.prev IS NULL OR e.ts - e.prev > (SELECT c.session_gap FROM cfg c))) AS sessions,
-         pg_catalog.count(DISTINCT e.channel)::pg_catalog.int4 AS channel_count,
+         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NULL) AS first_seen,
+         pg_catalog.max(e.ts) FILTER (WHERE e.amount IS NULL) AS last_seen,
+         pg_catalog.count(*) FILTER (WHERE e.amount IS NULL) AS touchpoints,
          @extschema@.journey_path(e.touchpoint, e.ts) AS path,
-         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
-         pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
-         -- the touchpoints of every segment, as parallel arrays in one
-         -- (any) order: layer_journey_segments orders each path itself
-         pg_catalog.array_agg(e.seg) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
-         pg_catalog.array_agg(e.ts) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
-         pg_catalog.array_agg(e.channel) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
-         pg_catalog.array_agg(e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
-         pg_catalog.array_agg(e.amount ORDER BY e.seg) FILTER (WHERE e.purchase) AS amounts,
+         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE e.amount IS NULL)) AS channel_path,
+         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS first_purchase,
+         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NULL) AS t_ts,
+         pg_catalog.array_agg(e.channel) FILTER (WHERE e.amount IS NULL) AS t_ch,
+         pg_catalog.array_agg(e.campaign) FILTER (WHERE e.amount IS NULL) AS t_cp,
+         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS p_ts,
+         pg_catalog.array_agg(e.amount) FILTER (WHERE e.amount IS NOT NULL) AS p_amounts,
          @extschema@.journey_funnel(e.ts, (SELECT c.funnel_window FROM cfg c),
            COALESCE(f.flags, (SELECT pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(c.steps)]) FROM cfg c)))
            FILTER (WHERE (SELECT c.steps FROM cfg c) IS NOT NULL) AS funnel_level
-  FROM e LEFT JOIN flags f ON f.touchpoint = e.touchpoint
+  FROM ev e LEFT JOIN flags f ON f.touchpoint = e.touchpoint
   GROUP BY e.customer_id
 )
-SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
-       g.first_purchase IS NOT NULL, g.first_purchase,
-       @extschema@.layer_journey_segments(g.t_seg, g.t_ts, g.t_ch, g.t_cp, g.amounts),
-       g.funnel_level
-FROM g
+SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, x.sessions, x.channel_count, g.path, g.channel_path,
+       g.first_purchase IS NOT NULL, g.first_purchase, x.segments, g.funnel_level
+FROM g CROSS JOIN cfg c
+CROSS JOIN LATERAL @extschema@.layer_journey_facts(g.t_ts, g.t_ch, g.t_cp, g.p_ts, g.p_amounts, c.session_gap) x
 $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
   'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
