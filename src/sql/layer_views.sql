@@ -85,13 +85,21 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_second_product(pg_catalog.timestamptz[], pg_catalog.text[]) IS
   'internal: one profile''s purchases (parallel arrays, any order): when its second distinct product was first bought (NULL products ignored; NULL with fewer than two products)';
 
-CREATE FUNCTION @extschema@.layer_touch_months(ts pg_catalog.timestamptz[], gap pg_catalog.interval)
-RETURNS TABLE (month pg_catalog.date, visited pg_catalog.bool, sessions pg_catalog.int8,
-  session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric)
-AS 'MODULE_PATHNAME', 'layer_touch_months'
+CREATE FUNCTION @extschema@.layer_profile_months(touch_ts pg_catalog.timestamptz[],
+  purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], costs pg_catalog.numeric[],
+  answer_ts pg_catalog.timestamptz[], answer_channels pg_catalog.text[], scores pg_catalog.int4[],
+  gap pg_catalog.interval, churned_after pg_catalog.interval, as_of pg_catalog.timestamptz)
+RETURNS TABLE (month pg_catalog.date, revenue pg_catalog.numeric, orders pg_catalog.int8, visited pg_catalog.bool,
+  sessions pg_catalog.int8, session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric,
+  answers pg_catalog.int8, promoters pg_catalog.int8, passives pg_catalog.int8, detractors pg_catalog.int8,
+  lost pg_catalog.int8, base_delta pg_catalog.int8, cost pg_catalog.numeric, costed pg_catalog.int8,
+  nps_channels pg_catalog.jsonb)
+AS 'MODULE_PATHNAME', 'layer_profile_months'
 LANGUAGE C STABLE PARALLEL SAFE ROWS 6;
-COMMENT ON FUNCTION @extschema@.layer_touch_months(pg_catalog.timestamptz[], pg_catalog.interval) IS
-  'internal: one profile''s touchpoint times (any order) by month (session time zone): visited, and the sessions starting in it with their touchpoints and minutes';
+COMMENT ON FUNCTION @extschema@.layer_profile_months(pg_catalog.timestamptz[], pg_catalog.timestamptz[],
+  pg_catalog.numeric[], pg_catalog.numeric[], pg_catalog.timestamptz[], pg_catalog.text[], pg_catalog.int4[],
+  pg_catalog.interval, pg_catalog.interval, pg_catalog.timestamptz) IS
+  'internal: one profile''s monthly facts (profile_months_snapshot''s columns, months in the session time zone) from its touchpoint times, purchases (times, amounts, costs) and answers (times, channels, scores), each as parallel arrays in any order';
 
 -- the given profile ids that some source still has: one index probe per
 -- source and id.  PL/pgSQL, so that its query is planned only when it runs
@@ -343,21 +351,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
   'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
 
--- sum(numeric) with a numeric transition state instead of an internal one:
--- the planner sizes an internal state at 8 kB a group, so a hash
--- aggregation with a few of them spills to disk after some thousands of
--- groups; the month rows group about 750,000 (customer, month) pairs.  Same
--- value and scale as sum(): numeric_add keeps the larger scale, and rows
--- that are all NULL give NULL.
-CREATE AGGREGATE @extschema@.layer_numeric_sum(pg_catalog.numeric) (
-  SFUNC = pg_catalog.numeric_add,
-  STYPE = pg_catalog.numeric,
-  COMBINEFUNC = pg_catalog.numeric_add,
-  PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.layer_numeric_sum(pg_catalog.numeric) IS
-  'internal: sum(numeric) with a numeric transition state (no internal state for the planner to size at 8 kB a group)';
-
 CREATE FUNCTION @extschema@.layer_month_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_catalog.numeric,
   orders pg_catalog.int8, visited pg_catalog.bool, sessions pg_catalog.int8,
@@ -367,102 +360,38 @@ RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_ca
   nps_channels pg_catalog.jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+-- each profile's touchpoint times, purchases and answers as arrays in any
+-- order (three hash aggregations, no sort), and its months from them
+-- (layer_profile_months); the operators are qualified because the body is
+-- planned under the caller's search_path
 WITH cfg AS (
   SELECT @extschema@.layer_as_of() AS as_of, s.churned_after, s.session_gap
   FROM @extschema@.settings s WHERE s.id LIMIT 1
+), tt AS (
+  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts
+  FROM @extschema@.touchpoints t
+  WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  GROUP BY t.customer_id
 ), tx AS (
-  SELECT x.customer_id, x.ts, x.amount, x.cost,
-         pg_catalog.lead(x.ts) OVER (PARTITION BY x.customer_id ORDER BY x.ts) AS next_ts
+  SELECT x.customer_id, pg_catalog.array_agg(x.ts) AS ts, pg_catalog.array_agg(x.amount) AS amounts,
+         pg_catalog.array_agg(x.cost) AS costs
   FROM @extschema@.transactions x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), txm AS (
-  SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts)::pg_catalog.date AS month,
-         @extschema@.layer_numeric_sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts,
-         @extschema@.layer_numeric_sum(tx.cost) AS cost, pg_catalog.count(tx.cost) AS costed
-  FROM tx GROUP BY 1, 2
-), span AS (
-  -- months m after a purchase month p (up to the next one) while the
-  -- purchase is less than churned_after before m: the customer is in the
-  -- base of m (kpi_monthly.customer_base, doc/views.md)
-  SELECT y.customer_id, (y.month + '1 month'::pg_catalog.interval)::pg_catalog.date AS first_m,
-         LEAST(y.next_month, pg_catalog.date_trunc('month', y.last_ts + c.churned_after)::pg_catalog.date) AS last_m
-  FROM (SELECT txm.customer_id, txm.month, txm.last_ts,
-               pg_catalog.lead(txm.month) OVER (PARTITION BY txm.customer_id ORDER BY txm.month) AS next_month
-        FROM txm) y
-  CROSS JOIN cfg c
-), tm AS (
-  -- each profile's touchpoint times, in any order, by month: visited, and
-  -- the sessions that start in it (cxm.sessionize's split)
-  SELECT a.customer_id, x.*
-  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts
-        FROM @extschema@.touchpoints t
-        WHERE ids IS NULL OR t.customer_id = ANY (ids)
-        GROUP BY t.customer_id) a
-  CROSS JOIN cfg c
-  CROSS JOIN LATERAL @extschema@.layer_touch_months(a.ts, c.session_gap) x
-), fbc AS (
-  -- answers per month and channel (also those without a score)
-  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month,
-         COALESCE(f.channel, '(none)') AS channel, pg_catalog.count(*) AS answers,
-         pg_catalog.count(*) FILTER (WHERE f.score >= 9) AS promoters,
-         pg_catalog.count(*) FILTER (WHERE f.score BETWEEN 7 AND 8) AS passives,
-         pg_catalog.count(*) FILTER (WHERE f.score <= 6) AS detractors
+  GROUP BY x.customer_id
+), fb AS (
+  SELECT f.customer_id, pg_catalog.array_agg(f.ts) AS ts, pg_catalog.array_agg(f.channel) AS channels,
+         pg_catalog.array_agg(f.score) AS scores
   FROM @extschema@.feedback f
   WHERE ids IS NULL OR f.customer_id = ANY (ids)
-  GROUP BY 1, 2, 3
-), fbj AS (
-  -- the month's scored answers by channel, one object per profile and month
-  SELECT f.customer_id, f.month,
-         pg_catalog.jsonb_object_agg(f.channel, pg_catalog.jsonb_build_array(f.promoters, f.passives, f.detractors))
-           AS nps_channels
-  FROM fbc f WHERE f.promoters + f.passives + f.detractors > 0
-  GROUP BY 1, 2
-), parts AS (
-  -- counts as int4 and sums with a numeric state (layer_numeric_sum): the
-  -- grouping below then keeps no internal transition state, which the
-  -- planner would size at 8 kB a group and spill to disk early
-  SELECT txm.customer_id, txm.month, txm.revenue, txm.orders::pg_catalog.int4 AS orders, false AS visited,
-         0 AS sessions, 0 AS session_touchpoints, NULL::pg_catalog.numeric AS session_minutes,
-         0 AS answers, 0 AS promoters, 0 AS passives, 0 AS detractors, 0 AS lost, 0 AS base_delta,
-         txm.cost, txm.costed::pg_catalog.int4 AS costed
-  FROM txm
-  UNION ALL
-  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, NULL, 0, 0, 0, 0, 0, 1, NULL, 0
-  FROM span s WHERE s.first_m <= s.last_m
-  UNION ALL
-  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, NULL, 0, 0, 0, 0, 0, -1,
-         NULL, 0
-  FROM span s WHERE s.first_m <= s.last_m
-  UNION ALL
-  -- a customer lapses churned_after after a purchase not followed by another within that time
-  SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts + c.churned_after)::pg_catalog.date, NULL, 0, false,
-         0, 0, NULL, 0, 0, 0, 0, 1, 0, NULL, 0
-  FROM tx CROSS JOIN cfg c
-  WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
-  UNION ALL
-  SELECT tm.customer_id, tm.month, NULL, 0, tm.visited, tm.sessions::pg_catalog.int4,
-         tm.session_touchpoints::pg_catalog.int4, tm.session_minutes, 0, 0, 0, 0, 0, 0, NULL, 0
-  FROM tm
-  UNION ALL
-  SELECT f.customer_id, f.month, NULL, 0, false, 0, 0, NULL, f.answers::pg_catalog.int4, f.promoters::pg_catalog.int4,
-         f.passives::pg_catalog.int4, f.detractors::pg_catalog.int4, 0, 0, NULL, 0
-  FROM fbc f
-), g AS (
-  SELECT p.customer_id, p.month, @extschema@.layer_numeric_sum(p.revenue) AS revenue, pg_catalog.sum(p.orders) AS orders,
-         pg_catalog.bool_or(p.visited) AS visited, pg_catalog.sum(p.sessions) AS sessions,
-         pg_catalog.sum(p.session_touchpoints) AS session_touchpoints,
-         COALESCE(@extschema@.layer_numeric_sum(p.session_minutes), 0) AS session_minutes,
-         pg_catalog.sum(p.answers) AS answers, pg_catalog.sum(p.promoters) AS promoters,
-         pg_catalog.sum(p.passives) AS passives, pg_catalog.sum(p.detractors) AS detractors,
-         pg_catalog.sum(p.lost) AS lost, pg_catalog.sum(p.base_delta) AS base_delta,
-         @extschema@.layer_numeric_sum(p.cost) AS cost, pg_catalog.sum(p.costed) AS costed
-  FROM parts p
-  GROUP BY p.customer_id, p.month
+  GROUP BY f.customer_id
 )
-SELECT g.customer_id, g.month, g.revenue, g.orders, g.visited, g.sessions, g.session_touchpoints, g.session_minutes,
-       g.answers, g.promoters, g.passives, g.detractors, g.lost, g.base_delta, g.cost, g.costed, j.nps_channels
--- (operators qualified: the body is planned under the caller's search_path)
-FROM g LEFT JOIN fbj j ON j.customer_id OPERATOR(pg_catalog.=) g.customer_id AND j.month OPERATOR(pg_catalog.=) g.month
+SELECT COALESCE(tt.customer_id, tx.customer_id, fb.customer_id), m.*
+FROM tt
+FULL JOIN tx ON tx.customer_id OPERATOR(pg_catalog.=) tt.customer_id
+FULL JOIN fb ON fb.customer_id OPERATOR(pg_catalog.=) COALESCE(tt.customer_id, tx.customer_id)
+CROSS JOIN cfg c
+CROSS JOIN LATERAL @extschema@.layer_profile_months(tt.ts, tx.ts, tx.amounts, tx.costs, fb.ts, fb.channels, fb.scores,
+                                                    c.session_gap, c.churned_after, c.as_of) m
 $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
