@@ -278,6 +278,29 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
+-- layer_profile_rows_whole: the same query for reading every profile at once
+-- (refresh()'s full pass, the live dashboards).  The profiles with
+-- touchpoints are then the keys of tp rather than a second read of every
+-- stitched touchpoint; tp, referenced twice, is computed once.  For one
+-- customer that would compute tp for everyone, so customer_360_live keeps
+-- layer_profile_rows.  Generated from layer_profile_rows's text, so that the
+-- two cannot drift apart.
+DO $$
+DECLARE
+  f pg_catalog.oid := '@extschema@.layer_profile_rows(pg_catalog.text[])'::pg_catalog.regprocedure;
+  body pg_catalog.text := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
+  line pg_catalog.text := 'UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL';
+BEGIN
+  IF pg_catalog.strpos(body, line) = 0 OR pg_catalog.strpos(pg_catalog.substr(body, pg_catalog.strpos(body, line) + 1), line) > 0 THEN
+    RAISE EXCEPTION 'layer_profile_rows: the line listing the profiles with touchpoints is not there once';
+  END IF;
+  EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.layer_profile_rows_whole(%s) RETURNS %s LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+                            pg_catalog.pg_get_function_arguments(f), pg_catalog.pg_get_function_result(f),
+                            pg_catalog.replace(body, line, 'UNION SELECT tp.customer_id FROM tp WHERE ids IS NULL'));
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_profile_rows for reading every profile (the profiles with touchpoints from its own touchpoint facts, not from a second read of the touchpoints); generated from layer_profile_rows';
+
 CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], channel pg_catalog.text[],
   campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], gap pg_catalog.interval,
   OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT segments pg_catalog.jsonb)
@@ -782,7 +805,7 @@ AS $$
                 WHEN live THEN '(' || @extschema@.layer_fill(a.base, r.p, r.j, r.m) || ')'
                 ELSE pg_catalog.format('@extschema@.%I', agg || '_base_snapshot') END)
   FROM @extschema@.layer_aggregates() a
-  CROSS JOIN (SELECT CASE WHEN live THEN '@extschema@.layer_profile_rows(NULL)' ELSE '@extschema@.customer_360_snapshot' END,
+  CROSS JOIN (SELECT CASE WHEN live THEN '@extschema@.layer_profile_rows_whole(NULL)' ELSE '@extschema@.customer_360_snapshot' END,
                      CASE WHEN live THEN '@extschema@.layer_journey_rows(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END,
                      CASE WHEN live THEN '@extschema@.layer_month_rows(NULL)' ELSE '@extschema@.profile_months_snapshot' END) r(p, j, m)
   WHERE a.name = agg
