@@ -252,9 +252,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
   VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows', 'layer_profile_rows_whole', 'customer_360',
           'r.customer_id COLLATE "C"'),
-         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows', 'customer_journeys',
+         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole', 'customer_journeys',
           'r.customer_id COLLATE "C"'),
-         ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows', 'monthly facts',
+         ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows_whole', 'monthly facts',
           'r.customer_id COLLATE "C", r.month')
 $$;
 COMMENT ON FUNCTION @extschema@.layer_refresh_passes() IS

@@ -278,28 +278,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
--- layer_profile_rows_whole: the same query for reading every profile at once
--- (refresh()'s full pass, the live dashboards).  The profiles with
--- touchpoints are then the keys of tp rather than a second read of every
--- stitched touchpoint; tp, referenced twice, is computed once.  For one
--- customer that would compute tp for everyone, so customer_360_live keeps
--- layer_profile_rows.  Generated from layer_profile_rows's text, so that the
--- two cannot drift apart.
-DO $$
-DECLARE
-  f pg_catalog.oid := '@extschema@.layer_profile_rows(pg_catalog.text[])'::pg_catalog.regprocedure;
-  body pg_catalog.text := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
-  line pg_catalog.text := 'UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL';
-BEGIN
-  IF pg_catalog.strpos(body, line) = 0 OR pg_catalog.strpos(pg_catalog.substr(body, pg_catalog.strpos(body, line) + 1), line) > 0 THEN
-    RAISE EXCEPTION 'layer_profile_rows: the line listing the profiles with touchpoints is not there once';
-  END IF;
-  EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.layer_profile_rows_whole(%s) RETURNS %s LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-                            pg_catalog.pg_get_function_arguments(f), pg_catalog.pg_get_function_result(f),
-                            pg_catalog.replace(body, line, 'UNION SELECT tp.customer_id FROM tp WHERE ids IS NULL'));
-END $$;
-COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
-  'internal: layer_profile_rows for reading every profile (the profiles with touchpoints from its own touchpoint facts, not from a second read of the touchpoints); generated from layer_profile_rows';
 
 CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], channel pg_catalog.text[],
   campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], gap pg_catalog.interval,
@@ -418,6 +396,49 @@ CROSS JOIN LATERAL @extschema@.layer_profile_months(tt.ts, tx.ts, tx.amounts, tx
 $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
+
+-- layer_<x>_rows_whole: the same queries for reading every profile at once
+-- (refresh()'s full passes, the live dashboards), generated from their text
+-- so that the two forms cannot drift apart.  They read the stitched sources
+-- through the _whole views (each source once, one identity lookup per row),
+-- and customer_360's lists the profiles with touchpoints from the keys of
+-- its own touchpoint facts rather than from a second read of every
+-- touchpoint (tp, referenced twice, is computed once).  For one customer
+-- either would read everyone, so customer_360_live and
+-- customer_journeys_live keep the forms whose filter on one customer reaches
+-- the sources' indexes.
+DO $$
+DECLARE
+  fn pg_catalog.text;
+  f pg_catalog.oid;
+  body pg_catalog.text;
+  line pg_catalog.text := 'UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL';
+BEGIN
+  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_journey_rows', 'layer_month_rows'] LOOP
+    f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn)::pg_catalog.regprocedure;
+    body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
+    IF fn = 'layer_profile_rows' THEN
+      IF pg_catalog.strpos(body, line) = 0
+         OR pg_catalog.strpos(pg_catalog.substr(body, pg_catalog.strpos(body, line) + 1), line) > 0 THEN
+        RAISE EXCEPTION 'layer_profile_rows: the line listing the profiles with touchpoints is not there once';
+      END IF;
+      body := pg_catalog.replace(body, line, 'UNION SELECT tp.customer_id FROM tp WHERE ids IS NULL');
+    END IF;
+    body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+              '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '),
+              '@extschema@.transactions ', '@extschema@.transactions_whole '),
+              '@extschema@.feedback ', '@extschema@.feedback_whole ');
+    EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.%I(%s) RETURNS %s LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+                              fn || '_whole', pg_catalog.pg_get_function_arguments(f),
+                              pg_catalog.pg_get_function_result(f), body);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_profile_rows for reading every profile (sources through the _whole views; the profiles with touchpoints from its own touchpoint facts); generated from layer_profile_rows';
+COMMENT ON FUNCTION @extschema@.layer_journey_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_journey_rows for reading every profile (sources through the _whole views); generated from layer_journey_rows';
+COMMENT ON FUNCTION @extschema@.layer_month_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_month_rows for reading every profile (sources through the _whole views); generated from layer_month_rows';
 
 -- Welch's two-sample t test from summary statistics (channel_mix_value)
 CREATE FUNCTION @extschema@.welch_test(n1 pg_catalog.int8, mean1 pg_catalog.float8, var1 pg_catalog.float8,
@@ -806,8 +827,8 @@ AS $$
                 ELSE pg_catalog.format('@extschema@.%I', agg || '_base_snapshot') END)
   FROM @extschema@.layer_aggregates() a
   CROSS JOIN (SELECT CASE WHEN live THEN '@extschema@.layer_profile_rows_whole(NULL)' ELSE '@extschema@.customer_360_snapshot' END,
-                     CASE WHEN live THEN '@extschema@.layer_journey_rows(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END,
-                     CASE WHEN live THEN '@extschema@.layer_month_rows(NULL)' ELSE '@extschema@.profile_months_snapshot' END) r(p, j, m)
+                     CASE WHEN live THEN '@extschema@.layer_journey_rows_whole(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END,
+                     CASE WHEN live THEN '@extschema@.layer_month_rows_whole(NULL)' ELSE '@extschema@.profile_months_snapshot' END) r(p, j, m)
   WHERE a.name = agg
 $$;
 COMMENT ON FUNCTION @extschema@.layer_aggregate_sql(pg_catalog.text, pg_catalog.bool) IS
