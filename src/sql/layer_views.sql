@@ -101,25 +101,6 @@ COMMENT ON FUNCTION @extschema@.layer_profile_months(pg_catalog.timestamptz[], p
   pg_catalog.interval, pg_catalog.interval, pg_catalog.timestamptz) IS
   'internal: one profile''s monthly facts (profile_months_snapshot''s columns, months in the session time zone) from its touchpoint times, purchases (times, amounts, costs) and answers (times, channels, scores), each as parallel arrays in any order';
 
--- the given profile ids that some source still has: one index probe per
--- source and id.  PL/pgSQL, so that its query is planned only when it runs
--- (an incremental refresh), not within every read of customer_360_live
-CREATE FUNCTION @extschema@.layer_existing_profiles(ids pg_catalog.text[])
-RETURNS SETOF pg_catalog.text
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  RETURN QUERY
-  SELECT u.id FROM pg_catalog.unnest(ids) u(id)
-  WHERE EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
-     OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
-     OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
-     OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id);
-END $$;
-COMMENT ON FUNCTION @extschema@.layer_existing_profiles(pg_catalog.text[]) IS
-  'internal: the given profile ids that a mapped source still has (customers, touchpoints, transactions or scored feedback)';
-
 CREATE FUNCTION @extschema@.layer_profile_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_ids pg_catalog.text[],
   created_at pg_catalog.timestamptz, first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz,
@@ -189,15 +170,14 @@ WITH cfg AS (
   SELECT x.customer_id, x.created_at FROM @extschema@.customers x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), everyone AS (
-  -- the ids on their own (each CTE above is read once, so a filter on
-  -- customer_id reaches the sources' indexes through every join); given
-  -- ids, those that some source still has (one index probe per source and
-  -- id, instead of reading all their rows again)
-  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL
-  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL
-  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL
-  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND ids IS NULL
-  UNION SELECT e.id FROM @extschema@.layer_existing_profiles(ids) e(id)
+  -- the profiles: every id that some source has, listed from the sources
+  -- themselves, so that each CTE above is read once and a filter on
+  -- customer_id reaches the sources' indexes through every join (the _ids
+  -- and _whole forms generated below list the keys of the CTEs instead)
+  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
@@ -397,44 +377,59 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
 
--- layer_<x>_rows_whole: the same queries for reading every profile at once
--- (refresh()'s full passes, the live dashboards), generated from their text
--- so that the two forms cannot drift apart.  They read the stitched sources
--- through the _whole views (each source once, one identity lookup per row),
--- and customer_360's lists the profiles with touchpoints from the keys of
--- its own touchpoint facts rather than from a second read of every
--- touchpoint (tp, referenced twice, is computed once).  For one customer
--- either would read everyone, so customer_360_live and
--- customer_journeys_live keep the forms whose filter on one customer reaches
--- the sources' indexes.
+-- Generated forms of the per-profile queries, from their text so that the
+-- forms cannot drift apart:
+-- * layer_profile_rows_ids (an incremental refresh's changed profiles) and
+--   layer_profile_rows_whole list the profiles from the keys of the CTEs
+--   that are computed anyway (each, referenced twice, is computed once),
+--   not from a second read of the sources;
+-- * layer_<x>_rows_whole (refresh()'s full passes, the live dashboards) read
+--   the stitched sources through the _whole views: each source once, one
+--   identity lookup per row.
+-- For one customer either would read everyone, so customer_360_live and
+-- customer_journeys_live keep the written forms, whose filter on one
+-- customer reaches the sources' indexes.
 DO $$
 DECLARE
-  fn pg_catalog.text;
+  v record;
   f pg_catalog.oid;
   body pg_catalog.text;
-  line pg_catalog.text := 'UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL';
+  first pg_catalog.text := '  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR';
+  last pg_catalog.text := 'f.customer_id = ANY (ids))';
+  i pg_catalog.int4;
+  j pg_catalog.int4;
 BEGIN
-  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_journey_rows', 'layer_month_rows'] LOOP
-    f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn)::pg_catalog.regprocedure;
+  FOR v IN SELECT * FROM (VALUES ('layer_profile_rows', '_ids', true, false), ('layer_profile_rows', '_whole', true, true),
+                                 ('layer_journey_rows', '_whole', false, true), ('layer_month_rows', '_whole', false, true))
+                         x(fn, suffix, keys, whole) LOOP
+    f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', v.fn)::pg_catalog.regprocedure;
     body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
-    IF fn = 'layer_profile_rows' THEN
-      IF pg_catalog.strpos(body, line) = 0
-         OR pg_catalog.strpos(pg_catalog.substr(body, pg_catalog.strpos(body, line) + 1), line) > 0 THEN
-        RAISE EXCEPTION 'layer_profile_rows: the line listing the profiles with touchpoints is not there once';
+    IF v.keys THEN
+      i := pg_catalog.strpos(body, first);
+      j := i - 1 + pg_catalog.strpos(pg_catalog.substr(body, i), last);
+      IF i = 0 OR j < i OR pg_catalog.strpos(pg_catalog.substr(body, j), '), base AS (') <> pg_catalog.length(last) + 2 THEN
+        RAISE EXCEPTION '%: the list of profiles is not where it was', v.fn;
       END IF;
-      body := pg_catalog.replace(body, line, 'UNION SELECT tp.customer_id FROM tp WHERE ids IS NULL');
+      body := pg_catalog.substr(body, 1, i - 1)
+              || '  SELECT cu.customer_id FROM cu UNION SELECT tp.customer_id FROM tp'
+              || ' UNION SELECT tx.customer_id FROM tx UNION SELECT fb.customer_id FROM fb'
+              || pg_catalog.substr(body, j + pg_catalog.length(last));
     END IF;
-    body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
-              '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '),
-              '@extschema@.transactions ', '@extschema@.transactions_whole '),
-              '@extschema@.feedback ', '@extschema@.feedback_whole ');
+    IF v.whole THEN
+      body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+                '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '),
+                '@extschema@.transactions ', '@extschema@.transactions_whole '),
+                '@extschema@.feedback ', '@extschema@.feedback_whole ');
+    END IF;
     EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.%I(%s) RETURNS %s LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-                              fn || '_whole', pg_catalog.pg_get_function_arguments(f),
+                              v.fn || v.suffix, pg_catalog.pg_get_function_arguments(f),
                               pg_catalog.pg_get_function_result(f), body);
   END LOOP;
 END $$;
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_ids(pg_catalog.text[]) IS
+  'internal: layer_profile_rows for the given profiles (an incremental refresh): the profiles listed from its own per-source facts; generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
-  'internal: layer_profile_rows for reading every profile (sources through the _whole views; the profiles with touchpoints from its own touchpoint facts); generated from layer_profile_rows';
+  'internal: layer_profile_rows for reading every profile (sources through the _whole views; the profiles listed from its own per-source facts); generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_journey_rows_whole(pg_catalog.text[]) IS
   'internal: layer_journey_rows for reading every profile (sources through the _whole views); generated from layer_journey_rows';
 COMMENT ON FUNCTION @extschema@.layer_month_rows_whole(pg_catalog.text[]) IS
