@@ -526,11 +526,16 @@ $q$, 'cohort, month'),
 ('journey_transitions', $q$
 SELECT b.step, b.source, b.target, b.n AS customers FROM {base} b
 $q$, $q$
+-- each step of a collapsed path with the next (or '(end)'): the path zipped
+-- with itself shifted by one, in one pass (subscripting a text array at i
+-- walks it from the start)
 SELECT x.step, x.source, x.target, pg_catalog.count(*) AS n
 FROM (
-  SELECT i AS step, p.path[i] AS source, COALESCE(p.path[i + 1], '(end)') AS target
+  SELECT u.step::pg_catalog.int4 AS step, u.source, u.target
   FROM (SELECT @extschema@.path_collapse(j.path) AS path FROM {journey} j) p
-  CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
+  CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(p.path), pg_catalog.unnest(p.path[2:] || '{(end)}'::pg_catalog.text[]))
+    WITH ORDINALITY u(source, target, step)
+  WHERE pg_catalog.cardinality(p.path) > 0
 ) x
 GROUP BY x.step, x.source, x.target
 $q$, 'step, source, target'),
