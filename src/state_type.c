@@ -4,17 +4,19 @@
  *	  doc/scale-out.md "State types").
  *
  * A transition value is a CxmStateObj: an ExpandedObjectHeader, whose
- * methods pointer leads to the family's descriptor, and the in-memory state.  nodeAgg (and Citus's
- * worker_partial_agg, which copies its logic) keeps a read-write expanded
- * transition value as is when the object's memory context is a child of
- * the aggregate context.  Giving every group a context of its own would
+ * methods pointer leads to the family's descriptor, and the in-memory
+ * state.  nodeAgg (and Citus's worker_partial_agg, which copies its logic)
+ * keeps a read-write expanded transition value as is when the object's
+ * memory context is a child of the aggregate context.  Giving every group a
+ * context of its own would
  * cost a context per group (hundreds of thousands in a grouped hash
  * aggregation), so the headers of all the groups of one aggregate context
  * share one child context, "cxm aggregate states".  That is sound because
  * the executor deletes an expanded transition value only when a transition
  * function returns a different one, and ours always return the one they
  * were given; the shared context goes with the aggregate context when that
- * is reset.
+ * is reset.  The headers of the groups of a shared row log (rowlog.h) are
+ * records of the log itself (below, "Groups of a shared row log").
  */
 #include "postgres.h"
 
