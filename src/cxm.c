@@ -164,7 +164,13 @@ cxm_row_array_type(FunctionCallInfo fcinfo, int natts)
 	return rt;
 }
 
-/* cxm_int8_trans_state's check of a state it has not seen (cxm.h) */
+/*
+ * fn_extra of a transition whose aggregate's initial value has a short
+ * header (not one array_in makes): its states are checked on every call
+ */
+static const char cxm_int8_state_untrusted;
+
+/* cxm_int8_trans_state's check of a state it may not trust (cxm.h) */
 ArrayType *
 cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem, const char *what)
 {
@@ -172,8 +178,10 @@ cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem, const char *what)
 	ArrayType  *state = cxm_int8_state_arg(fcinfo, 0);
 
 	(void) cxm_int8_state(state, nelem, what);
-	/* the very array the executor holds (aggregate context, not detoasted) */
-	if ((Pointer) state == p)
-		fcinfo->flinfo->fn_extra = p;
+	/* the first call of an aggregate node: a copy of its initial value */
+	if (fcinfo->context != NULL && IsA(fcinfo->context, AggState) &&
+		fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = (Pointer) state == p ?
+			(void *) fcinfo->context : (void *) &cxm_int8_state_untrusted;
 	return state;
 }

@@ -7,6 +7,9 @@
  * detractors}; csat_agg keeps int8[3] {answers, satisfied, scale_max}.  Both
  * are fixed-size, non-internal states updated in place inside aggregates, so
  * parallel and distributed plans can ship them without serial functions.
+ * The transitions check the state where it enters an aggregate node, not on
+ * every row (cxm_int8_trans_state, cxm.h); the combine and final functions
+ * check every state they are handed (a partial state may come from anywhere).
  */
 #include "postgres.h"
 
@@ -235,8 +238,8 @@ csat_step(FunctionCallInfo fcinfo, int direction)
 
 	if (PG_ARGISNULL(0))
 		cxm_bad_int8_state(CSAT_STATE_LEN, "csat_agg");
-	state = cxm_int8_state_arg(fcinfo, 0);
-	c = cxm_int8_state(state, CSAT_STATE_LEN, "csat_agg");
+	state = cxm_int8_trans_state(fcinfo, CSAT_STATE_LEN, "csat_agg");
+	c = CXM_INT8_STATE_DATA(state);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
