@@ -130,11 +130,17 @@ extern ArrayType *cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem,
 /* its data: a checked state has nelem int8 and no NULL bitmap */
 #define CXM_INT8_STATE_DATA(state)	((int64 *) ((char *) (state) + ARR_OVERHEAD_NONULLS(1)))
 
+/* the state may be taken as it comes (the first argument, in place) */
+static inline bool
+cxm_int8_state_trusted(FunctionCallInfo fcinfo)
+{
+	return fcinfo->context != NULL && fcinfo->flinfo->fn_extra == (void *) fcinfo->context;
+}
+
 static inline ArrayType *
 cxm_int8_trans_state(FunctionCallInfo fcinfo, int nelem, const char *what)
 {
-	if (likely(fcinfo->context != NULL &&
-			   fcinfo->flinfo->fn_extra == (void *) fcinfo->context))
+	if (likely(cxm_int8_state_trusted(fcinfo)))
 		return (ArrayType *) DatumGetPointer(PG_GETARG_DATUM(0));
 	return cxm_int8_trans_state_enter(fcinfo, nelem, what);
 }
