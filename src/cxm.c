@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/nodeAgg.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
@@ -165,8 +166,9 @@ cxm_row_array_type(FunctionCallInfo fcinfo, int natts)
 }
 
 /*
- * fn_extra of a transition whose aggregate's initial value has a short
- * header (not one array_in makes): its states are checked on every call
+ * fn_extra of a call in an aggregate node whose states are checked on every
+ * call: not its transition, or an initial value with a short header (not one
+ * array_in makes)
  */
 static const char cxm_int8_state_untrusted;
 
@@ -178,10 +180,22 @@ cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem, const char *what)
 	ArrayType  *state = cxm_int8_state_arg(fcinfo, 0);
 
 	(void) cxm_int8_state(state, nelem, what);
-	/* the first call of an aggregate node: a copy of its initial value */
+
+	/*
+	 * The first call of an aggregate node's transition (not, say, a user's
+	 * aggregate calling the function as its final function): a copy of the
+	 * node's initial value.
+	 */
 	if (fcinfo->context != NULL && IsA(fcinfo->context, AggState) &&
 		fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = (Pointer) state == p ?
-			(void *) fcinfo->context : (void *) &cxm_int8_state_untrusted;
+	{
+		AggState   *agg = (AggState *) fcinfo->context;
+
+		if (agg->curpertrans == NULL || agg->curpertrans->transfn_fcinfo != fcinfo ||
+			(Pointer) state != p)
+			fcinfo->flinfo->fn_extra = (void *) &cxm_int8_state_untrusted;
+		else
+			fcinfo->flinfo->fn_extra = (void *) agg;
+	}
 	return state;
 }
