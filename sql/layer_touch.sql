@@ -1,4 +1,4 @@
--- layer_touch_facts and layer_touch_months (doc/layer.md, "Performance"):
+-- layer_touch_facts, layer_profile_months and layer_journey_facts (doc/layer.md, "Performance"):
 -- checked against the window queries they replace, recomputed here in
 -- plain SQL over the same random touchpoints
 SET client_min_messages = warning;
@@ -46,7 +46,9 @@ SELECT (SELECT count(*) FROM facts_c) AS profiles,
 CREATE TEMP TABLE months_c AS
 SELECT a.customer_id, m.*
 FROM (SELECT customer_id, array_agg(ts) ts FROM tt GROUP BY 1) a
-CROSS JOIN LATERAL cxm.layer_touch_months(a.ts, interval '30 minutes') m;
+CROSS JOIN LATERAL (SELECT x.month, x.visited, x.sessions, x.session_touchpoints, x.session_minutes
+                    FROM cxm.layer_profile_months(a.ts, NULL, NULL, NULL, NULL, NULL, NULL, interval '30 minutes',
+                                                  interval '30 days', NULL) x) m;
 CREATE TEMP TABLE months_sql AS
 WITH s AS (
   SELECT customer_id, ts, cxm.sessionize(ts, interval '30 minutes') OVER (PARTITION BY customer_id ORDER BY ts) AS session
@@ -72,47 +74,165 @@ SELECT (SELECT count(*) FROM months_c) AS months,
         WHERE c.session_minutes::text <> s.session_minutes::text) AS minutes_text_differs,
        (SELECT count(DISTINCT month) FROM months_c) AS distinct_months;
 
+-- the whole months: purchases and answers too, against the former query
+-- of layer_month_rows (its months of touchpoints are months_sql above)
+CREATE TEMP TABLE tpur AS
+SELECT 'p' || (g % 45) AS customer_id,
+       timestamptz '2026-01-20' + pg_catalog.floor(pg_catalog.random() * 400) * interval '5 hours' AS ts,
+       CASE WHEN pg_catalog.random() < 0.1 THEN NULL ELSE (pg_catalog.random() * 50)::numeric(8, 2) END AS amount,
+       CASE WHEN pg_catalog.random() < 0.3 THEN NULL ELSE (pg_catalog.random() * 20)::numeric(8, 3) END AS cost
+FROM pg_catalog.generate_series(1, 300) g;
+CREATE TEMP TABLE tans AS
+SELECT 'p' || (g % 50) AS customer_id,
+       timestamptz '2026-02-01' + pg_catalog.floor(pg_catalog.random() * 300) * interval '6 hours' AS ts,
+       (ARRAY['web', 'email', NULL])[1 + (pg_catalog.random() * 2.4)::int] AS channel,
+       CASE WHEN pg_catalog.random() < 0.15 THEN NULL ELSE (pg_catalog.random() * 10)::int END AS score
+FROM pg_catalog.generate_series(1, 200) g;
+CREATE TEMP TABLE pm_sql AS
+WITH cfg AS (
+  SELECT timestamptz '2026-04-10' AS as_of, interval '25 days' AS churned_after
+), tx AS (
+  SELECT x.*, lead(x.ts) OVER (PARTITION BY x.customer_id ORDER BY x.ts) AS next_ts FROM tpur x
+), txm AS (
+  SELECT customer_id, date_trunc('month', ts)::date AS month, sum(amount) AS revenue, count(*) AS orders,
+         max(ts) AS last_ts, sum(cost) AS cost, count(cost) AS costed
+  FROM tx GROUP BY 1, 2
+), span AS (
+  SELECT y.customer_id, (y.month + interval '1 month')::date AS first_m,
+         LEAST(y.next_month, date_trunc('month', y.last_ts + c.churned_after)::date) AS last_m
+  FROM (SELECT txm.*, lead(txm.month) OVER (PARTITION BY txm.customer_id ORDER BY txm.month) AS next_month FROM txm) y
+  CROSS JOIN cfg c
+), fbc AS (
+  SELECT customer_id, date_trunc('month', ts)::date AS month, COALESCE(channel, '(none)') AS channel,
+         count(*) AS answers, count(*) FILTER (WHERE score >= 9) AS promoters,
+         count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives, count(*) FILTER (WHERE score <= 6) AS detractors
+  FROM tans GROUP BY 1, 2, 3
+), parts AS (
+  SELECT customer_id, month, revenue, orders, false AS visited, 0::int8 AS sessions, 0::int8 AS session_touchpoints,
+         0::numeric AS session_minutes, 0::int8 AS answers, 0::int8 AS promoters, 0::int8 AS passives,
+         0::int8 AS detractors, 0::int8 AS lost, 0::int8 AS base_delta, cost, costed, NULL::text AS nps_channel
+  FROM txm
+  UNION ALL
+  SELECT customer_id, first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1, NULL, 0, NULL FROM span WHERE first_m <= last_m
+  UNION ALL
+  SELECT customer_id, (last_m + interval '1 month')::date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1, NULL, 0, NULL
+  FROM span WHERE first_m <= last_m
+  UNION ALL
+  SELECT tx.customer_id, date_trunc('month', tx.ts + c.churned_after)::date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+         NULL, 0, NULL
+  FROM tx CROSS JOIN cfg c
+  WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
+  UNION ALL
+  SELECT customer_id, month, NULL, 0, visited, sessions, session_touchpoints, session_minutes, 0, 0, 0, 0, 0, 0, NULL, 0, NULL
+  FROM months_sql
+  UNION ALL
+  SELECT customer_id, month, NULL, 0, false, 0, 0, 0, answers, promoters, passives, detractors, 0, 0, NULL, 0, channel
+  FROM fbc
+)
+SELECT customer_id, month, sum(revenue) AS revenue, sum(orders)::int8 AS orders, bool_or(visited) AS visited,
+       sum(sessions)::int8 AS sessions, sum(session_touchpoints)::int8 AS session_touchpoints,
+       sum(session_minutes) AS session_minutes, sum(answers)::int8 AS answers, sum(promoters)::int8 AS promoters,
+       sum(passives)::int8 AS passives, sum(detractors)::int8 AS detractors, sum(lost)::int8 AS lost,
+       sum(base_delta)::int8 AS base_delta, sum(cost) AS cost, sum(costed)::int8 AS costed,
+       jsonb_object_agg(nps_channel, jsonb_build_array(promoters, passives, detractors))
+         FILTER (WHERE nps_channel IS NOT NULL AND promoters + passives + detractors > 0) AS nps_channels
+FROM parts GROUP BY 1, 2;
+CREATE TEMP TABLE pm_c AS
+WITH a AS (SELECT customer_id, array_agg(ts) ts FROM tt GROUP BY 1),
+p AS (SELECT customer_id, array_agg(ts) ts, array_agg(amount) amounts, array_agg(cost) costs FROM tpur GROUP BY 1),
+f AS (SELECT customer_id, array_agg(ts) ts, array_agg(channel) channels, array_agg(score) scores FROM tans GROUP BY 1)
+SELECT COALESCE(a.customer_id, p.customer_id, f.customer_id) AS customer_id, m.*
+FROM a FULL JOIN p ON p.customer_id = a.customer_id
+FULL JOIN f ON f.customer_id = COALESCE(a.customer_id, p.customer_id)
+CROSS JOIN LATERAL cxm.layer_profile_months(a.ts, p.ts, p.amounts, p.costs, f.ts, f.channels, f.scores,
+                                            interval '30 minutes', interval '25 days', timestamptz '2026-04-10') m;
+SELECT (SELECT count(*) FROM pm_c) AS months,
+       (SELECT count(*) FROM (SELECT x::text FROM pm_c x EXCEPT ALL SELECT y::text FROM pm_sql y) d) AS only_c,
+       (SELECT count(*) FROM (SELECT y::text FROM pm_sql y EXCEPT ALL SELECT x::text FROM pm_c x) d) AS only_sql,
+       (SELECT count(*) FILTER (WHERE lost > 0) > 0 AND count(*) FILTER (WHERE base_delta < 0) > 0
+               AND count(*) FILTER (WHERE base_delta > 0) > 0 AND count(*) FILTER (WHERE orders > 0 AND revenue IS NULL) > 0
+               AND count(*) FILTER (WHERE costed > 0 AND costed < orders) > 0
+               AND count(*) FILTER (WHERE nps_channels ? '(none)') > 0 AND count(*) FILTER (WHERE answers > 0 AND nps_channels IS NULL) > 0
+        FROM pm_c) AS covers_every_case;
+
 -- a session across midnight at the end of a month counts in the month it starts
-SELECT * FROM cxm.layer_touch_months(ARRAY[timestamptz '2026-03-31 23:50', '2026-04-01 00:10', '2026-04-01 00:40:01'],
-                                     interval '30 minutes');
+SELECT month, visited, sessions, session_touchpoints, session_minutes
+FROM cxm.layer_profile_months(ARRAY[timestamptz '2026-03-31 23:50', '2026-04-01 00:10', '2026-04-01 00:40:01'],
+                              NULL, NULL, NULL, NULL, NULL, NULL, interval '30 minutes', interval '30 days', NULL);
+-- a purchase: the base from the next month until churned_after after it
+-- (the month that contains that time), its lapse once that is before as_of
+SELECT month, revenue, orders, lost, base_delta
+FROM cxm.layer_profile_months(NULL, ARRAY[timestamptz '2026-01-15 12:00'], ARRAY[10.5], ARRAY[NULL::numeric], NULL, NULL,
+                              NULL, interval '30 minutes', interval '60 days', timestamptz '2026-06-01')
+ORDER BY month;
 SELECT * FROM cxm.layer_touch_facts(ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 10:00', '2026-03-01 10:30'],
                                     ARRAY['b', 'a', 'c'], ARRAY['x', 'y', NULL], ARRAY[NULL, 'k', 'm'],
                                     interval '30 minutes');
 
 
--- the journeys' segments: against the per-profile query they replace
-CREATE TEMP TABLE sg AS
-SELECT 'p' || (g % 30) AS customer_id, 1 + (pg_catalog.random() * 3.6)::int8 AS seg,
-       timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '1 hour') AS ts,
+-- the journeys' sessions, channel count and segments: against the window
+-- query they replace (purchases numbered by time and amount; a touchpoint
+-- in segment 1 + the purchases strictly before it; times on a coarse grid,
+-- so that touchpoints and purchases share times)
+CREATE TEMP TABLE jt AS
+SELECT 'p' || (g % 30) AS customer_id,
+       timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '20 minutes') AS ts,
        (ARRAY['web', 'email', 'ads', 'Ads', NULL])[1 + (pg_catalog.random() * 4.3)::int] AS ch,
        (ARRAY['spring', '(none)', 'winter'])[1 + (pg_catalog.random() * 2.4)::int] AS cp
 FROM pg_catalog.generate_series(1, 600) g;
-CREATE TEMP TABLE sg_amounts AS
-SELECT 'p' || g AS customer_id,
-       ARRAY(SELECT (pg_catalog.random() * 100)::numeric(8, 2) FROM pg_catalog.generate_series(1, g % 4)) AS amounts
-FROM pg_catalog.generate_series(0, 29) g;
-WITH a AS (
-  SELECT customer_id, array_agg(seg) seg, array_agg(ts) ts, array_agg(ch) ch, array_agg(cp) cp FROM sg GROUP BY 1
-), c AS (
-  SELECT a.customer_id, cxm.layer_journey_segments(a.seg, a.ts, a.ch, a.cp, m.amounts) AS segments
-  FROM a JOIN sg_amounts m USING (customer_id)
+CREATE TEMP TABLE jp AS
+SELECT 'p' || (g % 34) AS customer_id,
+       timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '20 minutes') AS ts,
+       (pg_catalog.random() * 3)::int::numeric(8, 2) AS amount
+FROM pg_catalog.generate_series(1, 70) g;
+WITH ev AS (
+  SELECT customer_id, ts, ch, cp, NULL::numeric AS amount FROM jt
+  UNION ALL SELECT customer_id, ts, NULL, NULL, amount FROM jp
+), e AS (
+  SELECT ev.*,
+         pg_catalog.max(ev.ts) FILTER (WHERE ev.amount IS NULL) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,
+         CASE WHEN ev.amount IS NOT NULL THEN pg_catalog.count(ev.amount) OVER (w ROWS UNBOUNDED PRECEDING)
+              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id ORDER BY ev.ts
+                         RANGE BETWEEN UNBOUNDED PRECEDING AND '1 microsecond'::interval PRECEDING) END AS seg
+  FROM ev WINDOW w AS (PARTITION BY ev.customer_id ORDER BY ev.ts, ev.amount)
 ), q AS (
-  SELECT m.customer_id,
-         (SELECT jsonb_agg(jsonb_build_object('c', p.c, 'k', p.k, 'v', m.amounts[p.seg], 'r', p.seg > 1) ORDER BY p.seg)
-          FROM (SELECT s.seg, cxm.path_collapse(cxm.journey_path(s.ch, s.ts)) AS c,
-                       cxm.path_collapse(cxm.journey_path(s.cp, s.ts)) AS k
-                FROM sg s WHERE s.customer_id = m.customer_id GROUP BY s.seg) p) AS segments
-  FROM sg_amounts m
+  SELECT e.customer_id,
+         pg_catalog.count(*) FILTER (WHERE e.amount IS NULL AND (e.prev IS NULL OR e.ts - e.prev > interval '30 minutes')) AS sessions,
+         pg_catalog.count(DISTINCT e.ch)::int4 AS channel_count,
+         (SELECT jsonb_agg(jsonb_build_object('c', p.c, 'k', p.k, 'v', a.amounts[p.seg], 'r', p.seg > 1) ORDER BY p.seg)
+          FROM (SELECT x.seg, cxm.path_collapse(cxm.journey_path(x.ch, x.ts)) AS c,
+                       cxm.path_collapse(cxm.journey_path(x.cp, x.ts)) AS k
+                FROM e x WHERE x.customer_id = e.customer_id AND x.amount IS NULL AND x.ch IS NOT NULL
+                GROUP BY x.seg) p,
+               (SELECT array_agg(y.amount ORDER BY y.seg) AS amounts FROM e y
+                WHERE y.customer_id = e.customer_id AND y.amount IS NOT NULL) a) AS segments
+  FROM e GROUP BY e.customer_id
+), c AS (
+  SELECT k.customer_id, f.*
+  FROM (SELECT customer_id FROM jt UNION SELECT customer_id FROM jp) k
+  CROSS JOIN LATERAL cxm.layer_journey_facts(
+    (SELECT array_agg(ts) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(ch) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(cp) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(ts) FROM jp WHERE jp.customer_id = k.customer_id),
+    (SELECT array_agg(amount) FROM jp WHERE jp.customer_id = k.customer_id), interval '30 minutes') f
 )
 SELECT count(*) AS profiles,
-       count(*) FILTER (WHERE c.segments::text IS DISTINCT FROM q.segments::text) AS differ,
-       count(*) FILTER (WHERE c.segments::text LIKE '%"c": null%') > 0 AS has_null_path,
+       count(*) FILTER (WHERE (c.sessions, c.channel_count, c.segments::text)
+                              IS DISTINCT FROM (q.sessions, q.channel_count, q.segments::text)) AS differ,
+       count(*) FILTER (WHERE c.segments IS NULL) AS without_segments,
+       count(*) FILTER (WHERE c.segments::text LIKE '%"r": true%') > 0 AS has_repeat,
        count(*) FILTER (WHERE c.segments::text LIKE '%"v": null%') > 0 AS has_no_purchase
 FROM c FULL JOIN q USING (customer_id);
-SELECT cxm.layer_journey_segments(ARRAY[2, 1, 1, 2]::int8[],
-         ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 09:00', '2026-03-01 09:00', '2026-03-01 11:00'],
-         ARRAY['web', 'web', 'email', 'web'], ARRAY['b', 'a', 'a', 'b'], ARRAY[12.50]);
-SELECT cxm.layer_journey_segments(ARRAY[1]::int8[], ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL);
+-- a touchpoint at a purchase's time leads to it; purchases ordered by time,
+-- then amount; the touchpoint without a channel is in no path
+SELECT * FROM cxm.layer_journey_facts(
+  ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 09:00', '2026-03-01 09:00', '2026-03-01 11:00', '2026-03-01 12:00'],
+  ARRAY['web', 'web', 'email', 'web', NULL], ARRAY['b', 'a', 'a', 'b', 'c'],
+  ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 10:00'], ARRAY[20, 12.50], interval '30 minutes');
+SELECT * FROM cxm.layer_journey_facts(NULL, NULL, NULL, ARRAY[now()], ARRAY[1], interval '30 minutes');
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL, NULL, interval '30 minutes');
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a'], ARRAY['c'], ARRAY[now()], ARRAY[NULL::numeric], interval '30 minutes');
 
 
 -- the second product's time: against the query it replaces
@@ -141,7 +261,14 @@ SELECT cxm.layer_second_product(ARRAY[timestamptz '2026-01-03', '2026-01-01', '2
 -- bad input
 SELECT cxm.layer_touch_facts(ARRAY[now()], ARRAY['a'], ARRAY['b', 'c'], ARRAY['d'], interval '1 hour');
 SELECT cxm.layer_touch_facts(ARRAY[now(), NULL], ARRAY['a', 'b'], ARRAY['b', 'c'], ARRAY['d', 'e'], interval '1 hour');
-SELECT * FROM cxm.layer_touch_months(ARRAY[now()], interval '0');
-SELECT * FROM cxm.layer_touch_months(ARRAY[now()], NULL);
-SELECT * FROM cxm.layer_touch_months(ARRAY[now(), 'infinity'], interval '1 hour');
-SELECT * FROM cxm.layer_touch_months(NULL, interval '1 hour');
+SELECT * FROM cxm.layer_profile_months(ARRAY[now()], NULL, NULL, NULL, NULL, NULL, NULL, interval '0', interval '1 day', NULL);
+SELECT * FROM cxm.layer_profile_months(ARRAY[now()], NULL, NULL, NULL, NULL, NULL, NULL, NULL, interval '1 day', NULL);
+SELECT * FROM cxm.layer_profile_months(ARRAY[now(), 'infinity'], NULL, NULL, NULL, NULL, NULL, NULL, interval '1 hour',
+                                       interval '1 day', NULL);
+SELECT * FROM cxm.layer_profile_months(NULL, NULL, NULL, NULL, NULL, NULL, NULL, interval '1 hour', interval '1 day', NULL);
+SELECT * FROM cxm.layer_profile_months(NULL, ARRAY[now()], ARRAY[1], NULL, NULL, NULL, NULL, interval '1 hour',
+                                       interval '1 day', NULL);
+SELECT * FROM cxm.layer_profile_months(NULL, ARRAY[now(), NULL], ARRAY[1, 2], ARRAY[1, 2], NULL, NULL, NULL,
+                                       interval '1 hour', interval '1 day', NULL);
+SELECT * FROM cxm.layer_profile_months(NULL, NULL, NULL, NULL, ARRAY[now()], ARRAY['web'], ARRAY[9], interval '1 hour',
+                                       NULL, NULL);

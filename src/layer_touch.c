@@ -14,9 +14,11 @@
  * quotient SQL's EXTRACT(epoch ...) / 60 gives, text compared under the
  * arrays' collation.
  *
- * layer_journey_segments builds customer_journeys' segments (the channel
- * and campaign paths leading to each purchase) from the touchpoints of every
- * segment in any order, ordering each path as journey_path does.
+ * layer_journey_facts gives customer_journeys' sessions, channel count and
+ * segments (the channel and campaign paths leading to each purchase) from a
+ * profile's touchpoints and purchases in any order: it numbers the
+ * purchases and the segments itself and orders each path as journey_path
+ * does, so the journeys need no window over every sorted touchpoint.
  */
 #include "postgres.h"
 
@@ -27,6 +29,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -37,8 +40,8 @@
 #include "journey_core.h"
 
 PG_FUNCTION_INFO_V1(layer_touch_facts);
-PG_FUNCTION_INFO_V1(layer_touch_months);
-PG_FUNCTION_INFO_V1(layer_journey_segments);
+PG_FUNCTION_INFO_V1(layer_profile_months);
+PG_FUNCTION_INFO_V1(layer_journey_facts);
 PG_FUNCTION_INFO_V1(layer_second_product);
 
 /* the gap argument: positive, as for sessionize */
@@ -269,80 +272,390 @@ touch_month(TimestampTz ts, TimestampTz *next)
 	return DatumGetDateADT(DirectFunctionCall1(timestamptz_date, start));
 }
 
-typedef struct TouchMonth
+/* a feedback channel's answers in a month (nps_channels) */
+typedef struct MonthChannel
+{
+	const char *s;
+	int			len;
+	int64		promoters;
+	int64		passives;
+	int64		detractors;
+} MonthChannel;
+
+/* one profile's month: the columns of profile_months_snapshot */
+typedef struct ProfileMonth
 {
 	DateADT		month;
+	bool		has_revenue;
 	bool		visited;
+	bool		has_cost;
+	Datum		revenue;
+	Datum		cost;
+	Datum		minutes;
+	int64		orders;
 	int64		sessions;
 	int64		touchpoints;
-	Datum		minutes;
-} TouchMonth;
+	int64		answers;
+	int64		promoters;
+	int64		passives;
+	int64		detractors;
+	int64		lost;
+	int64		base_delta;
+	int64		costed;
+	MonthChannel *chans;
+	int			nchans;
+} ProfileMonth;
 
-/* the month's entry, months being met in ascending order */
-static TouchMonth *
-touch_month_entry(TouchMonth *m, int *nm, DateADT month)
+typedef struct MonthTable
 {
-	for (int i = *nm - 1; i >= 0 && m[i].month >= month; i--)
-		if (m[i].month == month)
-			return &m[i];
-	m[*nm].month = month;
-	m[*nm].visited = false;
-	m[*nm].sessions = 0;
-	m[*nm].touchpoints = 0;
-	m[*nm].minutes = NumericGetDatum(int64_to_numeric(0));
-	return &m[(*nm)++];
+	ProfileMonth *m;
+	int			n;
+	int			cap;
+} MonthTable;
+
+/* the month's entry (found from the latest, where most lookups land) */
+static ProfileMonth *
+month_entry(MonthTable *t, DateADT month)
+{
+	ProfileMonth *m;
+
+	for (int i = t->n - 1; i >= 0; i--)
+		if (t->m[i].month == month)
+			return &t->m[i];
+	if (t->n == t->cap)
+	{
+		t->cap = Max(8, t->cap * 2);
+		t->m = t->m ? repalloc(t->m, sizeof(ProfileMonth) * t->cap) : palloc(sizeof(ProfileMonth) * t->cap);
+	}
+	m = &t->m[t->n++];
+	memset(m, 0, sizeof(ProfileMonth));
+	m->month = month;
+	m->minutes = NumericGetDatum(int64_to_numeric(0));
+	return m;
 }
 
-/*
- * layer_touch_months(ts timestamptz[], gap interval)
- *	  one row per month with a touchpoint or a session's start: month,
- *	  visited (a touchpoint in it), sessions starting in it, their
- *	  touchpoints and minutes (each session's last minus first time)
- */
-Datum
-layer_touch_months(PG_FUNCTION_ARGS)
+/* the first day of the month after a month's first day */
+static DateADT
+month_next(DateADT month)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	JPathGap	gap = touch_gap(fcinfo, 1);
-	Datum	   *tsv;
-	bool	   *tsn;
-	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
-	int64	   *ts = touch_times(tsv, tsn, n);
-	TouchMonth *months = palloc(sizeof(TouchMonth) * Max(n, 1));
+	int			y,
+				m,
+				d;
+
+	j2date(month + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	if (++m > 12)
+	{
+		m = 1;
+		y++;
+	}
+	return date2j(y, m, 1) - POSTGRES_EPOCH_JDATE;
+}
+
+/* date_trunc('month', ts + iv)::date */
+static DateADT
+month_after(TimestampTz ts, Interval *iv)
+{
+	TimestampTz next;
+
+	return touch_month(DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(ts),
+															   IntervalPGetDatum(iv))), &next);
+}
+
+/* a finite time of a purchase or an answer */
+static TimestampTz
+month_time(const Datum *v, const bool *isnull, int i, const char *what)
+{
+	TimestampTz ts;
+
+	if (isnull[i])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s time %d is NULL", what, i + 1)));
+	ts = DatumGetTimestampTz(v[i]);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s time %d is infinite", what, i + 1)));
+	return ts;
+}
+
+/* sum as layer_numeric_sum: the first value as it is, then numeric_add */
+static void
+month_add(Datum *sum, bool *has, Datum v)
+{
+	*sum = *has ? DirectFunctionCall2(numeric_add, *sum, v) : v;
+	*has = true;
+}
+
+/* visited months, and each session in the month of its first touchpoint */
+static void
+months_touch(MonthTable *t, const int64 *ts, int n, JPathGap gap)
+{
 	DateADT    *month_of = palloc(sizeof(DateADT) * Max(n, 1));
 	size_t	   *starts = palloc(sizeof(size_t) * Max(n, 1));
 	size_t		ns = jpath_sessions((const int64_t *) ts, n, gap, starts);
-	int			nm = 0;
 	TimestampTz next = 0;
 
-	InitMaterializedSRF(fcinfo, 0);
-	/* visited months; date_trunc only when a month boundary is crossed */
+	/* date_trunc only when a month boundary is crossed */
 	for (int i = 0; i < n; i++)
 	{
 		month_of[i] = i > 0 && ts[i] < next ? month_of[i - 1] : touch_month(ts[i], &next);
-		touch_month_entry(months, &nm, month_of[i])->visited = true;
+		if (i == 0 || month_of[i] != month_of[i - 1])
+			month_entry(t, month_of[i])->visited = true;
 	}
-	/* each session in the month of its first touchpoint */
 	for (size_t k = 0; k < ns; k++)
 	{
 		size_t		first = starts[k],
 					last = k + 1 < ns ? starts[k + 1] - 1 : (size_t) n - 1;
-		TouchMonth *m = touch_month_entry(months, &nm, month_of[first]);
+		ProfileMonth *m = month_entry(t, month_of[first]);
 
 		m->sessions++;
 		m->touchpoints += last - first + 1;
 		m->minutes = DirectFunctionCall2(numeric_add, m->minutes, touch_minutes(ts[last] - ts[first]));
 	}
-	for (int i = 0; i < nm; i++)
-	{
-		Datum		v[5];
-		bool		isnull[5] = {false};
+}
 
-		v[0] = DateADTGetDatum(months[i].month);
-		v[1] = BoolGetDatum(months[i].visited);
-		v[2] = Int64GetDatum(months[i].sessions);
-		v[3] = Int64GetDatum(months[i].touchpoints);
-		v[4] = months[i].minutes;
+typedef struct MonthPurchase
+{
+	TimestampTz ts;
+	int			i;
+} MonthPurchase;
+
+static int
+month_purchase_cmp(const void *a, const void *b)
+{
+	const MonthPurchase *x = a,
+			   *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * purchases: each month's revenue, orders, cost; the customer base (+1 the
+ * month after a purchase month, -1 the month after the base ends: at the
+ * next purchase month or churned_after after the month's last purchase,
+ * whichever is first); lapses (churned_after after a purchase not followed
+ * by another within that time, once that is not after as_of)
+ */
+static void
+months_purchases(MonthTable *t, int np, const Datum *tsv, const bool *tsn, const Datum *amv, const bool *amn,
+				 const Datum *cov, const bool *con, Interval *churned_after, bool has_as_of, TimestampTz as_of)
+{
+	MonthPurchase *p = palloc(sizeof(MonthPurchase) * Max(np, 1));
+	DateADT    *pm = palloc(sizeof(DateADT) * Max(np, 1));
+	TimestampTz next = 0;
+
+	for (int i = 0; i < np; i++)
+	{
+		p[i].ts = month_time(tsv, tsn, i, "purchase");
+		p[i].i = i;
+	}
+	qsort(p, np, sizeof(MonthPurchase), month_purchase_cmp);
+	for (int k = 0; k < np; k++)
+	{
+		int			i = p[k].i;
+		ProfileMonth *m;
+
+		/* date_trunc only when a month boundary is crossed */
+		pm[k] = k > 0 && p[k].ts < next ? pm[k - 1] : touch_month(p[k].ts, &next);
+		m = month_entry(t, pm[k]);
+		m->orders++;
+		if (!amn[i])
+			month_add(&m->revenue, &m->has_revenue, amv[i]);
+		if (!con[i])
+		{
+			month_add(&m->cost, &m->has_cost, cov[i]);
+			m->costed++;
+		}
+	}
+	/* the base: per purchase month, from its last purchase */
+	for (int k = 0; k < np; k++)
+	{
+		DateADT		first_m,
+					last_m;
+
+		if (k + 1 < np && pm[k + 1] == pm[k])
+			continue;
+		first_m = month_next(pm[k]);
+		last_m = month_after(p[k].ts, churned_after);
+		if (k + 1 < np && pm[k + 1] < last_m)
+			last_m = pm[k + 1];
+		if (first_m <= last_m)
+		{
+			month_entry(t, first_m)->base_delta++;
+			month_entry(t, month_next(last_m))->base_delta--;
+		}
+	}
+	/* lapses */
+	if (has_as_of)
+		for (int k = 0; k < np; k++)
+		{
+			TimestampTz end = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																	  TimestampTzGetDatum(p[k].ts),
+																	  IntervalPGetDatum(churned_after)));
+
+			if ((k + 1 == np || p[k + 1].ts > end) && end <= as_of)
+				month_entry(t, month_after(p[k].ts, churned_after))->lost++;
+		}
+}
+
+/* answers per month and channel (also those without a score) */
+static void
+months_feedback(MonthTable *t, int nf, const Datum *tsv, const bool *tsn, const Datum *chv, const bool *chn,
+				const Datum *scv, const bool *scn)
+{
+	for (int i = 0; i < nf; i++)
+	{
+		TimestampTz next;
+		ProfileMonth *m = month_entry(t, touch_month(month_time(tsv, tsn, i, "answer"), &next));
+		const char *s = "(none)";
+		int			len = 6;
+		MonthChannel *c = NULL;
+
+		if (!chn[i])
+		{
+			text	   *x = DatumGetTextPP(chv[i]);
+
+			s = VARDATA_ANY(x);
+			len = VARSIZE_ANY_EXHDR(x);
+		}
+		for (int j = 0; j < m->nchans; j++)
+			if (m->chans[j].len == len && memcmp(m->chans[j].s, s, len) == 0)
+				c = &m->chans[j];
+		if (c == NULL)
+		{
+			/* at most one new channel per answer: nf entries are enough */
+			if (m->chans == NULL)
+				m->chans = palloc(sizeof(MonthChannel) * nf);
+			c = &m->chans[m->nchans++];
+			c->s = s;
+			c->len = len;
+			c->promoters = c->passives = c->detractors = 0;
+		}
+		m->answers++;
+		if (scn[i])
+			continue;
+		if (DatumGetInt32(scv[i]) >= 9)
+			c->promoters++, m->promoters++;
+		else if (DatumGetInt32(scv[i]) >= 7)
+			c->passives++, m->passives++;
+		else
+			c->detractors++, m->detractors++;
+	}
+}
+
+/* {channel: [promoters, passives, detractors]} of the scored channels */
+static Datum
+months_nps_channels(ProfileMonth *m, bool *isnull)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	bool		any = false;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int j = 0; j < m->nchans; j++)
+	{
+		MonthChannel *c = &m->chans[j];
+		JsonbValue	v = {.type = jbvString};
+
+		if (c->promoters + c->passives + c->detractors == 0)
+			continue;
+		any = true;
+		v.val.string.val = (char *) c->s;
+		v.val.string.len = c->len;
+		pushJsonbValue(&state, WJB_KEY, &v);
+		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+		v.type = jbvNumeric;
+		v.val.numeric = int64_to_numeric(c->promoters);
+		pushJsonbValue(&state, WJB_ELEM, &v);
+		v.val.numeric = int64_to_numeric(c->passives);
+		pushJsonbValue(&state, WJB_ELEM, &v);
+		v.val.numeric = int64_to_numeric(c->detractors);
+		pushJsonbValue(&state, WJB_ELEM, &v);
+		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	*isnull = !any;
+	return any ? JsonbPGetDatum(JsonbValueToJsonb(res)) : (Datum) 0;
+}
+
+/*
+ * layer_profile_months(touch_ts timestamptz[], purchase_ts timestamptz[],
+ *                      amounts numeric[], costs numeric[], answer_ts timestamptz[],
+ *                      answer_channels text[], scores int4[], gap interval,
+ *                      churned_after interval, as_of timestamptz)
+ *	  one profile's monthly facts from its touchpoints, purchases and
+ *	  answers, each in any order: one row per month that any of them
+ *	  touches (doc/layer.md): purchases (revenue, orders, cost), visits and
+ *	  the sessions starting in the month (sessionize's split), answers by
+ *	  NPS category and channel, lapses and customer-base changes
+ */
+Datum
+layer_profile_months(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	JPathGap	gap = touch_gap(fcinfo, 7);
+	Interval   *churned_after;
+	Datum	   *tsv,
+			   *ptv,
+			   *amv,
+			   *cov,
+			   *ftv,
+			   *fcv,
+			   *fsv;
+	bool	   *tsn,
+			   *ptn,
+			   *amn,
+			   *con,
+			   *ftn,
+			   *fcn,
+			   *fsn;
+	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
+	int			np = touch_array(fcinfo, 1, TIMESTAMPTZOID, &ptv, &ptn);
+	int			nf = touch_array(fcinfo, 4, TIMESTAMPTZOID, &ftv, &ftn);
+	MonthTable	t = {0};
+
+	if (PG_ARGISNULL(8))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("churned_after must not be NULL")));
+	churned_after = PG_GETARG_INTERVAL_P(8);
+	touch_same_length(np, touch_array(fcinfo, 2, NUMERICOID, &amv, &amn), "purchase");
+	touch_same_length(np, touch_array(fcinfo, 3, NUMERICOID, &cov, &con), "purchase");
+	touch_same_length(nf, touch_array(fcinfo, 5, TEXTOID, &fcv, &fcn), "answer");
+	touch_same_length(nf, touch_array(fcinfo, 6, INT4OID, &fsv, &fsn), "answer");
+
+	InitMaterializedSRF(fcinfo, 0);
+	months_touch(&t, touch_times(tsv, tsn, n), n, gap);
+	months_purchases(&t, np, ptv, ptn, amv, amn, cov, con, churned_after,
+					 !PG_ARGISNULL(9), PG_ARGISNULL(9) ? 0 : PG_GETARG_TIMESTAMPTZ(9));
+	months_feedback(&t, nf, ftv, ftn, fcv, fcn, fsv, fsn);
+	for (int i = 0; i < t.n; i++)
+	{
+		ProfileMonth *m = &t.m[i];
+		Datum		v[16];
+		bool		isnull[16] = {false};
+
+		v[0] = DateADTGetDatum(m->month);
+		v[1] = m->revenue;
+		isnull[1] = !m->has_revenue;
+		v[2] = Int64GetDatum(m->orders);
+		v[3] = BoolGetDatum(m->visited);
+		v[4] = Int64GetDatum(m->sessions);
+		v[5] = Int64GetDatum(m->touchpoints);
+		v[6] = m->minutes;
+		v[7] = Int64GetDatum(m->answers);
+		v[8] = Int64GetDatum(m->promoters);
+		v[9] = Int64GetDatum(m->passives);
+		v[10] = Int64GetDatum(m->detractors);
+		v[11] = Int64GetDatum(m->lost);
+		v[12] = Int64GetDatum(m->base_delta);
+		v[13] = m->cost;
+		isnull[13] = !m->has_cost;
+		v[14] = Int64GetDatum(m->costed);
+		v[15] = months_nps_channels(m, &isnull[15]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, isnull);
 	}
 	return (Datum) 0;
@@ -437,68 +750,35 @@ segidx_cmp(const void *a, const void *b)
 }
 
 /*
- * layer_journey_segments(seg int8[], ts timestamptz[], channel text[],
- *                        campaign text[], amounts numeric[]) -> jsonb
- *	  one object per segment number with touchpoints, in ascending order:
- *	  c, the channel path and k, the campaign path (each as
- *	  path_collapse(journey_path(x, ts))), v, amounts[seg] (the purchase the
- *	  segment leads to; null after the last), r, seg > 1 (a repeat purchase)
+ * customer_journeys.segments: one object per segment number that has
+ * touchpoints, in ascending order: c, the channel path and k, the campaign
+ * path (each as path_collapse(journey_path(x, ts))), v, amounts[seg - 1]
+ * (the purchase the segment leads to; null after the last), r, seg > 1 (a
+ * repeat purchase).  order: the m touchpoints by (seg, index).
  */
-Datum
-layer_journey_segments(PG_FUNCTION_ARGS)
+static Jsonb *
+segments_build(const SegIdx *order, int m, const int64 *ts, const Datum *chv, const bool *chn,
+			   const Datum *cpv, const bool *cpn, const Datum *amv, int na)
 {
-	Datum	   *segv,
-			   *tsv,
-			   *chv,
-			   *cpv,
-			   *amv;
-	bool	   *segn,
-			   *tsn,
-			   *chn,
-			   *cpn,
-			   *amn;
-	int			n = touch_array(fcinfo, 0, INT8OID, &segv, &segn);
-	int			na = touch_array(fcinfo, 4, NUMERICOID, &amv, &amn);
-	int64	   *ts;
-	SegIdx	   *order;
-	int		   *idx;
+	int		   *idx = palloc(sizeof(int) * Max(m, 1));
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
 	SegScratch	sc;
 
-	touch_same_length(n, touch_array(fcinfo, 1, TIMESTAMPTZOID, &tsv, &tsn), "segment");
-	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "segment");
-	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "segment");
-	if (n == 0)
-		PG_RETURN_NULL();
-	ts = palloc(sizeof(int64) * n);
-	order = palloc(sizeof(SegIdx) * n);
-	idx = palloc(sizeof(int) * n);
-	sc.refs = palloc(sizeof(JPathRef) * n);
-	sc.strs = palloc(sizeof(JPathStr) * n);
-	sc.keep = palloc(sizeof(bool) * n);
+	sc.refs = palloc(sizeof(JPathRef) * Max(m, 1));
+	sc.strs = palloc(sizeof(JPathStr) * Max(m, 1));
+	sc.keep = palloc(sizeof(bool) * Max(m, 1));
 	sc.tmp = cxm_allocator(CurrentMemoryContext);
-	for (int i = 0; i < n; i++)
-	{
-		if (segn[i] || tsn[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("segment touchpoint %d has a NULL segment or time", i + 1)));
-		ts[i] = DatumGetTimestampTz(tsv[i]);
-		order[i].seg = DatumGetInt64(segv[i]);
-		order[i].i = i;
-	}
-	qsort(order, n, sizeof(SegIdx), segidx_cmp);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < m; i++)
 		idx[i] = order[i].i;
 
 	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-	for (int a = 0, b; a < n; a = b)
+	for (int a = 0, b; a < m; a = b)
 	{
 		int64		seg = order[a].seg;
 		JsonbValue	v;
 
-		for (b = a + 1; b < n && order[b].seg == seg; b++)
+		for (b = a + 1; b < m && order[b].seg == seg; b++)
 			;
 		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 		segment_key(&state, "c");
@@ -506,7 +786,7 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 		segment_key(&state, "k");
 		segment_path(&state, idx + a, b - a, ts, cpv, cpn, &sc);
 		segment_key(&state, "v");
-		if (seg >= 1 && seg <= na && !amn[seg - 1])
+		if (seg >= 1 && seg <= na)
 		{
 			v.type = jbvNumeric;
 			v.val.numeric = DatumGetNumeric(amv[seg - 1]);
@@ -521,7 +801,141 @@ layer_journey_segments(PG_FUNCTION_ARGS)
 		pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
 	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
+	return JsonbValueToJsonb(res);
+}
+
+/* a purchase: its time and amount, for sorting by (ts, amount) */
+typedef struct Purchase
+{
+	int64		ts;
+	Datum		amount;
+} Purchase;
+
+static int
+purchase_cmp(const void *a, const void *b)
+{
+	const Purchase *x = a,
+			   *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, x->amount, y->amount));
+}
+
+/* how many of the sorted purchases are strictly before t */
+static int
+purchases_before(const Purchase *p, int np, int64 t)
+{
+	int			lo = 0,
+				hi = np;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (p[mid].ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * layer_journey_facts(ts timestamptz[], channel text[], campaign text[],
+ *                     purchase_ts timestamptz[], amounts numeric[], gap interval)
+ *	  customer_journeys' sessions, channel_count and segments from one
+ *	  profile's touchpoints and purchases, each in any order.  Purchases
+ *	  are numbered 1, 2, ... by (time, amount); a touchpoint belongs to
+ *	  segment 1 + the purchases strictly before it (a touchpoint at the time
+ *	  of a purchase leads to it); only touchpoints with a channel are in the
+ *	  segments.  sessions: cxm.sessionize's split of all the times;
+ *	  channel_count: distinct non-NULL channels.
+ */
+Datum
+layer_journey_facts(PG_FUNCTION_ARGS)
+{
+	Oid			coll = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
+	JPathGap	gap = touch_gap(fcinfo, 5);
+	TupleDesc	desc;
+	Datum		out[3];
+	bool		outnull[3] = {false};
+	Datum	   *tsv,
+			   *chv,
+			   *cpv,
+			   *ptv,
+			   *amv;
+	bool	   *tsn,
+			   *chn,
+			   *cpn,
+			   *ptn,
+			   *amn;
+	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
+	int			np = touch_array(fcinfo, 3, TIMESTAMPTZOID, &ptv, &ptn);
+	int64	   *sorted,
+			   *ts;
+	Purchase   *pur;
+	Datum	   *amounts,
+			   *chans;
+	SegIdx	   *order;
+	int			m = 0,
+				nch = 0,
+				distinct = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "layer_journey_facts must return a record");
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &chv, &chn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &cpv, &cpn), "touchpoint");
+	touch_same_length(np, touch_array(fcinfo, 4, NUMERICOID, &amv, &amn), "purchase");
+
+	/* purchases by (time, amount): amounts[k - 1] is purchase k's */
+	pur = palloc(sizeof(Purchase) * Max(np, 1));
+	for (int i = 0; i < np; i++)
+	{
+		if (ptn[i] || amn[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("purchase %d has a NULL time or amount", i + 1)));
+		pur[i].ts = DatumGetTimestampTz(ptv[i]);
+		pur[i].amount = amv[i];
+	}
+	qsort(pur, np, sizeof(Purchase), purchase_cmp);
+	amounts = palloc(sizeof(Datum) * Max(np, 1));
+	for (int i = 0; i < np; i++)
+		amounts[i] = pur[i].amount;
+
+	/* sessions over the sorted times (jpath_session_stats, journey_core.c) */
+	sorted = touch_times(tsv, tsn, n);
+	out[0] = Int64GetDatum(n > 0 ? jpath_session_stats(sorted, n, gap).sessions : 0);
+
+	/* distinct channels, and the segment of each touchpoint with one */
+	ts = palloc(sizeof(int64) * Max(n, 1));
+	chans = palloc(sizeof(Datum) * Max(n, 1));
+	order = palloc(sizeof(SegIdx) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		ts[i] = DatumGetTimestampTz(tsv[i]);
+		if (chn[i])
+			continue;
+		chans[nch++] = chv[i];
+		order[m].seg = 1 + purchases_before(pur, np, ts[i]);
+		order[m].i = i;
+		m++;
+	}
+	qsort_arg(chans, nch, sizeof(Datum), touch_sort_text, &coll);
+	for (int i = 0; i < nch; i++)
+		if (i == 0 || touch_text_cmp(chans[i], false, chans[i - 1], false, coll) != 0)
+			distinct++;
+	out[1] = Int32GetDatum(distinct);
+
+	if (m == 0)
+		outnull[2] = true;
+	else
+	{
+		qsort(order, m, sizeof(SegIdx), segidx_cmp);
+		out[2] = JsonbPGetDatum(segments_build(order, m, ts, chv, chn, cpv, cpn, amounts, np));
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), out, outnull)));
 }
 
 typedef struct ProductFirst

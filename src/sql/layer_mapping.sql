@@ -303,6 +303,23 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_stitch(pg_catalog.text, pg_catalog.text) IS
   'internal: SQL of the identity-stitched rows of one source (two branches, so filters on customer_id reach the source''s index)';
 
+-- the same rows in one pass over the source, one identity lookup per row:
+-- cheaper for reading every row (the <kind>_whole views), but a filter on
+-- customer_id cannot reach the source's index through it
+CREATE FUNCTION @extschema@.layer_stitch_whole(raw pg_catalog.text, cols pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_catalog.format(
+    'SELECT CASE WHEN m.anonymous_id IS NULL THEN r.raw_id ELSE m.customer_id END AS customer_id,'
+    ' CASE WHEN m.anonymous_id IS NULL THEN NULL ELSE r.raw_id END AS anonymous_id, %1$s FROM (%2$s) r'
+    ' LEFT JOIN @extschema@.identity_map m ON m.anonymous_id OPERATOR(pg_catalog.=) r.raw_id',
+    cols, raw);
+$$;
+COMMENT ON FUNCTION @extschema@.layer_stitch_whole(pg_catalog.text, pg_catalog.text) IS
+  'internal: SQL of the identity-stitched rows of one source in one pass (a left join to the identity map), for reading every row';
+
 -- layer_optional(source, column, role, want, otherwise): layer_column of an
 -- optional column, or the SQL otherwise when it is not mapped
 CREATE FUNCTION @extschema@.layer_optional(source pg_catalog.regclass, col pg_catalog.text, role pg_catalog.text,
@@ -519,19 +536,31 @@ DECLARE
   k record;
   s @extschema@.sources;
   parts pg_catalog.text[];
+  wparts pg_catalog.text[];
   q pg_catalog.text;
 BEGIN
   -- one rebuild at a time (two sessions mapping at once)
   PERFORM pg_catalog.pg_advisory_xact_lock(1668836716, 1);
   FOR k IN SELECT * FROM @extschema@.layer_kinds() LOOP
     parts := '{}';
+    wparts := '{}';
     FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = k.kind ORDER BY x.source_name, x.source LOOP
       q := @extschema@.layer_kind_sql(s);
       IF k.stitched THEN
+        wparts := wparts || @extschema@.layer_stitch_whole(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
         q := @extschema@.layer_stitch(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
       END IF;
       parts := parts || q;
     END LOOP;
+    -- a stitched kind also has <kind>_whole: the same rows, each source read
+    -- once (refresh()'s full passes read every row through it)
+    IF k.stitched THEN
+      EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS %s',
+        k.kind || '_whole',
+        CASE WHEN pg_catalog.cardinality(wparts) = 0 THEN 'SELECT ' || k.empty || ' WHERE false'
+             ELSE 'SELECT customer_id, anonymous_id, ' || k.cols || ' FROM ('
+                  || pg_catalog.array_to_string(wparts, ' UNION ALL ') || ') u' END);
+    END IF;
     IF pg_catalog.cardinality(parts) = 0 THEN
       q := 'SELECT ' || k.empty || ' WHERE false';
     ELSIF k.kind = 'customers' AND pg_catalog.cardinality(parts) > 1 THEN
@@ -546,7 +575,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_rebuild() IS
-  'internal: rebuilds the canonical views (identities, touchpoints, transactions, feedback, customers) from cxm.sources';
+  'internal: rebuilds the canonical views (identities, touchpoints, transactions, feedback, customers, and the _whole forms of the stitched ones) from cxm.sources';
 
 CREATE FUNCTION @extschema@.layer_sources_changed()
 RETURNS trigger
@@ -577,6 +606,24 @@ COMMENT ON COLUMN @extschema@.touchpoints.properties IS 'further event propertie
 COMMENT ON COLUMN @extschema@.transactions.cost IS 'cost of the purchase (the mapped cost, or amount - the mapped margin; NULL when neither is mapped)';
 COMMENT ON COLUMN @extschema@.feedback.channel IS 'channel of the answer (the mapped channel column, or the source relation''s name when none was mapped)';
 COMMENT ON COLUMN @extschema@.feedback.comment IS 'free-text comment or topic (NULL when not mapped)';
+COMMENT ON VIEW @extschema@.touchpoints_whole IS
+  'internal: the rows of touchpoints, each source read once with one identity lookup per row (for reading every row; a filter on customer_id does not reach the sources'' indexes)';
+COMMENT ON VIEW @extschema@.transactions_whole IS
+  'internal: the rows of transactions, each source read once with one identity lookup per row (for reading every row)';
+COMMENT ON VIEW @extschema@.feedback_whole IS
+  'internal: the rows of feedback, each source read once with one identity lookup per row (for reading every row)';
+-- their columns mean what the same columns of the stitched views mean
+DO $$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN SELECT k.kind, a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS d
+           FROM @extschema@.layer_kinds() k
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.format('@extschema@.%I', k.kind)::pg_catalog.regclass
+           WHERE k.stitched AND a.attnum > 0 AND NOT a.attisdropped LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', c.kind || '_whole', c.attname, c.d);
+  END LOOP;
+END $$;
 
 -- Change capture -------------------------------------------------------------------
 

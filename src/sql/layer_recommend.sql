@@ -42,7 +42,7 @@ COMMENT ON COLUMN @extschema@.item_popularity.share IS 'customers / all buyers (
 COMMENT ON INDEX @extschema@.item_popularity_rank IS 'the most popular products of an entry channel first';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.item_popularity', '');
 
-CREATE FUNCTION @extschema@.layer_refresh_recommendations()
+CREATE FUNCTION @extschema@.layer_refresh_recommendations(from_snapshot pg_catalog.bool)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -88,11 +88,19 @@ BEGIN
     WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL
     GROUP BY t.customer_id
   ), e AS (
+    -- the entry channel as customer_360 has it (the channel of the first
+    -- touchpoint by time, touchpoint, channel, campaign): from its snapshot
+    -- when refresh() has just refilled it, else from the touchpoints (the
+    -- branch not taken is skipped by its one-time filter)
     SELECT f.customer_id, f.channel, pg_catalog.count(*) OVER (PARTITION BY f.channel) AS buyers
-    FROM (SELECT DISTINCT ON (t.customer_id) t.customer_id, t.channel
-          FROM @extschema@.touchpoints t
-          WHERE t.customer_id IN (SELECT b.customer_id FROM b)
-          ORDER BY t.customer_id, t.ts, t.channel COLLATE "C") f
+    FROM (SELECT c.customer_id, c.entry_channel AS channel
+          FROM @extschema@.customer_360_snapshot c
+          WHERE from_snapshot AND c.customer_id IN (SELECT b.customer_id FROM b)
+          UNION ALL
+          (SELECT DISTINCT ON (t.customer_id) t.customer_id, t.channel
+           FROM @extschema@.touchpoints t
+           WHERE NOT from_snapshot AND t.customer_id IN (SELECT b.customer_id FROM b)
+           ORDER BY t.customer_id, t.ts, t.touchpoint, t.channel, t.campaign)) f
     WHERE f.channel IS NOT NULL
   )
   SELECT NULL, u.item, pg_catalog.count(*),
@@ -112,9 +120,9 @@ BEGIN
   ) p
   WHERE p.k <= 100;
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_refresh_recommendations() IS
-  'internal (called by refresh()): refills item_similarity (assoc_rules over each customer''s products) and item_popularity';
-REVOKE ALL ON FUNCTION @extschema@.layer_refresh_recommendations() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.layer_refresh_recommendations(pg_catalog.bool) IS
+  'internal (called by refresh()): refills item_similarity (assoc_rules over each customer''s products) and item_popularity (entry channels from customer_360_snapshot when from_snapshot, else from the touchpoints)';
+REVOKE ALL ON FUNCTION @extschema@.layer_refresh_recommendations(pg_catalog.bool) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.recommend(customer pg_catalog.text, n pg_catalog.int4 DEFAULT 10)
 RETURNS TABLE (item pg_catalog.text, score pg_catalog.float8, reason pg_catalog.text[])

@@ -242,19 +242,23 @@ COMMENT ON FUNCTION @extschema@.layer_settings_hash() IS
 
 -- the three per-profile passes of refresh(), in order: the kind of relation
 -- (the {profile}, {journey} and {month} of the aggregates' templates), its
--- snapshot, the function that computes its rows, the step's name and the
--- snapshot's key as an ORDER BY list
+-- snapshot, the function that computes the rows of given profiles, the one
+-- that computes every row (a full pass), the step's name and the snapshot's
+-- key as an ORDER BY list
 CREATE FUNCTION @extschema@.layer_refresh_passes()
-RETURNS TABLE (kind pg_catalog.text, snap pg_catalog.text, fn pg_catalog.text, step pg_catalog.text,
-               sort_keys pg_catalog.text)
+RETURNS TABLE (kind pg_catalog.text, snap pg_catalog.text, fn pg_catalog.text, whole_fn pg_catalog.text,
+               step pg_catalog.text, sort_keys pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows', 'customer_360', 'r.customer_id COLLATE "C"'),
-         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'customer_journeys', 'r.customer_id COLLATE "C"'),
-         ('month', 'profile_months_snapshot', 'layer_month_rows', 'monthly facts', 'r.customer_id COLLATE "C", r.month')
+  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows_ids', 'layer_profile_rows_whole', 'customer_360',
+          'r.customer_id COLLATE "C"'),
+         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole', 'customer_journeys',
+          'r.customer_id COLLATE "C"'),
+         ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows_whole', 'monthly facts',
+          'r.customer_id COLLATE "C", r.month')
 $$;
 COMMENT ON FUNCTION @extschema@.layer_refresh_passes() IS
-  'internal: the per-profile passes of refresh(): relation kind, snapshot, row function, step name and sort keys';
+  'internal: the per-profile passes of refresh(): relation kind, snapshot, row functions (given profiles; every profile), step name and sort keys';
 
 CREATE FUNCTION @extschema@.refresh(full pg_catalog.bool DEFAULT false, refit pg_catalog.bool DEFAULT false)
 RETURNS void
@@ -369,7 +373,7 @@ BEGIN
       IF v_ids IS NULL THEN
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.snap);
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
-                                  agg.snap, agg.fn, agg.sort_keys);
+                                  agg.snap, agg.whole_fn, agg.sort_keys);
       ELSE
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
                                   'cxm_refresh_rows_new_' || agg.kind, agg.fn) USING v_ids;
@@ -449,8 +453,11 @@ BEGIN
   PERFORM @extschema@.layer_apply_mode();
   -- item similarities and popularity for recommend() (doc/recommendations.md):
   -- population-level, like the models, so not by an incremental refresh
+  -- (in materialised mode customer_360_snapshot was refilled above: the
+  -- buyers' entry channels are read from it)
   IF v_mode <> 'incremental' THEN
-    PERFORM @extschema@.layer_refresh_recommendations();
+    PERFORM @extschema@.layer_refresh_recommendations(
+      COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false));
     t := @extschema@.layer_step('recommendations', t);
   END IF;
   INSERT INTO @extschema@.refresh_history (started_at, finished_at, mode, rows_changed)

@@ -85,32 +85,21 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_second_product(pg_catalog.timestamptz[], pg_catalog.text[]) IS
   'internal: one profile''s purchases (parallel arrays, any order): when its second distinct product was first bought (NULL products ignored; NULL with fewer than two products)';
 
-CREATE FUNCTION @extschema@.layer_touch_months(ts pg_catalog.timestamptz[], gap pg_catalog.interval)
-RETURNS TABLE (month pg_catalog.date, visited pg_catalog.bool, sessions pg_catalog.int8,
-  session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric)
-AS 'MODULE_PATHNAME', 'layer_touch_months'
+CREATE FUNCTION @extschema@.layer_profile_months(touch_ts pg_catalog.timestamptz[],
+  purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], costs pg_catalog.numeric[],
+  answer_ts pg_catalog.timestamptz[], answer_channels pg_catalog.text[], scores pg_catalog.int4[],
+  gap pg_catalog.interval, churned_after pg_catalog.interval, as_of pg_catalog.timestamptz)
+RETURNS TABLE (month pg_catalog.date, revenue pg_catalog.numeric, orders pg_catalog.int8, visited pg_catalog.bool,
+  sessions pg_catalog.int8, session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric,
+  answers pg_catalog.int8, promoters pg_catalog.int8, passives pg_catalog.int8, detractors pg_catalog.int8,
+  lost pg_catalog.int8, base_delta pg_catalog.int8, cost pg_catalog.numeric, costed pg_catalog.int8,
+  nps_channels pg_catalog.jsonb)
+AS 'MODULE_PATHNAME', 'layer_profile_months'
 LANGUAGE C STABLE PARALLEL SAFE ROWS 6;
-COMMENT ON FUNCTION @extschema@.layer_touch_months(pg_catalog.timestamptz[], pg_catalog.interval) IS
-  'internal: one profile''s touchpoint times (any order) by month (session time zone): visited, and the sessions starting in it with their touchpoints and minutes';
-
--- the given profile ids that some source still has: one index probe per
--- source and id.  PL/pgSQL, so that its query is planned only when it runs
--- (an incremental refresh), not within every read of customer_360_live
-CREATE FUNCTION @extschema@.layer_existing_profiles(ids pg_catalog.text[])
-RETURNS SETOF pg_catalog.text
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  RETURN QUERY
-  SELECT u.id FROM pg_catalog.unnest(ids) u(id)
-  WHERE EXISTS (SELECT FROM @extschema@.customers x WHERE x.customer_id = u.id)
-     OR EXISTS (SELECT FROM @extschema@.touchpoints t WHERE t.customer_id = u.id)
-     OR EXISTS (SELECT FROM @extschema@.transactions x WHERE x.customer_id = u.id)
-     OR EXISTS (SELECT FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND f.customer_id = u.id);
-END $$;
-COMMENT ON FUNCTION @extschema@.layer_existing_profiles(pg_catalog.text[]) IS
-  'internal: the given profile ids that a mapped source still has (customers, touchpoints, transactions or scored feedback)';
+COMMENT ON FUNCTION @extschema@.layer_profile_months(pg_catalog.timestamptz[], pg_catalog.timestamptz[],
+  pg_catalog.numeric[], pg_catalog.numeric[], pg_catalog.timestamptz[], pg_catalog.text[], pg_catalog.int4[],
+  pg_catalog.interval, pg_catalog.interval, pg_catalog.timestamptz) IS
+  'internal: one profile''s monthly facts (profile_months_snapshot''s columns, months in the session time zone) from its touchpoint times, purchases (times, amounts, costs) and answers (times, channels, scores), each as parallel arrays in any order';
 
 CREATE FUNCTION @extschema@.layer_profile_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_ids pg_catalog.text[],
@@ -181,15 +170,14 @@ WITH cfg AS (
   SELECT x.customer_id, x.created_at FROM @extschema@.customers x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
 ), everyone AS (
-  -- the ids on their own (each CTE above is read once, so a filter on
-  -- customer_id reaches the sources' indexes through every join); given
-  -- ids, those that some source still has (one index probe per source and
-  -- id, instead of reading all their rows again)
-  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL
-  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL
-  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL
-  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND ids IS NULL
-  UNION SELECT e.id FROM @extschema@.layer_existing_profiles(ids) e(id)
+  -- the profiles: every id that some source has, listed from the sources
+  -- themselves, so that each CTE above is read once and a filter on
+  -- customer_id reaches the sources' indexes through every join (the _ids
+  -- and _whole forms generated below list the keys of the CTEs instead)
+  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
 ), base AS (
   SELECT e.customer_id,
          (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
@@ -270,14 +258,16 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
-CREATE FUNCTION @extschema@.layer_journey_segments(seg pg_catalog.int8[], ts pg_catalog.timestamptz[],
-  channel pg_catalog.text[], campaign pg_catalog.text[], amounts pg_catalog.numeric[])
-RETURNS pg_catalog.jsonb
-AS 'MODULE_PATHNAME', 'layer_journey_segments'
+
+CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], channel pg_catalog.text[],
+  campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], gap pg_catalog.interval,
+  OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT segments pg_catalog.jsonb)
+RETURNS record
+AS 'MODULE_PATHNAME', 'layer_journey_facts'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_journey_segments(pg_catalog.int8[], pg_catalog.timestamptz[], pg_catalog.text[],
-  pg_catalog.text[], pg_catalog.numeric[]) IS
-  'internal: customer_journeys.segments from one profile''s touchpoints (parallel arrays, any order) and purchase amounts: per segment number, the collapsed channel (c) and campaign (k) paths as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
+COMMENT ON FUNCTION @extschema@.layer_journey_facts(pg_catalog.timestamptz[], pg_catalog.text[], pg_catalog.text[],
+  pg_catalog.timestamptz[], pg_catalog.numeric[], pg_catalog.interval) IS
+  'internal: customer_journeys'' sessions, channel count and segments from one profile''s touchpoints (parallel arrays) and purchases (times and amounts), each in any order: per segment (1 + the purchases strictly before a touchpoint; purchases numbered by time and amount), the collapsed channel (c) and campaign (k) paths of its touchpoints with a channel as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
 
 -- Journeys include every purchase as a step named settings.purchase_touchpoint
 -- (funnels and path patterns can end in a purchase).  segments cuts each
@@ -312,51 +302,32 @@ WITH cfg AS (
   SELECT x.customer_id, c.purchase_touchpoint, x.ts, NULL, NULL, COALESCE(x.amount, 0)
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), e AS (
-  -- the settings are read through scalar subqueries (evaluated once), so the
-  -- rows sorted for the windows stay narrow
-  -- One sort (by profile, time, amount) serves both windows.  prev: the
-  -- latest touchpoint time before the row; seg: a purchase's number, or for
-  -- a touchpoint 1 + the purchases strictly before it
-  SELECT ev.customer_id, ev.touchpoint, ev.ts, ev.channel, ev.campaign, ev.amount, ev.amount IS NOT NULL AS purchase,
-         pg_catalog.max(ev.ts) FILTER (WHERE ev.amount IS NULL) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,
-         CASE WHEN ev.amount IS NOT NULL
-              THEN pg_catalog.count(ev.amount) OVER (w ROWS UNBOUNDED PRECEDING)
-              -- strictly before: up to one microsecond (the resolution of
-              -- timestamptz) earlier; a frame that starts at the partition's
-              -- start is aggregated incrementally, unlike one with EXCLUDE
-              ELSE 1 + pg_catalog.count(ev.amount) OVER (PARTITION BY ev.customer_id ORDER BY ev.ts
-                         RANGE BETWEEN UNBOUNDED PRECEDING AND '1 microsecond'::pg_catalog.interval PRECEDING) END AS seg
-  FROM ev
-  WINDOW w AS (PARTITION BY ev.customer_id ORDER BY ev.ts, ev.amount)
 ), g AS (
+  -- one hash aggregation, no sort: each profile's touchpoints and purchases
+  -- as arrays in any order; layer_journey_facts numbers the segments and
+  -- splits the sessions, the journey aggregates order their own rows
   SELECT e.customer_id,
-         pg_catalog.min(e.ts) FILTER (WHERE NOT e.purchase) AS first_seen,
-         pg_catalog.max(e.ts) FILTER (WHERE NOT e.purchase) AS last_seen,
-         pg_catalog.count(*) FILTER (WHERE NOT e.purchase) AS touchpoints,
-         pg_catalog.count(*) FILTER (WHERE NOT e.purchase AND (e.prev IS NULL OR e.ts - e.prev > (SELECT c.session_gap FROM cfg c))) AS sessions,
-         pg_catalog.count(DISTINCT e.channel)::pg_catalog.int4 AS channel_count,
+         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NULL) AS first_seen,
+         pg_catalog.max(e.ts) FILTER (WHERE e.amount IS NULL) AS last_seen,
+         pg_catalog.count(*) FILTER (WHERE e.amount IS NULL) AS touchpoints,
          @extschema@.journey_path(e.touchpoint, e.ts) AS path,
-         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE NOT e.purchase)) AS channel_path,
-         pg_catalog.min(e.ts) FILTER (WHERE e.purchase) AS first_purchase,
-         -- the touchpoints of every segment, as parallel arrays in one
-         -- (any) order: layer_journey_segments orders each path itself
-         pg_catalog.array_agg(e.seg) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_seg,
-         pg_catalog.array_agg(e.ts) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ts,
-         pg_catalog.array_agg(e.channel) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_ch,
-         pg_catalog.array_agg(e.campaign) FILTER (WHERE NOT e.purchase AND e.channel IS NOT NULL) AS t_cp,
-         pg_catalog.array_agg(e.amount ORDER BY e.seg) FILTER (WHERE e.purchase) AS amounts,
+         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE e.amount IS NULL)) AS channel_path,
+         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS first_purchase,
+         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NULL) AS t_ts,
+         pg_catalog.array_agg(e.channel) FILTER (WHERE e.amount IS NULL) AS t_ch,
+         pg_catalog.array_agg(e.campaign) FILTER (WHERE e.amount IS NULL) AS t_cp,
+         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS p_ts,
+         pg_catalog.array_agg(e.amount) FILTER (WHERE e.amount IS NOT NULL) AS p_amounts,
          @extschema@.journey_funnel(e.ts, (SELECT c.funnel_window FROM cfg c),
            COALESCE(f.flags, (SELECT pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(c.steps)]) FROM cfg c)))
            FILTER (WHERE (SELECT c.steps FROM cfg c) IS NOT NULL) AS funnel_level
-  FROM e LEFT JOIN flags f ON f.touchpoint = e.touchpoint
+  FROM ev e LEFT JOIN flags f ON f.touchpoint = e.touchpoint
   GROUP BY e.customer_id
 )
-SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, g.sessions, g.channel_count, g.path, g.channel_path,
-       g.first_purchase IS NOT NULL, g.first_purchase,
-       @extschema@.layer_journey_segments(g.t_seg, g.t_ts, g.t_ch, g.t_cp, g.amounts),
-       g.funnel_level
-FROM g
+SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, x.sessions, x.channel_count, g.path, g.channel_path,
+       g.first_purchase IS NOT NULL, g.first_purchase, x.segments, g.funnel_level
+FROM g CROSS JOIN cfg c
+CROSS JOIN LATERAL @extschema@.layer_journey_facts(g.t_ts, g.t_ch, g.t_cp, g.p_ts, g.p_amounts, c.session_gap) x
 $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
   'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
@@ -370,92 +341,99 @@ RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_ca
   nps_channels pg_catalog.jsonb)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+-- each profile's touchpoint times, purchases and answers as arrays in any
+-- order (three hash aggregations, no sort), and its months from them
+-- (layer_profile_months); the operators are qualified because the body is
+-- planned under the caller's search_path
 WITH cfg AS (
   SELECT @extschema@.layer_as_of() AS as_of, s.churned_after, s.session_gap
   FROM @extschema@.settings s WHERE s.id LIMIT 1
+), tt AS (
+  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts
+  FROM @extschema@.touchpoints t
+  WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  GROUP BY t.customer_id
 ), tx AS (
-  SELECT x.customer_id, x.ts, x.amount, x.cost,
-         pg_catalog.lead(x.ts) OVER (PARTITION BY x.customer_id ORDER BY x.ts) AS next_ts
+  SELECT x.customer_id, pg_catalog.array_agg(x.ts) AS ts, pg_catalog.array_agg(x.amount) AS amounts,
+         pg_catalog.array_agg(x.cost) AS costs
   FROM @extschema@.transactions x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), txm AS (
-  SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts)::pg_catalog.date AS month,
-         pg_catalog.sum(tx.amount) AS revenue, pg_catalog.count(*) AS orders, pg_catalog.max(tx.ts) AS last_ts,
-         pg_catalog.sum(tx.cost) AS cost, pg_catalog.count(tx.cost) AS costed
-  FROM tx GROUP BY 1, 2
-), span AS (
-  -- months m after a purchase month p (up to the next one) while the
-  -- purchase is less than churned_after before m: the customer is in the
-  -- base of m (kpi_monthly.customer_base, doc/views.md)
-  SELECT y.customer_id, (y.month + '1 month'::pg_catalog.interval)::pg_catalog.date AS first_m,
-         LEAST(y.next_month, pg_catalog.date_trunc('month', y.last_ts + c.churned_after)::pg_catalog.date) AS last_m
-  FROM (SELECT txm.customer_id, txm.month, txm.last_ts,
-               pg_catalog.lead(txm.month) OVER (PARTITION BY txm.customer_id ORDER BY txm.month) AS next_month
-        FROM txm) y
-  CROSS JOIN cfg c
-), tm AS (
-  -- each profile's touchpoint times, in any order, by month: visited, and
-  -- the sessions that start in it (cxm.sessionize's split)
-  SELECT a.customer_id, x.*
-  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts
-        FROM @extschema@.touchpoints t
-        WHERE ids IS NULL OR t.customer_id = ANY (ids)
-        GROUP BY t.customer_id) a
-  CROSS JOIN cfg c
-  CROSS JOIN LATERAL @extschema@.layer_touch_months(a.ts, c.session_gap) x
-), fbc AS (
-  -- answers per month and channel (also those without a score)
-  SELECT f.customer_id, pg_catalog.date_trunc('month', f.ts)::pg_catalog.date AS month,
-         COALESCE(f.channel, '(none)') AS channel, pg_catalog.count(*) AS answers,
-         pg_catalog.count(*) FILTER (WHERE f.score >= 9) AS promoters,
-         pg_catalog.count(*) FILTER (WHERE f.score BETWEEN 7 AND 8) AS passives,
-         pg_catalog.count(*) FILTER (WHERE f.score <= 6) AS detractors
+  GROUP BY x.customer_id
+), fb AS (
+  SELECT f.customer_id, pg_catalog.array_agg(f.ts) AS ts, pg_catalog.array_agg(f.channel) AS channels,
+         pg_catalog.array_agg(f.score) AS scores
   FROM @extschema@.feedback f
   WHERE ids IS NULL OR f.customer_id = ANY (ids)
-  GROUP BY 1, 2, 3
-), parts AS (
-  SELECT txm.customer_id, txm.month, txm.revenue, txm.orders, false AS visited, 0::pg_catalog.int8 AS sessions,
-         0::pg_catalog.int8 AS session_touchpoints, 0::pg_catalog.numeric AS session_minutes,
-         0::pg_catalog.int8 AS answers, 0::pg_catalog.int8 AS promoters, 0::pg_catalog.int8 AS passives,
-         0::pg_catalog.int8 AS detractors, 0::pg_catalog.int8 AS lost, 0::pg_catalog.int8 AS base_delta,
-         txm.cost, txm.costed, NULL::pg_catalog.text AS nps_channel
-  FROM txm
-  UNION ALL
-  SELECT s.customer_id, s.first_m, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, 1, NULL, 0, NULL
-  FROM span s WHERE s.first_m <= s.last_m
-  UNION ALL
-  SELECT s.customer_id, (s.last_m + '1 month'::pg_catalog.interval)::pg_catalog.date, NULL, 0, false, 0, 0, 0, 0, 0, 0, 0, 0, -1,
-         NULL, 0, NULL
-  FROM span s WHERE s.first_m <= s.last_m
-  UNION ALL
-  -- a customer lapses churned_after after a purchase not followed by another within that time
-  SELECT tx.customer_id, pg_catalog.date_trunc('month', tx.ts + c.churned_after)::pg_catalog.date, NULL, 0, false,
-         0, 0, 0, 0, 0, 0, 0, 1, 0, NULL, 0, NULL
-  FROM tx CROSS JOIN cfg c
-  WHERE (tx.next_ts IS NULL OR tx.next_ts > tx.ts + c.churned_after) AND tx.ts + c.churned_after <= c.as_of
-  UNION ALL
-  SELECT tm.customer_id, tm.month, NULL, 0, tm.visited, tm.sessions, tm.session_touchpoints, tm.session_minutes,
-         0, 0, 0, 0, 0, 0, NULL, 0, NULL
-  FROM tm
-  UNION ALL
-  SELECT f.customer_id, f.month, NULL, 0, false, 0, 0, 0, f.answers, f.promoters, f.passives, f.detractors, 0, 0,
-         NULL, 0, f.channel
-  FROM fbc f
+  GROUP BY f.customer_id
 )
-SELECT p.customer_id, p.month, pg_catalog.sum(p.revenue), pg_catalog.sum(p.orders)::pg_catalog.int8,
-       pg_catalog.bool_or(p.visited), pg_catalog.sum(p.sessions)::pg_catalog.int8,
-       pg_catalog.sum(p.session_touchpoints)::pg_catalog.int8, pg_catalog.sum(p.session_minutes),
-       pg_catalog.sum(p.answers)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.promoters), 0)::pg_catalog.int8,
-       COALESCE(pg_catalog.sum(p.passives), 0)::pg_catalog.int8, COALESCE(pg_catalog.sum(p.detractors), 0)::pg_catalog.int8,
-       pg_catalog.sum(p.lost)::pg_catalog.int8, pg_catalog.sum(p.base_delta)::pg_catalog.int8,
-       pg_catalog.sum(p.cost), pg_catalog.sum(p.costed)::pg_catalog.int8,
-       pg_catalog.jsonb_object_agg(p.nps_channel, pg_catalog.jsonb_build_array(p.promoters, p.passives, p.detractors))
-         FILTER (WHERE p.nps_channel IS NOT NULL AND p.promoters + p.passives + p.detractors > 0)
-FROM parts p
-GROUP BY p.customer_id, p.month
+SELECT COALESCE(tt.customer_id, tx.customer_id, fb.customer_id), m.*
+FROM tt
+FULL JOIN tx ON tx.customer_id OPERATOR(pg_catalog.=) tt.customer_id
+FULL JOIN fb ON fb.customer_id OPERATOR(pg_catalog.=) COALESCE(tt.customer_id, tx.customer_id)
+CROSS JOIN cfg c
+CROSS JOIN LATERAL @extschema@.layer_profile_months(tt.ts, tx.ts, tx.amounts, tx.costs, fb.ts, fb.channels, fb.scores,
+                                                    c.session_gap, c.churned_after, c.as_of) m
 $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
+
+-- Generated forms of the per-profile queries, from their text so that the
+-- forms cannot drift apart:
+-- * layer_profile_rows_ids (an incremental refresh's changed profiles) and
+--   layer_profile_rows_whole list the profiles from the keys of the CTEs
+--   that are computed anyway (each, referenced twice, is computed once),
+--   not from a second read of the sources;
+-- * layer_<x>_rows_whole (refresh()'s full passes, the live dashboards) read
+--   the stitched sources through the _whole views: each source once, one
+--   identity lookup per row.
+-- For one customer either would read everyone, so customer_360_live and
+-- customer_journeys_live keep the written forms, whose filter on one
+-- customer reaches the sources' indexes.
+DO $$
+DECLARE
+  v record;
+  f pg_catalog.oid;
+  body pg_catalog.text;
+  first pg_catalog.text := '  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR';
+  last pg_catalog.text := 'f.customer_id = ANY (ids))';
+  i pg_catalog.int4;
+  j pg_catalog.int4;
+BEGIN
+  FOR v IN SELECT * FROM (VALUES ('layer_profile_rows', '_ids', true, false), ('layer_profile_rows', '_whole', true, true),
+                                 ('layer_journey_rows', '_whole', false, true), ('layer_month_rows', '_whole', false, true))
+                         x(fn, suffix, keys, whole) LOOP
+    f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', v.fn)::pg_catalog.regprocedure;
+    body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
+    IF v.keys THEN
+      i := pg_catalog.strpos(body, first);
+      j := i - 1 + pg_catalog.strpos(pg_catalog.substr(body, i), last);
+      IF i = 0 OR j < i OR pg_catalog.strpos(pg_catalog.substr(body, j), '), base AS (') <> pg_catalog.length(last) + 2 THEN
+        RAISE EXCEPTION '%: the list of profiles is not where it was', v.fn;
+      END IF;
+      body := pg_catalog.substr(body, 1, i - 1)
+              || '  SELECT cu.customer_id FROM cu UNION SELECT tp.customer_id FROM tp'
+              || ' UNION SELECT tx.customer_id FROM tx UNION SELECT fb.customer_id FROM fb'
+              || pg_catalog.substr(body, j + pg_catalog.length(last));
+    END IF;
+    IF v.whole THEN
+      body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+                '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '),
+                '@extschema@.transactions ', '@extschema@.transactions_whole '),
+                '@extschema@.feedback ', '@extschema@.feedback_whole ');
+    END IF;
+    EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.%I(%s) RETURNS %s LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+                              v.fn || v.suffix, pg_catalog.pg_get_function_arguments(f),
+                              pg_catalog.pg_get_function_result(f), body);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_ids(pg_catalog.text[]) IS
+  'internal: layer_profile_rows for the given profiles (an incremental refresh): the profiles listed from its own per-source facts; generated from layer_profile_rows';
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_profile_rows for reading every profile (sources through the _whole views; the profiles listed from its own per-source facts); generated from layer_profile_rows';
+COMMENT ON FUNCTION @extschema@.layer_journey_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_journey_rows for reading every profile (sources through the _whole views); generated from layer_journey_rows';
+COMMENT ON FUNCTION @extschema@.layer_month_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_month_rows for reading every profile (sources through the _whole views); generated from layer_month_rows';
 
 -- Welch's two-sample t test from summary statistics (channel_mix_value)
 CREATE FUNCTION @extschema@.welch_test(n1 pg_catalog.int8, mean1 pg_catalog.float8, var1 pg_catalog.float8,
@@ -548,11 +526,16 @@ $q$, 'cohort, month'),
 ('journey_transitions', $q$
 SELECT b.step, b.source, b.target, b.n AS customers FROM {base} b
 $q$, $q$
+-- each step of a collapsed path with the next (or '(end)'): the path zipped
+-- with itself shifted by one, in one pass (subscripting a text array at i
+-- walks it from the start)
 SELECT x.step, x.source, x.target, pg_catalog.count(*) AS n
 FROM (
-  SELECT i AS step, p.path[i] AS source, COALESCE(p.path[i + 1], '(end)') AS target
+  SELECT u.step::pg_catalog.int4 AS step, u.source, u.target
   FROM (SELECT @extschema@.path_collapse(j.path) AS path FROM {journey} j) p
-  CROSS JOIN LATERAL pg_catalog.generate_series(1, pg_catalog.cardinality(p.path)) i
+  CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(p.path), pg_catalog.unnest(p.path[2:] || '{(end)}'::pg_catalog.text[]))
+    WITH ORDINALITY u(source, target, step)
+  WHERE pg_catalog.cardinality(p.path) > 0
 ) x
 GROUP BY x.step, x.source, x.target
 $q$, 'step, source, target'),
@@ -843,9 +826,9 @@ AS $$
                 WHEN live THEN '(' || @extschema@.layer_fill(a.base, r.p, r.j, r.m) || ')'
                 ELSE pg_catalog.format('@extschema@.%I', agg || '_base_snapshot') END)
   FROM @extschema@.layer_aggregates() a
-  CROSS JOIN (SELECT CASE WHEN live THEN '@extschema@.layer_profile_rows(NULL)' ELSE '@extschema@.customer_360_snapshot' END,
-                     CASE WHEN live THEN '@extschema@.layer_journey_rows(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END,
-                     CASE WHEN live THEN '@extschema@.layer_month_rows(NULL)' ELSE '@extschema@.profile_months_snapshot' END) r(p, j, m)
+  CROSS JOIN (SELECT CASE WHEN live THEN '@extschema@.layer_profile_rows_whole(NULL)' ELSE '@extschema@.customer_360_snapshot' END,
+                     CASE WHEN live THEN '@extschema@.layer_journey_rows_whole(NULL)' ELSE '@extschema@.customer_journeys_snapshot' END,
+                     CASE WHEN live THEN '@extschema@.layer_month_rows_whole(NULL)' ELSE '@extschema@.profile_months_snapshot' END) r(p, j, m)
   WHERE a.name = agg
 $$;
 COMMENT ON FUNCTION @extschema@.layer_aggregate_sql(pg_catalog.text, pg_catalog.bool) IS

@@ -163,7 +163,7 @@ sql "CREATE TABLE rec_tx AS
      CREATE VIEW rec_train AS SELECT * FROM rec_tx WHERE ts < '2025-10-01';
      VACUUM ANALYZE rec_tx;
      SELECT cxm.map_transactions('rec_train', 'customer_id', 'ts', 'amount', 'product');" >/dev/null
-t_refresh=$(bench_ms "SET client_min_messages = error;" "SELECT cxm.layer_refresh_recommendations()" 1)
+t_refresh=$(bench_ms "SET client_min_messages = error;" "SELECT cxm.layer_refresh_recommendations(false)" 1)
 bench_row recommend "planted: purchases / similarity pairs stored" "$(sql "SELECT count(*) FROM rec_tx") / $(sql "SELECT count(*) FROM cxm.item_similarity")"
 bench_row recommend "planted: layer_refresh_recommendations() (ms)" "$t_refresh"
 evaluate planted rec_tx 2025-10-01
@@ -184,7 +184,7 @@ sql "CREATE TABLE rec_demo AS SELECT \"Client No\"::text AS customer_id, \"Order
      CREATE VIEW rec_demo_train AS SELECT * FROM rec_demo WHERE ts < '2026-01-01';
      VACUUM ANALYZE rec_demo;
      SELECT cxm.map_transactions('rec_demo_train', 'customer_id', 'ts', 'amount', 'product');
-     SELECT cxm.layer_refresh_recommendations();" >/dev/null
+     SELECT cxm.layer_refresh_recommendations(false);" >/dev/null
 evaluate demo rec_demo 2026-01-01
 bench_row recommend "demo: hit rate recommend / popularity (no structure)" "$(ratio "$EV_HIT" "$EV_BHIT")"
 sql "SELECT cxm.unmap('rec_demo_train')" >/dev/null
