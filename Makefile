@@ -32,7 +32,7 @@ OBJS = $(SRCS:.c=.o)
 CORE_SRCS = $(sort $(wildcard src/*_core.c))
 
 # One SQL file per feature, joined in dependency order into the install script.
-SQL_ORDER = base nps journey funnel path_match attribution attribution_counts churn churn_models bandit bandit_analysis recommend layer_kinds layer layer_mapping layer_views layer_refresh churn_layer layer_recommend
+SQL_ORDER = base state_types nps journey funnel path_match attribution attribution_counts churn churn_models bandit bandit_analysis recommend layer_kinds layer layer_mapping layer_views layer_refresh churn_layer layer_recommend
 SQL_PARTS = $(wildcard $(foreach f,$(SQL_ORDER),src/sql/$(f).sql))
 RELEASED = $(notdir $(wildcard src/sql/released/$(EXTENSION)--*.sql))
 UPGRADE_FILES = $(notdir $(wildcard src/sql/upgrade/*--*.sql))

@@ -125,7 +125,7 @@ SELECT pg_temp.err($$SELECT cxm.attribution(p, 1e308, 'position')
 -- a negative value in a skipped row (NULL path) is not looked at
 SELECT cxm.attribution(p, c, 'linear') IS NULL AS skipped
 FROM (VALUES (NULL::text[], -1::float8)) v(p, c);
--- the support functions cannot be called from SQL (internal arguments)
+-- the support functions can only be called as part of an aggregate
 SELECT pg_temp.err($$SELECT cxm.attribution_final(NULL)$$);
 
 -- ---------------------------------------------------------------------------

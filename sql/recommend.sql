@@ -208,13 +208,11 @@ RESET max_parallel_workers_per_gather;
 RESET work_mem;
 
 -- ---------------------------------------------------------------------------
--- serialized states are checked before use (the deserial function through a
--- test-only wrapper).  Layout: version 02, min_support 0.5, min_confidence
+-- serialized states are checked before use (the input function of
+-- cxm.assoc_rules_state).  Layout: version 02, min_support 0.5, min_confidence
 -- 0.5, max_length 3, 3 baskets, 2 items "a" (in 2 baskets) "b" (in 1),
 -- 1 logged basket of 3 bytes: 2 items, id 0, then id 0 + 1
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION pg_temp.rec_deserial(bytea, int4) RETURNS void
-  AS '$libdir/cxm', 'assoc_rules_deserial' LANGUAGE C STRICT;
 CREATE FUNCTION pg_temp.err_detail(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE d text;
 BEGIN
@@ -255,7 +253,7 @@ INSERT INTO rec_states VALUES
             || '0000000000000002' || '0000000000000003' || '020001'),
   ('trailing byte', '02' || '3fe0000000000000' || '3fe0000000000000' || '00000003' || '0000000000000003' || '00000002' || '0000000161' || '0000000000000002' || '0000000162' || '0000000000000001'
             || '0000000000000001' || '0000000000000003' || '020001' || 'ff');
-SELECT what, pg_temp.err_detail(format('SELECT pg_temp.rec_deserial(%L::bytea, 0)', '\x' || hex)) AS result
+SELECT what, pg_temp.err_detail(format('SELECT %L::cxm.assoc_rules_state', '\x' || hex)) AS result
 FROM rec_states;
 
 -- ---------------------------------------------------------------------------

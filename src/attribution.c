@@ -4,10 +4,10 @@
  *	  attribution(path text[], conversions float8, model text) -> channel_credit[].
  *	  The models and the Markov solver live in attribution_core.c.
  *
- * The state is `internal`: an AttrState (channel interning plus credits,
+ * The state type is cxm.attribution_state (state_type.h), over an AttrState (channel interning plus credits,
  * or transition counts for markov) allocated in the aggregate context.  Its
  * size grows with the distinct channels and transitions, not with the rows.
- * Partial states travel between processes as bytea in the format of
+ * Its flat form, in which partial states travel between processes, is the format of
  * attribution_core.h (attr_wire_write / attr_wire_read): every field is
  * range-checked on the way in and the whole is checked for consistency; a
  * damaged state is an ERROR (22P03), never a crash.
@@ -29,18 +29,11 @@
 
 #include "cxm.h"
 #include "attribution_core.h"
+#include "state_type.h"
 
 /* markov solves a dense system: n^2 doubles of memory, n^3 work */
 #define ATTR_MARKOV_MAX_CHANNELS	5000
 
-PG_FUNCTION_INFO_V1(attribution_accum);
-PG_FUNCTION_INFO_V1(attribution_accum_n);
-PG_FUNCTION_INFO_V1(attribution_combine);
-PG_FUNCTION_INFO_V1(attribution_serial);
-PG_FUNCTION_INFO_V1(attribution_deserial);
-PG_FUNCTION_INFO_V1(attribution_final);
-PG_FUNCTION_INFO_V1(markov_conversion_accum);
-PG_FUNCTION_INFO_V1(markov_conversion_final);
 
 static Datum attr_accum(FunctionCallInfo fcinfo, AttrModel model);
 
@@ -82,36 +75,36 @@ attr_model_mismatch(AttrModel have, AttrModel got)
 }
 
 /*
- * attribution_accum(state internal, path text[], conversions float8, model text)
+ * attribution_accum(state attribution_state, path text[], conversions float8, model text)
  * Not strict: the model is checked on every row; rows with a NULL or empty
  * path (after dropping NULL elements) or NULL conversions are skipped.
  */
-Datum
-attribution_accum(PG_FUNCTION_ARGS)
+static Datum
+attribution_accum_impl(PG_FUNCTION_ARGS)
 {
 	(void) cxm_agg_context(fcinfo, "attribution_accum");
 	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
 }
 
 /*
- * attribution_accum_n(state internal, path text[], conversions float8,
+ * attribution_accum_n(state attribution_state, path text[], conversions float8,
  * model text, journeys int8): one row stands for `journeys` journeys with
  * that path and these total conversions (doc/attribution.md, "Paths with
  * counts"); a NULL journeys skips the row like a NULL path.
  */
-Datum
-attribution_accum_n(PG_FUNCTION_ARGS)
+static Datum
+attribution_accum_n_impl(PG_FUNCTION_ARGS)
 {
 	(void) cxm_agg_context(fcinfo, "attribution_accum_n");
 	return attr_accum(fcinfo, attr_model_arg(fcinfo, 3));
 }
 
 /*
- * markov_conversion_accum(state internal, path text[], conversions float8):
+ * markov_conversion_accum(state attribution_state, path text[], conversions float8):
  * attribution's markov state, rows as in attribution_accum.
  */
-Datum
-markov_conversion_accum(PG_FUNCTION_ARGS)
+static Datum
+markov_conversion_accum_impl(PG_FUNCTION_ARGS)
 {
 	(void) cxm_agg_context(fcinfo, "markov_conversion_accum");
 	return attr_accum(fcinfo, ATTR_MARKOV);
@@ -135,7 +128,7 @@ attr_accum(FunctionCallInfo fcinfo, AttrModel model)
 	int64		count = 1;
 	char		msg[256];
 
-	aggcxt = cxm_agg_context(fcinfo, "attribution_accum");
+	aggcxt = cxm_state_context(fcinfo, "attribution_accum");
 	state = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
 	if (state == NULL)
 	{
@@ -194,15 +187,15 @@ attr_accum(FunctionCallInfo fcinfo, AttrModel model)
 	PG_RETURN_POINTER(state);
 }
 
-Datum
-attribution_combine(PG_FUNCTION_ARGS)
+static Datum
+attribution_combine_impl(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	AttrState  *s1;
 	AttrState  *s2;
 	char		msg[256];
 
-	aggcxt = cxm_agg_context(fcinfo, "attribution_combine");
+	aggcxt = cxm_state_context(fcinfo, "attribution_combine");
 	s1 = PG_ARGISNULL(0) ? NULL : (AttrState *) PG_GETARG_POINTER(0);
 	s2 = PG_ARGISNULL(1) ? NULL : (AttrState *) PG_GETARG_POINTER(1);
 	if (s2 == NULL)
@@ -225,37 +218,32 @@ attribution_combine(PG_FUNCTION_ARGS)
 }
 
 /* the wire format of attribution_core.h, written by attr_wire_write */
-Datum
-attribution_serial(PG_FUNCTION_ARGS)
+static bytea *
+attr_flatten(Datum d)
 {
-	AttrState  *s;
+	AttrState  *s = (AttrState *) DatumGetPointer(d);
 	WireWriter	w;
 
-	(void) cxm_agg_context(fcinfo, "attribution_serial");
-	s = (AttrState *) PG_GETARG_POINTER(0);
 	cxm_wire_begin(&w, ATTR_WIRE_HEADER + (size_t) s->nchannels * 32 +
 				   (size_t) s->ntrans * 16);
 	attr_wire_write(&w, s);
-	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
+	return cxm_wire_bytea(&w);
 }
 
 /* checked completely by attr_wire_read while it is read */
-Datum
-attribution_deserial(PG_FUNCTION_ARGS)
+static Datum
+attr_expand(const char *data, size_t len, MemoryContext cxt)
 {
-	bytea	   *b;
 	AttrState  *s;
-	CxmAlloc	a;
+	CxmAlloc	a = cxm_allocator(cxt);
 	char		msg[256];
 
-	(void) cxm_agg_context(fcinfo, "attribution_deserial");
-	b = PG_GETARG_BYTEA_PP(0);
-	a = cxm_allocator(CurrentMemoryContext);
-	if (attr_wire_read((const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-					   &a, &s, msg, sizeof(msg)) != CXM_OK)
+	if (attr_wire_read((const unsigned char *) data, len, &a, &s, msg, sizeof(msg)) != CXM_OK)
 		cxm_bad_state("attribution", msg);
-	PG_RETURN_POINTER(s);
+	return PointerGetDatum(s);
 }
+
+static const CxmStateDesc attr_desc = CXM_STATE_DESC("attribution", attr_flatten, attr_expand);
 
 static void
 attr_tick(void *arg)
@@ -329,16 +317,25 @@ attr_final_common(FunctionCallInfo fcinfo, bool conversion)
 	return attr_credit_array(fcinfo, r, n);
 }
 
-Datum
-attribution_final(PG_FUNCTION_ARGS)
+static Datum
+attribution_final_impl(PG_FUNCTION_ARGS)
 {
 	(void) cxm_agg_context(fcinfo, "attribution_final");
 	return attr_final_common(fcinfo, false);
 }
 
-Datum
-markov_conversion_final(PG_FUNCTION_ARGS)
+static Datum
+markov_conversion_final_impl(PG_FUNCTION_ARGS)
 {
 	(void) cxm_agg_context(fcinfo, "markov_conversion_final");
 	return attr_final_common(fcinfo, true);
 }
+
+CXM_STATE_TYPE_IO(attribution_state, attr_desc);
+CXM_STATE_LEGACY(attribution_serial, attribution_deserial, attr_desc);
+CXM_STATE_TRANS(attribution_accum, attribution_accum_impl, attr_desc, 1);
+CXM_STATE_TRANS(attribution_accum_n, attribution_accum_n_impl, attr_desc, 1);
+CXM_STATE_TRANS(markov_conversion_accum, markov_conversion_accum_impl, attr_desc, 1);
+CXM_STATE_TRANS(attribution_combine, attribution_combine_impl, attr_desc, 2);
+CXM_STATE_FINAL(attribution_final, attribution_final_impl, attr_desc);
+CXM_STATE_FINAL(markov_conversion_final, markov_conversion_final_impl, attr_desc);

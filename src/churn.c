@@ -24,19 +24,11 @@
 
 #include "churn_core.h"
 #include "cxm.h"
+#include "state_type.h"
 
 /* below this, an unpenalised fit has its optimum at infinity too often */
 #define BGNBD_MIN_CUSTOMERS 5
 
-PG_FUNCTION_INFO_V1(bgnbd_fit_accum);
-PG_FUNCTION_INFO_V1(bgnbd_fit_final);
-PG_FUNCTION_INFO_V1(pnbd_fit_final);
-PG_FUNCTION_INFO_V1(mbgnbd_fit_final);
-PG_FUNCTION_INFO_V1(gg_fit_accum);
-PG_FUNCTION_INFO_V1(gg_fit_final);
-PG_FUNCTION_INFO_V1(churn_fit_combine);
-PG_FUNCTION_INFO_V1(churn_fit_serialize);
-PG_FUNCTION_INFO_V1(churn_fit_deserialize);
 PG_FUNCTION_INFO_V1(bgnbd_p_alive);
 PG_FUNCTION_INFO_V1(bgnbd_churn_score);
 PG_FUNCTION_INFO_V1(bgnbd_expected_purchases);
@@ -100,10 +92,10 @@ check_gg_row(double x, double m)
 }
 
 /* bgnbd_fit(frequency, recency, t [, penalizer]) transition */
-Datum
-bgnbd_fit_accum(PG_FUNCTION_ARGS)
+static Datum
+bgnbd_fit_accum_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = cxm_agg_context(fcinfo, "bgnbd_fit_accum");
+	MemoryContext aggcxt = cxm_state_context(fcinfo, "bgnbd_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				tx,
@@ -143,10 +135,10 @@ bgnbd_fit_accum(PG_FUNCTION_ARGS)
 }
 
 /* gammagamma_fit(frequency, monetary) transition; frequency 0 is ignored */
-Datum
-gg_fit_accum(PG_FUNCTION_ARGS)
+static Datum
+gg_fit_accum_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = cxm_agg_context(fcinfo, "gg_fit_accum");
+	MemoryContext aggcxt = cxm_state_context(fcinfo, "gg_fit_accum");
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	double		x,
 				m;
@@ -163,10 +155,10 @@ gg_fit_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-Datum
-churn_fit_combine(PG_FUNCTION_ARGS)
+static Datum
+churn_fit_combine_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = cxm_agg_context(fcinfo, "churn_fit_combine");
+	MemoryContext aggcxt = cxm_state_context(fcinfo, "churn_fit_combine");
 	FitState   *a = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	FitState   *b = PG_ARGISNULL(1) ? NULL : (FitState *) PG_GETARG_POINTER(1);
 	size_t		i;
@@ -205,10 +197,10 @@ static const char *const pnbd_names[] = {"r", "alpha", "s", "beta"};
 static const char *const gg_names[] = {"p", "q", "v"};
 
 /* the wire format of churn_core.h (CXM_FIT_WIRE_*), written by cxm_fit_wire_write */
-Datum
-churn_fit_serialize(PG_FUNCTION_ARGS)
+static bytea *
+fit_flatten(Datum d)
 {
-	FitState   *st = (FitState *) PG_GETARG_POINTER(0);
+	FitState   *st = (FitState *) DatumGetPointer(d);
 	CxmFitWireInfo h;
 	WireWriter	w;
 
@@ -218,21 +210,19 @@ churn_fit_serialize(PG_FUNCTION_ARGS)
 	h.nrows = st->set.used;
 	cxm_wire_begin(&w, CXM_FIT_WIRE_HEADER + st->set.used * CXM_FIT_WIRE_ROW);
 	cxm_fit_wire_write(&w, &h, &st->set);
-	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
+	return cxm_wire_bytea(&w);
 }
 
 /* checked completely by cxm_fit_wire_check() before anything is read */
-Datum
-churn_fit_deserialize(PG_FUNCTION_ARGS)
+static Datum
+fit_expand(const char *bytes, size_t len, MemoryContext aggcxt)
 {
-	MemoryContext aggcxt = cxm_agg_context(fcinfo, "churn_fit_deserialize");
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	const unsigned char *data = (const unsigned char *) VARDATA_ANY(b);
+	const unsigned char *data = (const unsigned char *) bytes;
 	CxmFitWireInfo info;
 	char		err[256];
 	FitState   *st;
 
-	if (cxm_fit_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
+	if (cxm_fit_wire_check(data, len, &info, err, sizeof(err)) != CXM_OK)
 		cxm_bad_state("model-fit", err);
 	st = MemoryContextAllocZero(aggcxt, sizeof(FitState));
 	st->alloc = cxm_allocator(aggcxt);
@@ -241,8 +231,10 @@ churn_fit_deserialize(PG_FUNCTION_ARGS)
 	st->penalizer = info.penalizer;
 	if (cxm_fit_wire_decode(data, &info, &st->set, err, sizeof(err)) != CXM_OK)
 		cxm_bad_state("model-fit", err);
-	PG_RETURN_POINTER(st);
+	return PointerGetDatum(st);
 }
+
+static const CxmStateDesc fit_desc = CXM_STATE_DESC("model-fit", fit_flatten, fit_expand);
 
 static CxmSummaryRow *
 sorted_rows(FitState *st)
@@ -320,8 +312,8 @@ churn_fit_final(FunctionCallInfo fcinfo, ChurnFitFn fitfn, const char *const *na
 							   "Check the data (too few customers, or no repeat purchases?) or use the penalizer form."));
 }
 
-Datum
-bgnbd_fit_final(PG_FUNCTION_ARGS)
+static Datum
+bgnbd_fit_final_impl(PG_FUNCTION_ARGS)
 {
 	return churn_fit_final(fcinfo, cxm_bgnbd_fit, bg_names, "bgnbd_fit");
 }
@@ -335,20 +327,20 @@ pnbd_fit_here(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	return cxm_pnbd_fit(rows, nrows, penalizer, &alloc, out);
 }
 
-Datum
-pnbd_fit_final(PG_FUNCTION_ARGS)
+static Datum
+pnbd_fit_final_impl(PG_FUNCTION_ARGS)
 {
 	return churn_fit_final(fcinfo, pnbd_fit_here, pnbd_names, "pareto_nbd_fit");
 }
 
-Datum
-mbgnbd_fit_final(PG_FUNCTION_ARGS)
+static Datum
+mbgnbd_fit_final_impl(PG_FUNCTION_ARGS)
 {
 	return churn_fit_final(fcinfo, cxm_mbgnbd_fit, bg_names, "mbgnbd_fit");
 }
 
-Datum
-gg_fit_final(PG_FUNCTION_ARGS)
+static Datum
+gg_fit_final_impl(PG_FUNCTION_ARGS)
 {
 	FitState   *st = PG_ARGISNULL(0) ? NULL : (FitState *) PG_GETARG_POINTER(0);
 	CxmSummaryRow *rows;
@@ -362,6 +354,16 @@ gg_fit_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(fit_result(fcinfo, st, status, &fit, 3, gg_names, "gammagamma_fit", "repeat customers",
 							   "Too few repeat customers, or spends that do not vary?"));
 }
+
+CXM_STATE_TYPE_IO(fit_state, fit_desc);
+CXM_STATE_LEGACY(churn_fit_serialize, churn_fit_deserialize, fit_desc);
+CXM_STATE_TRANS(bgnbd_fit_accum, bgnbd_fit_accum_impl, fit_desc, 1);
+CXM_STATE_TRANS(gg_fit_accum, gg_fit_accum_impl, fit_desc, 1);
+CXM_STATE_TRANS(churn_fit_combine, churn_fit_combine_impl, fit_desc, 2);
+CXM_STATE_FINAL(bgnbd_fit_final, bgnbd_fit_final_impl, fit_desc);
+CXM_STATE_FINAL(pnbd_fit_final, pnbd_fit_final_impl, fit_desc);
+CXM_STATE_FINAL(mbgnbd_fit_final, mbgnbd_fit_final_impl, fit_desc);
+CXM_STATE_FINAL(gg_fit_final, gg_fit_final_impl, fit_desc);
 
 /*
  * Read the first nparams float8 fields of a model row (bgnbd_model or

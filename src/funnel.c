@@ -3,13 +3,13 @@
  *	  fmgr glue of journey_funnel(ts, window, steps [, mode])
  *	  (doc/funnels.md).  The level DP lives in funnel_core.c.
  *
- * State (internal): the window, the mode, the number of steps, the count of
+ * State (cxm.funnel_state, state_type.h): the window, the mode, the number of steps, the count of
  * usable rows (non-NULL ts and steps) and, for each row matching at least
  * one step, its timestamp and matched steps (FunnelRow; rows matching
  * several steps keep their list in a pool).  Rows matching no step change
  * no answer in any mode and are not stored.  Rows arrive in any order: the
- * final function sorts them.  combine concatenates; serial/deserial write a
- * versioned, length-checked bytea.  In hash aggregation the rows of every
+ * final function sorts them.  combine concatenates; the flat form is a
+ * versioned, length-checked byte string.  In hash aggregation the rows of every
  * group go to one row log shared by the node (rowlog.h; FunnelShared
  * below); elsewhere each group has its own FunnelState in the aggregate
  * context.
@@ -31,13 +31,8 @@
 #include "cxm.h"
 #include "funnel_core.h"
 #include "rowlog.h"
+#include "state_type.h"
 
-PG_FUNCTION_INFO_V1(journey_funnel_accum);
-PG_FUNCTION_INFO_V1(journey_funnel_accum_mode);
-PG_FUNCTION_INFO_V1(journey_funnel_combine);
-PG_FUNCTION_INFO_V1(journey_funnel_serial);
-PG_FUNCTION_INFO_V1(journey_funnel_deserial);
-PG_FUNCTION_INFO_V1(journey_funnel_final);
 
 /* 26 inline rows make the state 504 bytes: one 512-byte allocation chunk */
 #define FUNNEL_INLINE_ROWS	26
@@ -71,12 +66,16 @@ typedef struct FunnelState
 
 /*
  * In hash aggregation a group is a slot of the node's shared row log
- * (rowlog.h), its state a tagged Datum whose own bits say whether the group
- * had a usable row (bit 0) and which FunnelParams it uses (bits 1-14): the
- * window, mode and number of steps are nearly always the same for every
- * group, so the log keeps each distinct combination once.  A log entry's
- * value is the matched step, or FUNNEL_MULTI | the offset in the log's pool
- * of a count followed by the steps of a row matching several.
+ * (rowlog.h), its state a tagged Datum whose own bits say which
+ * FunnelParams it uses and whether it had a usable row: the window, mode
+ * and number of steps are nearly always the same for every group, so the
+ * log keeps each distinct combination once.  The bits are 0 for the usual
+ * group, which had a usable row and uses the log's common params (those of
+ * the first group that had one), and otherwise (params id + 1) << 1 | usable:
+ * while every group is usual the log keeps no per-slot bits at all, and a
+ * row reads nothing of its group's (funnel_group_*).  A log entry's value is
+ * the matched step, or FUNNEL_MULTI | the offset in the log's pool of a
+ * count followed by the steps of a row matching several.
  */
 typedef struct FunnelParams
 {
@@ -92,13 +91,14 @@ typedef struct FunnelShared
 	uint32		nparams;
 	uint32		cap;
 	uint32		last;			/* the params found last */
+	uint32		common;			/* the usual group's params; FUNNEL_NO_COMMON */
 	FunnelPool	pool;
 	MemoryContext cxt;
 } FunnelShared;
 
 #define FUNNEL_MULTI		0x80000000u
-#define FUNNEL_USABLE		1u
 #define FUNNEL_MAX_PARAMS	((1u << (CXM_LOG_USER_BITS - 1)) - 1)
+#define FUNNEL_NO_COMMON	PG_UINT32_MAX
 
 /* any state, as the final, serial and combine functions read it */
 typedef struct FunnelView
@@ -370,6 +370,33 @@ funnel_params_id(FunnelShared *fs, FunnelMode mode, const Interval *raw, uint64 
 	return (int) fs->nparams++;
 }
 
+/* a group's params id and whether it had a usable row, from its bits */
+static inline uint32
+funnel_group_pid(const FunnelShared *fs, Datum d)
+{
+	uint32		u = cxm_log_group_user(d);
+
+	return u == 0 ? fs->common : (u >> 1) - 1;
+}
+
+static inline bool
+funnel_group_usable(Datum d)
+{
+	uint32		u = cxm_log_group_user(d);
+
+	return u == 0 || (u & 1) != 0;
+}
+
+/* the group d with params pid and usable as given */
+static inline Datum
+funnel_group_set(FunnelShared *fs, Datum d, uint32 pid, bool usable)
+{
+	if (usable && fs->common == FUNNEL_NO_COMMON)
+		fs->common = pid;
+	return cxm_log_group_with_user(d, usable && pid == fs->common ? 0
+								   : ((pid + 1) << 1) | (usable ? 1 : 0));
+}
+
 static FunnelState *
 funnel_own_state(MemoryContext cxt, FunnelMode mode, const Interval *raw, uint64 window,
 				 uint32 nsteps)
@@ -402,11 +429,13 @@ funnel_new_group(FunctionCallInfo fcinfo, MemoryContext aggcxt, FunnelMode mode,
 		{
 			fs = MemoryContextAllocZero(aggcxt, sizeof(FunnelShared));
 			fs->cxt = aggcxt;
+			fs->common = FUNNEL_NO_COMMON;
 			sl->user = fs;
 		}
 		pid = funnel_params_id(fs, mode, raw, window, nsteps);
 		if (pid >= 0)
-			return cxm_log_new_group(sl, (uint32) pid << 1, "journey_funnel");
+			return funnel_group_set(fs, cxm_log_new_group(sl, 0, "journey_funnel"),
+									(uint32) pid, false);
 	}
 	return PointerGetDatum(funnel_own_state(aggcxt, mode, raw, window, nsteps));
 }
@@ -414,7 +443,9 @@ funnel_new_group(FunctionCallInfo fcinfo, MemoryContext aggcxt, FunnelMode mode,
 static inline const FunnelParams *
 funnel_log_params(const CxmSharedLog *sl, Datum d)
 {
-	return &((const FunnelShared *) sl->user)->params[cxm_log_group_user(d) >> 1];
+	const FunnelShared *fs = (const FunnelShared *) sl->user;
+
+	return &fs->params[funnel_group_pid(fs, d)];
 }
 
 /*
@@ -430,7 +461,7 @@ funnel_log_set_nsteps(CxmSharedLog *sl, Datum d, uint32 nsteps)
 	int			pid = funnel_params_id(fs, p.mode, &p.window_raw, p.window, nsteps);
 
 	if (pid >= 0)
-		return cxm_log_group_with_user(d, ((uint32) pid << 1) | (cxm_log_group_user(d) & FUNNEL_USABLE));
+		return funnel_group_set(fs, d, (uint32) pid, funnel_group_usable(d));
 	return PointerGetDatum(funnel_own_state(fs->cxt, p.mode, &p.window_raw, p.window, nsteps));
 }
 
@@ -499,8 +530,9 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 		}
 		else
 			funnel_check_nsteps(p->nsteps, n);
-		d = cxm_log_group_with_user(d, cxm_log_group_user(d) | FUNNEL_USABLE);
 		fs = (FunnelShared *) sl->user;
+		if (unlikely(cxm_log_group_user(d) != 0))
+			d = funnel_group_set(fs, d, funnel_group_pid(fs, d), true);
 		cnt = funnel_match(arr, n, &fs->pool, fs->cxt, true, FUNNEL_MULTI, &first, &base);
 		if (cnt > 0)
 			funnel_log_append(sl, d, PG_GETARG_TIMESTAMPTZ(1), cnt, first, base);
@@ -588,19 +620,19 @@ funnel_view(Datum d, FunnelView *v)
 		v->nrows = n;
 		v->pool = pool.v;
 		v->npool = pool.n;
-		v->nusable = (cxm_log_group_user(d) & FUNNEL_USABLE) ? (int64) Max(n, 1) : 0;
+		v->nusable = funnel_group_usable(d) ? (int64) Max(n, 1) : 0;
 	}
 }
-/* journey_funnel_accum(internal, timestamptz, interval, boolean[]) */
-Datum
-journey_funnel_accum(PG_FUNCTION_ARGS)
+/* journey_funnel_accum(funnel_state, timestamptz, interval, boolean[]) */
+static Datum
+funnel_accum_default(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_DATUM(funnel_accum(fcinfo, FUNNEL_DEFAULT));
 }
 
-/* journey_funnel_accum(internal, timestamptz, interval, boolean[], text) */
-Datum
-journey_funnel_accum_mode(PG_FUNCTION_ARGS)
+/* journey_funnel_accum(funnel_state, timestamptz, interval, boolean[], text) */
+static Datum
+funnel_accum_mode(PG_FUNCTION_ARGS)
 {
 	text	   *t;
 	FunnelMode	mode;
@@ -674,8 +706,8 @@ funnel_log_combine(CxmSharedLog *sl, Datum a, const FunnelView *b)
 			return a;
 		}
 	}
-	if (b->nusable > 0)
-		a = cxm_log_group_with_user(a, cxm_log_group_user(a) | FUNNEL_USABLE);
+	if (b->nusable > 0 && cxm_log_group_user(a) != 0)
+		a = funnel_group_set(fs, a, funnel_group_pid(fs, a), true);
 	for (i = 0; i < b->nrows; i++)
 	{
 		const FunnelRow *r = &b->rows[i];
@@ -695,8 +727,8 @@ funnel_log_combine(CxmSharedLog *sl, Datum a, const FunnelView *b)
 	return a;
 }
 
-Datum
-journey_funnel_combine(PG_FUNCTION_ARGS)
+static Datum
+funnel_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	Datum		a;
@@ -720,14 +752,14 @@ journey_funnel_combine(PG_FUNCTION_ARGS)
 }
 
 /* the wire format of funnel_core.h, written by funnel_wire_write */
-Datum
-journey_funnel_serial(PG_FUNCTION_ARGS)
+static bytea *
+funnel_flatten(Datum d)
 {
 	FunnelView	v;
 	FunnelWireInfo h;
 	WireWriter	w;
 
-	funnel_view(PG_GETARG_DATUM(0), &v);
+	funnel_view(d, &v);
 	memset(&h, 0, sizeof(h));
 	h.mode = v.mode;
 	h.nsteps = v.nsteps;
@@ -739,7 +771,7 @@ journey_funnel_serial(PG_FUNCTION_ARGS)
 	h.nrows = v.nrows;
 	cxm_wire_begin(&w, FUNNEL_WIRE_HEADER + v.nrows * FUNNEL_WIRE_MIN_ROW + v.npool * 4);
 	funnel_wire_write(&w, &h, v.rows, v.pool);
-	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
+	return cxm_wire_bytea(&w);
 }
 
 /* the bound on nsteps is MaxArraySize */
@@ -747,23 +779,21 @@ StaticAssertDecl(FUNNEL_MAX_STEPS == MaxArraySize,
 				 "FUNNEL_MAX_STEPS must be MaxArraySize");
 
 /*
- * journey_funnel_deserial(bytea, internal).  funnel_wire_check() checks
- * every length and value first: a damaged state ends in an ERROR, never in
- * a crash or a wrong answer.  Then the state is allocated once and read.
+ * A state read from wire bytes.  funnel_wire_check() checks every length
+ * and value first: a damaged state ends in an ERROR, never in a crash or a
+ * wrong answer.  Then the state is allocated once and read.
  */
-Datum
-journey_funnel_deserial(PG_FUNCTION_ARGS)
+static Datum
+funnel_expand(const char *data, size_t len, MemoryContext cxt)
 {
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	const unsigned char *buf = (const unsigned char *) VARDATA_ANY(in);
-	size_t		len = VARSIZE_ANY_EXHDR(in);
+	const unsigned char *buf = (const unsigned char *) data;
 	FunnelWireInfo info;
 	FunnelState *st;
 	char		msg[160];
 
 	if (funnel_wire_check(buf, len, &info, msg, sizeof(msg)) != CXM_OK)
 		cxm_bad_state("journey_funnel", msg);
-	st = funnel_state_new(CurrentMemoryContext);
+	st = funnel_state_new(cxt);
 	st->mode = info.mode;
 	st->nsteps = info.nsteps;
 	st->window = info.window;
@@ -775,11 +805,13 @@ journey_funnel_deserial(PG_FUNCTION_ARGS)
 	funnel_wire_decode(buf, len, &info, st->rows, st->pool.v);
 	st->nrows = info.nrows;
 	st->pool.n = info.npool;
-	PG_RETURN_POINTER(st);
+	return PointerGetDatum(st);
 }
 
-Datum
-journey_funnel_final(PG_FUNCTION_ARGS)
+static const CxmStateDesc funnel_desc = CXM_STATE_DESC_LOG("journey_funnel", funnel_flatten, funnel_expand);
+
+static Datum
+funnel_final(PG_FUNCTION_ARGS)
 {
 	FunnelView	v;
 	CxmAlloc	alloc;
@@ -800,3 +832,10 @@ journey_funnel_final(PG_FUNCTION_ARGS)
 				 errmsg("journey_funnel: %s", msg)));
 	PG_RETURN_INT32((int32) level);
 }
+
+CXM_STATE_TYPE_IO(funnel_state, funnel_desc);
+CXM_STATE_LEGACY(journey_funnel_serial, journey_funnel_deserial, funnel_desc);
+CXM_STATE_TRANS_LOG(journey_funnel_accum, funnel_accum_default, funnel_desc);
+CXM_STATE_TRANS_LOG(journey_funnel_accum_mode, funnel_accum_mode, funnel_desc);
+CXM_STATE_TRANS(journey_funnel_combine, funnel_combine, funnel_desc, 2);
+CXM_STATE_FINAL(journey_funnel_final, funnel_final, funnel_desc);

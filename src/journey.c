@@ -5,7 +5,8 @@
  *	  function.  The state, sort, heap and gap arithmetic live in
  *	  journey_core.c.
  *
- * journey_path keeps an `internal` state.  Rows are appended in arrival
+ * journey_path's state type is cxm.path_state (state_type.h): the functions
+ * below work on the in-memory state it wraps.  Rows are appended in arrival
  * order to a log and sorted once by the final function, so the answer never
  * depends on the order rows arrive in, and partial states from parallel
  * workers are simply concatenated.  In hash aggregation the log is one row
@@ -35,13 +36,8 @@
 #include "cxm.h"
 #include "journey_core.h"
 #include "rowlog.h"
+#include "state_type.h"
 
-PG_FUNCTION_INFO_V1(journey_path_accum);
-PG_FUNCTION_INFO_V1(journey_path_accum_n);
-PG_FUNCTION_INFO_V1(journey_path_combine);
-PG_FUNCTION_INFO_V1(journey_path_serialize);
-PG_FUNCTION_INFO_V1(journey_path_deserialize);
-PG_FUNCTION_INFO_V1(journey_path_final);
 PG_FUNCTION_INFO_V1(path_collapse);
 PG_FUNCTION_INFO_V1(sessionize);
 
@@ -163,12 +159,13 @@ journey_add_row(FunctionCallInfo fcinfo, JPathState *st)
 }
 
 /*
- * journey_path_accum(internal, text, timestamptz).  A non-NULL state can
- * only come from the executor (SQL cannot make an `internal` value), so the
- * context is checked when the state is created.
+ * journey_path_accum(path_state, text, timestamptz).  A state given flat
+ * (from SQL) is read in the aggregate context by cxm_state_trans, which
+ * checks the context then; otherwise it is checked when the state is
+ * created.
  */
-Datum
-journey_path_accum(PG_FUNCTION_ARGS)
+static Datum
+path_accum(PG_FUNCTION_ARGS)
 {
 	Datum		st;
 	JPathState *own;
@@ -198,12 +195,12 @@ journey_path_accum(PG_FUNCTION_ARGS)
 }
 
 /*
- * journey_path_accum_n(internal, text, timestamptz, int4): max_steps is
+ * journey_path_accum_n(path_state, text, timestamptz, int4): max_steps is
  * checked on every row, NULL touchpoint or not, and must not change within
  * the group.  The context is checked when the state is created, as above.
  */
-Datum
-journey_path_accum_n(PG_FUNCTION_ARGS)
+static Datum
+path_accum_n(PG_FUNCTION_ARGS)
 {
 	JPathState *st = NULL;
 	int32		max_steps;
@@ -236,8 +233,8 @@ journey_path_accum_n(PG_FUNCTION_ARGS)
 }
 
 /* not strict: the result must live in the aggregate context */
-Datum
-journey_path_combine(PG_FUNCTION_ARGS)
+static Datum
+path_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = cxm_agg_context(fcinfo, "journey_path_combine");
 	Datum		a,
@@ -303,17 +300,16 @@ journey_path_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(a);
 }
 
-Datum
-journey_path_serialize(PG_FUNCTION_ARGS)
+/* the wire bytes of a state (path_desc) */
+static bytea *
+path_flatten(Datum d)
 {
-	Datum		d = PG_GETARG_DATUM(0);
 	WireWriter	w;
 	JPathIter	it;
 	int64_t		ts;
 	const char *s;
 	size_t		len;
 
-	(void) cxm_agg_context(fcinfo, "journey_path_serialize");
 	if (cxm_log_is_group(d))
 	{
 		size_t		n,
@@ -338,13 +334,13 @@ journey_path_serialize(PG_FUNCTION_ARGS)
 		while (jpath_iter_next(st, &it, &ts, &s, &len))
 			jpath_wire_write_step(&w, ts, s, len);
 	}
-	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
+	return cxm_wire_bytea(&w);
 }
 
-Datum
-journey_path_deserialize(PG_FUNCTION_ARGS)
+/* a state read from wire bytes (path_desc), checked completely first */
+static Datum
+path_expand(const char *data, size_t size, MemoryContext cxt)
 {
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	WireReader	r;
 	char		err[256];
 	int32_t		max_steps;
@@ -353,16 +349,15 @@ journey_path_deserialize(PG_FUNCTION_ARGS)
 	size_t		bytes;
 	JPathState *st;
 
-	(void) cxm_agg_context(fcinfo, "journey_path_deserialize");
-	if (jpath_wire_check((const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+	if (jpath_wire_check((const unsigned char *) data, size,
 						 &max_steps, &count, &bytes, err, sizeof(err)) != CXM_OK)
 		cxm_bad_state("journey_path", err);
 
-	st = journey_new_state(CurrentMemoryContext, max_steps);
+	st = journey_new_state(cxt, max_steps);
 	if (jpath_reserve(st, count, bytes) != CXM_OK)
 		journey_too_long();
 	/* checked above: the reader's bounds checks cannot fire */
-	wire_reader_init(&r, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	wire_reader_init(&r, data, size);
 	wire_skip(&r, JPATH_WIRE_HEADER);
 	for (i = 0; i < count; i++)
 	{
@@ -375,8 +370,10 @@ journey_path_deserialize(PG_FUNCTION_ARGS)
 	}
 	if (!wire_end(&r))
 		cxm_bad_state("journey_path", r.detail);
-	PG_RETURN_POINTER(st);
+	return PointerGetDatum(st);
 }
+
+static const CxmStateDesc path_desc = CXM_STATE_DESC_LOG("journey_path", path_flatten, path_expand);
 
 /* a text[] of n elements taking out_bytes; *p is where the first goes */
 static ArrayType *
@@ -460,8 +457,8 @@ journey_log_path(Datum st)
  * than once, as in window aggregates.  The array is built directly in one
  * allocation.
  */
-Datum
-journey_path_final(PG_FUNCTION_ARGS)
+static Datum
+path_final(PG_FUNCTION_ARGS)
 {
 	Datum		d;
 	CxmAlloc	tmp;
@@ -495,6 +492,13 @@ journey_path_final(PG_FUNCTION_ARGS)
 	jpath_view_release(&v, &tmp);
 	PG_RETURN_ARRAYTYPE_P(result);
 }
+
+CXM_STATE_TYPE_IO(path_state, path_desc);
+CXM_STATE_LEGACY(journey_path_serialize, journey_path_deserialize, path_desc);
+CXM_STATE_TRANS_LOG(journey_path_accum, path_accum, path_desc);
+CXM_STATE_TRANS(journey_path_accum_n, path_accum_n, path_desc, 1);
+CXM_STATE_TRANS(journey_path_combine, path_combine, path_desc, 2);
+CXM_STATE_FINAL(journey_path_final, path_final, path_desc);
 
 /*
  * path_collapse(text[]) -> text[]: consecutive repeats collapsed; runs of

@@ -34,12 +34,8 @@
 
 #include "cxm.h"
 #include "recommend_core.h"
+#include "state_type.h"
 
-PG_FUNCTION_INFO_V1(assoc_rules_accum);
-PG_FUNCTION_INFO_V1(assoc_rules_combine);
-PG_FUNCTION_INFO_V1(assoc_rules_serial);
-PG_FUNCTION_INFO_V1(assoc_rules_deserial);
-PG_FUNCTION_INFO_V1(assoc_rules_final);
 
 #define ASSOC_RULE_NATTS 7
 
@@ -224,8 +220,8 @@ rec_params(FunctionCallInfo fcinfo, double *sup, double *conf, int32 *maxlen)
  * must not change within a group; a NULL basket is skipped, NULL items are
  * skipped, an empty basket counts.
  */
-Datum
-assoc_rules_accum(PG_FUNCTION_ARGS)
+static Datum
+assoc_rules_accum_impl(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	RecState   *state;
@@ -286,8 +282,8 @@ assoc_rules_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-Datum
-assoc_rules_combine(PG_FUNCTION_ARGS)
+static Datum
+assoc_rules_combine_impl(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	RecState   *s1;
@@ -315,17 +311,14 @@ assoc_rules_combine(PG_FUNCTION_ARGS)
 }
 
 /* the wire format of recommend_core.h, written by rec_wire_write (wire_core.h) */
-Datum
-assoc_rules_serial(PG_FUNCTION_ARGS)
+static bytea *
+rec_state_flatten(Datum d)
 {
-	RecState   *s;
+	RecState   *s = (RecState *) DatumGetPointer(d);
 	size_t		size;
 	WireWriter	w;
 	char		msg[256];
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "assoc_rules_serial called in non-aggregate context");
-	s = (RecState *) PG_GETARG_POINTER(0);
 	rec_raise(rec_flatten(s, msg, sizeof(msg)), msg);
 	size = rec_wire_size(s);
 	if (size == 0 || size > MaxAllocSize - VARHDRSZ)
@@ -335,30 +328,27 @@ assoc_rules_serial(PG_FUNCTION_ARGS)
 				 errhint("Disable parallel aggregation for this query (max_parallel_workers_per_gather = 0).")));
 	cxm_wire_begin(&w, size);
 	rec_raise(rec_wire_write(s, &w, msg, sizeof(msg)), msg);
-	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
+	return cxm_wire_bytea(&w);
 }
 
 /* checked completely by rec_wire_decode before the state is used */
-Datum
-assoc_rules_deserial(PG_FUNCTION_ARGS)
+/*
+ * The state reads its log from the bytes, which must live as long as it
+ * does (state_type.c copies flat states that it keeps).
+ */
+static Datum
+rec_state_expand(const char *data, size_t len, MemoryContext cxt)
 {
-	bytea	   *b;
 	RecState   *s;
-	CxmAlloc	a;
+	CxmAlloc	a = rec_mem_allocator(cxt);
 	char		msg[256];
 
-	/*
-	 * No call-context check: tests call it directly to show what it rejects.
-	 * The state reads its log from b, which lives as long as the input row
-	 * the combine function is called for.
-	 */
-	b = PG_GETARG_BYTEA_PP(0);
-	a = rec_mem_allocator(CurrentMemoryContext);
-	if (rec_wire_decode(&a, (const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-						&s, msg, sizeof(msg)) != CXM_OK)
+	if (rec_wire_decode(&a, (const unsigned char *) data, len, &s, msg, sizeof(msg)) != CXM_OK)
 		cxm_bad_state("assoc_rules", msg);
-	PG_RETURN_POINTER(s);
+	return PointerGetDatum(s);
 }
+
+static const CxmStateDesc rec_desc = CXM_STATE_DESC("assoc_rules", rec_state_flatten, rec_state_expand);
 
 static void
 rec_tick(void *arg)
@@ -378,8 +368,8 @@ item_text(const RecState *s, int32 id)
  * did, and the memory of the state and the peak of the mining, go to
  * DEBUG1.
  */
-Datum
-assoc_rules_final(PG_FUNCTION_ARGS)
+static Datum
+assoc_rules_final_impl(PG_FUNCTION_ARGS)
 {
 	RecState   *s;
 	CxmRowArrayType *rt;
@@ -445,3 +435,8 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(items, (int) nr, rt->elemtype, rt->typlen,
 										  rt->typbyval, rt->typalign));
 }
+
+CXM_STATE_TYPE_IO(assoc_rules_state, rec_desc);
+CXM_STATE_TRANS(assoc_rules_accum, assoc_rules_accum_impl, rec_desc, 1);
+CXM_STATE_TRANS(assoc_rules_combine, assoc_rules_combine_impl, rec_desc, 2);
+CXM_STATE_FINAL(assoc_rules_final, assoc_rules_final_impl, rec_desc);

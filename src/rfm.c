@@ -11,7 +11,7 @@
  * epoch: n months, n days (local dates) or a fixed length (days counted as
  * 24 hours).  A unit mixing months with days or time is rejected.
  *
- * State: the distinct periods with their summed amounts, kept as an array
+ * State (cxm.rfm_state, state_type.h): the distinct periods with their summed amounts, kept as an array
  * that is sorted and merged whenever it fills up, so memory follows the
  * number of distinct periods.  Amounts are summed exactly in millionths
  * (rfm_core.h), so order of arrival does not matter, not even in the last
@@ -33,12 +33,8 @@
 
 #include "cxm.h"
 #include "rfm_core.h"
+#include "state_type.h"
 
-PG_FUNCTION_INFO_V1(rfm_accum);
-PG_FUNCTION_INFO_V1(rfm_combine);
-PG_FUNCTION_INFO_V1(rfm_serialize);
-PG_FUNCTION_INFO_V1(rfm_deserialize);
-PG_FUNCTION_INFO_V1(rfm_final);
 PG_FUNCTION_INFO_V1(churn_rfm_segment);
 
 typedef struct RfmState
@@ -204,8 +200,8 @@ rfm_configure(RfmState *st, TimestampTz as_of, Interval *unit)
 				 errmsg("unit must be the same for every row of a group")));
 }
 
-Datum
-rfm_accum(PG_FUNCTION_ARGS)
+static Datum
+rfm_accum_impl(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt,
 				old;
@@ -214,7 +210,7 @@ rfm_accum(PG_FUNCTION_ARGS)
 	double		amount;
 	int64		micros;
 
-	aggcxt = cxm_agg_context(fcinfo, "rfm_accum");
+	aggcxt = cxm_state_context(fcinfo, "rfm_accum");
 	st = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	if (st == NULL)
 		st = rfm_state_new(aggcxt);
@@ -245,8 +241,8 @@ rfm_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-Datum
-rfm_combine(PG_FUNCTION_ARGS)
+static Datum
+rfm_combine_impl(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt,
 				old;
@@ -254,7 +250,7 @@ rfm_combine(PG_FUNCTION_ARGS)
 			   *b;
 	int			i;
 
-	aggcxt = cxm_agg_context(fcinfo, "rfm_combine");
+	aggcxt = cxm_state_context(fcinfo, "rfm_combine");
 	a = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	b = PG_ARGISNULL(1) ? NULL : (RfmState *) PG_GETARG_POINTER(1);
 	if (b == NULL || !b->configured)
@@ -281,10 +277,10 @@ rfm_combine(PG_FUNCTION_ARGS)
 }
 
 /* the wire format of rfm_core.h, written by rfm_wire_write */
-Datum
-rfm_serialize(PG_FUNCTION_ARGS)
+static bytea *
+rfm_flatten(Datum d)
 {
-	RfmState   *st = (RfmState *) PG_GETARG_POINTER(0);
+	RfmState   *st = (RfmState *) DatumGetPointer(d);
 	RfmWireInfo h;
 	WireWriter	w;
 
@@ -296,22 +292,19 @@ rfm_serialize(PG_FUNCTION_ARGS)
 	h.n = st->n;
 	cxm_wire_begin(&w, RFM_WIRE_HEADER + (size_t) st->n * RFM_WIRE_ITEM);
 	rfm_wire_write(&w, &h, st->items);
-	PG_RETURN_BYTEA_P(cxm_wire_bytea(&w));
+	return cxm_wire_bytea(&w);
 }
 
 /* checked completely by rfm_wire_check() before anything is read */
-Datum
-rfm_deserialize(PG_FUNCTION_ARGS)
+static Datum
+rfm_expand(const char *bytes, size_t len, MemoryContext aggcxt)
 {
-	MemoryContext aggcxt;
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	const unsigned char *data = (const unsigned char *) VARDATA_ANY(b);
+	const unsigned char *data = (const unsigned char *) bytes;
 	RfmWireInfo info;
 	char		err[256];
 	RfmState   *st;
 
-	aggcxt = cxm_agg_context(fcinfo, "rfm_deserialize");
-	if (rfm_wire_check(data, VARSIZE_ANY_EXHDR(b), &info, err, sizeof(err)) != CXM_OK)
+	if (rfm_wire_check(data, len, &info, err, sizeof(err)) != CXM_OK)
 		cxm_bad_state("rfm", err);
 	st = MemoryContextAllocZero(aggcxt, sizeof(RfmState));
 	st->configured = info.configured != 0;
@@ -321,11 +314,13 @@ rfm_deserialize(PG_FUNCTION_ARGS)
 	st->items = MemoryContextAlloc(aggcxt, sizeof(RfmPeriod) * st->cap);
 	rfm_wire_decode(data, &info, st->items);
 	st->n = info.n;
-	PG_RETURN_POINTER(st);
+	return PointerGetDatum(st);
 }
 
-Datum
-rfm_final(PG_FUNCTION_ARGS)
+static const CxmStateDesc rfm_desc = CXM_STATE_DESC("rfm", rfm_flatten, rfm_expand);
+
+static Datum
+rfm_final_impl(PG_FUNCTION_ARGS)
 {
 	RfmState   *st = PG_ARGISNULL(0) ? NULL : (RfmState *) PG_GETARG_POINTER(0);
 	TupleDesc	tupdesc;
@@ -348,6 +343,12 @@ rfm_final(PG_FUNCTION_ARGS)
 	d[3] = Float8GetDatum(sum.monetary);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, d, nulls)));
 }
+
+CXM_STATE_TYPE_IO(rfm_state, rfm_desc);
+CXM_STATE_LEGACY(rfm_serialize, rfm_deserialize, rfm_desc);
+CXM_STATE_TRANS(rfm_accum, rfm_accum_impl, rfm_desc, 1);
+CXM_STATE_TRANS(rfm_combine, rfm_combine_impl, rfm_desc, 2);
+CXM_STATE_FINAL(rfm_final, rfm_final_impl, rfm_desc);
 
 /* rfm_segment(r_score, f_score): the segment name; 22003 outside 1..5 */
 Datum

@@ -4,15 +4,19 @@
  *	  aggregation of journey_path or journey_funnel, and the group states
  *	  that point into it.
  *
- * In hash aggregation a group's transition value is not a pointer but a
+ * In hash aggregation a group's in-memory state is not a pointer but a
  * tagged Datum that names the group itself: bit 0 set (a palloc'd pointer
  * never has it), the log's id, the group's slot in the log, and a few bits
- * that the aggregate keeps per group.  A row then costs no access to any
- * per-group memory at all: the transition function finds the log through
- * its fn_extra, appends the row and returns the Datum.  The final, serial
- * and combine functions find the log by its id (a short registry of the
- * backend's live logs).  States of `internal` type are passed by value, so
- * PostgreSQL never dereferences them; doc/journeys.md gives the
+ * that the aggregate keeps per group (the log's per-slot bits).  The
+ * transition value PostgreSQL holds is the group's expanded-object header
+ * (state_type.c), which lives in the slot's record of the log
+ * (rowlog_record): a row finds its slot from the header's address alone
+ * (rowlog_record_slot) and rebuilds the tag without reading the header, so
+ * neither the hash table's memory nor a row's work grows with the headers.
+ * The transition function finds the log through its fn_extra, appends the
+ * row and returns the header.  The final and combine functions and the
+ * flattening read the tag in the header and find the log by its id (a
+ * short registry of the backend's live logs); doc/journeys.md gives the
  * measurements that motivate this.
  *
  * The log lives in the hash table's memory context, so it is counted in
@@ -28,6 +32,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 
 #include "rowlog_core.h"
 
@@ -99,7 +104,28 @@ typedef struct CxmSharedLogRef
 {
 	MemoryContext cxt;
 	CxmSharedLog *sl;
+	bool		refused;		/* no log in cxt: too many live logs */
 } CxmSharedLogRef;
+
+/*
+ * The log of the hash aggregation calling fcinfo, when the call is the
+ * node's own call of our transition (or combine) function in the hash
+ * table's context and a log exists there; else NULL.  Then a non-NULL state
+ * argument is always the header of one of the log's groups: the node's
+ * groups start NULL (cxm_shared_log refuses an aggregate with an initial
+ * state) and our functions only ever return such headers there.
+ */
+static inline CxmSharedLogRef *
+cxm_log_current(FunctionCallInfo fcinfo)
+{
+	CxmSharedLogRef *ref = (CxmSharedLogRef *) fcinfo->flinfo->fn_extra;
+	AggState   *as = (AggState *) fcinfo->context;
+
+	if (ref == NULL || ref->sl == NULL || as == NULL || !IsA(as, AggState) ||
+		as->curaggcontext == NULL || as->curaggcontext->ecxt_per_tuple_memory != ref->cxt)
+		return NULL;
+	return ref;
+}
 
 /* the live log of a tagged Datum, from the registry (ERROR if none: a bug) */
 extern CxmSharedLog *cxm_log_lookup(Datum d);

@@ -35,7 +35,23 @@ rowlog_create(CxmAlloc alloc, RowLogRealloc realloc)
 	log->nstart = 0;
 	log->realloc = realloc;
 	log->alloc = alloc;
+	log->user = NULL;
+	log->user_cap = 0;
+	log->records = false;
+	log->rec_block = NULL;
+	log->rec_raw = NULL;
+	log->rec_nblocks = 0;
+	log->rec_capblocks = 0;
+	log->rec_map = NULL;
+	log->rec_map_mask = 0;
+	log->rec_map_n = 0;
 	return log;
+}
+
+void
+rowlog_use_records(RowLog *log)
+{
+	log->records = true;
 }
 
 void
@@ -45,7 +61,112 @@ rowlog_destroy(RowLog *log)
 		cxm_free(&log->alloc, log->e);
 	if (log->start != NULL)
 		cxm_free(&log->alloc, log->start);
+	if (log->user != NULL)
+		cxm_free(&log->alloc, log->user);
+	while (log->rec_nblocks > 0)
+		cxm_free(&log->alloc, log->rec_raw[--log->rec_nblocks]);
+	if (log->rec_block != NULL)
+	{
+		cxm_free(&log->alloc, log->rec_block);
+		cxm_free(&log->alloc, log->rec_raw);
+	}
+	if (log->rec_map != NULL)
+		cxm_free(&log->alloc, log->rec_map);
 	cxm_free(&log->alloc, log);
+}
+
+/* the window of key in the map, added (empty) if new; the map has room */
+static RowLogRecWindow *
+rec_window(RowLogRecWindow *map, uint32_t mask, uintptr_t key, uint32_t *n)
+{
+	uint32_t	i = rowlog_rec_hash(key, mask);
+
+	while (map[i].key != key)
+	{
+		if (map[i].key == 0)
+		{
+			map[i].key = key;
+			map[i].bound = UINTPTR_MAX;
+			map[i].base_lo = 0;
+			map[i].base_hi = 0;
+			(*n)++;
+			break;
+		}
+		i = (i + 1) & mask;
+	}
+	return &map[i];
+}
+
+/* room for two more windows in the map, at most half full */
+static void
+rec_map_reserve(RowLog *log)
+{
+	uint32_t	size = log->rec_map == NULL ? 0 : log->rec_map_mask + 1;
+	uint32_t	newsize,
+				i,
+				n = 0;
+	RowLogRecWindow *map;
+
+	if ((log->rec_map_n + 2) * 2 <= size)
+		return;
+	newsize = size == 0 ? 64 : size * 2;
+	map = cxm_alloc(&log->alloc, newsize * sizeof(RowLogRecWindow));
+	memset(map, 0, newsize * sizeof(RowLogRecWindow));
+	for (i = 0; i < size; i++)
+		if (log->rec_map[i].key != 0)
+			*rec_window(map, newsize - 1, log->rec_map[i].key, &n) = log->rec_map[i];
+	if (log->rec_map != NULL)
+		cxm_free(&log->alloc, log->rec_map);
+	log->rec_map = map;
+	log->rec_map_mask = newsize - 1;
+	log->rec_map_n = n;
+}
+
+/* the block of records starting at slot `first` */
+static void
+rec_add_block(RowLog *log, uint32_t first)
+{
+	size_t		bytes = (size_t) ROWLOG_REC_PER_BLOCK << ROWLOG_REC_SHIFT;
+	void	   *raw;
+	uintptr_t	start,
+				base;
+	RowLogRecWindow *w;
+
+	if (log->rec_nblocks == log->rec_capblocks)
+	{
+		uint32_t	cap = log->rec_capblocks > 0 ? log->rec_capblocks * 2 : 16;
+		char	  **blocks = cxm_alloc(&log->alloc, cap * sizeof(char *));
+		void	  **raws = cxm_alloc(&log->alloc, cap * sizeof(void *));
+
+		if (log->rec_nblocks > 0)
+		{
+			memcpy(blocks, log->rec_block, log->rec_nblocks * sizeof(char *));
+			memcpy(raws, log->rec_raw, log->rec_nblocks * sizeof(void *));
+			cxm_free(&log->alloc, log->rec_block);
+			cxm_free(&log->alloc, log->rec_raw);
+		}
+		log->rec_block = blocks;
+		log->rec_raw = raws;
+		log->rec_capblocks = cap;
+	}
+	raw = cxm_alloc(&log->alloc, bytes + ROWLOG_REC_SIZE);
+	start = ((uintptr_t) raw + ROWLOG_REC_SIZE - 1) & ~(uintptr_t) (ROWLOG_REC_SIZE - 1);
+	base = start - ((uintptr_t) first << ROWLOG_REC_SHIFT);
+	log->rec_raw[log->rec_nblocks] = raw;
+	log->rec_block[log->rec_nblocks++] = (char *) start;
+
+	/* the window the block starts in, and the one its tail reaches */
+	rec_map_reserve(log);
+	w = rec_window(log->rec_map, log->rec_map_mask, start >> ROWLOG_REC_WINDOW_SHIFT,
+				   &log->rec_map_n);
+	w->bound = start;
+	w->base_hi = base;
+	if (((start + bytes - 1) >> ROWLOG_REC_WINDOW_SHIFT) != (start >> ROWLOG_REC_WINDOW_SHIFT))
+	{
+		w = rec_window(log->rec_map, log->rec_map_mask,
+					   (start + bytes - 1) >> ROWLOG_REC_WINDOW_SHIFT, &log->rec_map_n);
+		w->base_lo = base;
+	}
 }
 
 CxmStatus
@@ -53,8 +174,48 @@ rowlog_new_slot(RowLog *log, uint32_t *slot)
 {
 	if (log->nslots == UINT32_MAX)
 		return CXM_ERANGE;
+	if (log->records && (log->nslots & (ROWLOG_REC_PER_BLOCK - 1)) == 0)
+		rec_add_block(log, log->nslots);
+	if (log->user != NULL && log->nslots == log->user_cap)
+	{
+		size_t		cap = log->user_cap * 2;
+
+		log->user = log->realloc(log->alloc.ctx, log->user, cap * sizeof(uint16_t));
+		memset(log->user + log->user_cap, 0, (cap - log->user_cap) * sizeof(uint16_t));
+		log->user_cap = cap;
+	}
 	*slot = log->nslots++;
 	log->indexed = false;
+	return CXM_OK;
+}
+
+void
+rowlog_set_user(RowLog *log, uint32_t slot, uint16_t bits)
+{
+	if (log->user == NULL)
+	{
+		size_t		cap = 1024;
+
+		if (bits == 0)
+			return;
+		while (cap < log->nslots)
+			cap *= 2;
+		log->user = log->realloc(log->alloc.ctx, NULL, cap * sizeof(uint16_t));
+		memset(log->user, 0, cap * sizeof(uint16_t));
+		log->user_cap = cap;
+	}
+	log->user[slot] = bits;
+}
+
+CxmStatus
+rowlog_reserve(RowLog *log, size_t n)
+{
+	if (n <= log->cap)
+		return CXM_OK;
+	if (n > SIZE_MAX / sizeof(RowLogEntry))
+		return CXM_ERANGE;
+	log->e = log->realloc(log->alloc.ctx, log->e, n * sizeof(RowLogEntry));
+	log->cap = n;
 	return CXM_OK;
 }
 
@@ -197,6 +358,28 @@ rowlog_index(RowLog *log)
 	log->start[log->nslots] = i;
 	log->nstart = log->nslots;
 	log->indexed = true;
+
+	/*
+	 * The groups are read back next, one final call each, in an order
+	 * unrelated to their slots, and each read starts with its record:
+	 * bring them into the caches now, in one sequential sweep, rather than
+	 * a memory access per group later.
+	 */
+	if (log->records)
+	{
+		uint32_t	b;
+
+		for (b = 0; b < log->rec_nblocks; b++)
+		{
+			uint32_t	n = log->nslots - b * ROWLOG_REC_PER_BLOCK;
+			uint32_t	k;
+
+			if (n > ROWLOG_REC_PER_BLOCK)
+				n = ROWLOG_REC_PER_BLOCK;
+			for (k = 0; k < n; k++)
+				__builtin_prefetch(log->rec_block[b] + ((size_t) k << ROWLOG_REC_SHIFT));
+		}
+	}
 }
 
 static inline bool

@@ -43,6 +43,35 @@ typedef struct RowLogEntry
 /* grow ptr (NULL at first) to size bytes, keeping its content */
 typedef void *(*RowLogRealloc) (void *ctx, void *ptr, size_t size);
 
+/*
+ * Per-slot records (rowlog_use_records): ROWLOG_REC_SIZE bytes for each
+ * slot, in blocks of ROWLOG_REC_PER_BLOCK that never move, and a map from
+ * an address back to its slot.  The server keeps each group's
+ * expanded-object header there (state_type.c): PostgreSQL holds a pointer
+ * to it as the group's transition value, and a row finds its group's slot
+ * from that pointer alone, by arithmetic and a lookup in a small table,
+ * without reading the header.  The map divides the address space into
+ * windows of a block's size: a window holds the tail of at most one block
+ * and the start of at most one (bound), each given by its base, the
+ * address slot 0 would have in it.
+ */
+#define ROWLOG_REC_SHIFT		6
+#define ROWLOG_REC_SIZE			(1u << ROWLOG_REC_SHIFT)	/* a cache line */
+#define ROWLOG_REC_BLOCK_SHIFT	10
+#define ROWLOG_REC_PER_BLOCK	(1u << ROWLOG_REC_BLOCK_SHIFT)
+#define ROWLOG_REC_WINDOW_SHIFT (ROWLOG_REC_SHIFT + ROWLOG_REC_BLOCK_SHIFT)
+
+typedef struct RowLogRecWindow
+{
+	uintptr_t	key;			/* address >> ROWLOG_REC_WINDOW_SHIFT; 0: empty */
+	uintptr_t	bound;			/* where the block starting here starts */
+	uintptr_t	base_lo;		/* below bound */
+	uintptr_t	base_hi;		/* from bound on */
+} RowLogRecWindow;
+
+/* a slot's bits of the caller's: 15 of its own and ROWLOG_USER_OWN */
+#define ROWLOG_USER_OWN			0x8000u
+
 typedef struct RowLog
 {
 	/* what an append touches comes first */
@@ -55,13 +84,37 @@ typedef struct RowLog
 	uint32_t	nstart;			/* slots covered by start */
 	RowLogRealloc realloc;
 	CxmAlloc	alloc;
+
+	/* per-slot bits (rowlog_set_user): NULL while every slot has 0 */
+	uint16_t   *user;
+	size_t		user_cap;
+
+	/* per-slot records: none unless rowlog_use_records() */
+	bool		records;
+	char	  **rec_block;		/* aligned block starts */
+	void	  **rec_raw;		/* as allocated */
+	uint32_t	rec_nblocks;
+	uint32_t	rec_capblocks;
+	RowLogRecWindow *rec_map;
+	uint32_t	rec_map_mask;	/* size - 1, a power of two */
+	uint32_t	rec_map_n;
 } RowLog;
 
 extern RowLog *rowlog_create(CxmAlloc alloc, RowLogRealloc realloc);
 extern void rowlog_destroy(RowLog *log);
 
+/* give every slot a record from now on (before the first slot) */
+extern void rowlog_use_records(RowLog *log);
+
 /* a new slot (group); CXM_ERANGE after 2^32 - 1 of them */
 extern CxmStatus rowlog_new_slot(RowLog *log, uint32_t *slot);
+
+/*
+ * Room for n entries in all (a caller that knows how many rows will come
+ * saves the copies and the unused half of doubling); CXM_ERANGE beyond
+ * SIZE_MAX.
+ */
+extern CxmStatus rowlog_reserve(RowLog *log, size_t n);
 
 /* double the room (rowlog_append's slow path); CXM_ERANGE beyond SIZE_MAX */
 extern CxmStatus rowlog_grow(RowLog *log);
@@ -96,6 +149,57 @@ extern void rowlog_index(RowLog *log);
  */
 #define ROWLOG_SORT_RUN 16
 extern void rowlog_sort_ts_key(RowLogEntry *a, size_t n, RowLogEntry *tmp);
+
+/* a slot's record (rowlog_use_records) */
+static inline void *
+rowlog_record(const RowLog *log, uint32_t slot)
+{
+	return log->rec_block[slot >> ROWLOG_REC_BLOCK_SHIFT] +
+		((size_t) (slot & (ROWLOG_REC_PER_BLOCK - 1)) << ROWLOG_REC_SHIFT);
+}
+
+static inline uint32_t
+rowlog_rec_hash(uintptr_t key, uint32_t mask)
+{
+	return (uint32_t) (((uint64_t) key * UINT64_C(0x9E3779B97F4A7C15)) >> 40) & mask;
+}
+
+/*
+ * The slot of an address inside a record (rowlog_record(log, s) + k,
+ * k < ROWLOG_REC_SIZE); UINT32_MAX for an address in no block.
+ */
+static inline uint32_t
+rowlog_record_slot(const RowLog *log, const void *p)
+{
+	uintptr_t	a = (uintptr_t) p;
+	uintptr_t	key = a >> ROWLOG_REC_WINDOW_SHIFT;
+	uint32_t	i = rowlog_rec_hash(key, log->rec_map_mask);
+	const RowLogRecWindow *w;
+	uintptr_t	base;
+	uintptr_t	slot;
+
+	for (;;)
+	{
+		w = &log->rec_map[i];
+		if (w->key == key)
+			break;
+		if (w->key == 0)
+			return UINT32_MAX;
+		i = (i + 1) & log->rec_map_mask;
+	}
+	base = a < w->bound ? w->base_lo : w->base_hi;
+	slot = (a - base) >> ROWLOG_REC_SHIFT;
+	return slot < log->nslots ? (uint32_t) slot : UINT32_MAX;
+}
+
+/* a slot's bits (0 until set) */
+static inline uint16_t
+rowlog_user(const RowLog *log, uint32_t slot)
+{
+	return log->user != NULL ? log->user[slot] : 0;
+}
+
+extern void rowlog_set_user(RowLog *log, uint32_t slot, uint16_t bits);
 
 /* a slot's entries; the log must be indexed (rowlog_index) */
 static inline RowLogEntry *

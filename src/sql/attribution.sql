@@ -12,52 +12,36 @@ COMMENT ON COLUMN @extschema@.channel_credit.channel IS 'the touchpoint / channe
 COMMENT ON COLUMN @extschema@.channel_credit.credit IS
   'conversions credited to the channel; the credits of one group sum to its total conversions';
 
-CREATE FUNCTION @extschema@.attribution_accum(pg_catalog.internal, pg_catalog.text[],
+CREATE FUNCTION @extschema@.attribution_accum(@extschema@.attribution_state, pg_catalog.text[],
                                               pg_catalog.float8, pg_catalog.text)
-RETURNS pg_catalog.internal
+RETURNS @extschema@.attribution_state
 AS 'MODULE_PATHNAME', 'attribution_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.attribution_accum(pg_catalog.internal, pg_catalog.text[],
+COMMENT ON FUNCTION @extschema@.attribution_accum(@extschema@.attribution_state, pg_catalog.text[],
                                                   pg_catalog.float8, pg_catalog.text) IS
   'transition function of attribution: adds one journey (channel credits, or Markov transition counts)';
 
-CREATE FUNCTION @extschema@.attribution_combine(pg_catalog.internal, pg_catalog.internal)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.attribution_combine(@extschema@.attribution_state, @extschema@.attribution_state)
+RETURNS @extschema@.attribution_state
 AS 'MODULE_PATHNAME', 'attribution_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.attribution_combine(pg_catalog.internal, pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.attribution_combine(@extschema@.attribution_state, @extschema@.attribution_state) IS
   'combine function of attribution (parallel and partial aggregation)';
 
-CREATE FUNCTION @extschema@.attribution_serial(pg_catalog.internal)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'attribution_serial'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.attribution_serial(pg_catalog.internal) IS
-  'serial function of attribution: the state as bytea (version byte first)';
-
-CREATE FUNCTION @extschema@.attribution_deserial(pg_catalog.bytea, pg_catalog.internal)
-RETURNS pg_catalog.internal
-AS 'MODULE_PATHNAME', 'attribution_deserial'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.attribution_deserial(pg_catalog.bytea, pg_catalog.internal) IS
-  'deserial function of attribution: checks version, lengths and consistency of a serialized state';
-
-CREATE FUNCTION @extschema@.attribution_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.attribution_final(@extschema@.attribution_state)
 RETURNS @extschema@.channel_credit[]
 AS 'MODULE_PATHNAME', 'attribution_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.attribution_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.attribution_final(@extschema@.attribution_state) IS
   'final function of attribution: the credits by channel, highest first; NULL when no journey was usable';
 
 CREATE AGGREGATE @extschema@.attribution(path pg_catalog.text[], conversions pg_catalog.float8,
                                          model pg_catalog.text) (
   SFUNC = @extschema@.attribution_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.attribution_state,
   SSPACE = 2048,
   FINALFUNC = @extschema@.attribution_final,
   COMBINEFUNC = @extschema@.attribution_combine,
-  SERIALFUNC = @extschema@.attribution_serial,
-  DESERIALFUNC = @extschema@.attribution_deserial,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.attribution(pg_catalog.text[], pg_catalog.float8, pg_catalog.text) IS

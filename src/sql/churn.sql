@@ -49,51 +49,35 @@ COMMENT ON COLUMN @extschema@.gammagamma_model.n IS 'number of repeat customers 
 
 -- rfm ------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.rfm_accum(pg_catalog.internal, pg_catalog.timestamptz, pg_catalog.numeric,
+CREATE FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, pg_catalog.timestamptz, pg_catalog.numeric,
                                       pg_catalog.timestamptz, pg_catalog.interval)
-RETURNS pg_catalog.internal
+RETURNS @extschema@.rfm_state
 AS 'MODULE_PATHNAME', 'rfm_accum'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_accum(pg_catalog.internal, pg_catalog.timestamptz, pg_catalog.numeric,
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, pg_catalog.timestamptz, pg_catalog.numeric,
                                           pg_catalog.timestamptz, pg_catalog.interval) IS
   'transition function of rfm: adds a purchase to its period (session time zone, hence STABLE)';
 
-CREATE FUNCTION @extschema@.rfm_combine(pg_catalog.internal, pg_catalog.internal)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.rfm_combine(@extschema@.rfm_state, @extschema@.rfm_state)
+RETURNS @extschema@.rfm_state
 AS 'MODULE_PATHNAME', 'rfm_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_combine(pg_catalog.internal, pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.rfm_combine(@extschema@.rfm_state, @extschema@.rfm_state) IS
   'combine function of rfm';
 
-CREATE FUNCTION @extschema@.rfm_serialize(pg_catalog.internal)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'rfm_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_serialize(pg_catalog.internal) IS
-  'serial function of rfm (versioned)';
-
-CREATE FUNCTION @extschema@.rfm_deserialize(pg_catalog.bytea, pg_catalog.internal)
-RETURNS pg_catalog.internal
-AS 'MODULE_PATHNAME', 'rfm_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
-  'deserial function of rfm (checks version and length)';
-
-CREATE FUNCTION @extschema@.rfm_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.rfm_final(@extschema@.rfm_state)
 RETURNS @extschema@.rfm_result
 AS 'MODULE_PATHNAME', 'rfm_final'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.rfm_final(@extschema@.rfm_state) IS
   'final function of rfm';
 
 CREATE AGGREGATE @extschema@.rfm(ts pg_catalog.timestamptz, amount pg_catalog.numeric,
                                  as_of pg_catalog.timestamptz, unit pg_catalog.interval) (
   SFUNC = @extschema@.rfm_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.rfm_state,
   FINALFUNC = @extschema@.rfm_final,
   COMBINEFUNC = @extschema@.rfm_combine,
-  SERIALFUNC = @extschema@.rfm_serialize,
-  DESERIALFUNC = @extschema@.rfm_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm(pg_catalog.timestamptz, pg_catalog.numeric,
@@ -102,60 +86,44 @@ COMMENT ON AGGREGATE @extschema@.rfm(pg_catalog.timestamptz, pg_catalog.numeric,
 
 -- model fits -------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.churn_fit_combine(pg_catalog.internal, pg_catalog.internal)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.churn_fit_combine(@extschema@.fit_state, @extschema@.fit_state)
+RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'churn_fit_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.churn_fit_combine(pg_catalog.internal, pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.churn_fit_combine(@extschema@.fit_state, @extschema@.fit_state) IS
   'combine function of bgnbd_fit and gammagamma_fit: merges the distinct summary rows';
 
-CREATE FUNCTION @extschema@.churn_fit_serialize(pg_catalog.internal)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'churn_fit_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.churn_fit_serialize(pg_catalog.internal) IS
-  'serial function of bgnbd_fit and gammagamma_fit (versioned)';
-
-CREATE FUNCTION @extschema@.churn_fit_deserialize(pg_catalog.bytea, pg_catalog.internal)
-RETURNS pg_catalog.internal
-AS 'MODULE_PATHNAME', 'churn_fit_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.churn_fit_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
-  'deserial function of bgnbd_fit and gammagamma_fit (checks version and length)';
-
-CREATE FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+CREATE FUNCTION @extschema@.bgnbd_fit_accum(@extschema@.fit_state, pg_catalog.float8, pg_catalog.float8,
                                             pg_catalog.float8)
-RETURNS pg_catalog.internal
+RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'bgnbd_fit_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_accum(@extschema@.fit_state, pg_catalog.float8, pg_catalog.float8,
                                                 pg_catalog.float8) IS
   'transition function of bgnbd_fit: checks and counts one customer summary';
 
-CREATE FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+CREATE FUNCTION @extschema@.bgnbd_fit_accum(@extschema@.fit_state, pg_catalog.float8, pg_catalog.float8,
                                             pg_catalog.float8, pg_catalog.float8)
-RETURNS pg_catalog.internal
+RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'bgnbd_fit_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8,
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_accum(@extschema@.fit_state, pg_catalog.float8, pg_catalog.float8,
                                                 pg_catalog.float8, pg_catalog.float8) IS
   'transition function of the penalised bgnbd_fit';
 
-CREATE FUNCTION @extschema@.bgnbd_fit_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.bgnbd_fit_final(@extschema@.fit_state)
 RETURNS @extschema@.bgnbd_model
 AS 'MODULE_PATHNAME', 'bgnbd_fit_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_fit_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_final(@extschema@.fit_state) IS
   'final function of bgnbd_fit: maximum-likelihood fit (BFGS on log-parameters)';
 
 CREATE AGGREGATE @extschema@.bgnbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
                                        t pg_catalog.float8) (
   SFUNC = @extschema@.bgnbd_fit_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.fit_state,
   FINALFUNC = @extschema@.bgnbd_fit_final,
   COMBINEFUNC = @extschema@.churn_fit_combine,
-  SERIALFUNC = @extschema@.churn_fit_serialize,
-  DESERIALFUNC = @extschema@.churn_fit_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
@@ -164,38 +132,34 @@ COMMENT ON AGGREGATE @extschema@.bgnbd_fit(pg_catalog.float8, pg_catalog.float8,
 CREATE AGGREGATE @extschema@.bgnbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
                                        t pg_catalog.float8, penalizer pg_catalog.float8) (
   SFUNC = @extschema@.bgnbd_fit_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.fit_state,
   FINALFUNC = @extschema@.bgnbd_fit_final,
   COMBINEFUNC = @extschema@.churn_fit_combine,
-  SERIALFUNC = @extschema@.churn_fit_serialize,
-  DESERIALFUNC = @extschema@.churn_fit_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8,
                                            pg_catalog.float8) IS
   'BG/NBD fit minimising -LL/n + penalizer * (r^2 + alpha^2 + a^2 + b^2)';
 
-CREATE FUNCTION @extschema@.gg_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.gg_fit_accum(@extschema@.fit_state, pg_catalog.float8, pg_catalog.float8)
+RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'gg_fit_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gg_fit_accum(pg_catalog.internal, pg_catalog.float8, pg_catalog.float8) IS
+COMMENT ON FUNCTION @extschema@.gg_fit_accum(@extschema@.fit_state, pg_catalog.float8, pg_catalog.float8) IS
   'transition function of gammagamma_fit: checks and counts one (frequency, monetary) pair';
 
-CREATE FUNCTION @extschema@.gg_fit_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.gg_fit_final(@extschema@.fit_state)
 RETURNS @extschema@.gammagamma_model
 AS 'MODULE_PATHNAME', 'gg_fit_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gg_fit_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.gg_fit_final(@extschema@.fit_state) IS
   'final function of gammagamma_fit: maximum-likelihood fit (BFGS on log-parameters)';
 
 CREATE AGGREGATE @extschema@.gammagamma_fit(frequency pg_catalog.float8, monetary pg_catalog.float8) (
   SFUNC = @extschema@.gg_fit_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.fit_state,
   FINALFUNC = @extschema@.gg_fit_final,
   COMBINEFUNC = @extschema@.churn_fit_combine,
-  SERIALFUNC = @extschema@.churn_fit_serialize,
-  DESERIALFUNC = @extschema@.churn_fit_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.gammagamma_fit(pg_catalog.float8, pg_catalog.float8) IS

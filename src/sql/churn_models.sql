@@ -54,28 +54,26 @@ COMMENT ON COLUMN @extschema@.churn_model.n IS 'number of customers fitted';
 
 -- fits: the transition, combine and serial functions of bgnbd_fit ----------------
 
-CREATE FUNCTION @extschema@.pnbd_fit_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.pnbd_fit_final(@extschema@.fit_state)
 RETURNS @extschema@.pareto_nbd_model
 AS 'MODULE_PATHNAME', 'pnbd_fit_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.pnbd_fit_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.pnbd_fit_final(@extschema@.fit_state) IS
   'final function of pareto_nbd_fit: maximum-likelihood fit (BFGS on log-parameters)';
 
-CREATE FUNCTION @extschema@.mbgnbd_fit_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.mbgnbd_fit_final(@extschema@.fit_state)
 RETURNS @extschema@.mbgnbd_model
 AS 'MODULE_PATHNAME', 'mbgnbd_fit_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_fit_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_final(@extschema@.fit_state) IS
   'final function of mbgnbd_fit: maximum-likelihood fit (BFGS on log-parameters)';
 
 CREATE AGGREGATE @extschema@.pareto_nbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
                                             t pg_catalog.float8) (
   SFUNC = @extschema@.bgnbd_fit_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.fit_state,
   FINALFUNC = @extschema@.pnbd_fit_final,
   COMBINEFUNC = @extschema@.churn_fit_combine,
-  SERIALFUNC = @extschema@.churn_fit_serialize,
-  DESERIALFUNC = @extschema@.churn_fit_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
@@ -84,11 +82,9 @@ COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(pg_catalog.float8, pg_catalog.fl
 CREATE AGGREGATE @extschema@.pareto_nbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
                                             t pg_catalog.float8, penalizer pg_catalog.float8) (
   SFUNC = @extschema@.bgnbd_fit_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.fit_state,
   FINALFUNC = @extschema@.pnbd_fit_final,
   COMBINEFUNC = @extschema@.churn_fit_combine,
-  SERIALFUNC = @extschema@.churn_fit_serialize,
-  DESERIALFUNC = @extschema@.churn_fit_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8,
@@ -98,11 +94,9 @@ COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(pg_catalog.float8, pg_catalog.fl
 CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
                                         t pg_catalog.float8) (
   SFUNC = @extschema@.bgnbd_fit_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.fit_state,
   FINALFUNC = @extschema@.mbgnbd_fit_final,
   COMBINEFUNC = @extschema@.churn_fit_combine,
-  SERIALFUNC = @extschema@.churn_fit_serialize,
-  DESERIALFUNC = @extschema@.churn_fit_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
@@ -111,11 +105,9 @@ COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(pg_catalog.float8, pg_catalog.float8
 CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency pg_catalog.float8, recency pg_catalog.float8,
                                         t pg_catalog.float8, penalizer pg_catalog.float8) (
   SFUNC = @extschema@.bgnbd_fit_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.fit_state,
   FINALFUNC = @extschema@.mbgnbd_fit_final,
   COMBINEFUNC = @extschema@.churn_fit_combine,
-  SERIALFUNC = @extschema@.churn_fit_serialize,
-  DESERIALFUNC = @extschema@.churn_fit_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8,

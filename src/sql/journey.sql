@@ -2,56 +2,40 @@
 -- Journeys: journey_path, path_collapse, sessionize (doc/journeys.md)
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.journey_path_accum(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.journey_path_accum(@extschema@.path_state, pg_catalog.text, pg_catalog.timestamptz)
+RETURNS @extschema@.path_state
 AS 'MODULE_PATHNAME', 'journey_path_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.journey_path_accum(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION @extschema@.journey_path_accum(@extschema@.path_state, pg_catalog.text, pg_catalog.timestamptz) IS
   'transition function of journey_path: appends the (ts, touchpoint) step, skipping NULLs';
 
-CREATE FUNCTION @extschema@.journey_path_accum_n(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.journey_path_accum_n(@extschema@.path_state, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4)
+RETURNS @extschema@.path_state
 AS 'MODULE_PATHNAME', 'journey_path_accum_n'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.journey_path_accum_n(pg_catalog.internal, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4) IS
+COMMENT ON FUNCTION @extschema@.journey_path_accum_n(@extschema@.path_state, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4) IS
   'transition function of journey_path with max_steps: keeps the max_steps latest steps in a bounded heap';
 
-CREATE FUNCTION @extschema@.journey_path_combine(pg_catalog.internal, pg_catalog.internal)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.journey_path_combine(@extschema@.path_state, @extschema@.path_state)
+RETURNS @extschema@.path_state
 AS 'MODULE_PATHNAME', 'journey_path_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.journey_path_combine(pg_catalog.internal, pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.journey_path_combine(@extschema@.path_state, @extschema@.path_state) IS
   'combine function of journey_path (parallel and partial aggregation)';
 
-CREATE FUNCTION @extschema@.journey_path_serialize(pg_catalog.internal)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'journey_path_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.journey_path_serialize(pg_catalog.internal) IS
-  'serial function of journey_path: version byte, max_steps, count, then (ts, length, bytes) per step';
-
-CREATE FUNCTION @extschema@.journey_path_deserialize(pg_catalog.bytea, pg_catalog.internal)
-RETURNS pg_catalog.internal
-AS 'MODULE_PATHNAME', 'journey_path_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.journey_path_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
-  'deserial function of journey_path: checks the version and every length before reading';
-
-CREATE FUNCTION @extschema@.journey_path_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.journey_path_final(@extschema@.path_state)
 RETURNS pg_catalog.text[]
 AS 'MODULE_PATHNAME', 'journey_path_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.journey_path_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.journey_path_final(@extschema@.path_state) IS
   'final function of journey_path: the touchpoints ordered by ts, then touchpoint (byte order); NULL when none';
 
 CREATE AGGREGATE @extschema@.journey_path(touchpoint pg_catalog.text, ts pg_catalog.timestamptz) (
   SFUNC = @extschema@.journey_path_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.path_state,
   SSPACE = 1024,
   FINALFUNC = @extschema@.journey_path_final,
   COMBINEFUNC = @extschema@.journey_path_combine,
-  SERIALFUNC = @extschema@.journey_path_serialize,
-  DESERIALFUNC = @extschema@.journey_path_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.journey_path(pg_catalog.text, pg_catalog.timestamptz) IS
@@ -59,12 +43,10 @@ COMMENT ON AGGREGATE @extschema@.journey_path(pg_catalog.text, pg_catalog.timest
 
 CREATE AGGREGATE @extschema@.journey_path(touchpoint pg_catalog.text, ts pg_catalog.timestamptz, max_steps pg_catalog.int4) (
   SFUNC = @extschema@.journey_path_accum_n,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.path_state,
   SSPACE = 1024,
   FINALFUNC = @extschema@.journey_path_final,
   COMBINEFUNC = @extschema@.journey_path_combine,
-  SERIALFUNC = @extschema@.journey_path_serialize,
-  DESERIALFUNC = @extschema@.journey_path_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.journey_path(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.int4) IS

@@ -24,52 +24,36 @@ COMMENT ON COLUMN @extschema@.assoc_rule.lift IS 'confidence / support of the co
 COMMENT ON COLUMN @extschema@.assoc_rule.leverage IS 'support - support(antecedent) * support(consequent)';
 COMMENT ON COLUMN @extschema@.assoc_rule.conviction IS '(1 - support(consequent)) / (1 - confidence); NULL at confidence 1';
 
-CREATE FUNCTION @extschema@.assoc_rules_accum(pg_catalog.internal, pg_catalog.text[], pg_catalog.float8,
+CREATE FUNCTION @extschema@.assoc_rules_accum(@extschema@.assoc_rules_state, pg_catalog.text[], pg_catalog.float8,
                                               pg_catalog.float8, pg_catalog.int4)
-RETURNS pg_catalog.internal
+RETURNS @extschema@.assoc_rules_state
 AS 'MODULE_PATHNAME', 'assoc_rules_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.assoc_rules_accum(pg_catalog.internal, pg_catalog.text[], pg_catalog.float8,
+COMMENT ON FUNCTION @extschema@.assoc_rules_accum(@extschema@.assoc_rules_state, pg_catalog.text[], pg_catalog.float8,
                                                   pg_catalog.float8, pg_catalog.int4) IS
   'transition function of assoc_rules: counts one basket''s items and adds it to the basket log (in memory up to work_mem, then a temporary file)';
 
-CREATE FUNCTION @extschema@.assoc_rules_combine(pg_catalog.internal, pg_catalog.internal)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.assoc_rules_combine(@extschema@.assoc_rules_state, @extschema@.assoc_rules_state)
+RETURNS @extschema@.assoc_rules_state
 AS 'MODULE_PATHNAME', 'assoc_rules_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.assoc_rules_combine(pg_catalog.internal, pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.assoc_rules_combine(@extschema@.assoc_rules_state, @extschema@.assoc_rules_state) IS
   'combine function of assoc_rules (parallel and partial aggregation)';
 
-CREATE FUNCTION @extschema@.assoc_rules_serial(pg_catalog.internal)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'assoc_rules_serial'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.assoc_rules_serial(pg_catalog.internal) IS
-  'serial function of assoc_rules: version byte, thresholds, baskets, items with their counts, then the basket log';
-
-CREATE FUNCTION @extschema@.assoc_rules_deserial(pg_catalog.bytea, pg_catalog.internal)
-RETURNS pg_catalog.internal
-AS 'MODULE_PATHNAME', 'assoc_rules_deserial'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.assoc_rules_deserial(pg_catalog.bytea, pg_catalog.internal) IS
-  'deserial function of assoc_rules: checks version, thresholds, lengths, every logged basket and its consistency with the item counts';
-
-CREATE FUNCTION @extschema@.assoc_rules_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.assoc_rules_final(@extschema@.assoc_rules_state)
 RETURNS @extschema@.assoc_rule[]
 AS 'MODULE_PATHNAME', 'assoc_rules_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.assoc_rules_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.assoc_rules_final(@extschema@.assoc_rules_state) IS
   'final function of assoc_rules: exact pair counts over the basket log, then FP-growth on what can hold 3+ frequent items; the rules by support, then confidence; NULL without rows';
 
 CREATE AGGREGATE @extschema@.assoc_rules(basket pg_catalog.text[], min_support pg_catalog.float8,
                                          min_confidence pg_catalog.float8, max_length pg_catalog.int4) (
   SFUNC = @extschema@.assoc_rules_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.assoc_rules_state,
   SSPACE = 4096,
   FINALFUNC = @extschema@.assoc_rules_final,
   COMBINEFUNC = @extschema@.assoc_rules_combine,
-  SERIALFUNC = @extschema@.assoc_rules_serial,
-  DESERIALFUNC = @extschema@.assoc_rules_deserial,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.assoc_rules(pg_catalog.text[], pg_catalog.float8, pg_catalog.float8, pg_catalog.int4) IS
@@ -77,24 +61,22 @@ COMMENT ON AGGREGATE @extschema@.assoc_rules(pg_catalog.text[], pg_catalog.float
 
 -- assoc_rules(basket, min_support, min_confidence) with max_length 3: an
 -- aggregate cannot have a default argument, so this is a second aggregate
-CREATE FUNCTION @extschema@.assoc_rules_accum3(pg_catalog.internal, pg_catalog.text[], pg_catalog.float8,
+CREATE FUNCTION @extschema@.assoc_rules_accum3(@extschema@.assoc_rules_state, pg_catalog.text[], pg_catalog.float8,
                                                pg_catalog.float8)
-RETURNS pg_catalog.internal
+RETURNS @extschema@.assoc_rules_state
 AS 'MODULE_PATHNAME', 'assoc_rules_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.assoc_rules_accum3(pg_catalog.internal, pg_catalog.text[], pg_catalog.float8,
+COMMENT ON FUNCTION @extschema@.assoc_rules_accum3(@extschema@.assoc_rules_state, pg_catalog.text[], pg_catalog.float8,
                                                    pg_catalog.float8) IS
   'transition function of assoc_rules without max_length (3)';
 
 CREATE AGGREGATE @extschema@.assoc_rules(basket pg_catalog.text[], min_support pg_catalog.float8,
                                          min_confidence pg_catalog.float8) (
   SFUNC = @extschema@.assoc_rules_accum3,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.assoc_rules_state,
   SSPACE = 4096,
   FINALFUNC = @extschema@.assoc_rules_final,
   COMBINEFUNC = @extschema@.assoc_rules_combine,
-  SERIALFUNC = @extschema@.assoc_rules_serial,
-  DESERIALFUNC = @extschema@.assoc_rules_deserial,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.assoc_rules(pg_catalog.text[], pg_catalog.float8, pg_catalog.float8) IS
@@ -112,28 +94,26 @@ COMMENT ON COLUMN @extschema@.touchpoint_probability.touchpoint IS 'the touchpoi
 COMMENT ON COLUMN @extschema@.touchpoint_probability.probability IS
   'probability that a journey at this touchpoint ends in a conversion (absorbing Markov chain)';
 
-CREATE FUNCTION @extschema@.markov_conversion_accum(pg_catalog.internal, pg_catalog.text[], pg_catalog.float8)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.markov_conversion_accum(@extschema@.attribution_state, pg_catalog.text[], pg_catalog.float8)
+RETURNS @extschema@.attribution_state
 AS 'MODULE_PATHNAME', 'markov_conversion_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_conversion_accum(pg_catalog.internal, pg_catalog.text[], pg_catalog.float8) IS
+COMMENT ON FUNCTION @extschema@.markov_conversion_accum(@extschema@.attribution_state, pg_catalog.text[], pg_catalog.float8) IS
   'transition function of markov_conversion: adds a journey''s transitions to attribution''s markov state';
 
-CREATE FUNCTION @extschema@.markov_conversion_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.markov_conversion_final(@extschema@.attribution_state)
 RETURNS @extschema@.touchpoint_probability[]
 AS 'MODULE_PATHNAME', 'markov_conversion_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_conversion_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.markov_conversion_final(@extschema@.attribution_state) IS
   'final function of markov_conversion: the absorption probabilities into conversion, highest first; NULL without journeys';
 
 CREATE AGGREGATE @extschema@.markov_conversion(path pg_catalog.text[], conversions pg_catalog.float8) (
   SFUNC = @extschema@.markov_conversion_accum,
-  STYPE = pg_catalog.internal,
+  STYPE = @extschema@.attribution_state,
   SSPACE = 2048,
   FINALFUNC = @extschema@.markov_conversion_final,
   COMBINEFUNC = @extschema@.attribution_combine,
-  SERIALFUNC = @extschema@.attribution_serial,
-  DESERIALFUNC = @extschema@.attribution_deserial,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.markov_conversion(pg_catalog.text[], pg_catalog.float8) IS

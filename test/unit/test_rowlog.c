@@ -310,6 +310,83 @@ test_ranks_and_entry_sort(void)
 	jpath_dict_destroy(d);
 }
 
+/*
+ * Per-slot records: aligned, disjoint, stable while slots are added, and
+ * each address inside one maps back to its slot; the per-slot bits.
+ */
+static void
+check_records(uint32_t nslots, CxmAlloc alloc)
+{
+	RowLog	   *log = rowlog_create(alloc, test_realloc);
+	uint32_t	s,
+				got;
+	int			ok = 1,
+				stack_var = 0;
+
+	rowlog_use_records(log);
+	for (s = 0; s < nslots; s++)
+	{
+		uint32_t   *rec;
+
+		CHECK(rowlog_new_slot(log, &got) == CXM_OK && got == s);
+		rec = rowlog_record(log, s);
+		if (((uintptr_t) rec & (ROWLOG_REC_SIZE - 1)) != 0)
+			ok = 0;
+		memset(rec, 0xAB, ROWLOG_REC_SIZE);
+		rec[0] = s;
+		rec[ROWLOG_REC_SIZE / 4 - 1] = ~s;
+		if (s % 3 == 0)
+			rowlog_set_user(log, s, (uint16_t) (s % 0x7FFF) | (s % 2 ? ROWLOG_USER_OWN : 0));
+	}
+	for (s = 0; s < nslots; s++)
+	{
+		const char *rec = rowlog_record(log, s);
+		uint16_t	want = s % 3 == 0 ? (uint16_t) ((s % 0x7FFF) | (s % 2 ? ROWLOG_USER_OWN : 0)) : 0;
+
+		if (((const uint32_t *) rec)[0] != s ||
+			((const uint32_t *) rec)[ROWLOG_REC_SIZE / 4 - 1] != ~s ||
+			rowlog_record_slot(log, rec) != s ||
+			rowlog_record_slot(log, rec + 24) != s ||
+			rowlog_record_slot(log, rec + ROWLOG_REC_SIZE - 1) != s ||
+			rowlog_user(log, s) != want)
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK(rowlog_record_slot(log, &stack_var) == UINT32_MAX);
+	rowlog_destroy(log);
+}
+
+static void
+test_records(void)
+{
+	check_records(1, unit_allocator);
+	check_records(ROWLOG_REC_PER_BLOCK, dirty_allocator);
+	check_records(ROWLOG_REC_PER_BLOCK + 1, unit_allocator);
+	check_records(100000, dirty_allocator);
+}
+
+/* no bits set: none stored; bits set late cover every earlier slot */
+static void
+test_user_bits(void)
+{
+	RowLog	   *log = rowlog_create(unit_allocator, test_realloc);
+	uint32_t	s,
+				i;
+
+	for (i = 0; i < 3000; i++)
+		CHECK(rowlog_new_slot(log, &s) == CXM_OK);
+	rowlog_set_user(log, 5, 0);
+	CHECK(log->user == NULL && rowlog_user(log, 5) == 0);
+	rowlog_set_user(log, 2999, 7);
+	CHECK(rowlog_user(log, 2999) == 7 && rowlog_user(log, 0) == 0);
+	for (i = 0; i < 5000; i++)
+		CHECK(rowlog_new_slot(log, &s) == CXM_OK);
+	rowlog_set_user(log, s, ROWLOG_USER_OWN);
+	CHECK(rowlog_user(log, s) == ROWLOG_USER_OWN && rowlog_user(log, s - 1) == 0);
+	CHECK(rowlog_user(log, 2999) == 7);
+	rowlog_destroy(log);
+}
+
 int
 main(void)
 {
@@ -320,5 +397,7 @@ main(void)
 	RUN(test_dict_long);
 	RUN(test_sort_refs);
 	RUN(test_ranks_and_entry_sort);
+	RUN(test_records);
+	RUN(test_user_bits);
 	return UNIT_DONE();
 }
