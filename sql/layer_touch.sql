@@ -185,6 +185,16 @@ SELECT 'p' || (g % 34) AS customer_id,
        timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '20 minutes') AS ts,
        (pg_catalog.random() * 3)::int::numeric(8, 2) AS amount
 FROM pg_catalog.generate_series(1, 70) g;
+-- the function over each profile's rows
+CREATE TEMP TABLE jf AS
+  SELECT k.customer_id, f.*
+  FROM (SELECT customer_id FROM jt UNION SELECT customer_id FROM jp) k
+  CROSS JOIN LATERAL cxm.layer_journey_facts(
+    (SELECT array_agg(ts) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(ch) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(cp) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(ts) FROM jp WHERE jp.customer_id = k.customer_id),
+    (SELECT array_agg(amount) FROM jp WHERE jp.customer_id = k.customer_id), interval '30 minutes') f;
 WITH ev AS (
   SELECT customer_id, ts, ch, cp, NULL::numeric AS amount FROM jt
   UNION ALL SELECT customer_id, ts, NULL, NULL, amount FROM jp
@@ -208,14 +218,7 @@ WITH ev AS (
                 WHERE y.customer_id = e.customer_id AND y.amount IS NOT NULL) a) AS segments
   FROM e GROUP BY e.customer_id
 ), c AS (
-  SELECT k.customer_id, f.*
-  FROM (SELECT customer_id FROM jt UNION SELECT customer_id FROM jp) k
-  CROSS JOIN LATERAL cxm.layer_journey_facts(
-    (SELECT array_agg(ts) FROM jt WHERE jt.customer_id = k.customer_id),
-    (SELECT array_agg(ch) FROM jt WHERE jt.customer_id = k.customer_id),
-    (SELECT array_agg(cp) FROM jt WHERE jt.customer_id = k.customer_id),
-    (SELECT array_agg(ts) FROM jp WHERE jp.customer_id = k.customer_id),
-    (SELECT array_agg(amount) FROM jp WHERE jp.customer_id = k.customer_id), interval '30 minutes') f
+  SELECT * FROM jf
 )
 SELECT count(*) AS profiles,
        count(*) FILTER (WHERE (c.sessions, c.channel_count, c.segments::text)
@@ -231,6 +234,29 @@ SELECT * FROM cxm.layer_journey_facts(
   ARRAY['web', 'web', 'email', 'web', NULL], ARRAY['b', 'a', 'a', 'b', 'c'],
   ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 10:00'], ARRAY[20, 12.50], interval '30 minutes');
 SELECT * FROM cxm.layer_journey_facts(NULL, NULL, NULL, ARRAY[now()], ARRAY[1], interval '30 minutes');
+-- the segments as rows (channel_attribution's base): against the JSON
+-- operators they replace, on the random profiles' segments above
+WITH seg AS (
+  SELECT customer_id, segments FROM jf
+), c AS (
+  SELECT s.customer_id, x.* FROM seg s CROSS JOIN LATERAL cxm.layer_segment_paths(s.segments) x
+), q AS (
+  SELECT s.customer_id, (x.e ->> 'r')::bool AS is_repeat, CASE WHEN x.e ->> 'v' IS NULL THEN 0 ELSE 1 END AS conversions,
+         COALESCE((x.e ->> 'v')::numeric, 0) AS revenue,
+         ARRAY(SELECT y.v FROM jsonb_array_elements_text(x.e -> 'c') WITH ORDINALITY y(v, i) ORDER BY y.i) AS c,
+         ARRAY(SELECT y.v FROM jsonb_array_elements_text(x.e -> 'k') WITH ORDINALITY y(v, i) ORDER BY y.i) AS k
+  FROM seg s CROSS JOIN LATERAL jsonb_array_elements(s.segments) x(e)
+)
+SELECT (SELECT count(*) FROM c) AS segments,
+       (SELECT count(*) FROM (SELECT x::text FROM c x EXCEPT ALL SELECT y::text FROM q y) d) AS only_c,
+       (SELECT count(*) FROM (SELECT y::text FROM q y EXCEPT ALL SELECT x::text FROM c x) d) AS only_sql;
+-- missing keys, a number as a string, and what is refused
+SELECT * FROM cxm.layer_segment_paths('[{"c": ["web"], "r": false}, {"k": ["x"], "v": "12.50", "r": "true"}, {}]');
+SELECT * FROM cxm.layer_segment_paths(NULL);
+SELECT * FROM cxm.layer_segment_paths('{"c": []}');
+SELECT * FROM cxm.layer_segment_paths('[{"c": "web"}]');
+SELECT * FROM cxm.layer_segment_paths('[{"c": [1]}]');
+SELECT * FROM cxm.layer_segment_paths('[{"v": true}]');
 SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL, NULL, interval '30 minutes');
 SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a'], ARRAY['c'], ARRAY[now()], ARRAY[NULL::numeric], interval '30 minutes');
 

@@ -88,10 +88,25 @@ FROM (SELECT cxm.nps_agg(score) AS nps, cxm.nps_stats(score) AS st,
      serial_result s;
 EXPLAIN (COSTS OFF)
 SELECT grp, cxm.nps_stats(score) FROM answers GROUP BY grp;
-SELECT count(*) AS groups_differing
-FROM (SELECT grp, cxm.nps_stats(score) AS st FROM answers GROUP BY grp) p
-JOIN (SELECT grp, cxm.nps_stats(score) AS st FROM answers GROUP BY grp) q USING (grp)
-WHERE p.st IS DISTINCT FROM q.st;
+-- grouped in parallel against the plain SQL counts (computed serially)
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE plain_groups AS
+SELECT grp, count(*) FILTER (WHERE score >= 9) AS pr,
+       count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS pa,
+       count(*) FILTER (WHERE score <= 6) AS de,
+       100.0 * count(*) FILTER (WHERE score % 5 + 1 >= 4) / count(score) AS csat
+FROM answers GROUP BY grp;
+SET max_parallel_workers_per_gather = 2;
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE (p.st).promoters IS DISTINCT FROM q.pr
+                          OR (p.st).passives IS DISTINCT FROM q.pa
+                          OR (p.st).detractors IS DISTINCT FROM q.de
+                          OR abs(p.nps - 100.0 * (q.pr - q.de) / (q.pr + q.pa + q.de)) > 1e-9
+                          OR abs(p.csat - q.csat) > 1e-9) AS groups_differing
+FROM (SELECT grp, cxm.nps_stats(score) AS st, cxm.nps_agg(score) AS nps,
+             cxm.csat_agg(score % 5 + 1, 5) AS csat
+      FROM answers GROUP BY grp) p
+JOIN plain_groups q USING (grp);
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
@@ -189,6 +204,100 @@ SELECT pg_temp.err('SELECT nps_nulls(s) OVER (ORDER BY s ROWS 2 PRECEDING) FROM 
 -- a good initial state is counted: 5 promoters before the rows (2 9s, 2 10s, 7 detractors of 11 + 2 passives)
 SELECT nps_from5(s) AS from5, 100.0 * (5 + 2 - 7) / (5 + 11) AS expected FROM generate_series(0, 10) s;
 SELECT s % 2 AS g, nps_from5(s) AS from5 FROM generate_series(0, 10) s GROUP BY 1 ORDER BY 1;
+-- hashed aggregation that spills to disk starts every group again from a
+-- copy of the initial value: same counts as plain SQL
+SET work_mem = '64kB';
+SET enable_sort = off;
+CREATE FUNCTION pg_temp.hash_batches(q text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || q INTO plan;
+  RETURN (plan -> 0 -> 'Plan' ->> 'HashAgg Batches')::int;
+END $$;
+SELECT pg_temp.hash_batches('SELECT i % 5000, nps_from5(score), cxm.nps_stats(score) FROM answers GROUP BY 1') > 1
+  AS spilled;
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE abs(o.nps - 100.0 * (5 + q.pr - q.de) / (5 + q.n)) > 1e-9
+                          OR (o.st).n <> q.n OR (o.st).promoters <> q.pr
+                          OR (o.st).detractors <> q.de) AS groups_differing
+FROM (SELECT i % 5000 AS g, nps_from5(score) AS nps, cxm.nps_stats(score) AS st
+      FROM answers GROUP BY 1) o
+JOIN (SELECT i % 5000 AS g, count(score) AS n, count(*) FILTER (WHERE score >= 9) AS pr,
+             count(*) FILTER (WHERE score <= 6) AS de
+      FROM answers GROUP BY 1) q USING (g);
+RESET work_mem;
+RESET enable_sort;
 DROP AGGREGATE nps_short(int4);
 DROP AGGREGATE nps_nulls(int4);
 DROP AGGREGATE nps_from5(int4);
+
+-- called by hand row after row, outside any aggregate, every state is
+-- checked (good ones first, then a bad one), also when the call is an
+-- argument evaluated by an aggregate node; the caller's array is not changed
+SELECT pg_temp.err('SELECT cxm.nps_accum(''{{1,2,3}}''::int8[], 5)');
+SELECT pg_temp.err('SELECT cxm.nps_accum(''{1,NULL,3}''::int8[], 5)');
+SELECT pg_temp.err('SELECT cxm.csat_accum(''{1,1}''::int8[], 4, 5)');
+SELECT pg_temp.err('SELECT cxm.csat_accum(NULL, 4, 5)');
+SELECT pg_temp.err('SELECT cxm.nps_conf_accum(''{0,0,0}''::int8[], 4, 0.9)');
+SELECT pg_temp.err($$SELECT cxm.nps_accum(CASE WHEN s < 10 THEN '{0,0,0}' ELSE '{0,0}' END::int8[], s)
+  FROM generate_series(0, 10) s$$);
+SELECT pg_temp.err($$SELECT count(cxm.nps_accum(CASE WHEN s < 10 THEN '{0,0,0}' ELSE '{0,0}' END::int8[], s))
+  FROM generate_series(0, 10) s$$);
+SELECT pg_temp.err($$SELECT cxm.csat_accum(CASE WHEN s < 4 THEN '{0,0,0}' ELSE '{{0,0,0}}' END::int8[], s, 5)
+  FROM generate_series(1, 5) s$$);
+SELECT cxm.nps_accum(x, 10) AS plus_promoter, cxm.nps_accum(x, 0) AS plus_detractor, x
+FROM (VALUES ('{1,2,3}'::int8[])) v(x);
+
+-- a moving aggregate of one's own whose inverse hands back a bad array: the
+-- transition checks every state in a window (no final function that would
+-- check after it: the state is the result)
+CREATE FUNCTION bad_inverse(s int8[], x int4) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
+  AS $$SELECT '{0,0}'::int8[]$$;
+CREATE AGGREGATE nps_bad_inverse(int4) (SFUNC = cxm.nps_accum, STYPE = int8[], INITCOND = '{0,0,0}',
+  MSFUNC = cxm.nps_accum, MINVFUNC = bad_inverse, MSTYPE = int8[], MINITCOND = '{0,0,0}');
+SELECT pg_temp.err('SELECT nps_bad_inverse(s) OVER (ORDER BY s ROWS 1 PRECEDING) FROM generate_series(0, 10) s');
+DROP AGGREGATE nps_bad_inverse(int4);
+DROP FUNCTION bad_inverse(int8[], int4);
+
+-- damaged states reaching a combine function in a parallel plan: the
+-- partial states of aggregates of one's own whose transitions do not check
+-- (a bad initial value kept as it is, or a bad array returned); no final
+-- function, so only the combine function can notice
+CREATE FUNCTION keep_state(s int8[], x int4) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
+  PARALLEL SAFE AS 'SELECT s';
+CREATE FUNCTION two_dims(s int8[], x int4) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
+  PARALLEL SAFE AS $$SELECT '{{1,2,3}}'::int8[]$$;
+CREATE FUNCTION short_state(s int8[], x int4, m int4) RETURNS int8[] LANGUAGE sql IMMUTABLE
+  PARALLEL SAFE AS $$SELECT '{1,1}'::int8[]$$;
+CREATE AGGREGATE nps_bad_init(int4) (SFUNC = keep_state, STYPE = int8[], INITCOND = '{0,NULL,0}',
+  COMBINEFUNC = cxm.nps_combine, PARALLEL = SAFE);
+CREATE AGGREGATE nps_bad_partial(int4) (SFUNC = two_dims, STYPE = int8[], INITCOND = '{0,0,0}',
+  COMBINEFUNC = cxm.nps_combine, PARALLEL = SAFE);
+CREATE AGGREGATE csat_bad_partial(int4, int4) (SFUNC = short_state, STYPE = int8[],
+  INITCOND = '{0,0,0}', COMBINEFUNC = cxm.csat_combine, PARALLEL = SAFE);
+CREATE AGGREGATE nps_conf_bad_partial(int4) (SFUNC = keep_state, STYPE = int8[], INITCOND = '{0,0,0}',
+  COMBINEFUNC = cxm.nps_conf_combine, PARALLEL = SAFE);
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT nps_bad_init(score), nps_bad_partial(score) FROM answers;
+SELECT pg_temp.err('SELECT nps_bad_init(score) FROM answers');
+SELECT pg_temp.err('SELECT nps_bad_partial(score) FROM answers');
+SELECT pg_temp.err('SELECT csat_bad_partial(score % 5 + 1, 5) FROM answers');
+SELECT pg_temp.err('SELECT nps_conf_bad_partial(score) FROM answers');
+-- the same by hand
+SELECT pg_temp.err('SELECT cxm.nps_combine(''{0,0,0}''::int8[], ''{{1,2,3}}''::int8[])');
+SELECT pg_temp.err('SELECT cxm.nps_combine(''{0,NULL,0}''::int8[], ''{1,2,3}''::int8[])');
+SELECT cxm.nps_combine('{1,2,3}'::int8[], '{10,20,30}'::int8[]) AS combined;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+DROP AGGREGATE nps_bad_init(int4);
+DROP AGGREGATE nps_bad_partial(int4);
+DROP AGGREGATE csat_bad_partial(int4, int4);
+DROP AGGREGATE nps_conf_bad_partial(int4);
+DROP FUNCTION keep_state(int8[], int4);
+DROP FUNCTION two_dims(int8[], int4);
+DROP FUNCTION short_state(int8[], int4, int4);

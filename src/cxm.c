@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/nodeAgg.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
@@ -164,7 +165,14 @@ cxm_row_array_type(FunctionCallInfo fcinfo, int natts)
 	return rt;
 }
 
-/* cxm_int8_trans_state's check of a state it has not seen (cxm.h) */
+/*
+ * fn_extra of a call in an aggregate node whose states are checked on every
+ * call: not its transition, or an initial value with a short header (not one
+ * array_in makes)
+ */
+static const char cxm_int8_state_untrusted;
+
+/* cxm_int8_trans_state's check of a state it may not trust (cxm.h) */
 ArrayType *
 cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem, const char *what)
 {
@@ -172,8 +180,22 @@ cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem, const char *what)
 	ArrayType  *state = cxm_int8_state_arg(fcinfo, 0);
 
 	(void) cxm_int8_state(state, nelem, what);
-	/* the very array the executor holds (aggregate context, not detoasted) */
-	if ((Pointer) state == p)
-		fcinfo->flinfo->fn_extra = p;
+
+	/*
+	 * The first call of an aggregate node's transition (not, say, a user's
+	 * aggregate calling the function as its final function): a copy of the
+	 * node's initial value.
+	 */
+	if (fcinfo->context != NULL && IsA(fcinfo->context, AggState) &&
+		fcinfo->flinfo->fn_extra == NULL)
+	{
+		AggState   *agg = (AggState *) fcinfo->context;
+
+		if (agg->curpertrans == NULL || agg->curpertrans->transfn_fcinfo != fcinfo ||
+			(Pointer) state != p)
+			fcinfo->flinfo->fn_extra = (void *) &cxm_int8_state_untrusted;
+		else
+			fcinfo->flinfo->fn_extra = (void *) agg;
+	}
 	return state;
 }

@@ -113,12 +113,16 @@ extern CxmRowArrayType *cxm_row_array_type(FunctionCallInfo fcinfo, int natts);
 
 /*
  * The int8[] state of a transition function that updates it in place,
- * checked where it enters rather than on every row: a state is checked the
- * first time the function sees it (an initial value, a copy PostgreSQL made,
- * a state read back from a worker), and fn_extra then remembers it.  A row
- * whose state is the one remembered (it was checked, and only this function
- * has written to it since) skips the check.  Outside aggregates the state is
- * a fresh copy each call and is always checked.
+ * checked where it enters rather than on every row.  Inside an aggregate
+ * node (AggState) every state the function is handed is a copy of the
+ * aggregate's initial value or the very array it returned for that group
+ * (updated in place, structure untouched), and its first call is on such a
+ * copy: once that first state has passed the check, fn_extra holds the node
+ * and later calls take the state as it comes.  Everywhere else the state is
+ * checked on every call: a direct call (on a copy, so the caller's value is
+ * left alone) and window aggregation, where the inverse function of a user's
+ * own moving aggregate may hand back any array.  A state that arrives with
+ * a short or compressed header is detoasted and never trusted.
  */
 extern ArrayType *cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem,
 											 const char *what);
@@ -126,13 +130,18 @@ extern ArrayType *cxm_int8_trans_state_enter(FunctionCallInfo fcinfo, int nelem,
 /* its data: a checked state has nelem int8 and no NULL bitmap */
 #define CXM_INT8_STATE_DATA(state)	((int64 *) ((char *) (state) + ARR_OVERHEAD_NONULLS(1)))
 
+/* the state may be taken as it comes (the first argument, in place) */
+static inline bool
+cxm_int8_state_trusted(FunctionCallInfo fcinfo)
+{
+	return fcinfo->context != NULL && fcinfo->flinfo->fn_extra == (void *) fcinfo->context;
+}
+
 static inline ArrayType *
 cxm_int8_trans_state(FunctionCallInfo fcinfo, int nelem, const char *what)
 {
-	Pointer		p = DatumGetPointer(PG_GETARG_DATUM(0));
-
-	if (likely(p == fcinfo->flinfo->fn_extra))
-		return (ArrayType *) p;
+	if (likely(cxm_int8_state_trusted(fcinfo)))
+		return (ArrayType *) DatumGetPointer(PG_GETARG_DATUM(0));
 	return cxm_int8_trans_state_enter(fcinfo, nelem, what);
 }
 

@@ -43,6 +43,7 @@ PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_profile_months);
 PG_FUNCTION_INFO_V1(layer_journey_facts);
 PG_FUNCTION_INFO_V1(layer_second_product);
+PG_FUNCTION_INFO_V1(layer_segment_paths);
 
 /* the gap argument: positive, as for sessionize */
 static JPathGap
@@ -1007,4 +1008,103 @@ layer_second_product(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	qsort(firsts, k, sizeof(TimestampTz), touch_cmp_int64);
 	PG_RETURN_TIMESTAMPTZ(firsts[1]);
+}
+
+/* a segment path (a JSON array of strings, or null or missing) as text[] */
+static Datum
+segment_path_array(JsonbContainer *seg, const char *key, bool *isnull)
+{
+	JsonbValue	v;
+	JsonbContainer *arr;
+	int			n;
+	Datum	   *elems;
+
+	*isnull = false;
+	if (getKeyJsonValueFromContainer(seg, key, strlen(key), &v) == NULL || v.type == jbvNull)
+		return PointerGetDatum(construct_empty_array(TEXTOID));
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("segment path \"%s\" must be a JSON array", key)));
+	arr = v.val.binary.data;
+	n = JsonContainerSize(arr);
+	elems = palloc(sizeof(Datum) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(arr, i);
+
+		if (e->type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("segment path \"%s\" must hold strings", key)));
+		elems[i] = PointerGetDatum(cstring_to_text_with_len(e->val.string.val, e->val.string.len));
+	}
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * layer_segment_paths(segments jsonb)
+ *	  customer_journeys.segments, one row per segment: is_repeat (r),
+ *	  conversions (1 when the segment leads to a purchase, v not null),
+ *	  revenue (v, else 0), and the channel (c) and campaign (k) paths as
+ *	  text[] (empty when missing)
+ */
+Datum
+layer_segment_paths(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *jb;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	jb = PG_GETARG_JSONB_P(0);
+	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("segments must be a JSON array")));
+	n = JB_ROOT_COUNT(jb);
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue *seg = getIthJsonbValueFromContainer(&jb->root, i);
+		JsonbValue	v;
+		Datum		out[5];
+		bool		outnull[5] = {false};
+
+		if (seg->type != jbvBinary || !JsonContainerIsObject(seg->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("segment %d must be a JSON object", i + 1)));
+		/* as (e ->> 'r')::bool and (e ->> 'v')::numeric would read them */
+		if (getKeyJsonValueFromContainer(seg->val.binary.data, "r", 1, &v) == NULL || v.type == jbvNull)
+			outnull[0] = true;
+		else if (v.type == jbvBool)
+			out[0] = BoolGetDatum(v.val.boolean);
+		else if (v.type == jbvString)
+			out[0] = DirectFunctionCall1(boolin, CStringGetDatum(pnstrdup(v.val.string.val, v.val.string.len)));
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("segment %d: \"r\" must be a boolean", i + 1)));
+		out[1] = Int32GetDatum(1);
+		if (getKeyJsonValueFromContainer(seg->val.binary.data, "v", 1, &v) == NULL || v.type == jbvNull)
+		{
+			out[1] = Int32GetDatum(0);
+			out[2] = NumericGetDatum(int64_to_numeric(0));
+		}
+		else if (v.type == jbvNumeric)
+			out[2] = NumericGetDatum(v.val.numeric);
+		else if (v.type == jbvString)
+			out[2] = DirectFunctionCall3(numeric_in, CStringGetDatum(pnstrdup(v.val.string.val, v.val.string.len)),
+										 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("segment %d: \"v\" must be a number", i + 1)));
+		out[3] = segment_path_array(seg->val.binary.data, "c", &outnull[3]);
+		out[4] = segment_path_array(seg->val.binary.data, "k", &outnull[4]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, outnull);
+	}
+	return (Datum) 0;
 }

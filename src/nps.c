@@ -7,6 +7,9 @@
  * detractors}; csat_agg keeps int8[3] {answers, satisfied, scale_max}.  Both
  * are fixed-size, non-internal states updated in place inside aggregates, so
  * parallel and distributed plans can ship them without serial functions.
+ * The transitions check the state where it enters an aggregate node, not on
+ * every row (cxm_int8_trans_state, cxm.h); the combine and final functions
+ * check every state they are handed (a partial state may come from anywhere).
  */
 #include "postgres.h"
 
@@ -37,28 +40,52 @@ PG_FUNCTION_INFO_V1(csat_accum_inv);
 PG_FUNCTION_INFO_V1(csat_combine);
 PG_FUNCTION_INFO_V1(csat_final);
 
+static void nps_score_out_of_range(int32 score) pg_attribute_noreturn();
+
+static void
+nps_score_out_of_range(int32 score)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("NPS score %d is out of range", score),
+			 errhint("NPS answers run from 0 to 10.")));
+}
+
 void
 check_nps_score(int32 score)
 {
 	if (!nps_score_valid(score))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("NPS score %d is out of range", score),
-				 errhint("NPS answers run from 0 to 10.")));
+		nps_score_out_of_range(score);
+}
+
+/* one answer counted in a checked state, in place */
+static inline Datum
+nps_count(ArrayType *state, int32 score)
+{
+	if (unlikely(!nps_score_valid(score)))
+		nps_score_out_of_range(score);
+	CXM_INT8_STATE_DATA(state)[2 - (int) nps_category_of(score)]++;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/*
+ * nps_accum on a state it may not trust yet; a function of its own, so that
+ * the path of every other row saves no registers and calls nothing
+ */
+static pg_noinline Datum
+nps_accum_enter(FunctionCallInfo fcinfo)
+{
+	return nps_count(cxm_int8_trans_state_enter(fcinfo, NPS_STATE_LEN, "nps_agg"),
+					 PG_GETARG_INT32(1));
 }
 
 /* nps_accum(state int8[], score int4): strict, so NULL scores never get here */
 Datum
 nps_accum(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = cxm_int8_trans_state(fcinfo, NPS_STATE_LEN, "nps_agg");
-	int64	   *c = CXM_INT8_STATE_DATA(state);
-	int32		score = PG_GETARG_INT32(1);
-
-	if (unlikely(!nps_score_valid(score)))
-		check_nps_score(score);
-	c[2 - (int) nps_category_of(score)]++;
-	PG_RETURN_ARRAYTYPE_P(state);
+	if (unlikely(!cxm_int8_state_trusted(fcinfo)))
+		return nps_accum_enter(fcinfo);
+	return nps_count((ArrayType *) PG_GETARG_POINTER(0), PG_GETARG_INT32(1));
 }
 
 /* exact inverse of nps_accum, for moving windows */
@@ -235,8 +262,8 @@ csat_step(FunctionCallInfo fcinfo, int direction)
 
 	if (PG_ARGISNULL(0))
 		cxm_bad_int8_state(CSAT_STATE_LEN, "csat_agg");
-	state = cxm_int8_state_arg(fcinfo, 0);
-	c = cxm_int8_state(state, CSAT_STATE_LEN, "csat_agg");
+	state = cxm_int8_trans_state(fcinfo, CSAT_STATE_LEN, "csat_agg");
+	c = CXM_INT8_STATE_DATA(state);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -53,8 +53,8 @@ nps_conf_step(FunctionCallInfo fcinfo, int direction)
 
 	if (PG_ARGISNULL(0))
 		cxm_bad_int8_state(NPSC_STATE_LEN, "nps_stats");
-	state = cxm_int8_state_arg(fcinfo, 0);
-	c = cxm_int8_state(state, NPSC_STATE_LEN, "nps_stats");
+	state = cxm_int8_trans_state(fcinfo, NPSC_STATE_LEN, "nps_stats");
+	c = CXM_INT8_STATE_DATA(state);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -47,11 +47,14 @@ nps_score_valid(int score)
 	return score >= NPS_MIN_SCORE && score <= NPS_MAX_SCORE;
 }
 
-/* The caller has checked nps_score_valid(). */
+/*
+ * The caller has checked nps_score_valid().  The category's value is the
+ * number of thresholds (7, 9) the score reaches: no branch to mispredict.
+ */
 static inline NpsCategory
 nps_category_of(int score)
 {
-	return score >= 9 ? NPS_PROMOTER : (score >= 7 ? NPS_PASSIVE : NPS_DETRACTOR);
+	return (NpsCategory) ((score >= 7) + (score >= 9));
 }
 
 extern const char *nps_category_name(NpsCategory c);

@@ -259,6 +259,14 @@ COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
 
 
+CREATE FUNCTION @extschema@.layer_segment_paths(segments pg_catalog.jsonb)
+RETURNS TABLE (is_repeat pg_catalog.bool, conversions pg_catalog.int4, revenue pg_catalog.numeric,
+  c pg_catalog.text[], k pg_catalog.text[])
+AS 'MODULE_PATHNAME', 'layer_segment_paths'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 3;
+COMMENT ON FUNCTION @extschema@.layer_segment_paths(pg_catalog.jsonb) IS
+  'internal: customer_journeys.segments as rows: whether the purchase is a repeat (r), 1 and its amount when the segment leads to one (v; else 0 and 0), the channel (c) and campaign (k) paths as text[] (empty when missing)';
+
 CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], channel pg_catalog.text[],
   campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], gap pg_catalog.interval,
   OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT segments pg_catalog.jsonb)
@@ -567,12 +575,9 @@ $q$, $q$
 -- (numeric, trailing zeros trimmed, so that sums kept by adding and
 -- subtracting show as a recomputation does).
 WITH s AS (
-  SELECT (x.e ->> 'r')::pg_catalog.bool AS is_repeat,
-         CASE WHEN x.e ->> 'v' IS NULL THEN 0 ELSE 1 END AS conversions,
-         COALESCE((x.e ->> 'v')::pg_catalog.numeric, 0) AS revenue,
-         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'c') WITH ORDINALITY y(v, i) ORDER BY y.i) AS c,
-         ARRAY(SELECT y.v FROM pg_catalog.jsonb_array_elements_text(x.e -> 'k') WITH ORDINALITY y(v, i) ORDER BY y.i) AS k
-  FROM {journey} j CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(j.segments) x(e)
+  -- (layer_segment_paths: each segment's fields, its paths as text[])
+  SELECT x.is_repeat, x.conversions, x.revenue, x.c, x.k
+  FROM {journey} j CROSS JOIN LATERAL @extschema@.layer_segment_paths(j.segments) x
 )
 SELECT l.level, s.is_repeat, l.path, s.conversions > 0 AS converted, s.revenue > 0 AS paid,
        pg_catalog.count(*) AS n, pg_catalog.sum(s.conversions) AS conversions,
