@@ -57,7 +57,10 @@ DECLARE
 BEGIN
   citus := @extschema@.layer_citus_table(pg_catalog.to_regclass('@extschema@.identity_map'))
            OR EXISTS (SELECT 1 FROM @extschema@.sources s WHERE @extschema@.layer_citus_table(s.source));
-  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_journey_rows', 'layer_month_rows'] LOOP
+  -- (also the forms generated from them in layer_views.sql: _ids, _whole)
+  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_profile_rows_ids', 'layer_profile_rows_whole',
+                            'layer_journey_rows', 'layer_journey_rows_whole',
+                            'layer_month_rows', 'layer_month_rows_whole'] LOOP
     SELECT p.oid, p.prosrc, l.lanname INTO f
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
     WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn));
