@@ -1,10 +1,13 @@
 /*
  * layer_touch.c
- *	  The CX layer's per-profile touchpoint facts (doc/layer.md,
- *	  "Performance"): layer_touch_facts and layer_touch_months.
+ *	  The CX layer's per-profile facts (doc/layer.md, "Performance"):
+ *	  layer_touch_facts, layer_profile_months, layer_journey_facts,
+ *	  layer_second_product and layer_segment_paths.
  *
- * Both take a profile's touchpoints as arrays in any order (array_agg in a
- * hash aggregation, no global sort), sort their own copy and split it into
+ * layer_touch_facts and layer_profile_months take a profile's touchpoints
+ * (and the months its purchases and answers) as arrays in any order
+ * (array_agg in a hash aggregation, no global sort), sort their own copy and
+ * split it into
  * sessions: a touchpoint starts a session when the one before it is more
  * than the gap earlier (the test of sessionize, jpath_gap_exceeded in
  * journey_core.c).  They compute what customer_360 and the monthly facts
@@ -108,26 +111,35 @@ touch_cmp_int64(const void *a, const void *b)
 }
 
 /*
- * the touchpoint times, sorted; a NULL or infinite time is refused (the
- * minutes between two times would not be defined)
+ * element i of an array of times, which must be finite (NULL or infinite is
+ * refused: neither has a month, nor a duration to the next time); what: the
+ * rows' name in the message
  */
+static TimestampTz
+touch_time(const Datum *v, const bool *isnull, int i, const char *what)
+{
+	TimestampTz ts;
+
+	if (isnull[i])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s time %d is NULL", what, i + 1)));
+	ts = DatumGetTimestampTz(v[i]);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s time %d is infinite", what, i + 1)));
+	return ts;
+}
+
+/* the touchpoint times, checked (touch_time) and sorted */
 static int64 *
 touch_times(const Datum *v, const bool *isnull, int n)
 {
 	int64	   *ts = palloc(sizeof(int64) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
-	{
-		if (isnull[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("touchpoint time %d is NULL", i + 1)));
-		ts[i] = DatumGetTimestampTz(v[i]);
-		if (TIMESTAMP_NOT_FINITE(ts[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("touchpoint time %d is infinite", i + 1)));
-	}
+		ts[i] = touch_time(v, isnull, i, "touchpoint");
 	qsort(ts, n, sizeof(int64), touch_cmp_int64);
 	return ts;
 }
@@ -159,6 +171,19 @@ static int
 touch_sort_text(const void *a, const void *b, void *arg)
 {
 	return touch_text_cmp(*(const Datum *) a, false, *(const Datum *) b, false, *(Oid *) arg);
+}
+
+/* sorts n non-NULL texts under coll and keeps each once; returns how many */
+static int
+touch_distinct_texts(Datum *v, int n, Oid coll)
+{
+	int			m = n > 0 ? 1 : 0;
+
+	qsort_arg(v, n, sizeof(Datum), touch_sort_text, &coll);
+	for (int i = 1; i < n; i++)
+		if (touch_sort_text(&v[i], &v[m - 1], &coll) != 0)
+			v[m++] = v[i];
+	return m;
 }
 
 /*
@@ -248,19 +273,12 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 	if (nch == 0)
 		outnull[8] = true;
 	else
-	{
-		int			m = 1;
-
-		qsort_arg(chans, nch, sizeof(Datum), touch_sort_text, &coll);
-		for (int i = 1; i < nch; i++)
-			if (touch_sort_text(&chans[i], &chans[m - 1], &coll) != 0)
-				chans[m++] = chans[i];
-		out[8] = PointerGetDatum(construct_array(chans, m, TEXTOID, -1, false, TYPALIGN_INT));
-	}
+		out[8] = PointerGetDatum(construct_array(chans, touch_distinct_texts(chans, nch, coll),
+												 TEXTOID, -1, false, TYPALIGN_INT));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));
 }
 
-/* date_trunc('month', ts)::date and the start of the next month */
+/* date_trunc('month', ts)::date, and (next not NULL) the next month's start */
 static DateADT
 touch_month(TimestampTz ts, TimestampTz *next)
 {
@@ -268,8 +286,9 @@ touch_month(TimestampTz ts, TimestampTz *next)
 	Datum		start = DirectFunctionCall2(timestamptz_trunc, CStringGetTextDatum("month"),
 											TimestampTzGetDatum(ts));
 
-	*next = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, start,
-													IntervalPGetDatum(&one_month)));
+	if (next)
+		*next = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, start,
+														IntervalPGetDatum(&one_month)));
 	return DatumGetDateADT(DirectFunctionCall1(timestamptz_date, start));
 }
 
@@ -352,35 +371,7 @@ month_next(DateADT month)
 	return date2j(y, m, 1) - POSTGRES_EPOCH_JDATE;
 }
 
-/* date_trunc('month', ts + iv)::date */
-static DateADT
-month_after(TimestampTz ts, Interval *iv)
-{
-	TimestampTz next;
-
-	return touch_month(DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(ts),
-															   IntervalPGetDatum(iv))), &next);
-}
-
-/* a finite time of a purchase or an answer */
-static TimestampTz
-month_time(const Datum *v, const bool *isnull, int i, const char *what)
-{
-	TimestampTz ts;
-
-	if (isnull[i])
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s time %d is NULL", what, i + 1)));
-	ts = DatumGetTimestampTz(v[i]);
-	if (TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s time %d is infinite", what, i + 1)));
-	return ts;
-}
-
-/* sum as layer_numeric_sum: the first value as it is, then numeric_add */
+/* sum as sum(numeric) reads it: the first value as it is, then numeric_add */
 static void
 month_add(Datum *sum, bool *has, Datum v)
 {
@@ -446,11 +437,12 @@ months_purchases(MonthTable *t, int np, const Datum *tsv, const bool *tsn, const
 {
 	MonthPurchase *p = palloc(sizeof(MonthPurchase) * Max(np, 1));
 	DateADT    *pm = palloc(sizeof(DateADT) * Max(np, 1));
+	TimestampTz *end = palloc(sizeof(TimestampTz) * Max(np, 1));
 	TimestampTz next = 0;
 
 	for (int i = 0; i < np; i++)
 	{
-		p[i].ts = month_time(tsv, tsn, i, "purchase");
+		p[i].ts = touch_time(tsv, tsn, i, "purchase");
 		p[i].i = i;
 	}
 	qsort(p, np, sizeof(MonthPurchase), month_purchase_cmp);
@@ -461,6 +453,9 @@ months_purchases(MonthTable *t, int np, const Datum *tsv, const bool *tsn, const
 
 		/* date_trunc only when a month boundary is crossed */
 		pm[k] = k > 0 && p[k].ts < next ? pm[k - 1] : touch_month(p[k].ts, &next);
+		/* when churned_after runs out after it */
+		end[k] = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(p[k].ts),
+														 IntervalPGetDatum(churned_after)));
 		m = month_entry(t, pm[k]);
 		m->orders++;
 		if (!amn[i])
@@ -480,7 +475,7 @@ months_purchases(MonthTable *t, int np, const Datum *tsv, const bool *tsn, const
 		if (k + 1 < np && pm[k + 1] == pm[k])
 			continue;
 		first_m = month_next(pm[k]);
-		last_m = month_after(p[k].ts, churned_after);
+		last_m = touch_month(end[k], NULL);
 		if (k + 1 < np && pm[k + 1] < last_m)
 			last_m = pm[k + 1];
 		if (first_m <= last_m)
@@ -492,14 +487,8 @@ months_purchases(MonthTable *t, int np, const Datum *tsv, const bool *tsn, const
 	/* lapses */
 	if (has_as_of)
 		for (int k = 0; k < np; k++)
-		{
-			TimestampTz end = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-																	  TimestampTzGetDatum(p[k].ts),
-																	  IntervalPGetDatum(churned_after)));
-
-			if ((k + 1 == np || p[k + 1].ts > end) && end <= as_of)
-				month_entry(t, month_after(p[k].ts, churned_after))->lost++;
-		}
+			if ((k + 1 == np || p[k + 1].ts > end[k]) && end[k] <= as_of)
+				month_entry(t, touch_month(end[k], NULL))->lost++;
 }
 
 /* answers per month and channel (also those without a score) */
@@ -509,8 +498,7 @@ months_feedback(MonthTable *t, int nf, const Datum *tsv, const bool *tsn, const 
 {
 	for (int i = 0; i < nf; i++)
 	{
-		TimestampTz next;
-		ProfileMonth *m = month_entry(t, touch_month(month_time(tsv, tsn, i, "answer"), &next));
+		ProfileMonth *m = month_entry(t, touch_month(touch_time(tsv, tsn, i, "answer"), NULL));
 		const char *s = "(none)";
 		int			len = 6;
 		MonthChannel *c = NULL;
@@ -880,8 +868,7 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 			   *chans;
 	SegIdx	   *order;
 	int			m = 0,
-				nch = 0,
-				distinct = 0;
+				nch = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "layer_journey_facts must return a record");
@@ -923,11 +910,7 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 		order[m].i = i;
 		m++;
 	}
-	qsort_arg(chans, nch, sizeof(Datum), touch_sort_text, &coll);
-	for (int i = 0; i < nch; i++)
-		if (i == 0 || touch_text_cmp(chans[i], false, chans[i - 1], false, coll) != 0)
-			distinct++;
-	out[1] = Int32GetDatum(distinct);
+	out[1] = Int32GetDatum(touch_distinct_texts(chans, nch, coll));
 
 	if (m == 0)
 		outnull[2] = true;

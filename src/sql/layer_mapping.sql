@@ -541,6 +541,7 @@ DECLARE
   parts pg_catalog.text[];
   wparts pg_catalog.text[];
   q pg_catalog.text;
+  cols pg_catalog.text;
 BEGIN
   -- one rebuild at a time (two sessions mapping at once)
   PERFORM pg_catalog.pg_advisory_xact_lock(1668836716, 1);
@@ -550,8 +551,9 @@ BEGIN
     FOR s IN SELECT * FROM @extschema@.sources x WHERE x.kind = k.kind ORDER BY x.source_name, x.source LOOP
       q := @extschema@.layer_kind_sql(s);
       IF k.stitched THEN
-        wparts := wparts || @extschema@.layer_stitch_whole(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
-        q := @extschema@.layer_stitch(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
+        cols := 'r.' || pg_catalog.replace(k.cols, ', ', ', r.');
+        wparts := wparts || @extschema@.layer_stitch_whole(q, cols);
+        q := @extschema@.layer_stitch(q, cols);
       END IF;
       parts := parts || q;
     END LOOP;

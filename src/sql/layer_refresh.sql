@@ -273,6 +273,7 @@ DECLARE
   v_as_of pg_catalog.timestamptz;
   v_max pg_catalog.int8;
   v_ids pg_catalog.text[];
+  v_snap pg_catalog.bool;
   v_changes pg_catalog.jsonb;
   why pg_catalog.text;
   st record;
@@ -330,7 +331,8 @@ BEGIN
     PERFORM @extschema@.layer_fit_models(v_as_of);
     t := @extschema@.layer_step('models fitted', t);
   END IF;
-  IF (SELECT s.materialized FROM @extschema@.settings s WHERE s.id) THEN
+  v_snap := COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false);
+  IF v_snap THEN
     IF v_mode = 'incremental' THEN
       SELECT pg_catalog.array_agg(DISTINCT p.id) INTO v_ids
       FROM (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
@@ -456,8 +458,7 @@ BEGIN
   -- (in materialised mode customer_360_snapshot was refilled above: the
   -- buyers' entry channels are read from it)
   IF v_mode <> 'incremental' THEN
-    PERFORM @extschema@.layer_refresh_recommendations(
-      COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false));
+    PERFORM @extschema@.layer_refresh_recommendations(v_snap);
     t := @extschema@.layer_step('recommendations', t);
   END IF;
   INSERT INTO @extschema@.refresh_history (started_at, finished_at, mode, rows_changed)
