@@ -97,6 +97,10 @@ typedef struct FunnelShared
 } FunnelShared;
 
 #define FUNNEL_MULTI		0x80000000u
+
+StaticAssertDecl(sizeof(FunnelRow) == sizeof(RowLogEntry) &&
+				 offsetof(FunnelRow, ts) == offsetof(RowLogEntry, ts),
+				 "a log entry must turn into a funnel row in place");
 #define FUNNEL_MAX_PARAMS	((1u << (CXM_LOG_USER_BITS - 1)) - 1)
 #define FUNNEL_NO_COMMON	PG_UINT32_MAX
 
@@ -589,12 +593,14 @@ funnel_view(Datum d, FunnelView *v)
 					i;
 
 		rowlog_index(sl->log);
-		e = rowlog_group(sl->log, cxm_log_group_slot(d), &n);
+		n = rowlog_group_size(sl->log, cxm_log_group_slot(d));
 		v->window_raw = &p->window_raw;
 		v->window = p->window;
 		v->mode = p->mode;
 		v->nsteps = p->nsteps;
 		v->rows = palloc(Max(n, 1) * sizeof(FunnelRow));
+		/* the entries may be copied into the rows, then turned into rows in place */
+		e = rowlog_group(sl->log, cxm_log_group_slot(d), (RowLogEntry *) v->rows);
 		for (i = 0; i < n; i++)
 		{
 			FunnelRow  *r = &v->rows[i];

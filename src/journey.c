@@ -122,9 +122,10 @@ journey_log_refs(Datum st, size_t *n, size_t *out_bytes)
 				bytes = 0;
 
 	rowlog_index(sl->log);
-	e = rowlog_group(sl->log, cxm_log_group_slot(st), n);
+	*n = rowlog_group_size(sl->log, cxm_log_group_slot(st));
 	if (*n > MaxArraySize)
 		journey_too_long();
+	e = rowlog_group(sl->log, cxm_log_group_slot(st), palloc(Max(*n, 1) * sizeof(RowLogEntry)));
 	refs = palloc(Max(*n, 1) * sizeof(JPathRef));
 	for (i = 0; i < *n; i++)
 	{
@@ -407,9 +408,8 @@ journey_array_put(char **p, const char *s, size_t len)
 
 /*
  * The path of a group of a shared log, or NULL when it has no steps.  The
- * group's entries are sorted in place by (ts, byte-order rank of the
- * touchpoint), the rank borrowing the entries' slot field, which is
- * restored before returning (the log may be grouped again).
+ * group's entries are copied and sorted by (ts, byte-order rank of the
+ * touchpoint), the rank taking the copies' slot field.
  */
 static ArrayType *
 journey_log_path(Datum st)
@@ -418,7 +418,8 @@ journey_log_path(Datum st)
 	JPathDict  *dict = (JPathDict *) sl->user;
 	uint32		slot = cxm_log_group_slot(st);
 	const uint32 *rank;
-	RowLogEntry *e;
+	const RowLogEntry *e;
+	RowLogEntry *w;
 	size_t		n,
 				i,
 				bytes = 0;
@@ -426,28 +427,36 @@ journey_log_path(Datum st)
 	char	   *p;
 
 	rowlog_index(sl->log);
-	e = rowlog_group(sl->log, slot, &n);
+	n = rowlog_group_size(sl->log, slot);
 	if (n == 0)
 		return NULL;
+	if (n > MaxArraySize)
+		journey_too_long();
+	/* the copies, then room for the sort's merges */
+	w = palloc((n > ROWLOG_SORT_RUN ? 2 * n : n) * sizeof(RowLogEntry));
+	e = rowlog_group(sl->log, slot, w);
 	rank = jpath_dict_ranks(dict);
 	for (i = 0; i < n; i++)
 	{
-		bytes += jpath_elem_bytes(jpath_dict_get(dict, e[i].val)->len);
-		e[i].slot = rank[e[i].val];
+		uint32		val = e[i].val;
+
+		bytes += jpath_elem_bytes(jpath_dict_get(dict, val)->len);
+		w[i].ts = e[i].ts;
+		w[i].slot = rank[val];
+		w[i].val = val;
 	}
-	rowlog_sort_ts_key(e, n, n > ROWLOG_SORT_RUN ? palloc(n * sizeof(RowLogEntry)) : NULL);
-	for (i = 0; i < n; i++)
-		e[i].slot = slot;
+	rowlog_sort_ts_key(w, n, n > ROWLOG_SORT_RUN ? w + n : NULL);
 	if (bytes > JPATH_MAX_OUT_BYTES)
 		journey_too_long();
 	result = journey_array_new(n, bytes, &p);
 	for (i = 0; i < n; i++)
 	{
-		const JPathDictStr *d = jpath_dict_get(dict, e[i].val);
+		const JPathDictStr *d = jpath_dict_get(dict, w[i].val);
 
 		journey_array_put(&p, d->s, d->len);
 	}
 	Assert(p == (char *) result + VARSIZE(result));
+	pfree(w);
 	return result;
 }
 

@@ -1,50 +1,32 @@
 /*
  * rowlog_core.c
- *	  The shared row log of rowlog_core.h: appends into one array that
- *	  doubles, and an in-place most-significant-digit radix sort by slot.
+ *	  The shared row log of rowlog_core.h: appends into per-bucket chains of
+ *	  blocks carved from slabs, and grouping by a counting sort per bucket.
  *
- * Grouping is an American flag sort: each level counts its digit, then
- * moves every entry straight into its bucket by cycles of swaps, and
- * recurses into the buckets.  Digits are at most ROWLOG_DIGIT_BITS wide and
- * the top digit takes the high bits, so with 100,000 slots the first level
- * makes 512 buckets of about 200 slots and the second level sorts each
- * bucket while it sits in the CPU cache.  Buckets of a few entries finish
- * with an insertion sort.  Nothing but the entries themselves is written,
- * so grouping touches no fresh memory.
+ * A bucket holds the slots b, b + ROWLOG_BUCKETS, b + 2 ROWLOG_BUCKETS, ...:
+ * grouping it counts its entries by k = slot / ROWLOG_BUCKETS, moves them in
+ * that order into a buffer and copies them back into the bucket's blocks.
+ * A bucket of the logs the benches make (millions of rows) is a few hundred
+ * kilobytes, so all three passes stay within the CPU caches; the in-place
+ * radix sort of one large array that this replaced missed them on nearly
+ * every entry (doc/journeys.md, "Performance").
  */
 #include <string.h>
 
 #include "rowlog_core.h"
 
-#define ROWLOG_FIRST_CAP	1024	/* entries: 16 kB */
-#define ROWLOG_DIGIT_BITS	10
-#define ROWLOG_SMALL		32
+#define ROWLOG_FIRST_SLAB	((size_t) 4096)	/* entries: 64 kB */
 
 RowLog *
 rowlog_create(CxmAlloc alloc, RowLogRealloc realloc)
 {
 	RowLog	   *log = cxm_alloc(&alloc, sizeof(RowLog));
 
+	/* every pointer NULL, every count 0; cursors empty (cur == end) */
 	memset(log, 0, sizeof(RowLog));
-	log->e = NULL;
-	log->n = 0;
-	log->cap = 0;
 	log->indexed = true;
-	log->nslots = 0;
-	log->start = NULL;
-	log->nstart = 0;
 	log->realloc = realloc;
 	log->alloc = alloc;
-	log->user = NULL;
-	log->user_cap = 0;
-	log->records = false;
-	log->rec_block = NULL;
-	log->rec_raw = NULL;
-	log->rec_nblocks = 0;
-	log->rec_capblocks = 0;
-	log->rec_map = NULL;
-	log->rec_map_mask = 0;
-	log->rec_map_n = 0;
 	return log;
 }
 
@@ -57,8 +39,15 @@ rowlog_use_records(RowLog *log)
 void
 rowlog_destroy(RowLog *log)
 {
-	if (log->e != NULL)
-		cxm_free(&log->alloc, log->e);
+	uint32_t	b;
+
+	while (log->nslabs > 0)
+		cxm_free(&log->alloc, log->slabs[--log->nslabs]);
+	if (log->slabs != NULL)
+		cxm_free(&log->alloc, log->slabs);
+	for (b = 0; b < ROWLOG_BUCKETS; b++)
+		if (log->bucket[b].blocks != NULL)
+			cxm_free(&log->alloc, log->bucket[b].blocks);
 	if (log->start != NULL)
 		cxm_free(&log->alloc, log->start);
 	if (log->user != NULL)
@@ -210,152 +199,229 @@ rowlog_set_user(RowLog *log, uint32_t slot, uint16_t bits)
 CxmStatus
 rowlog_reserve(RowLog *log, size_t n)
 {
-	if (n <= log->cap)
-		return CXM_OK;
-	if (n > SIZE_MAX / sizeof(RowLogEntry))
+	if (n > SIZE_MAX / sizeof(RowLogEntry) / 2)
 		return CXM_ERANGE;
-	log->e = log->realloc(log->alloc.ctx, log->e, n * sizeof(RowLogEntry));
-	log->cap = n;
+	log->reserve = n;
+	return CXM_OK;
+}
+
+/* entries of block j of a bucket */
+static inline size_t
+block_size(uint32_t j)
+{
+	return j < ROWLOG_BLOCK_MAX_SHIFT - ROWLOG_BLOCK_FIRST_SHIFT
+		? ROWLOG_BLOCK_FIRST << j : ROWLOG_BLOCK_MAX;
+}
+
+/* entries of a bucket's blocks before block j */
+static inline size_t
+block_offset(uint32_t j)
+{
+	const uint32_t d = ROWLOG_BLOCK_MAX_SHIFT - ROWLOG_BLOCK_FIRST_SHIFT;
+
+	if (j <= d)
+		return ROWLOG_BLOCK_FIRST * (((size_t) 1 << j) - 1);
+	return ROWLOG_BLOCK_FIRST * (((size_t) 1 << d) - 1) + (size_t) (j - d) * ROWLOG_BLOCK_MAX;
+}
+
+/* the block holding a bucket's entry at offset off */
+static inline uint32_t
+block_of(size_t off)
+{
+	const uint32_t d = ROWLOG_BLOCK_MAX_SHIFT - ROWLOG_BLOCK_FIRST_SHIFT;
+	size_t		q = (off >> ROWLOG_BLOCK_FIRST_SHIFT) + 1;	/* >= 1 */
+	uint32_t	j;
+
+	if (off >= block_offset(d))
+		return d + (uint32_t) ((off - block_offset(d)) >> ROWLOG_BLOCK_MAX_SHIFT);
+	for (j = 0; ((size_t) 2 << j) <= q; j++)
+		;
+	return j;
+}
+
+/* room for `need` more entries in a slab */
+static CxmStatus
+slab_room(RowLog *log, size_t need)
+{
+	size_t		size;
+
+	if ((size_t) (log->slab_end - log->slab_pos) >= need)
+		return CXM_OK;
+	/* the first slab as reserved, then each as large as all before it */
+	size = log->nslabs == 0 && log->reserve > 0 ? log->reserve : log->slab_total;
+	if (size < ROWLOG_FIRST_SLAB)
+		size = ROWLOG_FIRST_SLAB;
+	if (size < need)
+		size = need;
+	if (size > SIZE_MAX / sizeof(RowLogEntry) / 2 - log->slab_total)
+		return CXM_ERANGE;
+	if (log->nslabs == log->capslabs)
+	{
+		uint32_t	cap = log->capslabs > 0 ? log->capslabs * 2 : 8;
+		void	  **slabs = cxm_alloc(&log->alloc, cap * sizeof(void *));
+
+		if (log->nslabs > 0)
+		{
+			memcpy(slabs, log->slabs, log->nslabs * sizeof(void *));
+			cxm_free(&log->alloc, log->slabs);
+		}
+		log->slabs = slabs;
+		log->capslabs = cap;
+	}
+	log->slab_pos = log->realloc(log->alloc.ctx, NULL, size * sizeof(RowLogEntry));
+	log->slab_end = log->slab_pos + size;
+	log->slabs[log->nslabs++] = log->slab_pos;
+	log->slab_total += size;
 	return CXM_OK;
 }
 
 CxmStatus
-rowlog_grow(RowLog *log)
+rowlog_new_block(RowLog *log, uint32_t b)
 {
-	size_t		cap = log->cap > 0 ? log->cap * 2 : ROWLOG_FIRST_CAP;
+	RowLogBucket *bk = &log->bucket[b];
+	size_t		size = block_size(bk->nblocks);
 
-	if (cap < log->cap || cap > SIZE_MAX / sizeof(RowLogEntry))
+	if (bk->nblocks == UINT32_MAX || slab_room(log, size) != CXM_OK)
 		return CXM_ERANGE;
-	log->e = log->realloc(log->alloc.ctx, log->e, cap * sizeof(RowLogEntry));
-	log->cap = cap;
+	if (bk->nblocks == bk->capblocks)
+	{
+		uint32_t	cap = bk->capblocks > 0 ? bk->capblocks * 2 : 16;
+		RowLogEntry **blocks = cxm_alloc(&log->alloc, cap * sizeof(RowLogEntry *));
+
+		if (bk->nblocks > 0)
+		{
+			memcpy(blocks, bk->blocks, bk->nblocks * sizeof(RowLogEntry *));
+			cxm_free(&log->alloc, bk->blocks);
+		}
+		bk->blocks = blocks;
+		bk->capblocks = cap;
+	}
+	bk->blocks[bk->nblocks++] = log->slab_pos;
+	log->cursor[b].cur = log->slab_pos;
+	log->cursor[b].end = log->slab_pos + size;
+	log->slab_pos += size;
 	return CXM_OK;
 }
 
-static void
-insertion_by_slot(RowLogEntry *a, size_t n)
+/* the entries of bucket b */
+static size_t
+bucket_count(const RowLog *log, uint32_t b)
 {
-	size_t		i,
-				j;
+	const RowLogBucket *bk = &log->bucket[b];
 
-	for (i = 1; i < n; i++)
-	{
-		RowLogEntry x = a[i];
-
-		for (j = i; j > 0 && a[j - 1].slot > x.slot; j--)
-			a[j] = a[j - 1];
-		a[j] = x;
-	}
+	if (bk->nblocks == 0)
+		return 0;
+	return block_offset(bk->nblocks - 1) +
+		(size_t) (log->cursor[b].cur - bk->blocks[bk->nblocks - 1]);
 }
 
 /*
- * Sort a[0..n) by the low `bits` bits of slot (the higher ones are equal).
- * scratch holds 2 << ROWLOG_DIGIT_BITS counters per remaining level.
+ * Group bucket b's n entries by k = slot >> ROWLOG_BUCKET_BITS: st[k] gets
+ * the offset of k's first entry, st[nk] = n.  tmp has room for n entries.
  */
 static void
-msd_sort(RowLogEntry *a, size_t n, uint32_t bits, size_t *scratch)
+group_bucket(RowLog *log, uint32_t b, size_t n, size_t *st, RowLogEntry *tmp)
 {
-	uint32_t	levels,
-				width,
-				shift,
-				mask;
-	size_t		nb,
-				b,
-				i,
-				sum;
-	size_t	   *next = scratch;
-	size_t	   *end = scratch + ((size_t) 1 << ROWLOG_DIGIT_BITS);
+	const RowLogBucket *bk = &log->bucket[b];
+	uint32_t	nk = log->nk,
+				j,
+				k,
+				prev = 0;
+	size_t		left,
+				sum,
+				c;
+	bool		sorted = true;
 
-	if (bits == 0 || n < 2)
-		return;
-	if (n <= ROWLOG_SMALL)
+	memset(st, 0, ((size_t) nk + 1) * sizeof(size_t));
+	/* count each k (in st[k + 1]), noting whether the bucket is grouped already */
+	for (j = 0, left = n; left > 0; j++)
 	{
-		insertion_by_slot(a, n);
-		return;
-	}
-	levels = (bits + ROWLOG_DIGIT_BITS - 1) / ROWLOG_DIGIT_BITS;
-	width = (bits + levels - 1) / levels;
-	shift = bits - width;
-	nb = (size_t) 1 << width;
-	mask = (uint32_t) (nb - 1);
+		const RowLogEntry *e = bk->blocks[j];
+		size_t		m = block_size(j) < left ? block_size(j) : left;
+		size_t		i;
 
-	memset(end, 0, nb * sizeof(size_t));
-	for (i = 0; i < n; i++)
-		end[(a[i].slot >> shift) & mask]++;
-	sum = 0;
-	for (b = 0; b < nb; b++)
-	{
-		next[b] = sum;
-		sum += end[b];
-		end[b] = sum;
-	}
-
-	/* cycles of swaps: each entry is written once, into its bucket */
-	for (b = 0; b < nb; b++)
-	{
-		while (next[b] < end[b])
+		for (i = 0; i < m; i++)
 		{
-			RowLogEntry x = a[next[b]];
-			uint32_t	d = (x.slot >> shift) & mask;
-
-			while (d != b)
-			{
-				RowLogEntry y = a[next[d]];
-
-				a[next[d]++] = x;
-				x = y;
-				d = (x.slot >> shift) & mask;
-			}
-			a[next[b]++] = x;
+			k = e[i].slot >> ROWLOG_BUCKET_BITS;
+			st[k + 1]++;
+			sorted &= k >= prev;
+			prev = k;
 		}
+		left -= m;
 	}
-
-	if (shift == 0)
-		return;
-	/* end[b] is now the end of bucket b, which starts at end[b - 1] */
 	sum = 0;
-	for (b = 0; b < nb; b++)
+	for (k = 0; k < nk; k++)
 	{
-		size_t		stop = end[b];
+		c = st[k + 1];
+		st[k + 1] = sum;		/* for now: where k's next entry goes */
+		sum += c;
+	}
+	if (sorted)
+	{
+		for (k = 0; k < nk; k++)
+			st[k] = st[k + 1];
+		st[nk] = n;
+		return;
+	}
+	/* into tmp in k order (st[k + 1] moves from k's start to its end) */
+	for (j = 0, left = n; left > 0; j++)
+	{
+		const RowLogEntry *e = bk->blocks[j];
+		size_t		m = block_size(j) < left ? block_size(j) : left;
+		size_t		i;
 
-		msd_sort(a + sum, stop - sum, shift, scratch + ((size_t) 2 << ROWLOG_DIGIT_BITS));
-		sum = stop;
+		for (i = 0; i < m; i++)
+			tmp[st[(e[i].slot >> ROWLOG_BUCKET_BITS) + 1]++] = e[i];
+		left -= m;
+	}
+	st[0] = 0;
+	/* and back */
+	for (j = 0, left = n, c = 0; left > 0; j++)
+	{
+		size_t		m = block_size(j) < left ? block_size(j) : left;
+
+		memcpy(bk->blocks[j], tmp + c, m * sizeof(RowLogEntry));
+		c += m;
+		left -= m;
 	}
 }
 
 void
 rowlog_index(RowLog *log)
 {
-	uint32_t	bits = 0,
-				levels,
-				s;
-	size_t		i;
-	size_t	   *scratch;
+	uint32_t	b,
+				nk;
+	size_t		count[ROWLOG_BUCKETS];
+	size_t		most = 0,
+				need;
+	RowLogEntry *tmp = NULL;
 
 	if (log->indexed)
 		return;
-	while (bits < 32 && (uint32_t) (log->nslots > 0 ? log->nslots - 1 : 0) >> bits != 0)
-		bits++;
-	levels = bits == 0 ? 1 : (bits + ROWLOG_DIGIT_BITS - 1) / ROWLOG_DIGIT_BITS;
-	scratch = cxm_alloc(&log->alloc, (size_t) levels * (2 << ROWLOG_DIGIT_BITS) * sizeof(size_t));
-	msd_sort(log->e, log->n, bits, scratch);
-	cxm_free(&log->alloc, scratch);
-
-	/* each slot's first entry; empty slots get an empty range */
-	if (log->start != NULL && log->nstart < log->nslots)
+	nk = (uint32_t) (((uint64_t) log->nslots + ROWLOG_BUCKETS - 1) >> ROWLOG_BUCKET_BITS);
+	need = (size_t) ROWLOG_BUCKETS * ((size_t) nk + 1);
+	if (log->start == NULL || log->start_cap < need)
 	{
-		cxm_free(&log->alloc, log->start);
-		log->start = NULL;
+		if (log->start != NULL)
+			cxm_free(&log->alloc, log->start);
+		log->start = cxm_alloc(&log->alloc, need * sizeof(size_t));
+		log->start_cap = need;
 	}
-	if (log->start == NULL)
-		log->start = cxm_alloc(&log->alloc, ((size_t) log->nslots + 1) * sizeof(size_t));
-	i = 0;
-	for (s = 0; s < log->nslots; s++)
+	log->nk = nk;
+	log->n = 0;
+	for (b = 0; b < ROWLOG_BUCKETS; b++)
 	{
-		log->start[s] = i;
-		while (i < log->n && log->e[i].slot == s)
-			i++;
+		count[b] = bucket_count(log, b);
+		log->n += count[b];
+		if (count[b] > most)
+			most = count[b];
 	}
-	log->start[log->nslots] = i;
+	if (most > 0)
+		tmp = log->realloc(log->alloc.ctx, NULL, most * sizeof(RowLogEntry));
+	for (b = 0; b < ROWLOG_BUCKETS; b++)
+		group_bucket(log, b, count[b], log->start + (size_t) b * ((size_t) nk + 1), tmp);
+	if (tmp != NULL)
+		cxm_free(&log->alloc, tmp);
 	log->nstart = log->nslots;
 	log->indexed = true;
 
@@ -367,19 +433,48 @@ rowlog_index(RowLog *log)
 	 */
 	if (log->records)
 	{
-		uint32_t	b;
+		uint32_t	rb;
 
-		for (b = 0; b < log->rec_nblocks; b++)
+		for (rb = 0; rb < log->rec_nblocks; rb++)
 		{
-			uint32_t	n = log->nslots - b * ROWLOG_REC_PER_BLOCK;
+			uint32_t	n = log->nslots - rb * ROWLOG_REC_PER_BLOCK;
 			uint32_t	k;
 
 			if (n > ROWLOG_REC_PER_BLOCK)
 				n = ROWLOG_REC_PER_BLOCK;
 			for (k = 0; k < n; k++)
-				__builtin_prefetch(log->rec_block[b] + ((size_t) k << ROWLOG_REC_SHIFT));
+				__builtin_prefetch(log->rec_block[rb] + ((size_t) k << ROWLOG_REC_SHIFT));
 		}
 	}
+}
+
+RowLogEntry *
+rowlog_group(const RowLog *log, uint32_t slot, RowLogEntry *buf)
+{
+	const RowLogBucket *bk = &log->bucket[slot & (ROWLOG_BUCKETS - 1)];
+	const size_t *st = log->start + (size_t) (slot & (ROWLOG_BUCKETS - 1)) * (log->nk + 1) +
+		(slot >> ROWLOG_BUCKET_BITS);
+	size_t		off = st[0],
+				n = st[1] - st[0],
+				done = 0;
+	uint32_t	j = block_of(off);
+
+	if (n == 0)
+		return buf;
+	if (off + n <= block_offset(j) + block_size(j))
+		return bk->blocks[j] + (off - block_offset(j));
+	while (done < n)
+	{
+		size_t		in = off + done - block_offset(j);
+		size_t		m = block_size(j) - in;
+
+		if (m > n - done)
+			m = n - done;
+		memcpy(buf + done, bk->blocks[j] + in, m * sizeof(RowLogEntry));
+		done += m;
+		j++;
+	}
+	return buf;
 }
 
 static inline bool

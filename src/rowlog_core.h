@@ -7,15 +7,21 @@
  *
  * Why: with many groups, appending each row to its own group's growing
  * state writes into a random one of, say, 100,000 states, and each of those
- * writes misses the CPU caches.  Writing every row to one sequential array
- * costs a cache line per four rows instead; grouping it afterwards is an
- * in-place radix sort by slot whose passes stay within the caches, far
- * cheaper than the misses it replaces.  doc/journeys.md and doc/funnels.md
- * show the measurements.
+ * writes misses the CPU caches.  Writing every row to a few sequential
+ * streams costs a cache line per four rows instead; grouping them afterwards
+ * is a counting sort whose passes stay within the caches, far cheaper than
+ * the misses it replaces.  doc/journeys.md and doc/funnels.md show the
+ * measurements.
  *
- * The entries are one array grown by doubling with the caller's realloc
- * (in the server repalloc_huge, which moves large blocks by remapping pages
- * rather than copying them), so grouping needs no second array.
+ * The log is partitioned as rows arrive: an entry goes to the bucket of the
+ * low ROWLOG_BUCKET_BITS bits of its slot (slots are handed out in order, so
+ * the buckets fill evenly), each bucket a chain of blocks that double from
+ * ROWLOG_BLOCK_FIRST entries up to ROWLOG_BLOCK_MAX, carved from a few large
+ * slabs that never move.  Grouping then sorts one bucket at a time (a few
+ * hundred kilobytes for millions of rows) by the rest of the slot, with a
+ * counting sort through a buffer the size of the largest bucket, and copies
+ * it back; a group's entries are consecutive in its bucket, in one block or
+ * across the end of one.
  *
  * Rows may still be appended after the log was grouped: the next
  * rowlog_index() groups again.  Grouping does not keep the arrival order
@@ -72,16 +78,59 @@ typedef struct RowLogRecWindow
 /* a slot's bits of the caller's: 15 of its own and ROWLOG_USER_OWN */
 #define ROWLOG_USER_OWN			0x8000u
 
+/* the buckets of the entries: by the low bits of the slot */
+#ifndef ROWLOG_BUCKET_BITS
+#define ROWLOG_BUCKET_BITS	6
+#endif
+#define ROWLOG_BUCKETS		(1u << ROWLOG_BUCKET_BITS)
+/* a bucket's blocks: ROWLOG_BLOCK_FIRST entries, doubling up to ROWLOG_BLOCK_MAX */
+#define ROWLOG_BLOCK_FIRST_SHIFT	4
+#define ROWLOG_BLOCK_MAX_SHIFT		10
+#define ROWLOG_BLOCK_FIRST	((size_t) 1 << ROWLOG_BLOCK_FIRST_SHIFT)
+#define ROWLOG_BLOCK_MAX	((size_t) 1 << ROWLOG_BLOCK_MAX_SHIFT)
+
+/* where a bucket's next entry goes (end: its block is full) */
+typedef struct RowLogCursor
+{
+	RowLogEntry *cur;
+	RowLogEntry *end;
+} RowLogCursor;
+
+typedef struct RowLogBucket
+{
+	RowLogEntry **blocks;		/* block j holds rowlog_block_size(j) entries */
+	uint32_t	nblocks;
+	uint32_t	capblocks;
+} RowLogBucket;
+
 typedef struct RowLog
 {
 	/* what an append touches comes first */
-	RowLogEntry *e;				/* the entries */
-	size_t		n;
-	size_t		cap;
-	bool		indexed;		/* e is grouped and start covers every slot */
+	RowLogCursor cursor[ROWLOG_BUCKETS];
+	bool		indexed;		/* grouped, and start covers every slot */
 	uint32_t	nslots;			/* slots handed out: 0 .. nslots - 1 */
-	size_t	   *start;			/* slot s: e[start[s] .. start[s + 1]) */
+	size_t		n;				/* entries, as of the last rowlog_index() */
+	RowLogBucket bucket[ROWLOG_BUCKETS];
+
+	/*
+	 * Grouped: the entries of slot s, bucket b = s % ROWLOG_BUCKETS and
+	 * k = s / ROWLOG_BUCKETS, are the bucket's entries start[b * (nk + 1) + k]
+	 * up to start[b * (nk + 1) + k + 1].
+	 */
+	size_t	   *start;
+	size_t		start_cap;		/* entries of start */
+	uint32_t	nk;				/* slots per bucket, at most */
 	uint32_t	nstart;			/* slots covered by start */
+
+	/* the slabs the blocks are carved from */
+	void	  **slabs;
+	uint32_t	nslabs;
+	uint32_t	capslabs;
+	RowLogEntry *slab_pos;		/* the free part of the last slab */
+	RowLogEntry *slab_end;
+	size_t		slab_total;		/* entries in all slabs */
+	size_t		reserve;		/* the first slab's size, when known */
+
 	RowLogRealloc realloc;
 	CxmAlloc	alloc;
 
@@ -110,24 +159,32 @@ extern void rowlog_use_records(RowLog *log);
 extern CxmStatus rowlog_new_slot(RowLog *log, uint32_t *slot);
 
 /*
- * Room for n entries in all (a caller that knows how many rows will come
- * saves the copies and the unused half of doubling); CXM_ERANGE beyond
- * SIZE_MAX.
+ * Room for about n entries in all (a caller that knows how many rows will
+ * come saves the slabs' growth); CXM_ERANGE beyond SIZE_MAX.  Only before
+ * the first append.
  */
 extern CxmStatus rowlog_reserve(RowLog *log, size_t n);
 
-/* double the room (rowlog_append's slow path); CXM_ERANGE beyond SIZE_MAX */
-extern CxmStatus rowlog_grow(RowLog *log);
+/* a new block for bucket b (rowlog_append's slow path); CXM_ERANGE beyond SIZE_MAX */
+extern CxmStatus rowlog_new_block(RowLog *log, uint32_t b);
 
 /* append an entry; CXM_ERANGE only when the log cannot grow any more */
 static inline CxmStatus
 rowlog_append(RowLog *log, uint32_t slot, uint32_t val, int64_t ts)
 {
+	RowLogCursor *c = &log->cursor[slot & (ROWLOG_BUCKETS - 1)];
 	RowLogEntry *e;
 
-	if (log->n == log->cap && rowlog_grow(log) != CXM_OK)
+	if (c->cur == c->end && rowlog_new_block(log, slot & (ROWLOG_BUCKETS - 1)) != CXM_OK)
 		return CXM_ERANGE;
-	e = &log->e[log->n++];
+	e = c->cur++;
+
+	/*
+	 * Ask for the line after this entry's now, which this bucket writes
+	 * next: the hardware prefetchers follow one sequential stream, not
+	 * many, and the row's stores would wait for it.
+	 */
+	__builtin_prefetch(e + 4, 1, 3);
 	e->ts = ts;
 	e->slot = slot;
 	e->val = val;
@@ -136,8 +193,8 @@ rowlog_append(RowLog *log, uint32_t slot, uint32_t val, int64_t ts)
 }
 
 /*
- * Group the entries by slot in place.  Nothing happens when nothing changed
- * since the last call.
+ * Group the entries by slot.  Nothing happens when nothing changed since
+ * the last call.
  */
 extern void rowlog_index(RowLog *log);
 
@@ -201,12 +258,21 @@ rowlog_user(const RowLog *log, uint32_t slot)
 
 extern void rowlog_set_user(RowLog *log, uint32_t slot, uint16_t bits);
 
-/* a slot's entries; the log must be indexed (rowlog_index) */
-static inline RowLogEntry *
-rowlog_group(const RowLog *log, uint32_t slot, size_t *n)
+/* the number of a slot's entries; the log must be indexed (rowlog_index) */
+static inline size_t
+rowlog_group_size(const RowLog *log, uint32_t slot)
 {
-	*n = log->start[slot + 1] - log->start[slot];
-	return log->e + log->start[slot];
+	const size_t *st = log->start + (size_t) (slot & (ROWLOG_BUCKETS - 1)) * (log->nk + 1) +
+		(slot >> ROWLOG_BUCKET_BITS);
+
+	return st[1] - st[0];
 }
+
+/*
+ * A slot's entries (rowlog_group_size of them); the log must be indexed.
+ * They are returned in place when they lie in one block, else copied to
+ * buf, which has room for them.
+ */
+extern RowLogEntry *rowlog_group(const RowLog *log, uint32_t slot, RowLogEntry *buf);
 
 #endif							/* ROWLOG_CORE_H */
