@@ -408,8 +408,10 @@ journey_array_put(char **p, const char *s, size_t len)
 
 /*
  * The path of a group of a shared log, or NULL when it has no steps.  The
- * group's entries are copied and sorted by (ts, byte-order rank of the
- * touchpoint), the rank taking the copies' slot field.
+ * steps are sorted by (ts, byte-order rank of the touchpoint): as one
+ * integer key each, (ts - the group's first ts) above the rank's bits, when
+ * the group's time span leaves room for them (always, short of spans of
+ * thousands of years), else as entries whose slot field takes the rank.
  */
 static ArrayType *
 journey_log_path(Datum st)
@@ -423,6 +425,9 @@ journey_log_path(Datum st)
 	size_t		n,
 				i,
 				bytes = 0;
+	int64		lo,
+				hi;
+	int			rbits = 0;
 	ArrayType  *result;
 	char	   *p;
 
@@ -432,28 +437,55 @@ journey_log_path(Datum st)
 		return NULL;
 	if (n > MaxArraySize)
 		journey_too_long();
-	/* the copies, then room for the sort's merges */
+	/* a copy of the entries when they are not in one piece, then the sort's room */
 	w = palloc((n > ROWLOG_SORT_RUN ? 2 * n : n) * sizeof(RowLogEntry));
 	e = rowlog_group(sl->log, slot, w);
 	rank = jpath_dict_ranks(dict);
+	while (rbits < 32 && (dict->n - 1) >> rbits != 0)
+		rbits++;
+	lo = hi = e[0].ts;
 	for (i = 0; i < n; i++)
 	{
-		uint32		val = e[i].val;
-
-		bytes += jpath_elem_bytes(jpath_dict_get(dict, val)->len);
-		w[i].ts = e[i].ts;
-		w[i].slot = rank[val];
-		w[i].val = val;
+		bytes += jpath_elem_bytes(jpath_dict_get(dict, e[i].val)->len);
+		lo = Min(lo, e[i].ts);
+		hi = Max(hi, e[i].ts);
 	}
-	rowlog_sort_ts_key(w, n, n > ROWLOG_SORT_RUN ? w + n : NULL);
 	if (bytes > JPATH_MAX_OUT_BYTES)
 		journey_too_long();
 	result = journey_array_new(n, bytes, &p);
-	for (i = 0; i < n; i++)
+	if ((uint64) hi - (uint64) lo <= PG_UINT64_MAX >> rbits)
 	{
-		const JPathDictStr *d = jpath_dict_get(dict, w[i].val);
+		/* key i overwrites only bytes of entries already read */
+		uint64	   *key = (uint64 *) w;
 
-		journey_array_put(&p, d->s, d->len);
+		for (i = 0; i < n; i++)
+			key[i] = (((uint64) e[i].ts - (uint64) lo) << rbits) | rank[e[i].val];
+		jpath_sort_keys(key, n, n > ROWLOG_SORT_RUN ? key + n : NULL);
+		for (i = 0; i < n; i++)
+		{
+			const JPathDictStr *d =
+				jpath_dict_get(dict, dict->order[key[i] & ((UINT64CONST(1) << rbits) - 1)]);
+
+			journey_array_put(&p, d->s, d->len);
+		}
+	}
+	else
+	{
+		for (i = 0; i < n; i++)
+		{
+			uint32		val = e[i].val;
+
+			w[i].ts = e[i].ts;
+			w[i].slot = rank[val];
+			w[i].val = val;
+		}
+		rowlog_sort_ts_key(w, n, n > ROWLOG_SORT_RUN ? w + n : NULL);
+		for (i = 0; i < n; i++)
+		{
+			const JPathDictStr *d = jpath_dict_get(dict, w[i].val);
+
+			journey_array_put(&p, d->s, d->len);
+		}
 	}
 	Assert(p == (char *) result + VARSIZE(result));
 	pfree(w);

@@ -553,6 +553,7 @@ jpath_dict_create(CxmAlloc alloc)
 	d->arena_pos = d->arena_end = NULL;
 	d->chunks = NULL;
 	d->rank = NULL;
+	d->order = NULL;
 	d->nranked = 0;
 	return d;
 }
@@ -572,25 +573,37 @@ rank_cmp(const void *a, const void *b)
 const uint32_t *
 jpath_dict_ranks(JPathDict *d)
 {
-	uint32_t   *order;
 	uint32_t	i;
 
 	if (d->rank != NULL && d->nranked == d->n)
 		return d->rank;
 	if (d->rank != NULL)
+	{
 		cxm_free(&d->alloc, d->rank);
+		cxm_free(&d->alloc, d->order);
+	}
 	d->rank = cxm_alloc(&d->alloc, ((size_t) d->n + 1) * sizeof(uint32_t));
-	order = cxm_alloc(&d->alloc, ((size_t) d->n + 1) * sizeof(uint32_t));
+	d->order = cxm_alloc(&d->alloc, ((size_t) d->n + 1) * sizeof(uint32_t));
 	for (i = 0; i < d->n; i++)
-		order[i] = i;
+		d->order[i] = i;
 	rank_dict = d;
-	qsort(order, d->n, sizeof(uint32_t), rank_cmp);
+	qsort(d->order, d->n, sizeof(uint32_t), rank_cmp);
 	rank_dict = NULL;
 	for (i = 0; i < d->n; i++)
-		d->rank[order[i]] = i;
-	cxm_free(&d->alloc, order);
+		d->rank[d->order[i]] = i;
 	d->nranked = d->n;
 	return d->rank;
+}
+
+#define MSORT_NAME sort_keys
+#define MSORT_TYPE uint64_t
+#define MSORT_LESS(a, b) (*(a) < *(b))
+#include "msort_core.h"
+
+void
+jpath_sort_keys(uint64_t *a, size_t n, uint64_t *tmp)
+{
+	sort_keys(a, n, tmp);
 }
 
 void
@@ -607,10 +620,30 @@ jpath_dict_destroy(JPathDict *d)
 		c = next;
 	}
 	if (d->rank != NULL)
+	{
 		cxm_free(&d->alloc, d->rank);
+		cxm_free(&d->alloc, d->order);
+	}
 	cxm_free(&d->alloc, d->strs);
 	cxm_free(&d->alloc, d->table);
 	cxm_free(&d->alloc, d);
+}
+
+/* k (1..8) bytes of s as a word, without a call to memcpy for short tails */
+static inline uint64_t
+dict_word(const char *s, size_t k)
+{
+	uint64_t	w = 0;
+	size_t		i;
+
+	if (k == 8)
+	{
+		memcpy(&w, s, 8);
+		return w;
+	}
+	for (i = 0; i < k; i++)
+		w |= (uint64_t) (unsigned char) s[i] << (8 * i);
+	return w;
 }
 
 /*
@@ -624,16 +657,29 @@ dict_hash(const char *s, size_t len)
 
 	while (len > 0)
 	{
-		uint64_t	w = 0;
 		size_t		k = len < 8 ? len : 8;
 
-		memcpy(&w, s, k);
-		h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+		h = (h ^ dict_word(s, k)) * 0xFF51AFD7ED558CCDULL;
 		h ^= h >> 32;
 		s += k;
 		len -= k;
 	}
 	return (uint32_t) h;
+}
+
+/* the same len bytes?  (inline: touchpoints are short, a call to memcmp costs more) */
+static inline bool
+dict_same(const char *a, const char *b, size_t len)
+{
+	while (len >= 8)
+	{
+		if (dict_word(a, 8) != dict_word(b, 8))
+			return false;
+		a += 8;
+		b += 8;
+		len -= 8;
+	}
+	return len == 0 || dict_word(a, len) == dict_word(b, len);
 }
 
 /* a stable copy of s in the string chunks */
@@ -700,7 +746,7 @@ jpath_dict_intern(JPathDict *d, const char *s, size_t len, uint32_t *id)
 	{
 		const JPathDictStr *e = &d->strs[d->table[b] - 1];
 
-		if (e->hash == h && e->len == len && (len == 0 || memcmp(e->s, s, len) == 0))
+		if (e->hash == h && e->len == len && dict_same(e->s, s, len))
 		{
 			*id = d->table[b] - 1;
 			return CXM_OK;

@@ -204,6 +204,7 @@ typedef struct JPathDict
 	char	   *arena_end;		/* ... and the end of the current chunk */
 	void	   *chunks;			/* chain of string chunks */
 	uint32_t   *rank;			/* byte order of the strings (jpath_dict_ranks) */
+	uint32_t   *order;			/* the ids in that order: order[rank[id]] == id */
 	uint32_t	nranked;		/* strings rank covers */
 	CxmAlloc	alloc;
 } JPathDict;
@@ -221,10 +222,17 @@ jpath_dict_get(const JPathDict *d, uint32_t id)
 
 /*
  * rank[id]: the position of string id in byte order (as COLLATE "C"), so
- * that (ts, rank) orders steps as (ts, touchpoint) does; recomputed when
- * strings were added since.  Memory comes from the dictionary's allocator.
+ * that (ts, rank) orders steps as (ts, touchpoint) does (and d->order the
+ * ids by rank); recomputed when strings were added since.  Memory comes
+ * from the dictionary's allocator.
  */
 extern const uint32_t *jpath_dict_ranks(JPathDict *d);
+
+/*
+ * Sort n keys ascending; tmp has room for n keys when n > 16.  One pass
+ * when already sorted.
+ */
+extern void jpath_sort_keys(uint64_t *a, size_t n, uint64_t *tmp);
 
 /* sort refs by (ts, touchpoint bytes), stably; one pass when already sorted */
 extern void jpath_sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp);
