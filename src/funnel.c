@@ -94,6 +94,13 @@ typedef struct FunnelShared
 	uint32		common;			/* the usual group's params; FUNNEL_NO_COMMON */
 	FunnelPool	pool;
 	MemoryContext cxt;
+
+	/*
+	 * Every group's level, computed at the first final call after the log
+	 * was grouped (funnel_log_levels): -1 for a group without usable rows.
+	 */
+	int32	   *levels;
+	uint64		levels_gen;		/* the log's generation they are of */
 } FunnelShared;
 
 #define FUNNEL_MULTI		0x80000000u
@@ -560,6 +567,43 @@ funnel_accum(FunctionCallInfo fcinfo, FunnelMode mode)
 }
 
 /*
+ * The n entries of a group of the log as rows (room for n given); the steps
+ * of rows matching several go to pool (in the current context).
+ */
+static void
+funnel_log_rows(const CxmSharedLog *sl, uint32 slot, Size n, FunnelRow *rows, FunnelPool *pool)
+{
+	const FunnelShared *fs = (const FunnelShared *) sl->user;
+	const RowLogEntry *e;
+	Size		i;
+
+	/* the entries may be copied into the rows, then turned into rows in place */
+	e = rowlog_group(sl->log, slot, (RowLogEntry *) rows);
+	for (i = 0; i < n; i++)
+	{
+		FunnelRow  *r = &rows[i];
+		uint32		val = e[i].val;
+
+		r->ts = e[i].ts;
+		if (val & FUNNEL_MULTI)
+		{
+			const uint32 *src = fs->pool.v + (val & ~FUNNEL_MULTI);
+
+			r->nmatch = src[0];
+			r->step = (uint32) pool->n;
+			funnel_pool_reserve(pool, src[0], CurrentMemoryContext);
+			memcpy(pool->v + pool->n, src + 1, sizeof(uint32) * src[0]);
+			pool->n += src[0];
+		}
+		else
+		{
+			r->nmatch = 1;
+			r->step = val;
+		}
+	}
+}
+
+/*
  * Any state as a view.  A group of the log gets its rows (and the steps of
  * its rows matching several) copied out, palloc'd in the current context;
  * its nusable only says whether it had usable rows (the log keeps no
@@ -585,12 +629,9 @@ funnel_view(Datum d, FunnelView *v)
 	else
 	{
 		CxmSharedLog *sl = cxm_log_lookup(d);
-		const FunnelShared *fs = (const FunnelShared *) sl->user;
 		const FunnelParams *p = funnel_log_params(sl, d);
-		const RowLogEntry *e;
 		FunnelPool	pool = {NULL, 0, 0};
-		Size		n,
-					i;
+		Size		n;
 
 		rowlog_index(sl->log);
 		n = rowlog_group_size(sl->log, cxm_log_group_slot(d));
@@ -599,36 +640,87 @@ funnel_view(Datum d, FunnelView *v)
 		v->mode = p->mode;
 		v->nsteps = p->nsteps;
 		v->rows = palloc(Max(n, 1) * sizeof(FunnelRow));
-		/* the entries may be copied into the rows, then turned into rows in place */
-		e = rowlog_group(sl->log, cxm_log_group_slot(d), (RowLogEntry *) v->rows);
-		for (i = 0; i < n; i++)
-		{
-			FunnelRow  *r = &v->rows[i];
-			uint32		val = e[i].val;
-
-			r->ts = e[i].ts;
-			if (val & FUNNEL_MULTI)
-			{
-				const uint32 *src = fs->pool.v + (val & ~FUNNEL_MULTI);
-
-				r->nmatch = src[0];
-				r->step = (uint32) pool.n;
-				funnel_pool_reserve(&pool, src[0], CurrentMemoryContext);
-				memcpy(pool.v + pool.n, src + 1, sizeof(uint32) * src[0]);
-				pool.n += src[0];
-			}
-			else
-			{
-				r->nmatch = 1;
-				r->step = val;
-			}
-		}
+		funnel_log_rows(sl, cxm_log_group_slot(d), n, v->rows, &pool);
 		v->nrows = n;
 		v->pool = pool.v;
 		v->npool = pool.n;
 		v->nusable = funnel_group_usable(d) ? (int64) Max(n, 1) : 0;
 	}
 }
+
+/* the level of rows as funnel_level finds it; ERROR 22023 if they are invalid */
+static uint32
+funnel_level_of(FunnelRow *rows, Size nrows, const uint32 *pool, Size npool, uint32 nsteps,
+				uint64 window, FunnelMode mode)
+{
+	CxmAlloc	alloc = cxm_allocator(CurrentMemoryContext);
+	uint32		level;
+	char		msg[256];
+
+	if (funnel_level(rows, nrows, pool, npool, nsteps, window, mode, &alloc, &level,
+					 msg, sizeof(msg)) != CXM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("journey_funnel: %s", msg)));
+	return level;
+}
+
+/*
+ * The level of every group of the log (-1: no usable row), at the first
+ * final call after the log was grouped.  The groups come in the log's
+ * order, so their entries are read sequentially, where the final calls,
+ * one group at a time in the hash table's order, would each start with a
+ * cache miss (doc/funnels.md, "Benchmark").  Groups with a state of their
+ * own have no entries, and their final calls do not look here.
+ */
+static void
+funnel_log_levels(CxmSharedLog *sl)
+{
+	FunnelShared *fs = (FunnelShared *) sl->user;
+	RowLog	   *log = sl->log;
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "journey_funnel levels",
+											   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(work);
+	FunnelRow  *rows = NULL;
+	Size		cap = 0;
+	uint32		b,
+				s;
+
+	if (fs->levels != NULL)
+		pfree(fs->levels);
+	fs->levels = MemoryContextAllocHuge(fs->cxt, Max((Size) log->nslots, 1) * sizeof(int32));
+	for (b = 0; b < ROWLOG_BUCKETS; b++)
+		for (s = b; s < log->nslots; s += ROWLOG_BUCKETS)
+		{
+			uint16		bits = rowlog_user(log, s);
+			const FunnelParams *p;
+			FunnelPool	pool = {NULL, 0, 0};
+			Size		n;
+
+			if ((bits & ROWLOG_USER_OWN) != 0 || (bits != 0 && (bits & 1) == 0))
+			{
+				fs->levels[s] = -1;
+				continue;
+			}
+			p = &fs->params[bits == 0 ? fs->common : (uint32) (bits >> 1) - 1];
+			n = rowlog_group_size(log, s);
+			if (n > cap)
+			{
+				cap = Max(n, 2 * cap);
+				rows = MemoryContextAllocHuge(work,
+											  cap * sizeof(FunnelRow));
+			}
+			funnel_log_rows(sl, s, n, rows, &pool);
+			fs->levels[s] = (int32) funnel_level_of(rows, n, pool.v, pool.n, p->nsteps,
+													p->window, p->mode);
+			if (pool.v != NULL)
+				pfree(pool.v);
+		}
+	fs->levels_gen = log->generation;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
+}
+
 /* journey_funnel_accum(funnel_state, timestamptz, interval, boolean[]) */
 static Datum
 funnel_accum_default(PG_FUNCTION_ARGS)
@@ -820,23 +912,31 @@ static Datum
 funnel_final(PG_FUNCTION_ARGS)
 {
 	FunnelView	v;
-	CxmAlloc	alloc;
-	uint32		level;
-	char		msg[256];
+	Datum		d;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	funnel_view(PG_GETARG_DATUM(0), &v);
+	d = PG_GETARG_DATUM(0);
+	if (cxm_log_is_group(d))
+	{
+		CxmSharedLog *sl = cxm_log_lookup(d);
+		FunnelShared *fs = (FunnelShared *) sl->user;
+		int32		level;
+
+		rowlog_index(sl->log);
+		if (fs->levels == NULL || fs->levels_gen != sl->log->generation)
+			funnel_log_levels(sl);
+		level = fs->levels[cxm_log_group_slot(d)];
+		if (level < 0)
+			PG_RETURN_NULL();
+		PG_RETURN_INT32(level);
+	}
+	funnel_view(d, &v);
 	if (v.nusable == 0)
 		PG_RETURN_NULL();
-	alloc = cxm_allocator(CurrentMemoryContext);
 	/* sorting a group's own rows in place leaves the state's content unchanged */
-	if (funnel_level(v.rows, v.nrows, v.pool, v.npool, v.nsteps,
-					 v.window, v.mode, &alloc, &level, msg, sizeof(msg)) != CXM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("journey_funnel: %s", msg)));
-	PG_RETURN_INT32((int32) level);
+	PG_RETURN_INT32((int32) funnel_level_of(v.rows, v.nrows, v.pool, v.npool, v.nsteps,
+											v.window, v.mode));
 }
 
 CXM_STATE_TYPE_IO(funnel_state, funnel_desc);

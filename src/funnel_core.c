@@ -43,6 +43,7 @@
  * every ordering of tied rows.
  */
 #include "funnel_core.h"
+#include "sortkey_core.h"
 #include "arena_core.h"
 
 #include <stdio.h>
@@ -650,6 +651,25 @@ funnel_level(FunnelRow *rows, size_t nrows, const uint32_t *pool, size_t npool,
 	st = funnel_check_rows(rows, nrows, pool, npool, nsteps, &sorted, msg, msglen);
 	if (st != CXM_OK || nrows == 0)
 		return st;
+	if (!sorted && nrows <= SORTKEY_RANK_MAX)
+	{
+		/* by ranks, when the CPU counts them fast (sortkey_core.h) */
+		int64_t		key[SORTKEY_RANK_MAX];
+		uint32_t	pos[SORTKEY_RANK_MAX];
+
+		for (i = 0; i < nrows; i++)
+			key[i] = rows[i].ts;
+		if (sortkey_ranks(key, nrows, pos))
+		{
+			FunnelRow  *tmp = cxm_alloc(alloc, nrows * sizeof(FunnelRow));
+
+			for (i = 0; i < nrows; i++)
+				tmp[pos[i]] = rows[i];
+			memcpy(rows, tmp, nrows * sizeof(FunnelRow));
+			cxm_free(alloc, tmp);
+			sorted = true;
+		}
+	}
 	if (!sorted)
 	{
 		FunnelRow  *tmp = nrows > FUNNEL_SORT_RUN

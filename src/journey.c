@@ -437,8 +437,11 @@ journey_log_path(Datum st)
 		return NULL;
 	if (n > MaxArraySize)
 		journey_too_long();
-	/* a copy of the entries when they are not in one piece, then the sort's room */
-	w = palloc((n > ROWLOG_SORT_RUN ? 2 * n : n) * sizeof(RowLogEntry));
+	/*
+	 * A copy of the entries when they are not in one piece, room for the
+	 * sort's output (as many entries again) and for n ranks.
+	 */
+	w = palloc(n * (2 * sizeof(RowLogEntry) + sizeof(uint32)));
 	e = rowlog_group(sl->log, slot, w);
 	rank = jpath_dict_ranks(dict);
 	while (rbits < 32 && (dict->n - 1) >> rbits != 0)
@@ -453,18 +456,18 @@ journey_log_path(Datum st)
 	if (bytes > JPATH_MAX_OUT_BYTES)
 		journey_too_long();
 	result = journey_array_new(n, bytes, &p);
-	if ((uint64) hi - (uint64) lo <= PG_UINT64_MAX >> rbits)
+	if ((uint64) hi - (uint64) lo <= (uint64) PG_INT64_MAX >> rbits)
 	{
 		/* key i overwrites only bytes of entries already read */
-		uint64	   *key = (uint64 *) w;
+		int64	   *key = (int64 *) w;
 
 		for (i = 0; i < n; i++)
-			key[i] = (((uint64) e[i].ts - (uint64) lo) << rbits) | rank[e[i].val];
-		jpath_sort_keys(key, n, n > ROWLOG_SORT_RUN ? key + n : NULL);
+			key[i] = (int64) ((((uint64) e[i].ts - (uint64) lo) << rbits) | rank[e[i].val]);
+		key = jpath_sort_keys(key, n, (int64 *) (w + n), (uint32 *) (w + 2 * n));
 		for (i = 0; i < n; i++)
 		{
 			const JPathDictStr *d =
-				jpath_dict_get(dict, dict->order[key[i] & ((UINT64CONST(1) << rbits) - 1)]);
+				jpath_dict_get(dict, dict->order[key[i] & ((INT64CONST(1) << rbits) - 1)]);
 
 			journey_array_put(&p, d->s, d->len);
 		}

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "journey_core.h"
+#include "sortkey_core.h"
 
 #define JPATH_MIN_ITEMS 8
 #define JPATH_MIN_ARENA 64
@@ -596,14 +597,23 @@ jpath_dict_ranks(JPathDict *d)
 }
 
 #define MSORT_NAME sort_keys
-#define MSORT_TYPE uint64_t
+#define MSORT_TYPE int64_t
 #define MSORT_LESS(a, b) (*(a) < *(b))
 #include "msort_core.h"
 
-void
-jpath_sort_keys(uint64_t *a, size_t n, uint64_t *tmp)
+int64_t *
+jpath_sort_keys(int64_t *a, size_t n, int64_t *tmp, uint32_t *pos)
 {
-	sort_keys(a, n, tmp);
+	size_t		i;
+
+	if (!sortkey_ranks(a, n, pos))
+	{
+		sort_keys(a, n, tmp);
+		return a;
+	}
+	for (i = 0; i < n; i++)
+		tmp[pos[i]] = a[i];
+	return tmp;
 }
 
 void

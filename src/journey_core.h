@@ -229,10 +229,10 @@ jpath_dict_get(const JPathDict *d, uint32_t id)
 extern const uint32_t *jpath_dict_ranks(JPathDict *d);
 
 /*
- * Sort n keys ascending; tmp has room for n keys when n > 16.  One pass
- * when already sorted.
+ * Sort n keys ascending, into a or tmp (room for n keys): returns which.
+ * pos has room for n ranks (sortkey_core.h).
  */
-extern void jpath_sort_keys(uint64_t *a, size_t n, uint64_t *tmp);
+extern int64_t *jpath_sort_keys(int64_t *a, size_t n, int64_t *tmp, uint32_t *pos);
 
 /* sort refs by (ts, touchpoint bytes), stably; one pass when already sorted */
 extern void jpath_sort_refs(JPathRef *a, size_t n, const CxmAlloc *tmp);

@@ -424,6 +424,7 @@ rowlog_index(RowLog *log)
 		cxm_free(&log->alloc, tmp);
 	log->nstart = log->nslots;
 	log->indexed = true;
+	log->generation++;
 
 	/*
 	 * The groups are read back next, one final call each, in an order

@@ -108,6 +108,7 @@ typedef struct RowLog
 	/* what an append touches comes first */
 	RowLogCursor cursor[ROWLOG_BUCKETS];
 	bool		indexed;		/* grouped, and start covers every slot */
+	uint64_t	generation;		/* groupings so far: what was derived from one */
 	uint32_t	nslots;			/* slots handed out: 0 .. nslots - 1 */
 	size_t		n;				/* entries, as of the last rowlog_index() */
 	RowLogBucket bucket[ROWLOG_BUCKETS];
