@@ -2,7 +2,9 @@
 # one day) per customer over generated events, serial plans, jit off, at two
 # sizes (FUNNEL_SIZES, default 5,000,000 events over 100,000 customers and
 # 300,000 over 20,000, in 30 days; or one size, FUNNEL_EVENTS over
-# FUNNEL_CUSTOMERS); FUNNEL_RUNS rounds (default 3), medians.
+# FUNNEL_CUSTOMERS); FUNNEL_RUNS rounds (default 3; five times as many below
+# a million events, whose queries take a tenth of a second and whose medians
+# of 3 moved by a quarter between runs), medians.
 #
 # Goals (doc/funnels.md): journey_funnel <= 1.3x its floor (the same GROUP
 # BY evaluating the step array, with two trivial aggregates), <= 3x
@@ -19,7 +21,7 @@
 # FUNNEL_CLICKHOUSE is not 0, the same events also go through ClickHouse's
 # windowFunnel on a private, throwaway server; otherwise a row says why that
 # was skipped.  See funnel_clickhouse.
-R=${FUNNEL_RUNS:-3}
+R_BASE=${FUNNEL_RUNS:-3}
 if [ -n "${FUNNEL_EVENTS:-}${FUNNEL_CUSTOMERS:-}" ]; then
 	FSIZES="${FUNNEL_EVENTS:-5000000}:${FUNNEL_CUSTOMERS:-100000}"
 else
@@ -30,6 +32,9 @@ serial="SET max_parallel_workers_per_gather = 0;"
 funnel_size() {
 	local N=$1 C=$2 warm q_ours q_plain q_floor_steps plan other same levels r1 r2 r
 	local t_ours t_plain t_floor t_floor_steps t_other t_par t_plain_par t_floor_steps_par
+	# R: the rounds of this size, also funnel_clickhouse's (bash scoping)
+	local R=$R_BASE
+	[ "$N" -lt 1000000 ] && R=$((R_BASE * 5))
 	sql "SELECT setseed(0.42);
 	     CREATE TABLE funnel_bench AS
 	     SELECT (random() * ($C - 1))::int AS customer_id,
