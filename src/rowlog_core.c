@@ -239,6 +239,24 @@ block_of(size_t off)
 	return j;
 }
 
+/* arr (n pointers used) with room for one more, doubling *cap from `first` */
+static void **
+ptrs_room(RowLog *log, void **arr, uint32_t n, uint32_t *cap, uint32_t first)
+{
+	void	  **p;
+
+	if (n < *cap)
+		return arr;
+	*cap = *cap > 0 ? *cap * 2 : first;
+	p = cxm_alloc(&log->alloc, *cap * sizeof(void *));
+	if (n > 0)
+	{
+		memcpy(p, arr, n * sizeof(void *));
+		cxm_free(&log->alloc, arr);
+	}
+	return p;
+}
+
 /* room for `need` more entries in a slab */
 static CxmStatus
 slab_room(RowLog *log, size_t need)
@@ -255,19 +273,7 @@ slab_room(RowLog *log, size_t need)
 		size = need;
 	if (size > SIZE_MAX / sizeof(RowLogEntry) / 2 - log->slab_total)
 		return CXM_ERANGE;
-	if (log->nslabs == log->capslabs)
-	{
-		uint32_t	cap = log->capslabs > 0 ? log->capslabs * 2 : 8;
-		void	  **slabs = cxm_alloc(&log->alloc, cap * sizeof(void *));
-
-		if (log->nslabs > 0)
-		{
-			memcpy(slabs, log->slabs, log->nslabs * sizeof(void *));
-			cxm_free(&log->alloc, log->slabs);
-		}
-		log->slabs = slabs;
-		log->capslabs = cap;
-	}
+	log->slabs = ptrs_room(log, log->slabs, log->nslabs, &log->capslabs, 8);
 	log->slab_pos = log->realloc(log->alloc.ctx, NULL, size * sizeof(RowLogEntry));
 	log->slab_end = log->slab_pos + size;
 	log->slabs[log->nslabs++] = log->slab_pos;
@@ -283,19 +289,7 @@ rowlog_new_block(RowLog *log, uint32_t b)
 
 	if (bk->nblocks == UINT32_MAX || slab_room(log, size) != CXM_OK)
 		return CXM_ERANGE;
-	if (bk->nblocks == bk->capblocks)
-	{
-		uint32_t	cap = bk->capblocks > 0 ? bk->capblocks * 2 : 16;
-		RowLogEntry **blocks = cxm_alloc(&log->alloc, cap * sizeof(RowLogEntry *));
-
-		if (bk->nblocks > 0)
-		{
-			memcpy(blocks, bk->blocks, bk->nblocks * sizeof(RowLogEntry *));
-			cxm_free(&log->alloc, bk->blocks);
-		}
-		bk->blocks = blocks;
-		bk->capblocks = cap;
-	}
+	bk->blocks = ptrs_room(log, bk->blocks, bk->nblocks, &bk->capblocks, 16);
 	bk->blocks[bk->nblocks++] = log->slab_pos;
 	log->cursor[b].cur = log->slab_pos;
 	log->cursor[b].end = log->slab_pos + size;
@@ -312,7 +306,7 @@ bucket_count(const RowLog *log, uint32_t b)
 	if (bk->nblocks == 0)
 		return 0;
 	return block_offset(bk->nblocks - 1) +
-		(size_t) (log->cursor[b].cur - bk->blocks[bk->nblocks - 1]);
+		(size_t) (log->cursor[b].cur - (RowLogEntry *) bk->blocks[bk->nblocks - 1]);
 }
 
 /*
@@ -336,7 +330,7 @@ group_bucket(RowLog *log, uint32_t b, size_t n, size_t *st, RowLogEntry *tmp)
 	/* count each k (in st[k + 1]), noting whether the bucket is grouped already */
 	for (j = 0, left = n; left > 0; j++)
 	{
-		const RowLogEntry *e = bk->blocks[j];
+		const RowLogEntry *e = (const RowLogEntry *) bk->blocks[j];
 		size_t		m = block_size(j) < left ? block_size(j) : left;
 		size_t		i;
 
@@ -366,7 +360,7 @@ group_bucket(RowLog *log, uint32_t b, size_t n, size_t *st, RowLogEntry *tmp)
 	/* into tmp in k order (st[k + 1] moves from k's start to its end) */
 	for (j = 0, left = n; left > 0; j++)
 	{
-		const RowLogEntry *e = bk->blocks[j];
+		const RowLogEntry *e = (const RowLogEntry *) bk->blocks[j];
 		size_t		m = block_size(j) < left ? block_size(j) : left;
 		size_t		i;
 
@@ -463,7 +457,7 @@ rowlog_group(const RowLog *log, uint32_t slot, RowLogEntry *buf)
 	if (n == 0)
 		return buf;
 	if (off + n <= block_offset(j) + block_size(j))
-		return bk->blocks[j] + (off - block_offset(j));
+		return (RowLogEntry *) bk->blocks[j] + (off - block_offset(j));
 	while (done < n)
 	{
 		size_t		in = off + done - block_offset(j);
@@ -471,7 +465,7 @@ rowlog_group(const RowLog *log, uint32_t slot, RowLogEntry *buf)
 
 		if (m > n - done)
 			m = n - done;
-		memcpy(buf + done, bk->blocks[j] + in, m * sizeof(RowLogEntry));
+		memcpy(buf + done, (RowLogEntry *) bk->blocks[j] + in, m * sizeof(RowLogEntry));
 		done += m;
 		j++;
 	}

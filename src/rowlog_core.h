@@ -98,7 +98,7 @@ typedef struct RowLogCursor
 
 typedef struct RowLogBucket
 {
-	RowLogEntry **blocks;		/* block j holds rowlog_block_size(j) entries */
+	void	  **blocks;			/* block j: RowLogEntry[block_size(j)] */
 	uint32_t	nblocks;
 	uint32_t	capblocks;
 } RowLogBucket;

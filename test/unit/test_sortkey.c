@@ -10,15 +10,14 @@
 #include "unit.h"
 #include "sortkey_core.h"
 
-static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
+/* a 64-bit linear congruential generator's high bits */
+static uint64_t lcg = 12345;
 
 static uint64_t
-rnd(void)
+next_key(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
+	lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (lcg >> 32) | (lcg << 32);
 }
 
 /* does pos put key[0..n) in stable ascending order? */
@@ -62,17 +61,17 @@ test_random_lengths(void)
 			for (i = 0; i < n; i++)
 			{
 				if (round == 0)
-					key[i] = (int64_t) rnd();	/* nearly all distinct */
+					key[i] = (int64_t) next_key();	/* nearly all distinct */
 				else if (round == 1)
-					key[i] = (int64_t) (rnd() % 5);	/* many ties */
+					key[i] = (int64_t) (next_key() % 5);	/* many ties */
 				else if (round == 2)
-					key[i] = extremes[rnd() % 7];
+					key[i] = extremes[next_key() % 7];
 				else if (round == 3)
 					key[i] = (int64_t) i;	/* sorted */
 				else if (round == 4)
 					key[i] = -(int64_t) i;	/* reversed */
 				else
-					key[i] = (int64_t) (rnd() >> 1) - (int64_t) (rnd() >> 1);
+					key[i] = (int64_t) (next_key() >> 1) - (int64_t) (next_key() >> 1);
 			}
 			for (i = 0; i < n; i++)
 				pos[i] = UINT32_MAX;
