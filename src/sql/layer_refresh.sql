@@ -247,18 +247,18 @@ COMMENT ON FUNCTION @extschema@.layer_settings_hash() IS
 -- key as an ORDER BY list
 CREATE FUNCTION @extschema@.layer_refresh_passes()
 RETURNS TABLE (kind pg_catalog.text, snap pg_catalog.text, fn pg_catalog.text, whole_fn pg_catalog.text,
-               step pg_catalog.text, sort_keys pg_catalog.text)
+               staged_fn pg_catalog.text, step pg_catalog.text, sort_keys pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows_ids', 'layer_profile_rows_whole', 'customer_360',
-          'r.customer_id COLLATE "C"'),
-         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole', 'customer_journeys',
-          'r.customer_id COLLATE "C"'),
-         ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows_whole', 'monthly facts',
-          'r.customer_id COLLATE "C", r.month')
+  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows_ids', 'layer_profile_rows_whole',
+          'layer_profile_rows_staged', 'customer_360', 'r.customer_id COLLATE "C"'),
+         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole',
+          'layer_journey_rows_staged', 'customer_journeys', 'r.customer_id COLLATE "C"'),
+         ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows_whole',
+          'layer_month_rows_staged', 'monthly facts', 'r.customer_id COLLATE "C", r.month')
 $$;
 COMMENT ON FUNCTION @extschema@.layer_refresh_passes() IS
-  'internal: the per-profile passes of refresh(): relation kind, snapshot, row functions (given profiles; every profile), step name and sort keys';
+  'internal: the per-profile passes of refresh(): relation kind, snapshot, row functions (given profiles; every profile; every profile from layer_touch_stage), step name and sort keys';
 
 CREATE FUNCTION @extschema@.refresh(full pg_catalog.bool DEFAULT false, refit pg_catalog.bool DEFAULT false)
 RETURNS void
@@ -283,6 +283,7 @@ DECLARE
   v_rpc pg_catalog.text;
   v_workers pg_catalog.text;
   v_target pg_catalog.text;
+  v_stage pg_catalog.bool;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -372,11 +373,26 @@ BEGIN
     -- cheap to sort): a profile's rows share pages, and the primary key
     -- grows at its right edge.  An incremental pass keeps the changed
     -- profiles' new rows in cxm_refresh_rows_new_* for the bases.
+    -- A full pass groups the touchpoints by profile once, into
+    -- layer_touch_stage, for the three passes (the _staged forms); not on
+    -- Citus, where the passes run as distributed queries (the _whole forms)
+    v_stage := v_ids IS NULL
+               AND NOT (@extschema@.layer_citus_table(pg_catalog.to_regclass('@extschema@.identity_map'))
+                        OR EXISTS (SELECT 1 FROM @extschema@.sources s WHERE @extschema@.layer_citus_table(s.source)));
+    v_target := pg_catalog.current_setting('default_statistics_target');
+    IF v_stage THEN
+      TRUNCATE @extschema@.layer_touch_stage;
+      INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows();
+      PERFORM pg_catalog.set_config('default_statistics_target', '10', true);
+      ANALYZE @extschema@.layer_touch_stage;
+      PERFORM pg_catalog.set_config('default_statistics_target', v_target, true);
+      t := @extschema@.layer_step('touchpoints by profile', t);
+    END IF;
     FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
       IF v_ids IS NULL THEN
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.snap);
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
-                                  agg.snap, agg.whole_fn, agg.sort_keys);
+                                  agg.snap, CASE WHEN v_stage THEN agg.staged_fn ELSE agg.whole_fn END, agg.sort_keys);
       ELSE
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
                                   'cxm_refresh_rows_new_' || agg.kind, agg.fn) USING v_ids;
@@ -385,6 +401,9 @@ BEGIN
       END IF;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
+    IF v_stage THEN
+      TRUNCATE @extschema@.layer_touch_stage;
+    END IF;
     -- churn_risk: the changed buyers' rows of customer_360, its columns
     DELETE FROM @extschema@.churn_risk_snapshot x WHERE v_ids IS NULL OR x.customer_id = ANY (v_ids);
     EXECUTE pg_catalog.format(
@@ -400,7 +419,6 @@ BEGIN
       -- (default 30,000: a third of a full pass's time at 100,000
       -- customers); autovacuum analyses the refilled snapshots again with
       -- the server's default soon after (doc/layer.md, "Statistics")
-      v_target := pg_catalog.current_setting('default_statistics_target');
       PERFORM pg_catalog.set_config('default_statistics_target', '10', true);
       ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot,
             @extschema@.churn_risk_snapshot;

@@ -388,8 +388,41 @@ COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
 -- For one customer either would read everyone, so customer_360_live and
 -- customer_journeys_live keep the written forms, whose filter on one
 -- customer reaches the sources' indexes.
+-- A full refresh groups the touchpoints by profile once, into
+-- layer_touch_stage, and its three passes read them from there (the _staged
+-- forms): the per-profile arrays of customer_360 and the journeys are the
+-- same text, and the months take their times.
+CREATE UNLOGGED TABLE @extschema@.layer_touch_stage (
+  customer_id pg_catalog.text NOT NULL,
+  ts pg_catalog.timestamptz[],
+  tps pg_catalog.text[],
+  chs pg_catalog.text[],
+  cps pg_catalog.text[]
+);
+COMMENT ON TABLE @extschema@.layer_touch_stage IS
+  'internal: each profile''s touchpoints as parallel arrays (times, touchpoints, channels, campaigns), filled and emptied by one full refresh (doc/layer.md, "Performance")';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.customer_id IS 'the profile';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.ts IS 'its touchpoints'' times, in any order';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.tps IS 'their touchpoints, in the same order';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.chs IS 'their channels, in the same order';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.cps IS 'their campaigns, in the same order';
+REVOKE ALL ON @extschema@.layer_touch_stage FROM PUBLIC;
+
 DO $$
 DECLARE
+  -- the touchpoints by profile, as customer_360 and the journeys write them,
+  -- and the months' touchpoint times
+  touch CONSTANT pg_catalog.text :=
+    E'SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,\n'
+    || E'               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps\n'
+    || E'        FROM @extschema@.touchpoints t\n'
+    || E'        WHERE ids IS NULL OR t.customer_id = ANY (ids)\n'
+    || E'        GROUP BY t.customer_id';
+  times CONSTANT pg_catalog.text :=
+    E'  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts\n'
+    || E'  FROM @extschema@.touchpoints t\n'
+    || E'  WHERE ids IS NULL OR t.customer_id = ANY (ids)\n'
+    || E'  GROUP BY t.customer_id\n';
   v record;
   f pg_catalog.oid;
   body pg_catalog.text;
@@ -397,9 +430,14 @@ DECLARE
   j pg_catalog.int4;
 BEGIN
   FOR v IN SELECT * FROM (VALUES
-             ('layer_profile_rows', '_ids', 'cu, tp, tx, fb', false), ('layer_profile_rows', '_whole', 'cu, tp, tx, fb', true),
-             ('layer_journey_rows', '_whole', 'tp, px', true), ('layer_month_rows', '_whole', NULL, true))
-           x(fn, suffix, keys, whole) LOOP
+             ('layer_profile_rows', '_ids', 'cu, tp, tx, fb', false, false),
+             ('layer_profile_rows', '_whole', 'cu, tp, tx, fb', true, false),
+             ('layer_profile_rows', '_staged', 'cu, tp, tx, fb', true, true),
+             ('layer_journey_rows', '_whole', 'tp, px', true, false),
+             ('layer_journey_rows', '_staged', 'tp, px', true, true),
+             ('layer_month_rows', '_whole', NULL, true, false),
+             ('layer_month_rows', '_staged', NULL, true, true))
+           x(fn, suffix, keys, whole, staged) LOOP
     f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', v.fn)::pg_catalog.regprocedure;
     body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
     IF v.keys IS NOT NULL THEN
@@ -416,6 +454,16 @@ BEGIN
                   FROM pg_catalog.unnest(pg_catalog.string_to_array(v.keys, ', ')) WITH ORDINALITY u(k, o))
               || pg_catalog.substr(body, j);
     END IF;
+    IF v.staged THEN
+      IF pg_catalog.strpos(body, '  FROM (' || touch || ') a') > 0 THEN
+        body := pg_catalog.replace(body, '  FROM (' || touch || ') a', '  FROM @extschema@.layer_touch_stage a');
+      ELSIF pg_catalog.strpos(body, times) > 0 THEN
+        body := pg_catalog.replace(body, times, E'  SELECT a.customer_id, a.ts FROM @extschema@.layer_touch_stage a\n');
+      END IF;
+      IF pg_catalog.strpos(body, '@extschema@.touchpoints ') > 0 THEN
+        RAISE EXCEPTION '%: the touchpoints by profile are not where they were', v.fn;
+      END IF;
+    END IF;
     IF v.whole THEN
       body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
                 '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '),
@@ -426,6 +474,11 @@ BEGIN
                               v.fn || v.suffix, pg_catalog.pg_get_function_arguments(f),
                               pg_catalog.pg_get_function_result(f), body);
   END LOOP;
+  -- what fills the stage: the same aggregation over touchpoints_whole
+  EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.layer_touch_stage_rows() RETURNS SETOF @extschema@.layer_touch_stage'
+                            ' LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+                            pg_catalog.replace(pg_catalog.replace(touch, 'ids IS NULL OR t.customer_id = ANY (ids)', 'true'),
+                                               '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '));
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows_ids(pg_catalog.text[]) IS
   'internal: layer_profile_rows for the given profiles (an incremental refresh): the profiles listed from its own per-source facts; generated from layer_profile_rows';
@@ -435,6 +488,15 @@ COMMENT ON FUNCTION @extschema@.layer_journey_rows_whole(pg_catalog.text[]) IS
   'internal: layer_journey_rows for reading every profile (sources through the _whole views); generated from layer_journey_rows';
 COMMENT ON FUNCTION @extschema@.layer_month_rows_whole(pg_catalog.text[]) IS
   'internal: layer_month_rows for reading every profile (sources through the _whole views); generated from layer_month_rows';
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_staged(pg_catalog.text[]) IS
+  'internal: layer_profile_rows_whole with the touchpoints by profile read from layer_touch_stage (a full refresh); generated from layer_profile_rows';
+COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged(pg_catalog.text[]) IS
+  'internal: layer_journey_rows_whole with the touchpoints by profile read from layer_touch_stage (a full refresh); generated from layer_journey_rows';
+COMMENT ON FUNCTION @extschema@.layer_month_rows_staged(pg_catalog.text[]) IS
+  'internal: layer_month_rows_whole with the touchpoint times by profile read from layer_touch_stage (a full refresh); generated from layer_month_rows';
+COMMENT ON FUNCTION @extschema@.layer_touch_stage_rows() IS
+  'internal: the rows of layer_touch_stage, each profile''s touchpoints grouped into arrays (the aggregation the _whole forms run); generated from layer_profile_rows'' text';
+REVOKE ALL ON FUNCTION @extschema@.layer_touch_stage_rows() FROM PUBLIC;
 
 -- Welch's two-sample t test from summary statistics (channel_mix_value)
 CREATE FUNCTION @extschema@.welch_test(n1 pg_catalog.int8, mean1 pg_catalog.float8, var1 pg_catalog.float8,
