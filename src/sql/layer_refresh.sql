@@ -284,6 +284,7 @@ DECLARE
   v_workers pg_catalog.text;
   v_target pg_catalog.text;
   v_stage pg_catalog.bool;
+  v_sort pg_catalog.text;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -391,8 +392,16 @@ BEGIN
     FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
       IF v_ids IS NULL THEN
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.snap);
+        -- every profile: hash the per-source groupings and joins rather
+        -- than sort them (the planner prices each array_agg state at 8 kB
+        -- a group, so it sorts the purchases and answers by profile and
+        -- merge-joins the per-profile rows; doc/layer.md, "Performance");
+        -- the snapshot is still written in key order
+        v_sort := pg_catalog.current_setting('enable_sort');
+        PERFORM pg_catalog.set_config('enable_sort', 'off', true);
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
                                   agg.snap, CASE WHEN v_stage THEN agg.staged_fn ELSE agg.whole_fn END, agg.sort_keys);
+        PERFORM pg_catalog.set_config('enable_sort', v_sort, true);
       ELSE
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
                                   'cxm_refresh_rows_new_' || agg.kind, agg.fn) USING v_ids;
