@@ -968,18 +968,29 @@ rises_towards_edge(CxmObjective f, void *ctx, int k, const double *param)
 	return 0;
 }
 
-/* best of a few BFGS runs from different starting points */
-static CxmStatus
-fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int nstarts,
-			   CxmFitResult *out)
+/* the best BFGS run so far of a fit's starting points */
+typedef struct FitBest
 {
-	double		best_f = INFINITY;
-	int			s,
-				i,
-				best_conv = 0,
-				iters_total = 0;
+	double		f;				/* its objective; INFINITY before any */
+	int			converged;
+	int			iterations;		/* of every run so far */
+} FitBest;
 
-	for (s = 0; s < nstarts; s++)
+#define FIT_BEST_INIT {INFINITY, 0, 0}
+
+/*
+ * Runs from starts[first .. nstarts-1] after those before first (best holds
+ * their outcome, so that a fit that falls back on more starts does not
+ * repeat the runs it has made), then the best point's checks.
+ */
+static CxmStatus
+fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int first,
+			   int nstarts, FitBest *best, CxmFitResult *out)
+{
+	int			s,
+				i;
+
+	for (s = first; s < nstarts; s++)
 	{
 		double		th[4],
 					fv;
@@ -989,26 +1000,26 @@ fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int n
 		for (i = 0; i < k; i++)
 			th[i] = starts[s][i];
 		st = cxm_bfgs(f, ctx, k, th, 1e-9, 1000, &fv, &iters);
-		iters_total += iters;
+		best->iterations += iters;
 		if (st == CXM_EINVAL)
 			continue;
-		if (isfinite(fv) && (fv < best_f - 1e-12 ||
-							 (st == CXM_OK && !best_conv && fv <= best_f + 1e-12)))
+		if (isfinite(fv) && (fv < best->f - 1e-12 ||
+							 (st == CXM_OK && !best->converged && fv <= best->f + 1e-12)))
 		{
-			best_f = fv;
-			best_conv = (st == CXM_OK);
+			best->f = fv;
+			best->converged = (st == CXM_OK);
 			for (i = 0; i < k; i++)
 				out->param[i] = exp(th[i]);
 		}
 	}
-	out->iterations = iters_total;
-	out->converged = best_conv;
-	if (!isfinite(best_f))
+	out->iterations = best->iterations;
+	out->converged = best->converged;
+	if (!isfinite(best->f))
 		return CXM_ENOCONV;
 	out->edge = at_boundary(out->param, k);
 	if (!out->edge)
 		out->edge = rises_towards_edge(f, ctx, k, out->param);
-	return best_conv && !out->edge ? CXM_OK : CXM_ENOCONV;
+	return best->converged && !out->edge ? CXM_OK : CXM_ENOCONV;
 }
 
 /* customers (sum of counts) and their mean t (1 when it is 0: a start scale) */
@@ -1038,6 +1049,7 @@ bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	CxmBgnbd	m;
 	double		mean_t;
 	double		starts[4][4];
+	FitBest		best = FIT_BEST_INIT;
 	CxmStatus	st;
 	int64_t		n;
 
@@ -1073,9 +1085,9 @@ bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	 * Two starts; all four only when neither converges (the likelihood is
 	 * usually unimodal in the log-parameters).
 	 */
-	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 2, out);
+	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 0, 2, &best, out);
 	if (st != CXM_OK)
-		st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+		st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 2, 4, &best, out);
 	out->n = n;
 	if (st == CXM_ENOCONV && out->param[0] == 0.0)
 		return st;
@@ -1346,17 +1358,20 @@ static CxmStatus pnbd_step_integral(const CxmParetoNbd *mod, double x, double lo
  * ln(E1 + s I) of one row, its gradient in (r, al, s, be) when grad is not
  * NULL, and P(alive) = E1 / (E1 + s I).  ftx and ft, when not NULL, are
  * F(tx) and F(T) already computed for this x.  Where the series cannot
- * reach F (z too close to 1), I is integrated from tx to T directly.
+ * reach F (z too close to 1), I is integrated from tx to T directly.  ls is
+ * ln s (the same for every row of a likelihood).
  */
 static CxmStatus
-pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF *ftx,
+pnbd_row(const CxmParetoNbd *mod, double ls, double x, double tx, double t, const PnbdLogF *ftx,
 		 const PnbdLogF *ft, double *lsum, double *grad, double *p_alive)
 {
 	double		r = mod->r,
 				al = mod->alpha,
 				s = mod->s,
 				be = mod->beta;
-	double		lE1 = -(r + x) * log(al + t) - s * log(be + t);
+	double		lat = log(al + t),
+				lbt = log(be + t);
+	double		lE1 = -(r + x) * lat - s * lbt;
 	double		lsI = -INFINITY,
 				dI[4] = {0.0, 0.0, 0.0, 0.0},
 				w1 = 1.0,
@@ -1387,7 +1402,7 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 			st = pnbd_step_integral(mod, x, tx, t, grad != NULL, &direct);
 			if (st != CXM_OK)
 				return st;
-			lsI = log(s) + direct.lf;
+			lsI = ls + direct.lf;
 			if (grad)
 				for (i = 0; i < 4; i++)
 					dI[i] = direct.d[i];
@@ -1403,7 +1418,7 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 			double		e = exp(delta);
 			double		l1m = delta > -0.6931471805599453 ? log(-expm1(delta)) : log1p(-e);
 
-			lsI = log(s) + ftx->lf + l1m;
+			lsI = ls + ftx->lf + l1m;
 			if (grad)
 				for (i = 0; i < 4; i++)
 					dI[i] = (ftx->d[i] - e * ft->d[i]) / (1.0 - e);
@@ -1432,9 +1447,9 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 		*p_alive = w1;
 	if (grad)
 	{
-		grad[0] = -w1 * log(al + t) + w2 * dI[0];
+		grad[0] = -w1 * lat + w2 * dI[0];
 		grad[1] = -w1 * (r + x) / (al + t) + w2 * dI[1];
-		grad[2] = -w1 * log(be + t) + w2 * (dI[2] + 1.0 / s);
+		grad[2] = -w1 * lbt + w2 * (dI[2] + 1.0 / s);
 		grad[3] = -w1 * s / (be + t) + w2 * dI[3];
 	}
 	return isfinite(*lsum) ? CXM_OK : CXM_ERANGE;
@@ -1737,7 +1752,10 @@ pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, Pnbd
 				be = m->beta;
 	double		lg_r = lgamma(r),
 				dg_r = grad ? cxm_digamma(r) : 0.0;
-	double		lconst = r * log(al) + s * log(be) - lg_r;
+	double		lal = log(al),
+				lbe = log(be),
+				ls = log(s);
+	double		lconst = r * lal + s * lbe - lg_r;
 	double		ll = 0.0,
 				g[4] = {0.0, 0.0, 0.0, 0.0};
 	double		cur_x = -1.0,
@@ -1783,14 +1801,14 @@ pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, Pnbd
 			}
 			pftx = have_ftx ? &ftx : NULL;
 		}
-		if (pnbd_row(m, row->x, row->tx, row->t, pftx, pft, &lsum, grad ? rg : NULL, NULL) != CXM_OK)
+		if (pnbd_row(m, ls, row->x, row->tx, row->t, pftx, pft, &lsum, grad ? rg : NULL, NULL) != CXM_OK)
 			return NAN;
 		ll += w * (lg_rx + lconst + lsum);
 		if (grad)
 		{
-			g[0] += w * (dg_rx - dg_r + log(al) + rg[0]);
+			g[0] += w * (dg_rx - dg_r + lal + rg[0]);
 			g[1] += w * (r / al + rg[1]);
-			g[2] += w * (log(be) + rg[2]);
+			g[2] += w * (lbe + rg[2]);
 			g[3] += w * (s / be + rg[3]);
 		}
 	}
@@ -1865,6 +1883,7 @@ cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc
 	CxmParetoNbd m;
 	double		mean_t;
 	double		starts[4][4];
+	FitBest		best = FIT_BEST_INIT;
 	CxmStatus	st;
 	int64_t		n;
 
@@ -1897,9 +1916,9 @@ cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc
 	starts[3][3] = log(mean_t / 2.0);
 
 	/* one start; all four only when it does not converge */
-	st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 1, out);
+	st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 0, 1, &best, out);
 	if (st != CXM_OK)
-		st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+		st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 1, 4, &best, out);
 	pnbd_pairs_free(&ctx.pairs, alloc);
 	out->n = n;
 	if (st == CXM_ENOCONV && out->param[0] == 0.0)
@@ -1919,7 +1938,7 @@ cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t, double *o
 {
 	double		lsum;
 
-	return pnbd_row(m, x, tx, t, NULL, NULL, &lsum, NULL, out);
+	return pnbd_row(m, log(m->s), x, tx, t, NULL, NULL, &lsum, NULL, out);
 }
 
 /*
@@ -2127,6 +2146,7 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out)
 	CxmGammaGamma m;
 	double		mean_m = 0.0;
 	double		starts[4][4];
+	FitBest		best = FIT_BEST_INIT;
 	CxmStatus	st;
 	size_t		i;
 	int64_t		n = 0;
@@ -2155,7 +2175,7 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out)
 	starts[3][0] = log(20.0);
 	starts[3][1] = log(10.0);
 	starts[3][2] = log(mean_m * 9.0 / 20.0);
-	st = fit_multistart(gg_objective, &ctx, 3, (const double (*)[4]) starts, 4, out);
+	st = fit_multistart(gg_objective, &ctx, 3, (const double (*)[4]) starts, 0, 4, &best, out);
 	out->n = n;
 	m.p = out->param[0];
 	m.q = out->param[1];
