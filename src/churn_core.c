@@ -1307,6 +1307,18 @@ pnbd_log_f(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF 
 				sc = 0.0;
 	long		n;
 
+	/*
+	 * Out of the series' reach: term n is z^n (P)_n / (c)_n (P < c, so the
+	 * terms fall) and K (1 - z) <= 1, so the loop below stops only at a term
+	 * under 1e-17.  When even the last term it may sum is far above that, it
+	 * would sum all PNBD_MAX_TERMS terms and refuse: refuse at once (the
+	 * callers integrate instead; one-time buyers under a fit with
+	 * min(al, be) near 0 took 60,000 terms each).
+	 */
+	if (z > 0.999 &&
+		PNBD_MAX_TERMS * log(z) + lgamma(P + PNBD_MAX_TERMS) - lgamma(P) + lgamma(c)
+		- lgamma(c + PNBD_MAX_TERMS) > log(1e-14))
+		return CXM_ENOCONV;
 	for (n = 0;; n++)
 	{
 		double		inv_c = 1.0 / (c + n),
