@@ -1162,8 +1162,8 @@ cxm_mbgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
  * same bracket with b+1 in place of b, times its own P(alive).
  */
 static CxmStatus
-bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, int modified,
-				   double *out)
+bg_family_expected_given(const CxmBgnbd *m, double h, double x, double t, int modified,
+						 double p_alive, double *out)
 {
 	double		r = m->r,
 				a = m->a,
@@ -1178,8 +1178,7 @@ bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, i
 				Sabs = 0.0,
 				term,
 				v,
-				err,
-				p_alive;
+				err;
 	long		n;
 
 	if (!(h >= 0.0) || !isfinite(h))
@@ -1219,13 +1218,20 @@ bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, i
 	 */
 	v = first - exp(e) * S;
 	err = 8.0 * DBL_EPSILON * (fabs(first) + exp(e) * Sabs) * C;
-	p_alive = bg_family_p_alive(m, x, tx, t, modified);
 	*out = C * v * p_alive;
 	if (!isfinite(*out) || !isfinite(err) || err * p_alive > 1e-6 * fmax(fabs(*out), 100.0))
 		return CXM_ERANGE;
 	if (*out < 0.0)
 		*out = 0.0;				/* rounding at tiny horizons */
 	return CXM_OK;
+}
+
+/* the expectation above, P(alive) computed here */
+static CxmStatus
+bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, int modified,
+				   double *out)
+{
+	return bg_family_expected_given(m, h, x, t, modified, bg_family_p_alive(m, x, tx, t, modified), out);
 }
 
 CxmStatus
@@ -2235,30 +2241,40 @@ cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double 
 				total = 0.0,
 				pa = 0.0;
 	int			i;
+	int			modified = (m->kind == CXM_CHURN_MBGNBD);
 	CxmStatus	st;
 	CxmParetoNbd pn;
+	CxmBgnbd	bg;
 
 	if (horizon < 0 || !(discount_rate > -1.0) || !isfinite(discount_rate))
 		return CXM_EINVAL;
 	st = cxm_gg_expected_spend(gg, x, mspend, &spend);
 	if (st != CXM_OK)
 		return st;
-	/* Pareto/NBD: P(alive), the costly part, once for every period */
+	/* P(alive) does not depend on the period: once for every period */
 	churn_as_pnbd(m, &pn);
+	churn_as_bg(m, &bg);
 	if (m->kind == CXM_CHURN_PARETO_NBD && horizon > 0)
 	{
 		st = cxm_pnbd_p_alive(&pn, x, tx, t, &pa);
 		if (st != CXM_OK)
 			return st;
 	}
-	for (i = 1; i <= horizon; i++)
+	else if (horizon > 0)
+		pa = bg_family_p_alive(&bg, x, tx, t, modified);
+
+	/*
+	 * Undiscounted, the increments telescope to the expectation at the
+	 * horizon (doc/churn.md, "clv"): one evaluation instead of one a period.
+	 */
+	for (i = (discount_rate == 0.0) ? horizon : 1; i <= horizon; i++)
 	{
 		double		cur;
 
 		if (m->kind == CXM_CHURN_PARETO_NBD)
 			st = pnbd_expected_given(&pn, (double) i, x, t, pa, &cur);
 		else
-			st = cxm_churn_expected(m, (double) i, x, tx, t, &cur);
+			st = bg_family_expected_given(&bg, (double) i, x, t, modified, pa, &cur);
 		if (st != CXM_OK)
 			return st;
 		/*

@@ -267,15 +267,20 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 3;
 COMMENT ON FUNCTION @extschema@.layer_segment_paths(pg_catalog.jsonb) IS
   'internal: customer_journeys.segments as rows: whether the purchase is a repeat (r), 1 and its amount when the segment leads to one (v; else 0 and 0), the channel (c) and campaign (k) paths as text[] (empty when missing)';
 
-CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], channel pg_catalog.text[],
-  campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], gap pg_catalog.interval,
-  OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT segments pg_catalog.jsonb)
+CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], touchpoint pg_catalog.text[],
+  channel pg_catalog.text[], campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[],
+  gap pg_catalog.interval, purchase_touchpoint pg_catalog.text, steps pg_catalog.text[], funnel_window pg_catalog.interval,
+  OUT first_seen pg_catalog.timestamptz, OUT last_seen pg_catalog.timestamptz, OUT touchpoints pg_catalog.int8,
+  OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT path pg_catalog.text[],
+  OUT channel_path pg_catalog.text[], OUT first_purchase pg_catalog.timestamptz, OUT segments pg_catalog.jsonb,
+  OUT funnel_level pg_catalog.int4)
 RETURNS record
 AS 'MODULE_PATHNAME', 'layer_journey_facts'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_journey_facts(pg_catalog.timestamptz[], pg_catalog.text[], pg_catalog.text[],
-  pg_catalog.timestamptz[], pg_catalog.numeric[], pg_catalog.interval) IS
-  'internal: customer_journeys'' sessions, channel count and segments from one profile''s touchpoints (parallel arrays) and purchases (times and amounts), each in any order: per segment (1 + the purchases strictly before a touchpoint; purchases numbered by time and amount), the collapsed channel (c) and campaign (k) paths of its touchpoints with a channel as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
+  pg_catalog.text[], pg_catalog.timestamptz[], pg_catalog.numeric[], pg_catalog.interval, pg_catalog.text,
+  pg_catalog.text[], pg_catalog.interval) IS
+  'internal: customer_journeys'' row from one profile''s touchpoints (parallel arrays) and purchases (times and amounts), each in any order: first and last touchpoint, their count, sessions (split by gap), distinct channels, path (journey_path over the touchpoints and the purchases, named purchase_touchpoint), channel_path (path_collapse of journey_path over the channels), first purchase, segments (per segment: 1 + the purchases strictly before a touchpoint, purchases numbered by time and amount: the collapsed channel (c) and campaign (k, a missing one is (none)) paths of its touchpoints with a channel, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)) and the funnel level (journey_funnel over the events of path; NULL without steps)';
 
 -- Journeys include every purchase as a step named settings.purchase_touchpoint
 -- (funnels and path patterns can end in a purchase).  segments cuts each
@@ -290,52 +295,38 @@ RETURNS TABLE (customer_id pg_catalog.text, first_seen pg_catalog.timestamptz, l
   segments pg_catalog.jsonb, funnel_level pg_catalog.int4)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+-- each profile's touchpoints and purchases as arrays in any order (two hash
+-- aggregations, no sort; the touchpoints' is customer_360's too), and its
+-- row from them (layer_journey_facts); the profiles are listed from the
+-- sources so that a filter on customer_id reaches their indexes
 WITH cfg AS (
   SELECT s.session_gap, s.funnel_window, s.purchase_touchpoint,
          CASE WHEN pg_catalog.cardinality(s.funnel_steps) > 0 THEN s.funnel_steps END AS steps
   FROM @extschema@.settings s WHERE s.id LIMIT 1
-), flags AS (
-  -- the funnel flags of each step name (a name may be several steps); every
-  -- other touchpoint matches none
-  SELECT u.s AS touchpoint,
-         ARRAY(SELECT u.s = v.s FROM pg_catalog.unnest(c.steps) WITH ORDINALITY v(s, o) ORDER BY v.o) AS flags
-  FROM cfg c CROSS JOIN LATERAL (SELECT DISTINCT x.s FROM pg_catalog.unnest(c.steps) x(s)) u
-), ev AS (
-  -- touchpoints (amount NULL) and purchases (amount not NULL)
-  SELECT t.customer_id, t.touchpoint, t.ts, t.channel, COALESCE(t.campaign, '(none)') AS campaign,
-         NULL::pg_catalog.numeric AS amount
-  FROM @extschema@.touchpoints t
-  WHERE ids IS NULL OR t.customer_id = ANY (ids)
-  UNION ALL
-  SELECT x.customer_id, c.purchase_touchpoint, x.ts, NULL, NULL, COALESCE(x.amount, 0)
-  FROM @extschema@.transactions x CROSS JOIN cfg c
+), tp AS (
+  SELECT a.*
+  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,
+               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps
+        FROM @extschema@.touchpoints t
+        WHERE ids IS NULL OR t.customer_id = ANY (ids)
+        GROUP BY t.customer_id) a
+), px AS (
+  SELECT x.customer_id, pg_catalog.array_agg(x.ts) AS ts, pg_catalog.array_agg(COALESCE(x.amount, 0)) AS amounts
+  FROM @extschema@.transactions x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), g AS (
-  -- one hash aggregation, no sort: each profile's touchpoints and purchases
-  -- as arrays in any order; layer_journey_facts numbers the segments and
-  -- splits the sessions, the journey aggregates order their own rows
-  SELECT e.customer_id,
-         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NULL) AS first_seen,
-         pg_catalog.max(e.ts) FILTER (WHERE e.amount IS NULL) AS last_seen,
-         pg_catalog.count(*) FILTER (WHERE e.amount IS NULL) AS touchpoints,
-         @extschema@.journey_path(e.touchpoint, e.ts) AS path,
-         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE e.amount IS NULL)) AS channel_path,
-         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS first_purchase,
-         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NULL) AS t_ts,
-         pg_catalog.array_agg(e.channel) FILTER (WHERE e.amount IS NULL) AS t_ch,
-         pg_catalog.array_agg(e.campaign) FILTER (WHERE e.amount IS NULL) AS t_cp,
-         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS p_ts,
-         pg_catalog.array_agg(e.amount) FILTER (WHERE e.amount IS NOT NULL) AS p_amounts,
-         @extschema@.journey_funnel(e.ts, (SELECT c.funnel_window FROM cfg c),
-           COALESCE(f.flags, (SELECT pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(c.steps)]) FROM cfg c)))
-           FILTER (WHERE (SELECT c.steps FROM cfg c) IS NOT NULL) AS funnel_level
-  FROM ev e LEFT JOIN flags f ON f.touchpoint = e.touchpoint
-  GROUP BY e.customer_id
+  GROUP BY x.customer_id
+), everyone AS (
+  SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
 )
-SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, x.sessions, x.channel_count, g.path, g.channel_path,
-       g.first_purchase IS NOT NULL, g.first_purchase, x.segments, g.funnel_level
-FROM g CROSS JOIN cfg c
-CROSS JOIN LATERAL @extschema@.layer_journey_facts(g.t_ts, g.t_ch, g.t_cp, g.p_ts, g.p_amounts, c.session_gap) x
+SELECT e.customer_id, j.first_seen, j.last_seen, j.touchpoints, j.sessions, j.channel_count, j.path, j.channel_path,
+       j.first_purchase IS NOT NULL, j.first_purchase, j.segments, j.funnel_level
+FROM everyone e
+CROSS JOIN cfg c
+LEFT JOIN tp ON tp.customer_id OPERATOR(pg_catalog.=) e.customer_id
+LEFT JOIN px ON px.customer_id OPERATOR(pg_catalog.=) e.customer_id
+CROSS JOIN LATERAL @extschema@.layer_journey_facts(tp.ts, tp.tps, tp.chs, tp.cps, px.ts, px.amounts, c.session_gap,
+                                                    c.purchase_touchpoint, c.steps, c.funnel_window) j
 $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
   'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
@@ -402,26 +393,28 @@ DECLARE
   v record;
   f pg_catalog.oid;
   body pg_catalog.text;
-  first pg_catalog.text := '  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR';
-  last pg_catalog.text := 'f.customer_id = ANY (ids))';
   i pg_catalog.int4;
   j pg_catalog.int4;
 BEGIN
-  FOR v IN SELECT * FROM (VALUES ('layer_profile_rows', '_ids', true, false), ('layer_profile_rows', '_whole', true, true),
-                                 ('layer_journey_rows', '_whole', false, true), ('layer_month_rows', '_whole', false, true))
-                         x(fn, suffix, keys, whole) LOOP
+  FOR v IN SELECT * FROM (VALUES
+             ('layer_profile_rows', '_ids', 'cu, tp, tx, fb', false), ('layer_profile_rows', '_whole', 'cu, tp, tx, fb', true),
+             ('layer_journey_rows', '_whole', 'tp, px', true), ('layer_month_rows', '_whole', NULL, true))
+           x(fn, suffix, keys, whole) LOOP
     f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', v.fn)::pg_catalog.regprocedure;
     body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
-    IF v.keys THEN
-      i := pg_catalog.strpos(body, first);
-      j := i - 1 + pg_catalog.strpos(pg_catalog.substr(body, i), last);
-      IF i = 0 OR j < i OR pg_catalog.strpos(pg_catalog.substr(body, j), '), base AS (') <> pg_catalog.length(last) + 2 THEN
+    IF v.keys IS NOT NULL THEN
+      -- the body of the CTE everyone, up to the first line that closes it
+      i := pg_catalog.strpos(body, E'), everyone AS (\n') + pg_catalog.length(E'), everyone AS (\n');
+      j := i - 1 + pg_catalog.strpos(pg_catalog.substr(body, i), E'\n)');
+      IF i = pg_catalog.length(E'), everyone AS (\n') OR j < i
+         OR pg_catalog.strpos(pg_catalog.substr(body, i, j - i), 'ids IS NULL OR') = 0 THEN
         RAISE EXCEPTION '%: the list of profiles is not where it was', v.fn;
       END IF;
-      body := pg_catalog.substr(body, 1, i - 1)
-              || '  SELECT cu.customer_id FROM cu UNION SELECT tp.customer_id FROM tp'
-              || ' UNION SELECT tx.customer_id FROM tx UNION SELECT fb.customer_id FROM fb'
-              || pg_catalog.substr(body, j + pg_catalog.length(last));
+      body := pg_catalog.substr(body, 1, i - 1) || '  '
+              || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT %1$I.customer_id FROM %1$I', k), ' UNION '
+                                               ORDER BY o)
+                  FROM pg_catalog.unnest(pg_catalog.string_to_array(v.keys, ', ')) WITH ORDINALITY u(k, o))
+              || pg_catalog.substr(body, j);
     END IF;
     IF v.whole THEN
       body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
