@@ -178,7 +178,7 @@ BEGIN
   WITH per AS (
     SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r,
            pg_catalog.count(*) AS orders, pg_catalog.sum(t.amount) AS revenue, pg_catalog.max(t.ts) AS last_purchase
-    FROM @extschema@.transactions t GROUP BY t.customer_id
+    FROM @extschema@.transactions_whole t GROUP BY t.customer_id  -- _whole: each source read once
   ), q AS (
     SELECT p.*,
            1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY p.last_purchase) - 1)::pg_catalog.float8
