@@ -377,9 +377,7 @@ BEGIN
     -- A full pass groups the touchpoints by profile once, into
     -- layer_touch_stage, for the three passes (the _staged forms); not on
     -- Citus, where the passes run as distributed queries (the _whole forms)
-    v_stage := v_ids IS NULL
-               AND NOT (@extschema@.layer_citus_table(pg_catalog.to_regclass('@extschema@.identity_map'))
-                        OR EXISTS (SELECT 1 FROM @extschema@.sources s WHERE @extschema@.layer_citus_table(s.source)));
+    v_stage := v_ids IS NULL AND NOT @extschema@.layer_citus_active();
     v_target := pg_catalog.current_setting('default_statistics_target');
     IF v_stage THEN
       TRUNCATE @extschema@.layer_touch_stage;
