@@ -68,8 +68,8 @@ DECLARE
   ddl pg_catalog.text;
 BEGIN
   citus := @extschema@.layer_citus_active();
-  -- (also the forms generated from them in layer_views.sql: _ids, _whole)
-  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_profile_rows_ids', 'layer_profile_rows_whole',
+  -- (also the forms generated from them in layer_views.sql: _whole)
+  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_profile_rows_whole',
                             'layer_journey_rows', 'layer_journey_rows_whole',
                             'layer_month_rows', 'layer_month_rows_whole'] LOOP
     SELECT p.oid, p.prosrc, l.lanname INTO f

@@ -250,7 +250,7 @@ RETURNS TABLE (kind pg_catalog.text, snap pg_catalog.text, fn pg_catalog.text, w
                staged_fn pg_catalog.text, step pg_catalog.text, sort_keys pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows_ids', 'layer_profile_rows_whole',
+  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows', 'layer_profile_rows_whole',
           'layer_profile_rows_staged', 'customer_360', 'r.customer_id COLLATE "C"'),
          ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole',
           'layer_journey_rows_staged', 'customer_journeys', 'r.customer_id COLLATE "C"'),

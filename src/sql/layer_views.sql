@@ -169,43 +169,72 @@ WITH cfg AS (
 ), cu AS (
   SELECT x.customer_id, x.created_at FROM @extschema@.customers x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), everyone AS (
-  -- the profiles: every id that some source has, listed from the sources
-  -- themselves, so that each CTE above is read once and a filter on
-  -- customer_id reaches the sources' indexes through every join (the _ids
-  -- and _whole forms generated below list the keys of the CTEs instead)
-  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
-  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
+), parts AS (
+  -- each source's facts as partial rows of its profiles, merged by profile
+  -- below: every source is read once, and a filter on customer_id reaches
+  -- each source's index through the grouping (doc/layer.md, "Performance")
+  SELECT tp.customer_id, false AS known, NULL::pg_catalog.text[] AS anonymous_ids,
+         NULL::pg_catalog.timestamptz AS created_at, tp.first_seen AS touch_first, tp.last_seen AS touch_last,
+         tp.touchpoints, tp.sessions, tp.channels, tp.entry_channel, tp.entry_campaign, tp.bounced_sessions,
+         tp.session_minutes, NULL::pg_catalog.int8 AS orders, NULL::pg_catalog.numeric AS revenue,
+         NULL::pg_catalog.numeric AS cost, NULL::pg_catalog.timestamptz AS first_purchase,
+         NULL::pg_catalog.timestamptz AS last_purchase, NULL::pg_catalog.int8 AS products,
+         NULL::pg_catalog.float8 AS frequency, NULL::pg_catalog.float8 AS recency, NULL::pg_catalog.float8 AS t,
+         NULL::pg_catalog.float8 AS monetary, NULL::pg_catalog.timestamptz AS second_product_at,
+         NULL::pg_catalog.timestamptz AS first_answer, NULL::pg_catalog.int4 AS latest_nps,
+         NULL::pg_catalog.timestamptz AS latest_nps_at
+  FROM tp
+  UNION ALL
+  SELECT tx.customer_id, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         tx.orders, tx.revenue, tx.cost, tx.first_purchase, tx.last_purchase, tx.products,
+         (tx.r).frequency, (tx.r).recency, (tx.r).t, (tx.r).monetary, tx.second_product_at, NULL, NULL, NULL
+  FROM tx
+  UNION ALL
+  SELECT fb.customer_id, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         fb.first_answer, fb.latest_nps, fb.latest_nps_at
+  FROM fb
+  UNION ALL
+  SELECT an.customer_id, true, an.anonymous_ids, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM an
+  UNION ALL
+  SELECT cu.customer_id, true, NULL, cu.created_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM cu
+), merged AS (
+  -- a profile's row: at most one partial row per source has each column
+  SELECT p.customer_id, pg_catalog.bool_or(p.known) AS is_known, pg_catalog.max(p.anonymous_ids) AS anonymous_ids,
+         pg_catalog.max(p.created_at) AS created_at, pg_catalog.max(p.touch_first) AS touch_first,
+         pg_catalog.max(p.touch_last) AS touch_last, pg_catalog.max(p.touchpoints) AS touchpoints,
+         pg_catalog.max(p.sessions) AS sessions, pg_catalog.max(p.channels) AS channels,
+         pg_catalog.max(p.entry_channel) AS entry_channel, pg_catalog.max(p.entry_campaign) AS entry_campaign,
+         pg_catalog.max(p.bounced_sessions) AS bounced_sessions, pg_catalog.max(p.session_minutes) AS session_minutes,
+         pg_catalog.max(p.orders) AS orders, pg_catalog.max(p.revenue) AS revenue, pg_catalog.max(p.cost) AS cost,
+         pg_catalog.max(p.first_purchase) AS first_purchase, pg_catalog.max(p.last_purchase) AS last_purchase,
+         pg_catalog.max(p.products) AS products, pg_catalog.max(p.frequency) AS frequency,
+         pg_catalog.max(p.recency) AS recency, pg_catalog.max(p.t) AS t, pg_catalog.max(p.monetary) AS monetary,
+         pg_catalog.max(p.second_product_at) AS second_product_at, pg_catalog.max(p.first_answer) AS first_answer,
+         pg_catalog.max(p.latest_nps) AS latest_nps, pg_catalog.max(p.latest_nps_at) AS latest_nps_at
+  FROM parts p
+  GROUP BY p.customer_id
 ), base AS (
-  SELECT e.customer_id,
-         (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
-         an.anonymous_ids, cu.created_at,
-         LEAST(tp.first_seen, tx.first_purchase, fb.first_answer) AS first_seen,
-         GREATEST(tp.last_seen, tx.last_purchase, fb.latest_nps_at) AS last_seen,
-         COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(tp.sessions, 0) AS sessions,
-         COALESCE(tp.channels, '{}') AS channels,
-         COALESCE(tx.orders, 0) AS orders, COALESCE(tx.revenue, 0) AS revenue, tx.cost,
-         tp.entry_channel, tp.entry_campaign, COALESCE(tp.bounced_sessions, 0) AS bounced_sessions,
-         COALESCE(tp.session_minutes, 0) AS session_minutes,
-         tx.first_purchase, tx.last_purchase, COALESCE(tx.products, 0) AS products,
-         fb.latest_nps, fb.latest_nps_at,
-         (tx.r).frequency AS frequency, (tx.r).recency AS recency, (tx.r).t AS t, (tx.r).monetary AS monetary,
-         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.last_purchase, mdl.r_cuts) END AS r_score,
-         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.orders, mdl.f_cuts) END AS f_score,
-         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.revenue, mdl.m_cuts) END AS m_score,
-         mdl.r_cuts IS NOT NULL AS scored, tx.second_product_at,
+  SELECT e.customer_id, e.is_known, e.anonymous_ids, e.created_at,
+         LEAST(e.touch_first, e.first_purchase, e.first_answer) AS first_seen,
+         GREATEST(e.touch_last, e.last_purchase, e.latest_nps_at) AS last_seen,
+         COALESCE(e.touchpoints, 0) AS touchpoints, COALESCE(e.sessions, 0) AS sessions,
+         COALESCE(e.channels, '{}') AS channels,
+         COALESCE(e.orders, 0) AS orders, COALESCE(e.revenue, 0) AS revenue, e.cost,
+         e.entry_channel, e.entry_campaign, COALESCE(e.bounced_sessions, 0) AS bounced_sessions,
+         COALESCE(e.session_minutes, 0) AS session_minutes,
+         e.first_purchase, e.last_purchase, COALESCE(e.products, 0) AS products,
+         e.latest_nps, e.latest_nps_at, e.frequency, e.recency, e.t, e.monetary,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.last_purchase, mdl.r_cuts) END AS r_score,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.orders, mdl.f_cuts) END AS f_score,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.revenue, mdl.m_cuts) END AS m_score,
+         mdl.r_cuts IS NOT NULL AS scored, e.second_product_at,
          c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
          c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
-  FROM everyone e
+  FROM merged e
   CROSS JOIN cfg c
   LEFT JOIN mdl ON true
-  LEFT JOIN cu ON cu.customer_id = e.customer_id
-  LEFT JOIN tp ON tp.customer_id = e.customer_id
-  LEFT JOIN tx ON tx.customer_id = e.customer_id
-  LEFT JOIN fb ON fb.customer_id = e.customer_id
-  LEFT JOIN an ON an.customer_id = e.customer_id
 ), fig AS (
   SELECT b.*,
          CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
@@ -378,14 +407,13 @@ COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
 
 -- Generated forms of the per-profile queries, from their text so that the
 -- forms cannot drift apart:
--- * layer_profile_rows_ids (an incremental refresh's changed profiles) and
---   layer_profile_rows_whole list the profiles from the keys of the CTEs
+-- * layer_journey_rows_whole lists the profiles from the keys of the CTEs
 --   that are computed anyway (each, referenced twice, is computed once),
 --   not from a second read of the sources;
 -- * layer_<x>_rows_whole (refresh()'s full passes, the live dashboards) read
 --   the stitched sources through the _whole views: each source once, one
 --   identity lookup per row.
--- For one customer either would read everyone, so customer_360_live and
+-- For one customer these would read everyone, so customer_360_live and
 -- customer_journeys_live keep the written forms, whose filter on one
 -- customer reaches the sources' indexes.
 -- A full refresh groups the touchpoints by profile once, into
@@ -430,9 +458,8 @@ DECLARE
   j pg_catalog.int4;
 BEGIN
   FOR v IN SELECT * FROM (VALUES
-             ('layer_profile_rows', '_ids', 'cu, tp, tx, fb', false, false),
-             ('layer_profile_rows', '_whole', 'cu, tp, tx, fb', true, false),
-             ('layer_profile_rows', '_staged', 'cu, tp, tx, fb', true, true),
+             ('layer_profile_rows', '_whole', NULL, true, false),
+             ('layer_profile_rows', '_staged', NULL, true, true),
              ('layer_journey_rows', '_whole', 'tp, px', true, false),
              ('layer_journey_rows', '_staged', 'tp, px', true, true),
              ('layer_month_rows', '_whole', NULL, true, false),
@@ -480,10 +507,8 @@ BEGIN
                             pg_catalog.replace(pg_catalog.replace(touch, 'ids IS NULL OR t.customer_id = ANY (ids)', 'true'),
                                                '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '));
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_profile_rows_ids(pg_catalog.text[]) IS
-  'internal: layer_profile_rows for the given profiles (an incremental refresh): the profiles listed from its own per-source facts; generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
-  'internal: layer_profile_rows for reading every profile (sources through the _whole views; the profiles listed from its own per-source facts); generated from layer_profile_rows';
+  'internal: layer_profile_rows for reading every profile (sources through the _whole views); generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_journey_rows_whole(pg_catalog.text[]) IS
   'internal: layer_journey_rows for reading every profile (sources through the _whole views); generated from layer_journey_rows';
 COMMENT ON FUNCTION @extschema@.layer_month_rows_whole(pg_catalog.text[]) IS
