@@ -247,18 +247,19 @@ COMMENT ON FUNCTION @extschema@.layer_settings_hash() IS
 -- key as an ORDER BY list
 CREATE FUNCTION @extschema@.layer_refresh_passes()
 RETURNS TABLE (kind pg_catalog.text, snap pg_catalog.text, fn pg_catalog.text, whole_fn pg_catalog.text,
-               staged_fn pg_catalog.text, step pg_catalog.text, sort_keys pg_catalog.text)
+               staged_fn pg_catalog.text, staged_ids_fn pg_catalog.text, step pg_catalog.text,
+               sort_keys pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
   VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows', 'layer_profile_rows_whole',
-          'layer_profile_rows_staged', 'customer_360', 'r.customer_id COLLATE "C"'),
+          'layer_profile_rows_staged', 'layer_profile_rows_staged_ids', 'customer_360', 'r.customer_id COLLATE "C"'),
          ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole',
-          'layer_journey_rows_staged', 'customer_journeys', 'r.customer_id COLLATE "C"'),
+          'layer_journey_rows_staged', 'layer_journey_rows_staged_ids', 'customer_journeys', 'r.customer_id COLLATE "C"'),
          ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows_whole',
-          'layer_month_rows_staged', 'monthly facts', 'r.customer_id COLLATE "C", r.month')
+          'layer_month_rows_staged', 'layer_month_rows_staged_ids', 'monthly facts', 'r.customer_id COLLATE "C", r.month')
 $$;
 COMMENT ON FUNCTION @extschema@.layer_refresh_passes() IS
-  'internal: the per-profile passes of refresh(): relation kind, snapshot, row functions (given profiles; every profile; every profile from layer_touch_stage), step name and sort keys';
+  'internal: the per-profile passes of refresh(): relation kind, snapshot, row functions (given profiles; every profile; the same two with the touchpoints from layer_touch_stage), step name and sort keys';
 
 CREATE FUNCTION @extschema@.refresh(full pg_catalog.bool DEFAULT false, refit pg_catalog.bool DEFAULT false)
 RETURNS void
@@ -374,14 +375,19 @@ BEGIN
     -- cheap to sort): a profile's rows share pages, and the primary key
     -- grows at its right edge.  An incremental pass keeps the changed
     -- profiles' new rows in cxm_refresh_rows_new_* for the bases.
-    -- A full pass groups the touchpoints by profile once, into
-    -- layer_touch_stage, for the three passes (the _staged forms); not on
-    -- Citus, where the passes run as distributed queries (the _whole forms)
-    v_stage := v_ids IS NULL AND NOT @extschema@.layer_citus_active();
+    -- The passes group the touchpoints by profile once, into
+    -- layer_touch_stage (every profile, or the changed ones), and read them
+    -- from there (the _staged forms); not on Citus, where the passes run as
+    -- distributed queries (the _whole and written forms)
+    v_stage := NOT @extschema@.layer_citus_active();
     v_target := pg_catalog.current_setting('default_statistics_target');
     IF v_stage THEN
       TRUNCATE @extschema@.layer_touch_stage;
-      INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows();
+      IF v_ids IS NULL THEN
+        INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows();
+      ELSE
+        INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows(v_ids);
+      END IF;
       PERFORM pg_catalog.set_config('default_statistics_target', '10', true);
       ANALYZE @extschema@.layer_touch_stage;
       PERFORM pg_catalog.set_config('default_statistics_target', v_target, true);
@@ -402,7 +408,8 @@ BEGIN
         PERFORM pg_catalog.set_config('enable_sort', v_sort, true);
       ELSE
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
-                                  'cxm_refresh_rows_new_' || agg.kind, agg.fn) USING v_ids;
+                                  'cxm_refresh_rows_new_' || agg.kind,
+                                  CASE WHEN v_stage THEN agg.staged_ids_fn ELSE agg.fn END) USING v_ids;
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)', agg.snap) USING v_ids;
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM %I', agg.snap, 'cxm_refresh_rows_new_' || agg.kind);
       END IF;

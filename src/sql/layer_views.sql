@@ -460,10 +460,13 @@ BEGIN
   FOR v IN SELECT * FROM (VALUES
              ('layer_profile_rows', '_whole', NULL, true, false),
              ('layer_profile_rows', '_staged', NULL, true, true),
+             ('layer_profile_rows', '_staged_ids', NULL, false, true),
              ('layer_journey_rows', '_whole', 'tp, px', true, false),
              ('layer_journey_rows', '_staged', 'tp, px', true, true),
+             ('layer_journey_rows', '_staged_ids', 'tp, px', false, true),
              ('layer_month_rows', '_whole', NULL, true, false),
-             ('layer_month_rows', '_staged', NULL, true, true))
+             ('layer_month_rows', '_staged', NULL, true, true),
+             ('layer_month_rows', '_staged_ids', NULL, false, true))
            x(fn, suffix, keys, whole, staged) LOOP
     f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', v.fn)::pg_catalog.regprocedure;
     body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
@@ -501,11 +504,14 @@ BEGIN
                               v.fn || v.suffix, pg_catalog.pg_get_function_arguments(f),
                               pg_catalog.pg_get_function_result(f), body);
   END LOOP;
-  -- what fills the stage: the same aggregation over touchpoints_whole
+  -- what fills the stage: the same aggregation, over touchpoints_whole for
+  -- every profile, over the stitched view for the given ones
   EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.layer_touch_stage_rows() RETURNS SETOF @extschema@.layer_touch_stage'
                             ' LANGUAGE sql STABLE PARALLEL SAFE AS %L',
                             pg_catalog.replace(pg_catalog.replace(touch, 'ids IS NULL OR t.customer_id = ANY (ids)', 'true'),
                                                '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '));
+  EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.layer_touch_stage_rows(ids pg_catalog.text[])'
+                            ' RETURNS SETOF @extschema@.layer_touch_stage LANGUAGE sql STABLE PARALLEL SAFE AS %L', touch);
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
   'internal: layer_profile_rows for reading every profile (sources through the _whole views); generated from layer_profile_rows';
@@ -519,9 +525,18 @@ COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged(pg_catalog.text[]) IS
   'internal: layer_journey_rows_whole with the touchpoints by profile read from layer_touch_stage (a full refresh); generated from layer_journey_rows';
 COMMENT ON FUNCTION @extschema@.layer_month_rows_staged(pg_catalog.text[]) IS
   'internal: layer_month_rows_whole with the touchpoint times by profile read from layer_touch_stage (a full refresh); generated from layer_month_rows';
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_staged_ids(pg_catalog.text[]) IS
+  'internal: layer_profile_rows of the given profiles with their touchpoints read from layer_touch_stage (an incremental refresh); generated from layer_profile_rows';
+COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged_ids(pg_catalog.text[]) IS
+  'internal: layer_journey_rows of the given profiles with their touchpoints read from layer_touch_stage (an incremental refresh); generated from layer_journey_rows';
+COMMENT ON FUNCTION @extschema@.layer_month_rows_staged_ids(pg_catalog.text[]) IS
+  'internal: layer_month_rows of the given profiles with their touchpoint times read from layer_touch_stage (an incremental refresh); generated from layer_month_rows';
 COMMENT ON FUNCTION @extschema@.layer_touch_stage_rows() IS
-  'internal: the rows of layer_touch_stage, each profile''s touchpoints grouped into arrays (the aggregation the _whole forms run); generated from layer_profile_rows'' text';
+  'internal: the rows of layer_touch_stage for every profile, each profile''s touchpoints grouped into arrays (the aggregation the _whole forms run); generated from layer_profile_rows'' text';
+COMMENT ON FUNCTION @extschema@.layer_touch_stage_rows(pg_catalog.text[]) IS
+  'internal: the rows of layer_touch_stage for the given profiles (the aggregation layer_profile_rows runs); generated from its text';
 REVOKE ALL ON FUNCTION @extschema@.layer_touch_stage_rows() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_touch_stage_rows(pg_catalog.text[]) FROM PUBLIC;
 
 -- Welch's two-sample t test from summary statistics (channel_mix_value)
 CREATE FUNCTION @extschema@.welch_test(n1 pg_catalog.int8, mean1 pg_catalog.float8, var1 pg_catalog.float8,
