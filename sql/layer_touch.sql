@@ -170,34 +170,39 @@ SELECT * FROM cxm.layer_touch_facts(ARRAY[timestamptz '2026-03-01 10:00', '2026-
                                     interval '30 minutes');
 
 
--- the journeys' sessions, channel count and segments: against the window
--- query they replace (purchases numbered by time and amount; a touchpoint
--- in segment 1 + the purchases strictly before it; times on a coarse grid,
--- so that touchpoints and purchases share times)
+-- the journeys' row: against the aggregates and the window query it
+-- replaces (sessions, channel count, segments: purchases numbered by time
+-- and amount, a touchpoint in segment 1 + the purchases strictly before it;
+-- path and funnel: journey_path and journey_funnel over the touchpoints and
+-- the purchases, named 'purchase'; times on a coarse grid, so that
+-- touchpoints and purchases share times)
 CREATE TEMP TABLE jt AS
 SELECT 'p' || (g % 30) AS customer_id,
        timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '20 minutes') AS ts,
+       (ARRAY['home', 'cart', 'purchase', 'Home', NULL])[1 + (pg_catalog.random() * 4.3)::int] AS tp,
        (ARRAY['web', 'email', 'ads', 'Ads', NULL])[1 + (pg_catalog.random() * 4.3)::int] AS ch,
-       (ARRAY['spring', '(none)', 'winter'])[1 + (pg_catalog.random() * 2.4)::int] AS cp
+       (ARRAY['spring', '(none)', 'winter', NULL])[1 + (pg_catalog.random() * 3.4)::int] AS cp
 FROM pg_catalog.generate_series(1, 600) g;
 CREATE TEMP TABLE jp AS
 SELECT 'p' || (g % 34) AS customer_id,
        timestamptz '2026-03-01' + (pg_catalog.floor(pg_catalog.random() * 40) * interval '20 minutes') AS ts,
        (pg_catalog.random() * 3)::int::numeric(8, 2) AS amount
 FROM pg_catalog.generate_series(1, 70) g;
--- the function over each profile's rows
+-- the function over each profile's rows (a step name twice: 'home' is steps 1 and 4)
 CREATE TEMP TABLE jf AS
   SELECT k.customer_id, f.*
   FROM (SELECT customer_id FROM jt UNION SELECT customer_id FROM jp) k
   CROSS JOIN LATERAL cxm.layer_journey_facts(
     (SELECT array_agg(ts) FROM jt WHERE jt.customer_id = k.customer_id),
+    (SELECT array_agg(tp) FROM jt WHERE jt.customer_id = k.customer_id),
     (SELECT array_agg(ch) FROM jt WHERE jt.customer_id = k.customer_id),
     (SELECT array_agg(cp) FROM jt WHERE jt.customer_id = k.customer_id),
     (SELECT array_agg(ts) FROM jp WHERE jp.customer_id = k.customer_id),
-    (SELECT array_agg(amount) FROM jp WHERE jp.customer_id = k.customer_id), interval '30 minutes') f;
+    (SELECT array_agg(amount) FROM jp WHERE jp.customer_id = k.customer_id), interval '30 minutes',
+    'purchase', ARRAY['home', 'cart', 'purchase', 'home'], interval '1 hour') f;
 WITH ev AS (
-  SELECT customer_id, ts, ch, cp, NULL::numeric AS amount FROM jt
-  UNION ALL SELECT customer_id, ts, NULL, NULL, amount FROM jp
+  SELECT customer_id, ts, tp, ch, COALESCE(cp, '(none)') AS cp, NULL::numeric AS amount FROM jt
+  UNION ALL SELECT customer_id, ts, 'purchase', NULL, NULL, amount FROM jp
 ), e AS (
   SELECT ev.*,
          pg_catalog.max(ev.ts) FILTER (WHERE ev.amount IS NULL) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,
@@ -207,33 +212,51 @@ WITH ev AS (
   FROM ev WINDOW w AS (PARTITION BY ev.customer_id ORDER BY ev.ts, ev.amount)
 ), q AS (
   SELECT e.customer_id,
+         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NULL) AS first_seen,
+         pg_catalog.max(e.ts) FILTER (WHERE e.amount IS NULL) AS last_seen,
+         pg_catalog.count(*) FILTER (WHERE e.amount IS NULL) AS touchpoints,
          pg_catalog.count(*) FILTER (WHERE e.amount IS NULL AND (e.prev IS NULL OR e.ts - e.prev > interval '30 minutes')) AS sessions,
          pg_catalog.count(DISTINCT e.ch)::int4 AS channel_count,
+         cxm.journey_path(e.tp, e.ts) AS path,
+         cxm.path_collapse(cxm.journey_path(e.ch, e.ts) FILTER (WHERE e.amount IS NULL)) AS channel_path,
+         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS first_purchase,
          (SELECT jsonb_agg(jsonb_build_object('c', p.c, 'k', p.k, 'v', a.amounts[p.seg], 'r', p.seg > 1) ORDER BY p.seg)
           FROM (SELECT x.seg, cxm.path_collapse(cxm.journey_path(x.ch, x.ts)) AS c,
                        cxm.path_collapse(cxm.journey_path(x.cp, x.ts)) AS k
                 FROM e x WHERE x.customer_id = e.customer_id AND x.amount IS NULL AND x.ch IS NOT NULL
                 GROUP BY x.seg) p,
                (SELECT array_agg(y.amount ORDER BY y.seg) AS amounts FROM e y
-                WHERE y.customer_id = e.customer_id AND y.amount IS NOT NULL) a) AS segments
+                WHERE y.customer_id = e.customer_id AND y.amount IS NOT NULL) a) AS segments,
+         cxm.journey_funnel(e.ts, interval '1 hour',
+                            ARRAY[COALESCE(e.tp = 'home', false), COALESCE(e.tp = 'cart', false),
+                                  COALESCE(e.tp = 'purchase', false), COALESCE(e.tp = 'home', false)]) AS funnel_level
   FROM e GROUP BY e.customer_id
 ), c AS (
   SELECT * FROM jf
 )
 SELECT count(*) AS profiles,
-       count(*) FILTER (WHERE (c.sessions, c.channel_count, c.segments::text)
-                              IS DISTINCT FROM (q.sessions, q.channel_count, q.segments::text)) AS differ,
+       count(*) FILTER (WHERE (c.first_seen, c.last_seen, c.touchpoints, c.sessions, c.channel_count, c.path,
+                               c.channel_path, c.first_purchase, c.segments::text, c.funnel_level)
+                              IS DISTINCT FROM (q.first_seen, q.last_seen, q.touchpoints, q.sessions, q.channel_count,
+                                                q.path, q.channel_path, q.first_purchase, q.segments::text,
+                                                q.funnel_level)) AS differ,
        count(*) FILTER (WHERE c.segments IS NULL) AS without_segments,
        count(*) FILTER (WHERE c.segments::text LIKE '%"r": true%') > 0 AS has_repeat,
-       count(*) FILTER (WHERE c.segments::text LIKE '%"v": null%') > 0 AS has_no_purchase
+       count(*) FILTER (WHERE c.segments::text LIKE '%"v": null%') > 0 AS has_no_purchase,
+       count(*) FILTER (WHERE c.first_seen IS NULL) AS without_touchpoints,
+       count(*) FILTER (WHERE c.channel_path IS NULL) AS without_channel_path,
+       pg_catalog.array_agg(DISTINCT c.funnel_level ORDER BY c.funnel_level) AS funnel_levels
 FROM c FULL JOIN q USING (customer_id);
 -- a touchpoint at a purchase's time leads to it; purchases ordered by time,
--- then amount; the touchpoint without a channel is in no path
+-- then amount; the touchpoint without a channel is in no path; no steps: no
+-- funnel level
 SELECT * FROM cxm.layer_journey_facts(
   ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 09:00', '2026-03-01 09:00', '2026-03-01 11:00', '2026-03-01 12:00'],
-  ARRAY['web', 'web', 'email', 'web', NULL], ARRAY['b', 'a', 'a', 'b', 'c'],
-  ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 10:00'], ARRAY[20, 12.50], interval '30 minutes');
-SELECT * FROM cxm.layer_journey_facts(NULL, NULL, NULL, ARRAY[now()], ARRAY[1], interval '30 minutes');
+  ARRAY['home', 'cart', 'cart', NULL, 'home'], ARRAY['web', 'web', 'email', 'web', NULL], ARRAY['b', 'a', 'a', NULL, 'c'],
+  ARRAY[timestamptz '2026-03-01 10:00', '2026-03-01 10:00'], ARRAY[20, 12.50], interval '30 minutes',
+  'purchase', NULL, NULL);
+SELECT * FROM cxm.layer_journey_facts(NULL, NULL, NULL, NULL, ARRAY[timestamptz '2026-03-01 10:00'], ARRAY[1],
+                                      interval '30 minutes', 'purchase', ARRAY['purchase'], interval '1 day');
 -- the segments as rows (channel_attribution's base): against the JSON
 -- operators they replace, on the random profiles' segments above
 WITH seg AS (
@@ -257,8 +280,10 @@ SELECT * FROM cxm.layer_segment_paths('{"c": []}');
 SELECT * FROM cxm.layer_segment_paths('[{"c": "web"}]');
 SELECT * FROM cxm.layer_segment_paths('[{"c": [1]}]');
 SELECT * FROM cxm.layer_segment_paths('[{"v": true}]');
-SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a', 'b'], ARRAY['c'], NULL, NULL, interval '30 minutes');
-SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['a'], ARRAY['c'], ARRAY[now()], ARRAY[NULL::numeric], interval '30 minutes');
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['h'], ARRAY['a', 'b'], ARRAY['c'], NULL, NULL, interval '30 minutes', 'p', NULL, NULL);
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['h'], ARRAY['a'], ARRAY['c'], ARRAY[now()], ARRAY[NULL::numeric], interval '30 minutes', 'p', NULL, NULL);
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['h'], ARRAY['a'], ARRAY['c'], NULL, NULL, interval '30 minutes', 'p', ARRAY['h'], NULL);
+SELECT cxm.layer_journey_facts(ARRAY[now()], ARRAY['h'], ARRAY['a'], ARRAY['c'], NULL, NULL, interval '30 minutes', 'p', ARRAY['h'], interval '-1 day');
 
 
 -- the second product's time: against the query it replaces

@@ -626,6 +626,19 @@ cxm_mbgnbd_loglik(const CxmBgnbd *m, const CxmSummaryRow *rows, size_t nrows, do
 #define BFGS_MAX_K 4
 #define BFGS_MAX_STEP 4.0		/* largest move of one log-parameter per step */
 
+/*
+ * Iterations in a row in which the objective fell by no more than its
+ * rounding (1e-14 relative) before a run that is not converged gives up.
+ * Such a run is pinned: typically at the box of the log-parameters
+ * (LOG_PARAM_LIMIT), where every step that would help leaves the box, so
+ * the line search only accepts steps too short to change the objective,
+ * and without this stop it spends the rest of max_iter there (a
+ * Pareto/NBD start pinned at s = e^-30 took 95 % of a 5 s fit: doc/churn.md,
+ * "Performance").  The converging runs of the tests and of the bench data
+ * stall for at most 3 iterations before their gradient test passes.
+ */
+#define BFGS_MAX_STALLED 20
+
 /* H = scale * I */
 static void
 bfgs_scaled_identity(double H[][BFGS_MAX_K], int k, double scale)
@@ -814,6 +827,12 @@ cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol, int max_iter,
 			it++;
 			break;
 		}
+		if (stalled >= BFGS_MAX_STALLED)
+		{
+			/* pinned: no step changes the objective any more */
+			it++;
+			break;
+		}
 		if (sy > 1e-12 * sqrt(yy) * sqrt(yy > 0 ? yy : 1.0) && sy > 0.0)
 			bfgs_update(H, s, y, k, sy, yy, &fresh);
 	}
@@ -949,18 +968,29 @@ rises_towards_edge(CxmObjective f, void *ctx, int k, const double *param)
 	return 0;
 }
 
-/* best of a few BFGS runs from different starting points */
-static CxmStatus
-fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int nstarts,
-			   CxmFitResult *out)
+/* the best BFGS run so far of a fit's starting points */
+typedef struct FitBest
 {
-	double		best_f = INFINITY;
-	int			s,
-				i,
-				best_conv = 0,
-				iters_total = 0;
+	double		f;				/* its objective; INFINITY before any */
+	int			converged;
+	int			iterations;		/* of every run so far */
+} FitBest;
 
-	for (s = 0; s < nstarts; s++)
+#define FIT_BEST_INIT {INFINITY, 0, 0}
+
+/*
+ * Runs from starts[first .. nstarts-1] after those before first (best holds
+ * their outcome, so that a fit that falls back on more starts does not
+ * repeat the runs it has made), then the best point's checks.
+ */
+static CxmStatus
+fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int first,
+			   int nstarts, FitBest *best, CxmFitResult *out)
+{
+	int			s,
+				i;
+
+	for (s = first; s < nstarts; s++)
 	{
 		double		th[4],
 					fv;
@@ -970,26 +1000,26 @@ fit_multistart(CxmObjective f, void *ctx, int k, const double starts[][4], int n
 		for (i = 0; i < k; i++)
 			th[i] = starts[s][i];
 		st = cxm_bfgs(f, ctx, k, th, 1e-9, 1000, &fv, &iters);
-		iters_total += iters;
+		best->iterations += iters;
 		if (st == CXM_EINVAL)
 			continue;
-		if (isfinite(fv) && (fv < best_f - 1e-12 ||
-							 (st == CXM_OK && !best_conv && fv <= best_f + 1e-12)))
+		if (isfinite(fv) && (fv < best->f - 1e-12 ||
+							 (st == CXM_OK && !best->converged && fv <= best->f + 1e-12)))
 		{
-			best_f = fv;
-			best_conv = (st == CXM_OK);
+			best->f = fv;
+			best->converged = (st == CXM_OK);
 			for (i = 0; i < k; i++)
 				out->param[i] = exp(th[i]);
 		}
 	}
-	out->iterations = iters_total;
-	out->converged = best_conv;
-	if (!isfinite(best_f))
+	out->iterations = best->iterations;
+	out->converged = best->converged;
+	if (!isfinite(best->f))
 		return CXM_ENOCONV;
 	out->edge = at_boundary(out->param, k);
 	if (!out->edge)
 		out->edge = rises_towards_edge(f, ctx, k, out->param);
-	return best_conv && !out->edge ? CXM_OK : CXM_ENOCONV;
+	return best->converged && !out->edge ? CXM_OK : CXM_ENOCONV;
 }
 
 /* customers (sum of counts) and their mean t (1 when it is 0: a start scale) */
@@ -1019,6 +1049,7 @@ bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	CxmBgnbd	m;
 	double		mean_t;
 	double		starts[4][4];
+	FitBest		best = FIT_BEST_INIT;
 	CxmStatus	st;
 	int64_t		n;
 
@@ -1054,9 +1085,9 @@ bg_family_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmFitR
 	 * Two starts; all four only when neither converges (the likelihood is
 	 * usually unimodal in the log-parameters).
 	 */
-	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 2, out);
+	st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 0, 2, &best, out);
 	if (st != CXM_OK)
-		st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+		st = fit_multistart(bgnbd_objective, &ctx, 4, (const double (*)[4]) starts, 2, 4, &best, out);
 	out->n = n;
 	if (st == CXM_ENOCONV && out->param[0] == 0.0)
 		return st;
@@ -1131,8 +1162,8 @@ cxm_mbgnbd_p_alive(const CxmBgnbd *m, double x, double tx, double t)
  * same bracket with b+1 in place of b, times its own P(alive).
  */
 static CxmStatus
-bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, int modified,
-				   double *out)
+bg_family_expected_given(const CxmBgnbd *m, double h, double x, double t, int modified,
+						 double p_alive, double *out)
 {
 	double		r = m->r,
 				a = m->a,
@@ -1147,8 +1178,7 @@ bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, i
 				Sabs = 0.0,
 				term,
 				v,
-				err,
-				p_alive;
+				err;
 	long		n;
 
 	if (!(h >= 0.0) || !isfinite(h))
@@ -1188,13 +1218,20 @@ bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, i
 	 */
 	v = first - exp(e) * S;
 	err = 8.0 * DBL_EPSILON * (fabs(first) + exp(e) * Sabs) * C;
-	p_alive = bg_family_p_alive(m, x, tx, t, modified);
 	*out = C * v * p_alive;
 	if (!isfinite(*out) || !isfinite(err) || err * p_alive > 1e-6 * fmax(fabs(*out), 100.0))
 		return CXM_ERANGE;
 	if (*out < 0.0)
 		*out = 0.0;				/* rounding at tiny horizons */
 	return CXM_OK;
+}
+
+/* the expectation above, P(alive) computed here */
+static CxmStatus
+bg_family_expected(const CxmBgnbd *m, double h, double x, double tx, double t, int modified,
+				   double *out)
+{
+	return bg_family_expected_given(m, h, x, t, modified, bg_family_p_alive(m, x, tx, t, modified), out);
 }
 
 CxmStatus
@@ -1276,6 +1313,18 @@ pnbd_log_f(const CxmParetoNbd *mod, double x, double u, int want_grad, PnbdLogF 
 				sc = 0.0;
 	long		n;
 
+	/*
+	 * Out of the series' reach: term n is z^n (P)_n / (c)_n (P < c, so the
+	 * terms fall) and K (1 - z) <= 1, so the loop below stops only at a term
+	 * under 1e-17.  When even the last term it may sum is far above that, it
+	 * would sum all PNBD_MAX_TERMS terms and refuse: refuse at once (the
+	 * callers integrate instead; one-time buyers under a fit with
+	 * min(al, be) near 0 took 60,000 terms each).
+	 */
+	if (z > 0.999 &&
+		PNBD_MAX_TERMS * log(z) + lgamma(P + PNBD_MAX_TERMS) - lgamma(P) + lgamma(c)
+		- lgamma(c + PNBD_MAX_TERMS) > log(1e-14))
+		return CXM_ENOCONV;
 	for (n = 0;; n++)
 	{
 		double		inv_c = 1.0 / (c + n),
@@ -1327,17 +1376,20 @@ static CxmStatus pnbd_step_integral(const CxmParetoNbd *mod, double x, double lo
  * ln(E1 + s I) of one row, its gradient in (r, al, s, be) when grad is not
  * NULL, and P(alive) = E1 / (E1 + s I).  ftx and ft, when not NULL, are
  * F(tx) and F(T) already computed for this x.  Where the series cannot
- * reach F (z too close to 1), I is integrated from tx to T directly.
+ * reach F (z too close to 1), I is integrated from tx to T directly.  ls is
+ * ln s (the same for every row of a likelihood).
  */
 static CxmStatus
-pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF *ftx,
+pnbd_row(const CxmParetoNbd *mod, double ls, double x, double tx, double t, const PnbdLogF *ftx,
 		 const PnbdLogF *ft, double *lsum, double *grad, double *p_alive)
 {
 	double		r = mod->r,
 				al = mod->alpha,
 				s = mod->s,
 				be = mod->beta;
-	double		lE1 = -(r + x) * log(al + t) - s * log(be + t);
+	double		lat = log(al + t),
+				lbt = log(be + t);
+	double		lE1 = -(r + x) * lat - s * lbt;
 	double		lsI = -INFINITY,
 				dI[4] = {0.0, 0.0, 0.0, 0.0},
 				w1 = 1.0,
@@ -1368,7 +1420,7 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 			st = pnbd_step_integral(mod, x, tx, t, grad != NULL, &direct);
 			if (st != CXM_OK)
 				return st;
-			lsI = log(s) + direct.lf;
+			lsI = ls + direct.lf;
 			if (grad)
 				for (i = 0; i < 4; i++)
 					dI[i] = direct.d[i];
@@ -1384,7 +1436,7 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 			double		e = exp(delta);
 			double		l1m = delta > -0.6931471805599453 ? log(-expm1(delta)) : log1p(-e);
 
-			lsI = log(s) + ftx->lf + l1m;
+			lsI = ls + ftx->lf + l1m;
 			if (grad)
 				for (i = 0; i < 4; i++)
 					dI[i] = (ftx->d[i] - e * ft->d[i]) / (1.0 - e);
@@ -1413,9 +1465,9 @@ pnbd_row(const CxmParetoNbd *mod, double x, double tx, double t, const PnbdLogF 
 		*p_alive = w1;
 	if (grad)
 	{
-		grad[0] = -w1 * log(al + t) + w2 * dI[0];
+		grad[0] = -w1 * lat + w2 * dI[0];
 		grad[1] = -w1 * (r + x) / (al + t) + w2 * dI[1];
-		grad[2] = -w1 * log(be + t) + w2 * (dI[2] + 1.0 / s);
+		grad[2] = -w1 * lbt + w2 * (dI[2] + 1.0 / s);
 		grad[3] = -w1 * s / (be + t) + w2 * dI[3];
 	}
 	return isfinite(*lsum) ? CXM_OK : CXM_ERANGE;
@@ -1718,7 +1770,10 @@ pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, Pnbd
 				be = m->beta;
 	double		lg_r = lgamma(r),
 				dg_r = grad ? cxm_digamma(r) : 0.0;
-	double		lconst = r * log(al) + s * log(be) - lg_r;
+	double		lal = log(al),
+				lbe = log(be),
+				ls = log(s);
+	double		lconst = r * lal + s * lbe - lg_r;
 	double		ll = 0.0,
 				g[4] = {0.0, 0.0, 0.0, 0.0};
 	double		cur_x = -1.0,
@@ -1764,14 +1819,14 @@ pnbd_loglik(const CxmParetoNbd *m, const CxmSummaryRow *rows, size_t nrows, Pnbd
 			}
 			pftx = have_ftx ? &ftx : NULL;
 		}
-		if (pnbd_row(m, row->x, row->tx, row->t, pftx, pft, &lsum, grad ? rg : NULL, NULL) != CXM_OK)
+		if (pnbd_row(m, ls, row->x, row->tx, row->t, pftx, pft, &lsum, grad ? rg : NULL, NULL) != CXM_OK)
 			return NAN;
 		ll += w * (lg_rx + lconst + lsum);
 		if (grad)
 		{
-			g[0] += w * (dg_rx - dg_r + log(al) + rg[0]);
+			g[0] += w * (dg_rx - dg_r + lal + rg[0]);
 			g[1] += w * (r / al + rg[1]);
-			g[2] += w * (log(be) + rg[2]);
+			g[2] += w * (lbe + rg[2]);
 			g[3] += w * (s / be + rg[3]);
 		}
 	}
@@ -1846,6 +1901,7 @@ cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc
 	CxmParetoNbd m;
 	double		mean_t;
 	double		starts[4][4];
+	FitBest		best = FIT_BEST_INIT;
 	CxmStatus	st;
 	int64_t		n;
 
@@ -1878,9 +1934,9 @@ cxm_pnbd_fit(const CxmSummaryRow *rows, size_t nrows, double penalizer, CxmAlloc
 	starts[3][3] = log(mean_t / 2.0);
 
 	/* one start; all four only when it does not converge */
-	st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 1, out);
+	st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 0, 1, &best, out);
 	if (st != CXM_OK)
-		st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 4, out);
+		st = fit_multistart(pnbd_objective, &ctx, 4, (const double (*)[4]) starts, 1, 4, &best, out);
 	pnbd_pairs_free(&ctx.pairs, alloc);
 	out->n = n;
 	if (st == CXM_ENOCONV && out->param[0] == 0.0)
@@ -1900,7 +1956,7 @@ cxm_pnbd_p_alive(const CxmParetoNbd *m, double x, double tx, double t, double *o
 {
 	double		lsum;
 
-	return pnbd_row(m, x, tx, t, NULL, NULL, &lsum, NULL, out);
+	return pnbd_row(m, log(m->s), x, tx, t, NULL, NULL, &lsum, NULL, out);
 }
 
 /*
@@ -2024,6 +2080,13 @@ cxm_gg_loglik(const CxmGammaGamma *mod, const CxmSummaryRow *rows, size_t nrows,
 				gp = 0.0,
 				gq = 0.0,
 				gv = 0.0;
+	/* the terms that depend on x alone, kept while x repeats (rows sorted) */
+	double		cur_x = -1.0,
+				px = 0.0,
+				lx = 0.0,
+				lg_x = 0.0,
+				dg_pxq = 0.0,
+				dg_px = 0.0;
 	size_t		i;
 
 	for (i = 0; i < nrows; i++)
@@ -2031,24 +2094,29 @@ cxm_gg_loglik(const CxmGammaGamma *mod, const CxmSummaryRow *rows, size_t nrows,
 		double		x = rows[i].x,
 					m = rows[i].tx,
 					w = (double) rows[i].count;
-		double		px,
-					lxmv,
-					lm,
-					lx;
+		double		lxmv,
+					lm;
 
 		if (x <= 0.0)
 			continue;
-		px = p * x;
+		if (x != cur_x)
+		{
+			cur_x = x;
+			px = p * x;
+			lx = log(x);
+			lg_x = lgamma(px + q) - lgamma(px);
+			if (grad)
+			{
+				dg_pxq = cxm_digamma(px + q);
+				dg_px = cxm_digamma(px);
+			}
+		}
 		lxmv = log(x * m + v);
 		lm = log(m);
-		lx = log(x);
-		ll += w * (lgamma(px + q) - lgamma(px) - lg_q + q * lnv + (px - 1.0) * lm + px * lx
-				   - (px + q) * lxmv);
+		ll += w * (lg_x - lg_q + q * lnv + (px - 1.0) * lm + px * lx - (px + q) * lxmv);
 		if (grad)
 		{
-			double		dg_pxq = cxm_digamma(px + q);
-
-			gp += w * x * (dg_pxq - cxm_digamma(px) + lm + lx - lxmv);
+			gp += w * x * (dg_pxq - dg_px + lm + lx - lxmv);
 			gq += w * (dg_pxq - dg_q + lnv - lxmv);
 			gv += w * (q / v - (px + q) / (x * m + v));
 		}
@@ -2096,6 +2164,7 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out)
 	CxmGammaGamma m;
 	double		mean_m = 0.0;
 	double		starts[4][4];
+	FitBest		best = FIT_BEST_INIT;
 	CxmStatus	st;
 	size_t		i;
 	int64_t		n = 0;
@@ -2124,7 +2193,7 @@ cxm_gg_fit(const CxmSummaryRow *rows, size_t nrows, CxmFitResult *out)
 	starts[3][0] = log(20.0);
 	starts[3][1] = log(10.0);
 	starts[3][2] = log(mean_m * 9.0 / 20.0);
-	st = fit_multistart(gg_objective, &ctx, 3, (const double (*)[4]) starts, 4, out);
+	st = fit_multistart(gg_objective, &ctx, 3, (const double (*)[4]) starts, 0, 4, &best, out);
 	out->n = n;
 	m.p = out->param[0];
 	m.q = out->param[1];
@@ -2172,30 +2241,40 @@ cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, double x, double 
 				total = 0.0,
 				pa = 0.0;
 	int			i;
+	int			modified = (m->kind == CXM_CHURN_MBGNBD);
 	CxmStatus	st;
 	CxmParetoNbd pn;
+	CxmBgnbd	bg;
 
 	if (horizon < 0 || !(discount_rate > -1.0) || !isfinite(discount_rate))
 		return CXM_EINVAL;
 	st = cxm_gg_expected_spend(gg, x, mspend, &spend);
 	if (st != CXM_OK)
 		return st;
-	/* Pareto/NBD: P(alive), the costly part, once for every period */
+	/* P(alive) does not depend on the period: once for every period */
 	churn_as_pnbd(m, &pn);
+	churn_as_bg(m, &bg);
 	if (m->kind == CXM_CHURN_PARETO_NBD && horizon > 0)
 	{
 		st = cxm_pnbd_p_alive(&pn, x, tx, t, &pa);
 		if (st != CXM_OK)
 			return st;
 	}
-	for (i = 1; i <= horizon; i++)
+	else if (horizon > 0)
+		pa = bg_family_p_alive(&bg, x, tx, t, modified);
+
+	/*
+	 * Undiscounted, the increments telescope to the expectation at the
+	 * horizon (doc/churn.md, "clv"): one evaluation instead of one a period.
+	 */
+	for (i = (discount_rate == 0.0) ? horizon : 1; i <= horizon; i++)
 	{
 		double		cur;
 
 		if (m->kind == CXM_CHURN_PARETO_NBD)
 			st = pnbd_expected_given(&pn, (double) i, x, t, pa, &cur);
 		else
-			st = cxm_churn_expected(m, (double) i, x, tx, t, &cur);
+			st = bg_family_expected_given(&bg, (double) i, x, t, modified, pa, &cur);
 		if (st != CXM_OK)
 			return st;
 		/*

@@ -216,6 +216,8 @@ extern CxmStatus cxm_churn_clv(const CxmChurnModel *m, const CxmGammaGamma *gg, 
 /*
  * Minimise f over R^k with BFGS and a backtracking line search.  f returns the
  * objective and fills grad; a non-finite value is treated as +infinity.
+ * CXM_ENOCONV (x the last point) after max_iter iterations, or earlier when
+ * the objective has stopped moving while the gradient is still large.
  */
 typedef double (*CxmObjective) (const double *x, double *grad, void *ctx);
 extern CxmStatus cxm_bfgs(CxmObjective f, void *ctx, int k, double *x, double gtol,

@@ -40,6 +40,7 @@
 #include "utils/varlena.h"
 
 #include "cxm.h"
+#include "funnel_core.h"
 #include "journey_core.h"
 
 PG_FUNCTION_INFO_V1(layer_touch_facts);
@@ -830,51 +831,167 @@ purchases_before(const Purchase *p, int np, int64 t)
 	return lo;
 }
 
+/* the elements of a text[] path as a one-dimensional text[] (NULL: none) */
+static Datum
+path_array(const JPathStr *strs, const bool *keep, int n, bool *isnull)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	int			m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (keep == NULL || keep[i])
+			d[m++] = PointerGetDatum(cstring_to_text_with_len(strs[i].ptr, strs[i].len));
+	*isnull = (m == 0);
+	if (m == 0)
+		return (Datum) 0;
+	return PointerGetDatum(construct_array(d, m, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* a text Datum's bytes as a path step at time ts */
+static void
+path_ref(JPathRef *r, int64 ts, Datum v)
+{
+	text	   *t = DatumGetTextPP(v);
+
+	r->ts = ts;
+	r->s = VARDATA_ANY(t);
+	r->len = VARSIZE_ANY_EXHDR(t);
+}
+
+/* sorted steps (jpath_sort_refs: by time, then bytes) as path strings */
+static JPathStr *
+path_strs(JPathRef *refs, int m)
+{
+	JPathStr   *strs = palloc(sizeof(JPathStr) * Max(m, 1));
+	CxmAlloc	tmp = cxm_allocator(CurrentMemoryContext);
+
+	jpath_sort_refs(refs, m, &tmp);
+	for (int i = 0; i < m; i++)
+	{
+		strs[i].ptr = refs[i].s;
+		strs[i].len = refs[i].len;
+		strs[i].isnull = false;
+	}
+	return strs;
+}
+
 /*
- * layer_journey_facts(ts timestamptz[], channel text[], campaign text[],
- *                     purchase_ts timestamptz[], amounts numeric[], gap interval)
- *	  customer_journeys' sessions, channel_count and segments from one
- *	  profile's touchpoints and purchases, each in any order.  Purchases
- *	  are numbered 1, 2, ... by (time, amount); a touchpoint belongs to
- *	  segment 1 + the purchases strictly before it (a touchpoint at the time
- *	  of a purchase leads to it); only touchpoints with a channel are in the
- *	  segments.  sessions: cxm.sessionize's split of all the times;
- *	  channel_count: distinct non-NULL channels.
+ * The funnel level of a profile's named events (journey_funnel in its
+ * default mode, funnel_core.c): refs[0..m) are its touchpoints with a name
+ * and its purchases, steps[0..nsteps) the step names (NULL matches nothing;
+ * a name may be several steps), window in microseconds.
+ */
+static int32
+journey_funnel_level(const JPathRef *refs, int m, const Datum *steps, const bool *stepnull,
+					 int nsteps, uint64 window)
+{
+	FunnelRow  *rows = palloc(sizeof(FunnelRow) * Max(m, 1));
+	uint32	   *pool = palloc(sizeof(uint32) * Max((size_t) m * nsteps, 1));
+	size_t		nrows = 0,
+				npool = 0;
+	uint32		level;
+	CxmAlloc	alloc = cxm_allocator(CurrentMemoryContext);
+	char		msg[256];
+
+	for (int i = 0; i < m; i++)
+	{
+		size_t		first = npool;
+
+		for (int k = 0; k < nsteps; k++)
+		{
+			text	   *t;
+
+			if (stepnull[k])
+				continue;
+			t = DatumGetTextPP(steps[k]);
+			if (VARSIZE_ANY_EXHDR(t) == refs[i].len && memcmp(VARDATA_ANY(t), refs[i].s, refs[i].len) == 0)
+				pool[npool++] = (uint32) k + 1;
+		}
+		if (npool == first)
+			continue;
+		rows[nrows].ts = refs[i].ts;
+		rows[nrows].nmatch = (uint32) (npool - first);
+		if (npool - first == 1)
+		{
+			rows[nrows].step = pool[first];
+			npool = first;
+		}
+		else
+			rows[nrows].step = (uint32) first;
+		nrows++;
+	}
+	if (funnel_level(rows, nrows, pool, npool, (uint32) nsteps, window, FUNNEL_DEFAULT, &alloc,
+					 &level, msg, sizeof(msg)) != CXM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("journey funnel: %s", msg)));
+	return (int32) level;
+}
+
+/*
+ * layer_journey_facts(ts timestamptz[], touchpoint text[], channel text[],
+ *                     campaign text[], purchase_ts timestamptz[],
+ *                     amounts numeric[], gap interval,
+ *                     purchase_touchpoint text, steps text[],
+ *                     funnel_window interval)
+ *	  customer_journeys' row from one profile's touchpoints and purchases,
+ *	  each in any order (doc/layer.md, "Performance"): first and last
+ *	  touchpoint time and their count; sessions (cxm.sessionize's split of
+ *	  the touchpoint times); channel_count (distinct non-NULL channels);
+ *	  path, journey_path over the touchpoints and the purchases (named
+ *	  purchase_touchpoint); channel_path, path_collapse(journey_path) of the
+ *	  channels; the first purchase; segments; and the funnel level,
+ *	  journey_funnel over the same events as path (NULL without steps).
+ *	  Purchases are numbered 1, 2, ... by (time, amount); a touchpoint
+ *	  belongs to segment 1 + the purchases strictly before it (a touchpoint
+ *	  at the time of a purchase leads to it); only touchpoints with a
+ *	  channel are in the segments, a missing campaign is '(none)'.
  */
 Datum
 layer_journey_facts(PG_FUNCTION_ARGS)
 {
 	Oid			coll = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
-	JPathGap	gap = touch_gap(fcinfo, 5);
+	JPathGap	gap = touch_gap(fcinfo, 6);
 	TupleDesc	desc;
-	Datum		out[3];
-	bool		outnull[3] = {false};
+	Datum		out[10];
+	bool		outnull[10] = {false};
 	Datum	   *tsv,
+			   *tpv,
 			   *chv,
 			   *cpv,
 			   *ptv,
-			   *amv;
+			   *amv,
+			   *stv;
 	bool	   *tsn,
+			   *tpn,
 			   *chn,
 			   *cpn,
 			   *ptn,
-			   *amn;
+			   *amn,
+			   *stn;
 	int			n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
-	int			np = touch_array(fcinfo, 3, TIMESTAMPTZOID, &ptv, &ptn);
+	int			np = touch_array(fcinfo, 4, TIMESTAMPTZOID, &ptv, &ptn);
+	int			nsteps = touch_array(fcinfo, 8, TEXTOID, &stv, &stn);
 	int64	   *sorted,
 			   *ts;
 	Purchase   *pur;
 	Datum	   *amounts,
-			   *chans;
+			   *chans,
+			   none = CStringGetTextDatum("(none)");
 	SegIdx	   *order;
+	JPathRef   *refs;
+	JPathStr   *strs;
+	bool	   *keep;
 	int			m = 0,
-				nch = 0;
+				nch = 0,
+				nref = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "layer_journey_facts must return a record");
-	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &chv, &chn), "touchpoint");
-	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &cpv, &cpn), "touchpoint");
-	touch_same_length(np, touch_array(fcinfo, 4, NUMERICOID, &amv, &amn), "purchase");
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &tpv, &tpn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "touchpoint");
+	touch_same_length(np, touch_array(fcinfo, 5, NUMERICOID, &amv, &amn), "purchase");
 
 	/* purchases by (time, amount): amounts[k - 1] is purchase k's */
 	pur = palloc(sizeof(Purchase) * Max(np, 1));
@@ -892,9 +1009,16 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 	for (int i = 0; i < np; i++)
 		amounts[i] = pur[i].amount;
 
-	/* sessions over the sorted times (jpath_session_stats, journey_core.c) */
+	/* the touchpoint times, sorted: first, last, count, sessions */
 	sorted = touch_times(tsv, tsn, n);
-	out[0] = Int64GetDatum(n > 0 ? jpath_session_stats(sorted, n, gap).sessions : 0);
+	outnull[0] = outnull[1] = (n == 0);
+	if (n > 0)
+	{
+		out[0] = TimestampTzGetDatum(sorted[0]);
+		out[1] = TimestampTzGetDatum(sorted[n - 1]);
+	}
+	out[2] = Int64GetDatum(n);
+	out[3] = Int64GetDatum(n > 0 ? jpath_session_stats(sorted, n, gap).sessions : 0);
 
 	/* distinct channels, and the segment of each touchpoint with one */
 	ts = palloc(sizeof(int64) * Max(n, 1));
@@ -903,6 +1027,11 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		ts[i] = DatumGetTimestampTz(tsv[i]);
+		if (cpn[i])
+		{
+			cpv[i] = none;
+			cpn[i] = false;
+		}
 		if (chn[i])
 			continue;
 		chans[nch++] = chv[i];
@@ -910,14 +1039,60 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 		order[m].i = i;
 		m++;
 	}
-	out[1] = Int32GetDatum(touch_distinct_texts(chans, nch, coll));
 
+	/* channel_path: the channels by (time, bytes), repeats collapsed */
+	refs = palloc(sizeof(JPathRef) * Max(n + np, 1));
+	for (int i = 0; i < n; i++)
+		if (!chn[i])
+			path_ref(&refs[nref++], ts[i], chv[i]);
+	strs = path_strs(refs, nref);
+	keep = palloc(sizeof(bool) * Max(nref, 1));
+	jpath_collapse(strs, nref, keep);
+	out[6] = path_array(strs, keep, nref, &outnull[6]);
+	out[4] = Int32GetDatum(touch_distinct_texts(chans, nch, coll));
+
+	/* path and funnel: the named touchpoints and the purchases */
+	nref = 0;
+	for (int i = 0; i < n; i++)
+		if (!tpn[i])
+			path_ref(&refs[nref++], ts[i], tpv[i]);
+	if (!PG_ARGISNULL(7))
+		for (int i = 0; i < np; i++)
+			path_ref(&refs[nref++], pur[i].ts, PG_GETARG_DATUM(7));
+	strs = path_strs(refs, nref);
+	out[5] = path_array(strs, NULL, nref, &outnull[5]);
+	outnull[9] = true;
+	if (nsteps > 0)
+	{
+		uint64		window;
+		Interval   *iv;
+
+		if (PG_ARGISNULL(9))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel window must not be NULL")));
+		iv = PG_GETARG_INTERVAL_P(9);
+		if (funnel_window_span(iv->time, iv->day, iv->month, &window) != CXM_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("funnel window %s is not positive",
+							DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv))))));
+		if (n + np > 0)
+		{
+			out[9] = Int32GetDatum(journey_funnel_level(refs, nref, stv, stn, nsteps, window));
+			outnull[9] = false;
+		}
+	}
+
+	outnull[7] = (np == 0);
+	if (np > 0)
+		out[7] = TimestampTzGetDatum(pur[0].ts);
 	if (m == 0)
-		outnull[2] = true;
+		outnull[8] = true;
 	else
 	{
 		qsort(order, m, sizeof(SegIdx), segidx_cmp);
-		out[2] = JsonbPGetDatum(segments_build(order, m, ts, chv, chn, cpv, cpn, amounts, np));
+		out[8] = JsonbPGetDatum(segments_build(order, m, ts, chv, chn, cpv, cpn, amounts, np));
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), out, outnull)));
 }

@@ -15,9 +15,10 @@ RETURNS TABLE (model pg_catalog.text, frequency_bucket pg_catalog.text, customer
                rmse pg_catalog.float8)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+  -- transactions_whole: the rows of cxm.transactions, each source read once
   SELECT h.* FROM @extschema@.settings x
-  CROSS JOIN LATERAL @extschema@.churn_holdout('@extschema@.transactions'::pg_catalog.regclass, 'customer_id', 'ts',
-                                               calibration_end, holdout_end, x.time_unit, x.penalizer) h
+  CROSS JOIN LATERAL @extschema@.churn_holdout('@extschema@.transactions_whole'::pg_catalog.regclass, 'customer_id',
+                                               'ts', calibration_end, holdout_end, x.time_unit, x.penalizer) h
   WHERE x.id
 $$;
 COMMENT ON FUNCTION @extschema@.churn_holdout(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
@@ -85,7 +86,7 @@ BEGIN
   -- the holdout comparison: calibrate up to as_of - holdout, compare up to as_of
   IF v_choice IS NULL AND m.customers > 0 THEN
     IF v_hold IS NULL THEN
-      SELECT (m.as_of - pg_catalog.min(t.ts)) / 3 INTO v_hold FROM @extschema@.transactions t WHERE t.ts <= m.as_of;
+      SELECT (m.as_of - pg_catalog.min(t.ts)) / 3 INTO v_hold FROM @extschema@.transactions_whole t WHERE t.ts <= m.as_of;
     END IF;
     v_cal := m.as_of - v_hold;
     -- the calibration fits' convergence warnings are not about the stored

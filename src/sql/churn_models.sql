@@ -320,12 +320,17 @@ BEGIN
              @extschema@.pareto_nbd_fit(cal.f, cal.rec, cal.t, $4) AS pn,
              @extschema@.mbgnbd_fit(cal.f, cal.rec, cal.t, $4) AS mb
       FROM cal
+    ), same AS (
+      -- customers with the same summary, horizon and holdout purchases (in
+      -- whole time units they are few): each model predicts each once
+      SELECT cal.f, cal.rec, cal.t, cal.horizon, cal.actual, pg_catalog.count(*)::pg_catalog.float8 AS n
+      FROM cal GROUP BY cal.f, cal.rec, cal.t, cal.horizon, cal.actual
     ), pred AS (
       SELECT m.ord, m.name,
-             CASE WHEN cal.f >= 7 THEN '7+' ELSE cal.f::pg_catalog.int4::pg_catalog.text END AS bucket,
-             cal.actual,
-             @extschema@.churn_holdout_expected(m.cm, cal.horizon, cal.f, cal.rec, cal.t) AS predicted
-      FROM cal CROSS JOIN fit
+             CASE WHEN same.f >= 7 THEN '7+' ELSE same.f::pg_catalog.int4::pg_catalog.text END AS bucket,
+             same.actual, same.n,
+             @extschema@.churn_holdout_expected(m.cm, same.horizon, same.f, same.rec, same.t) AS predicted
+      FROM same CROSS JOIN fit
       CROSS JOIN LATERAL (VALUES (1, 'bgnbd', @extschema@.churn_model(fit.bg)),
                                  (2, 'pareto_nbd', @extschema@.churn_model(fit.pn)),
                                  (3, 'mbgnbd', @extschema@.churn_model(fit.mb))) m(ord, name, cm)
@@ -334,16 +339,19 @@ BEGIN
       -- a model that cannot predict every customer has no error (NULL)
       SELECT pred.ord,
              CASE WHEN pg_catalog.count(pred.predicted) = pg_catalog.count(*)
-                  THEN pg_catalog.avg(pg_catalog.abs(pred.predicted - pred.actual)) END AS mae,
+                  THEN pg_catalog.sum(pred.n * pg_catalog.abs(pred.predicted - pred.actual))
+                       / pg_catalog.sum(pred.n) END AS mae,
              CASE WHEN pg_catalog.count(pred.predicted) = pg_catalog.count(*)
-                  THEN pg_catalog.sqrt(pg_catalog.avg((pred.predicted - pred.actual) ^ 2)) END AS rmse
+                  THEN pg_catalog.sqrt(pg_catalog.sum(pred.n * (pred.predicted - pred.actual) ^ 2)
+                                       / pg_catalog.sum(pred.n)) END AS rmse
       FROM pred GROUP BY pred.ord
     )
     SELECT g.name, g.bucket, g.customers, g.actual, g.predicted, e.mae, e.rmse
-    FROM (SELECT pred.ord, pred.name, COALESCE(pred.bucket, 'all') AS bucket, pg_catalog.count(*) AS customers,
-                 pg_catalog.sum(pred.actual) AS actual,
+    FROM (SELECT pred.ord, pred.name, COALESCE(pred.bucket, 'all') AS bucket,
+                 pg_catalog.sum(pred.n)::pg_catalog.int8 AS customers,
+                 pg_catalog.sum(pred.n * pred.actual) AS actual,
                  CASE WHEN pg_catalog.count(pred.predicted) = pg_catalog.count(*)
-                      THEN pg_catalog.sum(pred.predicted) END AS predicted
+                      THEN pg_catalog.sum(pred.n * pred.predicted) END AS predicted
           FROM pred GROUP BY pred.ord, pred.name, ROLLUP (pred.bucket)) g
     JOIN err e ON e.ord = g.ord
     ORDER BY g.ord, g.bucket COLLATE "C"

@@ -37,6 +37,18 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_table(pg_catalog.regclass) IS
   'internal: whether the relation is a Citus distributed or reference table (false without Citus)';
 
+-- layer_citus_active(): a mapped relation or the identity map is a Citus
+-- table (the per-profile passes then run as distributed queries)
+CREATE FUNCTION @extschema@.layer_citus_active()
+RETURNS pg_catalog.bool
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT @extschema@.layer_citus_table(pg_catalog.to_regclass('@extschema@.identity_map'))
+         OR EXISTS (SELECT 1 FROM @extschema@.sources s WHERE @extschema@.layer_citus_table(s.source))
+$$;
+COMMENT ON FUNCTION @extschema@.layer_citus_active() IS
+  'internal: whether the identity map or a mapped relation is a Citus distributed or reference table';
+
 -- layer_citus_forms(): the three per-profile functions in the form the
 -- mappings need.  The PL/pgSQL form keeps the SQL function's text verbatim
 -- as a literal (its parameter ids becomes $1 when it runs), so the way back
@@ -55,10 +67,9 @@ DECLARE
   body pg_catalog.text;
   ddl pg_catalog.text;
 BEGIN
-  citus := @extschema@.layer_citus_table(pg_catalog.to_regclass('@extschema@.identity_map'))
-           OR EXISTS (SELECT 1 FROM @extschema@.sources s WHERE @extschema@.layer_citus_table(s.source));
-  -- (also the forms generated from them in layer_views.sql: _ids, _whole)
-  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_profile_rows_ids', 'layer_profile_rows_whole',
+  citus := @extschema@.layer_citus_active();
+  -- (also the forms generated from them in layer_views.sql: _whole)
+  FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_profile_rows_whole',
                             'layer_journey_rows', 'layer_journey_rows_whole',
                             'layer_month_rows', 'layer_month_rows_whole'] LOOP
     SELECT p.oid, p.prosrc, l.lanname INTO f

@@ -60,10 +60,13 @@ BEGIN
   -- sqrt(support * lift)
   INSERT INTO @extschema@.item_similarity (item, neighbour, score, customers)
   WITH b AS MATERIALIZED (
-    SELECT pg_catalog.array_agg(DISTINCT t.product) AS basket
-    FROM @extschema@.transactions t
-    WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL
-    GROUP BY t.customer_id
+    -- each buyer's distinct products in any order (assoc_rules and the
+    -- counts below do not need them sorted): hashed, no sort of every
+    -- purchase; the _whole view reads the purchases once
+    SELECT pg_catalog.array_agg(d.product) AS basket
+    FROM (SELECT DISTINCT t.customer_id, t.product FROM @extschema@.transactions_whole t
+          WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL) d
+    GROUP BY d.customer_id
   ), n AS (
     SELECT pg_catalog.count(*)::pg_catalog.float8 AS n FROM b
   )
@@ -83,10 +86,10 @@ BEGIN
   -- buyer's first touchpoint (top 100)
   INSERT INTO @extschema@.item_popularity (entry_channel, item, customers, share)
   WITH b AS MATERIALIZED (
-    SELECT t.customer_id, pg_catalog.array_agg(DISTINCT t.product) AS basket
-    FROM @extschema@.transactions t
-    WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL
-    GROUP BY t.customer_id
+    SELECT d.customer_id, pg_catalog.array_agg(d.product) AS basket
+    FROM (SELECT DISTINCT t.customer_id, t.product FROM @extschema@.transactions_whole t
+          WHERE t.product IS NOT NULL AND t.customer_id IS NOT NULL) d
+    GROUP BY d.customer_id
   ), e AS (
     -- the entry channel as customer_360 has it (the channel of the first
     -- touchpoint by time, touchpoint, channel, campaign): from its snapshot

@@ -178,7 +178,7 @@ BEGIN
   WITH per AS (
     SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r,
            pg_catalog.count(*) AS orders, pg_catalog.sum(t.amount) AS revenue, pg_catalog.max(t.ts) AS last_purchase
-    FROM @extschema@.transactions t GROUP BY t.customer_id
+    FROM @extschema@.transactions_whole t GROUP BY t.customer_id  -- _whole: each source read once
   ), q AS (
     SELECT p.*,
            1 + pg_catalog.floor(5 * (pg_catalog.rank() OVER (ORDER BY p.last_purchase) - 1)::pg_catalog.float8
@@ -247,18 +247,19 @@ COMMENT ON FUNCTION @extschema@.layer_settings_hash() IS
 -- key as an ORDER BY list
 CREATE FUNCTION @extschema@.layer_refresh_passes()
 RETURNS TABLE (kind pg_catalog.text, snap pg_catalog.text, fn pg_catalog.text, whole_fn pg_catalog.text,
-               step pg_catalog.text, sort_keys pg_catalog.text)
+               staged_fn pg_catalog.text, staged_ids_fn pg_catalog.text, step pg_catalog.text,
+               sort_keys pg_catalog.text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows_ids', 'layer_profile_rows_whole', 'customer_360',
-          'r.customer_id COLLATE "C"'),
-         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole', 'customer_journeys',
-          'r.customer_id COLLATE "C"'),
-         ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows_whole', 'monthly facts',
-          'r.customer_id COLLATE "C", r.month')
+  VALUES ('profile', 'customer_360_snapshot', 'layer_profile_rows', 'layer_profile_rows_whole',
+          'layer_profile_rows_staged', 'layer_profile_rows_staged_ids', 'customer_360', 'r.customer_id COLLATE "C"'),
+         ('journey', 'customer_journeys_snapshot', 'layer_journey_rows', 'layer_journey_rows_whole',
+          'layer_journey_rows_staged', 'layer_journey_rows_staged_ids', 'customer_journeys', 'r.customer_id COLLATE "C"'),
+         ('month', 'profile_months_snapshot', 'layer_month_rows', 'layer_month_rows_whole',
+          'layer_month_rows_staged', 'layer_month_rows_staged_ids', 'monthly facts', 'r.customer_id COLLATE "C", r.month')
 $$;
 COMMENT ON FUNCTION @extschema@.layer_refresh_passes() IS
-  'internal: the per-profile passes of refresh(): relation kind, snapshot, row functions (given profiles; every profile), step name and sort keys';
+  'internal: the per-profile passes of refresh(): relation kind, snapshot, row functions (given profiles; every profile; the same two with the touchpoints from layer_touch_stage), step name and sort keys';
 
 CREATE FUNCTION @extschema@.refresh(full pg_catalog.bool DEFAULT false, refit pg_catalog.bool DEFAULT false)
 RETURNS void
@@ -282,6 +283,9 @@ DECLARE
   negs pg_catalog.text;
   v_rpc pg_catalog.text;
   v_workers pg_catalog.text;
+  v_target pg_catalog.text;
+  v_stage pg_catalog.bool;
+  v_sort pg_catalog.text;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -371,19 +375,49 @@ BEGIN
     -- cheap to sort): a profile's rows share pages, and the primary key
     -- grows at its right edge.  An incremental pass keeps the changed
     -- profiles' new rows in cxm_refresh_rows_new_* for the bases.
+    -- The passes group the touchpoints by profile once, into
+    -- layer_touch_stage (every profile, or the changed ones), and read them
+    -- from there (the _staged forms); not on Citus, where the passes run as
+    -- distributed queries (the _whole and written forms)
+    v_stage := NOT @extschema@.layer_citus_active();
+    v_target := pg_catalog.current_setting('default_statistics_target');
+    IF v_stage THEN
+      TRUNCATE @extschema@.layer_touch_stage;
+      IF v_ids IS NULL THEN
+        INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows();
+      ELSE
+        INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows(v_ids);
+      END IF;
+      PERFORM pg_catalog.set_config('default_statistics_target', '10', true);
+      ANALYZE @extschema@.layer_touch_stage;
+      PERFORM pg_catalog.set_config('default_statistics_target', v_target, true);
+      t := @extschema@.layer_step('touchpoints by profile', t);
+    END IF;
     FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
       IF v_ids IS NULL THEN
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.snap);
+        -- every profile: hash the per-source groupings and joins rather
+        -- than sort them (the planner prices each array_agg state at 8 kB
+        -- a group, so it sorts the purchases and answers by profile and
+        -- merge-joins the per-profile rows; doc/layer.md, "Performance");
+        -- the snapshot is still written in key order
+        v_sort := pg_catalog.current_setting('enable_sort');
+        PERFORM pg_catalog.set_config('enable_sort', 'off', true);
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
-                                  agg.snap, agg.whole_fn, agg.sort_keys);
+                                  agg.snap, CASE WHEN v_stage THEN agg.staged_fn ELSE agg.whole_fn END, agg.sort_keys);
+        PERFORM pg_catalog.set_config('enable_sort', v_sort, true);
       ELSE
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
-                                  'cxm_refresh_rows_new_' || agg.kind, agg.fn) USING v_ids;
+                                  'cxm_refresh_rows_new_' || agg.kind,
+                                  CASE WHEN v_stage THEN agg.staged_ids_fn ELSE agg.fn END) USING v_ids;
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)', agg.snap) USING v_ids;
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM %I', agg.snap, 'cxm_refresh_rows_new_' || agg.kind);
       END IF;
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
+    IF v_stage THEN
+      TRUNCATE @extschema@.layer_touch_stage;
+    END IF;
     -- churn_risk: the changed buyers' rows of customer_360, its columns
     DELETE FROM @extschema@.churn_risk_snapshot x WHERE v_ids IS NULL OR x.customer_id = ANY (v_ids);
     EXECUTE pg_catalog.format(
@@ -395,8 +429,14 @@ BEGIN
       USING v_ids;
     t := @extschema@.layer_step('churn_risk', t);
     IF v_mode <> 'incremental' THEN
+      -- statistics for the bases grouped next, from a sample of 3,000 rows
+      -- (default 30,000: a third of a full pass's time at 100,000
+      -- customers); autovacuum analyses the refilled snapshots again with
+      -- the server's default soon after (doc/layer.md, "Statistics")
+      PERFORM pg_catalog.set_config('default_statistics_target', '10', true);
       ANALYZE @extschema@.customer_360_snapshot, @extschema@.customer_journeys_snapshot, @extschema@.profile_months_snapshot,
             @extschema@.churn_risk_snapshot;
+      PERFORM pg_catalog.set_config('default_statistics_target', v_target, true);
       t := @extschema@.layer_step('statistics', t);
     END IF;
     FOR agg IN SELECT a.name, a.base, a.base_keys FROM @extschema@.layer_aggregates() a LOOP

@@ -169,43 +169,72 @@ WITH cfg AS (
 ), cu AS (
   SELECT x.customer_id, x.created_at FROM @extschema@.customers x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), everyone AS (
-  -- the profiles: every id that some source has, listed from the sources
-  -- themselves, so that each CTE above is read once and a filter on
-  -- customer_id reaches the sources' indexes through every join (the _ids
-  -- and _whole forms generated below list the keys of the CTEs instead)
-  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
-  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  UNION SELECT f.customer_id FROM @extschema@.feedback f WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
+), parts AS (
+  -- each source's facts as partial rows of its profiles, merged by profile
+  -- below: every source is read once, and a filter on customer_id reaches
+  -- each source's index through the grouping (doc/layer.md, "Performance")
+  SELECT tp.customer_id, false AS known, NULL::pg_catalog.text[] AS anonymous_ids,
+         NULL::pg_catalog.timestamptz AS created_at, tp.first_seen AS touch_first, tp.last_seen AS touch_last,
+         tp.touchpoints, tp.sessions, tp.channels, tp.entry_channel, tp.entry_campaign, tp.bounced_sessions,
+         tp.session_minutes, NULL::pg_catalog.int8 AS orders, NULL::pg_catalog.numeric AS revenue,
+         NULL::pg_catalog.numeric AS cost, NULL::pg_catalog.timestamptz AS first_purchase,
+         NULL::pg_catalog.timestamptz AS last_purchase, NULL::pg_catalog.int8 AS products,
+         NULL::pg_catalog.float8 AS frequency, NULL::pg_catalog.float8 AS recency, NULL::pg_catalog.float8 AS t,
+         NULL::pg_catalog.float8 AS monetary, NULL::pg_catalog.timestamptz AS second_product_at,
+         NULL::pg_catalog.timestamptz AS first_answer, NULL::pg_catalog.int4 AS latest_nps,
+         NULL::pg_catalog.timestamptz AS latest_nps_at
+  FROM tp
+  UNION ALL
+  SELECT tx.customer_id, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         tx.orders, tx.revenue, tx.cost, tx.first_purchase, tx.last_purchase, tx.products,
+         (tx.r).frequency, (tx.r).recency, (tx.r).t, (tx.r).monetary, tx.second_product_at, NULL, NULL, NULL
+  FROM tx
+  UNION ALL
+  SELECT fb.customer_id, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         fb.first_answer, fb.latest_nps, fb.latest_nps_at
+  FROM fb
+  UNION ALL
+  SELECT an.customer_id, true, an.anonymous_ids, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM an
+  UNION ALL
+  SELECT cu.customer_id, true, NULL, cu.created_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM cu
+), merged AS (
+  -- a profile's row: at most one partial row per source has each column
+  SELECT p.customer_id, pg_catalog.bool_or(p.known) AS is_known, pg_catalog.max(p.anonymous_ids) AS anonymous_ids,
+         pg_catalog.max(p.created_at) AS created_at, pg_catalog.max(p.touch_first) AS touch_first,
+         pg_catalog.max(p.touch_last) AS touch_last, pg_catalog.max(p.touchpoints) AS touchpoints,
+         pg_catalog.max(p.sessions) AS sessions, pg_catalog.max(p.channels) AS channels,
+         pg_catalog.max(p.entry_channel) AS entry_channel, pg_catalog.max(p.entry_campaign) AS entry_campaign,
+         pg_catalog.max(p.bounced_sessions) AS bounced_sessions, pg_catalog.max(p.session_minutes) AS session_minutes,
+         pg_catalog.max(p.orders) AS orders, pg_catalog.max(p.revenue) AS revenue, pg_catalog.max(p.cost) AS cost,
+         pg_catalog.max(p.first_purchase) AS first_purchase, pg_catalog.max(p.last_purchase) AS last_purchase,
+         pg_catalog.max(p.products) AS products, pg_catalog.max(p.frequency) AS frequency,
+         pg_catalog.max(p.recency) AS recency, pg_catalog.max(p.t) AS t, pg_catalog.max(p.monetary) AS monetary,
+         pg_catalog.max(p.second_product_at) AS second_product_at, pg_catalog.max(p.first_answer) AS first_answer,
+         pg_catalog.max(p.latest_nps) AS latest_nps, pg_catalog.max(p.latest_nps_at) AS latest_nps_at
+  FROM parts p
+  GROUP BY p.customer_id
 ), base AS (
-  SELECT e.customer_id,
-         (cu.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL OR an.customer_id IS NOT NULL) AS is_known,
-         an.anonymous_ids, cu.created_at,
-         LEAST(tp.first_seen, tx.first_purchase, fb.first_answer) AS first_seen,
-         GREATEST(tp.last_seen, tx.last_purchase, fb.latest_nps_at) AS last_seen,
-         COALESCE(tp.touchpoints, 0) AS touchpoints, COALESCE(tp.sessions, 0) AS sessions,
-         COALESCE(tp.channels, '{}') AS channels,
-         COALESCE(tx.orders, 0) AS orders, COALESCE(tx.revenue, 0) AS revenue, tx.cost,
-         tp.entry_channel, tp.entry_campaign, COALESCE(tp.bounced_sessions, 0) AS bounced_sessions,
-         COALESCE(tp.session_minutes, 0) AS session_minutes,
-         tx.first_purchase, tx.last_purchase, COALESCE(tx.products, 0) AS products,
-         fb.latest_nps, fb.latest_nps_at,
-         (tx.r).frequency AS frequency, (tx.r).recency AS recency, (tx.r).t AS t, (tx.r).monetary AS monetary,
-         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.last_purchase, mdl.r_cuts) END AS r_score,
-         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.orders, mdl.f_cuts) END AS f_score,
-         CASE WHEN tx.customer_id IS NOT NULL THEN @extschema@.layer_quintile(tx.revenue, mdl.m_cuts) END AS m_score,
-         mdl.r_cuts IS NOT NULL AS scored, tx.second_product_at,
+  SELECT e.customer_id, e.is_known, e.anonymous_ids, e.created_at,
+         LEAST(e.touch_first, e.first_purchase, e.first_answer) AS first_seen,
+         GREATEST(e.touch_last, e.last_purchase, e.latest_nps_at) AS last_seen,
+         COALESCE(e.touchpoints, 0) AS touchpoints, COALESCE(e.sessions, 0) AS sessions,
+         COALESCE(e.channels, '{}') AS channels,
+         COALESCE(e.orders, 0) AS orders, COALESCE(e.revenue, 0) AS revenue, e.cost,
+         e.entry_channel, e.entry_campaign, COALESCE(e.bounced_sessions, 0) AS bounced_sessions,
+         COALESCE(e.session_minutes, 0) AS session_minutes,
+         e.first_purchase, e.last_purchase, COALESCE(e.products, 0) AS products,
+         e.latest_nps, e.latest_nps_at, e.frequency, e.recency, e.t, e.monetary,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.last_purchase, mdl.r_cuts) END AS r_score,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.orders, mdl.f_cuts) END AS f_score,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.revenue, mdl.m_cuts) END AS m_score,
+         mdl.r_cuts IS NOT NULL AS scored, e.second_product_at,
          c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
          c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
-  FROM everyone e
+  FROM merged e
   CROSS JOIN cfg c
   LEFT JOIN mdl ON true
-  LEFT JOIN cu ON cu.customer_id = e.customer_id
-  LEFT JOIN tp ON tp.customer_id = e.customer_id
-  LEFT JOIN tx ON tx.customer_id = e.customer_id
-  LEFT JOIN fb ON fb.customer_id = e.customer_id
-  LEFT JOIN an ON an.customer_id = e.customer_id
 ), fig AS (
   SELECT b.*,
          CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
@@ -267,15 +296,20 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 3;
 COMMENT ON FUNCTION @extschema@.layer_segment_paths(pg_catalog.jsonb) IS
   'internal: customer_journeys.segments as rows: whether the purchase is a repeat (r), 1 and its amount when the segment leads to one (v; else 0 and 0), the channel (c) and campaign (k) paths as text[] (empty when missing)';
 
-CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], channel pg_catalog.text[],
-  campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[], gap pg_catalog.interval,
-  OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT segments pg_catalog.jsonb)
+CREATE FUNCTION @extschema@.layer_journey_facts(ts pg_catalog.timestamptz[], touchpoint pg_catalog.text[],
+  channel pg_catalog.text[], campaign pg_catalog.text[], purchase_ts pg_catalog.timestamptz[], amounts pg_catalog.numeric[],
+  gap pg_catalog.interval, purchase_touchpoint pg_catalog.text, steps pg_catalog.text[], funnel_window pg_catalog.interval,
+  OUT first_seen pg_catalog.timestamptz, OUT last_seen pg_catalog.timestamptz, OUT touchpoints pg_catalog.int8,
+  OUT sessions pg_catalog.int8, OUT channel_count pg_catalog.int4, OUT path pg_catalog.text[],
+  OUT channel_path pg_catalog.text[], OUT first_purchase pg_catalog.timestamptz, OUT segments pg_catalog.jsonb,
+  OUT funnel_level pg_catalog.int4)
 RETURNS record
 AS 'MODULE_PATHNAME', 'layer_journey_facts'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_journey_facts(pg_catalog.timestamptz[], pg_catalog.text[], pg_catalog.text[],
-  pg_catalog.timestamptz[], pg_catalog.numeric[], pg_catalog.interval) IS
-  'internal: customer_journeys'' sessions, channel count and segments from one profile''s touchpoints (parallel arrays) and purchases (times and amounts), each in any order: per segment (1 + the purchases strictly before a touchpoint; purchases numbered by time and amount), the collapsed channel (c) and campaign (k) paths of its touchpoints with a channel as journey_path orders them, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)';
+  pg_catalog.text[], pg_catalog.timestamptz[], pg_catalog.numeric[], pg_catalog.interval, pg_catalog.text,
+  pg_catalog.text[], pg_catalog.interval) IS
+  'internal: customer_journeys'' row from one profile''s touchpoints (parallel arrays) and purchases (times and amounts), each in any order: first and last touchpoint, their count, sessions (split by gap), distinct channels, path (journey_path over the touchpoints and the purchases, named purchase_touchpoint), channel_path (path_collapse of journey_path over the channels), first purchase, segments (per segment: 1 + the purchases strictly before a touchpoint, purchases numbered by time and amount: the collapsed channel (c) and campaign (k, a missing one is (none)) paths of its touchpoints with a channel, the amount of the purchase it leads to (v) and whether that is a repeat purchase (r)) and the funnel level (journey_funnel over the events of path; NULL without steps)';
 
 -- Journeys include every purchase as a step named settings.purchase_touchpoint
 -- (funnels and path patterns can end in a purchase).  segments cuts each
@@ -290,52 +324,38 @@ RETURNS TABLE (customer_id pg_catalog.text, first_seen pg_catalog.timestamptz, l
   segments pg_catalog.jsonb, funnel_level pg_catalog.int4)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+-- each profile's touchpoints and purchases as arrays in any order (two hash
+-- aggregations, no sort; the touchpoints' is customer_360's too), and its
+-- row from them (layer_journey_facts); the profiles are listed from the
+-- sources so that a filter on customer_id reaches their indexes
 WITH cfg AS (
   SELECT s.session_gap, s.funnel_window, s.purchase_touchpoint,
          CASE WHEN pg_catalog.cardinality(s.funnel_steps) > 0 THEN s.funnel_steps END AS steps
   FROM @extschema@.settings s WHERE s.id LIMIT 1
-), flags AS (
-  -- the funnel flags of each step name (a name may be several steps); every
-  -- other touchpoint matches none
-  SELECT u.s AS touchpoint,
-         ARRAY(SELECT u.s = v.s FROM pg_catalog.unnest(c.steps) WITH ORDINALITY v(s, o) ORDER BY v.o) AS flags
-  FROM cfg c CROSS JOIN LATERAL (SELECT DISTINCT x.s FROM pg_catalog.unnest(c.steps) x(s)) u
-), ev AS (
-  -- touchpoints (amount NULL) and purchases (amount not NULL)
-  SELECT t.customer_id, t.touchpoint, t.ts, t.channel, COALESCE(t.campaign, '(none)') AS campaign,
-         NULL::pg_catalog.numeric AS amount
-  FROM @extschema@.touchpoints t
-  WHERE ids IS NULL OR t.customer_id = ANY (ids)
-  UNION ALL
-  SELECT x.customer_id, c.purchase_touchpoint, x.ts, NULL, NULL, COALESCE(x.amount, 0)
-  FROM @extschema@.transactions x CROSS JOIN cfg c
+), tp AS (
+  SELECT a.*
+  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,
+               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps
+        FROM @extschema@.touchpoints t
+        WHERE ids IS NULL OR t.customer_id = ANY (ids)
+        GROUP BY t.customer_id) a
+), px AS (
+  SELECT x.customer_id, pg_catalog.array_agg(x.ts) AS ts, pg_catalog.array_agg(COALESCE(x.amount, 0)) AS amounts
+  FROM @extschema@.transactions x
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), g AS (
-  -- one hash aggregation, no sort: each profile's touchpoints and purchases
-  -- as arrays in any order; layer_journey_facts numbers the segments and
-  -- splits the sessions, the journey aggregates order their own rows
-  SELECT e.customer_id,
-         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NULL) AS first_seen,
-         pg_catalog.max(e.ts) FILTER (WHERE e.amount IS NULL) AS last_seen,
-         pg_catalog.count(*) FILTER (WHERE e.amount IS NULL) AS touchpoints,
-         @extschema@.journey_path(e.touchpoint, e.ts) AS path,
-         @extschema@.path_collapse(@extschema@.journey_path(e.channel, e.ts) FILTER (WHERE e.amount IS NULL)) AS channel_path,
-         pg_catalog.min(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS first_purchase,
-         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NULL) AS t_ts,
-         pg_catalog.array_agg(e.channel) FILTER (WHERE e.amount IS NULL) AS t_ch,
-         pg_catalog.array_agg(e.campaign) FILTER (WHERE e.amount IS NULL) AS t_cp,
-         pg_catalog.array_agg(e.ts) FILTER (WHERE e.amount IS NOT NULL) AS p_ts,
-         pg_catalog.array_agg(e.amount) FILTER (WHERE e.amount IS NOT NULL) AS p_amounts,
-         @extschema@.journey_funnel(e.ts, (SELECT c.funnel_window FROM cfg c),
-           COALESCE(f.flags, (SELECT pg_catalog.array_fill(false, ARRAY[pg_catalog.cardinality(c.steps)]) FROM cfg c)))
-           FILTER (WHERE (SELECT c.steps FROM cfg c) IS NOT NULL) AS funnel_level
-  FROM ev e LEFT JOIN flags f ON f.touchpoint = e.touchpoint
-  GROUP BY e.customer_id
+  GROUP BY x.customer_id
+), everyone AS (
+  SELECT t.customer_id FROM @extschema@.touchpoints t WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  UNION SELECT x.customer_id FROM @extschema@.transactions x WHERE ids IS NULL OR x.customer_id = ANY (ids)
 )
-SELECT g.customer_id, g.first_seen, g.last_seen, g.touchpoints, x.sessions, x.channel_count, g.path, g.channel_path,
-       g.first_purchase IS NOT NULL, g.first_purchase, x.segments, g.funnel_level
-FROM g CROSS JOIN cfg c
-CROSS JOIN LATERAL @extschema@.layer_journey_facts(g.t_ts, g.t_ch, g.t_cp, g.p_ts, g.p_amounts, c.session_gap) x
+SELECT e.customer_id, j.first_seen, j.last_seen, j.touchpoints, j.sessions, j.channel_count, j.path, j.channel_path,
+       j.first_purchase IS NOT NULL, j.first_purchase, j.segments, j.funnel_level
+FROM everyone e
+CROSS JOIN cfg c
+LEFT JOIN tp ON tp.customer_id OPERATOR(pg_catalog.=) e.customer_id
+LEFT JOIN px ON px.customer_id OPERATOR(pg_catalog.=) e.customer_id
+CROSS JOIN LATERAL @extschema@.layer_journey_facts(tp.ts, tp.tps, tp.chs, tp.cps, px.ts, px.amounts, c.session_gap,
+                                                    c.purchase_touchpoint, c.steps, c.funnel_window) j
 $$;
 COMMENT ON FUNCTION @extschema@.layer_journey_rows(pg_catalog.text[]) IS
   'internal: customer_journeys of the given profiles (NULL: every profile with touchpoints or purchases), plus the paths leading to each purchase and the funnel level';
@@ -387,41 +407,92 @@ COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
 
 -- Generated forms of the per-profile queries, from their text so that the
 -- forms cannot drift apart:
--- * layer_profile_rows_ids (an incremental refresh's changed profiles) and
---   layer_profile_rows_whole list the profiles from the keys of the CTEs
+-- * layer_journey_rows_whole lists the profiles from the keys of the CTEs
 --   that are computed anyway (each, referenced twice, is computed once),
 --   not from a second read of the sources;
 -- * layer_<x>_rows_whole (refresh()'s full passes, the live dashboards) read
 --   the stitched sources through the _whole views: each source once, one
 --   identity lookup per row.
--- For one customer either would read everyone, so customer_360_live and
+-- For one customer these would read everyone, so customer_360_live and
 -- customer_journeys_live keep the written forms, whose filter on one
 -- customer reaches the sources' indexes.
+-- A full refresh groups the touchpoints by profile once, into
+-- layer_touch_stage, and its three passes read them from there (the _staged
+-- forms): the per-profile arrays of customer_360 and the journeys are the
+-- same text, and the months take their times.
+CREATE UNLOGGED TABLE @extschema@.layer_touch_stage (
+  customer_id pg_catalog.text NOT NULL,
+  ts pg_catalog.timestamptz[],
+  tps pg_catalog.text[],
+  chs pg_catalog.text[],
+  cps pg_catalog.text[]
+);
+COMMENT ON TABLE @extschema@.layer_touch_stage IS
+  'internal: each profile''s touchpoints as parallel arrays (times, touchpoints, channels, campaigns), filled and emptied by one full refresh (doc/layer.md, "Performance")';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.customer_id IS 'the profile';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.ts IS 'its touchpoints'' times, in any order';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.tps IS 'their touchpoints, in the same order';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.chs IS 'their channels, in the same order';
+COMMENT ON COLUMN @extschema@.layer_touch_stage.cps IS 'their campaigns, in the same order';
+REVOKE ALL ON @extschema@.layer_touch_stage FROM PUBLIC;
+
 DO $$
 DECLARE
+  -- the touchpoints by profile, as customer_360 and the journeys write them,
+  -- and the months' touchpoint times
+  touch CONSTANT pg_catalog.text :=
+    E'SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,\n'
+    || E'               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps\n'
+    || E'        FROM @extschema@.touchpoints t\n'
+    || E'        WHERE ids IS NULL OR t.customer_id = ANY (ids)\n'
+    || E'        GROUP BY t.customer_id';
+  times CONSTANT pg_catalog.text :=
+    E'  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts\n'
+    || E'  FROM @extschema@.touchpoints t\n'
+    || E'  WHERE ids IS NULL OR t.customer_id = ANY (ids)\n'
+    || E'  GROUP BY t.customer_id\n';
   v record;
   f pg_catalog.oid;
   body pg_catalog.text;
-  first pg_catalog.text := '  SELECT x.customer_id FROM @extschema@.customers x WHERE ids IS NULL OR';
-  last pg_catalog.text := 'f.customer_id = ANY (ids))';
   i pg_catalog.int4;
   j pg_catalog.int4;
 BEGIN
-  FOR v IN SELECT * FROM (VALUES ('layer_profile_rows', '_ids', true, false), ('layer_profile_rows', '_whole', true, true),
-                                 ('layer_journey_rows', '_whole', false, true), ('layer_month_rows', '_whole', false, true))
-                         x(fn, suffix, keys, whole) LOOP
+  FOR v IN SELECT * FROM (VALUES
+             ('layer_profile_rows', '_whole', NULL, true, false),
+             ('layer_profile_rows', '_staged', NULL, true, true),
+             ('layer_profile_rows', '_staged_ids', NULL, false, true),
+             ('layer_journey_rows', '_whole', 'tp, px', true, false),
+             ('layer_journey_rows', '_staged', 'tp, px', true, true),
+             ('layer_journey_rows', '_staged_ids', 'tp, px', false, true),
+             ('layer_month_rows', '_whole', NULL, true, false),
+             ('layer_month_rows', '_staged', NULL, true, true),
+             ('layer_month_rows', '_staged_ids', NULL, false, true))
+           x(fn, suffix, keys, whole, staged) LOOP
     f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', v.fn)::pg_catalog.regprocedure;
     body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
-    IF v.keys THEN
-      i := pg_catalog.strpos(body, first);
-      j := i - 1 + pg_catalog.strpos(pg_catalog.substr(body, i), last);
-      IF i = 0 OR j < i OR pg_catalog.strpos(pg_catalog.substr(body, j), '), base AS (') <> pg_catalog.length(last) + 2 THEN
+    IF v.keys IS NOT NULL THEN
+      -- the body of the CTE everyone, up to the first line that closes it
+      i := pg_catalog.strpos(body, E'), everyone AS (\n') + pg_catalog.length(E'), everyone AS (\n');
+      j := i - 1 + pg_catalog.strpos(pg_catalog.substr(body, i), E'\n)');
+      IF i = pg_catalog.length(E'), everyone AS (\n') OR j < i
+         OR pg_catalog.strpos(pg_catalog.substr(body, i, j - i), 'ids IS NULL OR') = 0 THEN
         RAISE EXCEPTION '%: the list of profiles is not where it was', v.fn;
       END IF;
-      body := pg_catalog.substr(body, 1, i - 1)
-              || '  SELECT cu.customer_id FROM cu UNION SELECT tp.customer_id FROM tp'
-              || ' UNION SELECT tx.customer_id FROM tx UNION SELECT fb.customer_id FROM fb'
-              || pg_catalog.substr(body, j + pg_catalog.length(last));
+      body := pg_catalog.substr(body, 1, i - 1) || '  '
+              || (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT %1$I.customer_id FROM %1$I', k), ' UNION '
+                                               ORDER BY o)
+                  FROM pg_catalog.unnest(pg_catalog.string_to_array(v.keys, ', ')) WITH ORDINALITY u(k, o))
+              || pg_catalog.substr(body, j);
+    END IF;
+    IF v.staged THEN
+      IF pg_catalog.strpos(body, '  FROM (' || touch || ') a') > 0 THEN
+        body := pg_catalog.replace(body, '  FROM (' || touch || ') a', '  FROM @extschema@.layer_touch_stage a');
+      ELSIF pg_catalog.strpos(body, times) > 0 THEN
+        body := pg_catalog.replace(body, times, E'  SELECT a.customer_id, a.ts FROM @extschema@.layer_touch_stage a\n');
+      END IF;
+      IF pg_catalog.strpos(body, '@extschema@.touchpoints ') > 0 THEN
+        RAISE EXCEPTION '%: the touchpoints by profile are not where they were', v.fn;
+      END IF;
     END IF;
     IF v.whole THEN
       body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
@@ -433,15 +504,39 @@ BEGIN
                               v.fn || v.suffix, pg_catalog.pg_get_function_arguments(f),
                               pg_catalog.pg_get_function_result(f), body);
   END LOOP;
+  -- what fills the stage: the same aggregation, over touchpoints_whole for
+  -- every profile, over the stitched view for the given ones
+  EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.layer_touch_stage_rows() RETURNS SETOF @extschema@.layer_touch_stage'
+                            ' LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+                            pg_catalog.replace(pg_catalog.replace(touch, 'ids IS NULL OR t.customer_id = ANY (ids)', 'true'),
+                                               '@extschema@.touchpoints ', '@extschema@.touchpoints_whole '));
+  EXECUTE pg_catalog.format('CREATE FUNCTION @extschema@.layer_touch_stage_rows(ids pg_catalog.text[])'
+                            ' RETURNS SETOF @extschema@.layer_touch_stage LANGUAGE sql STABLE PARALLEL SAFE AS %L', touch);
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_profile_rows_ids(pg_catalog.text[]) IS
-  'internal: layer_profile_rows for the given profiles (an incremental refresh): the profiles listed from its own per-source facts; generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_profile_rows_whole(pg_catalog.text[]) IS
-  'internal: layer_profile_rows for reading every profile (sources through the _whole views; the profiles listed from its own per-source facts); generated from layer_profile_rows';
+  'internal: layer_profile_rows for reading every profile (sources through the _whole views); generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_journey_rows_whole(pg_catalog.text[]) IS
   'internal: layer_journey_rows for reading every profile (sources through the _whole views); generated from layer_journey_rows';
 COMMENT ON FUNCTION @extschema@.layer_month_rows_whole(pg_catalog.text[]) IS
   'internal: layer_month_rows for reading every profile (sources through the _whole views); generated from layer_month_rows';
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_staged(pg_catalog.text[]) IS
+  'internal: layer_profile_rows_whole with the touchpoints by profile read from layer_touch_stage (a full refresh); generated from layer_profile_rows';
+COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged(pg_catalog.text[]) IS
+  'internal: layer_journey_rows_whole with the touchpoints by profile read from layer_touch_stage (a full refresh); generated from layer_journey_rows';
+COMMENT ON FUNCTION @extschema@.layer_month_rows_staged(pg_catalog.text[]) IS
+  'internal: layer_month_rows_whole with the touchpoint times by profile read from layer_touch_stage (a full refresh); generated from layer_month_rows';
+COMMENT ON FUNCTION @extschema@.layer_profile_rows_staged_ids(pg_catalog.text[]) IS
+  'internal: layer_profile_rows of the given profiles with their touchpoints read from layer_touch_stage (an incremental refresh); generated from layer_profile_rows';
+COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged_ids(pg_catalog.text[]) IS
+  'internal: layer_journey_rows of the given profiles with their touchpoints read from layer_touch_stage (an incremental refresh); generated from layer_journey_rows';
+COMMENT ON FUNCTION @extschema@.layer_month_rows_staged_ids(pg_catalog.text[]) IS
+  'internal: layer_month_rows of the given profiles with their touchpoint times read from layer_touch_stage (an incremental refresh); generated from layer_month_rows';
+COMMENT ON FUNCTION @extschema@.layer_touch_stage_rows() IS
+  'internal: the rows of layer_touch_stage for every profile, each profile''s touchpoints grouped into arrays (the aggregation the _whole forms run); generated from layer_profile_rows'' text';
+COMMENT ON FUNCTION @extschema@.layer_touch_stage_rows(pg_catalog.text[]) IS
+  'internal: the rows of layer_touch_stage for the given profiles (the aggregation layer_profile_rows runs); generated from its text';
+REVOKE ALL ON FUNCTION @extschema@.layer_touch_stage_rows() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.layer_touch_stage_rows(pg_catalog.text[]) FROM PUBLIC;
 
 -- Welch's two-sample t test from summary statistics (channel_mix_value)
 CREATE FUNCTION @extschema@.welch_test(n1 pg_catalog.int8, mean1 pg_catalog.float8, var1 pg_catalog.float8,

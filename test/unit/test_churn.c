@@ -2,8 +2,9 @@
  * test_churn.c
  *	  Unit tests of churn_core.c: special functions against closed forms,
  *	  BG/NBD and Gamma-Gamma fits against the published CDNOW optimum,
- *	  the conditional expectation against the textbook formula, and a
- *	  recovery test on customers simulated from the BG/NBD process.
+ *	  the conditional expectation against the textbook formula, a
+ *	  recovery test on customers simulated from the BG/NBD process, and the
+ *	  optimiser's stop when a run is pinned at the edge of its box.
  */
 #include "unit.h"
 
@@ -442,6 +443,34 @@ test_penalty(void)
 	free(rows);
 }
 
+/*
+ * A run pinned at the edge of its box: f(x) = x is finite only for x >= -30
+ * (as the fits' log-parameters are), so every step that would help leaves
+ * the box; once x is within rounding of -30 the line search only accepts
+ * steps that do not change f.  The run must say it did not converge and
+ * stop soon after, not spend the rest of max_iter there.
+ */
+static double
+pinned_objective(const double *x, double *grad, void *ctx)
+{
+	(void) ctx;
+	grad[0] = 1.0;
+	return x[0] >= -30.0 ? x[0] : INFINITY;
+}
+
+static void
+test_bfgs_pinned(void)
+{
+	double		x = 0.0,
+				fv = 0.0;
+	int			iters = 0;
+
+	CHECK(cxm_bfgs(pinned_objective, NULL, 1, &x, 1e-9, 1000, &fv, &iters) == CXM_ENOCONV);
+	CHECK(iters < 100);
+	CHECK_NEAR(x, -30.0, 1e-9);
+	CHECK(fv == x);
+}
+
 int
 main(void)
 {
@@ -458,5 +487,6 @@ main(void)
 	RUN(test_segments);
 	RUN(test_recovery);
 	RUN(test_penalty);
+	RUN(test_bfgs_pinned);
 	return UNIT_DONE();
 }
