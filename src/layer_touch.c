@@ -660,6 +660,33 @@ typedef struct SegScratch
 	CxmAlloc	tmp;
 } SegScratch;
 
+/* a text Datum's bytes as a path step at time ts */
+static void
+path_ref(JPathRef *r, int64 ts, Datum v)
+{
+	text	   *t = DatumGetTextPP(v);
+
+	r->ts = ts;
+	r->s = VARDATA_ANY(t);
+	r->len = VARSIZE_ANY_EXHDR(t);
+}
+
+/*
+ * steps in journey_path's order (jpath_sort_refs: by time, then bytes),
+ * sorted in place, as path strings in strs[0..m)
+ */
+static void
+path_sort(JPathRef *refs, int m, JPathStr *strs, const CxmAlloc *tmp)
+{
+	jpath_sort_refs(refs, m, tmp);
+	for (int i = 0; i < m; i++)
+	{
+		strs[i].ptr = refs[i].s;
+		strs[i].len = refs[i].len;
+		strs[i].isnull = false;
+	}
+}
+
 /* a segment's path: its non-NULL strings by (ts, bytes), repeats collapsed */
 static void
 segment_path(JsonbParseState **state, const int *idx, int n, const int64 *ts,
@@ -671,17 +698,8 @@ segment_path(JsonbParseState **state, const int *idx, int n, const int64 *ts,
 	int			m = 0;
 
 	for (int i = 0; i < n; i++)
-	{
-		text	   *t;
-
-		if (isnull[idx[i]])
-			continue;
-		t = DatumGetTextPP(v[idx[i]]);
-		refs[m].ts = ts[idx[i]];
-		refs[m].s = VARDATA_ANY(t);
-		refs[m].len = VARSIZE_ANY_EXHDR(t);
-		m++;
-	}
+		if (!isnull[idx[i]])
+			path_ref(&refs[m++], ts[idx[i]], v[idx[i]]);
 	if (m == 0)
 	{
 		JsonbValue	null = {.type = jbvNull};
@@ -689,13 +707,7 @@ segment_path(JsonbParseState **state, const int *idx, int n, const int64 *ts,
 		pushJsonbValue(state, WJB_VALUE, &null);
 		return;
 	}
-	jpath_sort_refs(refs, m, &sc->tmp);
-	for (int i = 0; i < m; i++)
-	{
-		strs[i].ptr = refs[i].s;
-		strs[i].len = refs[i].len;
-		strs[i].isnull = false;
-	}
+	path_sort(refs, m, strs, &sc->tmp);
 	jpath_collapse(strs, m, keep);
 	pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 0; i < m; i++)
@@ -847,34 +859,6 @@ path_array(const JPathStr *strs, const bool *keep, int n, bool *isnull)
 	return PointerGetDatum(construct_array(d, m, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* a text Datum's bytes as a path step at time ts */
-static void
-path_ref(JPathRef *r, int64 ts, Datum v)
-{
-	text	   *t = DatumGetTextPP(v);
-
-	r->ts = ts;
-	r->s = VARDATA_ANY(t);
-	r->len = VARSIZE_ANY_EXHDR(t);
-}
-
-/* sorted steps (jpath_sort_refs: by time, then bytes) as path strings */
-static JPathStr *
-path_strs(JPathRef *refs, int m)
-{
-	JPathStr   *strs = palloc(sizeof(JPathStr) * Max(m, 1));
-	CxmAlloc	tmp = cxm_allocator(CurrentMemoryContext);
-
-	jpath_sort_refs(refs, m, &tmp);
-	for (int i = 0; i < m; i++)
-	{
-		strs[i].ptr = refs[i].s;
-		strs[i].len = refs[i].len;
-		strs[i].isnull = false;
-	}
-	return strs;
-}
-
 /*
  * The funnel level of a profile's named events (journey_funnel in its
  * default mode, funnel_core.c): refs[0..m) are its touchpoints with a name
@@ -982,6 +966,7 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 	JPathRef   *refs;
 	JPathStr   *strs;
 	bool	   *keep;
+	CxmAlloc	tmp = cxm_allocator(CurrentMemoryContext);
 	int			m = 0,
 				nch = 0,
 				nref = 0;
@@ -1042,10 +1027,11 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 
 	/* channel_path: the channels by (time, bytes), repeats collapsed */
 	refs = palloc(sizeof(JPathRef) * Max(n + np, 1));
+	strs = palloc(sizeof(JPathStr) * Max(n + np, 1));
 	for (int i = 0; i < n; i++)
 		if (!chn[i])
 			path_ref(&refs[nref++], ts[i], chv[i]);
-	strs = path_strs(refs, nref);
+	path_sort(refs, nref, strs, &tmp);
 	keep = palloc(sizeof(bool) * Max(nref, 1));
 	jpath_collapse(strs, nref, keep);
 	out[6] = path_array(strs, keep, nref, &outnull[6]);
@@ -1059,7 +1045,7 @@ layer_journey_facts(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(7))
 		for (int i = 0; i < np; i++)
 			path_ref(&refs[nref++], pur[i].ts, PG_GETARG_DATUM(7));
-	strs = path_strs(refs, nref);
+	path_sort(refs, nref, strs, &tmp);
 	out[5] = path_array(strs, NULL, nref, &outnull[5]);
 	outnull[9] = true;
 	if (nsteps > 0)
