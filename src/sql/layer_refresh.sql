@@ -480,6 +480,9 @@ BEGIN
           '  UNION ALL SELECT * FROM %5$I) u GROUP BY %1$s',
           agg.base_keys, sums, agg.name || '_base_snapshot', 'cxm_refresh_old_' || agg.name,
           'cxm_refresh_new_' || agg.name, negs);
+        -- (its statistics make the DELETE hash the few merged groups rather
+        -- than sort the whole base for a merge join)
+        ANALYZE cxm_refresh_merged;
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I b USING cxm_refresh_merged m WHERE %s',
           agg.name || '_base_snapshot',
           (SELECT pg_catalog.string_agg(pg_catalog.format('b.%1$I = m.%1$I', k), ' AND ')
@@ -942,6 +945,20 @@ COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.p_alive IS 'sum of thei
 COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.p_alive_n IS 'customers with a probability of being alive';
 COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.clv IS 'sum of their expected CLVs';
 COMMENT ON COLUMN @extschema@.rfm_segments_base_snapshot.clv_n IS 'customers with an expected CLV';
+COMMENT ON TABLE @extschema@.value_concentration_base_snapshot IS
+  'internal: base of value_concentration (buyers by measure and value), kept by refresh() by subtracting and adding the changed profiles; the ranks, top sums and Gini follow from it (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.mo IS 'measure: 1 revenue, 2 profit, 3 expected_clv';
+COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.value IS 'a buyer''s value of the measure (exact)';
+COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.sc IS 'its scale (digits after the point; -1 for NaN or infinity): equal values written differently stay apart';
+COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.f IS 'the value as float8 (the first sort key)';
+COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.n IS 'buyers with that value';
+COMMENT ON TABLE @extschema@.channel_mix_value_base_snapshot IS
+  'internal: base of channel_mix_value (buyers by tenure band, measure, side and value), kept by refresh() by subtracting and adding the changed profiles; counts, means, variances and medians follow from it (doc/layer.md, "Incremental refresh")';
+COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.part IS '4 band + 2 measure + side: band 0 <90, 1 90-365, 2 365+, 3 all; measure 0 revenue, 1 expected_clv; side 1 cross-channel, 0 single';
+COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.value IS 'a buyer''s value of the measure (exact)';
+COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.sc IS 'its scale (digits after the point; -1 for NaN or infinity): equal values written differently stay apart';
+COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.f IS 'the value as float8 (the order of the medians)';
+COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.n IS 'buyers with that value';
 COMMENT ON TABLE @extschema@.visitor_segments_base_snapshot IS
   'internal: additive base of visitor_segments, kept by refresh() by subtracting and adding the changed profiles (doc/layer.md, "Incremental refresh")';
 COMMENT ON COLUMN @extschema@.visitor_segments_base_snapshot.is_known IS 'the profiles are known customers';

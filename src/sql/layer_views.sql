@@ -550,6 +550,34 @@ COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, p
   pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
   'Welch''s t test of mean1 - mean2 from each sample''s size, mean and variance (n - 1): difference, standard error, Welch-Satterthwaite df, t, two-sided p-value and interval; all NULL without two values and some spread';
 
+-- The sum of the k largest values when c equal values v follow the kb
+-- largest, which sum to sb (value_concentration, from its base): NULL
+-- unless k falls in that group
+CREATE FUNCTION @extschema@.layer_top_at(k pg_catalog.int8, kb pg_catalog.int8, c pg_catalog.int8,
+                                         sb pg_catalog.numeric, v pg_catalog.numeric)
+RETURNS pg_catalog.numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN k > kb AND k <= kb + c THEN sb + (k - kb) * v END
+$$;
+COMMENT ON FUNCTION @extschema@.layer_top_at(pg_catalog.int8, pg_catalog.int8, pg_catalog.int8, pg_catalog.numeric,
+                                             pg_catalog.numeric) IS
+  'internal: the sum of the k largest values when c values equal to v follow the kb largest (summing to sb); NULL unless kb < k <= kb + c';
+
+-- The sample variance from the count, the sum and the sum of squares
+-- (numeric, exact), as var_samp(numeric) computes it: NULL below two
+-- values, 0 when rounding would make it negative (channel_mix_value)
+CREATE FUNCTION @extschema@.layer_var_samp(n pg_catalog.int8, s pg_catalog.numeric, q pg_catalog.numeric)
+RETURNS pg_catalog.float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN n > 1 THEN
+           (CASE WHEN n * q - s * s <= 0 THEN 0
+                 ELSE (n * q - s * s) / (n * (n - 1))::pg_catalog.numeric END)::pg_catalog.float8 END
+$$;
+COMMENT ON FUNCTION @extschema@.layer_var_samp(pg_catalog.int8, pg_catalog.numeric, pg_catalog.numeric) IS
+  'internal: sample variance (n q - s^2) / (n (n - 1)) from the count n, sum s and sum of squares q, as var_samp(numeric) computes it; NULL below two values';
+
 -- Stage 2: the dashboard aggregates, each written once ------------------------------
 -- {profile}, {journey} and {month} stand for the per-profile relations.  An
 -- aggregate may have an additive base: a query grouped by base_keys (never
@@ -728,74 +756,140 @@ WHERE c.rfm_segment IS NOT NULL
 GROUP BY c.rfm_segment
 $q$, 'segment'),
 ('value_concentration', $q$
-WITH v AS (
-  SELECT x.measure, x.value
-  FROM {profile} c
-  CROSS JOIN LATERAL (VALUES ('revenue', c.revenue), ('profit', c.profit),
-                             ('expected_clv', c.expected_clv::pg_catalog.numeric)) x(measure, value)
-  WHERE c.orders > 0 AND x.value IS NOT NULL
-), r AS (
-  -- k: rank from the top; top: the sum of the k largest values (the same
-  -- whichever way ties are ordered)
-  SELECT v.measure, v.value,
-         pg_catalog.row_number() OVER w AS k, pg_catalog.sum(v.value) OVER w AS top,
-         pg_catalog.count(*) OVER (PARTITION BY v.measure) AS n,
-         pg_catalog.sum(v.value) OVER (PARTITION BY v.measure) AS total
-  FROM v
-  WINDOW w AS (PARTITION BY v.measure ORDER BY v.value DESC ROWS UNBOUNDED PRECEDING)
-), g AS (
-  SELECT r.measure, pg_catalog.max(r.n) AS n, pg_catalog.max(r.total) AS total,
-         pg_catalog.array_agg(r.top ORDER BY r.k) AS tops,
-         -- Gini from the ranks: 2 sum(i x_i) / (n sum x) - (n + 1) / n, i = rank from the bottom
-         pg_catalog.sum((r.n + 1 - r.k) * r.value) AS ranked,
-         pg_catalog.min(r.k) FILTER (WHERE r.top >= 0.8 * r.total) AS k80
-  FROM r GROUP BY r.measure
+-- The base holds the buyers by measure (1 revenue, 2 profit, 3
+-- expected_clv) and value.  In the order from the top, a group of c equal
+-- values has kb buyers above it, whose values sum to sb; the sum of the k
+-- largest values (kb < k <= kb + c) is sb + (k - kb) value, the same
+-- whichever way ties are ordered.  (The order is by the value as float8
+-- first, which sorts faster and agrees with the numeric order.)
+WITH g AS (
+  SELECT r.mo, pg_catalog.max(r.n) AS n, pg_catalog.max(r.total) AS total,
+         -- Gini from the ranks: 2 sum(i x_i) / (n sum x) - (n + 1) / n, i = rank from the bottom;
+         -- the group at ranks kb + 1 .. kb + c from the top adds x (c (n + 1 - kb) - c (c + 1) / 2)
+         pg_catalog.sum(r.value * (r.c * (r.n + 1 - r.kb) - r.c * (r.c + 1) / 2)) AS ranked,
+         -- the group in which the sum from the top reaches 80 % of the total
+         pg_catalog.min(r.kb) FILTER (WHERE r.reach) AS xk, pg_catalog.min(r.sb) FILTER (WHERE r.reach) AS xs,
+         pg_catalog.min(r.value) FILTER (WHERE r.reach) AS xv,
+         -- the sums of the ceil(p n) largest values, p = 1, 5, 10, 20, 50 %, then
+         -- of the n - floor(d n / 10) largest, d = 1 .. 9 (the Lorenz deciles)
+         ARRAY[pg_catalog.max(@extschema@.layer_top_at((r.n + 99) / 100, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at((r.n + 19) / 20, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at((r.n + 9) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at((r.n + 4) / 5, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at((r.n + 1) / 2, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - r.n / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (2 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (3 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (4 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (5 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (6 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (7 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (8 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
+               pg_catalog.max(@extschema@.layer_top_at(r.n - (9 * r.n) / 10, r.kb, r.c, r.sb, r.value))] AS tp
+  FROM (SELECT w.*, w.sb < 0.8 * w.total AND w.sb + w.c * w.value >= 0.8 * w.total AS reach
+        FROM (SELECT b.mo, b.value, b.n AS c,
+                     (pg_catalog.sum(b.n) OVER w)::pg_catalog.int8 - b.n AS kb,
+                     pg_catalog.sum(b.value * b.n) OVER w - b.value * b.n AS sb,
+                     (pg_catalog.sum(b.n) OVER (PARTITION BY b.mo))::pg_catalog.int8 AS n,
+                     pg_catalog.sum(b.value * b.n) OVER (PARTITION BY b.mo) AS total
+              FROM {base} b
+              WINDOW w AS (PARTITION BY b.mo ORDER BY b.f DESC, b.value DESC
+                           ROWS UNBOUNDED PRECEDING)) w) r
+  GROUP BY r.mo
 )
 SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
-       (g.tops[pg_catalog.ceil(g.n * 0.01)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_1_pct,
-       (g.tops[pg_catalog.ceil(g.n * 0.05)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_5_pct,
-       (g.tops[pg_catalog.ceil(g.n * 0.10)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_10_pct,
-       (g.tops[pg_catalog.ceil(g.n * 0.20)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_20_pct,
-       (g.tops[pg_catalog.ceil(g.n * 0.50)::pg_catalog.int4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_50_pct,
-       CASE WHEN g.total > 0 THEN g.k80::pg_catalog.float8 / g.n END AS customers_for_80_pct,
+       (g.tp[1] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_1_pct,
+       (g.tp[2] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_5_pct,
+       (g.tp[3] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_10_pct,
+       (g.tp[4] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_20_pct,
+       (g.tp[5] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_50_pct,
+       CASE WHEN g.total > 0 THEN (g.xk + j.j)::pg_catalog.float8 / g.n END AS customers_for_80_pct,
        CASE WHEN g.total > 0 THEN
-         ARRAY(SELECT (1 - COALESCE(g.tops[g.n - (d * g.n) / 10], 0) / g.total)::pg_catalog.float8
+         ARRAY(SELECT (1 - COALESCE(g.tp[5 + d], 0) / g.total)::pg_catalog.float8
                FROM pg_catalog.generate_series(1, 10) d ORDER BY d) END AS lorenz,
        CASE WHEN g.total > 0 THEN (2 * g.ranked / (g.n * g.total) - (g.n + 1)::pg_catalog.numeric / g.n)::pg_catalog.float8 END AS gini
 FROM (VALUES (1, 'revenue'), (2, 'profit'), (3, 'expected_clv')) m(o, measure)
-LEFT JOIN g ON g.measure = m.measure
-$q$, NULL, NULL),
+LEFT JOIN g ON g.mo = m.o
+LEFT JOIN LATERAL (
+  -- j: how many of the reaching group's values it takes, ceil((80 % total -
+  -- sb) / value), checked both ways against the quotient's rounding
+  SELECT CASE WHEN g.xs + (y.j - 1) * g.xv >= 0.8 * g.total THEN y.j - 1
+              WHEN g.xs + y.j * g.xv < 0.8 * g.total THEN y.j + 1 ELSE y.j END AS j
+  FROM (SELECT pg_catalog.ceil((0.8 * g.total - g.xs) / g.xv)::pg_catalog.int8 AS j) y
+) j ON true
+$q$, $q$
+-- buyers by measure (1 revenue, 2 profit, 3 expected_clv) and value; the
+-- value's scale is a key too, so that equal values written differently
+-- (10.5, 10.50) stay apart and every sum shows the scale a sum of the
+-- values themselves shows; f, the value as float8, is the first sort key
+SELECT x.mo, x.value, COALESCE(pg_catalog.scale(x.value), -1) AS sc, x.value::pg_catalog.float8 AS f,
+       pg_catalog.count(*) AS n
+FROM {profile} c
+CROSS JOIN LATERAL (VALUES (1, c.revenue), (2, c.profit), (3, c.expected_clv::pg_catalog.numeric)) x(mo, value)
+WHERE c.orders > 0 AND x.value IS NOT NULL
+GROUP BY 1, 2, 3, 4
+$q$, 'mo, value, sc, f'),
 ('channel_mix_value', $q$
-WITH b AS (
-  -- buyers touched through at least one channel; tenure = days from the first purchase to the reference time
-  SELECT c.is_cross_channel AS cross_channel, c.revenue, c.expected_clv,
-         c.days_since_purchase + EXTRACT(epoch FROM c.last_purchase - c.first_purchase)::pg_catalog.float8 / 86400 AS tenure
-  FROM {profile} c WHERE c.orders > 0 AND c.channel_count >= 1
-), v AS (
-  SELECT x.band, m.measure, b.cross_channel, m.value
-  FROM b
-  CROSS JOIN LATERAL (VALUES (CASE WHEN b.tenure < 90 THEN '<90' WHEN b.tenure < 365 THEN '90-365' ELSE '365+' END),
-                             ('all')) x(band)
-  CROSS JOIN LATERAL (VALUES ('revenue', b.revenue), ('expected_clv', b.expected_clv::pg_catalog.numeric)) m(measure, value)
-  WHERE m.value IS NOT NULL
-), s AS (
-  SELECT v.band, v.measure,
-         pg_catalog.count(*) FILTER (WHERE NOT v.cross_channel) AS n1,
-         pg_catalog.count(*) FILTER (WHERE v.cross_channel) AS n2,
-         pg_catalog.avg(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS mean1,
-         pg_catalog.avg(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS mean2,
-         pg_catalog.var_samp(v.value) FILTER (WHERE NOT v.cross_channel)::pg_catalog.float8 AS var1,
-         pg_catalog.var_samp(v.value) FILTER (WHERE v.cross_channel)::pg_catalog.float8 AS var2,
-         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE NOT v.cross_channel) AS median1,
-         pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value::pg_catalog.float8) FILTER (WHERE v.cross_channel) AS median2
-  FROM v GROUP BY v.band, v.measure
+-- The base holds the buyers by part = 4 band + 2 measure + side (band 0
+-- <90, 1 90-365, 2 365+; measure 0 revenue, 1 expected_clv; side 1 when
+-- cross-channel) and value; band 3 is 'all'
+WITH s AS (
+  -- per band and measure (part / 2), per side: count, sum and sum of
+  -- squares (exact), and the two middle values: 0-based positions
+  -- floor((n - 1) / 2) and ceil((n - 1) / 2) in ascending order of the
+  -- value as float8 (the order percentile_cont uses), ka values lying below
+  -- a group of c
+  SELECT r.part / 2 AS bm,
+         COALESCE(pg_catalog.sum(r.c) FILTER (WHERE r.part % 2 = 0), 0)::pg_catalog.int8 AS n1,
+         COALESCE(pg_catalog.sum(r.c) FILTER (WHERE r.part % 2 = 1), 0)::pg_catalog.int8 AS n2,
+         pg_catalog.sum(r.value * r.c) FILTER (WHERE r.part % 2 = 0) AS s1,
+         pg_catalog.sum(r.value * r.c) FILTER (WHERE r.part % 2 = 1) AS s2,
+         pg_catalog.sum(r.value * r.value * r.c) FILTER (WHERE r.part % 2 = 0) AS q1,
+         pg_catalog.sum(r.value * r.value * r.c) FILTER (WHERE r.part % 2 = 1) AS q2,
+         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 0 AND r.lo >= r.ka AND r.lo < r.ka + r.c) AS lo1,
+         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 0 AND r.hi >= r.ka AND r.hi < r.ka + r.c) AS hi1,
+         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 1 AND r.lo >= r.ka AND r.lo < r.ka + r.c) AS lo2,
+         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 1 AND r.hi >= r.ka AND r.hi < r.ka + r.c) AS hi2
+  FROM (SELECT w.*, (w.cnt - 1) / 2 AS lo, w.cnt / 2 AS hi
+        FROM (SELECT b.part, b.value, b.f, b.n AS c,
+                     (pg_catalog.sum(b.n) OVER w)::pg_catalog.int8 - b.n AS ka,
+                     (pg_catalog.sum(b.n) OVER (PARTITION BY b.part))::pg_catalog.int8 AS cnt
+              FROM {base} b
+              WINDOW w AS (PARTITION BY b.part ORDER BY b.f ROWS UNBOUNDED PRECEDING)) w) r
+  GROUP BY r.part / 2
+), m AS (
+  -- mean = sum / n and the sample variance (n sum x^2 - (sum x)^2) / (n (n - 1)),
+  -- as avg and var_samp compute them; the median interpolates halfway
+  -- between the middle values, as percentile_cont(0.5) does
+  SELECT s.bm, s.n1, s.n2,
+         (s.s1 / s.n1)::pg_catalog.float8 AS mean1, (s.s2 / s.n2)::pg_catalog.float8 AS mean2,
+         @extschema@.layer_var_samp(s.n1, s.s1, s.q1) AS var1, @extschema@.layer_var_samp(s.n2, s.s2, s.q2) AS var2,
+         CASE WHEN s.n1 % 2 = 1 THEN s.lo1 ELSE s.lo1 + 0.5 * (s.hi1 - s.lo1) END AS median1,
+         CASE WHEN s.n2 % 2 = 1 THEN s.lo2 ELSE s.lo2 + 0.5 * (s.hi2 - s.lo2) END AS median2
+  FROM s
 )
-SELECT s.band AS tenure_band, s.measure, s.n1 AS single_customers, s.n2 AS cross_customers,
-       s.mean1 AS single_mean, s.mean2 AS cross_mean, s.median1 AS single_median, s.median2 AS cross_median,
+SELECT ('{<90,90-365,365+,all}'::pg_catalog.text[])[m.bm / 2 + 1] AS tenure_band,
+       ('{revenue,expected_clv}'::pg_catalog.text[])[m.bm % 2 + 1] AS measure,
+       m.n1 AS single_customers, m.n2 AS cross_customers,
+       m.mean1 AS single_mean, m.mean2 AS cross_mean, m.median1 AS single_median, m.median2 AS cross_median,
        w.difference, w.ci_low, w.ci_high, w.p_value
-FROM s
-LEFT JOIN LATERAL @extschema@.welch_test(s.n2, s.mean2, s.var2, s.n1, s.mean1, s.var1) w ON true
-$q$, NULL, NULL),
+FROM m
+LEFT JOIN LATERAL @extschema@.welch_test(m.n2, m.mean2, m.var2, m.n1, m.mean1, m.var1) w ON true
+$q$, $q$
+-- buyers touched through at least one channel by part (4 band + 2 measure
+-- + side; the band from the days between the first purchase and the
+-- reference time, and 3 for all) and value (with its scale and float8, as
+-- in value_concentration's base)
+SELECT 4 * x.band + 2 * m.measure + CASE WHEN b.cross_channel THEN 1 ELSE 0 END AS part, m.value,
+       COALESCE(pg_catalog.scale(m.value), -1) AS sc, m.value::pg_catalog.float8 AS f, pg_catalog.count(*) AS n
+FROM (SELECT c.is_cross_channel AS cross_channel, c.revenue, c.expected_clv,
+             c.days_since_purchase + EXTRACT(epoch FROM c.last_purchase - c.first_purchase)::pg_catalog.float8 / 86400 AS tenure
+      FROM {profile} c WHERE c.orders > 0 AND c.channel_count >= 1 AND c.is_cross_channel IS NOT NULL) b
+CROSS JOIN LATERAL (VALUES (CASE WHEN b.tenure < 90 THEN 0 WHEN b.tenure < 365 THEN 1 ELSE 2 END), (3)) x(band)
+CROSS JOIN LATERAL (VALUES (0, b.revenue), (1, b.expected_clv::pg_catalog.numeric)) m(measure, value)
+WHERE m.value IS NOT NULL
+GROUP BY 1, 2, 3, 4
+$q$, 'part, value, sc, f'),
 ('visitor_segments', $q$
 SELECT b.is_known, b.entry_channel, b.entry_campaign, b.n AS profiles, b.sessions::pg_catalog.int8 AS sessions,
        b.touchpoints::pg_catalog.float8 / NULLIF(b.sessions, 0) AS pages_per_session,
