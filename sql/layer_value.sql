@@ -235,6 +235,69 @@ FROM demo.shop_orders o JOIN raw_tp t ON t.customer_id = o."Client No"::text AND
  AND o."Ordered At" >= t.ts AND o."Ordered At" - t.ts <= interval '7 days';
 UPDATE cxm.settings SET funnel_steps = NULL;
 
+-- value_concentration's and channel_mix_value's formulas over bases with
+-- ties, equal values of different scales (5.0 and 5.00 are separate groups)
+-- and negative values, against per-value definitions over the expanded
+-- values: totals and the 80 % point exactly, shares to 1e-12, and counts,
+-- means, variances and medians equal to avg, var_samp and percentile_cont
+CREATE TEMP TABLE vb AS
+SELECT mo, value, coalesce(scale(value), -1) AS sc, value::float8 AS f, count(*) AS n
+FROM (SELECT 1 + i % 3 AS mo,
+             CASE WHEN i % 7 = 0 THEN round((i % 13)::numeric, 1) ELSE round((i % 11)::numeric - 2 + (i % 4) * 0.25, 2) END AS value
+      FROM generate_series(1, 500) i) x
+GROUP BY 1, 2, 3, 4;
+CREATE TEMP TABLE vb_rows AS SELECT b.mo, b.value FROM vb b CROSS JOIN LATERAL generate_series(1, b.n) g;
+CREATE FUNCTION pg_temp.vc_of() RETURNS SETOF cxm.value_concentration_snapshot LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE replace((SELECT a.body FROM cxm.layer_aggregates() a WHERE a.name = 'value_concentration'), '{base}', 'vb');
+END $$;
+SELECT count(*) FILTER (WHERE n > 1) AS tied_groups, count(*) FILTER (WHERE value < 0) AS negative_groups,
+       count(*) - count(DISTINCT (mo, value)) AS groups_split_by_scale FROM vb;
+WITH s AS (SELECT mo, array_agg(value ORDER BY value DESC) AS d, count(*) AS n, sum(value) AS total FROM vb_rows GROUP BY 1),
+h AS (
+  SELECT (ARRAY['revenue', 'profit', 'expected_clv'])[s.mo] AS measure, s.n, s.total,
+         ARRAY(SELECT (SELECT sum(x) FROM unnest(s.d[1:ceil(s.n * p)::int]) x) / s.total
+               FROM unnest('{0.01,0.05,0.10,0.20,0.50}'::numeric[]) WITH ORDINALITY q(p, o) ORDER BY o) AS tops,
+         (SELECT min(k) FROM generate_series(1, s.n::int) k WHERE (SELECT sum(x) FROM unnest(s.d[1:k]) x) >= 0.8 * s.total) AS k80,
+         ARRAY(SELECT coalesce((SELECT sum(x) FROM unnest(s.d[s.n - (dd * s.n) / 10 + 1:s.n]) x), 0) / s.total
+               FROM generate_series(1, 10) dd ORDER BY dd) AS lorenz,
+         (SELECT sum(abs(a.value - b.value)) FROM vb_rows a, vb_rows b WHERE a.mo = s.mo AND b.mo = s.mo) / (2 * s.n * s.total) AS gini
+  FROM s)
+SELECT v.measure, v.customers = h.n AS n_ok, v.total = h.total AS total_ok, scale(v.total) = scale(h.total) AS total_scale_ok,
+       abs(v.top_1_pct - h.tops[1]) < 1e-12 AND abs(v.top_5_pct - h.tops[2]) < 1e-12 AND abs(v.top_10_pct - h.tops[3]) < 1e-12
+         AND abs(v.top_20_pct - h.tops[4]) < 1e-12 AND abs(v.top_50_pct - h.tops[5]) < 1e-12 AS tops_ok,
+       v.customers_for_80_pct = h.k80::float8 / h.n AS k80_ok,
+       (SELECT bool_and(abs(a - b) < 1e-12) FROM unnest(v.lorenz, h.lorenz) u(a, b)) AS lorenz_ok,
+       abs(v.gini - h.gini) < 1e-12 AS gini_ok
+FROM pg_temp.vc_of() v JOIN h USING (measure) ORDER BY 1;
+CREATE TEMP TABLE mb AS
+SELECT part, value, coalesce(scale(value), -1) AS sc, value::float8 AS f, count(*) AS n
+FROM (SELECT (i * 7) % 16 AS part,
+             CASE WHEN i % 5 = 0 THEN round((i % 9)::numeric, 1) ELSE round((i % 17)::numeric * 1.5 - 3, 2) END AS value
+      FROM generate_series(1, 700) i) x
+GROUP BY 1, 2, 3, 4;
+CREATE FUNCTION pg_temp.cmv_of() RETURNS SETOF cxm.channel_mix_value_snapshot LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE replace((SELECT a.body FROM cxm.layer_aggregates() a WHERE a.name = 'channel_mix_value'), '{base}', 'mb');
+END $$;
+WITH r AS (SELECT b.part, b.value FROM mb b CROSS JOIN LATERAL generate_series(1, b.n) g),
+h AS (
+  SELECT (ARRAY['<90', '90-365', '365+', 'all'])[part / 4 + 1] AS band, (ARRAY['revenue', 'expected_clv'])[(part / 2) % 2 + 1] AS measure,
+         count(*) FILTER (WHERE part % 2 = 0) AS n1, count(*) FILTER (WHERE part % 2 = 1) AS n2,
+         avg(value) FILTER (WHERE part % 2 = 0)::float8 AS mean1, avg(value) FILTER (WHERE part % 2 = 1)::float8 AS mean2,
+         var_samp(value) FILTER (WHERE part % 2 = 0)::float8 AS var1, var_samp(value) FILTER (WHERE part % 2 = 1)::float8 AS var2,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY value::float8) FILTER (WHERE part % 2 = 0) AS med1,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY value::float8) FILTER (WHERE part % 2 = 1) AS med2
+  FROM r GROUP BY 1, 2)
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE v.single_customers = h.n1 AND v.cross_customers = h.n2) AS counts_equal,
+       count(*) FILTER (WHERE v.single_mean = h.mean1 AND v.cross_mean = h.mean2) AS means_equal,
+       count(*) FILTER (WHERE v.single_median = h.med1 AND v.cross_median = h.med2) AS medians_equal,
+       count(*) FILTER (WHERE (v.ci_low, v.ci_high, v.p_value) IS NOT DISTINCT FROM (w.ci_low, w.ci_high, w.p_value)) AS welch_equal
+FROM pg_temp.cmv_of() v
+JOIN h ON h.band = v.tenure_band AND h.measure = v.measure
+CROSS JOIN LATERAL cxm.welch_test(h.n2, h.mean2, h.var2, h.n1, h.mean1, h.var1) w;
+
 -- leave the layer as the next tests expect it: nothing mapped, no model
 SELECT cxm.unmap(s) FROM (SELECT DISTINCT source AS s FROM cxm.sources) x;
 UPDATE cxm.settings SET materialized = true, as_of = NULL;
