@@ -214,8 +214,12 @@ for f in layer_profile_rows layer_journey_rows layer_month_rows; do
 done
 for v in $views; do
 	plan=$(lplan "SELECT * FROM cxm.${v}_live")
-	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month)_rows' <<<"$plan"; then
-		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions (above)"
+	# (customer_360_live and customer_journeys_live are the functions' text
+	# itself, so Citus plans them as distributed queries of the same shape)
+	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month)_rows' <<<"$plan" ||
+		{ grep -q 'Distributed Subplan' <<<"$plan" &&
+			grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; }; then
+		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions or their text (above)"
 	elif ! grep -q 'Custom Scan (Citus' <<<"$plan"; then
 		ok "layer: cxm.${v}_live reads only coordinator tables (no distributed table)"
 	else
