@@ -199,12 +199,11 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_staged() IS
   'internal: whether refresh() runs its per-profile pass on the Citus workers: the stage tables (layer_citus_*) and the per-profile snapshots are distributed by customer_id and co-located';
 
--- layer_citus_stage_sql(ids): the statements that fill the stage with the
--- rows of the given profiles (NULL: every profile): one INSERT ... SELECT
--- per mapped source (a source's rows stitched on the worker that holds them,
+-- layer_citus_stage_sql(): the statements that fill the stage with every
+-- profile's rows (a full refresh): one INSERT ... SELECT per mapped source (a source's rows stitched on the worker that holds them,
 -- against its copy of the identity map, then repartitioned by profile), and
 -- one for the identity map
-CREATE FUNCTION @extschema@.layer_citus_stage_sql(ids pg_catalog.text[])
+CREATE FUNCTION @extschema@.layer_citus_stage_sql()
 RETURNS SETOF pg_catalog.text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -214,11 +213,7 @@ DECLARE
   k record;
   cols pg_catalog.text;
   q pg_catalog.text;
-  f pg_catalog.text := '';
 BEGIN
-  IF ids IS NOT NULL THEN
-    f := pg_catalog.format(' WHERE q.customer_id OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.text[])', ids);
-  END IF;
   FOR s IN SELECT x.* FROM @extschema@.sources x ORDER BY x.kind, x.source_name, x.source LOOP
     SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
     cols := CASE s.kind WHEN 'touchpoints' THEN 'customer_id, ts, touchpoint, channel, campaign'
@@ -230,19 +225,19 @@ BEGIN
     IF k.stitched THEN
       q := @extschema@.layer_stitch_whole(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
     END IF;
-    RETURN NEXT pg_catalog.format('INSERT INTO @extschema@.%I (%s) SELECT q.%s FROM (%s) q%s', 'layer_citus_' || s.kind,
-                                  cols, pg_catalog.replace(cols, ', ', ', q.'), q, f);
+    RETURN NEXT pg_catalog.format('INSERT INTO @extschema@.%I (%s) SELECT q.%s FROM (%s) q', 'layer_citus_' || s.kind,
+                                  cols, pg_catalog.replace(cols, ', ', ', q.'), q);
   END LOOP;
   RETURN NEXT 'INSERT INTO @extschema@.layer_citus_identities (customer_id, anonymous_id)'
-              ' SELECT q.customer_id, q.anonymous_id FROM @extschema@.identity_map q' || f;
+              ' SELECT q.customer_id, q.anonymous_id FROM @extschema@.identity_map q';
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_citus_stage_sql(pg_catalog.text[]) IS
-  'internal: the INSERT ... SELECT statements that fill the Citus stage (layer_citus_*) with the stitched rows of the given profiles (NULL: every profile), one per mapped source and one for the identity map';
+COMMENT ON FUNCTION @extschema@.layer_citus_stage_sql() IS
+  'internal: the INSERT ... SELECT statements that fill the Citus stage (layer_citus_*) with every profile''s stitched rows, one per mapped source and one for the identity map';
 
--- layer_citus_stage(ids, fill): empties the stage, then fills it (fill);
+-- layer_citus_stage(fill): empties the stage, then fills it (fill);
 -- filling also sends the session's time zone to the workers for the rest of
 -- the transaction
-CREATE FUNCTION @extschema@.layer_citus_stage(ids pg_catalog.text[], fill pg_catalog.bool)
+CREATE FUNCTION @extschema@.layer_citus_stage(fill pg_catalog.bool)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -257,14 +252,14 @@ BEGIN
     -- workers: Citus sends them this transaction's SET LOCAL commands
     PERFORM pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
     EXECUTE pg_catalog.format('SET LOCAL TimeZone = %L', pg_catalog.current_setting('TimeZone'));
-    FOR q IN SELECT * FROM @extschema@.layer_citus_stage_sql(ids) LOOP
+    FOR q IN SELECT * FROM @extschema@.layer_citus_stage_sql() LOOP
       EXECUTE q;
     END LOOP;
   END IF;
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.text[], pg_catalog.bool) IS
-  'internal: empties the Citus stage (layer_citus_*) and, when fill, fills it with the stitched rows of the given profiles (NULL: every profile)';
-REVOKE ALL ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) IS
+  'internal: empties the Citus stage (layer_citus_*) and, when fill, fills it with every profile''s stitched rows and sends the session''s time zone to the workers for the transaction';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) FROM PUBLIC;
 
 -- layer_citus_sql(fn): the query text of a per-profile function, in either
 -- of its forms (layer_citus_forms)
@@ -368,8 +363,8 @@ COMMENT ON FUNCTION @extschema@.layer_citus_consts(pg_catalog.text, pg_catalog.t
 REVOKE ALL ON FUNCTION @extschema@.layer_citus_consts(pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
 
 -- layer_citus_pass_sql(fn): the query of per-profile function fn as
--- refresh() runs it on Citus: over the stage instead of the canonical views
--- (the stage holds only the profiles to compute), with the settings and the
+-- a full refresh() runs it on Citus: over the stage instead of the
+-- canonical views, with the settings and the
 -- models as constants and every CTE inlined, so that Citus pushes the whole
 -- query down to the shards, each grouping its profiles' rows.  Citus does
 -- not push down a full join on a COALESCE of two distribution columns, so

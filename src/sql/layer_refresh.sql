@@ -412,11 +412,12 @@ BEGIN
       PERFORM @extschema@.layer_analyze(ARRAY['@extschema@.layer_touch_stage'::pg_catalog.regclass]);
       t := @extschema@.layer_step('touchpoints by profile', t);
     END IF;
-    -- on Citus with the stage laid out, the stitched rows by profile go to
-    -- the workers and the passes group them there (layer_citus.sql)
-    v_citus := NOT v_stage AND @extschema@.layer_citus_staged();
+    -- a full refresh on Citus with the stage laid out: the stitched rows by
+    -- profile go to the workers, and the passes group them there
+    -- (layer_citus.sql)
+    v_citus := NOT v_stage AND v_ids IS NULL AND @extschema@.layer_citus_staged();
     IF v_citus THEN
-      PERFORM @extschema@.layer_citus_stage(v_ids, true);
+      PERFORM @extschema@.layer_citus_stage(true);
       t := @extschema@.layer_step('stitched rows by profile', t);
     END IF;
     FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
@@ -435,12 +436,9 @@ BEGIN
                                             agg.snap, CASE WHEN v_stage THEN agg.staged_fn ELSE agg.whole_fn END, agg.sort_keys) END;
         PERFORM pg_catalog.set_config('enable_sort', v_sort, true);
       ELSE
-        EXECUTE CASE WHEN v_citus
-                     THEN pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_rows_new_' || agg.kind,
-                                            @extschema@.layer_citus_pass_sql(agg.fn))
-                     ELSE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
-                                            'cxm_refresh_rows_new_' || agg.kind,
-                                            CASE WHEN v_stage THEN agg.staged_ids_fn ELSE agg.fn END) END USING v_ids;
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
+                                  'cxm_refresh_rows_new_' || agg.kind,
+                                  CASE WHEN v_stage THEN agg.staged_ids_fn ELSE agg.fn END) USING v_ids;
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)', agg.snap) USING v_ids;
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM %I', agg.snap, 'cxm_refresh_rows_new_' || agg.kind);
       END IF;
@@ -449,7 +447,7 @@ BEGIN
     IF v_stage THEN
       TRUNCATE @extschema@.layer_touch_stage;
     ELSIF v_citus THEN
-      PERFORM @extschema@.layer_citus_stage(NULL, false);
+      PERFORM @extschema@.layer_citus_stage(false);
     END IF;
     -- churn_risk: the changed buyers' rows of customer_360, its columns
     DELETE FROM @extschema@.churn_risk_snapshot x WHERE v_ids IS NULL OR x.customer_id = ANY (v_ids);

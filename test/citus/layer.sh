@@ -148,6 +148,25 @@ for v in customer_360 kpi_monthly channel_attribution journey_transitions cohort
 		notok "layer: cxm.$v after new rows and refresh(): answers differ from one node"
 done
 
+# ---- a full refresh() on both in a session time zone other than the
+# servers': months and days are computed on the workers on the cluster, in
+# the session's time zone (src/sql/layer_citus.sql sends it to them)
+for db in postgres layer_one; do
+	PGTZ=America/Los_Angeles PGOPTIONS="-c client_min_messages=warning" lq "$db" "SELECT cxm.refresh(full => true)" >/dev/null ||
+		notok "layer: refresh() in time zone America/Los_Angeles ($db)"
+done
+for v in profile_months_snapshot customer_360 kpi_monthly cohort_retention nps_monthly; do
+	sql="SELECT x::text FROM cxm.$v x ORDER BY 1"
+	a=$(lanswer postgres "$sql")
+	b=$(lanswer layer_one "$sql")
+	if [ "$a" = "$b" ] && [ -n "$a" ] && [[ "$a" != ERROR* ]]; then
+		ok "layer: cxm.$v after a full refresh() in time zone America/Los_Angeles: same answer as one node"
+	else
+		notok "layer: cxm.$v after a full refresh() in time zone America/Los_Angeles: answers differ from one node"
+		diff <(echo "$b") <(echo "$a") | head -6 | cut -c1-200 | sed 's/^/#   /'
+	fi
+done
+
 # ---- materialised reads: no grouping on the coordinator
 for v in $views; do
 	plan=$(lplan "SELECT * FROM cxm.$v")
@@ -224,7 +243,7 @@ while IFS= read -r sql; do
 		notok "layer: refresh() fills $target: unexpected plan"
 		show_plan "$target" "$plan"
 	fi
-done < <(lq postgres "SELECT q FROM cxm.layer_citus_stage_sql(NULL) q")
+done < <(lq postgres "SELECT q FROM cxm.layer_citus_stage_sql() q")
 for x in layer_profile_rows:customer_360_snapshot layer_journey_rows:customer_journeys_snapshot layer_month_rows:profile_months_snapshot; do
 	f=${x%%:*}
 	snap=${x#*:}
