@@ -100,3 +100,318 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_forms() IS
   'internal: the per-profile functions as PL/pgSQL (EXECUTE of the same query, which Citus plans) while a mapped relation is a Citus table, else as inlinable SQL';
 REVOKE ALL ON FUNCTION @extschema@.layer_citus_forms() FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- refresh()'s per-profile pass on the workers (doc/scale-out.md, "The CX
+-- layer on Citus")
+-- ---------------------------------------------------------------------------
+-- A profile's rows are stored under its ids (its orders on the shard of its
+-- customer id, its web events on the shards of its cookies), so the
+-- per-profile functions cannot group them where they are.  When the stage
+-- below is laid out (distributed by customer_id, co-located with the
+-- per-profile snapshots), refresh() copies the stitched rows keyed by
+-- profile into it, one INSERT ... SELECT per mapped source, which Citus
+-- repartitions worker to worker; the per-profile queries then read the stage
+-- and group each profile's rows on the shard that holds them and the
+-- profile's snapshot rows.  Only the columns the per-profile functions read
+-- are kept.  On one node the stage is not used (refresh() groups the
+-- touchpoints into layer_touch_stage instead).
+CREATE UNLOGGED TABLE @extschema@.layer_citus_touchpoints (
+  customer_id pg_catalog.text NOT NULL,
+  ts pg_catalog.timestamptz,
+  touchpoint pg_catalog.text,
+  channel pg_catalog.text,
+  campaign pg_catalog.text
+);
+CREATE UNLOGGED TABLE @extschema@.layer_citus_transactions (
+  customer_id pg_catalog.text NOT NULL,
+  ts pg_catalog.timestamptz,
+  amount pg_catalog.numeric,
+  product pg_catalog.text,
+  cost pg_catalog.numeric
+);
+CREATE UNLOGGED TABLE @extschema@.layer_citus_feedback (
+  customer_id pg_catalog.text NOT NULL,
+  ts pg_catalog.timestamptz,
+  score pg_catalog.int4,
+  channel pg_catalog.text
+);
+CREATE UNLOGGED TABLE @extschema@.layer_citus_customers (
+  customer_id pg_catalog.text NOT NULL,
+  created_at pg_catalog.timestamptz
+);
+CREATE UNLOGGED TABLE @extschema@.layer_citus_identities (
+  customer_id pg_catalog.text NOT NULL,
+  anonymous_id pg_catalog.text
+);
+COMMENT ON TABLE @extschema@.layer_citus_touchpoints IS
+  'internal: on Citus, the stitched touchpoints keyed by profile, filled and emptied by refresh() when distributed by customer_id with the per-profile snapshots (doc/scale-out.md)';
+COMMENT ON TABLE @extschema@.layer_citus_transactions IS
+  'internal: on Citus, the stitched transactions keyed by profile (as layer_citus_touchpoints)';
+COMMENT ON TABLE @extschema@.layer_citus_feedback IS
+  'internal: on Citus, the stitched answers keyed by profile (as layer_citus_touchpoints)';
+COMMENT ON TABLE @extschema@.layer_citus_customers IS
+  'internal: on Citus, the customer masters'' rows keyed by customer (as layer_citus_touchpoints; one row per master)';
+COMMENT ON TABLE @extschema@.layer_citus_identities IS
+  'internal: on Citus, the identity map keyed by customer (as layer_citus_touchpoints)';
+DO $$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN SELECT a.attrelid::pg_catalog.regclass AS rel, a.attname
+           FROM pg_catalog.pg_attribute a
+           WHERE a.attrelid IN ('@extschema@.layer_citus_touchpoints'::pg_catalog.regclass, '@extschema@.layer_citus_transactions'::pg_catalog.regclass,
+                                '@extschema@.layer_citus_feedback'::pg_catalog.regclass, '@extschema@.layer_citus_customers'::pg_catalog.regclass,
+                                '@extschema@.layer_citus_identities'::pg_catalog.regclass)
+             AND a.attnum > 0 AND NOT a.attisdropped LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', c.rel, c.attname,
+      CASE WHEN c.attname = 'customer_id' THEN 'the profile (the customer id a row is stitched to, or its own anonymous id)'
+           ELSE pg_catalog.format('the row''s %s, as in the canonical view', c.attname) END);
+  END LOOP;
+END $$;
+REVOKE ALL ON @extschema@.layer_citus_touchpoints, @extschema@.layer_citus_transactions, @extschema@.layer_citus_feedback,
+              @extschema@.layer_citus_customers, @extschema@.layer_citus_identities FROM PUBLIC;
+
+-- layer_citus_staged(): Citus is active and the five stage tables and the
+-- three per-profile snapshots are hash-distributed by customer_id in one
+-- co-location group (what refresh()'s per-profile pass on the workers needs)
+CREATE FUNCTION @extschema@.layer_citus_staged()
+RETURNS pg_catalog.bool
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ok pg_catalog.bool;
+BEGIN
+  IF NOT @extschema@.layer_citus_active() THEN
+    RETURN false;
+  END IF;
+  EXECUTE 'SELECT pg_catalog.count(*) = 8 AND pg_catalog.count(DISTINCT p.colocationid) = 1'
+          ' FROM pg_catalog.pg_dist_partition p'
+          ' WHERE p.logicalrelid = ANY ($1) AND p.partmethod OPERATOR(pg_catalog.=) ''h'''
+          ' AND pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) OPERATOR(pg_catalog.=) ''customer_id'''
+    INTO ok
+    USING ARRAY['@extschema@.layer_citus_touchpoints', '@extschema@.layer_citus_transactions', '@extschema@.layer_citus_feedback',
+                '@extschema@.layer_citus_customers', '@extschema@.layer_citus_identities', '@extschema@.customer_360_snapshot',
+                '@extschema@.customer_journeys_snapshot', '@extschema@.profile_months_snapshot']::pg_catalog.regclass[];
+  RETURN ok;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_staged() IS
+  'internal: whether refresh() runs its per-profile pass on the Citus workers: the stage tables (layer_citus_*) and the per-profile snapshots are distributed by customer_id and co-located';
+
+-- layer_citus_stage_sql(): the statements that fill the stage with every
+-- profile's rows (a full refresh): one INSERT ... SELECT per mapped source (a source's rows stitched on the worker that holds them,
+-- against its copy of the identity map, then repartitioned by profile), and
+-- one for the identity map
+CREATE FUNCTION @extschema@.layer_citus_stage_sql()
+RETURNS SETOF pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s @extschema@.sources;
+  k record;
+  cols pg_catalog.text;
+  q pg_catalog.text;
+BEGIN
+  FOR s IN SELECT x.* FROM @extschema@.sources x ORDER BY x.kind, x.source_name, x.source LOOP
+    SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
+    cols := CASE s.kind WHEN 'touchpoints' THEN 'customer_id, ts, touchpoint, channel, campaign'
+                        WHEN 'transactions' THEN 'customer_id, ts, amount, product, cost'
+                        WHEN 'feedback' THEN 'customer_id, ts, score, channel'
+                        WHEN 'customers' THEN 'customer_id, created_at' END;
+    CONTINUE WHEN cols IS NULL;
+    q := @extschema@.layer_kind_sql(s);
+    IF k.stitched THEN
+      q := @extschema@.layer_stitch_whole(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
+    END IF;
+    RETURN NEXT pg_catalog.format('INSERT INTO @extschema@.%I (%s) SELECT q.%s FROM (%s) q', 'layer_citus_' || s.kind,
+                                  cols, pg_catalog.replace(cols, ', ', ', q.'), q);
+  END LOOP;
+  RETURN NEXT 'INSERT INTO @extschema@.layer_citus_identities (customer_id, anonymous_id)'
+              ' SELECT q.customer_id, q.anonymous_id FROM @extschema@.identity_map q';
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_stage_sql() IS
+  'internal: the INSERT ... SELECT statements that fill the Citus stage (layer_citus_*) with every profile''s stitched rows, one per mapped source and one for the identity map';
+
+-- layer_citus_stage(fill): empties the stage, then fills it (fill);
+-- filling also sends the session's time zone to the workers for the rest of
+-- the transaction
+CREATE FUNCTION @extschema@.layer_citus_stage(fill pg_catalog.bool)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q pg_catalog.text;
+BEGIN
+  TRUNCATE @extschema@.layer_citus_touchpoints, @extschema@.layer_citus_transactions, @extschema@.layer_citus_feedback,
+           @extschema@.layer_citus_customers, @extschema@.layer_citus_identities;
+  IF fill THEN
+    -- the passes compute months and days in the session's time zone on the
+    -- workers: Citus sends them this transaction's SET LOCAL commands
+    PERFORM pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
+    EXECUTE pg_catalog.format('SET LOCAL TimeZone = %L', pg_catalog.current_setting('TimeZone'));
+    FOR q IN SELECT * FROM @extschema@.layer_citus_stage_sql() LOOP
+      EXECUTE q;
+    END LOOP;
+  END IF;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) IS
+  'internal: empties the Citus stage (layer_citus_*) and, when fill, fills it with every profile''s stitched rows and sends the session''s time zone to the workers for the transaction';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) FROM PUBLIC;
+
+-- layer_citus_sql(fn): the query text of a per-profile function, in either
+-- of its forms (layer_citus_forms)
+CREATE FUNCTION @extschema@.layer_citus_sql(fn pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pre CONSTANT pg_catalog.text := 'BEGIN RETURN QUERY EXECUTE pg_catalog.regexp_replace(';
+  post CONSTANT pg_catalog.text := ', ''\mids\M'', ''$1'', ''g'') USING ids; END';
+  f record;
+  body pg_catalog.text;
+BEGIN
+  SELECT p.prosrc, l.lanname INTO f
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+  WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn));
+  IF f.lanname = 'sql' THEN
+    RETURN f.prosrc;
+  ELSIF f.lanname = 'plpgsql' AND pg_catalog.starts_with(f.prosrc, pre) AND pg_catalog.right(f.prosrc, pg_catalog.length(post)) = post THEN
+    EXECUTE 'SELECT ' || pg_catalog.substr(f.prosrc, pg_catalog.length(pre) + 1,
+                                           pg_catalog.length(f.prosrc) - pg_catalog.length(pre) - pg_catalog.length(post))
+      INTO body;
+    RETURN body;
+  END IF;
+  RAISE EXCEPTION 'internal error: %() is not in a form cxm wrote', fn USING ERRCODE = 'XX000';
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_sql(pg_catalog.text) IS
+  'internal: the query text of a per-profile function (layer_profile_rows, layer_journey_rows, layer_month_rows), in its SQL or its PL/pgSQL form';
+
+-- layer_citus_consts(body, ctes, aliases): body without the CTEs ctes (the
+-- settings and the models: tables of the coordinator, one row each), their
+-- joins removed and their columns (alias.column) replaced by their values
+-- as typed constants
+CREATE FUNCTION @extschema@.layer_citus_consts(body pg_catalog.text, ctes pg_catalog.text[], aliases pg_catalog.text[])
+RETURNS pg_catalog.text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  src CONSTANT pg_catalog.text := body;
+  k pg_catalog.int4;
+  head pg_catalog.text;
+  i pg_catalog.int4;
+  j pg_catalog.int4;
+  v pg_catalog.text;
+  a record;
+  refs pg_catalog.text[] := '{}';
+  vals pg_catalog.text[] := '{}';
+  alt pg_catalog.text;
+BEGIN
+  FOR k IN 1 .. pg_catalog.cardinality(ctes) LOOP
+    -- the CTE: from "<name> AS (" to the first line that closes it
+    head := pg_catalog.format(E'%s AS (\n', ctes[k]);
+    i := pg_catalog.strpos(src, head);
+    j := i + pg_catalog.strpos(pg_catalog.substr(src, i), E'\n), ') - 1;
+    IF i = 0 OR j < i THEN
+      RAISE EXCEPTION 'internal error: no CTE % in a per-profile query', ctes[k] USING ERRCODE = 'XX000';
+    END IF;
+    -- its row, computed here with the CTEs before it
+    EXECUTE 'CREATE TEMP TABLE cxm_citus_consts AS ' || pg_catalog.substr(src, 1, j + 1)
+            || pg_catalog.format(' SELECT * FROM %I', ctes[k]);
+    -- the settings have their row; no models row reads as NULLs (the query
+    -- joins them with LEFT JOIN ... ON true)
+    IF NOT EXISTS (SELECT 1 FROM cxm_citus_consts)
+       AND pg_catalog.strpos(src, pg_catalog.format('LEFT JOIN %s ON true', ctes[k])) = 0 THEN
+      RAISE EXCEPTION 'internal error: no row in CTE %', ctes[k] USING ERRCODE = 'XX000';
+    END IF;
+    FOR a IN SELECT x.attname, pg_catalog.format_type(x.atttypid, x.atttypmod) AS typ
+             FROM pg_catalog.pg_attribute x
+             WHERE x.attrelid = 'cxm_citus_consts'::pg_catalog.regclass AND x.attnum > 0 AND NOT x.attisdropped LOOP
+      EXECUTE pg_catalog.format('SELECT c.%I::pg_catalog.text FROM cxm_citus_consts c', a.attname) INTO v;
+      refs := refs || pg_catalog.format('\m%s\.%s\M', aliases[k], a.attname);
+      vals := vals || pg_catalog.format('%s::%s', pg_catalog.quote_nullable(v), a.typ);
+    END LOOP;
+    DROP TABLE cxm_citus_consts;
+    -- the CTE and its joins go
+    body := pg_catalog.replace(body, pg_catalog.substr(src, i, j + 4 - i), '');
+    body := pg_catalog.regexp_replace(body, pg_catalog.format('\s+CROSS JOIN %s %s\M', ctes[k], aliases[k]), '', 'g');
+    body := pg_catalog.regexp_replace(body, pg_catalog.format('\s+LEFT JOIN %s ON true\M', ctes[k]), '', 'g');
+  END LOOP;
+  -- a line that lists only such columns is part of a select list: each
+  -- keeps its name
+  alt := pg_catalog.format('(%s)\.[a-z_]+', pg_catalog.array_to_string(aliases, '|'));
+  body := (SELECT pg_catalog.string_agg(
+                    CASE WHEN u.l ~ pg_catalog.format('^\s+%1$s(, %1$s)*,?$', alt)
+                         THEN pg_catalog.regexp_replace(u.l, pg_catalog.format('\m(%s)\.([a-z_]+)\M', pg_catalog.array_to_string(aliases, '|')),
+                                                        '\1.\2 AS \2', 'g')
+                         ELSE u.l END, E'\n' ORDER BY u.n)
+           FROM pg_catalog.unnest(pg_catalog.string_to_array(body, E'\n')) WITH ORDINALITY u(l, n));
+  FOR k IN 1 .. pg_catalog.cardinality(refs) LOOP
+    body := pg_catalog.regexp_replace(body, refs[k], vals[k], 'g');
+  END LOOP;
+  IF body ~ pg_catalog.format('\m(%s)\M', pg_catalog.array_to_string(ctes, '|')) THEN
+    RAISE EXCEPTION 'internal error: a CTE of % is still read', ctes USING ERRCODE = 'XX000';
+  END IF;
+  RETURN body;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_consts(pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) IS
+  'internal: a per-profile query without its CTEs of the settings and the models (coordinator tables), their columns replaced by their current values as constants';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_consts(pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
+
+-- layer_citus_pass_sql(fn): the query of per-profile function fn as
+-- a full refresh() runs it on Citus: over the stage instead of the
+-- canonical views, with the settings and the
+-- models as constants and every CTE inlined, so that Citus pushes the whole
+-- query down to the shards, each grouping its profiles' rows.  Citus does
+-- not push down a full join on a COALESCE of two distribution columns, so
+-- the monthly facts list their profiles from the stage, as the journeys do.
+CREATE FUNCTION @extschema@.layer_citus_pass_sql(fn pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  body pg_catalog.text;
+  full_join CONSTANT pg_catalog.text :=
+    E'SELECT COALESCE(tt.customer_id, tx.customer_id, fb.customer_id), m.*\n'
+    || E'FROM tt\n'
+    || E'FULL JOIN tx ON tx.customer_id OPERATOR(pg_catalog.=) tt.customer_id\n'
+    || E'FULL JOIN fb ON fb.customer_id OPERATOR(pg_catalog.=) COALESCE(tt.customer_id, tx.customer_id)\n';
+BEGIN
+  body := @extschema@.layer_citus_sql(fn);
+  IF pg_catalog.strpos(body, full_join) > 0 THEN
+    body := pg_catalog.replace(body, full_join,
+      E'SELECT e.customer_id, m.*\n'
+      || E'FROM (SELECT t.customer_id FROM @extschema@.touchpoints t UNION SELECT x.customer_id FROM @extschema@.transactions x'
+      || E' UNION SELECT f.customer_id FROM @extschema@.feedback f) e\n'
+      || E'LEFT JOIN tt ON tt.customer_id OPERATOR(pg_catalog.=) e.customer_id\n'
+      || E'LEFT JOIN tx ON tx.customer_id OPERATOR(pg_catalog.=) e.customer_id\n'
+      || E'LEFT JOIN fb ON fb.customer_id OPERATOR(pg_catalog.=) e.customer_id\n');
+  END IF;
+  body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+            '@extschema@.touchpoints ', '@extschema@.layer_citus_touchpoints '),
+            '@extschema@.transactions ', '@extschema@.layer_citus_transactions '),
+            '@extschema@.feedback ', '@extschema@.layer_citus_feedback '),
+            '@extschema@.identity_map ', '@extschema@.layer_citus_identities '),
+            '@extschema@.customers x',
+            '(SELECT u.customer_id, pg_catalog.min(u.created_at) AS created_at FROM @extschema@.layer_citus_customers u GROUP BY u.customer_id) x');
+  body := pg_catalog.regexp_replace(body, '\mids\M', 'NULL::pg_catalog.text[]', 'g');
+  IF pg_catalog.strpos(body, E'), mdl AS (\n') > 0 THEN
+    body := @extschema@.layer_citus_consts(body, '{cfg,mdl}', '{c,mdl}');
+  ELSE
+    body := @extschema@.layer_citus_consts(body, '{cfg}', '{c}');
+  END IF;
+  -- every CTE inlined (Citus plans a CTE it does not inline as a subplan)
+  body := pg_catalog.regexp_replace(body, E'(WITH|\\),) ([a-z_]+) AS \\(\n', E'\\1 \\2 AS NOT MATERIALIZED (\n', 'g');
+  IF body ~ '@extschema@\.(touchpoints|transactions|feedback|customers|identity_map|settings|models)\M|FULL JOIN' THEN
+    RAISE EXCEPTION 'internal error: %() reads a relation the Citus stage does not replace', fn USING ERRCODE = 'XX000';
+  END IF;
+  RETURN body;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_pass_sql(pg_catalog.text) IS
+  'internal: the query of a per-profile function as refresh() runs it on Citus: over the stage (layer_citus_*), settings and models as constants, every CTE inlined, so that each shard groups its profiles';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_pass_sql(pg_catalog.text) FROM PUBLIC;

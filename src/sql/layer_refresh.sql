@@ -306,6 +306,7 @@ DECLARE
   v_rpc pg_catalog.text;
   v_workers pg_catalog.text;
   v_stage pg_catalog.bool;
+  v_citus pg_catalog.bool;
   v_sort pg_catalog.text;
   v_hash pg_catalog.text;
 BEGIN
@@ -419,6 +420,14 @@ BEGIN
       PERFORM @extschema@.layer_analyze(ARRAY['@extschema@.layer_touch_stage'::pg_catalog.regclass]);
       t := @extschema@.layer_step('touchpoints by profile', t);
     END IF;
+    -- a full refresh on Citus with the stage laid out: the stitched rows by
+    -- profile go to the workers, and the passes group them there
+    -- (layer_citus.sql)
+    v_citus := NOT v_stage AND v_ids IS NULL AND @extschema@.layer_citus_staged();
+    IF v_citus THEN
+      PERFORM @extschema@.layer_citus_stage(true);
+      t := @extschema@.layer_step('stitched rows by profile', t);
+    END IF;
     FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
       IF v_ids IS NULL THEN
         EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.snap);
@@ -429,8 +438,10 @@ BEGIN
         -- the snapshot is still written in key order
         v_sort := pg_catalog.current_setting('enable_sort');
         PERFORM pg_catalog.set_config('enable_sort', 'off', true);
-        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
-                                  agg.snap, CASE WHEN v_stage THEN agg.staged_fn ELSE agg.whole_fn END, agg.sort_keys);
+        EXECUTE CASE WHEN v_citus
+                     THEN pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.snap, @extschema@.layer_citus_pass_sql(agg.fn))
+                     ELSE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
+                                            agg.snap, CASE WHEN v_stage THEN agg.staged_fn ELSE agg.whole_fn END, agg.sort_keys) END;
         PERFORM pg_catalog.set_config('enable_sort', v_sort, true);
       ELSE
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
@@ -443,6 +454,8 @@ BEGIN
     END LOOP;
     IF v_stage THEN
       TRUNCATE @extschema@.layer_touch_stage;
+    ELSIF v_citus THEN
+      PERFORM @extschema@.layer_citus_stage(false);
     END IF;
     -- churn_risk: the changed buyers' rows of customer_360, its columns
     DELETE FROM @extschema@.churn_risk_snapshot x WHERE v_ids IS NULL OR x.customer_id = ANY (v_ids);

@@ -12,8 +12,10 @@
 #   - every layer view, materialised and _live, answers as on one node
 #     (rows as text, sorted);
 #   - from EXPLAIN (VERBOSE): each materialised read does no grouping on the
-#     coordinator; refresh()'s dashboard aggregates (the bases over the
-#     per-profile snapshots) group on the workers;
+#     coordinator; refresh()'s per-profile pass fills its stage worker to
+#     worker and groups the profiles on the workers; refresh()'s dashboard
+#     aggregates (the bases over the per-profile snapshots) group on the
+#     workers;
 #   - what cannot be pushed down is printed as "# exception - ..." with its
 #     reason (doc/scale-out.md), and checked to still be as documented: a
 #     plan that starts pushing down is a failure until the page is updated.
@@ -146,6 +148,25 @@ for v in customer_360 kpi_monthly channel_attribution journey_transitions cohort
 		notok "layer: cxm.$v after new rows and refresh(): answers differ from one node"
 done
 
+# ---- a full refresh() on both in a session time zone other than the
+# servers': months and days are computed on the workers on the cluster, in
+# the session's time zone (src/sql/layer_citus.sql sends it to them)
+for db in postgres layer_one; do
+	PGTZ=America/Los_Angeles PGOPTIONS="-c client_min_messages=warning" lq "$db" "SELECT cxm.refresh(full => true)" >/dev/null ||
+		notok "layer: refresh() in time zone America/Los_Angeles ($db)"
+done
+for v in profile_months_snapshot customer_360 kpi_monthly cohort_retention nps_monthly; do
+	sql="SELECT x::text FROM cxm.$v x ORDER BY 1"
+	a=$(lanswer postgres "$sql")
+	b=$(lanswer layer_one "$sql")
+	if [ "$a" = "$b" ] && [ -n "$a" ] && [[ "$a" != ERROR* ]]; then
+		ok "layer: cxm.$v after a full refresh() in time zone America/Los_Angeles: same answer as one node"
+	else
+		notok "layer: cxm.$v after a full refresh() in time zone America/Los_Angeles: answers differ from one node"
+		diff <(echo "$b") <(echo "$a") | head -6 | cut -c1-200 | sed 's/^/#   /'
+	fi
+done
+
 # ---- materialised reads: no grouping on the coordinator
 for v in $views; do
 	plan=$(lplan "SELECT * FROM cxm.$v")
@@ -198,14 +219,57 @@ for a in $(lq postgres "SELECT a.name FROM cxm.layer_aggregates() a ORDER BY a.b
 	fi
 done
 
-# ---- the live views and refresh()'s stage 1: the per-profile functions
+# ---- refresh()'s stage 1, the per-profile pass (src/sql/layer_citus.sql):
+# the stitched rows copied into the stage keyed by profile, worker to
+# worker; each per-profile snapshot grouped from the stage on the workers
+if [ "$(lq postgres "SELECT cxm.layer_citus_staged()")" = t ]; then
+	ok "layer: the stage and the per-profile snapshots are co-located by customer_id: refresh() groups profiles on the workers"
+else
+	notok "layer: cxm.layer_citus_staged() is false under test/citus/layer_layout.sql"
+fi
+while IFS= read -r sql; do
+	[ -n "$sql" ] || continue
+	target=$(grep -oE '^INSERT INTO cxm\.[a-z_]+' <<<"$sql" | sed 's/^INSERT INTO //')
+	from=$(grep -oE 'FROM [a-z_]+\.[a-z_]+ s WHERE' <<<"$sql" | head -1 | cut -d' ' -f2)
+	[ -z "$from" ] || target="$target (from $from)"
+	plan=$(lplan "$sql")
+	if grep -q 'INSERT/SELECT method: repartition' <<<"$plan" && ! grep -q 'Distributed Subplan' <<<"$plan"; then
+		ok "layer: refresh() fills $target by a repartitioned INSERT ... SELECT (stitched on the workers, sent worker to worker)"
+	elif [ "$target" = cxm.layer_citus_identities ] && [ "$(grep -c 'Task$' <<<"$plan")" = 1 ] &&
+		grep -qE "Node: host=127.0.0.1 port=$coord " <<<"$plan" &&
+		! grep -E '^ *Query: ' <<<"$plan" | grep -vqE 'FROM cxm\.identity_map_[0-9]+ q$'; then
+		ok "layer: refresh() fills $target from the coordinator's copy of the reference identity map"
+	else
+		notok "layer: refresh() fills $target: unexpected plan"
+		show_plan "$target" "$plan"
+	fi
+done < <(lq postgres "SELECT q FROM cxm.layer_citus_stage_sql() q")
+for x in layer_profile_rows:customer_360_snapshot layer_journey_rows:customer_journeys_snapshot layer_month_rows:profile_months_snapshot; do
+	f=${x%%:*}
+	snap=${x#*:}
+	plan=$(lplan "INSERT INTO cxm.$snap $(lq postgres "SELECT cxm.layer_citus_pass_sql('$f')")")
+	tasks=$(grep -cE '^ *Query: ' <<<"$plan")
+	grouped=$(grep -E '^ *Query: ' <<<"$plan" | grep -c ' GROUP BY ')
+	if ! grep -qE 'Distributed Subplan|pull to coordinator' <<<"$plan" && [ "$tasks" = 4 ] && [ "$grouped" = 4 ] &&
+		grep -q "Group Key: .*customer_id" <<<"$plan"; then
+		ok "layer: refresh()'s per-profile pass $f -> cxm.$snap groups on the workers ($tasks shard tasks, each grouping by profile; no rows pulled to the coordinator)"
+		if [ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$f" = layer_month_rows ]; then
+			show_plan "refresh()'s $f pass (excerpt)" "$(grep -vE '^ *Output: ' <<<"$plan")"
+		fi
+	else
+		notok "layer: refresh()'s per-profile pass $f: not grouped on the workers"
+		show_plan "$f pass" "$plan"
+	fi
+done
+
+# ---- the live views: the per-profile functions
 for f in layer_profile_rows layer_journey_rows layer_month_rows; do
 	# the function's query as its PL/pgSQL form runs it, for everyone
 	body=$(lq layer_one "SELECT pg_catalog.regexp_replace(p.prosrc, '\\mids\\M', 'NULL::pg_catalog.text[]', 'g')
 		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
 	plan=$(lplan "$body")
 	if grep -q 'Distributed Subplan' <<<"$plan" && grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; then
-		exception "cxm.$f (refresh()'s per-profile pass, and every _live view): its rows are grouped by the stitched profile on the coordinator; the workers send the stitched source rows (a profile's rows may be on several shards: its own id's and its anonymous ids')"
+		exception "cxm.$f (read by every _live view): its rows are grouped by the stitched profile on the coordinator; the workers send the stitched source rows (a profile's rows may be on several shards: its own id's and its anonymous ids'; a read cannot fill refresh()'s stage)"
 		[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$f" != layer_month_rows ] || show_plan "cxm.$f(NULL) (excerpt)" "$plan"
 	else
 		notok "layer: cxm.$f: the plan is not as doc/scale-out.md describes it (update the page)"
@@ -214,12 +278,13 @@ for f in layer_profile_rows layer_journey_rows layer_month_rows; do
 done
 for v in $views; do
 	plan=$(lplan "SELECT * FROM cxm.${v}_live")
-	# (customer_360_live and customer_journeys_live are the functions' text
-	# itself, so Citus plans them as distributed queries of the same shape)
-	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month)_rows' <<<"$plan" ||
-		{ grep -q 'Distributed Subplan' <<<"$plan" &&
-			grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; }; then
-		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions or their text (above)"
+	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month)_rows' <<<"$plan"; then
+		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions (above)"
+	elif grep -q 'Distributed Subplan' <<<"$plan" &&
+		grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; then
+		# (customer_360_live and customer_journeys_live are their function's
+		# text, not a call: the same plan without the Function Scan)
+		exception "cxm.${v}_live: grouped on the coordinator from the stitched rows the workers send (its per-profile function's text, as above)"
 	elif ! grep -q 'Custom Scan (Citus' <<<"$plan"; then
 		ok "layer: cxm.${v}_live reads only coordinator tables (no distributed table)"
 	else

@@ -33,6 +33,13 @@ SELECT create_distributed_table('cxm.customer_journeys_snapshot', 'customer_id',
 SELECT create_distributed_table('cxm.profile_months_snapshot', 'customer_id', colocate_with => 'cxm.customer_360_snapshot');
 SELECT create_distributed_table('cxm.churn_risk_snapshot', 'customer_id', colocate_with => 'cxm.customer_360_snapshot');
 
+-- 5. refresh()'s stage (src/sql/layer_citus.sql), by customer_id with the
+--    per-profile snapshots: refresh() copies the stitched rows there keyed by
+--    profile (repartitioned between the workers), and its per-profile pass
+--    groups them on the workers, next to the profiles' snapshot rows.
+SELECT create_distributed_table('cxm.layer_citus_' || t, 'customer_id', colocate_with => 'cxm.customer_360_snapshot')
+FROM unnest('{touchpoints,transactions,feedback,customers,identities}'::text[]) t;
+
 -- the rows copied into the shards stay on the coordinator's shell tables
 -- until truncated: truncate them, so that a query planned as local by
 -- mistake reads nothing instead of a stale copy
