@@ -172,6 +172,36 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
+-- a log of 300,000 rows, whose slabs are large enough to be hinted for
+-- huge pages (their records and blocks carved from whole aligned pages,
+-- the pieces around them used when the estimate falls short): the planner's
+-- estimate right (one slab), and far too low (slabs grown row by row)
+CREATE TABLE rl_big AS SELECT cust + 2000 * k AS cust, tp, ts FROM rl_ev, generate_series(0, 9) k;
+ANALYZE rl_big;
+SET work_mem = '64MB';
+SELECT pg_temp.plan_of('SELECT cust, cxm.journey_path(tp, ts) FROM rl_big GROUP BY cust') AS plan;
+SELECT count(*) AS groups, count(*) FILTER (WHERE o.p IS DISTINCT FROM r.p) AS mismatches
+FROM (SELECT cust, cxm.journey_path(tp, ts) AS p FROM rl_big GROUP BY cust) o
+FULL JOIN (SELECT cust, array_agg(tp ORDER BY ts, tp COLLATE "C") FILTER (WHERE tp IS NOT NULL AND ts IS NOT NULL) AS p
+           FROM rl_big GROUP BY cust) r USING (cust);
+CREATE VIEW rl_big_funnel AS
+SELECT cust, cxm.journey_funnel(ts, interval '8 hours', ARRAY[tp = 'ad', tp = 'web', tp = 'buy']) AS lvl
+FROM rl_big GROUP BY cust;
+SET enable_hashagg = off;
+CREATE TABLE rl_big_fref AS SELECT * FROM rl_big_funnel;
+RESET enable_hashagg;
+SELECT count(*) AS groups, count(*) FILTER (WHERE o.lvl IS DISTINCT FROM r.lvl) AS mismatches,
+       count(*) FILTER (WHERE o.lvl = 3) AS reached_3
+FROM rl_big_funnel o FULL JOIN rl_big_fref r USING (cust);
+UPDATE pg_class SET reltuples = 1000 WHERE oid = 'rl_big'::regclass;
+SELECT count(*) AS groups, count(*) FILTER (WHERE o.p IS DISTINCT FROM r.p) AS mismatches
+FROM (SELECT cust, cxm.journey_path(tp, ts) AS p FROM rl_big GROUP BY cust) o
+FULL JOIN (SELECT cust, array_agg(tp ORDER BY ts, tp COLLATE "C") FILTER (WHERE tp IS NOT NULL AND ts IS NOT NULL) AS p
+           FROM rl_big GROUP BY cust) r USING (cust);
+RESET work_mem;
+DROP VIEW rl_big_funnel;
+DROP TABLE rl_big, rl_big_fref;
+
 -- a group's window, mode and number of steps are still checked row by row
 SELECT pg_temp.err($$SELECT c, cxm.journey_funnel(ts, CASE WHEN i = 900 THEN interval '2 hours' ELSE interval '1 hour' END, ARRAY[true])
                     FROM (SELECT i, i % 100 AS c, now() + i * interval '1 second' AS ts FROM generate_series(1, 1000) i) x GROUP BY c$$);

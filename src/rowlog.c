@@ -7,7 +7,6 @@
 #include "postgres.h"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "fmgr.h"
 #include "executor/nodeAgg.h"
@@ -24,41 +23,41 @@ static int	nlive = 0;
 static int	live_cap = 0;
 static uint32 last_id = 0;
 
-/*
- * The log's array.  A large one is also given to the kernel as a candidate
- * for huge pages (MADV_HUGEPAGE, where the kernel has it): every row writes
- * fresh memory once, and on virtual machines a page fault per 4 kB of it
- * costs more than writing the page (20 us a fault measured here, against
- * 0.1 us for the same 80 MB in 2 MB pages).  It is a hint about these pages
- * only; nothing else in the process changes.
- */
-#define ROWLOG_HUGE_HINT	((size_t) 32 << 20)
-
 static void *
 rowlog_repalloc(void *ctx, void *ptr, size_t size)
 {
-	void	   *p = ptr == NULL
+	return ptr == NULL
 		? MemoryContextAllocExtended((MemoryContext) ctx, size, MCXT_ALLOC_HUGE)
 		: repalloc_huge(ptr, size);
+}
 
 #ifdef MADV_HUGEPAGE
-	if (size >= ROWLOG_HUGE_HINT)
-	{
-		/*
-		 * The whole pages of the block, which malloc maps for it alone at
-		 * this size (glibc's largest threshold is 32 MB): hinting only a
-		 * part would split the mapping, and a split mapping cannot grow in
-		 * place (mremap), so the next growth would copy it.
-		 */
-		uintptr_t	page = (uintptr_t) sysconf(_SC_PAGESIZE);
-		uintptr_t	start = (uintptr_t) p & ~(page - 1);
-		uintptr_t	end = ((uintptr_t) p + size + page - 1) & ~(page - 1);
-
-		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
-	}
+/* Linux 6.1's synchronous collapse, which glibc 2.36's headers do not name */
+#if defined(__linux__) && !defined(MADV_COLLAPSE)
+#define MADV_COLLAPSE 25
 #endif
-	return p;
+
+/*
+ * A slab's run of whole huge pages (rowlog_use_hint), offered to the kernel
+ * for huge pages.  Every row writes fresh memory once, and on the virtual
+ * machines of the benches each page fault costs about 12 us of CPU, some
+ * fifty times what writing its 4 kB costs, while a 2 MB page is one fault
+ * (doc/journeys.md, "Performance").  A fault gives a huge page only where
+ * no part of its 2 MB has been mapped yet: malloc may hand out memory that
+ * a previous query already touched, and there the run is collapsed into
+ * huge pages at once (MADV_COLLAPSE, where the kernel has it; an error,
+ * e.g. for parts never touched, changes nothing).  These are hints about
+ * the slab's own pages only, whole pages inside its allocation.
+ */
+static void
+rowlog_hint(void *p, size_t len)
+{
+	(void) madvise(p, len, MADV_HUGEPAGE);
+#ifdef MADV_COLLAPSE
+	(void) madvise(p, len, MADV_COLLAPSE);
+#endif
 }
+#endif
 
 /* the context reset callback: the log and its groups are gone */
 static void
@@ -156,21 +155,35 @@ cxm_shared_log(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	sl = MemoryContextAlloc(aggcxt, sizeof(CxmSharedLog));
 	sl->log = rowlog_create(cxm_allocator_nozero(aggcxt), rowlog_repalloc);
 	rowlog_use_records(sl->log);
+#ifdef MADV_HUGEPAGE
+	rowlog_use_hint(sl->log, rowlog_hint);
+#endif
 	if (!as->hash_ever_spilled && outerPlan(as->ss.ps.plan) != NULL)
 	{
 		/*
-		 * Room for the rows the planner expects (not more than a quarter of
-		 * hash_mem): no copies while the log grows, and no unused half of
-		 * its last doubling.  After a spill each batch starts small.
+		 * Room for the rows and groups the planner expects (not more than a
+		 * quarter of hash_mem): no copies while the log grows, and no unused
+		 * half of its last doubling.  After a spill each batch starts small.
 		 */
 		double		rows = outerPlan(as->ss.ps.plan)->plan_rows;
+		double		groups = (double) ((Agg *) as->ss.ps.plan)->numGroups;
 		double		most = (double) (get_hash_memory_limit() / 4 / sizeof(RowLogEntry));
 
 		rows += rows / 8;		/* an estimate a little short costs a doubling */
-		if (rows > most)
-			rows = most;
+		if (groups > rows)
+			groups = rows;
+		if (groups < 0)
+			groups = 0;
+		/* a group's record takes as much room as 4 entries */
+		if (rows + 4 * groups > most)
+		{
+			double		f = most / (rows + 4 * groups);
+
+			rows *= f;
+			groups *= f;
+		}
 		if (rows > 0)
-			(void) rowlog_reserve(sl->log, (size_t) rows);
+			(void) rowlog_reserve(sl->log, (size_t) rows, (size_t) groups);
 	}
 	sl->user = NULL;
 	do

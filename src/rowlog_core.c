@@ -37,6 +37,12 @@ rowlog_use_records(RowLog *log)
 }
 
 void
+rowlog_use_hint(RowLog *log, RowLogHint hint)
+{
+	log->hint = hint;
+}
+
+void
 rowlog_destroy(RowLog *log)
 {
 	uint32_t	b;
@@ -52,13 +58,8 @@ rowlog_destroy(RowLog *log)
 		cxm_free(&log->alloc, log->start);
 	if (log->user != NULL)
 		cxm_free(&log->alloc, log->user);
-	while (log->rec_nblocks > 0)
-		cxm_free(&log->alloc, log->rec_raw[--log->rec_nblocks]);
 	if (log->rec_block != NULL)
-	{
 		cxm_free(&log->alloc, log->rec_block);
-		cxm_free(&log->alloc, log->rec_raw);
-	}
 	if (log->rec_map != NULL)
 		cxm_free(&log->alloc, log->rec_map);
 	cxm_free(&log->alloc, log);
@@ -111,37 +112,43 @@ rec_map_reserve(RowLog *log)
 	log->rec_map_n = n;
 }
 
-/* the block of records starting at slot `first` */
-static void
+static CxmStatus slab_room(RowLog *log, size_t need);
+
+/* the entries a block of records takes in a slab, with room to align it */
+#define REC_BLOCK_ENTRIES \
+	((((size_t) ROWLOG_REC_PER_BLOCK << ROWLOG_REC_SHIFT) + ROWLOG_REC_SIZE) / sizeof(RowLogEntry))
+
+/*
+ * The block of records starting at slot `first`, carved from the slabs
+ * like the entries' blocks: in huge pages when the slab is hinted, and
+ * freed with the slabs.
+ */
+static CxmStatus
 rec_add_block(RowLog *log, uint32_t first)
 {
 	size_t		bytes = (size_t) ROWLOG_REC_PER_BLOCK << ROWLOG_REC_SHIFT;
-	void	   *raw;
 	uintptr_t	start,
 				base;
 	RowLogRecWindow *w;
 
+	if (slab_room(log, REC_BLOCK_ENTRIES) != CXM_OK)
+		return CXM_ERANGE;
 	if (log->rec_nblocks == log->rec_capblocks)
 	{
 		uint32_t	cap = log->rec_capblocks > 0 ? log->rec_capblocks * 2 : 16;
 		char	  **blocks = cxm_alloc(&log->alloc, cap * sizeof(char *));
-		void	  **raws = cxm_alloc(&log->alloc, cap * sizeof(void *));
 
 		if (log->rec_nblocks > 0)
 		{
 			memcpy(blocks, log->rec_block, log->rec_nblocks * sizeof(char *));
-			memcpy(raws, log->rec_raw, log->rec_nblocks * sizeof(void *));
 			cxm_free(&log->alloc, log->rec_block);
-			cxm_free(&log->alloc, log->rec_raw);
 		}
 		log->rec_block = blocks;
-		log->rec_raw = raws;
 		log->rec_capblocks = cap;
 	}
-	raw = cxm_alloc(&log->alloc, bytes + ROWLOG_REC_SIZE);
-	start = ((uintptr_t) raw + ROWLOG_REC_SIZE - 1) & ~(uintptr_t) (ROWLOG_REC_SIZE - 1);
+	start = ((uintptr_t) log->slab_pos + ROWLOG_REC_SIZE - 1) & ~(uintptr_t) (ROWLOG_REC_SIZE - 1);
+	log->slab_pos += REC_BLOCK_ENTRIES;
 	base = start - ((uintptr_t) first << ROWLOG_REC_SHIFT);
-	log->rec_raw[log->rec_nblocks] = raw;
 	log->rec_block[log->rec_nblocks++] = (char *) start;
 
 	/* the window the block starts in, and the one its tail reaches */
@@ -156,6 +163,7 @@ rec_add_block(RowLog *log, uint32_t first)
 					   (start + bytes - 1) >> ROWLOG_REC_WINDOW_SHIFT, &log->rec_map_n);
 		w->base_lo = base;
 	}
+	return CXM_OK;
 }
 
 CxmStatus
@@ -163,8 +171,9 @@ rowlog_new_slot(RowLog *log, uint32_t *slot)
 {
 	if (log->nslots == UINT32_MAX)
 		return CXM_ERANGE;
-	if (log->records && (log->nslots & (ROWLOG_REC_PER_BLOCK - 1)) == 0)
-		rec_add_block(log, log->nslots);
+	if (log->records && (log->nslots & (ROWLOG_REC_PER_BLOCK - 1)) == 0 &&
+		rec_add_block(log, log->nslots) != CXM_OK)
+		return CXM_ERANGE;
 	if (log->user != NULL && log->nslots == log->user_cap)
 	{
 		size_t		cap = log->user_cap * 2;
@@ -197,11 +206,19 @@ rowlog_set_user(RowLog *log, uint32_t slot, uint16_t bits)
 }
 
 CxmStatus
-rowlog_reserve(RowLog *log, size_t n)
+rowlog_reserve(RowLog *log, size_t n, size_t nslots)
 {
-	if (n > SIZE_MAX / sizeof(RowLogEntry) / 2)
+	size_t		rec = 0;
+
+	if (log->records)
+	{
+		if (nslots > UINT32_MAX)
+			nslots = UINT32_MAX;
+		rec = (nslots / ROWLOG_REC_PER_BLOCK + 1) * REC_BLOCK_ENTRIES;
+	}
+	if (n > SIZE_MAX / sizeof(RowLogEntry) / 4)
 		return CXM_ERANGE;
-	log->reserve = n;
+	log->reserve = n + rec;
 	return CXM_OK;
 }
 
@@ -257,23 +274,68 @@ ptrs_room(RowLog *log, void **arr, uint32_t n, uint32_t *cap, uint32_t first)
 	return p;
 }
 
-/* room for `need` more entries in a slab */
+/*
+ * A new slab for at least size entries, hinted for huge pages: the aligned
+ * run of whole huge pages (size entries rounded up) becomes the current
+ * piece, the head and tail around it the spare pieces.
+ */
+static void
+slab_hinted(RowLog *log, size_t size)
+{
+	size_t		run = (size * sizeof(RowLogEntry) + ROWLOG_HUGE_PAGE - 1) & ~(ROWLOG_HUGE_PAGE - 1);
+	size_t		bytes = run + ROWLOG_HUGE_PAGE;
+	char	   *raw = log->realloc(log->alloc.ctx, NULL, bytes);
+	uintptr_t	a = ((uintptr_t) raw + ROWLOG_HUGE_PAGE - 1) & ~(uintptr_t) (ROWLOG_HUGE_PAGE - 1);
+	uintptr_t	head = ((uintptr_t) raw + sizeof(RowLogEntry) - 1) & ~(uintptr_t) (sizeof(RowLogEntry) - 1);
+	uintptr_t	end = (uintptr_t) raw + bytes;
+
+	log->hint((void *) a, run);
+	log->slabs[log->nslabs++] = raw;
+	log->slab_total += bytes / sizeof(RowLogEntry);
+	log->slab_pos = (RowLogEntry *) a;
+	log->slab_end = (RowLogEntry *) (a + run);
+	log->spare_pos[0] = (RowLogEntry *) head;
+	log->spare_end[0] = (RowLogEntry *) a;
+	log->spare_pos[1] = (RowLogEntry *) (a + run);
+	log->spare_end[1] = (RowLogEntry *) (end - (end - (a + run)) % sizeof(RowLogEntry));
+}
+
+/* room for `need` more entries in the current piece of a slab */
 static CxmStatus
 slab_room(RowLog *log, size_t need)
 {
 	size_t		size;
+	int			i;
 
 	if ((size_t) (log->slab_end - log->slab_pos) >= need)
 		return CXM_OK;
+	/* a spare piece of a hinted slab, trading places with what is left */
+	for (i = 0; i < 2; i++)
+		if ((size_t) (log->spare_end[i] - log->spare_pos[i]) >= need)
+		{
+			RowLogEntry *pos = log->slab_pos,
+					   *end = log->slab_end;
+
+			log->slab_pos = log->spare_pos[i];
+			log->slab_end = log->spare_end[i];
+			log->spare_pos[i] = pos;
+			log->spare_end[i] = end;
+			return CXM_OK;
+		}
 	/* the first slab as reserved, then each as large as all before it */
 	size = log->nslabs == 0 && log->reserve > 0 ? log->reserve : log->slab_total;
 	if (size < ROWLOG_FIRST_SLAB)
 		size = ROWLOG_FIRST_SLAB;
 	if (size < need)
 		size = need;
-	if (size > SIZE_MAX / sizeof(RowLogEntry) / 2 - log->slab_total)
+	if (size > SIZE_MAX / sizeof(RowLogEntry) / 4 - log->slab_total)
 		return CXM_ERANGE;
 	log->slabs = ptrs_room(log, log->slabs, log->nslabs, &log->capslabs, 8);
+	if (log->hint != NULL && size * sizeof(RowLogEntry) >= ROWLOG_HUGE_MIN)
+	{
+		slab_hinted(log, size);
+		return CXM_OK;
+	}
 	log->slab_pos = log->realloc(log->alloc.ctx, NULL, size * sizeof(RowLogEntry));
 	log->slab_end = log->slab_pos + size;
 	log->slabs[log->nslabs++] = log->slab_pos;

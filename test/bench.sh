@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/pgenv.sh
 bash test/deps.sh
+# the funnel bench compares with ClickHouse's windowFunnel (Debian's package)
+if [ "${FUNNEL_CLICKHOUSE:-1}" != 0 ] && [[ -z ${BENCH:-} || funnel == *"${BENCH}"* ]]; then
+	bash test/deps.sh clickhouse-server clickhouse-client ||
+		echo "cxm: no ClickHouse; the funnel bench says so in its rows" >&2
+fi
 make -s >/dev/null
 
 dir=$(private_dir bench)

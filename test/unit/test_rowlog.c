@@ -4,7 +4,8 @@
  *	  and of journey_core.c's touchpoint dictionary: grouping against a
  *	  qsort reference for few to millions of slots (groups across blocks
  *	  and buckets), appends and new slots after grouping, empty logs and
- *	  slots, and interning.
+ *	  slots, slabs hinted for huge pages (their runs and spare pieces), and
+ *	  interning.
  */
 #include <stdint.h>
 
@@ -369,6 +370,156 @@ test_records(void)
 	check_records(100000, dirty_allocator);
 }
 
+/* the runs hinted for huge pages, and the allocations of test_realloc_seen */
+static struct
+{
+	uintptr_t	start[64];
+	size_t		len[64];
+	int			n;
+}			hinted;
+
+static struct
+{
+	uintptr_t	start[256];
+	size_t		len[256];
+	int			n;
+}			seen;
+
+/* bucket blocks of the last check_hinted outside every hinted run */
+static size_t outside_runs;
+
+static void
+test_hint(void *p, size_t len)
+{
+	if (hinted.n < 64)
+	{
+		hinted.start[hinted.n] = (uintptr_t) p;
+		hinted.len[hinted.n] = len;
+	}
+	hinted.n++;
+}
+
+static void *
+test_realloc_seen(void *ctx, void *ptr, size_t size)
+{
+	void	   *p = test_realloc(ctx, ptr, size);
+
+	if (ptr == NULL && seen.n < 256)
+	{
+		seen.start[seen.n] = (uintptr_t) p;
+		seen.len[seen.n] = size;
+		seen.n++;
+	}
+	return p;
+}
+
+/* does [p, p + len) lie in one slab of the log? */
+static int
+in_slab(const RowLog *log, uintptr_t p, size_t len)
+{
+	uint32_t	i;
+	int			k;
+
+	for (i = 0; i < log->nslabs; i++)
+		for (k = 0; k < seen.n && k < 256; k++)
+			if (seen.start[k] == (uintptr_t) log->slabs[i] &&
+				p >= seen.start[k] && p + len <= seen.start[k] + seen.len[k])
+				return 1;
+	return 0;
+}
+
+/*
+ * Slabs hinted for huge pages: each hinted run is whole, aligned huge pages
+ * inside a slab; with a reserve short of the rows, the spare pieces and
+ * then new slabs take the rest; every bucket block and record block lies
+ * inside a slab, the records work, and grouping is right.
+ */
+static void
+check_hinted(size_t n, size_t reserve, uint32_t nslots)
+{
+	RowLog	   *log = rowlog_create(dirty_allocator, test_realloc_seen);
+	RowLogEntry *ref = malloc(n * sizeof(RowLogEntry));
+	uint32_t	s,
+				got,
+				b,
+				j;
+	size_t		i;
+	int			ok = 1,
+				k;
+
+	memset(&hinted, 0, sizeof(hinted));
+	memset(&seen, 0, sizeof(seen));
+	outside_runs = 0;
+	rowlog_use_records(log);
+	rowlog_use_hint(log, test_hint);
+	CHECK(rowlog_reserve(log, reserve, nslots) == CXM_OK);
+	for (s = 0; s < nslots; s++)
+	{
+		CHECK(rowlog_new_slot(log, &got) == CXM_OK && got == s);
+		*(uint32_t *) rowlog_record(log, s) = s;
+	}
+	for (i = 0; i < n; i++)
+	{
+		ref[i].slot = (uint32_t) (rnd() % nslots);
+		ref[i].val = (uint32_t) rnd();
+		ref[i].ts = (int64_t) (rnd() % 100000);
+		CHECK(rowlog_append(log, ref[i].slot, ref[i].val, ref[i].ts) == CXM_OK);
+	}
+	CHECK(hinted.n >= 1 && hinted.n <= 64 && seen.n < 256);
+	for (k = 0; k < hinted.n && k < 64; k++)
+		if ((hinted.start[k] & (ROWLOG_HUGE_PAGE - 1)) != 0 ||
+			(hinted.len[k] & (ROWLOG_HUGE_PAGE - 1)) != 0 || hinted.len[k] == 0 ||
+			!in_slab(log, hinted.start[k], hinted.len[k]))
+			ok = 0;
+	CHECK(ok);
+	for (b = 0; b < ROWLOG_BUCKETS; b++)
+		for (j = 0; j < log->bucket[b].nblocks; j++)
+		{
+			size_t		size = j < ROWLOG_BLOCK_MAX_SHIFT - ROWLOG_BLOCK_FIRST_SHIFT
+				? ROWLOG_BLOCK_FIRST << j : ROWLOG_BLOCK_MAX;
+
+			uintptr_t	p = (uintptr_t) log->bucket[b].blocks[j];
+			int			in_run = 0;
+
+			if (!in_slab(log, p, size * sizeof(RowLogEntry)))
+				ok = 0;
+			for (k = 0; k < hinted.n && k < 64; k++)
+				if (p >= hinted.start[k] && p < hinted.start[k] + hinted.len[k])
+					in_run = 1;
+			outside_runs += !in_run;
+		}
+	CHECK(ok);
+	for (j = 0; j < log->rec_nblocks; j++)
+		if (!in_slab(log, (uintptr_t) log->rec_block[j],
+					 (size_t) ROWLOG_REC_PER_BLOCK << ROWLOG_REC_SHIFT))
+			ok = 0;
+	for (s = 0; s < nslots; s++)
+		if (*(uint32_t *) rowlog_record(log, s) != s ||
+			rowlog_record_slot(log, (char *) rowlog_record(log, s) + 5) != s)
+			ok = 0;
+	CHECK(ok);
+	rowlog_index(log);
+	CHECK(log->n == n);
+	CHECK(log_matches(log, ref, n));
+	rowlog_destroy(log);
+	free(ref);
+}
+
+static void
+test_hinted(void)
+{
+	size_t		big = ROWLOG_HUGE_MIN / sizeof(RowLogEntry);
+
+	/* as reserved: one slab, its run enough */
+	check_hinted(big, big + big / 8, 20000);
+	CHECK(hinted.n == 1 && outside_runs == 0);
+	/* reserved short: spare pieces, then more slabs */
+	check_hinted(3 * big, big, 3000);
+	CHECK(hinted.n >= 2 && outside_runs > 0);
+	/* nothing reserved: small slabs first, hinted from ROWLOG_HUGE_MIN on */
+	check_hinted(2 * big, 0, 50000);
+}
+
 /* no bits set: none stored; bits set late cover every earlier slot */
 static void
 test_user_bits(void)
@@ -402,6 +553,7 @@ main(void)
 	RUN(test_sort_refs);
 	RUN(test_ranks_and_entry_sort);
 	RUN(test_records);
+	RUN(test_hinted);
 	RUN(test_user_bits);
 	return UNIT_DONE();
 }
