@@ -1067,39 +1067,17 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.profile_months_snapshot'
 -- internal columns; each aggregate X has X_live (the query over live data) and
 -- X_snapshot (a table); X reads one or the other.
 
--- customer_360_live and customer_journeys_live are their per-profile
--- functions' own text with the ids NULL, not calls of the functions: a view
--- is stored parsed, while an inlined SQL function is parsed and analysed
--- again at every plan, which was a fifth of planning one customer's row
--- (doc/layer.md, "Performance")
-DO $$
-DECLARE
-  v record;
-  q pg_catalog.text;
-  cols pg_catalog.text;
-BEGIN
-  FOR v IN SELECT * FROM (VALUES
-    ('customer_360_live', '@extschema@.layer_profile_rows(pg_catalog.text[])',
-     'customer_id, is_known, anonymous_ids, created_at, first_seen, last_seen, touchpoints, sessions, channels,
+CREATE VIEW @extschema@.customer_360_live WITH (security_invoker = true) AS
+SELECT customer_id, is_known, anonymous_ids, created_at, first_seen, last_seen, touchpoints, sessions, channels,
        channel_count, is_cross_channel, orders, revenue, avg_order_value, first_purchase, last_purchase,
        days_since_purchase, products, latest_nps, latest_nps_at, nps_category, frequency, recency, t, monetary,
        r_score, f_score, m_score, rfm_segment, one_time_buyer, p_alive, churn_score, expected_purchases,
        expected_clv, lifecycle_stage, cost, profit, expected_profit, entry_channel, entry_campaign,
-       bounced_sessions, session_minutes, days_since_seen, churn_model'),
-    ('customer_journeys_live', '@extschema@.layer_journey_rows(pg_catalog.text[])',
-     'customer_id, first_seen, last_seen, touchpoints, sessions, channel_count, path, channel_path, converted, first_purchase')
-  ) x(view_name, fn, shown) LOOP
-    SELECT p.prosrc, pg_catalog.array_to_string(p.proargnames[2:], ', ') INTO q, cols
-    FROM pg_catalog.pg_proc p WHERE p.oid = v.fn::pg_catalog.regprocedure;
-    -- each source's filter "ids IS NULL OR x.customer_id = ANY (ids)" is true
-    q := pg_catalog.regexp_replace(q, 'ids IS NULL OR [a-z]+\.customer_id = ANY \(ids\)', 'true', 'g');
-    IF q ~ '\mids\M' THEN
-      RAISE EXCEPTION '% no longer filters by ids as % expects', v.fn, v.view_name;
-    END IF;
-    EXECUTE pg_catalog.format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS SELECT %s FROM (%s) r(%s)',
-                              v.view_name, v.shown, q, cols);
-  END LOOP;
-END $$;
+       bounced_sessions, session_minutes, days_since_seen, churn_model
+FROM @extschema@.layer_profile_rows(NULL);
+CREATE VIEW @extschema@.customer_journeys_live WITH (security_invoker = true) AS
+SELECT customer_id, first_seen, last_seen, touchpoints, sessions, channel_count, path, channel_path, converted, first_purchase
+FROM @extschema@.layer_journey_rows(NULL);
 CREATE VIEW @extschema@.customer_360 WITH (security_invoker = true) AS
 SELECT * FROM @extschema@.customer_360_live;
 CREATE VIEW @extschema@.customer_journeys WITH (security_invoker = true) AS
