@@ -197,7 +197,7 @@ BEGIN
   -- the calibration rows only for a period that churn_holdout_check accepts
   -- (else layer_choose_churn_model warns with its error)
   v_holdout := v_cal IS NOT NULL AND v_as_of > v_cal AND pg_catalog.isfinite(v_cal) AND pg_catalog.isfinite(v_as_of);
-  DROP TABLE IF EXISTS pg_temp.cxm_fit_holdout;
+  -- dropped at the end (an error rolls its creation back)
   CREATE TEMP TABLE cxm_fit_holdout (f pg_catalog.float8, rec pg_catalog.float8, t pg_catalog.float8,
                                      actual pg_catalog.float8, horizon pg_catalog.float8);
   WITH per AS MATERIALIZED (
