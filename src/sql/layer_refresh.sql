@@ -182,6 +182,7 @@ DECLARE
   v_hold pg_catalog.interval;
   v_cal pg_catalog.timestamptz;
   v_holdout pg_catalog.bool;
+  v_sort pg_catalog.text;
   fit record;
 BEGIN
   SELECT x.time_unit, x.penalizer, x.churn_model, x.churn_holdout INTO v_unit, v_pen, v_choice, v_hold
@@ -200,6 +201,12 @@ BEGIN
   -- dropped at the end (an error rolls its creation back)
   CREATE TEMP TABLE cxm_fit_holdout (f pg_catalog.float8, rec pg_catalog.float8, t pg_catalog.float8,
                                      actual pg_catalog.float8, horizon pg_catalog.float8);
+  -- group the orders by buyer by hashing: with more buyers than it expects to
+  -- fit in work_mem the planner sorts the orders by customer id instead, a
+  -- quarter of the step's CPU at 1 M (doc/churn.md, "The model step at
+  -- 1,000,000 customers"); the quintiles' window sorts stay
+  v_sort := pg_catalog.current_setting('enable_sort');
+  PERFORM pg_catalog.set_config('enable_sort', 'off', true);
   WITH per AS MATERIALIZED (
     SELECT @extschema@.rfm(t.ts, t.amount, v_as_of, v_unit) AS r,
            pg_catalog.count(*) AS orders, pg_catalog.sum(t.amount) AS revenue, pg_catalog.max(t.ts) AS last_purchase,
@@ -233,6 +240,7 @@ BEGIN
          ARRAY[pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 2), pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 3),
                pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 4), pg_catalog.min(q.revenue) FILTER (WHERE q.ms >= 5)] AS mc
   INTO fit FROM q;
+  PERFORM pg_catalog.set_config('enable_sort', v_sort, true);
   DELETE FROM @extschema@.models m WHERE m.id;
   INSERT INTO @extschema@.models (id, fitted_at, as_of, time_unit, customers, bgnbd, gammagamma, r_cuts, f_cuts, m_cuts,
                                   pareto_nbd, mbgnbd)
