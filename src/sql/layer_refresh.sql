@@ -202,9 +202,9 @@ BEGIN
   CREATE TEMP TABLE cxm_fit_holdout (f pg_catalog.float8, rec pg_catalog.float8, t pg_catalog.float8,
                                      actual pg_catalog.float8, horizon pg_catalog.float8);
   -- group the orders by buyer by hashing: with more buyers than it expects to
-  -- fit in work_mem the planner sorts the orders by customer id instead, a
-  -- quarter of the step's CPU at 1 M (doc/churn.md, "The model step at
-  -- 1,000,000 customers"); the quintiles' window sorts stay
+  -- fit in work_mem the planner sorts the orders by customer id instead, 13 -
+  -- 15 % more CPU at 1 M (doc/churn.md, "The model step at 1,000,000
+  -- customers"); the quintiles' window sorts stay
   v_sort := pg_catalog.current_setting('enable_sort');
   PERFORM pg_catalog.set_config('enable_sort', 'off', true);
   WITH per AS MATERIALIZED (
