@@ -59,10 +59,13 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_holdout', '');
 GRANT SELECT ON @extschema@.model_holdout TO PUBLIC;
 
 -- The choice, once cxm.models holds the fitted models: compares the three
--- churn models on a holdout period ending at the models' as_of (unless
--- settings.churn_model names one), keeps the comparison in cxm.model_holdout
--- and writes the choice into cxm.models (churn_model, churn_chosen_by, churn).
-CREATE FUNCTION @extschema@.layer_choose_churn_model()
+-- churn models on the holdout period from calibration_end to the models'
+-- as_of (unless settings.churn_model names one), over the calibration rows
+-- that layer_fit_models keeps in pg_temp.cxm_fit_holdout from its pass over
+-- the transactions (churn_holdout_sql: as churn_holdout(calibration_end,
+-- as_of) computes them), keeps the comparison in cxm.model_holdout and
+-- writes the choice into cxm.models (churn_model, churn_chosen_by, churn).
+CREATE FUNCTION @extschema@.layer_choose_churn_model(calibration_end pg_catalog.timestamptz)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -70,33 +73,32 @@ SET jit = off
 AS $$
 DECLARE
   v_choice pg_catalog.text;
-  v_hold pg_catalog.interval;
-  v_cal pg_catalog.timestamptz;
+  v_unit pg_catalog.interval;
+  v_pen pg_catalog.float8;
   v_model pg_catalog.text;
   v_by pg_catalog.text;
   v_msg pg_catalog.text;
   m record;
 BEGIN
-  SELECT x.churn_model, x.churn_holdout INTO v_choice, v_hold FROM @extschema@.settings x WHERE x.id;
+  SELECT x.churn_model, x.time_unit, x.penalizer INTO v_choice, v_unit, v_pen FROM @extschema@.settings x WHERE x.id;
   DELETE FROM @extschema@.model_holdout;
   SELECT x.as_of, x.customers, x.bgnbd, x.pareto_nbd, x.mbgnbd INTO m FROM @extschema@.models x WHERE x.id;
   IF NOT FOUND THEN
     RETURN;
   END IF;
-  -- the holdout comparison: calibrate up to as_of - holdout, compare up to as_of
+  -- the holdout comparison: calibrate up to calibration_end, compare up to as_of
   IF v_choice IS NULL AND m.customers > 0 THEN
-    IF v_hold IS NULL THEN
-      SELECT (m.as_of - pg_catalog.min(t.ts)) / 3 INTO v_hold FROM @extschema@.transactions_whole t WHERE t.ts <= m.as_of;
-    END IF;
-    v_cal := m.as_of - v_hold;
     -- the calibration fits' convergence warnings are not about the stored
     -- models: model_holdout shows how well each predicts
     v_msg := pg_catalog.current_setting('client_min_messages');
     PERFORM pg_catalog.set_config('client_min_messages', 'error', true);
     BEGIN
-      INSERT INTO @extschema@.model_holdout
-      SELECT h.model, h.frequency_bucket, h.customers, h.actual, h.predicted, h.mae, h.rmse, v_cal, m.as_of
-      FROM @extschema@.churn_holdout(v_cal, m.as_of) h;
+      PERFORM @extschema@.churn_holdout_check(calibration_end, m.as_of, v_unit, v_pen);
+      EXECUTE pg_catalog.format(
+        'INSERT INTO @extschema@.model_holdout SELECT h.*, %L::pg_catalog.timestamptz, %L::pg_catalog.timestamptz FROM (%s) h',
+        calibration_end, m.as_of,
+        @extschema@.churn_holdout_sql('SELECT h.f, h.rec, h.t, h.actual, h.horizon FROM pg_temp.cxm_fit_holdout h'))
+      USING calibration_end, m.as_of, v_unit, v_pen;
       PERFORM pg_catalog.set_config('client_min_messages', v_msg, true);
     EXCEPTION WHEN invalid_parameter_value OR numeric_value_out_of_range OR null_value_not_allowed THEN
       PERFORM pg_catalog.set_config('client_min_messages', v_msg, true);
@@ -127,6 +129,6 @@ BEGIN
                             ELSE @extschema@.churn_model(m.mbgnbd) END AS m) c
   WHERE x.id;
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_choose_churn_model() IS
-  'internal (layer_fit_models, at refresh(refit => true)): compares the churn models of cxm.models on a holdout period and stores the choice';
-REVOKE ALL ON FUNCTION @extschema@.layer_choose_churn_model() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.layer_choose_churn_model(pg_catalog.timestamptz) IS
+  'internal (layer_fit_models, at refresh(refit => true)): compares the churn models of cxm.models on the holdout period from calibration_end, over the calibration rows of pg_temp.cxm_fit_holdout, and stores the choice';
+REVOKE ALL ON FUNCTION @extschema@.layer_choose_churn_model(pg_catalog.timestamptz) FROM PUBLIC;

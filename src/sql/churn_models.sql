@@ -277,26 +277,18 @@ COMMENT ON FUNCTION @extschema@.churn_holdout_expected(@extschema@.churn_model, 
                                                        pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
   'internal: expected_purchases, but NULL where the model cannot predict the customer (churn_holdout)';
 
--- The calibration summary (rfm up to calibration_end) and the holdout
--- purchases (distinct periods up to holdout_end minus those up to
--- calibration_end) of every customer with a purchase by calibration_end;
--- the three models fitted on the calibration summaries; predicted against
--- actual repeat purchases per calibration frequency.
-CREATE FUNCTION @extschema@.churn_holdout(source pg_catalog.regclass, customer_column pg_catalog.text,
-                                          time_column pg_catalog.text, calibration_end pg_catalog.timestamptz,
-                                          holdout_end pg_catalog.timestamptz, time_unit pg_catalog.interval,
-                                          penalizer pg_catalog.float8)
-RETURNS TABLE (model pg_catalog.text, frequency_bucket pg_catalog.text, customers pg_catalog.int8,
-               actual pg_catalog.float8, predicted pg_catalog.float8, mae pg_catalog.float8,
-               rmse pg_catalog.float8)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+-- churn_holdout's arguments: 22004 when one is NULL, 22023 unless
+-- calibration_end < holdout_end, both finite (also the CX layer's check,
+-- layer_choose_churn_model)
+CREATE FUNCTION @extschema@.churn_holdout_check(calibration_end pg_catalog.timestamptz,
+                                                holdout_end pg_catalog.timestamptz, time_unit pg_catalog.interval,
+                                                penalizer pg_catalog.float8)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  v_cust pg_catalog.text;
-  v_ts pg_catalog.text;
 BEGIN
-  IF source IS NULL OR calibration_end IS NULL OR holdout_end IS NULL OR time_unit IS NULL OR penalizer IS NULL THEN
+  IF calibration_end IS NULL OR holdout_end IS NULL OR time_unit IS NULL OR penalizer IS NULL THEN
     RAISE EXCEPTION 'source, calibration_end, holdout_end, time_unit and penalizer must not be NULL'
       USING ERRCODE = '22004';
   END IF;
@@ -304,17 +296,25 @@ BEGIN
     RAISE EXCEPTION 'holdout_end must be a finite time after calibration_end, got % and %', calibration_end, holdout_end
       USING ERRCODE = '22023';
   END IF;
-  v_cust := @extschema@.layer_column(source, customer_column, 'customer', 'id');
-  v_ts := @extschema@.layer_column(source, time_column, 'time', 'ts');
-  RETURN QUERY EXECUTE pg_catalog.format($q$
-    WITH s AS (
-      SELECT @extschema@.rfm(%2$s, 0::pg_catalog.numeric, $1, $3) AS c,
-             @extschema@.rfm(%2$s, 0::pg_catalog.numeric, $2, $3) AS h
-      FROM %3$s s GROUP BY %1$s
-    ), cal AS (
-      SELECT (s.c).frequency AS f, (s.c).recency AS rec, (s.c).t AS t,
-             (s.h).frequency - (s.c).frequency AS actual, (s.h).t - (s.c).t AS horizon
-      FROM s WHERE (s.c).frequency IS NOT NULL
+END $$;
+COMMENT ON FUNCTION @extschema@.churn_holdout_check(pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.interval,
+                                                    pg_catalog.float8) IS
+  'internal: checks churn_holdout''s calibration_end, holdout_end, time_unit and penalizer (22004, 22023)';
+
+-- churn_holdout's comparison, given the query of the calibration rows (f,
+-- rec, t: the calibration summary; actual: the holdout purchases, distinct
+-- periods up to holdout_end minus those up to calibration_end; horizon: the
+-- periods from calibration_end to holdout_end) of every customer with a
+-- purchase by calibration_end, and $4 the penalizer: the three models fitted
+-- on the calibration summaries; predicted against actual repeat purchases per
+-- calibration frequency.  churn_holdout computes the rows from the source;
+-- the CX layer keeps them from its fitting pass (layer_fit_models; doc/churn.md,
+-- "The model step at 1,000,000 customers").
+CREATE FUNCTION @extschema@.churn_holdout_sql(cal pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+  SELECT 'WITH cal AS (' || cal || $q$
     ), fit AS (
       SELECT @extschema@.bgnbd_fit(cal.f, cal.rec, cal.t, $4) AS bg,
              @extschema@.pareto_nbd_fit(cal.f, cal.rec, cal.t, $4) AS pn,
@@ -355,7 +355,41 @@ BEGIN
           FROM pred GROUP BY pred.ord, pred.name, ROLLUP (pred.bucket)) g
     JOIN err e ON e.ord = g.ord
     ORDER BY g.ord, g.bucket COLLATE "C"
-  $q$, v_cust, v_ts, source)
+$q$
+$$;
+COMMENT ON FUNCTION @extschema@.churn_holdout_sql(pg_catalog.text) IS
+  'internal: the query of churn_holdout''s comparison over the calibration rows that cal selects ($4: the penalizer)';
+
+CREATE FUNCTION @extschema@.churn_holdout(source pg_catalog.regclass, customer_column pg_catalog.text,
+                                          time_column pg_catalog.text, calibration_end pg_catalog.timestamptz,
+                                          holdout_end pg_catalog.timestamptz, time_unit pg_catalog.interval,
+                                          penalizer pg_catalog.float8)
+RETURNS TABLE (model pg_catalog.text, frequency_bucket pg_catalog.text, customers pg_catalog.int8,
+               actual pg_catalog.float8, predicted pg_catalog.float8, mae pg_catalog.float8,
+               rmse pg_catalog.float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_cust pg_catalog.text;
+  v_ts pg_catalog.text;
+BEGIN
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'source, calibration_end, holdout_end, time_unit and penalizer must not be NULL'
+      USING ERRCODE = '22004';
+  END IF;
+  PERFORM @extschema@.churn_holdout_check(calibration_end, holdout_end, time_unit, penalizer);
+  v_cust := @extschema@.layer_column(source, customer_column, 'customer', 'id');
+  v_ts := @extschema@.layer_column(source, time_column, 'time', 'ts');
+  -- the calibration summary (rfm up to calibration_end) and the holdout
+  -- purchases of every customer with a purchase by calibration_end
+  RETURN QUERY EXECUTE @extschema@.churn_holdout_sql(pg_catalog.format($q$
+      SELECT (s.c).frequency AS f, (s.c).recency AS rec, (s.c).t AS t,
+             (s.h).frequency - (s.c).frequency AS actual, (s.h).t - (s.c).t AS horizon
+      FROM (SELECT @extschema@.rfm(%2$s, 0::pg_catalog.numeric, $1, $3) AS c,
+                   @extschema@.rfm(%2$s, 0::pg_catalog.numeric, $2, $3) AS h
+            FROM %3$s s GROUP BY %1$s) s
+      WHERE (s.c).frequency IS NOT NULL$q$, v_cust, v_ts, source))
   USING calibration_end, holdout_end, time_unit, penalizer;
 END $$;
 COMMENT ON FUNCTION @extschema@.churn_holdout(pg_catalog.regclass, pg_catalog.text, pg_catalog.text,
