@@ -166,7 +166,8 @@ rfm_add(RfmState *st, int64 period, int64 micros)
 			st->cap *= 2;
 			if (st->items == st->local)
 			{
-				st->items = palloc(sizeof(RfmPeriod) * st->cap);
+				st->items = MemoryContextAlloc(GetMemoryChunkContext(st),
+											   sizeof(RfmPeriod) * st->cap);
 				memcpy(st->items, st->local, sizeof(RfmPeriod) * st->n);
 			}
 			else

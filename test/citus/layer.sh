@@ -280,11 +280,6 @@ for v in $views; do
 	plan=$(lplan "SELECT * FROM cxm.${v}_live")
 	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month)_rows' <<<"$plan"; then
 		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions (above)"
-	elif grep -q 'Distributed Subplan' <<<"$plan" &&
-		grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; then
-		# (a live view whose per-profile query Citus plans itself, not
-		# through the function: the same subplans without the Function Scan)
-		exception "cxm.${v}_live: grouped on the coordinator from the stitched rows the workers send (its per-profile query, as above)"
 	elif ! grep -q 'Custom Scan (Citus' <<<"$plan"; then
 		ok "layer: cxm.${v}_live reads only coordinator tables (no distributed table)"
 	else
