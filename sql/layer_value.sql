@@ -253,6 +253,8 @@ BEGIN
 END $$;
 SELECT count(*) FILTER (WHERE n > 1) AS tied_groups, count(*) FILTER (WHERE value < 0) AS negative_groups,
        count(*) - count(DISTINCT (mo, value)) AS groups_split_by_scale FROM vb;
+CREATE FUNCTION pg_temp.vc_check() RETURNS TABLE (measure text, n_ok bool, total_ok bool, total_scale_ok bool,
+  tops_ok bool, k80_ok bool, lorenz_ok bool, gini_ok bool) LANGUAGE sql AS $check$
 WITH s AS (SELECT mo, array_agg(value ORDER BY value DESC) AS d, count(*) AS n, sum(value) AS total FROM vb_rows GROUP BY 1),
 h AS (
   SELECT (ARRAY['revenue', 'profit', 'expected_clv'])[s.mo] AS measure, s.n, s.total,
@@ -269,7 +271,9 @@ SELECT v.measure, v.customers = h.n AS n_ok, v.total = h.total AS total_ok, scal
        v.customers_for_80_pct = h.k80::float8 / h.n AS k80_ok,
        (SELECT bool_and(abs(a - b) < 1e-12) FROM unnest(v.lorenz, h.lorenz) u(a, b)) AS lorenz_ok,
        abs(v.gini - h.gini) < 1e-12 AS gini_ok
-FROM pg_temp.vc_of() v JOIN h USING (measure) ORDER BY 1;
+FROM pg_temp.vc_of() v JOIN h USING (measure) ORDER BY 1
+$check$;
+SELECT * FROM pg_temp.vc_check();
 CREATE TEMP TABLE mb AS
 SELECT part, value, coalesce(scale(value), -1) AS sc, value::float8 AS f, count(*) AS n
 FROM (SELECT (i * 7) % 16 AS part,
@@ -280,6 +284,8 @@ CREATE FUNCTION pg_temp.cmv_of() RETURNS SETOF cxm.channel_mix_value_snapshot LA
 BEGIN
   RETURN QUERY EXECUTE replace((SELECT a.body FROM cxm.layer_aggregates() a WHERE a.name = 'channel_mix_value'), '{base}', 'mb');
 END $$;
+CREATE FUNCTION pg_temp.cmv_check() RETURNS TABLE (rows bigint, counts_equal bigint, means_equal bigint,
+  medians_equal bigint, welch_equal bigint) LANGUAGE sql AS $check$
 WITH r AS (SELECT b.part, b.value FROM mb b CROSS JOIN LATERAL generate_series(1, b.n) g),
 h AS (
   SELECT (ARRAY['<90', '90-365', '365+', 'all'])[part / 4 + 1] AS band, (ARRAY['revenue', 'expected_clv'])[(part / 2) % 2 + 1] AS measure,
@@ -296,7 +302,61 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE (v.ci_low, v.ci_high, v.p_value) IS NOT DISTINCT FROM (w.ci_low, w.ci_high, w.p_value)) AS welch_equal
 FROM pg_temp.cmv_of() v
 JOIN h ON h.band = v.tenure_band AND h.measure = v.measure
-CROSS JOIN LATERAL cxm.welch_test(h.n2, h.mean2, h.var2, h.n1, h.mean1, h.var1) w;
+CROSS JOIN LATERAL cxm.welch_test(h.n2, h.mean2, h.var2, h.n1, h.mean1, h.var1) w
+$check$;
+SELECT * FROM pg_temp.cmv_check();
+-- the same with 19 more digits after the point: values that do not fit the
+-- 128-bit fixed point go through PostgreSQL's numeric arithmetic
+-- (layer_rank.c), to the same figures and scales
+UPDATE vb SET value = value * 1.0000000000000000000, sc = sc + 19;
+UPDATE vb_rows SET value = value * 1.0000000000000000000;
+SELECT * FROM pg_temp.vc_check();
+UPDATE mb SET value = value * 1.0000000000000000000, sc = sc + 19;
+SELECT * FROM pg_temp.cmv_check();
+-- and with values whose sums of squares pass 2^128 (summed in 256 bits),
+-- then with one value beyond 2^63 (numeric again): the same figures
+-- (as integers at each part's largest scale d: value * 10^d)
+UPDATE mb SET value = round(value * 100) * 4000000000000000, f = (round(value * 100) * 4000000000000000)::float8;
+UPDATE mb SET sc = scale(value);
+SELECT bool_and(m < 2 ^ 63) AS below_2_63, bool_or(q > 2 ^ 128) AS squares_above_2_128
+FROM (SELECT part, max(abs(value * 10 ^ d)) AS m, sum((value * 10 ^ d) ^ 2 * n) AS q
+      FROM (SELECT part, value, n, max(sc) OVER (PARTITION BY part) AS d FROM mb) y GROUP BY part) x;
+SELECT * FROM pg_temp.cmv_check();
+UPDATE mb SET value = value * 1000000, f = (value * 1000000)::float8 WHERE value = (SELECT max(value) FROM mb);
+SELECT * FROM pg_temp.cmv_check();
+-- NaN and infinities propagate as in numeric sums; a negative count is an error
+SELECT cxm.layer_concentration_agg(v, v::float8, 1) FROM (VALUES (2.5), ('Infinity'), (1)) x(v);
+SELECT cxm.layer_concentration_agg(v, v::float8, 1) FROM (VALUES (2.5), ('NaN'), (1)) x(v);
+SELECT cxm.layer_moments_agg(v, v::float8, 2) FROM (VALUES (2.5), ('-Infinity'), (1)) x(v);
+SELECT cxm.layer_moments_agg(v, v::float8, n) FROM (VALUES (2.5, 1), (NULL, 3), (1, NULL)) x(v, n);
+SELECT cxm.layer_moments_agg(v, v::float8, 0) FROM (VALUES (2.5)) x(v);
+SELECT pg_temp.err($$SELECT cxm.layer_moments_agg(1, 1, -1)$$);
+-- in parallel: partial states (exact and numeric values) serialised,
+-- combined and finished to the same figures as one process
+CREATE TABLE par_rank AS
+SELECT i % 3 AS g, CASE WHEN i % 1000 = 0 THEN round(i / 7.0, 20) ELSE round(i / 7.0, 2) END AS v, 1 + i % 4 AS n
+FROM generate_series(1, 60000) i;
+ANALYZE par_rank;
+CREATE TEMP TABLE serial_rank AS
+SELECT g, cxm.layer_concentration_agg(v, v::float8, n) AS c, cxm.layer_moments_agg(v, v::float8, n) AS m FROM par_rank GROUP BY g;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET enable_hashagg = off;
+EXPLAIN (COSTS OFF)
+SELECT g, cxm.layer_concentration_agg(v, v::float8, n), cxm.layer_moments_agg(v, v::float8, n) FROM par_rank GROUP BY g;
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE (p.c).total = (s.c).total AND scale((p.c).total) = scale((s.c).total)
+                        AND (p.c)::text = (s.c)::text AND (p.m)::text = (s.m)::text) AS same
+FROM (SELECT g, cxm.layer_concentration_agg(v, v::float8, n) AS c, cxm.layer_moments_agg(v, v::float8, n) AS m
+      FROM par_rank GROUP BY g) p JOIN serial_rank s USING (g);
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET enable_hashagg;
+DROP TABLE par_rank;
 
 -- leave the layer as the next tests expect it: nothing mapped, no model
 SELECT cxm.unmap(s) FROM (SELECT DISTINCT source AS s FROM cxm.sources) x;

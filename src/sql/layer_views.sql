@@ -550,19 +550,70 @@ COMMENT ON FUNCTION @extschema@.welch_test(pg_catalog.int8, pg_catalog.float8, p
   pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
   'Welch''s t test of mean1 - mean2 from each sample''s size, mean and variance (n - 1): difference, standard error, Welch-Satterthwaite df, t, two-sided p-value and interval; all NULL without two values and some spread';
 
--- The sum of the k largest values when c equal values v follow the kb
--- largest, which sum to sb (value_concentration, from its base): NULL
--- unless k falls in that group
-CREATE FUNCTION @extschema@.layer_top_at(k pg_catalog.int8, kb pg_catalog.int8, c pg_catalog.int8,
-                                         sb pg_catalog.numeric, v pg_catalog.numeric)
-RETURNS pg_catalog.numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-  SELECT CASE WHEN k > kb AND k <= kb + c THEN sb + (k - kb) * v END
-$$;
-COMMENT ON FUNCTION @extschema@.layer_top_at(pg_catalog.int8, pg_catalog.int8, pg_catalog.int8, pg_catalog.numeric,
-                                             pg_catalog.numeric) IS
-  'internal: the sum of the k largest values when c values equal to v follow the kb largest (summing to sb); NULL unless kb < k <= kb + c';
+-- value_concentration's and channel_mix_value's walks over one group of
+-- their bases, whose rows the aggregates take in any order (layer_rank.c,
+-- rank_core.c; doc/layer.md, "Incremental refresh")
+CREATE TYPE @extschema@.layer_concentration AS (
+  n pg_catalog.int8, total pg_catalog.numeric, ranked pg_catalog.numeric,
+  xk pg_catalog.int8, xs pg_catalog.numeric, xv pg_catalog.numeric, tp pg_catalog.numeric[]);
+COMMENT ON TYPE @extschema@.layer_concentration IS
+  'internal: one measure of value_concentration: buyers, total, the Gini''s rank sum, the group reaching 80 % of the total (buyers above it, their sum, its value) and the sums of the ceil(p n) largest values (p = 1, 5, 10, 20, 50 %) and of the n - floor(d n / 10) largest (d = 1 .. 9)';
+CREATE TYPE @extschema@.layer_moments AS (
+  n pg_catalog.int8, s pg_catalog.numeric, q pg_catalog.numeric, lo pg_catalog.float8, hi pg_catalog.float8);
+COMMENT ON TYPE @extschema@.layer_moments IS
+  'internal: one part of channel_mix_value: buyers, exact sum and sum of squares, and the two middle values (float8) of the median';
+CREATE FUNCTION @extschema@.layer_rank_add(pg_catalog.internal, pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'layer_rank_add'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_rank_add(pg_catalog.internal, pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) IS
+  'internal: transition of layer_concentration_agg and layer_moments_agg (a value, as float8, and its count)';
+CREATE FUNCTION @extschema@.layer_rank_combine(pg_catalog.internal, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'layer_rank_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_rank_combine(pg_catalog.internal, pg_catalog.internal) IS
+  'internal: combine function of layer_concentration_agg and layer_moments_agg';
+CREATE FUNCTION @extschema@.layer_rank_serialize(pg_catalog.internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'layer_rank_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_rank_serialize(pg_catalog.internal) IS
+  'internal: serialises the state of layer_concentration_agg and layer_moments_agg';
+CREATE FUNCTION @extschema@.layer_rank_deserialize(pg_catalog.bytea, pg_catalog.internal)
+RETURNS pg_catalog.internal
+AS 'MODULE_PATHNAME', 'layer_rank_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_rank_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
+  'internal: deserialises (and checks) the state of layer_concentration_agg and layer_moments_agg';
+CREATE FUNCTION @extschema@.layer_concentration_final(pg_catalog.internal)
+RETURNS @extschema@.layer_concentration
+AS 'MODULE_PATHNAME', 'layer_concentration_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_concentration_final(pg_catalog.internal) IS
+  'internal: final function of layer_concentration_agg';
+CREATE FUNCTION @extschema@.layer_moments_final(pg_catalog.internal)
+RETURNS @extschema@.layer_moments
+AS 'MODULE_PATHNAME', 'layer_moments_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_moments_final(pg_catalog.internal) IS
+  'internal: final function of layer_moments_agg';
+CREATE AGGREGATE @extschema@.layer_concentration_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) (
+  SFUNC = @extschema@.layer_rank_add, STYPE = pg_catalog.internal, SSPACE = 4096,
+  FINALFUNC = @extschema@.layer_concentration_final,
+  COMBINEFUNC = @extschema@.layer_rank_combine,
+  SERIALFUNC = @extschema@.layer_rank_serialize, DESERIALFUNC = @extschema@.layer_rank_deserialize,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_concentration_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) IS
+  'internal: value_concentration''s figures from one measure''s base rows (value, value as float8, buyers), in any order';
+CREATE AGGREGATE @extschema@.layer_moments_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) (
+  SFUNC = @extschema@.layer_rank_add, STYPE = pg_catalog.internal, SSPACE = 4096,
+  FINALFUNC = @extschema@.layer_moments_final,
+  COMBINEFUNC = @extschema@.layer_rank_combine,
+  SERIALFUNC = @extschema@.layer_rank_serialize, DESERIALFUNC = @extschema@.layer_rank_deserialize,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_moments_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) IS
+  'internal: channel_mix_value''s figures from one part''s base rows (value, value as float8, buyers), in any order';
 
 -- The sample variance from the count, the sum and the sum of squares
 -- (numeric, exact), as var_samp(numeric) computes it: NULL below two
@@ -763,39 +814,14 @@ $q$, 'segment'),
 -- whichever way ties are ordered.  (The order is by the value as float8
 -- first, which sorts faster and agrees with the numeric order.)
 WITH g AS (
-  SELECT r.mo, pg_catalog.max(r.n) AS n, pg_catalog.max(r.total) AS total,
-         -- Gini from the ranks: 2 sum(i x_i) / (n sum x) - (n + 1) / n, i = rank from the bottom;
-         -- the group at ranks kb + 1 .. kb + c from the top adds x (c (n + 1 - kb) - c (c + 1) / 2)
-         pg_catalog.sum(r.value * (r.c * (r.n + 1 - r.kb) - r.c * (r.c + 1) / 2)) AS ranked,
-         -- the group in which the sum from the top reaches 80 % of the total
-         pg_catalog.min(r.kb) FILTER (WHERE r.reach) AS xk, pg_catalog.min(r.sb) FILTER (WHERE r.reach) AS xs,
-         pg_catalog.min(r.value) FILTER (WHERE r.reach) AS xv,
-         -- the sums of the ceil(p n) largest values, p = 1, 5, 10, 20, 50 %, then
-         -- of the n - floor(d n / 10) largest, d = 1 .. 9 (the Lorenz deciles)
-         ARRAY[pg_catalog.max(@extschema@.layer_top_at((r.n + 99) / 100, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at((r.n + 19) / 20, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at((r.n + 9) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at((r.n + 4) / 5, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at((r.n + 1) / 2, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - r.n / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (2 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (3 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (4 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (5 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (6 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (7 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (8 * r.n) / 10, r.kb, r.c, r.sb, r.value)),
-               pg_catalog.max(@extschema@.layer_top_at(r.n - (9 * r.n) / 10, r.kb, r.c, r.sb, r.value))] AS tp
-  FROM (SELECT w.*, w.sb < 0.8 * w.total AND w.sb + w.c * w.value >= 0.8 * w.total AS reach
-        FROM (SELECT b.mo, b.value, b.n AS c,
-                     (pg_catalog.sum(b.n) OVER w)::pg_catalog.int8 - b.n AS kb,
-                     pg_catalog.sum(b.value * b.n) OVER w - b.value * b.n AS sb,
-                     (pg_catalog.sum(b.n) OVER (PARTITION BY b.mo))::pg_catalog.int8 AS n,
-                     pg_catalog.sum(b.value * b.n) OVER (PARTITION BY b.mo) AS total
-              FROM {base} b
-              WINDOW w AS (PARTITION BY b.mo ORDER BY b.f DESC, b.value DESC
-                           ROWS UNBOUNDED PRECEDING)) w) r
-  GROUP BY r.mo
+  -- n, total, the Gini's rank sum sum x (c (n + 1 - kb) - c (c + 1) / 2)
+  -- (x at ranks kb + 1 .. kb + c from the top), the group in which the sum
+  -- from the top reaches 80 % of the total (xk, xs, xv), and tp: the sums
+  -- of the ceil(p n) largest values, p = 1, 5, 10, 20, 50 %, then of the n -
+  -- floor(d n / 10) largest, d = 1 .. 9 (the Lorenz deciles)
+  SELECT x.mo, (x.r).n, (x.r).total, (x.r).ranked, (x.r).xk, (x.r).xs, (x.r).xv, (x.r).tp
+  FROM (SELECT b.mo, @extschema@.layer_concentration_agg(b.value, b.f, b.n) AS r
+        FROM {base} b GROUP BY b.mo) x
 )
 SELECT m.measure, COALESCE(g.n, 0) AS customers, g.total,
        (g.tp[1] / NULLIF(g.total, 0))::pg_catalog.float8 AS top_1_pct,
@@ -833,30 +859,24 @@ $q$, 'mo, value, sc, f'),
 -- The base holds the buyers by part = 4 band + 2 measure + side (band 0
 -- <90, 1 90-365, 2 365+; measure 0 revenue, 1 expected_clv; side 1 when
 -- cross-channel) and value; band 3 is 'all'
-WITH s AS (
-  -- per band and measure (part / 2), per side: count, sum and sum of
-  -- squares (exact), and the two middle values: 0-based positions
-  -- floor((n - 1) / 2) and ceil((n - 1) / 2) in ascending order of the
-  -- value as float8 (the order percentile_cont uses), ka values lying below
-  -- a group of c
-  SELECT r.part / 2 AS bm,
-         COALESCE(pg_catalog.sum(r.c) FILTER (WHERE r.part % 2 = 0), 0)::pg_catalog.int8 AS n1,
-         COALESCE(pg_catalog.sum(r.c) FILTER (WHERE r.part % 2 = 1), 0)::pg_catalog.int8 AS n2,
-         pg_catalog.sum(r.value * r.c) FILTER (WHERE r.part % 2 = 0) AS s1,
-         pg_catalog.sum(r.value * r.c) FILTER (WHERE r.part % 2 = 1) AS s2,
-         pg_catalog.sum(r.value * r.value * r.c) FILTER (WHERE r.part % 2 = 0) AS q1,
-         pg_catalog.sum(r.value * r.value * r.c) FILTER (WHERE r.part % 2 = 1) AS q2,
-         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 0 AND r.lo >= r.ka AND r.lo < r.ka + r.c) AS lo1,
-         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 0 AND r.hi >= r.ka AND r.hi < r.ka + r.c) AS hi1,
-         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 1 AND r.lo >= r.ka AND r.lo < r.ka + r.c) AS lo2,
-         pg_catalog.max(r.f) FILTER (WHERE r.part % 2 = 1 AND r.hi >= r.ka AND r.hi < r.ka + r.c) AS hi2
-  FROM (SELECT w.*, (w.cnt - 1) / 2 AS lo, w.cnt / 2 AS hi
-        FROM (SELECT b.part, b.value, b.f, b.n AS c,
-                     (pg_catalog.sum(b.n) OVER w)::pg_catalog.int8 - b.n AS ka,
-                     (pg_catalog.sum(b.n) OVER (PARTITION BY b.part))::pg_catalog.int8 AS cnt
-              FROM {base} b
-              WINDOW w AS (PARTITION BY b.part ORDER BY b.f ROWS UNBOUNDED PRECEDING)) w) r
-  GROUP BY r.part / 2
+WITH p AS (
+  -- per part: buyers, exact sum and sum of squares, and the two middle
+  -- values (0-based positions floor((n - 1) / 2) and ceil((n - 1) / 2) in
+  -- ascending order of the value as float8, the order percentile_cont uses)
+  SELECT x.part, (x.r).n, (x.r).s, (x.r).q, (x.r).lo, (x.r).hi
+  FROM (SELECT b.part, @extschema@.layer_moments_agg(b.value, b.f, b.n) AS r
+        FROM {base} b GROUP BY b.part) x
+), s AS (
+  -- per band and measure (part / 2), per side
+  SELECT p.part / 2 AS bm,
+         COALESCE(pg_catalog.sum(p.n) FILTER (WHERE p.part % 2 = 0), 0)::pg_catalog.int8 AS n1,
+         COALESCE(pg_catalog.sum(p.n) FILTER (WHERE p.part % 2 = 1), 0)::pg_catalog.int8 AS n2,
+         pg_catalog.max(p.s) FILTER (WHERE p.part % 2 = 0) AS s1, pg_catalog.max(p.s) FILTER (WHERE p.part % 2 = 1) AS s2,
+         pg_catalog.max(p.q) FILTER (WHERE p.part % 2 = 0) AS q1, pg_catalog.max(p.q) FILTER (WHERE p.part % 2 = 1) AS q2,
+         pg_catalog.max(p.lo) FILTER (WHERE p.part % 2 = 0) AS lo1, pg_catalog.max(p.hi) FILTER (WHERE p.part % 2 = 0) AS hi1,
+         pg_catalog.max(p.lo) FILTER (WHERE p.part % 2 = 1) AS lo2, pg_catalog.max(p.hi) FILTER (WHERE p.part % 2 = 1) AS hi2
+  FROM p
+  GROUP BY p.part / 2
 ), m AS (
   -- mean = sum / n and the sample variance (n sum x^2 - (sum x)^2) / (n (n - 1)),
   -- as avg and var_samp compute them; the median interpolates halfway
