@@ -535,23 +535,22 @@ BEGIN
           AND a.attname <> ALL (pg_catalog.string_to_array(agg.base_keys, ', '));
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_new_' || agg.name,
                                   @extschema@.layer_base_sql(agg.name, 'cxm_refresh_rows_new_'));
+        -- one statement: the groups the changed profiles touch leave the
+        -- base (one pass over it) and come back with the old rows
+        -- subtracted and the new ones added; groups whose count n falls to
+        -- 0 stay out
         EXECUTE pg_catalog.format(
-          'CREATE TEMP TABLE cxm_refresh_merged AS SELECT %1$s, %2$s FROM ('
-          '  SELECT b.* FROM @extschema@.%3$I b WHERE (%1$s) IN (SELECT %1$s FROM %4$I UNION SELECT %1$s FROM %5$I)'
+          'WITH k AS (SELECT %1$s FROM %4$I UNION SELECT %1$s FROM %5$I),'
+          ' gone AS (DELETE FROM @extschema@.%3$I b USING k WHERE %7$s RETURNING b.*)'
+          ' INSERT INTO @extschema@.%3$I SELECT %1$s, %2$s FROM ('
+          '  SELECT * FROM gone'
           '  UNION ALL SELECT %1$s, %6$s FROM %4$I o'
-          '  UNION ALL SELECT * FROM %5$I) u GROUP BY %1$s',
+          '  UNION ALL SELECT * FROM %5$I) u GROUP BY %1$s HAVING pg_catalog.sum(u.n) <> 0',
           agg.base_keys, sums, agg.name || '_base_snapshot', 'cxm_refresh_old_' || agg.name,
-          'cxm_refresh_new_' || agg.name, negs);
-        -- (its statistics make the DELETE hash the few merged groups rather
-        -- than sort the whole base for a merge join)
-        ANALYZE cxm_refresh_merged;
-        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I b USING cxm_refresh_merged m WHERE %s',
-          agg.name || '_base_snapshot',
-          (SELECT pg_catalog.string_agg(pg_catalog.format('b.%1$I = m.%1$I', k), ' AND ')
-           FROM pg_catalog.unnest(pg_catalog.string_to_array(agg.base_keys, ', ')) k));
-        EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM cxm_refresh_merged m WHERE m.n <> 0',
-                                  agg.name || '_base_snapshot');
-        EXECUTE pg_catalog.format('DROP TABLE %I, %I, cxm_refresh_merged', 'cxm_refresh_old_' || agg.name,
+          'cxm_refresh_new_' || agg.name, negs,
+          (SELECT pg_catalog.string_agg(pg_catalog.format('b.%1$I = k.%1$I', x), ' AND ')
+           FROM pg_catalog.unnest(pg_catalog.string_to_array(agg.base_keys, ', ')) x));
+        EXECUTE pg_catalog.format('DROP TABLE %I, %I', 'cxm_refresh_old_' || agg.name,
                                   'cxm_refresh_new_' || agg.name);
       END IF;
       EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_snapshot');
