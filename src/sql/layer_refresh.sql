@@ -350,6 +350,7 @@ DECLARE
   v_citus pg_catalog.bool;
   v_sort pg_catalog.text;
   v_hash pg_catalog.text;
+  v_touch_ids pg_catalog.text[];
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -420,12 +421,16 @@ BEGIN
       v_workers := pg_catalog.current_setting('max_parallel_workers_per_gather');
       PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
       PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
-      -- the changed profiles' old per-profile rows, read once from each
-      -- snapshot (cxm_refresh_rows_old_*); the additive bases lose what
-      -- these rows gave them (kept here) and gain their new rows below
+      -- the changed profiles' old per-profile rows, taken out of each
+      -- snapshot (deleted, returned into cxm_refresh_rows_old_*: one pass
+      -- by index, no per-profile function reads the snapshots); the
+      -- additive bases lose what these rows gave them (kept here) and gain
+      -- their new rows below
       FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)',
-                                  'cxm_refresh_rows_old_' || agg.kind, agg.snap) USING v_ids;
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I WITH NO DATA',
+                                  'cxm_refresh_rows_old_' || agg.kind, agg.snap);
+        EXECUTE pg_catalog.format('WITH d AS (DELETE FROM @extschema@.%I x WHERE x.customer_id = ANY ($1) RETURNING x.*)'
+                                  ' INSERT INTO %I SELECT * FROM d', agg.snap, 'cxm_refresh_rows_old_' || agg.kind) USING v_ids;
       END LOOP;
       FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
@@ -458,13 +463,14 @@ BEGIN
         -- in the list too.  Leaving it out spares reading its rows by index
         -- only to drop them at the stitching (26,000 of 75,000 rows in the
         -- bench's refresh; doc/layer.md, "Performance").
+        -- (The list is a variable: passed as a subquery, its values would be
+        -- unknown to the planner, whose plan then reads every touchpoint.)
+        v_touch_ids := ARRAY(SELECT i FROM pg_catalog.unnest(v_ids) i
+                             WHERE NOT EXISTS (SELECT FROM @extschema@.identity_map m WHERE m.anonymous_id = i)
+                                OR EXISTS (SELECT FROM @extschema@.identity_map m WHERE m.customer_id = i));
         v_hash := pg_catalog.current_setting('enable_hashjoin');
         PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
-        INSERT INTO @extschema@.layer_touch_stage
-        SELECT * FROM @extschema@.layer_touch_stage_rows(ARRAY(
-          SELECT i FROM pg_catalog.unnest(v_ids) i
-          WHERE NOT EXISTS (SELECT FROM @extschema@.identity_map m WHERE m.anonymous_id = i)
-             OR EXISTS (SELECT FROM @extschema@.identity_map m WHERE m.customer_id = i)));
+        INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows(v_touch_ids);
         PERFORM pg_catalog.set_config('enable_hashjoin', v_hash, true);
       END IF;
       PERFORM @extschema@.layer_analyze(ARRAY['@extschema@.layer_touch_stage'::pg_catalog.regclass]);
@@ -497,7 +503,6 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
                                   'cxm_refresh_rows_new_' || agg.kind,
                                   CASE WHEN v_stage THEN agg.staged_ids_fn ELSE agg.fn END) USING v_ids;
-        EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I x WHERE x.customer_id = ANY ($1)', agg.snap) USING v_ids;
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM %I', agg.snap, 'cxm_refresh_rows_new_' || agg.kind);
       END IF;
       t := @extschema@.layer_step(agg.step, t);
