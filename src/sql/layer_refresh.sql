@@ -467,7 +467,8 @@ BEGIN
         -- unknown to the planner, whose plan then reads every touchpoint.)
         v_touch_ids := ARRAY(SELECT i FROM pg_catalog.unnest(v_ids) i
                              WHERE NOT EXISTS (SELECT FROM @extschema@.identity_map m WHERE m.anonymous_id = i)
-                                OR EXISTS (SELECT FROM @extschema@.identity_map m WHERE m.customer_id = i));
+                             UNION
+                             SELECT m.customer_id FROM @extschema@.identity_map m WHERE m.customer_id = ANY (v_ids));
         v_hash := pg_catalog.current_setting('enable_hashjoin');
         PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
         INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows(v_touch_ids);
