@@ -23,7 +23,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -474,44 +473,10 @@ num_accumulate(Numeric acc, Numeric x)
 	return r;
 }
 
-static pg_attribute_noreturn() void
-rank_int8_overflow(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("bigint out of range")));
-}
-
-static int64
-rank_add64(int64 a, int64 b)
-{
-	int64		r;
-
-	if (pg_add_s64_overflow(a, b, &r))
-		rank_int8_overflow();
-	return r;
-}
-
-static int64
-rank_sub64(int64 a, int64 b)
-{
-	int64		r;
-
-	if (pg_sub_s64_overflow(a, b, &r))
-		rank_int8_overflow();
-	return r;
-}
-
-static int64
-rank_mul64(int64 a, int64 b)
-{
-	int64		r;
-
-	if (pg_mul_s64_overflow(a, b, &r))
-		rank_int8_overflow();
-	return r;
-}
-
+/* int8 arithmetic as SQL's operators do it (their overflow errors included) */
+#define rank_add64(a, b) DatumGetInt64(DirectFunctionCall2(int8pl, Int64GetDatum(a), Int64GetDatum(b)))
+#define rank_sub64(a, b) DatumGetInt64(DirectFunctionCall2(int8mi, Int64GetDatum(a), Int64GetDatum(b)))
+#define rank_mul64(a, b) DatumGetInt64(DirectFunctionCall2(int8mul, Int64GetDatum(a), Int64GetDatum(b)))
 
 /* value_concentration's figures (rank_concentration) from numeric groups */
 static void

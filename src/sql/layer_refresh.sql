@@ -424,17 +424,13 @@ BEGIN
       -- the changed profiles' old per-profile rows, taken out of each
       -- snapshot (deleted, returned into cxm_refresh_rows_old_*: one pass
       -- by index, no per-profile function reads the snapshots); the
-      -- additive bases lose what these rows gave them (kept here) and gain
-      -- their new rows below
+      -- additive bases lose what these rows gave them and gain their new
+      -- rows below
       FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I WITH NO DATA',
                                   'cxm_refresh_rows_old_' || agg.kind, agg.snap);
         EXECUTE pg_catalog.format('WITH d AS (DELETE FROM @extschema@.%I x WHERE x.customer_id = ANY ($1) RETURNING x.*)'
                                   ' INSERT INTO %I SELECT * FROM d', agg.snap, 'cxm_refresh_rows_old_' || agg.kind) USING v_ids;
-      END LOOP;
-      FOR agg IN SELECT a.name FROM @extschema@.layer_aggregates() a WHERE a.base IS NOT NULL LOOP
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_old_' || agg.name,
-                                  @extschema@.layer_base_sql(agg.name, 'cxm_refresh_rows_old_'));
       END LOOP;
       t := @extschema@.layer_step('the changed profiles'' old rows', t);
     END IF;
@@ -548,25 +544,24 @@ BEGIN
         WHERE a.attrelid = pg_catalog.format('@extschema@.%I', agg.name || '_base_snapshot')::pg_catalog.regclass
           AND a.attnum > 0 AND NOT a.attisdropped
           AND a.attname <> ALL (pg_catalog.string_to_array(agg.base_keys, ', '));
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS %s', 'cxm_refresh_new_' || agg.name,
-                                  @extschema@.layer_base_sql(agg.name, 'cxm_refresh_rows_new_'));
-        -- one statement: the groups the changed profiles touch leave the
-        -- base (one pass over it) and come back with the old rows
+        -- one statement: the changed profiles' old and new base rows (from
+        -- their old and new per-profile rows); the groups they touch leave
+        -- the base (one pass over it) and come back with the old rows
         -- subtracted and the new ones added; groups whose count n falls to
         -- 0 stay out
         EXECUTE pg_catalog.format(
-          'WITH k AS (SELECT %1$s FROM %4$I UNION SELECT %1$s FROM %5$I),'
+          'WITH o AS MATERIALIZED (%4$s), nw AS MATERIALIZED (%5$s),'
+          ' k AS (SELECT %1$s FROM o UNION SELECT %1$s FROM nw),'
           ' gone AS (DELETE FROM @extschema@.%3$I b USING k WHERE %7$s RETURNING b.*)'
           ' INSERT INTO @extschema@.%3$I SELECT %1$s, %2$s FROM ('
           '  SELECT * FROM gone'
-          '  UNION ALL SELECT %1$s, %6$s FROM %4$I o'
-          '  UNION ALL SELECT * FROM %5$I) u GROUP BY %1$s HAVING pg_catalog.sum(u.n) <> 0',
-          agg.base_keys, sums, agg.name || '_base_snapshot', 'cxm_refresh_old_' || agg.name,
-          'cxm_refresh_new_' || agg.name, negs,
+          '  UNION ALL SELECT %1$s, %6$s FROM o'
+          '  UNION ALL SELECT * FROM nw) u GROUP BY %1$s HAVING pg_catalog.sum(u.n) <> 0',
+          agg.base_keys, sums, agg.name || '_base_snapshot',
+          @extschema@.layer_base_sql(agg.name, 'cxm_refresh_rows_old_'),
+          @extschema@.layer_base_sql(agg.name, 'cxm_refresh_rows_new_'), negs,
           (SELECT pg_catalog.string_agg(pg_catalog.format('b.%1$I = k.%1$I', x), ' AND ')
            FROM pg_catalog.unnest(pg_catalog.string_to_array(agg.base_keys, ', ')) x));
-        EXECUTE pg_catalog.format('DROP TABLE %I, %I', 'cxm_refresh_old_' || agg.name,
-                                  'cxm_refresh_new_' || agg.name);
       END IF;
       EXECUTE pg_catalog.format('DELETE FROM @extschema@.%I', agg.name || '_snapshot');
       EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I %s', agg.name || '_snapshot',
