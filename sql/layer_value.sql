@@ -334,7 +334,7 @@ SELECT pg_temp.err($$SELECT cxm.layer_moments_agg(1, 1, -1)$$);
 -- in parallel: partial states (exact and numeric values) serialised,
 -- combined and finished to the same figures as one process
 CREATE TABLE par_rank AS
-SELECT i % 3 AS g, CASE WHEN i % 1000 = 0 THEN round(i / 7.0, 20) ELSE round(i / 7.0, 2) END AS v, 1 + i % 4 AS n
+SELECT i % 3 AS g, CASE WHEN i % 1000 = 0 THEN round((i - 30000) / 7.0, 20) ELSE round((i - 30000) / 7.0, 2) END AS v, 1 + i % 4 AS n
 FROM generate_series(1, 60000) i;
 ANALYZE par_rank;
 CREATE TEMP TABLE serial_rank AS

@@ -332,7 +332,7 @@ layer_rank_deserialize(PG_FUNCTION_ARGS)
 
 			if (d < 0 || d > RANK_MAX_SCALE)
 				rank_bad_state("A scale is out of range.");
-			rank_append(st, NULL, ((rank_i128) hi << 64) | (rank_i128) lo, d, f, n);
+			rank_append(st, NULL, (rank_i128) (((unsigned __int128) (uint64) hi << 64) | lo), d, f, n);
 		}
 		else if (kind == 1)
 		{
