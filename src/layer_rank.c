@@ -6,8 +6,10 @@
  *	  one state: the groups of a base (a value, the value as float8, and how
  *	  many buyers have it), in any order.
  *
- * The final functions restore the order themselves and walk the groups
- * once.  A value is read into an exact decimal (an integer and its scale,
+ * The state is the concrete type cxm.rank_state (state_type.h: an
+ * expanded object during aggregation, its versioned bytes when flat, so
+ * that parallel plans and Citus can ship partial states).  The final
+ * functions restore the order themselves and walk the groups once.  A value is read into an exact decimal (an integer and its scale,
  * through numeric's binary send format) and rank_core.c does the walk in
  * 128-bit integers; values it cannot hold (NaN, infinities, more than 18
  * digits after the point, sums beyond 2^127) send the whole group through
@@ -33,13 +35,7 @@
 
 #include "cxm.h"
 #include "rank_core.h"
-
-PG_FUNCTION_INFO_V1(layer_rank_add);
-PG_FUNCTION_INFO_V1(layer_rank_combine);
-PG_FUNCTION_INFO_V1(layer_rank_serialize);
-PG_FUNCTION_INFO_V1(layer_rank_deserialize);
-PG_FUNCTION_INFO_V1(layer_concentration_final);
-PG_FUNCTION_INFO_V1(layer_moments_final);
+#include "state_type.h"
 
 #define RANK_STATE_VERSION 1
 
@@ -193,10 +189,10 @@ rank_append(RankState *st, Numeric v, rank_i128 m, int32 d, float8 f, int64 n)
  * base.  Rows with a NULL are skipped (the bases have none); a negative
  * count is an error.
  */
-Datum
-layer_rank_add(PG_FUNCTION_ARGS)
+static Datum
+layer_rank_add_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext cxt = cxm_agg_context(fcinfo, "layer_rank_add");
+	MemoryContext cxt = cxm_state_context(fcinfo, "layer_rank_add");
 	RankState  *st = PG_ARGISNULL(0) ? NULL : (RankState *) PG_GETARG_POINTER(0);
 	Numeric		v;
 	int64		n;
@@ -227,10 +223,10 @@ rank_row_numeric(const RankState *st, int64 i)
 	return rank_numeric(st->rows[i].m, st->rows[i].d);
 }
 
-Datum
-layer_rank_combine(PG_FUNCTION_ARGS)
+static Datum
+layer_rank_combine_impl(PG_FUNCTION_ARGS)
 {
-	MemoryContext cxt = cxm_agg_context(fcinfo, "layer_rank_combine");
+	MemoryContext cxt = cxm_state_context(fcinfo, "layer_rank_combine");
 	RankState  *a = PG_ARGISNULL(0) ? NULL : (RankState *) PG_GETARG_POINTER(0);
 	RankState  *b = PG_ARGISNULL(1) ? NULL : (RankState *) PG_GETARG_POINTER(1);
 
@@ -249,17 +245,17 @@ layer_rank_combine(PG_FUNCTION_ARGS)
 }
 
 /*
- * The serialised state: version byte, count, then per group the float8,
- * the count, a kind byte and either the exact decimal (int128 as two
- * int64, the scale) or numeric's binary form (length, bytes).
+ * The flat state (cxm.rank_state's bytes): version byte, count, then per
+ * group the float8, the count, a kind byte and either the exact decimal
+ * (int128 as two int64, the scale) or numeric's binary form (length,
+ * bytes).
  */
-Datum
-layer_rank_serialize(PG_FUNCTION_ARGS)
+static bytea *
+rank_flatten(Datum d)
 {
-	RankState  *st = (RankState *) PG_GETARG_POINTER(0);
+	RankState  *st = (RankState *) DatumGetPointer(d);
 	StringInfoData buf;
 
-	cxm_agg_context(fcinfo, "layer_rank_serialize");
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, RANK_STATE_VERSION);
 	pq_sendint64(&buf, st->count);
@@ -285,7 +281,7 @@ layer_rank_serialize(PG_FUNCTION_ARGS)
 			pq_sendbytes(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 		}
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return pq_endtypsend(&buf);
 }
 
 static pg_attribute_noreturn() void
@@ -297,17 +293,18 @@ rank_bad_state(const char *detail)
 			 errdetail("%s", detail)));
 }
 
-Datum
-layer_rank_deserialize(PG_FUNCTION_ARGS)
+/* the flat state read back, checked completely (a damaged one is an ERROR 22P03) */
+static Datum
+rank_expand(const char *data, size_t len, MemoryContext cxt)
 {
-	MemoryContext cxt = cxm_agg_context(fcinfo, "layer_rank_deserialize");
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	RankState  *st = rank_new_state(cxt);
 	int64		count;
 
-	buf.data = VARDATA_ANY(in);
-	buf.len = VARSIZE_ANY_EXHDR(in);
+	if (len > (size_t) MaxAllocSize)
+		rank_bad_state("The state is too long.");
+	buf.data = (char *) data;
+	buf.len = (int) len;
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
 	if (buf.len < 9 || pq_getmsgbyte(&buf) != RANK_STATE_VERSION)
@@ -336,15 +333,15 @@ layer_rank_deserialize(PG_FUNCTION_ARGS)
 		}
 		else if (kind == 1)
 		{
-			int32		len = pq_getmsgint(&buf, 4);
+			int32		vlen = pq_getmsgint(&buf, 4);
 			StringInfoData nb;
 			Numeric		v;
 
-			if (len < 0 || len > buf.len - buf.cursor)
+			if (vlen < 0 || vlen > buf.len - buf.cursor)
 				rank_bad_state("A value's length does not match the state.");
-			nb.data = (char *) pq_getmsgbytes(&buf, len);
-			nb.len = len;
-			nb.maxlen = len;
+			nb.data = (char *) pq_getmsgbytes(&buf, vlen);
+			nb.len = vlen;
+			nb.maxlen = vlen;
 			nb.cursor = 0;
 			v = DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&nb),
 													ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
@@ -355,7 +352,7 @@ layer_rank_deserialize(PG_FUNCTION_ARGS)
 	}
 	if (buf.cursor != buf.len)
 		rank_bad_state("There are bytes after the last group.");
-	PG_RETURN_POINTER(st);
+	return PointerGetDatum(st);
 }
 
 /* the groups as rank_core rows (a copy: the core sorts and rescales), or NULL */
@@ -630,8 +627,8 @@ rank_result_desc(FunctionCallInfo fcinfo, const char *fname)
  * kb + c, at k = ceil(p n) for p = 1, 5, 10, 20, 50 % and n - floor(d n /
  * 10) for d = 1 .. 9 (NULL when no group holds k).
  */
-Datum
-layer_concentration_final(PG_FUNCTION_ARGS)
+static Datum
+layer_concentration_final_impl(PG_FUNCTION_ARGS)
 {
 	RankState  *st = PG_ARGISNULL(0) ? NULL : (RankState *) PG_GETARG_POINTER(0);
 	TupleDesc	desc = rank_result_desc(fcinfo, "layer_concentration_agg");
@@ -640,7 +637,6 @@ layer_concentration_final(PG_FUNCTION_ARGS)
 	RankRow    *rows;
 	RankConcentration c;
 
-	cxm_agg_context(fcinfo, "layer_concentration_agg");
 	if (st == NULL || st->count == 0)
 		PG_RETURN_NULL();
 	rows = rank_exact_rows(st);
@@ -678,8 +674,8 @@ layer_concentration_final(PG_FUNCTION_ARGS)
  * positions floor((n - 1) / 2) and ceil((n - 1) / 2) in ascending order,
  * the two middle values of the median.
  */
-Datum
-layer_moments_final(PG_FUNCTION_ARGS)
+static Datum
+layer_moments_final_impl(PG_FUNCTION_ARGS)
 {
 	RankState  *st = PG_ARGISNULL(0) ? NULL : (RankState *) PG_GETARG_POINTER(0);
 	TupleDesc	desc = rank_result_desc(fcinfo, "layer_moments_agg");
@@ -688,7 +684,6 @@ layer_moments_final(PG_FUNCTION_ARGS)
 	RankRow    *rows;
 	RankMoments mo;
 
-	cxm_agg_context(fcinfo, "layer_moments_agg");
 	if (st == NULL || st->count == 0)
 		PG_RETURN_NULL();
 	rows = rank_exact_rows(st);
@@ -713,3 +708,11 @@ layer_moments_final(PG_FUNCTION_ARGS)
 		num_moments(num_rows(st), st->count, values, nulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
+
+static const CxmStateDesc rank_desc = CXM_STATE_DESC("layer ranking", rank_flatten, rank_expand);
+
+CXM_STATE_TYPE_IO(rank_state, rank_desc);
+CXM_STATE_TRANS(layer_rank_add, layer_rank_add_impl, rank_desc, 1);
+CXM_STATE_TRANS(layer_rank_combine, layer_rank_combine_impl, rank_desc, 2);
+CXM_STATE_FINAL(layer_concentration_final, layer_concentration_final_impl, rank_desc);
+CXM_STATE_FINAL(layer_moments_final, layer_moments_final_impl, rank_desc);

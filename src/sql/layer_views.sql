@@ -562,55 +562,76 @@ CREATE TYPE @extschema@.layer_moments AS (
   n pg_catalog.int8, s pg_catalog.numeric, q pg_catalog.numeric, lo pg_catalog.float8, hi pg_catalog.float8);
 COMMENT ON TYPE @extschema@.layer_moments IS
   'internal: one part of channel_mix_value: buyers, exact sum and sum of squares, and the two middle values (float8) of the median';
-CREATE FUNCTION @extschema@.layer_rank_add(pg_catalog.internal, pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8)
-RETURNS pg_catalog.internal
+CREATE TYPE @extschema@.rank_state;
+CREATE FUNCTION @extschema@.rank_state_in(pg_catalog.cstring)
+RETURNS @extschema@.rank_state
+AS 'MODULE_PATHNAME', 'rank_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rank_state_in(pg_catalog.cstring) IS
+  'input function of rank_state: \x and hexadecimal bytes, checked completely';
+CREATE FUNCTION @extschema@.rank_state_out(@extschema@.rank_state)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'rank_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rank_state_out(@extschema@.rank_state) IS
+  'output function of rank_state: \x and the state''s bytes in hexadecimal';
+CREATE FUNCTION @extschema@.rank_state_recv(pg_catalog.internal)
+RETURNS @extschema@.rank_state
+AS 'MODULE_PATHNAME', 'rank_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rank_state_recv(pg_catalog.internal) IS
+  'receive function of rank_state: the state''s bytes, checked completely';
+CREATE FUNCTION @extschema@.rank_state_send(@extschema@.rank_state)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'rank_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rank_state_send(@extschema@.rank_state) IS
+  'send function of rank_state: the state''s bytes';
+CREATE TYPE @extschema@.rank_state (
+  INPUT = @extschema@.rank_state_in,
+  OUTPUT = @extschema@.rank_state_out,
+  RECEIVE = @extschema@.rank_state_recv,
+  SEND = @extschema@.rank_state_send,
+  INTERNALLENGTH = VARIABLE,
+  STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rank_state IS
+  'partial state of layer_concentration_agg and layer_moments_agg: values (exact decimals or numerics), as float8, with counts (versioned bytes; in memory an expanded object)';
+CREATE FUNCTION @extschema@.layer_rank_add(@extschema@.rank_state, pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8)
+RETURNS @extschema@.rank_state
 AS 'MODULE_PATHNAME', 'layer_rank_add'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_rank_add(pg_catalog.internal, pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) IS
+COMMENT ON FUNCTION @extschema@.layer_rank_add(@extschema@.rank_state, pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) IS
   'internal: transition of layer_concentration_agg and layer_moments_agg (a value, as float8, and its count)';
-CREATE FUNCTION @extschema@.layer_rank_combine(pg_catalog.internal, pg_catalog.internal)
-RETURNS pg_catalog.internal
+CREATE FUNCTION @extschema@.layer_rank_combine(@extschema@.rank_state, @extschema@.rank_state)
+RETURNS @extschema@.rank_state
 AS 'MODULE_PATHNAME', 'layer_rank_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_rank_combine(pg_catalog.internal, pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.layer_rank_combine(@extschema@.rank_state, @extschema@.rank_state) IS
   'internal: combine function of layer_concentration_agg and layer_moments_agg';
-CREATE FUNCTION @extschema@.layer_rank_serialize(pg_catalog.internal)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'layer_rank_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_rank_serialize(pg_catalog.internal) IS
-  'internal: serialises the state of layer_concentration_agg and layer_moments_agg';
-CREATE FUNCTION @extschema@.layer_rank_deserialize(pg_catalog.bytea, pg_catalog.internal)
-RETURNS pg_catalog.internal
-AS 'MODULE_PATHNAME', 'layer_rank_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_rank_deserialize(pg_catalog.bytea, pg_catalog.internal) IS
-  'internal: deserialises (and checks) the state of layer_concentration_agg and layer_moments_agg';
-CREATE FUNCTION @extschema@.layer_concentration_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.layer_concentration_final(@extschema@.rank_state)
 RETURNS @extschema@.layer_concentration
 AS 'MODULE_PATHNAME', 'layer_concentration_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_concentration_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.layer_concentration_final(@extschema@.rank_state) IS
   'internal: final function of layer_concentration_agg';
-CREATE FUNCTION @extschema@.layer_moments_final(pg_catalog.internal)
+CREATE FUNCTION @extschema@.layer_moments_final(@extschema@.rank_state)
 RETURNS @extschema@.layer_moments
 AS 'MODULE_PATHNAME', 'layer_moments_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_moments_final(pg_catalog.internal) IS
+COMMENT ON FUNCTION @extschema@.layer_moments_final(@extschema@.rank_state) IS
   'internal: final function of layer_moments_agg';
 CREATE AGGREGATE @extschema@.layer_concentration_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) (
-  SFUNC = @extschema@.layer_rank_add, STYPE = pg_catalog.internal, SSPACE = 4096,
+  SFUNC = @extschema@.layer_rank_add, STYPE = @extschema@.rank_state, SSPACE = 4096,
   FINALFUNC = @extschema@.layer_concentration_final,
   COMBINEFUNC = @extschema@.layer_rank_combine,
-  SERIALFUNC = @extschema@.layer_rank_serialize, DESERIALFUNC = @extschema@.layer_rank_deserialize,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.layer_concentration_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) IS
   'internal: value_concentration''s figures from one measure''s base rows (value, value as float8, buyers), in any order';
 CREATE AGGREGATE @extschema@.layer_moments_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) (
-  SFUNC = @extschema@.layer_rank_add, STYPE = pg_catalog.internal, SSPACE = 4096,
+  SFUNC = @extschema@.layer_rank_add, STYPE = @extschema@.rank_state, SSPACE = 4096,
   FINALFUNC = @extschema@.layer_moments_final,
   COMBINEFUNC = @extschema@.layer_rank_combine,
-  SERIALFUNC = @extschema@.layer_rank_serialize, DESERIALFUNC = @extschema@.layer_rank_deserialize,
   PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.layer_moments_agg(pg_catalog.numeric, pg_catalog.float8, pg_catalog.int8) IS
   'internal: channel_mix_value''s figures from one part''s base rows (value, value as float8, buyers), in any order';
