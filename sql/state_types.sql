@@ -94,7 +94,19 @@ UNION ALL
 SELECT 'gammagamma_fit',
        pg_temp.two_stage('cxm.fit_state', 'cxm.gg_fit_accum', 'cxm.churn_fit_combine', 'cxm.gg_fit_final',
                          'frequency, monetary', '(SELECT *, c % 3 AS part FROM st_cust) c')
-       = (SELECT cxm.gammagamma_fit(frequency, monetary)::text FROM st_cust);
+       = (SELECT cxm.gammagamma_fit(frequency, monetary)::text FROM st_cust)
+UNION ALL
+SELECT 'layer_concentration_agg',
+       pg_temp.two_stage('cxm.rank_state', 'cxm.layer_rank_add', 'cxm.layer_rank_combine', 'cxm.layer_concentration_final',
+                         'v, v::float8, 1 + i % 3', '(SELECT *, CASE WHEN i % 50 = 0 THEN amount + 1e-20 ELSE amount END AS v FROM st_ev) e')
+       = (SELECT cxm.layer_concentration_agg(v, v::float8, 1 + i % 3)::text
+          FROM (SELECT *, CASE WHEN i % 50 = 0 THEN amount + 1e-20 ELSE amount END AS v FROM st_ev) e)
+UNION ALL
+SELECT 'layer_moments_agg',
+       pg_temp.two_stage('cxm.rank_state', 'cxm.layer_rank_add', 'cxm.layer_rank_combine', 'cxm.layer_moments_final',
+                         'v, v::float8, 1 + i % 3', '(SELECT *, CASE WHEN i % 50 = 0 THEN amount + 1e-20 ELSE amount END AS v FROM st_ev) e')
+       = (SELECT cxm.layer_moments_agg(v, v::float8, 1 + i % 3)::text
+          FROM (SELECT *, CASE WHEN i % 50 = 0 THEN amount + 1e-20 ELSE amount END AS v FROM st_ev) e);
 
 -- a partial state's text is \x + its wire bytes: version 1, max_steps 0,
 -- 2 steps (ts in microseconds since 2000-01-01, length, bytes)
@@ -116,7 +128,7 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ': ' || SQLERRM || ' (' || d || ')';
 END $$;
 SELECT t, v, pg_temp.err(format('SELECT %L::cxm.%s', v, t)) AS result
-FROM unnest(ARRAY['path_state', 'funnel_state', 'rfm_state', 'fit_state', 'attribution_state', 'assoc_rules_state']) t,
+FROM unnest(ARRAY['path_state', 'funnel_state', 'rfm_state', 'fit_state', 'attribution_state', 'assoc_rules_state', 'rank_state']) t,
      unnest(ARRAY['', '01', '\x0', '\xzz', '\x', '\x09']) v
 ORDER BY t, v;
 -- the state above in time order, plus a byte
