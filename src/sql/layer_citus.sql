@@ -199,11 +199,14 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_staged() IS
   'internal: whether refresh() runs its per-profile pass on the Citus workers: the stage tables (layer_citus_*) and the per-profile snapshots are distributed by customer_id and co-located';
 
--- layer_citus_stage_sql(): the statements that fill the stage with every
--- profile's rows (a full refresh): one INSERT ... SELECT per mapped source (a source's rows stitched on the worker that holds them,
--- against its copy of the identity map, then repartitioned by profile), and
--- one for the identity map
-CREATE FUNCTION @extschema@.layer_citus_stage_sql()
+-- layer_citus_stage_sql(ids): the statements that fill the stage with the
+-- stitched rows of the profiles ids (NULL: every profile, a full refresh):
+-- one INSERT ... SELECT per mapped source (a source's rows stitched on the
+-- worker that holds them, against its copy of the identity map, then
+-- repartitioned by profile), and one for the identity map.  The ids are
+-- written into the statements as a literal, which Citus sends to every
+-- shard.
+CREATE FUNCTION @extschema@.layer_citus_stage_sql(ids pg_catalog.text[] DEFAULT NULL)
 RETURNS SETOF pg_catalog.text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -213,7 +216,11 @@ DECLARE
   k record;
   cols pg_catalog.text;
   q pg_catalog.text;
+  w pg_catalog.text := '';
 BEGIN
+  IF ids IS NOT NULL THEN
+    w := pg_catalog.format(' WHERE q.customer_id OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.text[])', ids);
+  END IF;
   FOR s IN SELECT x.* FROM @extschema@.sources x ORDER BY x.kind, x.source_name, x.source LOOP
     SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
     cols := CASE s.kind WHEN 'touchpoints' THEN 'customer_id, ts, touchpoint, channel, campaign'
@@ -225,19 +232,20 @@ BEGIN
     IF k.stitched THEN
       q := @extschema@.layer_stitch_whole(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
     END IF;
-    RETURN NEXT pg_catalog.format('INSERT INTO @extschema@.%I (%s) SELECT q.%s FROM (%s) q', 'layer_citus_' || s.kind,
-                                  cols, pg_catalog.replace(cols, ', ', ', q.'), q);
+    RETURN NEXT pg_catalog.format('INSERT INTO @extschema@.%I (%s) SELECT q.%s FROM (%s) q%s', 'layer_citus_' || s.kind,
+                                  cols, pg_catalog.replace(cols, ', ', ', q.'), q, w);
   END LOOP;
   RETURN NEXT 'INSERT INTO @extschema@.layer_citus_identities (customer_id, anonymous_id)'
-              ' SELECT q.customer_id, q.anonymous_id FROM @extschema@.identity_map q';
+              ' SELECT q.customer_id, q.anonymous_id FROM @extschema@.identity_map q' || w;
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_citus_stage_sql() IS
-  'internal: the INSERT ... SELECT statements that fill the Citus stage (layer_citus_*) with every profile''s stitched rows, one per mapped source and one for the identity map';
+COMMENT ON FUNCTION @extschema@.layer_citus_stage_sql(pg_catalog.text[]) IS
+  'internal: the INSERT ... SELECT statements that fill the Citus stage (layer_citus_*) with the stitched rows of the given profiles (NULL: every profile), one per mapped source and one for the identity map';
 
--- layer_citus_stage(fill): empties the stage, then fills it (fill);
--- filling also sends the session's time zone to the workers for the rest of
--- the transaction
-CREATE FUNCTION @extschema@.layer_citus_stage(fill pg_catalog.bool)
+-- layer_citus_stage(fill, ids): empties the stage, then fills it (fill)
+-- with the rows of the profiles ids (NULL: every profile); filling also
+-- sends the session's time zone to the workers for the rest of the
+-- transaction
+CREATE FUNCTION @extschema@.layer_citus_stage(fill pg_catalog.bool, ids pg_catalog.text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -252,14 +260,14 @@ BEGIN
     -- workers: Citus sends them this transaction's SET LOCAL commands
     PERFORM pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
     EXECUTE pg_catalog.format('SET LOCAL TimeZone = %L', pg_catalog.current_setting('TimeZone'));
-    FOR q IN SELECT * FROM @extschema@.layer_citus_stage_sql() LOOP
+    FOR q IN SELECT * FROM @extschema@.layer_citus_stage_sql(ids) LOOP
       EXECUTE q;
     END LOOP;
   END IF;
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) IS
-  'internal: empties the Citus stage (layer_citus_*) and, when fill, fills it with every profile''s stitched rows and sends the session''s time zone to the workers for the transaction';
-REVOKE ALL ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool, pg_catalog.text[]) IS
+  'internal: empties the Citus stage (layer_citus_*) and, when fill, fills it with the stitched rows of the given profiles (NULL: every profile) and sends the session''s time zone to the workers for the transaction';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool, pg_catalog.text[]) FROM PUBLIC;
 
 -- layer_citus_sql(fn): the query text of a per-profile function, in either
 -- of its forms (layer_citus_forms)
@@ -415,3 +423,161 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_pass_sql(pg_catalog.text) IS
   'internal: the query of a per-profile function as refresh() runs it on Citus: over the stage (layer_citus_*), settings and models as constants, every CTE inlined, so that each shard groups its profiles';
 REVOKE ALL ON FUNCTION @extschema@.layer_citus_pass_sql(pg_catalog.text) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Change detection on Citus: digests of the sources' rows (doc/scale-out.md,
+-- "Incremental refresh on Citus")
+-- ---------------------------------------------------------------------------
+-- Citus refuses the capture triggers on its tables, so refresh() finds what
+-- changed in a mapped Citus table by comparing digests: for every id of the
+-- source (the mapped id column's value, before stitching), the number of its
+-- canonical rows and two sums of a 64-bit hash of each row's text, with two
+-- seeds.  A sum does not depend on the order of the rows, so each worker
+-- computes the digests of its shards (grouped by the distribution column)
+-- and they go, repartitioned by id, into layer_citus_digest_new; the ids
+-- whose digest differs from the one stored at the previous refresh
+-- (layer_citus_digest) are the changed ids, which refresh() turns into
+-- profiles as it does with the change log's.  The identity links need no
+-- digest: refresh() compares cxm.identity_map with them at every refresh.
+CREATE TABLE @extschema@.layer_citus_digest (
+  kind pg_catalog.text NOT NULL,
+  source pg_catalog.oid NOT NULL,
+  raw_id pg_catalog.text NOT NULL,
+  n pg_catalog.int8 NOT NULL,
+  h1 pg_catalog.numeric NOT NULL,
+  h2 pg_catalog.numeric NOT NULL,
+  PRIMARY KEY (raw_id, kind, source)
+);
+CREATE UNLOGGED TABLE @extschema@.layer_citus_digest_new (
+  kind pg_catalog.text NOT NULL,
+  source pg_catalog.oid NOT NULL,
+  raw_id pg_catalog.text NOT NULL,
+  n pg_catalog.int8 NOT NULL,
+  h1 pg_catalog.numeric NOT NULL,
+  h2 pg_catalog.numeric NOT NULL
+);
+COMMENT ON TABLE @extschema@.layer_citus_digest IS
+  'internal: on Citus, per mapped id of each mapped Citus table, the digest of its rows at the last refresh() (doc/scale-out.md)';
+COMMENT ON TABLE @extschema@.layer_citus_digest_new IS
+  'internal: on Citus, the digests computed by refresh() (several rows per id when the source is not distributed by it), compared with layer_citus_digest, then emptied';
+DO $$
+DECLARE
+  t pg_catalog.text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['layer_citus_digest', 'layer_citus_digest_new'] LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.kind IS %L', t, 'kind of the mapping');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.source IS %L', t, 'the mapped relation (its oid on the coordinator)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.raw_id IS %L', t, 'the mapped id column''s value, as text (before stitching)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.n IS %L', t, 'rows of the id in the canonical view of the source');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h1 IS %L', t, 'sum of hashtextextended(row text, seed 1) over those rows (exact)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h2 IS %L', t, 'sum of hashtextextended(row text, seed 2) over those rows (exact)');
+  END LOOP;
+END $$;
+REVOKE ALL ON @extschema@.layer_citus_digest, @extschema@.layer_citus_digest_new FROM PUBLIC;
+
+-- layer_citus_digest_sql(): the statements of layer_citus_digest, by step:
+-- 'compute', one INSERT ... SELECT per mapped Citus table (but identity
+-- links) that puts the digests of its ids into layer_citus_digest_new;
+-- 'compare', the SELECT of the ids whose digest changed (both sides grouped
+-- by the id, their distribution column, and joined on it: each worker
+-- compares its shards); 'store', the INSERT ... SELECT that keeps the new
+-- digests, one row per id.  The row's text is the canonical row with its
+-- times as epoch seconds (exact, in no time zone), so that a digest does not
+-- depend on the session's settings.  A hash-distributed source is grouped by
+-- its distribution column too, so that Citus groups each shard on its
+-- worker.
+CREATE FUNCTION @extschema@.layer_citus_digest_sql()
+RETURNS TABLE (step pg_catalog.text, q pg_catalog.text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s @extschema@.sources;
+  k record;
+  idcol pg_catalog.text;
+  rowtext pg_catalog.text;
+  dist pg_catalog.text;
+  k_sql pg_catalog.text;
+BEGIN
+  step := 'compute';
+  FOR s IN SELECT x.* FROM @extschema@.sources x
+           WHERE x.kind <> 'identities' AND @extschema@.layer_citus_table(x.source)
+           ORDER BY x.kind, x.source_name, x.source LOOP
+    SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
+    -- the columns of layer_kind_sql: the id (raw_id of a stitched kind),
+    -- then the kind's own; their types from the kind's empty row
+    idcol := CASE WHEN k.stitched THEN 'raw_id' ELSE 'customer_id' END;
+    SELECT pg_catalog.string_agg(CASE WHEN pg_catalog.split_part(e.e, ' AS ', 1) = 'NULL::pg_catalog.timestamptz'
+                                      THEN pg_catalog.format('EXTRACT(epoch FROM q.%s)', pg_catalog.split_part(e.e, ' AS ', 2))
+                                      ELSE 'q.' || pg_catalog.split_part(e.e, ' AS ', 2) END, ', ' ORDER BY e.o)
+      INTO rowtext
+    FROM pg_catalog.unnest(pg_catalog.string_to_array(k.empty, ', ')) WITH ORDINALITY e(e, o)
+    WHERE pg_catalog.split_part(e.e, ' AS ', 2) <> ALL (CASE WHEN k.stitched THEN '{customer_id,anonymous_id}'::pg_catalog.text[] ELSE '{}' END);
+    IF k.stitched THEN
+      rowtext := 'q.raw_id, ' || rowtext;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) FROM pg_catalog.pg_dist_partition p'
+            ' WHERE p.logicalrelid = $1 AND p.partmethod OPERATOR(pg_catalog.=) ''h'''
+      INTO dist USING s.source;
+    k_sql := @extschema@.layer_kind_sql(s);
+    IF dist IS NOT NULL THEN
+      k_sql := pg_catalog.format('SELECT s.%I AS cxm_dist, ', dist) || pg_catalog.substr(k_sql, pg_catalog.length('SELECT ') + 1);
+    END IF;
+    q := pg_catalog.format(
+      'INSERT INTO @extschema@.layer_citus_digest_new (kind, source, raw_id, n, h1, h2)'
+      ' SELECT %L, %s::pg_catalog.oid, r.id, pg_catalog.count(*),'
+      ' pg_catalog.sum(pg_catalog.hashtextextended(r.t, 1668836721)), pg_catalog.sum(pg_catalog.hashtextextended(r.t, 1668836722))'
+      ' FROM (SELECT %s q.%I AS id, ROW(%s)::pg_catalog.text AS t FROM (%s) q) r GROUP BY %s r.id',
+      s.kind, s.source::pg_catalog.oid, CASE WHEN dist IS NULL THEN '' ELSE 'q.cxm_dist,' END, idcol, rowtext, k_sql,
+      CASE WHEN dist IS NULL THEN '' ELSE 'r.cxm_dist,' END);
+    RETURN NEXT;
+  END LOOP;
+  step := 'compare';
+  q := 'SELECT COALESCE(o.kind, w.kind) AS kind, COALESCE(o.source, w.source) AS source, COALESCE(o.raw_id, w.raw_id) AS raw_id'
+       ' FROM (SELECT d.raw_id, d.kind, d.source, d.n, d.h1, d.h2 FROM @extschema@.layer_citus_digest d) o'
+       ' FULL JOIN (SELECT d.raw_id, d.kind, d.source, pg_catalog.sum(d.n) AS n, pg_catalog.sum(d.h1) AS h1, pg_catalog.sum(d.h2) AS h2'
+       ' FROM @extschema@.layer_citus_digest_new d GROUP BY d.raw_id, d.kind, d.source) w'
+       ' ON w.raw_id OPERATOR(pg_catalog.=) o.raw_id AND w.kind OPERATOR(pg_catalog.=) o.kind AND w.source OPERATOR(pg_catalog.=) o.source'
+       ' WHERE o.n IS DISTINCT FROM w.n OR o.h1 IS DISTINCT FROM w.h1 OR o.h2 IS DISTINCT FROM w.h2';
+  RETURN NEXT;
+  step := 'store';
+  q := 'INSERT INTO @extschema@.layer_citus_digest (kind, source, raw_id, n, h1, h2)'
+       ' SELECT d.kind, d.source, d.raw_id, pg_catalog.sum(d.n), pg_catalog.sum(d.h1), pg_catalog.sum(d.h2)'
+       ' FROM @extschema@.layer_citus_digest_new d GROUP BY d.raw_id, d.kind, d.source';
+  RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_digest_sql() IS
+  'internal: the statements of layer_citus_digest: compute (the digests of the ids of each mapped Citus table but identity links, into layer_citus_digest_new), compare (the ids whose digest changed) and store';
+
+-- layer_citus_digest(compare): computes the digests of the mapped Citus
+-- tables and stores them as those of this refresh; when compare, first
+-- lists in pg_temp.cxm_refresh_digest_changes (kind, source, raw_id) the ids
+-- whose digest changed since the last refresh (a missing digest is a
+-- change); returns how many
+CREATE FUNCTION @extschema@.layer_citus_digest(compare pg_catalog.bool)
+RETURNS pg_catalog.int8
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  x record;
+  n pg_catalog.int8 := 0;
+BEGIN
+  TRUNCATE @extschema@.layer_citus_digest_new;
+  FOR x IN SELECT * FROM @extschema@.layer_citus_digest_sql() LOOP
+    IF x.step = 'compute' THEN
+      EXECUTE x.q;
+    ELSIF x.step = 'compare' AND compare THEN
+      EXECUTE 'INSERT INTO pg_temp.cxm_refresh_digest_changes (kind, source, raw_id) ' || x.q;
+      GET DIAGNOSTICS n = ROW_COUNT;
+    ELSIF x.step = 'store' THEN
+      DELETE FROM @extschema@.layer_citus_digest;
+      EXECUTE x.q;
+    END IF;
+  END LOOP;
+  TRUNCATE @extschema@.layer_citus_digest_new;
+  RETURN n;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_digest(pg_catalog.bool) IS
+  'internal: computes and stores the digests of the mapped Citus tables'' ids; when compare, lists the ids whose digest changed since the last refresh in pg_temp.cxm_refresh_digest_changes';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_digest(pg_catalog.bool) FROM PUBLIC;
