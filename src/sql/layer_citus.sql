@@ -199,6 +199,24 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_staged() IS
   'internal: whether refresh() runs its per-profile pass on the Citus workers: the stage tables (layer_citus_*) and the per-profile snapshots are distributed by customer_id and co-located';
 
+-- layer_citus_stage_cols(kind): the columns of a kind's canonical view
+-- that the per-profile functions read: those of its stage table, in order
+-- (customer_id first), with their types (none for identity links, whose
+-- stage is the identity map's)
+CREATE FUNCTION @extschema@.layer_citus_stage_cols(kind pg_catalog.text)
+RETURNS TABLE (col pg_catalog.name, typ pg_catalog.regtype)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT a.attname, a.atttypid::pg_catalog.regtype
+  FROM pg_catalog.pg_attribute a
+  WHERE kind <> 'identities'
+    AND a.attrelid = pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', 'layer_citus_' || kind))
+    AND a.attnum > 0 AND NOT a.attisdropped
+  ORDER BY a.attnum
+$$;
+COMMENT ON FUNCTION @extschema@.layer_citus_stage_cols(pg_catalog.text) IS
+  'internal: the columns of a kind that the per-profile functions read, with their types (its Citus stage table''s, hashed by its digests)';
+
 -- layer_citus_stage_sql(ids): the statements that fill the stage with the
 -- stitched rows of the profiles ids (NULL: every profile, a full refresh):
 -- one INSERT ... SELECT per mapped source (a source's rows stitched on the
@@ -223,10 +241,8 @@ BEGIN
   END IF;
   FOR s IN SELECT x.* FROM @extschema@.sources x ORDER BY x.kind, x.source_name, x.source LOOP
     SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
-    cols := CASE s.kind WHEN 'touchpoints' THEN 'customer_id, ts, touchpoint, channel, campaign'
-                        WHEN 'transactions' THEN 'customer_id, ts, amount, product, cost'
-                        WHEN 'feedback' THEN 'customer_id, ts, score, channel'
-                        WHEN 'customers' THEN 'customer_id, created_at' END;
+    SELECT pg_catalog.string_agg(c.col::pg_catalog.text, ', ' ORDER BY c.o) INTO cols
+    FROM @extschema@.layer_citus_stage_cols(s.kind) WITH ORDINALITY c(col, typ, o);
     CONTINUE WHEN cols IS NULL;
     q := @extschema@.layer_kind_sql(s);
     IF k.stitched THEN
@@ -431,8 +447,8 @@ REVOKE ALL ON FUNCTION @extschema@.layer_citus_pass_sql(pg_catalog.text) FROM PU
 -- Citus refuses the capture triggers on its tables, so refresh() finds what
 -- changed in a mapped Citus table by comparing digests: for every id of the
 -- source (the mapped id column's value, before stitching), the number of its
--- canonical rows and two sums of a 64-bit hash of each row's text, with two
--- seeds.  A sum does not depend on the order of the rows, so each worker
+-- canonical rows and two sums of a 64-bit hash of each row (with two seeds),
+-- over the columns the per-profile functions read.  A sum does not depend on the order of the rows, so each worker
 -- computes the digests of its shards (grouped by the distribution column)
 -- and they go, repartitioned by id, into layer_citus_digest_new; the ids
 -- whose digest differs from the one stored at the previous refresh
@@ -469,8 +485,8 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.source IS %L', t, 'the mapped relation (its oid on the coordinator)');
     EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.raw_id IS %L', t, 'the mapped id column''s value, as text (before stitching)');
     EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.n IS %L', t, 'rows of the id in the canonical view of the source');
-    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h1 IS %L', t, 'sum of hashtextextended(row text, seed 1) over those rows (exact)');
-    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h2 IS %L', t, 'sum of hashtextextended(row text, seed 2) over those rows (exact)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h1 IS %L', t, 'sum of hash_record_extended(row, seed 1) over those rows (exact)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h2 IS %L', t, 'sum of hash_record_extended(row, seed 2) over those rows (exact)');
   END LOOP;
 END $$;
 REVOKE ALL ON @extschema@.layer_citus_digest, @extschema@.layer_citus_digest_new FROM PUBLIC;
@@ -478,14 +494,18 @@ REVOKE ALL ON @extschema@.layer_citus_digest, @extschema@.layer_citus_digest_new
 -- layer_citus_digest_sql(): the statements of layer_citus_digest, by step:
 -- 'compute', one INSERT ... SELECT per mapped Citus table (but identity
 -- links) that puts the digests of its ids into layer_citus_digest_new;
--- 'compare', the SELECT of the ids whose digest changed (both sides grouped
--- by the id, their distribution column, and joined on it: each worker
--- compares its shards); 'store', the INSERT ... SELECT that keeps the new
--- digests, one row per id.  The row's text is the canonical row with its
--- times as epoch seconds (exact, in no time zone), so that a digest does not
--- depend on the session's settings.  A hash-distributed source is grouped by
--- its distribution column too, so that Citus groups each shard on its
--- worker.
+-- 'remove', the DELETE of the stored digests that differ from the new ones
+-- or have none; 'add', the INSERT ... SELECT of the new digests that are
+-- not stored (after 'remove': the changed and the new ids).  Both return
+-- the ids they touch: the changed ids.  Both tables are distributed by the
+-- id, so each worker compares and writes its own shards; an unchanged id's
+-- stored digest is not written again.  A row's hash is hash_record_extended over the
+-- columns the per-profile functions read (layer_citus_stage_cols): each
+-- column's own 64-bit hash (a time's, not its text's, so that a digest does
+-- not depend on the session's time zone), but amounts as text, whose
+-- hash keeps their scale (10.5 and 10.50 print differently).  A
+-- hash-distributed source is grouped by its distribution column too, so
+-- that Citus groups each shard on its worker.
 CREATE FUNCTION @extschema@.layer_citus_digest_sql()
 RETURNS TABLE (step pg_catalog.text, q pg_catalog.text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -498,24 +518,22 @@ DECLARE
   rowtext pg_catalog.text;
   dist pg_catalog.text;
   k_sql pg_catalog.text;
+  w pg_catalog.text;
 BEGIN
   step := 'compute';
   FOR s IN SELECT x.* FROM @extschema@.sources x
            WHERE x.kind <> 'identities' AND @extschema@.layer_citus_table(x.source)
            ORDER BY x.kind, x.source_name, x.source LOOP
     SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
-    -- the columns of layer_kind_sql: the id (raw_id of a stitched kind),
-    -- then the kind's own; their types from the kind's empty row
+    -- the stage's columns (customer_id: the id, raw_id in a stitched kind's
+    -- canonical view), numeric ones as text
     idcol := CASE WHEN k.stitched THEN 'raw_id' ELSE 'customer_id' END;
-    SELECT pg_catalog.string_agg(CASE WHEN pg_catalog.split_part(e.e, ' AS ', 1) = 'NULL::pg_catalog.timestamptz'
-                                      THEN pg_catalog.format('EXTRACT(epoch FROM q.%s)', pg_catalog.split_part(e.e, ' AS ', 2))
-                                      ELSE 'q.' || pg_catalog.split_part(e.e, ' AS ', 2) END, ', ' ORDER BY e.o)
+    SELECT pg_catalog.string_agg(CASE WHEN c.col = 'customer_id' THEN 'q.' || idcol
+                                      WHEN c.typ = 'pg_catalog.numeric'::pg_catalog.regtype
+                                      THEN pg_catalog.format('q.%I::pg_catalog.text', c.col)
+                                      ELSE pg_catalog.format('q.%I', c.col) END, ', ' ORDER BY c.o)
       INTO rowtext
-    FROM pg_catalog.unnest(pg_catalog.string_to_array(k.empty, ', ')) WITH ORDINALITY e(e, o)
-    WHERE pg_catalog.split_part(e.e, ' AS ', 2) <> ALL (CASE WHEN k.stitched THEN '{customer_id,anonymous_id}'::pg_catalog.text[] ELSE '{}' END);
-    IF k.stitched THEN
-      rowtext := 'q.raw_id, ' || rowtext;
-    END IF;
+    FROM @extschema@.layer_citus_stage_cols(s.kind) WITH ORDINALITY c(col, typ, o);
     EXECUTE 'SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) FROM pg_catalog.pg_dist_partition p'
             ' WHERE p.logicalrelid = $1 AND p.partmethod OPERATOR(pg_catalog.=) ''h'''
       INTO dist USING s.source;
@@ -526,34 +544,38 @@ BEGIN
     q := pg_catalog.format(
       'INSERT INTO @extschema@.layer_citus_digest_new (kind, source, raw_id, n, h1, h2)'
       ' SELECT %L, %s::pg_catalog.oid, r.id, pg_catalog.count(*),'
-      ' pg_catalog.sum(pg_catalog.hashtextextended(r.t, 1668836721)), pg_catalog.sum(pg_catalog.hashtextextended(r.t, 1668836722))'
-      ' FROM (SELECT %s q.%I AS id, ROW(%s)::pg_catalog.text AS t FROM (%s) q) r GROUP BY %s r.id',
+      ' pg_catalog.sum(pg_catalog.hash_record_extended(r.t, 1668836721)), pg_catalog.sum(pg_catalog.hash_record_extended(r.t, 1668836722))'
+      ' FROM (SELECT %s q.%I AS id, ROW(%s) AS t FROM (%s) q) r GROUP BY %s r.id',
       s.kind, s.source::pg_catalog.oid, CASE WHEN dist IS NULL THEN '' ELSE 'q.cxm_dist,' END, idcol, rowtext, k_sql,
       CASE WHEN dist IS NULL THEN '' ELSE 'r.cxm_dist,' END);
     RETURN NEXT;
   END LOOP;
-  step := 'compare';
-  q := 'SELECT COALESCE(o.kind, w.kind) AS kind, COALESCE(o.source, w.source) AS source, COALESCE(o.raw_id, w.raw_id) AS raw_id'
-       ' FROM (SELECT d.raw_id, d.kind, d.source, d.n, d.h1, d.h2 FROM @extschema@.layer_citus_digest d) o'
-       ' FULL JOIN (SELECT d.raw_id, d.kind, d.source, pg_catalog.sum(d.n) AS n, pg_catalog.sum(d.h1) AS h1, pg_catalog.sum(d.h2) AS h2'
-       ' FROM @extschema@.layer_citus_digest_new d GROUP BY d.raw_id, d.kind, d.source) w'
-       ' ON w.raw_id OPERATOR(pg_catalog.=) o.raw_id AND w.kind OPERATOR(pg_catalog.=) o.kind AND w.source OPERATOR(pg_catalog.=) o.source'
-       ' WHERE o.n IS DISTINCT FROM w.n OR o.h1 IS DISTINCT FROM w.h1 OR o.h2 IS DISTINCT FROM w.h2';
+  -- (an id's new digest: the sum of its partial digests)
+  w := '(SELECT d.raw_id, d.kind, d.source, pg_catalog.sum(d.n) AS n, pg_catalog.sum(d.h1) AS h1, pg_catalog.sum(d.h2) AS h2'
+       ' FROM @extschema@.layer_citus_digest_new d GROUP BY d.raw_id, d.kind, d.source) w';
+  step := 'remove';
+  q := 'DELETE FROM @extschema@.layer_citus_digest o WHERE NOT EXISTS (SELECT 1 FROM ' || w
+       || ' WHERE w.raw_id OPERATOR(pg_catalog.=) o.raw_id AND w.kind OPERATOR(pg_catalog.=) o.kind'
+       ' AND w.source OPERATOR(pg_catalog.=) o.source AND w.n OPERATOR(pg_catalog.=) o.n'
+       ' AND w.h1 OPERATOR(pg_catalog.=) o.h1 AND w.h2 OPERATOR(pg_catalog.=) o.h2)'
+       ' RETURNING o.kind, o.source, o.raw_id';
   RETURN NEXT;
-  step := 'store';
-  q := 'INSERT INTO @extschema@.layer_citus_digest (kind, source, raw_id, n, h1, h2)'
-       ' SELECT d.kind, d.source, d.raw_id, pg_catalog.sum(d.n), pg_catalog.sum(d.h1), pg_catalog.sum(d.h2)'
-       ' FROM @extschema@.layer_citus_digest_new d GROUP BY d.raw_id, d.kind, d.source';
+  step := 'add';
+  q := 'INSERT INTO @extschema@.layer_citus_digest AS o (kind, source, raw_id, n, h1, h2)'
+       ' SELECT w.kind, w.source, w.raw_id, w.n, w.h1, w.h2 FROM ' || w
+       || ' WHERE NOT EXISTS (SELECT 1 FROM @extschema@.layer_citus_digest x WHERE x.raw_id OPERATOR(pg_catalog.=) w.raw_id'
+       ' AND x.kind OPERATOR(pg_catalog.=) w.kind AND x.source OPERATOR(pg_catalog.=) w.source)'
+       ' RETURNING o.kind, o.source, o.raw_id';
   RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_digest_sql() IS
-  'internal: the statements of layer_citus_digest: compute (the digests of the ids of each mapped Citus table but identity links, into layer_citus_digest_new), compare (the ids whose digest changed) and store';
+  'internal: the statements of layer_citus_digest: compute (the digests of the ids of each mapped Citus table but identity links, into layer_citus_digest_new), remove (the stored digests that changed or are gone) and add (the new and changed digests)';
 
 -- layer_citus_digest(compare): computes the digests of the mapped Citus
--- tables and stores them as those of this refresh; when compare, first
--- lists in pg_temp.cxm_refresh_digest_changes (kind, source, raw_id) the ids
--- whose digest changed since the last refresh (a missing digest is a
--- change); returns how many
+-- tables and stores them as those of this refresh; when compare, lists in
+-- pg_temp.cxm_refresh_digest_changes (kind, source, raw_id) the ids whose
+-- digest changed since the last refresh (a new or a gone id too); returns
+-- how many
 CREATE FUNCTION @extschema@.layer_citus_digest(compare pg_catalog.bool)
 RETURNS pg_catalog.int8
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -565,16 +587,16 @@ DECLARE
 BEGIN
   TRUNCATE @extschema@.layer_citus_digest_new;
   FOR x IN SELECT * FROM @extschema@.layer_citus_digest_sql() LOOP
-    IF x.step = 'compute' THEN
-      EXECUTE x.q;
-    ELSIF x.step = 'compare' AND compare THEN
-      EXECUTE 'INSERT INTO pg_temp.cxm_refresh_digest_changes (kind, source, raw_id) ' || x.q;
-      GET DIAGNOSTICS n = ROW_COUNT;
-    ELSIF x.step = 'store' THEN
-      DELETE FROM @extschema@.layer_citus_digest;
+    IF x.step <> 'compute' AND compare THEN
+      EXECUTE pg_catalog.format('WITH x AS (%s) INSERT INTO pg_temp.cxm_refresh_digest_changes (kind, source, raw_id)'
+                                ' SELECT x.kind, x.source, x.raw_id FROM x', x.q);
+    ELSE
       EXECUTE x.q;
     END IF;
   END LOOP;
+  IF compare THEN
+    SELECT pg_catalog.count(*) INTO n FROM (SELECT DISTINCT d.kind, d.source, d.raw_id FROM pg_temp.cxm_refresh_digest_changes d) d;
+  END IF;
   TRUNCATE @extschema@.layer_citus_digest_new;
   RETURN n;
 END $$;

@@ -409,7 +409,7 @@ BEGIN
     PERFORM @extschema@.layer_citus_digest(v_mode = 'incremental');
     IF v_mode = 'incremental' THEN
       SELECT COALESCE(v_changes, '{}') || COALESCE(pg_catalog.jsonb_object_agg(y.source, y.n), '{}') INTO v_changes
-      FROM (SELECT d.source::pg_catalog.regclass::pg_catalog.text AS source, pg_catalog.count(*) AS n
+      FROM (SELECT d.source::pg_catalog.regclass::pg_catalog.text AS source, pg_catalog.count(DISTINCT d.raw_id) AS n
             FROM pg_temp.cxm_refresh_digest_changes d GROUP BY 1) y;
     END IF;
     t := @extschema@.layer_step('digests of the Citus tables', t);

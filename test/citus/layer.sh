@@ -220,16 +220,18 @@ while IFS='|' read -r step sql; do
 			notok "layer: refresh()'s digests of $what: not computed on the workers"
 			show_plan "digests of $what" "$plan"
 		fi ;;
-	compare | store)
+	remove | add)
+		# (both co-located with the new digests: an anti-join on each shard)
 		if ! grep -qE 'Distributed Subplan|INSERT/SELECT method' <<<"$plan" && [ "$tasks" = 4 ] && [ "$grouped" = 4 ] &&
-			{ [ "$step" = store ] || grep -q 'Full Join' <<<"$plan"; }; then
-			ok "layer: refresh() ${step}s the digests on the workers (4 co-located shard tasks)"
-			[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$step" != compare ] ||
-				show_plan "refresh()'s digest comparison (excerpt)" "$(grep -vE '^ *Output: ' <<<"$plan")"
+			[ "$(grep -c 'Anti Join' <<<"$plan")" = 4 ]; then
+			ok "layer: refresh() compares the digests and ${step}s the changed ones on the workers (4 co-located shard tasks)"
+			[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$step" != remove ] ||
+				show_plan "refresh()'s digest comparison, removing what changed (excerpt)" "$(grep -vE '^ *Output: ' <<<"$plan")"
 		else
-			notok "layer: refresh()'s digest $step: not on the workers"
+			notok "layer: refresh()'s digest step $step: not on the workers"
 			show_plan "digest $step" "$plan"
 		fi ;;
+	*) notok "layer: unknown digest step '$step'" ;;
 	esac
 done < <(lq postgres "SELECT x.step, x.q FROM cxm.layer_citus_digest_sql() x")
 
