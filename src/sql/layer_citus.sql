@@ -492,8 +492,9 @@ END $$;
 REVOKE ALL ON @extschema@.layer_citus_digest, @extschema@.layer_citus_digest_new FROM PUBLIC;
 
 -- layer_citus_digest_sql(): the statements of layer_citus_digest, by step:
--- 'compute', one INSERT ... SELECT per mapped Citus table (but identity
--- links) that puts the digests of its ids into layer_citus_digest_new;
+-- 'compute', one INSERT ... SELECT per co-location group of the mapped
+-- Citus tables (but identity links) that puts the digests of their ids into
+-- layer_citus_digest_new;
 -- 'remove', the DELETE of the stored digests that differ from the new ones
 -- or have none; 'add', the INSERT ... SELECT of the new digests that are
 -- not stored (after 'remove': the changed and the new ids).  Both return
@@ -513,17 +514,36 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   s @extschema@.sources;
+  r record;
   k record;
   idcol pg_catalog.text;
   rowtext pg_catalog.text;
-  dist pg_catalog.text;
   k_sql pg_catalog.text;
   w pg_catalog.text;
+  grp pg_catalog.int8;
+  parts pg_catalog.text[] := '{}';
 BEGIN
   step := 'compute';
-  FOR s IN SELECT x.* FROM @extschema@.sources x
-           WHERE x.kind <> 'identities' AND @extschema@.layer_citus_table(x.source)
-           ORDER BY x.kind, x.source_name, x.source LOOP
+  -- (Citus's catalog is read by name: it exists when a source is a Citus table)
+  FOR r IN EXECUTE
+    'SELECT x AS s, p.colocationid::pg_catalog.int8 AS grp,'
+    ' CASE WHEN p.partmethod OPERATOR(pg_catalog.=) ''h'' THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END AS dist'
+    ' FROM @extschema@.sources x JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) x.source'
+    ' WHERE x.kind OPERATOR(pg_catalog.<>) ''identities'''
+    ' AND (p.partmethod OPERATOR(pg_catalog.<>) ''n'' OR p.colocationid OPERATOR(pg_catalog.<>) 0)'
+    ' ORDER BY p.colocationid, x.kind, x.source_name, x.source'
+  LOOP
+    -- the sources of one co-location group in one statement (a UNION ALL,
+    -- which Citus runs shard by shard): one repartitioning instead of one
+    -- per source
+    IF r.grp IS DISTINCT FROM grp AND pg_catalog.cardinality(parts) > 0 THEN
+      q := 'INSERT INTO @extschema@.layer_citus_digest_new (kind, source, raw_id, n, h1, h2) '
+           || pg_catalog.array_to_string(parts, ' UNION ALL ');
+      RETURN NEXT;
+      parts := '{}';
+    END IF;
+    grp := r.grp;
+    s := r.s;
     SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
     -- the stage's columns (customer_id: the id, raw_id in a stitched kind's
     -- canonical view), numeric ones as text
@@ -534,22 +554,22 @@ BEGIN
                                       ELSE pg_catalog.format('q.%I', c.col) END, ', ' ORDER BY c.o)
       INTO rowtext
     FROM @extschema@.layer_citus_stage_cols(s.kind) WITH ORDINALITY c(col, typ, o);
-    EXECUTE 'SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) FROM pg_catalog.pg_dist_partition p'
-            ' WHERE p.logicalrelid = $1 AND p.partmethod OPERATOR(pg_catalog.=) ''h'''
-      INTO dist USING s.source;
     k_sql := @extschema@.layer_kind_sql(s);
-    IF dist IS NOT NULL THEN
-      k_sql := pg_catalog.format('SELECT s.%I AS cxm_dist, ', dist) || pg_catalog.substr(k_sql, pg_catalog.length('SELECT ') + 1);
+    IF r.dist IS NOT NULL THEN
+      k_sql := pg_catalog.format('SELECT s.%I AS cxm_dist, ', r.dist) || pg_catalog.substr(k_sql, pg_catalog.length('SELECT ') + 1);
     END IF;
-    q := pg_catalog.format(
-      'INSERT INTO @extschema@.layer_citus_digest_new (kind, source, raw_id, n, h1, h2)'
-      ' SELECT %L, %s::pg_catalog.oid, r.id, pg_catalog.count(*),'
+    parts := parts || pg_catalog.format(
+      'SELECT %L, %s::pg_catalog.oid, r.id, pg_catalog.count(*),'
       ' pg_catalog.sum(pg_catalog.hash_record_extended(r.t, 1668836721)), pg_catalog.sum(pg_catalog.hash_record_extended(r.t, 1668836722))'
       ' FROM (SELECT %s q.%I AS id, ROW(%s) AS t FROM (%s) q) r GROUP BY %s r.id',
-      s.kind, s.source::pg_catalog.oid, CASE WHEN dist IS NULL THEN '' ELSE 'q.cxm_dist,' END, idcol, rowtext, k_sql,
-      CASE WHEN dist IS NULL THEN '' ELSE 'r.cxm_dist,' END);
-    RETURN NEXT;
+      s.kind, s.source::pg_catalog.oid, CASE WHEN r.dist IS NULL THEN '' ELSE 'q.cxm_dist,' END, idcol, rowtext, k_sql,
+      CASE WHEN r.dist IS NULL THEN '' ELSE 'r.cxm_dist,' END);
   END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'INSERT INTO @extschema@.layer_citus_digest_new (kind, source, raw_id, n, h1, h2) '
+         || pg_catalog.array_to_string(parts, ' UNION ALL ');
+    RETURN NEXT;
+  END IF;
   -- (an id's new digest: the sum of its partial digests)
   w := '(SELECT d.raw_id, d.kind, d.source, pg_catalog.sum(d.n) AS n, pg_catalog.sum(d.h1) AS h1, pg_catalog.sum(d.h2) AS h2'
        ' FROM @extschema@.layer_citus_digest_new d GROUP BY d.raw_id, d.kind, d.source) w';

@@ -201,8 +201,10 @@ done
 # ---- the digests: computed, compared and stored on the workers
 while IFS='|' read -r step sql; do
 	plan=$(lplan "$sql")
-	what=$(grep -oE "^INSERT INTO cxm\.[a-z_]+ \(kind, source, raw_id, n, h1, h2\) SELECT '[a-z]+', [0-9]+" <<<"$sql" | sed -E "s/.*SELECT '([a-z]+)', ([0-9]+)/\1 \2/")
-	[ -z "$what" ] || what="$(cut -d' ' -f1 <<<"$what") of $(lq postgres "SELECT $(cut -d' ' -f2 <<<"$what")::regclass")"
+	# (the sources of one co-location group are digested by one statement)
+	what=$(grep -oE "SELECT '[a-z]+', [0-9]+::pg_catalog.oid" <<<"$sql" | while read -r _ k o; do
+		echo "$(tr -d "'," <<<"$k") of $(lq postgres "SELECT ${o%%::*}::oid::regclass")"
+	done | paste -sd, - | sed 's/,/, /g')
 	tasks=$(grep -cE '^ *Query: ' <<<"$plan")
 	grouped=$(grep -E '^ *Query: ' <<<"$plan" | grep -c ' GROUP BY ')
 	case $step in
