@@ -199,11 +199,32 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_staged() IS
   'internal: whether refresh() runs its per-profile pass on the Citus workers: the stage tables (layer_citus_*) and the per-profile snapshots are distributed by customer_id and co-located';
 
--- layer_citus_stage_sql(): the statements that fill the stage with every
--- profile's rows (a full refresh): one INSERT ... SELECT per mapped source (a source's rows stitched on the worker that holds them,
--- against its copy of the identity map, then repartitioned by profile), and
--- one for the identity map
-CREATE FUNCTION @extschema@.layer_citus_stage_sql()
+-- layer_citus_stage_cols(kind): the columns of a kind's canonical view
+-- that the per-profile functions read: those of its stage table, in order
+-- (customer_id first), with their types (none for identity links, whose
+-- stage is the identity map's)
+CREATE FUNCTION @extschema@.layer_citus_stage_cols(kind pg_catalog.text)
+RETURNS TABLE (col pg_catalog.name, typ pg_catalog.regtype)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT a.attname, a.atttypid::pg_catalog.regtype
+  FROM pg_catalog.pg_attribute a
+  WHERE kind <> 'identities'
+    AND a.attrelid = pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', 'layer_citus_' || kind))
+    AND a.attnum > 0 AND NOT a.attisdropped
+  ORDER BY a.attnum
+$$;
+COMMENT ON FUNCTION @extschema@.layer_citus_stage_cols(pg_catalog.text) IS
+  'internal: the columns of a kind that the per-profile functions read, with their types (its Citus stage table''s, hashed by its digests)';
+
+-- layer_citus_stage_sql(ids): the statements that fill the stage with the
+-- stitched rows of the profiles ids (NULL: every profile, a full refresh):
+-- one INSERT ... SELECT per mapped source (a source's rows stitched on the
+-- worker that holds them, against its copy of the identity map, then
+-- repartitioned by profile), and one for the identity map.  The ids are
+-- written into the statements as a literal, which Citus sends to every
+-- shard.
+CREATE FUNCTION @extschema@.layer_citus_stage_sql(ids pg_catalog.text[] DEFAULT NULL)
 RETURNS SETOF pg_catalog.text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -213,31 +234,34 @@ DECLARE
   k record;
   cols pg_catalog.text;
   q pg_catalog.text;
+  w pg_catalog.text := '';
 BEGIN
+  IF ids IS NOT NULL THEN
+    w := pg_catalog.format(' WHERE q.customer_id OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.text[])', ids);
+  END IF;
   FOR s IN SELECT x.* FROM @extschema@.sources x ORDER BY x.kind, x.source_name, x.source LOOP
     SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
-    cols := CASE s.kind WHEN 'touchpoints' THEN 'customer_id, ts, touchpoint, channel, campaign'
-                        WHEN 'transactions' THEN 'customer_id, ts, amount, product, cost'
-                        WHEN 'feedback' THEN 'customer_id, ts, score, channel'
-                        WHEN 'customers' THEN 'customer_id, created_at' END;
+    SELECT pg_catalog.string_agg(c.col::pg_catalog.text, ', ' ORDER BY c.o) INTO cols
+    FROM @extschema@.layer_citus_stage_cols(s.kind) WITH ORDINALITY c(col, typ, o);
     CONTINUE WHEN cols IS NULL;
     q := @extschema@.layer_kind_sql(s);
     IF k.stitched THEN
       q := @extschema@.layer_stitch_whole(q, 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
     END IF;
-    RETURN NEXT pg_catalog.format('INSERT INTO @extschema@.%I (%s) SELECT q.%s FROM (%s) q', 'layer_citus_' || s.kind,
-                                  cols, pg_catalog.replace(cols, ', ', ', q.'), q);
+    RETURN NEXT pg_catalog.format('INSERT INTO @extschema@.%I (%s) SELECT q.%s FROM (%s) q%s', 'layer_citus_' || s.kind,
+                                  cols, pg_catalog.replace(cols, ', ', ', q.'), q, w);
   END LOOP;
   RETURN NEXT 'INSERT INTO @extschema@.layer_citus_identities (customer_id, anonymous_id)'
-              ' SELECT q.customer_id, q.anonymous_id FROM @extschema@.identity_map q';
+              ' SELECT q.customer_id, q.anonymous_id FROM @extschema@.identity_map q' || w;
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_citus_stage_sql() IS
-  'internal: the INSERT ... SELECT statements that fill the Citus stage (layer_citus_*) with every profile''s stitched rows, one per mapped source and one for the identity map';
+COMMENT ON FUNCTION @extschema@.layer_citus_stage_sql(pg_catalog.text[]) IS
+  'internal: the INSERT ... SELECT statements that fill the Citus stage (layer_citus_*) with the stitched rows of the given profiles (NULL: every profile), one per mapped source and one for the identity map';
 
--- layer_citus_stage(fill): empties the stage, then fills it (fill);
--- filling also sends the session's time zone to the workers for the rest of
--- the transaction
-CREATE FUNCTION @extschema@.layer_citus_stage(fill pg_catalog.bool)
+-- layer_citus_stage(fill, ids): empties the stage, then fills it (fill)
+-- with the rows of the profiles ids (NULL: every profile); filling also
+-- sends the session's time zone to the workers for the rest of the
+-- transaction
+CREATE FUNCTION @extschema@.layer_citus_stage(fill pg_catalog.bool, ids pg_catalog.text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -252,14 +276,14 @@ BEGIN
     -- workers: Citus sends them this transaction's SET LOCAL commands
     PERFORM pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
     EXECUTE pg_catalog.format('SET LOCAL TimeZone = %L', pg_catalog.current_setting('TimeZone'));
-    FOR q IN SELECT * FROM @extschema@.layer_citus_stage_sql() LOOP
+    FOR q IN SELECT * FROM @extschema@.layer_citus_stage_sql(ids) LOOP
       EXECUTE q;
     END LOOP;
   END IF;
 END $$;
-COMMENT ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) IS
-  'internal: empties the Citus stage (layer_citus_*) and, when fill, fills it with every profile''s stitched rows and sends the session''s time zone to the workers for the transaction';
-REVOKE ALL ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool, pg_catalog.text[]) IS
+  'internal: empties the Citus stage (layer_citus_*) and, when fill, fills it with the stitched rows of the given profiles (NULL: every profile) and sends the session''s time zone to the workers for the transaction';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_stage(pg_catalog.bool, pg_catalog.text[]) FROM PUBLIC;
 
 -- layer_citus_sql(fn): the query text of a per-profile function, in either
 -- of its forms (layer_citus_forms)
@@ -415,3 +439,187 @@ END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_pass_sql(pg_catalog.text) IS
   'internal: the query of a per-profile function as refresh() runs it on Citus: over the stage (layer_citus_*), settings and models as constants, every CTE inlined, so that each shard groups its profiles';
 REVOKE ALL ON FUNCTION @extschema@.layer_citus_pass_sql(pg_catalog.text) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Change detection on Citus: digests of the sources' rows (doc/scale-out.md,
+-- "Incremental refresh on Citus")
+-- ---------------------------------------------------------------------------
+-- Citus refuses the capture triggers on its tables, so refresh() finds what
+-- changed in a mapped Citus table by comparing digests: for every id of the
+-- source (the mapped id column's value, before stitching), the number of its
+-- canonical rows and two sums of a 64-bit hash of each row (with two seeds),
+-- over the columns the per-profile functions read.  A sum does not depend on the order of the rows, so each worker
+-- computes the digests of its shards (grouped by the distribution column)
+-- and they go, repartitioned by id, into layer_citus_digest_new; the ids
+-- whose digest differs from the one stored at the previous refresh
+-- (layer_citus_digest) are the changed ids, which refresh() turns into
+-- profiles as it does with the change log's.  The identity links need no
+-- digest: refresh() compares cxm.identity_map with them at every refresh.
+CREATE TABLE @extschema@.layer_citus_digest (
+  kind pg_catalog.text NOT NULL,
+  source pg_catalog.oid NOT NULL,
+  raw_id pg_catalog.text NOT NULL,
+  n pg_catalog.int8 NOT NULL,
+  h1 pg_catalog.numeric NOT NULL,
+  h2 pg_catalog.numeric NOT NULL,
+  PRIMARY KEY (raw_id, kind, source)
+);
+CREATE UNLOGGED TABLE @extschema@.layer_citus_digest_new (
+  kind pg_catalog.text NOT NULL,
+  source pg_catalog.oid NOT NULL,
+  raw_id pg_catalog.text NOT NULL,
+  n pg_catalog.int8 NOT NULL,
+  h1 pg_catalog.numeric NOT NULL,
+  h2 pg_catalog.numeric NOT NULL
+);
+COMMENT ON TABLE @extschema@.layer_citus_digest IS
+  'internal: on Citus, per mapped id of each mapped Citus table, the digest of its rows at the last refresh() (doc/scale-out.md)';
+COMMENT ON TABLE @extschema@.layer_citus_digest_new IS
+  'internal: on Citus, the digests computed by refresh() (several rows per id when the source is not distributed by it), compared with layer_citus_digest, then emptied';
+DO $$
+DECLARE
+  t pg_catalog.text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['layer_citus_digest', 'layer_citus_digest_new'] LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.kind IS %L', t, 'kind of the mapping');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.source IS %L', t, 'the mapped relation (its oid on the coordinator)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.raw_id IS %L', t, 'the mapped id column''s value, as text (before stitching)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.n IS %L', t, 'rows of the id in the canonical view of the source');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h1 IS %L', t, 'sum of hash_record_extended(row, seed 1) over those rows (exact)');
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN @extschema@.%I.h2 IS %L', t, 'sum of hash_record_extended(row, seed 2) over those rows (exact)');
+  END LOOP;
+END $$;
+REVOKE ALL ON @extschema@.layer_citus_digest, @extschema@.layer_citus_digest_new FROM PUBLIC;
+
+-- layer_citus_digest_sql(): the statements of layer_citus_digest, by step:
+-- 'compute', one INSERT ... SELECT per co-location group of the mapped
+-- Citus tables (but identity links) that puts the digests of their ids into
+-- layer_citus_digest_new;
+-- 'remove', the DELETE of the stored digests that differ from the new ones
+-- or have none; 'add', the INSERT ... SELECT of the new digests that are
+-- not stored (after 'remove': the changed and the new ids).  Both return
+-- the ids they touch: the changed ids.  Both tables are distributed by the
+-- id, so each worker compares and writes its own shards; an unchanged id's
+-- stored digest is not written again.  A row's hash is hash_record_extended over the
+-- columns the per-profile functions read (layer_citus_stage_cols): each
+-- column's own 64-bit hash (a time's, not its text's, so that a digest does
+-- not depend on the session's time zone), but amounts as text, whose
+-- hash keeps their scale (10.5 and 10.50 print differently).  A
+-- hash-distributed source is grouped by its distribution column too, so
+-- that Citus groups each shard on its worker.
+CREATE FUNCTION @extschema@.layer_citus_digest_sql()
+RETURNS TABLE (step pg_catalog.text, q pg_catalog.text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s @extschema@.sources;
+  r record;
+  k record;
+  idcol pg_catalog.text;
+  rowtext pg_catalog.text;
+  k_sql pg_catalog.text;
+  w pg_catalog.text;
+  grp pg_catalog.int8;
+  parts pg_catalog.text[] := '{}';
+BEGIN
+  step := 'compute';
+  -- (Citus's catalog is read by name: it exists when a source is a Citus table)
+  FOR r IN EXECUTE
+    'SELECT x AS s, p.colocationid::pg_catalog.int8 AS grp,'
+    ' CASE WHEN p.partmethod OPERATOR(pg_catalog.=) ''h'' THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END AS dist'
+    ' FROM @extschema@.sources x JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) x.source'
+    ' WHERE x.kind OPERATOR(pg_catalog.<>) ''identities'''
+    ' AND (p.partmethod OPERATOR(pg_catalog.<>) ''n'' OR p.colocationid OPERATOR(pg_catalog.<>) 0)'
+    ' ORDER BY p.colocationid, x.kind, x.source_name, x.source'
+  LOOP
+    -- the sources of one co-location group in one statement (a UNION ALL,
+    -- which Citus runs shard by shard): one repartitioning instead of one
+    -- per source
+    IF r.grp IS DISTINCT FROM grp AND pg_catalog.cardinality(parts) > 0 THEN
+      q := 'INSERT INTO @extschema@.layer_citus_digest_new (kind, source, raw_id, n, h1, h2) '
+           || pg_catalog.array_to_string(parts, ' UNION ALL ');
+      RETURN NEXT;
+      parts := '{}';
+    END IF;
+    grp := r.grp;
+    s := r.s;
+    SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = s.kind;
+    -- the stage's columns (customer_id: the id, raw_id in a stitched kind's
+    -- canonical view), numeric ones as text
+    idcol := CASE WHEN k.stitched THEN 'raw_id' ELSE 'customer_id' END;
+    SELECT pg_catalog.string_agg(CASE WHEN c.col = 'customer_id' THEN 'q.' || idcol
+                                      WHEN c.typ = 'pg_catalog.numeric'::pg_catalog.regtype
+                                      THEN pg_catalog.format('q.%I::pg_catalog.text', c.col)
+                                      ELSE pg_catalog.format('q.%I', c.col) END, ', ' ORDER BY c.o)
+      INTO rowtext
+    FROM @extschema@.layer_citus_stage_cols(s.kind) WITH ORDINALITY c(col, typ, o);
+    k_sql := @extschema@.layer_kind_sql(s);
+    IF r.dist IS NOT NULL THEN
+      k_sql := pg_catalog.format('SELECT s.%I AS cxm_dist, ', r.dist) || pg_catalog.substr(k_sql, pg_catalog.length('SELECT ') + 1);
+    END IF;
+    parts := parts || pg_catalog.format(
+      'SELECT %L, %s::pg_catalog.oid, r.id, pg_catalog.count(*),'
+      ' pg_catalog.sum(pg_catalog.hash_record_extended(r.t, 1668836721)), pg_catalog.sum(pg_catalog.hash_record_extended(r.t, 1668836722))'
+      ' FROM (SELECT %s q.%I AS id, ROW(%s) AS t FROM (%s) q) r GROUP BY %s r.id',
+      s.kind, s.source::pg_catalog.oid, CASE WHEN r.dist IS NULL THEN '' ELSE 'q.cxm_dist,' END, idcol, rowtext, k_sql,
+      CASE WHEN r.dist IS NULL THEN '' ELSE 'r.cxm_dist,' END);
+  END LOOP;
+  IF pg_catalog.cardinality(parts) > 0 THEN
+    q := 'INSERT INTO @extschema@.layer_citus_digest_new (kind, source, raw_id, n, h1, h2) '
+         || pg_catalog.array_to_string(parts, ' UNION ALL ');
+    RETURN NEXT;
+  END IF;
+  -- (an id's new digest: the sum of its partial digests)
+  w := '(SELECT d.raw_id, d.kind, d.source, pg_catalog.sum(d.n) AS n, pg_catalog.sum(d.h1) AS h1, pg_catalog.sum(d.h2) AS h2'
+       ' FROM @extschema@.layer_citus_digest_new d GROUP BY d.raw_id, d.kind, d.source) w';
+  step := 'remove';
+  q := 'DELETE FROM @extschema@.layer_citus_digest o WHERE NOT EXISTS (SELECT 1 FROM ' || w
+       || ' WHERE w.raw_id OPERATOR(pg_catalog.=) o.raw_id AND w.kind OPERATOR(pg_catalog.=) o.kind'
+       ' AND w.source OPERATOR(pg_catalog.=) o.source AND w.n OPERATOR(pg_catalog.=) o.n'
+       ' AND w.h1 OPERATOR(pg_catalog.=) o.h1 AND w.h2 OPERATOR(pg_catalog.=) o.h2)'
+       ' RETURNING o.kind, o.source, o.raw_id';
+  RETURN NEXT;
+  step := 'add';
+  q := 'INSERT INTO @extschema@.layer_citus_digest AS o (kind, source, raw_id, n, h1, h2)'
+       ' SELECT w.kind, w.source, w.raw_id, w.n, w.h1, w.h2 FROM ' || w
+       || ' WHERE NOT EXISTS (SELECT 1 FROM @extschema@.layer_citus_digest x WHERE x.raw_id OPERATOR(pg_catalog.=) w.raw_id'
+       ' AND x.kind OPERATOR(pg_catalog.=) w.kind AND x.source OPERATOR(pg_catalog.=) w.source)'
+       ' RETURNING o.kind, o.source, o.raw_id';
+  RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_digest_sql() IS
+  'internal: the statements of layer_citus_digest: compute (the digests of the ids of each mapped Citus table but identity links, into layer_citus_digest_new), remove (the stored digests that changed or are gone) and add (the new and changed digests)';
+
+-- layer_citus_digest(compare): computes the digests of the mapped Citus
+-- tables and stores them as those of this refresh; when compare, lists in
+-- pg_temp.cxm_refresh_digest_changes (kind, source, raw_id) the ids whose
+-- digest changed since the last refresh (a new or a gone id too); returns
+-- how many
+CREATE FUNCTION @extschema@.layer_citus_digest(compare pg_catalog.bool)
+RETURNS pg_catalog.int8
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  x record;
+  n pg_catalog.int8 := 0;
+BEGIN
+  TRUNCATE @extschema@.layer_citus_digest_new;
+  FOR x IN SELECT * FROM @extschema@.layer_citus_digest_sql() LOOP
+    IF x.step <> 'compute' AND compare THEN
+      EXECUTE pg_catalog.format('WITH x AS (%s) INSERT INTO pg_temp.cxm_refresh_digest_changes (kind, source, raw_id)'
+                                ' SELECT x.kind, x.source, x.raw_id FROM x', x.q);
+    ELSE
+      EXECUTE x.q;
+    END IF;
+  END LOOP;
+  IF compare THEN
+    SELECT pg_catalog.count(*) INTO n FROM (SELECT DISTINCT d.kind, d.source, d.raw_id FROM pg_temp.cxm_refresh_digest_changes d) d;
+  END IF;
+  TRUNCATE @extschema@.layer_citus_digest_new;
+  RETURN n;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_digest(pg_catalog.bool) IS
+  'internal: computes and stores the digests of the mapped Citus tables'' ids; when compare, lists the ids whose digest changed since the last refresh in pg_temp.cxm_refresh_digest_changes';
+REVOKE ALL ON FUNCTION @extschema@.layer_citus_digest(pg_catalog.bool) FROM PUBLIC;

@@ -706,9 +706,9 @@ BEGIN
   IF NOT install OR relkind NOT IN ('r', 'p') THEN
     RETURN false;
   END IF;
-  -- citus: Citus refuses triggers on its distributed and reference tables (layer_citus.sql)
+  -- citus: Citus refuses triggers on its distributed and reference tables; refresh() finds their changes by digests (layer_citus.sql)
   IF @extschema@.layer_citus_table(s.source) THEN  -- citus:
-    RAISE NOTICE 'no change capture on %: a Citus distributed or reference table (refresh() rebuilds every snapshot while it is mapped)', s.source;  -- citus:
+    RAISE NOTICE 'no change capture on %: a Citus distributed or reference table (refresh() compares digests of its rows instead)', s.source;  -- citus:
     RETURN false;  -- citus:
   END IF;  -- citus:
   idx := @extschema@.layer_column(s.source, CASE WHEN s.kind = 'identities' THEN s.anonymous_id ELSE s.customer_id END,

@@ -351,6 +351,7 @@ DECLARE
   v_sort pg_catalog.text;
   v_hash pg_catalog.text;
   v_touch_ids pg_catalog.text[];
+  v_digest pg_catalog.bool;
 BEGIN
   IF refresh.full IS NULL OR refresh.refit IS NULL THEN
     RAISE EXCEPTION 'full and refit must not be NULL' USING ERRCODE = '22004';
@@ -386,7 +387,9 @@ BEGIN
       why := pg_catalog.format('the reference time moved from %s to %s', st.as_of, v_as_of);
     ELSIF st.settings_hash IS DISTINCT FROM @extschema@.layer_settings_hash() THEN
       why := 'the settings or the models changed';
-    ELSIF EXISTS (SELECT 1 FROM @extschema@.sources s WHERE NOT s.captured) THEN
+    -- (a Citus table has no capture: its changes are found by digests, and
+    -- those of identity links by the identity map's check above)
+    ELSIF EXISTS (SELECT 1 FROM @extschema@.sources s WHERE NOT s.captured AND NOT @extschema@.layer_citus_table(s.source)) THEN
       why := 'a source has no change capture (not a table, or no right to add triggers)';
     ELSIF EXISTS (SELECT 1 FROM @extschema@.change_log c WHERE c.id <= v_max AND c.raw_id IS NULL) THEN
       why := 'a source was mapped, unmapped or truncated';
@@ -396,18 +399,48 @@ BEGIN
       RAISE NOTICE 'cxm.refresh: full: %', why;
     END IF;
   END IF;
+  -- mapped Citus tables: their changed ids, from the digests of their rows
+  -- (layer_citus.sql), listed in cxm_refresh_digest_changes; a full refresh
+  -- only stores the digests.  Computed before the snapshots: a row written
+  -- meanwhile differs from the stored digest at the next refresh.
+  v_snap := COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false);
+  v_digest := v_snap AND @extschema@.layer_citus_active();
+  IF v_digest THEN
+    CREATE TEMP TABLE cxm_refresh_digest_changes (kind pg_catalog.text, source pg_catalog.oid, raw_id pg_catalog.text);
+    PERFORM @extschema@.layer_citus_digest(v_mode = 'incremental');
+    IF v_mode = 'incremental' THEN
+      SELECT COALESCE(v_changes, '{}') || COALESCE(pg_catalog.jsonb_object_agg(y.source, y.n), '{}') INTO v_changes
+      FROM (SELECT d.source::pg_catalog.regclass::pg_catalog.text AS source, pg_catalog.count(DISTINCT d.raw_id) AS n
+            FROM pg_temp.cxm_refresh_digest_changes d GROUP BY 1) y;
+    END IF;
+    t := @extschema@.layer_step('digests of the Citus tables', t);
+  ELSIF v_snap AND v_mode <> 'incremental' AND EXISTS (SELECT 1 FROM @extschema@.layer_citus_digest) THEN
+    -- (digests of a former Citus layout)
+    DELETE FROM @extschema@.layer_citus_digest;
+  END IF;
   IF v_mode = 'refit' THEN
     PERFORM @extschema@.layer_fit_models(v_as_of);
     t := @extschema@.layer_step('models fitted', t);
   END IF;
-  v_snap := COALESCE((SELECT s.materialized FROM @extschema@.settings s WHERE s.id), false);
   IF v_snap THEN
-    IF v_mode = 'incremental' THEN
+    IF v_mode = 'incremental' AND v_digest THEN
+      -- the same, with the ids whose digest changed
+      SELECT pg_catalog.array_agg(DISTINCT p.id) INTO v_ids
+      FROM (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
+            UNION ALL
+            SELECT d.raw_id FROM pg_temp.cxm_refresh_digest_changes d
+            UNION ALL
+            SELECT m.customer_id FROM @extschema@.identity_map m
+            WHERE m.anonymous_id IN (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
+                                     UNION SELECT d.raw_id FROM pg_temp.cxm_refresh_digest_changes d)) p(id);
+    ELSIF v_mode = 'incremental' THEN
       SELECT pg_catalog.array_agg(DISTINCT p.id) INTO v_ids
       FROM (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
             UNION ALL
             SELECT m.customer_id FROM @extschema@.change_log c JOIN @extschema@.identity_map m ON m.anonymous_id = c.raw_id
             WHERE c.id <= v_max) p(id);
+    END IF;
+    IF v_mode = 'incremental' THEN
       v_ids := COALESCE(v_ids, '{}');
       RAISE NOTICE 'cxm.refresh: incremental: % changed profiles', pg_catalog.cardinality(v_ids);
     END IF;
@@ -473,12 +506,12 @@ BEGIN
       PERFORM @extschema@.layer_analyze(ARRAY['@extschema@.layer_touch_stage'::pg_catalog.regclass]);
       t := @extschema@.layer_step('touchpoints by profile', t);
     END IF;
-    -- a full refresh on Citus with the stage laid out: the stitched rows by
-    -- profile go to the workers, and the passes group them there
-    -- (layer_citus.sql)
-    v_citus := NOT v_stage AND v_ids IS NULL AND @extschema@.layer_citus_staged();
+    -- on Citus with the stage laid out: the stitched rows of every profile
+    -- (full) or of the changed ones (incremental) go to the workers by
+    -- profile, and the passes group them there (layer_citus.sql)
+    v_citus := NOT v_stage AND @extschema@.layer_citus_staged();
     IF v_citus THEN
-      PERFORM @extschema@.layer_citus_stage(true);
+      PERFORM @extschema@.layer_citus_stage(true, v_ids);
       t := @extschema@.layer_step('stitched rows by profile', t);
     END IF;
     FOR agg IN SELECT * FROM @extschema@.layer_refresh_passes() LOOP
@@ -496,10 +529,17 @@ BEGIN
                      ELSE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I(NULL) r ORDER BY %s',
                                             agg.snap, CASE WHEN v_stage THEN agg.staged_fn ELSE agg.whole_fn END, agg.sort_keys) END;
         PERFORM pg_catalog.set_config('enable_sort', v_sort, true);
+      ELSIF v_citus THEN
+        -- (the stage holds only the changed profiles' rows)
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE %I (LIKE @extschema@.%I)', 'cxm_refresh_rows_new_' || agg.kind, agg.snap);
+        EXECUTE pg_catalog.format('INSERT INTO %I %s', 'cxm_refresh_rows_new_' || agg.kind,
+                                  @extschema@.layer_citus_pass_sql(agg.fn));
       ELSE
         EXECUTE pg_catalog.format('CREATE TEMP TABLE %I AS SELECT * FROM @extschema@.%I($1)',
                                   'cxm_refresh_rows_new_' || agg.kind,
                                   CASE WHEN v_stage THEN agg.staged_ids_fn ELSE agg.fn END) USING v_ids;
+      END IF;
+      IF v_ids IS NOT NULL THEN
         EXECUTE pg_catalog.format('INSERT INTO @extschema@.%I SELECT * FROM %I', agg.snap, 'cxm_refresh_rows_new_' || agg.kind);
       END IF;
       t := @extschema@.layer_step(agg.step, t);
@@ -573,6 +613,9 @@ BEGIN
                  cxm_refresh_rows_new_profile, cxm_refresh_rows_new_journey, cxm_refresh_rows_new_month;
       PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
       PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', v_workers, true);
+    END IF;
+    IF v_digest THEN
+      DROP TABLE pg_temp.cxm_refresh_digest_changes;
     END IF;
     INSERT INTO @extschema@.layer_state AS l (id, as_of, settings_hash, refreshed_at)
     VALUES (true, v_as_of, @extschema@.layer_settings_hash(), pg_catalog.clock_timestamp())

@@ -16,6 +16,12 @@
 #     worker and groups the profiles on the workers; refresh()'s dashboard
 #     aggregates (the bases over the per-profile snapshots) group on the
 #     workers;
+#   - after new rows, and after rounds of random inserts, updates and
+#     deletes (test/citus/layer_changes.sql), refresh() on the cluster is
+#     incremental (the digests of the sources' rows find the changed ids)
+#     and every snapshot equals the cluster's refresh(full => true) and the
+#     one-node copy's, row for row; from EXPLAIN, the digests are computed,
+#     compared and stored on the workers;
 #   - what cannot be pushed down is printed as "# exception - ..." with its
 #     reason (doc/scale-out.md), and checked to still be as documented: a
 #     plan that starts pushing down is a failure until the page is updated.
@@ -126,8 +132,8 @@ for v in $views; do
 	done
 done
 
-# ---- a day's activity on both, then refresh() again (on the cluster a full
-# one: its sources have no change capture)
+# ---- a day's activity on both, then refresh() again (on the cluster an
+# incremental one: the digests of the sources' rows find the changed ids)
 act="INSERT INTO demo.shop_orders VALUES (999999, 1001, '2026-06-30 12:00+00', 42.50, 'bags', true, 20.00);
 	INSERT INTO demo.clickstream VALUES ('ck-1001-a', 'home', '2026-06-30 11:50', 'direct', NULL),
 	                                    ('v-new', 'home', '2026-06-30 10:00', 'social', 'holiday');
@@ -137,7 +143,7 @@ for db in postgres layer_one; do
 		notok "layer: refresh() after new rows ($db)"
 done
 mode=$(lq postgres "SELECT l.mode FROM cxm.refresh_log l ORDER BY l.started_at DESC LIMIT 1")
-[ "$mode" = full ] && ok "layer: refresh() after new rows on the cluster: a full one (no change capture)" ||
+[ "$mode" = incremental ] && ok "layer: refresh() after new rows on the cluster: an incremental one (digests)" ||
 	notok "layer: refresh() after new rows on the cluster: mode '$mode'"
 for v in customer_360 kpi_monthly channel_attribution journey_transitions cohort_retention; do
 	sql="SELECT x::text FROM cxm.$v x ORDER BY 1"
@@ -147,6 +153,89 @@ for v in customer_360 kpi_monthly channel_attribution journey_transitions cohort
 		ok "layer: cxm.$v after new rows and refresh(): same answer as one node" ||
 		notok "layer: cxm.$v after new rows and refresh(): answers differ from one node"
 done
+
+# ---- random changes, incremental refreshes, and a full rebuild to compare
+# with (doc/scale-out.md, "Incremental refresh on Citus"): each round makes
+# two sets of inserts, updates and deletes in every source
+# (test/citus/layer_changes.sql), each followed by refresh() on both; the
+# cluster's refreshes must be incremental, and then every snapshot, bases
+# included, must equal the one-node copy's and, row for row, the cluster's
+# own refresh(full => true)
+snapshot_sums() {	# snapshot_sums DB: one line per snapshot, its name and the md5 of its sorted rows
+	lq "$1" "$(lq "$1" "SELECT pg_catalog.string_agg(pg_catalog.format(
+		'SELECT %L, pg_catalog.md5(COALESCE(pg_catalog.string_agg(x::text, E''\n'' ORDER BY x::text), '''')) FROM cxm.%I x',
+		s.snapshot, s.snapshot), ' UNION ALL ') FROM cxm.layer_snapshots() s")"
+}
+for r in 1 2 3; do
+	for db in postgres layer_one; do
+		for k in 1 2; do
+			lfile "$db" test/citus/layer_changes.sql -v r=$((2 * r + k)) -v n="$layer_n" &&
+				PGOPTIONS="-c client_min_messages=warning" lq "$db" "SELECT cxm.refresh()" >/dev/null ||
+				notok "layer: round $r: changes and refresh() ($db)"
+		done
+	done
+	modes=$(lq postgres "SELECT pg_catalog.string_agg(x.mode, ',') FROM (SELECT l.mode FROM cxm.refresh_log l ORDER BY l.started_at DESC LIMIT 2) x")
+	changed=$(lq postgres "SELECT pg_catalog.string_agg(x.rows_changed::text, ' ') FROM (SELECT l.rows_changed FROM cxm.refresh_log l ORDER BY l.started_at DESC LIMIT 2) x")
+	[ "$modes" = incremental,incremental ] &&
+		ok "layer: round $r: both refresh() on the cluster are incremental (changed ids: $changed)" ||
+		notok "layer: round $r: refresh() modes on the cluster: '$modes'"
+	a=$(snapshot_sums postgres)
+	b=$(snapshot_sums layer_one)
+	PGOPTIONS="-c client_min_messages=warning" lq postgres "SELECT cxm.refresh(full => true)" >/dev/null ||
+		notok "layer: round $r: refresh(full => true) on the cluster"
+	c=$(snapshot_sums postgres)
+	if [ "$a" = "$c" ] && [ "$(echo "$a" | wc -l)" -ge 20 ]; then
+		ok "layer: round $r: every snapshot after the incremental refreshes equals refresh(full => true) row for row ($(echo "$a" | wc -l) snapshots)"
+	else
+		notok "layer: round $r: snapshots after the incremental refreshes differ from refresh(full => true)"
+		diff <(echo "$c") <(echo "$a") | sed 's/^/#   /'
+	fi
+	if [ "$a" = "$b" ]; then
+		ok "layer: round $r: every snapshot equals the one-node copy's"
+	else
+		notok "layer: round $r: snapshots differ from the one-node copy's"
+		diff <(echo "$b") <(echo "$a") | sed 's/^/#   /'
+	fi
+done
+
+# ---- the digests: computed, compared and stored on the workers
+while IFS='|' read -r step sql; do
+	plan=$(lplan "$sql")
+	# (the sources of one co-location group are digested by one statement)
+	what=$(grep -oE "SELECT '[a-z]+', [0-9]+::pg_catalog.oid" <<<"$sql" | while read -r _ k o; do
+		echo "$(tr -d "'," <<<"$k") of $(lq postgres "SELECT ${o%%::*}::oid::regclass")"
+	done | paste -sd, - | sed 's/,/, /g')
+	tasks=$(grep -cE '^ *Query: ' <<<"$plan")
+	grouped=$(grep -E '^ *Query: ' <<<"$plan" | grep -c ' GROUP BY ')
+	case $step in
+	compute)
+		# (repartitioned by id to the digests' shards; a source distributed by
+		# a text id with four shards is co-located with them: each task then
+		# writes its own shard of the digests)
+		if grep -q 'INSERT/SELECT method: repartition' <<<"$plan" && ! grep -q 'Distributed Subplan' <<<"$plan" &&
+			[ "$tasks" = 4 ] && [ "$grouped" = 4 ]; then
+			ok "layer: refresh() computes the digests of $what on the workers (4 shard tasks grouping by id, repartitioned by id)"
+		elif ! grep -qE 'Distributed Subplan|INSERT/SELECT method' <<<"$plan" && [ "$tasks" = 4 ] && [ "$grouped" = 4 ] &&
+			! grep -E '^ *Query: ' <<<"$plan" | grep -vq 'Query: INSERT INTO cxm\.layer_citus_digest_new_[0-9]* '; then
+			ok "layer: refresh() computes the digests of $what on the workers (4 co-located shard tasks grouping by id)"
+		else
+			notok "layer: refresh()'s digests of $what: not computed on the workers"
+			show_plan "digests of $what" "$plan"
+		fi ;;
+	remove | add)
+		# (both co-located with the new digests: an anti-join on each shard)
+		if ! grep -qE 'Distributed Subplan|INSERT/SELECT method' <<<"$plan" && [ "$tasks" = 4 ] && [ "$grouped" = 4 ] &&
+			[ "$(grep -c 'Anti Join' <<<"$plan")" = 4 ]; then
+			ok "layer: refresh() compares the digests and ${step}s the changed ones on the workers (4 co-located shard tasks)"
+			[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$step" != remove ] ||
+				show_plan "refresh()'s digest comparison, removing what changed (excerpt)" "$(grep -vE '^ *Output: ' <<<"$plan")"
+		else
+			notok "layer: refresh()'s digest step $step: not on the workers"
+			show_plan "digest $step" "$plan"
+		fi ;;
+	*) notok "layer: unknown digest step '$step'" ;;
+	esac
+done < <(lq postgres "SELECT x.step, x.q FROM cxm.layer_citus_digest_sql() x")
 
 # ---- a full refresh() on both in a session time zone other than the
 # servers': months and days are computed on the workers on the cluster, in

@@ -40,6 +40,12 @@ SELECT create_distributed_table('cxm.churn_risk_snapshot', 'customer_id', coloca
 SELECT create_distributed_table('cxm.layer_citus_' || t, 'customer_id', colocate_with => 'cxm.customer_360_snapshot')
 FROM unnest('{touchpoints,transactions,feedback,customers,identities}'::text[]) t;
 
+-- 6. refresh()'s digests of the sources' rows (src/sql/layer_citus.sql), by
+--    the mapped id with the per-profile snapshots: each worker computes the
+--    digests of its shards and compares them with those of the last refresh.
+SELECT create_distributed_table('cxm.layer_citus_' || t, 'raw_id', colocate_with => 'cxm.customer_360_snapshot')
+FROM unnest('{digest,digest_new}'::text[]) t;
+
 -- the rows copied into the shards stay on the coordinator's shell tables
 -- until truncated: truncate them, so that a query planned as local by
 -- mistake reads nothing instead of a stale copy
