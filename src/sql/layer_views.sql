@@ -419,19 +419,19 @@ COMMENT ON FUNCTION @extschema@.layer_product_facts(pg_catalog.timestamptz[], pg
 CREATE FUNCTION @extschema@.layer_touch_accum(state internal, ts pg_catalog.timestamptz, channel pg_catalog.text)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'layer_touch_accum'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_touch_accum(internal, pg_catalog.timestamptz, pg_catalog.text) IS
   'internal: transition function of layer_touch_times and layer_touch_cross (one shared state: the times, the first channel, whether a second one came)';
 CREATE FUNCTION @extschema@.layer_touch_times_final(state internal)
 RETURNS pg_catalog.timestamptz[]
 AS 'MODULE_PATHNAME', 'layer_touch_times_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_touch_times_final(internal) IS
   'internal: final function of layer_touch_times';
 CREATE FUNCTION @extschema@.layer_touch_cross_final(state internal)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'layer_touch_cross_final'
-LANGUAGE C PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_touch_cross_final(internal) IS
   'internal: final function of layer_touch_cross';
 -- (SSPACE: the state's size with about ten touchpoints, so that the planner
