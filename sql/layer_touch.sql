@@ -325,8 +325,8 @@ SELECT * FROM cxm.layer_profile_months(NULL, NULL, NULL, NULL, ARRAY[now()], ARR
                                        NULL, NULL);
 
 -- layer_touch_times and layer_touch_cross (one shared state): against
--- array_agg(ts) and cardinality of customer_360's distinct channels, with
--- NULL times and channels
+-- array_agg(ts ORDER BY ts) and cardinality of customer_360's distinct
+-- channels, with NULL times and channels
 CREATE TEMP TABLE tc AS
 SELECT 'p' || (g % 40) AS customer_id, g,
        CASE WHEN g % 97 = 0 THEN NULL ELSE timestamptz '2026-01-01' + g * interval '7 minutes' END AS ts,
@@ -334,10 +334,10 @@ SELECT 'p' || (g % 40) AS customer_id, g,
             ELSE (ARRAY['web', 'email', 'Web', NULL])[1 + (g * 7 + g / 40) % 4] END AS channel
 FROM pg_catalog.generate_series(1, 2000) g;
 WITH c AS (
-  SELECT customer_id, cxm.layer_touch_times(ts, channel ORDER BY g) AS ts, cxm.layer_touch_cross(ts, channel) AS cross_channel
+  SELECT customer_id, cxm.layer_touch_times(ts, channel) AS ts, cxm.layer_touch_cross(ts, channel) AS cross_channel
   FROM tc GROUP BY 1
 ), q AS (
-  SELECT customer_id, array_agg(ts ORDER BY g) AS ts,
+  SELECT customer_id, array_agg(ts ORDER BY ts) AS ts,
          (SELECT count(DISTINCT x) FROM unnest(array_agg(channel)) x) >= 2 AS cross_channel
   FROM tc GROUP BY 1
 )
@@ -349,6 +349,26 @@ FROM c JOIN q USING (customer_id);
 -- apart under a nondeterministic collation as that collation compares them
 SELECT cxm.layer_touch_times(ts, ch) AS ts, cxm.layer_touch_cross(ts, ch) AS cross_channel
 FROM (VALUES (timestamptz '2026-01-02', 'a'), ('2026-01-01', NULL), ('2026-01-03', 'a')) v(ts, ch);
+-- partial states combined (parallel workers; Citus's workers): the same
+CREATE TABLE touch_par AS SELECT * FROM tc, generate_series(1, 20) r;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
+CREATE FUNCTION pg_temp.partial_planned() RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+  FOR l IN EXPLAIN (COSTS OFF) SELECT cxm.layer_touch_times(ts, channel), cxm.layer_touch_cross(ts, channel) FROM touch_par LOOP
+    IF l ~ 'Partial Aggregate' THEN RETURN true; END IF;
+  END LOOP;
+  RETURN false;
+END $$;
+SELECT pg_temp.partial_planned();
+CREATE TEMP TABLE touch_par_c AS
+SELECT cxm.layer_touch_times(ts, channel) AS ts, cxm.layer_touch_cross(ts, channel) AS c FROM touch_par;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT c.ts = (SELECT array_agg(ts ORDER BY ts) FROM touch_par) AS same_times, cardinality(c.ts) AS times, c.c AS cross_channel
+FROM touch_par_c c;
+DROP TABLE touch_par;
 CREATE COLLATION pg_temp.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 SELECT cxm.layer_touch_cross(ts, ch COLLATE pg_temp.nocase) AS nocase, cxm.layer_touch_cross(ts, ch) AS bytes
 FROM (VALUES (timestamptz '2026-01-02', 'Web'), ('2026-01-01', 'web')) v(ts, ch);

@@ -30,6 +30,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -52,6 +53,9 @@ PG_FUNCTION_INFO_V1(layer_product_facts);
 PG_FUNCTION_INFO_V1(layer_touch_accum);
 PG_FUNCTION_INFO_V1(layer_touch_times_final);
 PG_FUNCTION_INFO_V1(layer_touch_cross_final);
+PG_FUNCTION_INFO_V1(layer_touch_combine);
+PG_FUNCTION_INFO_V1(layer_touch_serialize);
+PG_FUNCTION_INFO_V1(layer_touch_deserialize);
 PG_FUNCTION_INFO_V1(layer_segment_paths);
 
 /* the gap argument: positive, as for sessionize */
@@ -1258,6 +1262,56 @@ typedef struct TouchAcc
 	bool		cross;			/* a second distinct channel came */
 } TouchAcc;
 
+static TouchAcc *
+touch_acc_new(MemoryContext cxt, int cap)
+{
+	TouchAcc   *a = MemoryContextAllocZero(cxt, sizeof(TouchAcc));
+
+	a->cap = Max(cap, 8);
+	a->ts = MemoryContextAlloc(cxt, sizeof(int64) * a->cap);
+	return a;
+}
+
+/* room for m more times */
+static void
+touch_acc_reserve(TouchAcc *a, int m)
+{
+	if (a->n + m <= a->cap)
+		return;
+	while (a->n + m > a->cap)
+		a->cap *= 2;
+	a->ts = repalloc(a->ts, sizeof(int64) * a->cap);
+	if (a->nulls)
+		a->nulls = repalloc(a->nulls, sizeof(bool) * a->cap);
+}
+
+/*
+ * a channel's bytes come: the first is kept; another one that differs makes
+ * the state cross-channel.  Distinct bytes are distinct channels under a
+ * deterministic collation (the stitched views' is the database's default);
+ * else as the collation compares them, as layer_touch_facts does.
+ */
+static void
+touch_acc_channel(TouchAcc *a, MemoryContext cxt, const char *b, int len, Oid coll)
+{
+	if (a->cross)
+		return;
+	if (!a->has_channel)
+	{
+		a->channel = MemoryContextAlloc(cxt, Max(len, 1));
+		memcpy(a->channel, b, len);
+		a->chlen = len;
+		a->has_channel = true;
+	}
+	else if (len != a->chlen || memcmp(b, a->channel, len) != 0)
+	{
+		if (!OidIsValid(coll))
+			coll = DEFAULT_COLLATION_OID;
+		a->cross = get_collation_isdeterministic(coll) ||
+			varstr_cmp(b, len, a->channel, a->chlen, coll) != 0;
+	}
+}
+
 Datum
 layer_touch_accum(PG_FUNCTION_ARGS)
 {
@@ -1268,21 +1322,8 @@ layer_touch_accum(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("layer_touch_accum can only be called as an aggregate's transition function")));
-	if (PG_ARGISNULL(0))
-	{
-		a = MemoryContextAllocZero(aggcxt, sizeof(TouchAcc));
-		a->cap = 8;
-		a->ts = MemoryContextAlloc(aggcxt, sizeof(int64) * a->cap);
-	}
-	else
-		a = (TouchAcc *) PG_GETARG_POINTER(0);
-	if (a->n == a->cap)
-	{
-		a->cap *= 2;
-		a->ts = repalloc(a->ts, sizeof(int64) * a->cap);
-		if (a->nulls)
-			a->nulls = repalloc(a->nulls, sizeof(bool) * a->cap);
-	}
+	a = PG_ARGISNULL(0) ? touch_acc_new(aggcxt, 8) : (TouchAcc *) PG_GETARG_POINTER(0);
+	touch_acc_reserve(a, 1);
 	if (PG_ARGISNULL(1))
 	{
 		if (a->nulls == NULL)
@@ -1300,39 +1341,138 @@ layer_touch_accum(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(2) && !a->cross)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(2);
-		const char *b = VARDATA_ANY(t);
-		int			len = VARSIZE_ANY_EXHDR(t);
 
-		if (!a->has_channel)
-		{
-			a->channel = MemoryContextAlloc(aggcxt, Max(len, 1));
-			memcpy(a->channel, b, len);
-			a->chlen = len;
-			a->has_channel = true;
-		}
-		else if (len != a->chlen || memcmp(b, a->channel, len) != 0)
-		{
-			/*
-			 * distinct bytes are distinct channels under a deterministic
-			 * collation (the stitched views' is the database's default);
-			 * else as the collation compares them, as layer_touch_facts
-			 */
-			Oid			coll = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
-
-			a->cross = get_collation_isdeterministic(coll) ||
-				varstr_cmp(b, len, a->channel, a->chlen, coll) != 0;
-		}
+		touch_acc_channel(a, aggcxt, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), PG_GET_COLLATION());
 	}
 	PG_RETURN_POINTER(a);
 }
 
-/* layer_touch_times: the times as timestamptz[], in input order */
+/* two states as one (partial aggregation, e.g. on Citus's workers) */
+Datum
+layer_touch_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	TouchAcc   *a,
+			   *b;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("layer_touch_combine can only be called as an aggregate's combine function")));
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
+	b = (TouchAcc *) PG_GETARG_POINTER(1);
+	a = PG_ARGISNULL(0) ? touch_acc_new(aggcxt, b->n) : (TouchAcc *) PG_GETARG_POINTER(0);
+	touch_acc_reserve(a, b->n);
+	if ((a->nulls || b->nulls) && a->nulls == NULL)
+		a->nulls = MemoryContextAllocZero(aggcxt, sizeof(bool) * a->cap);
+	memcpy(a->ts + a->n, b->ts, sizeof(int64) * b->n);
+	if (a->nulls)
+	{
+		if (b->nulls)
+			memcpy(a->nulls + a->n, b->nulls, sizeof(bool) * b->n);
+		else
+			memset(a->nulls + a->n, 0, sizeof(bool) * b->n);
+	}
+	a->n += b->n;
+	if (b->cross)
+		a->cross = true;
+	else if (b->has_channel)
+		touch_acc_channel(a, aggcxt, b->channel, b->chlen, PG_GET_COLLATION());
+	PG_RETURN_POINTER(a);
+}
+
+/* the state as bytea: n, flags, the channel, the times, their NULL flags */
+Datum
+layer_touch_serialize(PG_FUNCTION_ARGS)
+{
+	TouchAcc   *a = (TouchAcc *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("layer_touch_serialize can only be called as an aggregate's serialization function")));
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, a->n);
+	pq_sendbyte(&buf, (a->nulls != NULL) | (a->has_channel << 1) | (a->cross << 2));
+	if (a->has_channel)
+	{
+		pq_sendint32(&buf, a->chlen);
+		pq_sendbytes(&buf, a->channel, a->chlen);
+	}
+	for (int i = 0; i < a->n; i++)
+		pq_sendint64(&buf, a->ts[i]);
+	if (a->nulls)
+		for (int i = 0; i < a->n; i++)
+			pq_sendbyte(&buf, a->nulls[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+layer_touch_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	bytea	   *sstate = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	TouchAcc   *a;
+	int			n,
+				flags;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("layer_touch_deserialize can only be called as an aggregate's deserialization function")));
+	buf.data = VARDATA_ANY(sstate);
+	buf.len = VARSIZE_ANY_EXHDR(sstate);
+	buf.maxlen = 0;
+	buf.cursor = 0;
+	n = pq_getmsgint(&buf, 4);
+	flags = pq_getmsgbyte(&buf);
+	if (n < 0 || (flags & ~7) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid layer_touch state")));
+	a = touch_acc_new(aggcxt, n);
+	a->cross = (flags & 4) != 0;
+	if (flags & 2)
+	{
+		int			len = pq_getmsgint(&buf, 4);
+
+		if (len < 0 || len > buf.len - buf.cursor)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid layer_touch state")));
+		a->channel = MemoryContextAlloc(aggcxt, Max(len, 1));
+		pq_copymsgbytes(&buf, a->channel, len);
+		a->chlen = len;
+		a->has_channel = true;
+	}
+	for (int i = 0; i < n; i++)
+		a->ts[i] = pq_getmsgint64(&buf);
+	if (flags & 1)
+	{
+		a->nulls = MemoryContextAllocZero(aggcxt, sizeof(bool) * a->cap);
+		for (int i = 0; i < n; i++)
+			a->nulls[i] = pq_getmsgbyte(&buf) != 0;
+	}
+	a->n = n;
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * layer_touch_times: the times as timestamptz[], sorted, NULLs last (as
+ * array_agg(ts ORDER BY ts), whatever order the rows or partial states came
+ * in; layer_profile_months sorts its copy anyway, cheaply once sorted)
+ */
 Datum
 layer_touch_times_final(PG_FUNCTION_ARGS)
 {
 	TouchAcc   *a;
 	int			dims[1],
-				lbs[1] = {1};
+				lbs[1] = {1},
+				m = 0;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
@@ -1344,7 +1484,7 @@ layer_touch_times_final(PG_FUNCTION_ARGS)
 	dims[0] = a->n;
 	if (a->nulls == NULL)
 	{
-		/* the array's bytes directly: a header, then the times */
+		/* the array's bytes directly: a header, then the times (sorted there) */
 		Size		nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * a->n;
 		ArrayType  *r = palloc0(nbytes);
 
@@ -1355,15 +1495,25 @@ layer_touch_times_final(PG_FUNCTION_ARGS)
 		ARR_DIMS(r)[0] = a->n;
 		ARR_LBOUND(r)[0] = 1;
 		memcpy(ARR_DATA_PTR(r), a->ts, sizeof(int64) * a->n);
+		qsort(ARR_DATA_PTR(r), a->n, sizeof(int64), touch_cmp_int64);
 		PG_RETURN_ARRAYTYPE_P(r);
 	}
 	else
 	{
 		Datum	   *d = palloc(sizeof(Datum) * Max(a->n, 1));
+		int64	   *v = palloc(sizeof(int64) * Max(a->n, 1));
+		bool	   *isnull = palloc(sizeof(bool) * Max(a->n, 1));
 
 		for (int i = 0; i < a->n; i++)
-			d[i] = TimestampTzGetDatum(a->ts[i]);
-		PG_RETURN_ARRAYTYPE_P(construct_md_array(d, a->nulls, 1, dims, lbs, TIMESTAMPTZOID,
+			if (!a->nulls[i])
+				v[m++] = a->ts[i];
+		qsort(v, m, sizeof(int64), touch_cmp_int64);
+		for (int i = 0; i < a->n; i++)
+		{
+			d[i] = i < m ? TimestampTzGetDatum(v[i]) : (Datum) 0;
+			isnull[i] = i >= m;
+		}
+		PG_RETURN_ARRAYTYPE_P(construct_md_array(d, isnull, 1, dims, lbs, TIMESTAMPTZOID,
 												 sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	}
 }

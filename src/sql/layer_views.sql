@@ -434,6 +434,24 @@ AS 'MODULE_PATHNAME', 'layer_touch_cross_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_touch_cross_final(internal) IS
   'internal: final function of layer_touch_cross';
+CREATE FUNCTION @extschema@.layer_touch_combine(a internal, b internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'layer_touch_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_combine(internal, internal) IS
+  'internal: combine function of layer_touch_times and layer_touch_cross (partial aggregation)';
+CREATE FUNCTION @extschema@.layer_touch_serialize(state internal)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'layer_touch_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_serialize(internal) IS
+  'internal: serialization function of layer_touch_times and layer_touch_cross';
+CREATE FUNCTION @extschema@.layer_touch_deserialize(state pg_catalog.bytea, dummy internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'layer_touch_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_deserialize(pg_catalog.bytea, internal) IS
+  'internal: deserialization function of layer_touch_times and layer_touch_cross';
 -- (SSPACE: the state's size with about ten touchpoints, so that the planner
 -- does not price it at 8 kB a group as it prices array_agg)
 CREATE AGGREGATE @extschema@.layer_touch_times(pg_catalog.timestamptz, pg_catalog.text) (
@@ -441,15 +459,21 @@ CREATE AGGREGATE @extschema@.layer_touch_times(pg_catalog.timestamptz, pg_catalo
   STYPE = internal,
   SSPACE = 160,
   FINALFUNC = @extschema@.layer_touch_times_final,
+  COMBINEFUNC = @extschema@.layer_touch_combine,
+  SERIALFUNC = @extschema@.layer_touch_serialize,
+  DESERIALFUNC = @extschema@.layer_touch_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.layer_touch_times(pg_catalog.timestamptz, pg_catalog.text) IS
-  'internal: the touchpoint times (timestamptz[], in input order, as array_agg(ts)); the channel argument is for layer_touch_cross, which shares the state';
+  'internal: the touchpoint times (timestamptz[], sorted, NULLs last: array_agg(ts ORDER BY ts)); the channel argument is for layer_touch_cross, which shares the state';
 CREATE AGGREGATE @extschema@.layer_touch_cross(pg_catalog.timestamptz, pg_catalog.text) (
   SFUNC = @extschema@.layer_touch_accum,
   STYPE = internal,
   SSPACE = 160,
   FINALFUNC = @extschema@.layer_touch_cross_final,
+  COMBINEFUNC = @extschema@.layer_touch_combine,
+  SERIALFUNC = @extschema@.layer_touch_serialize,
+  DESERIALFUNC = @extschema@.layer_touch_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.layer_touch_cross(pg_catalog.timestamptz, pg_catalog.text) IS
