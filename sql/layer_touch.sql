@@ -324,55 +324,6 @@ SELECT * FROM cxm.layer_profile_months(NULL, ARRAY[now(), NULL], ARRAY[1, 2], AR
 SELECT * FROM cxm.layer_profile_months(NULL, NULL, NULL, NULL, ARRAY[now()], ARRAY['web'], ARRAY[9], interval '1 hour',
                                        NULL, NULL);
 
--- layer_touch_times and layer_touch_cross (one shared state): against
--- array_agg(ts ORDER BY ts) and cardinality of customer_360's distinct
--- channels, with NULL times and channels
-CREATE TEMP TABLE tc AS
-SELECT 'p' || (g % 40) AS customer_id, g,
-       CASE WHEN g % 97 = 0 THEN NULL ELSE timestamptz '2026-01-01' + g * interval '7 minutes' END AS ts,
-       CASE WHEN g % 40 < 8 THEN 'web' WHEN g % 40 < 12 THEN NULL
-            ELSE (ARRAY['web', 'email', 'Web', NULL])[1 + (g * 7 + g / 40) % 4] END AS channel
-FROM pg_catalog.generate_series(1, 2000) g;
-WITH c AS (
-  SELECT customer_id, cxm.layer_touch_times(ts, channel) AS ts, cxm.layer_touch_cross(ts, channel) AS cross_channel
-  FROM tc GROUP BY 1
-), q AS (
-  SELECT customer_id, array_agg(ts ORDER BY ts) AS ts,
-         (SELECT count(DISTINCT x) FROM unnest(array_agg(channel)) x) >= 2 AS cross_channel
-  FROM tc GROUP BY 1
-)
-SELECT count(*) AS profiles, count(*) FILTER (WHERE c.ts IS DISTINCT FROM q.ts) AS times_differ,
-       count(*) FILTER (WHERE c.cross_channel IS DISTINCT FROM q.cross_channel) AS cross_differ,
-       count(*) FILTER (WHERE c.cross_channel) AS cross_channel, count(*) FILTER (WHERE array_position(c.ts, NULL) > 0) AS with_null_time
-FROM c JOIN q USING (customer_id);
--- both share one transition (hash and sorted grouping alike); channels told
--- apart under a nondeterministic collation as that collation compares them
-SELECT cxm.layer_touch_times(ts, ch) AS ts, cxm.layer_touch_cross(ts, ch) AS cross_channel
-FROM (VALUES (timestamptz '2026-01-02', 'a'), ('2026-01-01', NULL), ('2026-01-03', 'a')) v(ts, ch);
--- partial states combined (parallel workers; Citus's workers): the same
-CREATE TABLE touch_par AS SELECT * FROM tc, generate_series(1, 20) r;
-SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
-CREATE FUNCTION pg_temp.partial_planned() RETURNS bool LANGUAGE plpgsql AS $$
-DECLARE l text;
-BEGIN
-  FOR l IN EXPLAIN (COSTS OFF) SELECT cxm.layer_touch_times(ts, channel), cxm.layer_touch_cross(ts, channel) FROM touch_par LOOP
-    IF l ~ 'Partial Aggregate' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
-SELECT pg_temp.partial_planned();
-CREATE TEMP TABLE touch_par_c AS
-SELECT cxm.layer_touch_times(ts, channel) AS ts, cxm.layer_touch_cross(ts, channel) AS c FROM touch_par;
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
-SELECT c.ts = (SELECT array_agg(ts ORDER BY ts) FROM touch_par) AS same_times, cardinality(c.ts) AS times, c.c AS cross_channel
-FROM touch_par_c c;
-DROP TABLE touch_par;
-CREATE COLLATION pg_temp.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
-SELECT cxm.layer_touch_cross(ts, ch COLLATE pg_temp.nocase) AS nocase, cxm.layer_touch_cross(ts, ch) AS bytes
-FROM (VALUES (timestamptz '2026-01-02', 'Web'), ('2026-01-01', 'web')) v(ts, ch);
-
 -- layer_product_facts: against count(DISTINCT product) and layer_second_product
 WITH c AS (
   SELECT customer_id, cxm.layer_product_facts(array_agg(ts), array_agg(product)) AS f,

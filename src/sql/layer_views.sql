@@ -413,83 +413,18 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.layer_product_facts(pg_catalog.timestamptz[], pg_catalog.text[]) IS
   'internal: one profile''s purchases (parallel arrays, any order): how many distinct products (NULL products ignored) and when the second was first bought (NULL with fewer than two)';
 
--- each profile's touchpoint times and whether it has two distinct channels:
--- two aggregates over one shared state (src/layer_touch.c), for
--- kpi_monthly_live's grouping of every stitched touchpoint
-CREATE FUNCTION @extschema@.layer_touch_accum(state internal, ts pg_catalog.timestamptz, channel pg_catalog.text)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'layer_touch_accum'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_touch_accum(internal, pg_catalog.timestamptz, pg_catalog.text) IS
-  'internal: transition function of layer_touch_times and layer_touch_cross (one shared state: the times, the first channel, whether a second one came)';
-CREATE FUNCTION @extschema@.layer_touch_times_final(state internal)
-RETURNS pg_catalog.timestamptz[]
-AS 'MODULE_PATHNAME', 'layer_touch_times_final'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_touch_times_final(internal) IS
-  'internal: final function of layer_touch_times';
-CREATE FUNCTION @extschema@.layer_touch_cross_final(state internal)
-RETURNS pg_catalog.bool
-AS 'MODULE_PATHNAME', 'layer_touch_cross_final'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_touch_cross_final(internal) IS
-  'internal: final function of layer_touch_cross';
-CREATE FUNCTION @extschema@.layer_touch_combine(a internal, b internal)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'layer_touch_combine'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_touch_combine(internal, internal) IS
-  'internal: combine function of layer_touch_times and layer_touch_cross (partial aggregation)';
-CREATE FUNCTION @extschema@.layer_touch_serialize(state internal)
-RETURNS pg_catalog.bytea
-AS 'MODULE_PATHNAME', 'layer_touch_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_touch_serialize(internal) IS
-  'internal: serialization function of layer_touch_times and layer_touch_cross';
-CREATE FUNCTION @extschema@.layer_touch_deserialize(state pg_catalog.bytea, dummy internal)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'layer_touch_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.layer_touch_deserialize(pg_catalog.bytea, internal) IS
-  'internal: deserialization function of layer_touch_times and layer_touch_cross';
--- (SSPACE: the state's size with about ten touchpoints, so that the planner
--- does not price it at 8 kB a group as it prices array_agg)
-CREATE AGGREGATE @extschema@.layer_touch_times(pg_catalog.timestamptz, pg_catalog.text) (
-  SFUNC = @extschema@.layer_touch_accum,
-  STYPE = internal,
-  SSPACE = 160,
-  FINALFUNC = @extschema@.layer_touch_times_final,
-  COMBINEFUNC = @extschema@.layer_touch_combine,
-  SERIALFUNC = @extschema@.layer_touch_serialize,
-  DESERIALFUNC = @extschema@.layer_touch_deserialize,
-  PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.layer_touch_times(pg_catalog.timestamptz, pg_catalog.text) IS
-  'internal: the touchpoint times (timestamptz[], sorted, NULLs last: array_agg(ts ORDER BY ts)); the channel argument is for layer_touch_cross, which shares the state';
-CREATE AGGREGATE @extschema@.layer_touch_cross(pg_catalog.timestamptz, pg_catalog.text) (
-  SFUNC = @extschema@.layer_touch_accum,
-  STYPE = internal,
-  SSPACE = 160,
-  FINALFUNC = @extschema@.layer_touch_cross_final,
-  COMBINEFUNC = @extschema@.layer_touch_combine,
-  SERIALFUNC = @extschema@.layer_touch_serialize,
-  DESERIALFUNC = @extschema@.layer_touch_deserialize,
-  PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.layer_touch_cross(pg_catalog.timestamptz, pg_catalog.text) IS
-  'internal: whether the channels (NULLs ignored) hold two distinct values under their collation, as cardinality(customer_360.channels) >= 2; shares its state with layer_touch_times';
-
 -- kpi_monthly_live in one pass (doc/layer.md, "Performance"): each
 -- profile's months as layer_month_rows computes them, with the facts of the
 -- profile that kpi_monthly's base reads from customer_360 (products,
 -- is_cross_channel, expected_clv, second_product_at, first_purchase),
 -- computed from the same groupings: the stitched touchpoints are grouped by
 -- profile once, not once for the months and again for customer_360.  Each
--- fact is computed as layer_profile_rows computes it: two distinct channels
--- by layer_touch_cross (as cardinality(channels) >= 2), the products and
--- the second product by layer_product_facts (as count(DISTINCT product) and
--- layer_second_product), the expected CLV from rfm and the stored model with
--- the same arguments.
+-- fact is computed as layer_profile_rows computes it: the channels are told
+-- apart by their bytes (the collation of the stitched views is the
+-- database's deterministic default, so two channels are distinct exactly
+-- when their least and greatest in byte order differ), the products and the
+-- second product by layer_product_facts, the expected CLV from rfm and the
+-- stored model with the same arguments.
 CREATE FUNCTION @extschema@.layer_kpi_rows(ids pg_catalog.text[])
 RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_catalog.numeric,
   orders pg_catalog.int8, visited pg_catalog.bool, sessions pg_catalog.int8,
@@ -508,8 +443,8 @@ WITH cfg AS (
   SELECT m.churn, m.gammagamma
   FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
 ), tt AS (
-  SELECT t.customer_id, @extschema@.layer_touch_times(t.ts, t.channel) AS ts,
-         @extschema@.layer_touch_cross(t.ts, t.channel) AS cross_channel
+  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts,
+         pg_catalog.min(t.channel COLLATE "C") AS least_channel, pg_catalog.max(t.channel COLLATE "C") AS greatest_channel
   FROM @extschema@.touchpoints t
   WHERE ids IS NULL OR t.customer_id = ANY (ids)
   GROUP BY t.customer_id
@@ -535,7 +470,7 @@ WITH cfg AS (
   SELECT COALESCE(tt.customer_id, tx.customer_id, fb.customer_id) AS customer_id, tt.ts AS touch_ts,
          tx.ts AS purchase_ts, tx.amounts, tx.costs, fb.ts AS answer_ts, fb.channels AS answer_channels,
          fb.scores, COALESCE((tx.pf).products, 0) AS products, (tx.pf).second_product_at, tx.first_purchase,
-         COALESCE(tt.cross_channel, false) AS is_cross_channel,
+         COALESCE(tt.least_channel OPERATOR(pg_catalog.<>) tt.greatest_channel, false) AS is_cross_channel,
          CASE WHEN d.churn IS NOT NULL AND d.gammagamma IS NOT NULL AND (tx.r).frequency IS NOT NULL
               THEN @extschema@.clv(d.churn, d.gammagamma, (tx.r).frequency, (tx.r).recency, (tx.r).t,
                                    CASE WHEN (tx.r).frequency OPERATOR(pg_catalog.>) 0
