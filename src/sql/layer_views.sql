@@ -451,8 +451,7 @@ WITH cfg AS (
 ), tx AS (
   SELECT x.customer_id, pg_catalog.array_agg(x.ts) AS ts, pg_catalog.array_agg(x.amount) AS amounts,
          pg_catalog.array_agg(x.cost) AS costs, pg_catalog.min(x.ts) AS first_purchase,
-         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r,
-         @extschema@.layer_product_facts(pg_catalog.array_agg(x.ts), pg_catalog.array_agg(x.product)) AS pf
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r, pg_catalog.array_agg(x.product) AS products
   FROM @extschema@.transactions x CROSS JOIN cfg c
   WHERE ids IS NULL OR x.customer_id = ANY (ids)
   GROUP BY x.customer_id
@@ -469,7 +468,7 @@ WITH cfg AS (
   -- be computed for every month row of a buyer instead of once per buyer.
   SELECT COALESCE(tt.customer_id, tx.customer_id, fb.customer_id) AS customer_id, tt.ts AS touch_ts,
          tx.ts AS purchase_ts, tx.amounts, tx.costs, fb.ts AS answer_ts, fb.channels AS answer_channels,
-         fb.scores, COALESCE((tx.pf).products, 0) AS products, (tx.pf).second_product_at, tx.first_purchase,
+         fb.scores, pf.products, pf.second_product_at, tx.first_purchase,
          COALESCE(tt.least_channel OPERATOR(pg_catalog.<>) tt.greatest_channel, false) AS is_cross_channel,
          CASE WHEN d.churn IS NOT NULL AND d.gammagamma IS NOT NULL AND (tx.r).frequency IS NOT NULL
               THEN @extschema@.clv(d.churn, d.gammagamma, (tx.r).frequency, (tx.r).recency, (tx.r).t,
@@ -483,6 +482,9 @@ WITH cfg AS (
   FULL JOIN fb ON fb.customer_id OPERATOR(pg_catalog.=) COALESCE(tt.customer_id, tx.customer_id)
   CROSS JOIN cfg c
   LEFT JOIN mdl d ON true
+  -- (a function scan here, not a record column of tx: on Citus, a value of
+  -- an anonymous record type cannot travel from the workers)
+  CROSS JOIN LATERAL @extschema@.layer_product_facts(tx.ts, tx.products) pf
   OFFSET 0
 )
 SELECT p.customer_id, m.month, m.revenue, m.orders, m.visited, m.sessions, m.session_touchpoints, m.session_minutes,
