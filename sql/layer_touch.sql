@@ -323,3 +323,18 @@ SELECT * FROM cxm.layer_profile_months(NULL, ARRAY[now(), NULL], ARRAY[1, 2], AR
                                        interval '1 hour', interval '1 day', NULL);
 SELECT * FROM cxm.layer_profile_months(NULL, NULL, NULL, NULL, ARRAY[now()], ARRAY['web'], ARRAY[9], interval '1 hour',
                                        NULL, NULL);
+
+-- layer_product_facts: against count(DISTINCT product) and layer_second_product
+WITH c AS (
+  SELECT customer_id, cxm.layer_product_facts(array_agg(ts), array_agg(product)) AS f,
+         cxm.layer_second_product(array_agg(ts) FILTER (WHERE product IS NOT NULL),
+                                  array_agg(product) FILTER (WHERE product IS NOT NULL)) AS at,
+         count(DISTINCT product) AS products
+  FROM sp GROUP BY 1
+)
+SELECT count(*) AS profiles, count(*) FILTER (WHERE (f).products <> products) AS products_differ,
+       count(*) FILTER (WHERE (f).second_product_at IS DISTINCT FROM at) AS second_differ,
+       count(DISTINCT products) > 2 AS products_vary
+FROM c;
+SELECT * FROM cxm.layer_product_facts(NULL, NULL);
+SELECT * FROM cxm.layer_product_facts(ARRAY[timestamptz '2026-01-01'], ARRAY['a', 'b']);

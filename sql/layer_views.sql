@@ -317,3 +317,47 @@ BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
 SELECT count(*) FILTER (WHERE p ~ 'Index.*clickstream') > 0 AS uses_index
 FROM pg_temp.plan($$SELECT * FROM cxm.touchpoints WHERE customer_id = 'v-17'$$) p;
 SELECT customer_id, anonymous_id, touchpoint, channel FROM cxm.touchpoints WHERE customer_id = 'v-17' ORDER BY ts, touchpoint;
+
+-- kpi_monthly_live in one pass (doc/layer.md, "Performance"): the rows of
+-- layer_kpi_rows are layer_month_rows' rows with their profile's facts from
+-- customer_360 (layer_profile_rows), for every profile and for given ones
+CREATE TEMP TABLE kpi_rows_ref AS
+SELECT m.customer_id, m.month, m.revenue, m.orders, m.visited, m.sessions, m.session_touchpoints, m.session_minutes,
+       m.answers, m.promoters, m.passives, m.detractors, m.lost, m.base_delta, m.cost, m.costed,
+       p.products, p.is_cross_channel, p.expected_clv, p.second_product_at, p.first_purchase
+FROM cxm.layer_month_rows(NULL) m JOIN cxm.layer_profile_rows(NULL) p USING (customer_id);
+-- (each fact takes more than one value)
+SELECT count(*) > 1000 AS many_rows, count(DISTINCT products) > 2 AS products_vary,
+       count(DISTINCT is_cross_channel) = 2 AS cross_channel_varies, count(second_product_at) > 0 AS with_second,
+       count(*) FILTER (WHERE second_product_at IS NULL AND orders > 0) > 0 AS buyers_without_second,
+       count(DISTINCT expected_clv) > 100 AS clv_varies, count(*) FILTER (WHERE first_purchase IS NULL) > 0 AS non_buyers
+FROM kpi_rows_ref;
+SELECT (SELECT count(*) FROM (SELECT * FROM cxm.layer_kpi_rows(NULL) EXCEPT ALL SELECT * FROM kpi_rows_ref) d) AS only_kpi_rows,
+       (SELECT count(*) FROM (SELECT * FROM kpi_rows_ref EXCEPT ALL SELECT * FROM cxm.layer_kpi_rows(NULL)) d) AS only_ref,
+       (SELECT count(*) FROM (SELECT * FROM cxm.layer_kpi_rows_whole(NULL) EXCEPT ALL SELECT * FROM kpi_rows_ref) d) AS only_whole,
+       (SELECT count(*) FROM (SELECT * FROM kpi_rows_ref EXCEPT ALL SELECT * FROM cxm.layer_kpi_rows_whole(NULL)) d) AS only_ref_whole;
+SELECT (SELECT count(*) FROM (SELECT * FROM cxm.layer_kpi_rows(ARRAY['1001', '1002', 'v-17', 'nobody'])
+                              EXCEPT ALL SELECT * FROM kpi_rows_ref
+                                         WHERE customer_id IN ('1001', '1002', 'v-17', 'nobody')) d) AS only_given,
+       (SELECT count(*) FROM (SELECT * FROM kpi_rows_ref WHERE customer_id IN ('1001', '1002', 'v-17', 'nobody')
+                              EXCEPT ALL SELECT * FROM cxm.layer_kpi_rows(ARRAY['1001', '1002', 'v-17', 'nobody'])) d) AS only_ref_given,
+       (SELECT count(*) FROM cxm.layer_kpi_rows(ARRAY['1001', '1002', 'v-17', 'nobody'])) > 0 AS some_rows;
+-- the live view reads that one pass and nothing else per profile, and
+-- equals the view over the two per-profile functions it replaces
+SELECT pg_get_viewdef('cxm.kpi_monthly_live') LIKE '%layer_kpi_rows_whole%' AS one_pass,
+       pg_get_viewdef('cxm.kpi_monthly_live') NOT LIKE '%layer_profile_rows%'
+       AND pg_get_viewdef('cxm.kpi_monthly_live') NOT LIKE '%layer_month_rows%' AS nothing_else;
+DO $$ BEGIN
+  EXECUTE (SELECT 'CREATE TEMP VIEW kpi_two_passes AS '
+                  || replace(cxm.layer_fill(a.body, 'cxm.layer_profile_rows_whole(NULL)', '-', 'cxm.layer_month_rows_whole(NULL)'),
+                             '{base}', '(' || cxm.layer_fill(a.base, 'cxm.layer_profile_rows_whole(NULL)', '-',
+                                                             'cxm.layer_month_rows_whole(NULL)') || ')')
+           FROM cxm.layer_aggregates() a WHERE a.name = 'kpi_monthly');
+END $$;
+SELECT (SELECT count(*) FROM (SELECT * FROM cxm.kpi_monthly_live EXCEPT ALL SELECT * FROM kpi_two_passes) d) AS only_live,
+       (SELECT count(*) FROM (SELECT * FROM kpi_two_passes EXCEPT ALL SELECT * FROM cxm.kpi_monthly_live) d) AS only_two_passes,
+       (SELECT count(*) FROM cxm.kpi_monthly_live) AS months;
+-- the generated base refuses a base of another shape
+SELECT cxm.layer_kpi_live_base('SELECT 1');
+SELECT cxm.layer_kpi_live_base(replace(base, 'p.products', '(SELECT 1 FROM x) AS products'))
+FROM cxm.layer_aggregates() WHERE name = 'kpi_monthly';

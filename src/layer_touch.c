@@ -2,7 +2,7 @@
  * layer_touch.c
  *	  The CX layer's per-profile facts (doc/layer.md, "Performance"):
  *	  layer_touch_facts, layer_profile_months, layer_journey_facts,
- *	  layer_second_product and layer_segment_paths.
+ *	  layer_second_product, layer_product_facts and layer_segment_paths.
  *
  * layer_touch_facts and layer_profile_months take a profile's touchpoints
  * (and the months its purchases and answers) as arrays in any order
@@ -47,6 +47,7 @@ PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_profile_months);
 PG_FUNCTION_INFO_V1(layer_journey_facts);
 PG_FUNCTION_INFO_V1(layer_second_product);
+PG_FUNCTION_INFO_V1(layer_product_facts);
 PG_FUNCTION_INFO_V1(layer_segment_paths);
 
 /* the gap argument: positive, as for sessionize */
@@ -1144,13 +1145,13 @@ product_first_cmp(const void *a, const void *b)
 }
 
 /*
- * layer_second_product(ts timestamptz[], product text[]) -> timestamptz
- *	  when the profile first bought its second distinct product: the second
- *	  earliest of the products' first purchase times (NULL products are not
- *	  products; NULL when fewer than two)
+ * The first purchase time of each distinct product of a profile's purchases
+ * (parallel arrays of fcinfo's arguments 0 and 1, any order; NULL products
+ * are not products), sorted; returns how many.  Products are told apart by
+ * their bytes, as the database's deterministic collation tells texts apart.
  */
-Datum
-layer_second_product(PG_FUNCTION_ARGS)
+static int
+product_firsts(FunctionCallInfo fcinfo, TimestampTz **out)
 {
 	Datum	   *tsv,
 			   *pv;
@@ -1187,10 +1188,46 @@ layer_second_product(PG_FUNCTION_ARGS)
 		if (i == 0 || items[i].len != items[i - 1].len ||
 			memcmp(items[i].s, items[i - 1].s, items[i].len) != 0)
 			firsts[k++] = items[i].ts;
-	if (k < 2)
-		PG_RETURN_NULL();
 	qsort(firsts, k, sizeof(TimestampTz), touch_cmp_int64);
+	*out = firsts;
+	return k;
+}
+
+/*
+ * layer_second_product(ts timestamptz[], product text[]) -> timestamptz
+ *	  when the profile first bought its second distinct product: the second
+ *	  earliest of the products' first purchase times (NULL products are not
+ *	  products; NULL when fewer than two)
+ */
+Datum
+layer_second_product(PG_FUNCTION_ARGS)
+{
+	TimestampTz *firsts;
+
+	if (product_firsts(fcinfo, &firsts) < 2)
+		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(firsts[1]);
+}
+
+/*
+ * layer_product_facts(ts timestamptz[], product text[])
+ *	  products (the number of distinct products, as count(DISTINCT product))
+ *	  and second_product_at (as layer_second_product) of one profile's
+ *	  purchases in any order: kpi_monthly_live's per-profile facts from the
+ *	  arrays its months are computed from (doc/layer.md, "Performance")
+ */
+Datum
+layer_product_facts(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc = layer_row_desc(fcinfo, "layer_product_facts");
+	TimestampTz *firsts;
+	int			k = product_firsts(fcinfo, &firsts);
+	Datum		out[2];
+	bool		outnull[2] = {false, k < 2};
+
+	out[0] = Int64GetDatum(k);
+	out[1] = k < 2 ? (Datum) 0 : TimestampTzGetDatum(firsts[1]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));
 }
 
 /* a segment path (a JSON array of strings, or null or missing) as text[] */

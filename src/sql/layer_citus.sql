@@ -3,13 +3,14 @@
 -- CX layer on a Citus cluster (doc/scale-out.md, "The CX layer on Citus")
 -- ---------------------------------------------------------------------------
 -- PostgreSQL inlines the per-profile SQL functions (layer_profile_rows,
--- layer_journey_rows, layer_month_rows, layer_views.sql) inside its planner,
+-- layer_journey_rows, layer_month_rows, layer_kpi_rows, layer_views.sql)
+-- inside its planner,
 -- after Citus's planner hook has looked at the query.  A query that reaches
 -- distributed tables only through them is therefore planned as a local one:
 -- over the coordinator's shell tables, which hold no rows (an INSERT ...
 -- SELECT, as refresh() runs, silently writes nothing), or refused with 0A000.
--- While a mapped relation (or cxm.identity_map) is a Citus table, each of the
--- three is replaced by a PL/pgSQL function that runs the same query text with
+-- While a mapped relation (or cxm.identity_map) is a Citus table, each of
+-- them is replaced by a PL/pgSQL function that runs the same query text with
 -- EXECUTE, which Citus plans as a distributed query; otherwise they are the
 -- inlinable SQL functions, so that a filter on one customer reaches the
 -- sources' indexes.  layer_rebuild() (every map_*, unmap, refresh and
@@ -71,7 +72,8 @@ BEGIN
   -- (also the forms generated from them in layer_views.sql: _whole)
   FOREACH fn IN ARRAY ARRAY['layer_profile_rows', 'layer_profile_rows_whole',
                             'layer_journey_rows', 'layer_journey_rows_whole',
-                            'layer_month_rows', 'layer_month_rows_whole'] LOOP
+                            'layer_month_rows', 'layer_month_rows_whole',
+                            'layer_kpi_rows', 'layer_kpi_rows_whole'] LOOP
     SELECT p.oid, p.prosrc, l.lanname INTO f
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
     WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn));

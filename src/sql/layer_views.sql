@@ -405,6 +405,100 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_month_rows(pg_catalog.text[]) IS
   'internal: additive monthly facts of the given profiles (NULL: every profile): purchases, visits, sessions, NPS answers, lapses and customer-base changes';
 
+CREATE FUNCTION @extschema@.layer_product_facts(ts pg_catalog.timestamptz[], product pg_catalog.text[],
+  OUT products pg_catalog.int8, OUT second_product_at pg_catalog.timestamptz)
+RETURNS record
+AS 'MODULE_PATHNAME', 'layer_product_facts'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_product_facts(pg_catalog.timestamptz[], pg_catalog.text[]) IS
+  'internal: one profile''s purchases (parallel arrays, any order): how many distinct products (NULL products ignored) and when the second was first bought (NULL with fewer than two)';
+
+-- kpi_monthly_live in one pass (doc/layer.md, "Performance"): each
+-- profile's months as layer_month_rows computes them, with the facts of the
+-- profile that kpi_monthly's base reads from customer_360 (products,
+-- is_cross_channel, expected_clv, second_product_at, first_purchase),
+-- computed from the same groupings: the stitched touchpoints are grouped by
+-- profile once, not once for the months and again for customer_360.  Each
+-- fact is computed as layer_profile_rows computes it: the channels are told
+-- apart by their bytes (the collation of the stitched views is the
+-- database's deterministic default, so two channels are distinct exactly
+-- when their least and greatest in byte order differ), the products and the
+-- second product by layer_product_facts, the expected CLV from rfm and the
+-- stored model with the same arguments.
+CREATE FUNCTION @extschema@.layer_kpi_rows(ids pg_catalog.text[])
+RETURNS TABLE (customer_id pg_catalog.text, month pg_catalog.date, revenue pg_catalog.numeric,
+  orders pg_catalog.int8, visited pg_catalog.bool, sessions pg_catalog.int8,
+  session_touchpoints pg_catalog.int8, session_minutes pg_catalog.numeric, answers pg_catalog.int8,
+  promoters pg_catalog.int8, passives pg_catalog.int8, detractors pg_catalog.int8,
+  lost pg_catalog.int8, base_delta pg_catalog.int8, cost pg_catalog.numeric, costed pg_catalog.int8,
+  products pg_catalog.int8, is_cross_channel pg_catalog.bool, expected_clv pg_catalog.float8,
+  second_product_at pg_catalog.timestamptz, first_purchase pg_catalog.timestamptz)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+WITH cfg AS (
+  SELECT @extschema@.layer_as_of() AS as_of, s.churned_after, s.session_gap, s.time_unit, s.clv_horizon,
+         s.discount_rate
+  FROM @extschema@.settings s WHERE s.id LIMIT 1
+), mdl AS (
+  SELECT m.churn, m.gammagamma
+  FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
+), tt AS (
+  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts,
+         pg_catalog.min(t.channel COLLATE "C") AS least_channel, pg_catalog.max(t.channel COLLATE "C") AS greatest_channel
+  FROM @extschema@.touchpoints t
+  WHERE ids IS NULL OR t.customer_id = ANY (ids)
+  GROUP BY t.customer_id
+), tx AS (
+  SELECT x.customer_id, pg_catalog.array_agg(x.ts) AS ts, pg_catalog.array_agg(x.amount) AS amounts,
+         pg_catalog.array_agg(x.cost) AS costs, pg_catalog.min(x.ts) AS first_purchase,
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r, pg_catalog.array_agg(x.product) AS products
+  FROM @extschema@.transactions x CROSS JOIN cfg c
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  GROUP BY x.customer_id
+), fb AS (
+  SELECT f.customer_id, pg_catalog.array_agg(f.ts) AS ts, pg_catalog.array_agg(f.channel) AS channels,
+         pg_catalog.array_agg(f.score) AS scores
+  FROM @extschema@.feedback f
+  WHERE ids IS NULL OR f.customer_id = ANY (ids)
+  GROUP BY f.customer_id
+), pr AS (
+  -- one row per profile: its arrays and its facts (the expected CLV as
+  -- layer_profile_rows computes it).  OFFSET 0 keeps the planner from
+  -- pulling this query up into the one below, where the expected CLV would
+  -- be computed for every month row of a buyer instead of once per buyer.
+  SELECT COALESCE(tt.customer_id, tx.customer_id, fb.customer_id) AS customer_id, tt.ts AS touch_ts,
+         tx.ts AS purchase_ts, tx.amounts, tx.costs, fb.ts AS answer_ts, fb.channels AS answer_channels,
+         fb.scores, pf.products, pf.second_product_at, tx.first_purchase,
+         COALESCE(tt.least_channel OPERATOR(pg_catalog.<>) tt.greatest_channel, false) AS is_cross_channel,
+         CASE WHEN d.churn IS NOT NULL AND d.gammagamma IS NOT NULL AND (tx.r).frequency IS NOT NULL
+              THEN @extschema@.clv(d.churn, d.gammagamma, (tx.r).frequency, (tx.r).recency, (tx.r).t,
+                                   CASE WHEN (tx.r).frequency OPERATOR(pg_catalog.>) 0
+                                             AND (tx.r).monetary OPERATOR(pg_catalog.<=) 0
+                                        THEN NULL ELSE (tx.r).monetary END,
+                                   c.clv_horizon, c.discount_rate)
+         END AS expected_clv
+  FROM tt
+  FULL JOIN tx ON tx.customer_id OPERATOR(pg_catalog.=) tt.customer_id
+  FULL JOIN fb ON fb.customer_id OPERATOR(pg_catalog.=) COALESCE(tt.customer_id, tx.customer_id)
+  CROSS JOIN cfg c
+  LEFT JOIN mdl d ON true
+  -- (a function scan here, not a record column of tx: on Citus, a value of
+  -- an anonymous record type cannot travel from the workers)
+  CROSS JOIN LATERAL @extschema@.layer_product_facts(tx.ts, tx.products) pf
+  OFFSET 0
+)
+SELECT p.customer_id, m.month, m.revenue, m.orders, m.visited, m.sessions, m.session_touchpoints, m.session_minutes,
+       m.answers, m.promoters, m.passives, m.detractors, m.lost, m.base_delta, m.cost, m.costed,
+       p.products, p.is_cross_channel, p.expected_clv, p.second_product_at, p.first_purchase
+FROM pr p
+CROSS JOIN cfg c
+CROSS JOIN LATERAL @extschema@.layer_profile_months(p.touch_ts, p.purchase_ts, p.amounts, p.costs, p.answer_ts,
+                                                    p.answer_channels, p.scores, c.session_gap, c.churned_after,
+                                                    c.as_of) m
+$$;
+COMMENT ON FUNCTION @extschema@.layer_kpi_rows(pg_catalog.text[]) IS
+  'internal: layer_month_rows of the given profiles (NULL: every profile) with the facts of each profile that kpi_monthly reads from customer_360, from one grouping of each source by profile (kpi_monthly_live)';
+
 -- Generated forms of the per-profile queries, from their text so that the
 -- forms cannot drift apart:
 -- * layer_journey_rows_whole lists the profiles from the keys of the CTEs
@@ -466,7 +560,8 @@ BEGIN
              ('layer_journey_rows', '_staged_ids', 'tp, px', false, true),
              ('layer_month_rows', '_whole', NULL, true, false),
              ('layer_month_rows', '_staged', NULL, true, true),
-             ('layer_month_rows', '_staged_ids', NULL, false, true))
+             ('layer_month_rows', '_staged_ids', NULL, false, true),
+             ('layer_kpi_rows', '_whole', NULL, true, false))
            x(fn, suffix, keys, whole, staged) LOOP
     f := pg_catalog.format('@extschema@.%I(pg_catalog.text[])', v.fn)::pg_catalog.regprocedure;
     body := (SELECT p.prosrc FROM pg_catalog.pg_proc p WHERE p.oid = f);
@@ -519,6 +614,8 @@ COMMENT ON FUNCTION @extschema@.layer_journey_rows_whole(pg_catalog.text[]) IS
   'internal: layer_journey_rows for reading every profile (sources through the _whole views); generated from layer_journey_rows';
 COMMENT ON FUNCTION @extschema@.layer_month_rows_whole(pg_catalog.text[]) IS
   'internal: layer_month_rows for reading every profile (sources through the _whole views); generated from layer_month_rows';
+COMMENT ON FUNCTION @extschema@.layer_kpi_rows_whole(pg_catalog.text[]) IS
+  'internal: layer_kpi_rows for reading every profile (sources through the _whole views; kpi_monthly_live); generated from layer_kpi_rows';
 COMMENT ON FUNCTION @extschema@.layer_profile_rows_staged(pg_catalog.text[]) IS
   'internal: layer_profile_rows_whole with the touchpoints by profile read from layer_touch_stage (a full refresh); generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged(pg_catalog.text[]) IS
@@ -1048,6 +1145,50 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_fill(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
   'internal: a dashboard aggregate''s template with {profile}, {journey} and {month} replaced by the given relations';
 
+-- layer_kpi_live_base(base): kpi_monthly's base as kpi_monthly_live reads
+-- it, in one pass (doc/layer.md, "Performance").  The written base joins
+-- each month row that has orders to its profile's customer_360 row (the CTE
+-- prof over {profile}); the rows of layer_kpi_rows_whole carry those facts
+-- of their profile, so the join becomes a lateral read of the month row's
+-- own columns, under the join's condition.  Generated from the base's text
+-- so that the two cannot drift apart: a text that no longer has this shape
+-- fails at CREATE EXTENSION.
+CREATE FUNCTION @extschema@.layer_kpi_live_base(base pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+  head CONSTANT pg_catalog.text := 'WITH prof AS (';
+  tail CONSTANT pg_catalog.text := E'\n  FROM {profile} p\n), pm AS (\n';
+  pjoin CONSTANT pg_catalog.text := 'FROM pm LEFT JOIN prof p ON p.customer_id = pm.customer_id AND pm.orders > 0';
+  i pg_catalog.int4 := pg_catalog.strpos(base, head);
+  j pg_catalog.int4 := pg_catalog.strpos(base, tail);
+  k pg_catalog.int4;
+  cols pg_catalog.text;
+  res pg_catalog.text;
+BEGIN
+  -- the select list of prof: plain expressions of p, nothing else
+  k := i - 1 + pg_catalog.strpos(pg_catalog.substr(base, i), E'\n  SELECT ');
+  IF i = 0 OR j < i OR k < i OR k > j OR pg_catalog.strpos(base, pjoin) = 0 THEN
+    RAISE EXCEPTION 'kpi_monthly''s base is not in the shape layer_kpi_live_base reads' USING ERRCODE = 'XX000';
+  END IF;
+  cols := pg_catalog.substr(base, k + pg_catalog.length(E'\n  SELECT '), j - k - pg_catalog.length(E'\n  SELECT '));
+  IF cols ~* '\m(from|where|join|select)\M' THEN
+    RAISE EXCEPTION 'kpi_monthly''s profile facts are not a plain select list' USING ERRCODE = 'XX000';
+  END IF;
+  res := pg_catalog.substr(base, 1, i - 1) || E'WITH pm AS (\n' || pg_catalog.substr(base, j + pg_catalog.length(tail));
+  res := pg_catalog.replace(pg_catalog.replace(res, pjoin,
+           'FROM pm LEFT JOIN LATERAL (SELECT ' || pg_catalog.regexp_replace(cols, '\mp\.', 'pm.', 'g')
+           || ' WHERE pm.orders > 0) p ON true'),
+           '{month}', '@extschema@.layer_kpi_rows_whole(NULL)');
+  IF pg_catalog.strpos(res, '{profile}') > 0 OR pg_catalog.strpos(res, '{month}') > 0 THEN
+    RAISE EXCEPTION 'kpi_monthly''s base reads its per-profile relations elsewhere too' USING ERRCODE = 'XX000';
+  END IF;
+  RETURN res;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_kpi_live_base(pg_catalog.text) IS
+  'internal: kpi_monthly''s base over layer_kpi_rows_whole (one pass: the month rows carry their profile''s facts), generated from the written base';
+
 -- layer_aggregate_sql(name, live): the query of one aggregate over the live
 -- per-profile functions, or over the snapshots (its {base} then being the
 -- base snapshot that refresh() keeps)
@@ -1057,7 +1198,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
   SELECT pg_catalog.replace(@extschema@.layer_fill(a.body, r.p, r.j, r.m), '{base}',
            CASE WHEN a.base IS NULL THEN '{base}'
-                WHEN live THEN '(' || @extschema@.layer_fill(a.base, r.p, r.j, r.m) || ')'
+                WHEN live THEN '(' || @extschema@.layer_fill(CASE WHEN agg = 'kpi_monthly'
+                                                                  THEN @extschema@.layer_kpi_live_base(a.base)
+                                                                  ELSE a.base END, r.p, r.j, r.m) || ')'
                 ELSE pg_catalog.format('@extschema@.%I', agg || '_base_snapshot') END)
   FROM @extschema@.layer_aggregates() a
   CROSS JOIN (SELECT CASE WHEN live THEN '@extschema@.layer_profile_rows_whole(NULL)' ELSE '@extschema@.customer_360_snapshot' END,
