@@ -442,15 +442,14 @@ journey_log_path(Datum st)
 	CxmSharedLog *sl = cxm_log_lookup(st);
 	JourneyShared *js = (JourneyShared *) sl->user;
 	const JPathDict *dict = js->dict;
+	uint32		slot = cxm_log_group_slot(st);
+	uint64		w;
 	size_t		n,
 				first,
 				i,
 				bytes = 0;
 	ArrayType  *result;
 	char	   *p;
-
-	uint32		slot = cxm_log_group_slot(st);
-	uint64		w;
 
 	rowlog_index(sl->log);
 	if (js->paths.generation != sl->log->generation)
