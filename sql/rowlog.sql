@@ -152,6 +152,29 @@ FROM (SELECT cust, cxm.journey_path(tp, ts) AS p1, cxm.journey_path(tp || '', ts
       FROM rl_ev GROUP BY cust) a
 FULL JOIN rl_ref r USING (cust);
 
+-- many distinct touchpoints in one hash table (the paths built at the first
+-- final call keep each step as the touchpoint's id: 1 byte up to 256 of
+-- them, 2 up to 65,536, else 4), many ties, and groups whose time span is
+-- too wide for packed sort keys (infinite timestamps)
+CREATE TABLE rl_wide AS
+SELECT n, i % 500 AS cust, 'tp' || (i * 7919 % n) AS tp,
+       CASE WHEN i % 97 = 0 THEN timestamptz '-infinity' WHEN i % 89 = 0 THEN timestamptz 'infinity'
+            ELSE timestamptz '2026-01-01' + (i % 13) * interval '1 hour' END AS ts
+FROM (VALUES (256), (300), (70000)) v(n), generate_series(1, 80000) i;
+ANALYZE rl_wide;
+SET enable_sort = off;
+SET max_parallel_workers_per_gather = 0;
+SELECT n, pg_temp.plan_of(format('SELECT cust, cxm.journey_path(tp, ts) FROM rl_wide WHERE n = %s GROUP BY cust', n)) AS plan,
+       (SELECT count(DISTINCT tp) FROM rl_wide w WHERE w.n = v.n) AS touchpoints,
+       (SELECT count(*) FILTER (WHERE o.p IS DISTINCT FROM r.p)
+        FROM (SELECT cust, cxm.journey_path(tp, ts) AS p FROM rl_wide w WHERE w.n = v.n GROUP BY cust) o
+        FULL JOIN (SELECT cust, array_agg(tp ORDER BY ts, tp COLLATE "C") AS p
+                   FROM rl_wide w WHERE w.n = v.n GROUP BY cust) r USING (cust)) AS mismatches
+FROM (VALUES (256), (300), (70000)) v(n) ORDER BY n;
+RESET enable_sort;
+RESET max_parallel_workers_per_gather;
+DROP TABLE rl_wide;
+
 -- rescans: the hash aggregation of a subplan runs again for every outer row
 SELECT g,
        (SELECT count(*) FILTER (WHERE o.path IS DISTINCT FROM r.path)

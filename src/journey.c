@@ -69,6 +69,23 @@ journey_max_steps(Datum st)
 }
 
 /*
+ * What journey_path keeps per shared log (sl->user): the touchpoints,
+ * interned, and every group's path as the first final call after the log
+ * was grouped builds them all, in the log's order (jpath_log_paths_build),
+ * so that each final call reads its group's ids instead of its entries
+ * (doc/journeys.md, "Implementation notes").  Both live in the log's
+ * memory context and go with it.
+ */
+typedef struct JourneyShared
+{
+	JPathDict  *dict;
+	JPathLogPaths paths;
+	CxmAlloc	alloc;
+} JourneyShared;
+
+#define journey_dict(sl) (((JourneyShared *) (sl)->user)->dict)
+
+/*
  * A new state without max_steps: a group of the shared log in hash
  * aggregation (whose touchpoints are interned in the log's JPathDict), else
  * the group's own.
@@ -81,7 +98,13 @@ journey_new_unbounded(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	if (sl == NULL)
 		return PointerGetDatum(journey_new_state(aggcxt, 0));
 	if (sl->user == NULL)
-		sl->user = jpath_dict_create(cxm_allocator_nozero(aggcxt));
+	{
+		JourneyShared *js = MemoryContextAllocZero(aggcxt, sizeof(JourneyShared));
+
+		js->alloc = cxm_allocator_nozero(aggcxt);
+		js->dict = jpath_dict_create(js->alloc);
+		sl->user = js;
+	}
 	return cxm_log_new_group(sl, 0, "journey_path");
 }
 
@@ -97,7 +120,7 @@ journey_log_step(CxmSharedLog *sl, uint32 slot, int64 ts, const char *s, size_t 
 
 	if (unlikely(len > JPATH_MAX_OUT_BYTES))
 		journey_too_long();
-	if (unlikely(jpath_dict_intern((JPathDict *) sl->user, s, len, &id) != CXM_OK))
+	if (unlikely(jpath_dict_intern(journey_dict(sl), s, len, &id) != CXM_OK))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("journey_path cannot keep more than %u distinct touchpoints in one hash table",
@@ -115,7 +138,7 @@ static JPathRef *
 journey_log_refs(Datum st, size_t *n, size_t *out_bytes)
 {
 	CxmSharedLog *sl = cxm_log_lookup(st);
-	const JPathDict *dict = (const JPathDict *) sl->user;
+	const JPathDict *dict = journey_dict(sl);
 	const RowLogEntry *e;
 	JPathRef   *refs;
 	size_t		i,
@@ -408,90 +431,49 @@ journey_array_put(char **p, const char *s, size_t len)
 
 /*
  * The path of a group of a shared log, or NULL when it has no steps.  The
- * steps are sorted by (ts, byte-order rank of the touchpoint): as one
- * integer key each, (ts - the group's first ts) above the rank's bits, when
- * the group's time span leaves room for them (always, short of spans of
- * thousands of years), else as entries whose slot field takes the rank.
+ * first call after the log was grouped sorts every group's steps (in the
+ * log's order, bucket by bucket: sequential reads) into the ids of their
+ * touchpoints; each call then reads its group's ids, a byte each for up to
+ * 256 distinct touchpoints, and writes the array.
  */
 static ArrayType *
 journey_log_path(Datum st)
 {
 	CxmSharedLog *sl = cxm_log_lookup(st);
-	JPathDict  *dict = (JPathDict *) sl->user;
+	JourneyShared *js = (JourneyShared *) sl->user;
+	const JPathDict *dict = js->dict;
 	uint32		slot = cxm_log_group_slot(st);
-	const uint32 *rank;
-	const RowLogEntry *e;
-	RowLogEntry *w;
+	uint64		w;
 	size_t		n,
+				first,
 				i,
 				bytes = 0;
-	int64		lo,
-				hi;
-	int			rbits = 0;
 	ArrayType  *result;
 	char	   *p;
 
 	rowlog_index(sl->log);
-	n = rowlog_group_size(sl->log, slot);
+	if (js->paths.generation != sl->log->generation)
+		jpath_log_paths_build(&js->paths, sl->log, js->dict, &js->alloc, CXM_LOG_REC_SPARE);
+	w = *cxm_log_spare(sl, slot);
+	n = w != JPATH_PACK_NONE
+		? jpath_log_paths_unpack(w, &first)
+		: jpath_log_paths_group(&js->paths, sl->log, slot, &first);
 	if (n == 0)
 		return NULL;
 	if (n > MaxArraySize)
 		journey_too_long();
-	/*
-	 * A copy of the entries when they are not in one piece, room for the
-	 * sort's output (as many entries again) and for n ranks.
-	 */
-	w = palloc(n * (2 * sizeof(RowLogEntry) + sizeof(uint32)));
-	e = rowlog_group(sl->log, slot, w);
-	rank = jpath_dict_ranks(dict);
-	while (rbits < 32 && (dict->n - 1) >> rbits != 0)
-		rbits++;
-	lo = hi = e[0].ts;
 	for (i = 0; i < n; i++)
-	{
-		bytes += jpath_elem_bytes(jpath_dict_get(dict, e[i].val)->len);
-		lo = Min(lo, e[i].ts);
-		hi = Max(hi, e[i].ts);
-	}
+		bytes += jpath_elem_bytes(jpath_dict_get(dict, jpath_log_paths_id(&js->paths, first + i))->len);
 	if (bytes > JPATH_MAX_OUT_BYTES)
 		journey_too_long();
 	result = journey_array_new(n, bytes, &p);
-	if ((uint64) hi - (uint64) lo <= (uint64) PG_INT64_MAX >> rbits)
+	for (i = 0; i < n; i++)
 	{
-		/* key i overwrites only bytes of entries already read */
-		int64	   *key = (int64 *) w;
+		const JPathDictStr *d = jpath_dict_get(dict, jpath_log_paths_id(&js->paths, first + i));
 
-		for (i = 0; i < n; i++)
-			key[i] = (int64) ((((uint64) e[i].ts - (uint64) lo) << rbits) | rank[e[i].val]);
-		key = jpath_sort_keys(key, n, (int64 *) (w + n), (uint32 *) (w + 2 * n));
-		for (i = 0; i < n; i++)
-		{
-			const JPathDictStr *d =
-				jpath_dict_get(dict, dict->order[key[i] & ((INT64CONST(1) << rbits) - 1)]);
-
-			journey_array_put(&p, d->s, d->len);
-		}
-	}
-	else
-	{
-		for (i = 0; i < n; i++)
-		{
-			uint32		val = e[i].val;
-
-			w[i].ts = e[i].ts;
-			w[i].slot = rank[val];
-			w[i].val = val;
-		}
-		rowlog_sort_ts_key(w, n, n > ROWLOG_SORT_RUN ? w + n : NULL);
-		for (i = 0; i < n; i++)
-		{
-			const JPathDictStr *d = jpath_dict_get(dict, w[i].val);
-
-			journey_array_put(&p, d->s, d->len);
-		}
+		journey_array_put(&p, d->s, d->len);
 	}
 	Assert(p == (char *) result + VARSIZE(result));
-	pfree(w);
 	return result;
 }
 

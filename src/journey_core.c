@@ -616,6 +616,150 @@ jpath_sort_keys(int64_t *a, size_t n, int64_t *tmp, uint32_t *pos)
 	return tmp;
 }
 
+/* id i of a path: the group's i-th step in order */
+static inline void
+put_id(unsigned char *ids, unsigned width, size_t i, uint32_t id)
+{
+	uint16_t	v2 = (uint16_t) id;
+
+	if (width == 1)
+		ids[i] = (unsigned char) id;
+	else if (width == 2)
+		memcpy(ids + 2 * i, &v2, 2);
+	else
+		memcpy(ids + 4 * i, &id, 4);
+}
+
+/*
+ * One group's n entries e (w: scratch of n * (2 entries + 4 bytes), which
+ * e may be) sorted by (ts, rank of the touchpoint), as ids at out: as one
+ * integer key each, (ts - the group's first ts) above the rank's rbits
+ * bits, when the group's time span leaves room for them (always, short of
+ * spans of thousands of years), else as entries whose slot field takes the
+ * rank.
+ */
+static void
+path_ids(const RowLogEntry *e, size_t n, RowLogEntry *w, const JPathDict *dict, int rbits,
+		 unsigned char *out, unsigned width)
+{
+	const uint32_t *rank = dict->rank;
+	int64_t		lo = e[0].ts,
+				hi = e[0].ts;
+	size_t		i;
+
+	for (i = 1; i < n; i++)
+	{
+		lo = e[i].ts < lo ? e[i].ts : lo;
+		hi = e[i].ts > hi ? e[i].ts : hi;
+	}
+	if ((uint64_t) hi - (uint64_t) lo <= (uint64_t) INT64_MAX >> rbits)
+	{
+		/* key i overwrites only bytes of entries already read */
+		int64_t    *key = (int64_t *) w;
+		uint64_t	mask = ((uint64_t) 1 << rbits) - 1;
+
+		for (i = 0; i < n; i++)
+			key[i] = (int64_t) ((((uint64_t) e[i].ts - (uint64_t) lo) << rbits) | rank[e[i].val]);
+		key = jpath_sort_keys(key, n, (int64_t *) (w + n), (uint32_t *) (w + 2 * n));
+		for (i = 0; i < n; i++)
+			put_id(out, width, i, dict->order[(uint64_t) key[i] & mask]);
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		uint32_t	val = e[i].val;
+
+		w[i].ts = e[i].ts;
+		w[i].slot = rank[val];
+		w[i].val = val;
+	}
+	rowlog_sort_ts_key(w, n, n > ROWLOG_SORT_RUN ? w + n : NULL);
+	for (i = 0; i < n; i++)
+		put_id(out, width, i, w[i].val);
+}
+
+void
+jpath_log_paths_build(JPathLogPaths *p, RowLog *log, JPathDict *dict, const CxmAlloc *alloc,
+					  size_t rec_off)
+{
+	uint32_t	nk = log->nk,
+				b,
+				k;
+	size_t		most = 0,
+				sum = 0,
+				need;
+	int			rbits = 0;
+	RowLogEntry *w = NULL;
+
+	jpath_dict_ranks(dict);
+	while (rbits < 32 && (dict->n - 1) >> rbits != 0)
+		rbits++;
+	p->width = dict->n <= 0x100 ? 1 : dict->n <= 0x10000 ? 2 : 4;
+	need = log->n * p->width;	/* far below SIZE_MAX: an entry takes 16 bytes */
+	if (p->cap < need || p->ids == NULL)
+	{
+		if (p->ids != NULL && !p->carved)
+			cxm_free(alloc, p->ids);
+		p->ids = rowlog_carve(log, need);
+		p->carved = p->ids != NULL;
+		if (!p->carved)
+			p->ids = cxm_alloc(alloc, need > 0 ? need : 1);
+		p->cap = need;
+	}
+	for (b = 0; b < ROWLOG_BUCKETS; b++)
+	{
+		const size_t *st = log->start + (size_t) b * ((size_t) nk + 1);
+
+		p->base[b] = sum;
+		sum += st[nk];
+		for (k = 0; k < nk; k++)
+			if (st[k + 1] - st[k] > most)
+				most = st[k + 1] - st[k];
+	}
+	if (most > 0)
+		w = cxm_alloc(alloc, most * (2 * sizeof(RowLogEntry) + sizeof(uint32_t)));
+	/* bucket by bucket, each group's entries following the one before's */
+	for (b = 0; b < ROWLOG_BUCKETS; b++)
+	{
+		const size_t *st = log->start + (size_t) b * ((size_t) nk + 1);
+
+		for (k = 0; k < nk; k++)
+		{
+			uint32_t	slot = (k << ROWLOG_BUCKET_BITS) | b;
+			size_t		n = st[k + 1] - st[k];
+
+			if (slot >= log->nslots)
+				break;
+			if (rec_off != JPATH_NO_REC)
+			{
+				uint64_t	word = jpath_log_paths_pack(p->base[b] + st[k], n);
+
+				/* a record is a line of its own, 4 kB from the last one */
+				if (slot + 4 * ROWLOG_BUCKETS < log->nslots)
+					__builtin_prefetch((char *) rowlog_record(log, slot + 4 * ROWLOG_BUCKETS) + rec_off, 1);
+				memcpy((char *) rowlog_record(log, slot) + rec_off, &word, sizeof(word));
+			}
+			if (n == 0)
+				continue;
+			path_ids(rowlog_group(log, slot, w), n, w, dict, rbits,
+					 p->ids + (p->base[b] + st[k]) * p->width, p->width);
+		}
+	}
+	if (w != NULL)
+		cxm_free(alloc, w);
+	p->generation = log->generation;
+}
+
+void
+jpath_log_paths_free(JPathLogPaths *p, const CxmAlloc *alloc)
+{
+	if (p->ids != NULL && !p->carved)
+		cxm_free(alloc, p->ids);
+	p->ids = NULL;
+	p->cap = 0;
+	p->generation = 0;
+}
+
 void
 jpath_dict_destroy(JPathDict *d)
 {

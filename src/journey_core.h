@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cxm_core.h"
+#include "rowlog_core.h"
 #include "wire_core.h"
 
 #define JPATH_TS_NOBEGIN	INT64_MIN	/* -infinity */
@@ -227,6 +228,94 @@ jpath_dict_get(const JPathDict *d, uint32_t id)
  * from the dictionary's allocator.
  */
 extern const uint32_t *jpath_dict_ranks(JPathDict *d);
+
+/*
+ * Every group's path of a grouped row log (rowlog_core.h: rowlog_index)
+ * whose entries' values are ids of a JPathDict, built in one pass in the
+ * log's order (jpath_log_paths_build): each group's steps sorted by (ts,
+ * touchpoint) and kept as the touchpoints' ids, 1, 2 or 4 bytes each (as
+ * the dictionary's size requires), at the positions of the group's entries
+ * in the grouped log.  journey_path's final calls come one group at a time
+ * in the hash table's order, in which reading a group's 16-byte entries
+ * missed the caches every few entries; its ids take a byte each, already in
+ * order (doc/journeys.md, "Performance").
+ */
+typedef struct JPathLogPaths
+{
+	unsigned char *ids;
+	size_t		cap;			/* bytes at ids */
+	bool		carved;			/* ids are the log's (rowlog_carve), not alloc's */
+	unsigned	width;			/* bytes per id */
+	uint64_t	generation;		/* the log's grouping they were built from */
+	size_t		base[ROWLOG_BUCKETS];	/* each bucket's first entry in ids */
+} JPathLogPaths;
+
+/*
+ * (Re)build p from log, which must be grouped (rowlog_index) with values
+ * below dict->n; p starts zeroed.  The ids take what the log's slabs have
+ * left when that is enough (rowlog_carve), else memory from alloc, as the
+ * scratch space for the largest group does.  When rec_off is not JPATH_NO_REC, the
+ * log has records (rowlog_use_records) and each slot's record gets, at
+ * rec_off, where its ids are (jpath_log_paths_pack): the final call reads
+ * the record anyway, so that the position costs no cache miss of its own.
+ */
+#define JPATH_NO_REC	SIZE_MAX
+extern void jpath_log_paths_build(JPathLogPaths *p, RowLog *log, JPathDict *dict,
+								  const CxmAlloc *alloc, size_t rec_off);
+
+/*
+ * A group's ids as one word: the first's position above 24 bits of their
+ * number; JPATH_PACK_NONE when either does not fit (then
+ * jpath_log_paths_group finds them).
+ */
+#define JPATH_PACK_NBITS	24
+#define JPATH_PACK_NONE		UINT64_MAX
+
+static inline uint64_t
+jpath_log_paths_pack(size_t first, size_t n)
+{
+	if (n >= ((size_t) 1 << JPATH_PACK_NBITS) - 1 ||
+		(uint64_t) first >= UINT64_C(1) << (64 - JPATH_PACK_NBITS))
+		return JPATH_PACK_NONE;
+	return ((uint64_t) first << JPATH_PACK_NBITS) | n;
+}
+
+/* a packed word's group (JPATH_PACK_NONE excluded): its number, and *first */
+static inline size_t
+jpath_log_paths_unpack(uint64_t w, size_t *first)
+{
+	*first = (size_t) (w >> JPATH_PACK_NBITS);
+	return (size_t) (w & (((uint64_t) 1 << JPATH_PACK_NBITS) - 1));
+}
+extern void jpath_log_paths_free(JPathLogPaths *p, const CxmAlloc *alloc);
+
+/* the number of slot's steps; their ids are jpath_log_paths_id(p, *first + i) */
+static inline size_t
+jpath_log_paths_group(const JPathLogPaths *p, const RowLog *log, uint32_t slot, size_t *first)
+{
+	uint32_t	b = slot & (ROWLOG_BUCKETS - 1);
+	const size_t *st = log->start + (size_t) b * (log->nk + 1) + (slot >> ROWLOG_BUCKET_BITS);
+
+	*first = p->base[b] + st[0];
+	return st[1] - st[0];
+}
+
+static inline uint32_t
+jpath_log_paths_id(const JPathLogPaths *p, size_t i)
+{
+	uint16_t	v2;
+	uint32_t	v4;
+
+	if (p->width == 1)
+		return p->ids[i];
+	if (p->width == 2)
+	{
+		memcpy(&v2, p->ids + 2 * i, 2);
+		return v2;
+	}
+	memcpy(&v4, p->ids + 4 * i, 4);
+	return v4;
+}
 
 /*
  * Sort n keys ascending, into a or tmp (room for n keys): returns which.

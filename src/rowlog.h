@@ -127,6 +127,20 @@ cxm_log_current(FunctionCallInfo fcinfo)
 	return ref;
 }
 
+/*
+ * The last 8 bytes of a group's record, after its header (state_type.c),
+ * are the aggregate's own: journey_path keeps where its group's path is
+ * there, which its final call then reads in the line the executor has just
+ * read the header from.
+ */
+#define CXM_LOG_REC_SPARE	(ROWLOG_REC_SIZE - sizeof(uint64))
+
+static inline uint64 *
+cxm_log_spare(const CxmSharedLog *sl, uint32 slot)
+{
+	return (uint64 *) ((char *) rowlog_record(sl->log, slot) + CXM_LOG_REC_SPARE);
+}
+
 /* the live log of a tagged Datum, from the registry (ERROR if none: a bug) */
 extern CxmSharedLog *cxm_log_lookup(Datum d);
 

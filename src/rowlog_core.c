@@ -343,6 +343,28 @@ slab_room(RowLog *log, size_t need)
 	return CXM_OK;
 }
 
+void *
+rowlog_carve(RowLog *log, size_t size)
+{
+	size_t		need = size / sizeof(RowLogEntry) + 1;
+	void	   *p;
+	int			i;
+
+	if ((size_t) (log->slab_end - log->slab_pos) < need)
+	{
+		for (i = 0; i < 2; i++)
+			if ((size_t) (log->spare_end[i] - log->spare_pos[i]) >= need)
+				break;
+		if (i == 2)
+			return NULL;
+		/* slab_room takes the spare piece: no new slab */
+		(void) slab_room(log, need);
+	}
+	p = log->slab_pos;
+	log->slab_pos += need;
+	return p;
+}
+
 CxmStatus
 rowlog_new_block(RowLog *log, uint32_t b)
 {

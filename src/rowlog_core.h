@@ -191,6 +191,15 @@ extern CxmStatus rowlog_new_slot(RowLog *log, uint32_t *slot);
  */
 extern CxmStatus rowlog_reserve(RowLog *log, size_t n, size_t nslots);
 
+/*
+ * size bytes (aligned as an entry) for data the caller derives from the
+ * log, taken from what the slabs have left, and freed with them; NULL when
+ * no piece of them has that much room (the caller allocates elsewhere: a
+ * new slab would double the log).  In a slab hinted for huge pages, such
+ * data costs no 4 kB page faults of its own.
+ */
+extern void *rowlog_carve(RowLog *log, size_t size);
+
 /* a new block for bucket b (rowlog_append's slow path); CXM_ERANGE beyond SIZE_MAX */
 extern CxmStatus rowlog_new_block(RowLog *log, uint32_t b);
 

@@ -184,7 +184,8 @@ state_read(const CxmStateDesc *desc, Datum d)
  * too many different windows) gets a slot without rows, marked
  * ROWLOG_USER_OWN, and its header holds the state.
  * ------------------------------------------------------------------------ */
-StaticAssertDecl(sizeof(CxmStateObj) <= ROWLOG_REC_SIZE, "a header must fit in a record");
+StaticAssertDecl(sizeof(CxmStateObj) <= CXM_LOG_REC_SPARE,
+				 "a header must fit in a record, before its spare word");
 
 /* a group's state changed (its user bits, or it became a state of its own) */
 static void

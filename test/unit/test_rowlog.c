@@ -542,6 +542,237 @@ test_user_bits(void)
 	rowlog_destroy(log);
 }
 
+/*
+ * Every group's path built at once (jpath_log_paths_build) against a
+ * reference sort of the group's entries by (ts, bytes): nslots slots,
+ * n rows, nnames distinct touchpoints (1-, 2- or 4-byte ids), timestamps
+ * either near each other or spanning the whole range (the entries' sort
+ * instead of packed keys); with records, the word each record gets.
+ */
+#define PATH_REC_OFF (ROWLOG_REC_SIZE - 8)
+
+static const JPathDict *path_dict;
+
+/* by (slot, ts, touchpoint bytes): what each group's path must be */
+static int
+path_cmp(const void *a, const void *b)
+{
+	const RowLogEntry *x = a;
+	const RowLogEntry *y = b;
+	const JPathDictStr *sx = jpath_dict_get(path_dict, x->val);
+	const JPathDictStr *sy = jpath_dict_get(path_dict, y->val);
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return jpath_key_cmp(x->ts, sx->s, sx->len, y->ts, sy->s, sy->len);
+}
+
+/* p holds every group's path of ref[0..n) (distinct names: ids compare) */
+static int
+path_ok(const JPathLogPaths *p, RowLog *log, JPathDict *d, RowLogEntry *ref, size_t n,
+		bool records)
+{
+	uint32_t	s;
+	size_t		pos = 0;
+	int			ok = 1;
+
+	path_dict = d;
+	qsort(ref, n, sizeof(RowLogEntry), path_cmp);
+	for (s = 0; s < log->nslots && ok; s++)
+	{
+		size_t		first,
+					cnt = jpath_log_paths_group(p, log, s, &first),
+					k;
+
+		if (records)
+		{
+			uint64_t	w;
+			size_t		f2;
+
+			memcpy(&w, (char *) rowlog_record(log, s) + PATH_REC_OFF, sizeof(w));
+			if (w == JPATH_PACK_NONE || jpath_log_paths_unpack(w, &f2) != cnt || f2 != first)
+				ok = 0;
+		}
+		for (k = 0; k < cnt; k++)
+			if (pos + k >= n || ref[pos + k].slot != s ||
+				jpath_log_paths_id(p, first + k) != ref[pos + k].val)
+				ok = 0;
+		pos += cnt;
+	}
+	return ok && pos == n;
+}
+
+static void
+check_paths(uint32_t nslots, size_t n, uint32_t nnames, bool wide, bool records,
+			unsigned width)
+{
+	RowLog	   *log = rowlog_create(dirty_allocator, test_realloc);
+	JPathDict  *d = jpath_dict_create(dirty_allocator);
+	JPathLogPaths p;
+	RowLogEntry *ref = malloc((n + 1) * sizeof(RowLogEntry));
+	char		buf[32];
+	size_t		i;
+	uint32_t	s,
+				id;
+
+	memset(&p, 0, sizeof(p));
+	if (records)
+		rowlog_use_records(log);
+	for (i = 0; i < nnames; i++)
+	{
+		/* names whose byte order differs from their ids' */
+		int			len = snprintf(buf, sizeof(buf), "%u-tp", (unsigned) ((i * 7919) % nnames));
+
+		CHECK(jpath_dict_intern(d, buf, (size_t) len, &id) == CXM_OK && id == i);
+	}
+	for (s = 0; s < nslots; s++)
+		CHECK(rowlog_new_slot(log, &id) == CXM_OK);
+	for (i = 0; i < n; i++)
+	{
+		ref[i].slot = (uint32_t) (rnd() % nslots);
+		ref[i].val = (uint32_t) (rnd() % nnames);
+		/* few distinct times: many ties, ordered by the touchpoint's bytes */
+		ref[i].ts = wide && i % 3 == 0 ? (int64_t) rnd() : (int64_t) (rnd() % 50);
+		CHECK(rowlog_append(log, ref[i].slot, ref[i].val, ref[i].ts) == CXM_OK);
+	}
+	rowlog_index(log);
+	jpath_log_paths_build(&p, log, d, &dirty_allocator, records ? PATH_REC_OFF : JPATH_NO_REC);
+	CHECK(p.width == width);
+	CHECK(p.generation == log->generation);
+	CHECK(path_ok(&p, log, d, ref, n, records));
+	jpath_log_paths_free(&p, &dirty_allocator);
+	jpath_dict_destroy(d);
+	rowlog_destroy(log);
+	free(ref);
+}
+
+static void
+test_log_paths(void)
+{
+	check_paths(1, 1, 1, false, false, 1);
+	check_paths(1, 2000, 8, false, true, 1);	/* one long group */
+	check_paths(100, 0, 8, false, true, 1);	/* slots without rows */
+	check_paths(20000, 300000, 8, false, true, 1);
+	check_paths(3000, 40000, 256, true, true, 1);
+	check_paths(3000, 40000, 257, false, false, 2);
+	check_paths(5000, 60000, 70000, true, true, 4);
+	check_paths(ROWLOG_REC_PER_BLOCK + 7, 9000, 30, true, true, 1);
+}
+
+/* rows after a build: the log is grouped again and the paths rebuilt */
+static void
+test_log_paths_rebuild(void)
+{
+	RowLog	   *log = rowlog_create(unit_allocator, test_realloc);
+	JPathDict  *d = jpath_dict_create(unit_allocator);
+	JPathLogPaths p;
+	RowLogEntry ref[6000];
+	uint32_t	s,
+				id;
+	size_t		i,
+				n = 0,
+				round;
+	uint64_t	gen = 0;
+
+	memset(&p, 0, sizeof(p));
+	rowlog_use_records(log);
+	CHECK(jpath_dict_intern(d, "b", 1, &id) == CXM_OK && id == 0);
+	CHECK(jpath_dict_intern(d, "a", 1, &id) == CXM_OK && id == 1);
+	for (round = 0; round < 3; round++)
+	{
+		for (i = 0; i < 300; i++)
+			CHECK(rowlog_new_slot(log, &s) == CXM_OK);
+		for (i = 0; i < 2000; i++, n++)
+		{
+			ref[n].slot = (uint32_t) (rnd() % log->nslots);
+			ref[n].val = (uint32_t) (rnd() % 2);
+			ref[n].ts = (int64_t) (rnd() % 10);
+			CHECK(rowlog_append(log, ref[n].slot, ref[n].val, ref[n].ts) == CXM_OK);
+		}
+		rowlog_index(log);
+		CHECK(log->generation != gen);
+		gen = log->generation;
+		jpath_log_paths_build(&p, log, d, &unit_allocator, PATH_REC_OFF);
+		{
+			RowLogEntry copy[6000];
+
+			memcpy(copy, ref, n * sizeof(RowLogEntry));
+			CHECK(path_ok(&p, log, d, copy, n, true));
+		}
+	}
+	jpath_log_paths_free(&p, &unit_allocator);
+	jpath_dict_destroy(d);
+	rowlog_destroy(log);
+}
+
+/* the packed word of a group, and what does not fit in it */
+static void
+test_log_paths_pack(void)
+{
+	size_t		first;
+
+	CHECK(jpath_log_paths_unpack(jpath_log_paths_pack(0, 0), &first) == 0 && first == 0);
+	CHECK(jpath_log_paths_unpack(jpath_log_paths_pack(123456789, 77), &first) == 77 &&
+		  first == 123456789);
+	CHECK(jpath_log_paths_unpack(jpath_log_paths_pack(((size_t) 1 << 40) - 1, (1u << 24) - 2),
+								 &first) == (1u << 24) - 2 && first == ((size_t) 1 << 40) - 1);
+	CHECK(jpath_log_paths_pack(5, (1u << 24) - 1) == JPATH_PACK_NONE);
+	CHECK(jpath_log_paths_pack((size_t) 1 << 40, 1) == JPATH_PACK_NONE);
+}
+
+/*
+ * Carving from the slabs: nothing before the first slab, then pieces of
+ * what is left, which never overlap the entries appended before or after.
+ */
+static void
+test_carve(void)
+{
+	RowLog	   *log = rowlog_create(dirty_allocator, test_realloc);
+	RowLogEntry *ref = malloc(50000 * sizeof(RowLogEntry));
+	unsigned char *c1,
+			   *c2;
+	size_t		i;
+	uint32_t	s;
+
+	CHECK(rowlog_carve(log, 10) == NULL);
+	CHECK(rowlog_reserve(log, 60000, 100) == CXM_OK);
+	for (i = 0; i < 100; i++)
+		CHECK(rowlog_new_slot(log, &s) == CXM_OK);
+	for (i = 0; i < 25000; i++)
+	{
+		ref[i].slot = (uint32_t) (rnd() % 100);
+		ref[i].val = (uint32_t) i;
+		ref[i].ts = (int64_t) rnd();
+		CHECK(rowlog_append(log, ref[i].slot, ref[i].val, ref[i].ts) == CXM_OK);
+	}
+	c1 = rowlog_carve(log, 25000);
+	CHECK(c1 != NULL && ((uintptr_t) c1 & (sizeof(RowLogEntry) - 1)) == 0);
+	if (c1 != NULL)
+		memset(c1, 0x5A, 25000);
+	for (; i < 50000; i++)
+	{
+		ref[i].slot = (uint32_t) (rnd() % 100);
+		ref[i].val = (uint32_t) i;
+		ref[i].ts = (int64_t) rnd();
+		CHECK(rowlog_append(log, ref[i].slot, ref[i].val, ref[i].ts) == CXM_OK);
+	}
+	/* more than any piece has left: refused, not a new slab */
+	CHECK(rowlog_carve(log, (size_t) 1 << 30) == NULL);
+	c2 = rowlog_carve(log, 100);
+	if (c2 != NULL)
+		memset(c2, 0x3C, 100);
+	rowlog_index(log);
+	CHECK(log_matches(log, ref, 50000));
+	for (i = 0; c1 != NULL && i < 25000; i++)
+		if (c1[i] != 0x5A)
+		{
+			CHECK(c1[i] == 0x5A);
+			break;
+		}
+	rowlog_destroy(log);
+	free(ref);
+}
+
 int
 main(void)
 {
@@ -555,5 +786,9 @@ main(void)
 	RUN(test_records);
 	RUN(test_hinted);
 	RUN(test_user_bits);
+	RUN(test_log_paths);
+	RUN(test_log_paths_rebuild);
+	RUN(test_log_paths_pack);
+	RUN(test_carve);
 	return UNIT_DONE();
 }
