@@ -90,18 +90,18 @@ n=$(echo "$notices" | grep -c 'no change capture on demo\..*: a Citus distribute
 	notok "layer: capture on Citus tables: $n NOTICEs"
 forms="SELECT pg_catalog.string_agg(p.proname || ' ' || l.lanname, ', ' ORDER BY p.proname)
 	FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-	WHERE p.pronamespace = 'cxm'::regnamespace AND p.proname IN ('layer_profile_rows', 'layer_journey_rows', 'layer_month_rows')"
+	WHERE p.pronamespace = 'cxm'::regnamespace AND p.proname IN ('layer_profile_rows', 'layer_journey_rows', 'layer_month_rows', 'layer_kpi_rows')"
 a=$(lq postgres "$forms")
 b=$(lq layer_one "$forms")
-[ "$a" = "layer_journey_rows plpgsql, layer_month_rows plpgsql, layer_profile_rows plpgsql" ] &&
-	[ "$b" = "layer_journey_rows sql, layer_month_rows sql, layer_profile_rows sql" ] &&
+[ "$a" = "layer_journey_rows plpgsql, layer_kpi_rows plpgsql, layer_month_rows plpgsql, layer_profile_rows plpgsql" ] &&
+	[ "$b" = "layer_journey_rows sql, layer_kpi_rows sql, layer_month_rows sql, layer_profile_rows sql" ] &&
 	ok "layer: per-profile functions in PL/pgSQL form on the cluster, inlinable SQL on one node" ||
 	notok "layer: per-profile function forms: cluster '$a', one node '$b'"
 # the PL/pgSQL form holds the SQL function's text verbatim (the way back)
 pre='BEGIN RETURN QUERY EXECUTE pg_catalog.regexp_replace('
 post=", '\\mids\\M', '\$1', 'g') USING ids; END"
 bad=0
-for f in layer_profile_rows layer_journey_rows layer_month_rows; do
+for f in layer_profile_rows layer_journey_rows layer_month_rows layer_kpi_rows; do
 	lit=$(lq postgres "SELECT pg_catalog.substr(p.prosrc, pg_catalog.length(\$p\$$pre\$p\$) + 1,
 		pg_catalog.length(p.prosrc) - pg_catalog.length(\$p\$$pre\$p\$) - pg_catalog.length(\$p\$$post\$p\$))
 		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
@@ -352,13 +352,13 @@ for x in layer_profile_rows:customer_360_snapshot layer_journey_rows:customer_jo
 done
 
 # ---- the live views: the per-profile functions
-for f in layer_profile_rows layer_journey_rows layer_month_rows; do
+for f in layer_profile_rows layer_journey_rows layer_month_rows layer_kpi_rows; do
 	# the function's query as its PL/pgSQL form runs it, for everyone
 	body=$(lq layer_one "SELECT pg_catalog.regexp_replace(p.prosrc, '\\mids\\M', 'NULL::pg_catalog.text[]', 'g')
 		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
 	plan=$(lplan "$body")
 	if grep -q 'Distributed Subplan' <<<"$plan" && grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; then
-		exception "cxm.$f (read by every _live view): its rows are grouped by the stitched profile on the coordinator; the workers send the stitched source rows (a profile's rows may be on several shards: its own id's and its anonymous ids'; a read cannot fill refresh()'s stage)"
+		exception "cxm.$f (read by the _live views): its rows are grouped by the stitched profile on the coordinator; the workers send the stitched source rows (a profile's rows may be on several shards: its own id's and its anonymous ids'; a read cannot fill refresh()'s stage)"
 		[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$f" != layer_month_rows ] || show_plan "cxm.$f(NULL) (excerpt)" "$plan"
 	else
 		notok "layer: cxm.$f: the plan is not as doc/scale-out.md describes it (update the page)"
@@ -367,7 +367,7 @@ for f in layer_profile_rows layer_journey_rows layer_month_rows; do
 done
 for v in $views; do
 	plan=$(lplan "SELECT * FROM cxm.${v}_live")
-	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month)_rows' <<<"$plan"; then
+	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month|kpi)_rows' <<<"$plan"; then
 		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions (above)"
 	elif ! grep -q 'Custom Scan (Citus' <<<"$plan"; then
 		ok "layer: cxm.${v}_live reads only coordinator tables (no distributed table)"
