@@ -9,8 +9,9 @@
  * The state is the concrete type cxm.rank_state (state_type.h: an
  * expanded object during aggregation, its versioned bytes when flat, so
  * that parallel plans and Citus can ship partial states).  The final
- * functions restore the order themselves and walk the groups once.  A value is read into an exact decimal (an integer and its scale,
- * through numeric's binary send format) and rank_core.c does the walk in
+ * functions restore the order themselves and walk the groups once.  A
+ * value is read into an exact decimal (an integer and its scale, through
+ * numeric's binary send format) and rank_core.c does the walk in
  * 128-bit integers; values it cannot hold (NaN, infinities, more than 18
  * digits after the point, sums beyond 2^127) send the whole group through
  * the same walk in PostgreSQL's numeric arithmetic here.  Either way the
@@ -30,6 +31,7 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
@@ -163,7 +165,6 @@ rank_new_state(MemoryContext cxt)
 static void
 rank_append(RankState *st, Numeric v, rank_i128 m, int32 d, float8 f, int64 n)
 {
-	MemoryContext cxt = GetMemoryChunkContext(st);
 	RankRow    *r;
 
 	rank_grow(st, st->count + 1);
@@ -174,6 +175,8 @@ rank_append(RankState *st, Numeric v, rank_i128 m, int32 d, float8 f, int64 n)
 	r->d = d;
 	if (v != NULL)
 	{
+		MemoryContext cxt = GetMemoryChunkContext(st);
+
 		if (st->num == NULL)
 			st->num = MemoryContextAllocExtended(cxt, sizeof(Numeric) * st->cap, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		st->num[st->count] = MemoryContextAlloc(cxt, VARSIZE(v));
@@ -393,30 +396,22 @@ num_rows(const RankState *st)
 	return rows;
 }
 
-/* PostgreSQL's float8 order (NaN equal to itself and above every number) */
-static inline int
-rank_float_cmp(float8 a, float8 b)
-{
-	if (isnan(a))
-		return isnan(b) ? 0 : 1;
-	if (isnan(b))
-		return -1;
-	return (a > b) - (a < b);
-}
-
 static inline int
 rank_numeric_cmp(Numeric a, Numeric b)
 {
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(a), NumericGetDatum(b)));
 }
 
-/* descending by the float8, then by the numeric (value_concentration) */
+/*
+ * descending by the float8 (PostgreSQL's order: NaN above every number),
+ * then by the numeric (value_concentration)
+ */
 static int
 num_cmp_desc(const void *a, const void *b, void *arg)
 {
 	const NumRow *x = a;
 	const NumRow *y = b;
-	int			c = rank_float_cmp(y->f, x->f);
+	int			c = float8_cmp_internal(y->f, x->f);
 
 	return c != 0 ? c : rank_numeric_cmp(y->v, x->v);
 }
@@ -425,7 +420,7 @@ num_cmp_desc(const void *a, const void *b, void *arg)
 static int
 num_cmp_f_asc(const void *a, const void *b, void *arg)
 {
-	return rank_float_cmp(((const NumRow *) a)->f, ((const NumRow *) b)->f);
+	return float8_cmp_internal(((const NumRow *) a)->f, ((const NumRow *) b)->f);
 }
 
 static Numeric
@@ -475,6 +470,16 @@ num_accumulate(Numeric acc, Numeric x)
 #define rank_sub64(a, b) DatumGetInt64(DirectFunctionCall2(int8mi, Int64GetDatum(a), Int64GetDatum(b)))
 #define rank_mul64(a, b) DatumGetInt64(DirectFunctionCall2(int8mul, Int64GetDatum(a), Int64GetDatum(b)))
 
+/* the 14 top sums as a numeric[] (NULL where no group holds the point) */
+static Datum
+rank_points_array(Datum *tpd, bool *tpn)
+{
+	int			dims[1] = {RANK_POINTS};
+	int			lbs[1] = {1};
+
+	return PointerGetDatum(construct_md_array(tpd, tpn, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
+}
+
 /* value_concentration's figures (rank_concentration) from numeric groups */
 static void
 num_concentration(NumRow *rows, int64 m, Datum *values, bool *nulls)
@@ -493,8 +498,6 @@ num_concentration(NumRow *rows, int64 m, Datum *values, bool *nulls)
 	bool		reached = false;
 	Datum		tpd[RANK_POINTS];
 	bool		tpn[RANK_POINTS];
-	int			dims[1] = {RANK_POINTS};
-	int			lbs[1] = {1};
 
 	qsort_arg(rows, m, sizeof(NumRow), num_cmp_desc, NULL);
 	/* the count and the total first: the ranks and the 80 % mark need them */
@@ -505,13 +508,10 @@ num_concentration(NumRow *rows, int64 m, Datum *values, bool *nulls)
 	}
 	/* 0.8 * total, 0.8 with one digit after the point as the literal has */
 	t80 = num_mul(int64_div_fast_to_numeric(8, 1), total);
-	k[0] = rank_add64(n, 99) / 100;
-	k[1] = rank_add64(n, 19) / 20;
-	k[2] = rank_add64(n, 9) / 10;
-	k[3] = rank_add64(n, 4) / 5;
-	k[4] = rank_add64(n, 1) / 2;
-	for (int d = 1; d <= 9; d++)
-		k[4 + d] = n - rank_mul64(d, n) / 10;
+	if (!rank_points(n, k))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("bigint out of range")));
 
 	for (int64 i = 0; i < m; i++)
 	{
@@ -560,7 +560,7 @@ num_concentration(NumRow *rows, int64 m, Datum *values, bool *nulls)
 	nulls[3] = nulls[4] = nulls[5] = !reached;
 	values[4] = reached ? NumericGetDatum(xs) : (Datum) 0;
 	values[5] = reached ? NumericGetDatum(xv) : (Datum) 0;
-	values[6] = PointerGetDatum(construct_md_array(tpd, tpn, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
+	values[6] = rank_points_array(tpd, tpn);
 }
 
 /* channel_mix_value's figures (rank_moments) from numeric groups */
@@ -645,8 +645,6 @@ layer_concentration_final_impl(PG_FUNCTION_ARGS)
 	{
 		Datum		tpd[RANK_POINTS];
 		bool		tpn[RANK_POINTS];
-		int			dims[1] = {RANK_POINTS};
-		int			lbs[1] = {1};
 
 		values[0] = Int64GetDatum(c.n);
 		values[1] = rank_num_datum(c.total, &nulls[1]);
@@ -657,7 +655,7 @@ layer_concentration_final_impl(PG_FUNCTION_ARGS)
 		values[5] = rank_num_datum(c.xv, &nulls[5]);
 		for (int j = 0; j < RANK_POINTS; j++)
 			tpd[j] = rank_num_datum(c.tp[j], &tpn[j]);
-		values[6] = PointerGetDatum(construct_md_array(tpd, tpn, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
+		values[6] = rank_points_array(tpd, tpn);
 	}
 	else
 	{

@@ -83,6 +83,29 @@ rank_null(void)
 }
 
 bool
+rank_points(int64_t n, int64_t k[RANK_POINTS])
+{
+	int			j;
+
+	if (n > INT64_MAX - 99)
+		return false;
+	k[0] = (n + 99) / 100;
+	k[1] = (n + 19) / 20;
+	k[2] = (n + 9) / 10;
+	k[3] = (n + 4) / 5;
+	k[4] = (n + 1) / 2;
+	for (j = 1; j <= 9; j++)
+	{
+		int64_t		dn;
+
+		if (__builtin_mul_overflow((int64_t) j, n, &dn))
+			return false;
+		k[4 + j] = n - dn / 10;
+	}
+	return true;
+}
+
+bool
 rank_concentration(RankRow *rows, size_t count, RankRow *tmp, RankConcentration *out)
 {
 	int32_t		D;
@@ -112,21 +135,8 @@ rank_concentration(RankRow *rows, size_t count, RankRow *tmp, RankConcentration 
 	/* sb < 0.8 total  <=>  10 sb < 8 total */
 	if (!MUL_OK(total, (rank_i128) 8, &t8))
 		return false;
-	if (n > INT64_MAX - 99)
+	if (!rank_points(n, k))
 		return false;
-	k[0] = (n + 99) / 100;
-	k[1] = (n + 19) / 20;
-	k[2] = (n + 9) / 10;
-	k[3] = (n + 4) / 5;
-	k[4] = (n + 1) / 2;
-	for (j = 1; j <= 9; j++)
-	{
-		int64_t		dn;
-
-		if (!MUL_OK((int64_t) j, n, &dn))
-			return false;
-		k[4 + j] = n - dn / 10;
-	}
 	out->n = n;
 	out->total = count > 0 ? rank_num(total, D, D) : rank_null();
 	out->xk = 0;

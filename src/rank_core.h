@@ -77,6 +77,13 @@ typedef struct RankMoments
 } RankMoments;
 
 /*
+ * value_concentration's points k[j] among n buyers, largest first:
+ * ceil(p n) for p = 1, 5, 10, 20, 50 %, then n - floor(d n / 10) for d = 1
+ * .. 9 (the Lorenz deciles).  False when n is too large for int8.
+ */
+extern bool rank_points(int64_t n, int64_t k[RANK_POINTS]);
+
+/*
  * value_concentration over one measure's groups, in any order: the rows
  * are rescaled and sorted in place, largest first (tmp: room for count
  * rows).  False when a figure would overflow.

@@ -98,8 +98,13 @@ test_concentration_overflow(void)
 	RankRow		deep[1] = {row(1, RANK_MAX_SCALE + 1, 1)};
 	RankConcentration c;
 
+	int64_t		k[RANK_POINTS];
+
 	CHECK(!rank_concentration(rows, 2, tmp, &c));
 	CHECK(!rank_concentration(deep, 1, tmp, &c));
+	CHECK(!rank_points(INT64_MAX, k));
+	CHECK(!rank_points(INT64_MAX / 5, k));	/* 9 n overflows */
+	CHECK(rank_points(10, k) && k[0] == 1 && k[4] == 5 && k[5] == 9 && k[13] == 1);
 }
 
 /*
