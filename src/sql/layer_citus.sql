@@ -338,10 +338,11 @@ DECLARE
   alt pg_catalog.text;
 BEGIN
   FOR k IN 1 .. pg_catalog.cardinality(ctes) LOOP
-    -- the CTE: from "<name> AS (" to the first line that closes it
+    -- the CTE: from "<name> AS (" to the first line that closes it, with
+    -- ", " before the next CTE or a line break after the last one
     head := pg_catalog.format(E'%s AS (\n', ctes[k]);
     i := pg_catalog.strpos(src, head);
-    j := i + pg_catalog.strpos(pg_catalog.substr(src, i), E'\n), ') - 1;
+    j := i + pg_catalog.strpos(pg_catalog.substr(src, i), E'\n)') - 1;
     IF i = 0 OR j < i THEN
       RAISE EXCEPTION 'internal error: no CTE % in a per-profile query', ctes[k] USING ERRCODE = 'XX000';
     END IF;
@@ -362,8 +363,9 @@ BEGIN
       vals := vals || pg_catalog.format('%s::%s', pg_catalog.quote_nullable(v), a.typ);
     END LOOP;
     DROP TABLE cxm_citus_consts;
-    -- the CTE and its joins go
-    body := pg_catalog.replace(body, pg_catalog.substr(src, i, j + 4 - i), '');
+    -- the CTE and its joins go (the WITH too when nothing is left of it)
+    body := pg_catalog.replace(body, pg_catalog.substr(src, i, j + CASE WHEN pg_catalog.substr(src, j + 2, 1) = ',' THEN 4 ELSE 3 END - i), '');
+    body := pg_catalog.regexp_replace(body, E'\\mWITH\\s+SELECT\\M', 'SELECT');
     body := pg_catalog.regexp_replace(body, pg_catalog.format('\s+CROSS JOIN %s %s\M', ctes[k], aliases[k]), '', 'g');
     body := pg_catalog.regexp_replace(body, pg_catalog.format('\s+LEFT JOIN %s ON true\M', ctes[k]), '', 'g');
   END LOOP;

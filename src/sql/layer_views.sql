@@ -119,6 +119,13 @@ RETURNS TABLE (customer_id pg_catalog.text, is_known pg_catalog.bool, anonymous_
   churn_model pg_catalog.text, second_product_at pg_catalog.timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
+-- The steps nest as subqueries, not as WITH queries: the planner inlines
+-- this function into every query that reads it, and inlining a WITH query
+-- walks the whole query tree once more (a quarter of the planning time of
+-- one customer's customer_360_live; doc/layer.md, "Performance").  From the
+-- inside out: each source's facts by profile (tp, tx, fb, an, cu), their
+-- partial rows (p) merged by profile (e), with the settings and the stored
+-- models (b), and the model figures (f).
 WITH cfg AS (
   SELECT @extschema@.layer_as_of() AS as_of, s.time_unit, s.clv_horizon, s.discount_rate, s.new_within,
          s.churned_after, s.active_p_alive, s.churned_p_alive, s.session_gap
@@ -126,128 +133,6 @@ WITH cfg AS (
 ), mdl AS (
   SELECT m.churn, m.churn_model, m.gammagamma, m.r_cuts, m.f_cuts, m.m_cuts
   FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
-), tp AS (
-  -- one pass over the touchpoints: each profile's, in any order, to
-  -- layer_touch_facts (sessions as in cxm.sessions: a touchpoint more than
-  -- settings.session_gap after the one before starts one; a session of one
-  -- touchpoint is a bounce; the entry is the first by time, touchpoint,
-  -- channel, campaign)
-  SELECT a.customer_id, f.*
-  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,
-               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps
-        FROM @extschema@.touchpoints t
-        WHERE ids IS NULL OR t.customer_id = ANY (ids)
-        GROUP BY t.customer_id) a
-  CROSS JOIN cfg c
-  CROSS JOIN LATERAL @extschema@.layer_touch_facts(a.ts, a.tps, a.chs, a.cps, c.session_gap) f
-), tx AS (
-  -- (rfm sums amounts exactly, in any row order: no ORDER BY needed)
-  SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
-         pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
-         pg_catalog.count(DISTINCT x.product) AS products,
-         -- the cost is known when every purchase has one
-         CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
-         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r,
-         -- when the second distinct product was first bought (kpi_monthly)
-         @extschema@.layer_second_product(pg_catalog.array_agg(x.ts) FILTER (WHERE x.product IS NOT NULL),
-                                          pg_catalog.array_agg(x.product) FILTER (WHERE x.product IS NOT NULL))
-           AS second_product_at
-  FROM @extschema@.transactions x CROSS JOIN cfg c
-  WHERE ids IS NULL OR x.customer_id = ANY (ids)
-  GROUP BY x.customer_id
-), fb AS (
-  SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
-         (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
-  FROM @extschema@.feedback f
-  WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
-  GROUP BY f.customer_id
-), an AS (
-  SELECT m.customer_id, pg_catalog.array_agg(m.anonymous_id ORDER BY m.anonymous_id) AS anonymous_ids
-  FROM @extschema@.identity_map m
-  WHERE ids IS NULL OR m.customer_id = ANY (ids)
-  GROUP BY m.customer_id
-), cu AS (
-  SELECT x.customer_id, x.created_at FROM @extschema@.customers x
-  WHERE ids IS NULL OR x.customer_id = ANY (ids)
-), parts AS (
-  -- each source's facts as partial rows of its profiles, merged by profile
-  -- below: every source is read once, and a filter on customer_id reaches
-  -- each source's index through the grouping (doc/layer.md, "Performance")
-  SELECT tp.customer_id, false AS known, NULL::pg_catalog.text[] AS anonymous_ids,
-         NULL::pg_catalog.timestamptz AS created_at, tp.first_seen AS touch_first, tp.last_seen AS touch_last,
-         tp.touchpoints, tp.sessions, tp.channels, tp.entry_channel, tp.entry_campaign, tp.bounced_sessions,
-         tp.session_minutes, NULL::pg_catalog.int8 AS orders, NULL::pg_catalog.numeric AS revenue,
-         NULL::pg_catalog.numeric AS cost, NULL::pg_catalog.timestamptz AS first_purchase,
-         NULL::pg_catalog.timestamptz AS last_purchase, NULL::pg_catalog.int8 AS products,
-         NULL::pg_catalog.float8 AS frequency, NULL::pg_catalog.float8 AS recency, NULL::pg_catalog.float8 AS t,
-         NULL::pg_catalog.float8 AS monetary, NULL::pg_catalog.timestamptz AS second_product_at,
-         NULL::pg_catalog.timestamptz AS first_answer, NULL::pg_catalog.int4 AS latest_nps,
-         NULL::pg_catalog.timestamptz AS latest_nps_at
-  FROM tp
-  UNION ALL
-  SELECT tx.customer_id, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         tx.orders, tx.revenue, tx.cost, tx.first_purchase, tx.last_purchase, tx.products,
-         (tx.r).frequency, (tx.r).recency, (tx.r).t, (tx.r).monetary, tx.second_product_at, NULL, NULL, NULL
-  FROM tx
-  UNION ALL
-  SELECT fb.customer_id, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         fb.first_answer, fb.latest_nps, fb.latest_nps_at
-  FROM fb
-  UNION ALL
-  SELECT an.customer_id, true, an.anonymous_ids, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM an
-  UNION ALL
-  SELECT cu.customer_id, true, NULL, cu.created_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM cu
-), merged AS (
-  -- a profile's row: at most one partial row per source has each column
-  SELECT p.customer_id, pg_catalog.bool_or(p.known) AS is_known, pg_catalog.max(p.anonymous_ids) AS anonymous_ids,
-         pg_catalog.max(p.created_at) AS created_at, pg_catalog.max(p.touch_first) AS touch_first,
-         pg_catalog.max(p.touch_last) AS touch_last, pg_catalog.max(p.touchpoints) AS touchpoints,
-         pg_catalog.max(p.sessions) AS sessions, pg_catalog.max(p.channels) AS channels,
-         pg_catalog.max(p.entry_channel) AS entry_channel, pg_catalog.max(p.entry_campaign) AS entry_campaign,
-         pg_catalog.max(p.bounced_sessions) AS bounced_sessions, pg_catalog.max(p.session_minutes) AS session_minutes,
-         pg_catalog.max(p.orders) AS orders, pg_catalog.max(p.revenue) AS revenue, pg_catalog.max(p.cost) AS cost,
-         pg_catalog.max(p.first_purchase) AS first_purchase, pg_catalog.max(p.last_purchase) AS last_purchase,
-         pg_catalog.max(p.products) AS products, pg_catalog.max(p.frequency) AS frequency,
-         pg_catalog.max(p.recency) AS recency, pg_catalog.max(p.t) AS t, pg_catalog.max(p.monetary) AS monetary,
-         pg_catalog.max(p.second_product_at) AS second_product_at, pg_catalog.max(p.first_answer) AS first_answer,
-         pg_catalog.max(p.latest_nps) AS latest_nps, pg_catalog.max(p.latest_nps_at) AS latest_nps_at
-  FROM parts p
-  GROUP BY p.customer_id
-), base AS (
-  SELECT e.customer_id, e.is_known, e.anonymous_ids, e.created_at,
-         LEAST(e.touch_first, e.first_purchase, e.first_answer) AS first_seen,
-         GREATEST(e.touch_last, e.last_purchase, e.latest_nps_at) AS last_seen,
-         COALESCE(e.touchpoints, 0) AS touchpoints, COALESCE(e.sessions, 0) AS sessions,
-         COALESCE(e.channels, '{}') AS channels,
-         COALESCE(e.orders, 0) AS orders, COALESCE(e.revenue, 0) AS revenue, e.cost,
-         e.entry_channel, e.entry_campaign, COALESCE(e.bounced_sessions, 0) AS bounced_sessions,
-         COALESCE(e.session_minutes, 0) AS session_minutes,
-         e.first_purchase, e.last_purchase, COALESCE(e.products, 0) AS products,
-         e.latest_nps, e.latest_nps_at, e.frequency, e.recency, e.t, e.monetary,
-         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.last_purchase, mdl.r_cuts) END AS r_score,
-         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.orders, mdl.f_cuts) END AS f_score,
-         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.revenue, mdl.m_cuts) END AS m_score,
-         mdl.r_cuts IS NOT NULL AS scored, e.second_product_at,
-         c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
-         c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
-  FROM merged e
-  CROSS JOIN cfg c
-  LEFT JOIN mdl ON true
-), fig AS (
-  SELECT b.*,
-         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.p_alive(b.churn, b.frequency, b.recency, b.t) END AS p_alive,
-         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.expected_purchases(b.churn, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
-         END AS expected_purchases,
-         CASE WHEN b.churn IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
-              THEN @extschema@.clv(b.churn, b.gammagamma, b.frequency, b.recency, b.t,
-                                   CASE WHEN b.frequency > 0 AND b.monetary <= 0 THEN NULL ELSE b.monetary END,
-                                   b.clv_horizon, b.discount_rate)
-         END AS expected_clv
-  FROM base b
 )
 SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f.last_seen,
        f.touchpoints, f.sessions, f.channels,
@@ -282,7 +167,135 @@ SELECT f.customer_id, f.is_known, f.anonymous_ids, f.created_at, f.first_seen, f
        EXTRACT(epoch FROM f.as_of - f.last_seen)::pg_catalog.float8 / 86400 AS days_since_seen,
        CASE WHEN f.p_alive IS NOT NULL THEN f.churn_model END AS churn_model,
        f.second_product_at
-FROM fig f
+FROM (
+-- f: the model figures of each profile
+  SELECT b.*,
+         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.p_alive(b.churn, b.frequency, b.recency, b.t) END AS p_alive,
+         CASE WHEN b.churn IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.expected_purchases(b.churn, b.clv_horizon::pg_catalog.float8, b.frequency, b.recency, b.t)
+         END AS expected_purchases,
+         CASE WHEN b.churn IS NOT NULL AND b.gammagamma IS NOT NULL AND b.frequency IS NOT NULL
+              THEN @extschema@.clv(b.churn, b.gammagamma, b.frequency, b.recency, b.t,
+                                   CASE WHEN b.frequency > 0 AND b.monetary <= 0 THEN NULL ELSE b.monetary END,
+                                   b.clv_horizon, b.discount_rate)
+         END AS expected_clv
+  FROM (
+-- b: each profile's facts with the settings, the stored models and its RFM scores
+  SELECT e.customer_id, e.is_known, e.anonymous_ids, e.created_at,
+         LEAST(e.touch_first, e.first_purchase, e.first_answer) AS first_seen,
+         GREATEST(e.touch_last, e.last_purchase, e.latest_nps_at) AS last_seen,
+         COALESCE(e.touchpoints, 0) AS touchpoints, COALESCE(e.sessions, 0) AS sessions,
+         COALESCE(e.channels, '{}') AS channels,
+         COALESCE(e.orders, 0) AS orders, COALESCE(e.revenue, 0) AS revenue, e.cost,
+         e.entry_channel, e.entry_campaign, COALESCE(e.bounced_sessions, 0) AS bounced_sessions,
+         COALESCE(e.session_minutes, 0) AS session_minutes,
+         e.first_purchase, e.last_purchase, COALESCE(e.products, 0) AS products,
+         e.latest_nps, e.latest_nps_at, e.frequency, e.recency, e.t, e.monetary,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.last_purchase, mdl.r_cuts) END AS r_score,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.orders, mdl.f_cuts) END AS f_score,
+         CASE WHEN e.orders IS NOT NULL THEN @extschema@.layer_quintile(e.revenue, mdl.m_cuts) END AS m_score,
+         mdl.r_cuts IS NOT NULL AS scored, e.second_product_at,
+         c.as_of, c.clv_horizon, c.discount_rate, c.new_within, c.churned_after,
+         c.active_p_alive, c.churned_p_alive, mdl.churn, mdl.churn_model, mdl.gammagamma
+  FROM (
+  -- a profile's row: at most one partial row per source has each column
+  SELECT p.customer_id, pg_catalog.bool_or(p.known) AS is_known, pg_catalog.max(p.anonymous_ids) AS anonymous_ids,
+         pg_catalog.max(p.created_at) AS created_at, pg_catalog.max(p.touch_first) AS touch_first,
+         pg_catalog.max(p.touch_last) AS touch_last, pg_catalog.max(p.touchpoints) AS touchpoints,
+         pg_catalog.max(p.sessions) AS sessions, pg_catalog.max(p.channels) AS channels,
+         pg_catalog.max(p.entry_channel) AS entry_channel, pg_catalog.max(p.entry_campaign) AS entry_campaign,
+         pg_catalog.max(p.bounced_sessions) AS bounced_sessions, pg_catalog.max(p.session_minutes) AS session_minutes,
+         pg_catalog.max(p.orders) AS orders, pg_catalog.max(p.revenue) AS revenue, pg_catalog.max(p.cost) AS cost,
+         pg_catalog.max(p.first_purchase) AS first_purchase, pg_catalog.max(p.last_purchase) AS last_purchase,
+         pg_catalog.max(p.products) AS products, pg_catalog.max(p.frequency) AS frequency,
+         pg_catalog.max(p.recency) AS recency, pg_catalog.max(p.t) AS t, pg_catalog.max(p.monetary) AS monetary,
+         pg_catalog.max(p.second_product_at) AS second_product_at, pg_catalog.max(p.first_answer) AS first_answer,
+         pg_catalog.max(p.latest_nps) AS latest_nps, pg_catalog.max(p.latest_nps_at) AS latest_nps_at
+  FROM (
+  -- each source's facts as partial rows of its profiles, merged by profile
+  -- below: every source is read once, and a filter on customer_id reaches
+  -- each source's index through the grouping (doc/layer.md, "Performance")
+  SELECT tp.customer_id, false AS known, NULL::pg_catalog.text[] AS anonymous_ids,
+         NULL::pg_catalog.timestamptz AS created_at, tp.first_seen AS touch_first, tp.last_seen AS touch_last,
+         tp.touchpoints, tp.sessions, tp.channels, tp.entry_channel, tp.entry_campaign, tp.bounced_sessions,
+         tp.session_minutes, NULL::pg_catalog.int8 AS orders, NULL::pg_catalog.numeric AS revenue,
+         NULL::pg_catalog.numeric AS cost, NULL::pg_catalog.timestamptz AS first_purchase,
+         NULL::pg_catalog.timestamptz AS last_purchase, NULL::pg_catalog.int8 AS products,
+         NULL::pg_catalog.float8 AS frequency, NULL::pg_catalog.float8 AS recency, NULL::pg_catalog.float8 AS t,
+         NULL::pg_catalog.float8 AS monetary, NULL::pg_catalog.timestamptz AS second_product_at,
+         NULL::pg_catalog.timestamptz AS first_answer, NULL::pg_catalog.int4 AS latest_nps,
+         NULL::pg_catalog.timestamptz AS latest_nps_at
+  FROM (
+  -- one pass over the touchpoints: each profile's, in any order, to
+  -- layer_touch_facts (sessions as in cxm.sessions: a touchpoint more than
+  -- settings.session_gap after the one before starts one; a session of one
+  -- touchpoint is a bounce; the entry is the first by time, touchpoint,
+  -- channel, campaign)
+  SELECT a.customer_id, f.*
+  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,
+               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps
+        FROM @extschema@.touchpoints t
+        WHERE ids IS NULL OR t.customer_id = ANY (ids)
+        GROUP BY t.customer_id) a
+  CROSS JOIN cfg c
+  CROSS JOIN LATERAL @extschema@.layer_touch_facts(a.ts, a.tps, a.chs, a.cps, c.session_gap) f
+) tp
+  UNION ALL
+  SELECT tx.customer_id, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         tx.orders, tx.revenue, tx.cost, tx.first_purchase, tx.last_purchase, tx.products,
+         (tx.r).frequency, (tx.r).recency, (tx.r).t, (tx.r).monetary, tx.second_product_at, NULL, NULL, NULL
+  FROM (
+-- tx: the purchases
+  -- (rfm sums amounts exactly, in any row order: no ORDER BY needed)
+  SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
+         pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
+         pg_catalog.count(DISTINCT x.product) AS products,
+         -- the cost is known when every purchase has one
+         CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
+         @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r,
+         -- when the second distinct product was first bought (kpi_monthly)
+         @extschema@.layer_second_product(pg_catalog.array_agg(x.ts) FILTER (WHERE x.product IS NOT NULL),
+                                          pg_catalog.array_agg(x.product) FILTER (WHERE x.product IS NOT NULL))
+           AS second_product_at
+  FROM @extschema@.transactions x CROSS JOIN cfg c
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+  GROUP BY x.customer_id
+) tx
+  UNION ALL
+  SELECT fb.customer_id, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         fb.first_answer, fb.latest_nps, fb.latest_nps_at
+  FROM (
+-- fb: the latest score
+  SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
+         (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
+  FROM @extschema@.feedback f
+  WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
+  GROUP BY f.customer_id
+) fb
+  UNION ALL
+  SELECT an.customer_id, true, an.anonymous_ids, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM (
+-- an: the linked anonymous ids
+  SELECT m.customer_id, pg_catalog.array_agg(m.anonymous_id ORDER BY m.anonymous_id) AS anonymous_ids
+  FROM @extschema@.identity_map m
+  WHERE ids IS NULL OR m.customer_id = ANY (ids)
+  GROUP BY m.customer_id
+) an
+  UNION ALL
+  SELECT cu.customer_id, true, NULL, cu.created_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM (
+-- cu: the customer records
+  SELECT x.customer_id, x.created_at FROM @extschema@.customers x
+  WHERE ids IS NULL OR x.customer_id = ANY (ids)
+) cu
+) p
+  GROUP BY p.customer_id
+) e
+  CROSS JOIN cfg c
+  LEFT JOIN mdl ON true
+) b
+) f
 $$;
 COMMENT ON FUNCTION @extschema@.layer_profile_rows(pg_catalog.text[]) IS
   'internal: customer_360 of the given profiles (NULL: every profile), plus the time of the second distinct product (for kpi_monthly)';
