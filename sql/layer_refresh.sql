@@ -176,11 +176,42 @@ BEGIN
   UPDATE demo.crm_clients SET "Signed Up" = "Signed Up" - 10
   WHERE "Client No" = (SELECT "Client No" FROM demo.crm_clients ORDER BY random() LIMIT 1);
 END $$;
+-- purchases and answers of anonymous visitors too (guest checkouts and an
+-- on-site survey, by cookie): a new link moves them to a customer
+CREATE TABLE demo.guest_orders (cookie text, at timestamptz, total numeric);
+CREATE INDEX ON demo.guest_orders (cookie);
+INSERT INTO demo.guest_orders
+SELECT c.cookie_id, timestamptz '2026-03-01' + n * interval '17 days', 10 + n
+FROM (SELECT DISTINCT cookie_id FROM demo.clickstream ORDER BY 1 LIMIT 30) c, generate_series(1, 2) n;
+CREATE TABLE demo.site_survey (cookie text, at timestamptz, score int);
+CREATE INDEX ON demo.site_survey (cookie);
+INSERT INTO demo.site_survey
+SELECT c.cookie_id, timestamptz '2026-04-01', 3 + length(c.cookie_id) % 7
+FROM (SELECT DISTINCT cookie_id FROM demo.clickstream ORDER BY 1 LIMIT 30 OFFSET 15) c;
+SELECT cxm.map_transactions('demo.guest_orders', 'cookie', 'at', 'total');
+SELECT cxm.map_feedback('demo.site_survey', 'cookie', 'at', 'score');
+SELECT cxm.refresh();
+CREATE FUNCTION pg_temp.guest_round() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO demo.guest_orders
+  SELECT c.cookie_id, timestamptz '2026-06-10' + random() * interval '10 days', round((random() * 50)::numeric, 2)
+  FROM (SELECT d.cookie_id FROM (SELECT DISTINCT cookie_id FROM demo.clickstream) d ORDER BY random() LIMIT 3) c;
+  INSERT INTO demo.site_survey
+  SELECT c.cookie_id, timestamptz '2026-06-10' + random() * interval '10 days', (random() * 10)::int
+  FROM (SELECT d.cookie_id FROM (SELECT DISTINCT cookie_id FROM demo.clickstream) d ORDER BY random() LIMIT 3) c;
+  DELETE FROM demo.guest_orders WHERE ctid = (SELECT ctid FROM demo.guest_orders ORDER BY random() LIMIT 1);
+  -- a guest who buys and answers signs in: the link moves both to a customer
+  INSERT INTO demo.login_links
+  SELECT g.cookie, (SELECT "Client No" FROM demo.crm_clients ORDER BY random() LIMIT 1)
+  FROM (SELECT DISTINCT o.cookie FROM demo.guest_orders o JOIN demo.site_survey a ON a.cookie = o.cookie
+        WHERE NOT EXISTS (SELECT 1 FROM demo.login_links l WHERE l."Cookie" = o.cookie) ORDER BY 1 LIMIT 1) g;
+END $$;
 CREATE TEMP TABLE rounds (round int, mode text, same boolean, changed bigint);
 DO $$
 BEGIN
   FOR r IN 1..6 LOOP
     PERFORM pg_temp.change_round(r / 10.0);
+    PERFORM pg_temp.guest_round();
     PERFORM cxm.refresh();
     CREATE TEMP TABLE incr AS SELECT * FROM pg_temp.snapshot_digest();
     PERFORM cxm.refresh(full => true);
@@ -196,6 +227,11 @@ END $$;
 SELECT round, mode, same, changed > 0 AS logged_changes FROM rounds ORDER BY round;
 -- and the snapshots still equal the live views
 SELECT * FROM pg_temp.snapshots_equal_live() WHERE differing <> 0;
+-- guests' purchases and answers ended up with customers
+SELECT count(*) > 0 AS linked_guest_orders FROM demo.guest_orders g JOIN cxm.identity_map m ON m.anonymous_id = g.cookie;
+SELECT count(*) > 0 AS linked_guest_answers FROM demo.site_survey g JOIN cxm.identity_map m ON m.anonymous_id = g.cookie;
+SELECT cxm.unmap('demo.guest_orders'), cxm.unmap('demo.site_survey');
+SELECT cxm.refresh();
 
 -- an incremental refresh with nothing changed recomputes nothing
 SELECT cxm.refresh();

@@ -479,7 +479,7 @@ BEGIN
     -- distributed queries (the _whole and written forms)
     v_stage := NOT @extschema@.layer_citus_active();
     IF v_stage THEN
-      TRUNCATE @extschema@.layer_touch_stage;
+      TRUNCATE @extschema@.layer_touch_stage, @extschema@.layer_purchase_stage, @extschema@.layer_answer_stage;
       IF v_ids IS NULL THEN
         INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows();
       ELSE
@@ -501,10 +501,19 @@ BEGIN
         v_hash := pg_catalog.current_setting('enable_hashjoin');
         PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
         INSERT INTO @extschema@.layer_touch_stage SELECT * FROM @extschema@.layer_touch_stage_rows(v_touch_ids);
+        -- their purchases and answers, read once here rather than once by
+        -- each of the three passes (the _staged_ids forms read these)
+        INSERT INTO @extschema@.layer_purchase_stage
+        SELECT x.customer_id, x.ts, x.amount, x.product, x.cost
+        FROM @extschema@.transactions x WHERE x.customer_id = ANY (v_touch_ids);
+        INSERT INTO @extschema@.layer_answer_stage
+        SELECT f.customer_id, f.ts, f.score, f.channel
+        FROM @extschema@.feedback f WHERE f.customer_id = ANY (v_touch_ids);
         PERFORM pg_catalog.set_config('enable_hashjoin', v_hash, true);
       END IF;
       PERFORM @extschema@.layer_analyze(ARRAY['@extschema@.layer_touch_stage'::pg_catalog.regclass]);
-      t := @extschema@.layer_step('touchpoints by profile', t);
+      t := @extschema@.layer_step(CASE WHEN v_ids IS NULL THEN 'touchpoints by profile'
+                                       ELSE 'touchpoints, purchases and answers of the changed profiles' END, t);
     END IF;
     -- on Citus with the stage laid out: the stitched rows of every profile
     -- (full) or of the changed ones (incremental) go to the workers by
@@ -545,7 +554,7 @@ BEGIN
       t := @extschema@.layer_step(agg.step, t);
     END LOOP;
     IF v_stage THEN
-      TRUNCATE @extschema@.layer_touch_stage;
+      TRUNCATE @extschema@.layer_touch_stage, @extschema@.layer_purchase_stage, @extschema@.layer_answer_stage;
     ELSIF v_citus THEN
       PERFORM @extschema@.layer_citus_stage(false);
     END IF;

@@ -542,6 +542,38 @@ COMMENT ON COLUMN @extschema@.layer_touch_stage.tps IS 'their touchpoints, in th
 COMMENT ON COLUMN @extschema@.layer_touch_stage.chs IS 'their channels, in the same order';
 COMMENT ON COLUMN @extschema@.layer_touch_stage.cps IS 'their campaigns, in the same order';
 REVOKE ALL ON @extschema@.layer_touch_stage FROM PUBLIC;
+-- An incremental refresh also stages the changed profiles' purchases and
+-- answers (the columns the passes read), so that its three passes read each
+-- source once through the stitched views instead of three times (the
+-- _staged_ids forms)
+CREATE UNLOGGED TABLE @extschema@.layer_purchase_stage (
+  customer_id pg_catalog.text,
+  ts pg_catalog.timestamptz,
+  amount pg_catalog.numeric,
+  product pg_catalog.text,
+  cost pg_catalog.numeric
+);
+COMMENT ON TABLE @extschema@.layer_purchase_stage IS
+  'internal: the changed profiles'' purchases (cxm.transactions'' columns that the per-profile passes read), filled and emptied by one incremental refresh (doc/layer.md, "Performance")';
+COMMENT ON COLUMN @extschema@.layer_purchase_stage.customer_id IS 'the profile';
+COMMENT ON COLUMN @extschema@.layer_purchase_stage.ts IS 'when the purchase was made';
+COMMENT ON COLUMN @extschema@.layer_purchase_stage.amount IS 'its amount';
+COMMENT ON COLUMN @extschema@.layer_purchase_stage.product IS 'its product';
+COMMENT ON COLUMN @extschema@.layer_purchase_stage.cost IS 'its cost';
+REVOKE ALL ON @extschema@.layer_purchase_stage FROM PUBLIC;
+CREATE UNLOGGED TABLE @extschema@.layer_answer_stage (
+  customer_id pg_catalog.text,
+  ts pg_catalog.timestamptz,
+  score pg_catalog.int4,
+  channel pg_catalog.text
+);
+COMMENT ON TABLE @extschema@.layer_answer_stage IS
+  'internal: the changed profiles'' survey answers (cxm.feedback''s columns that the per-profile passes read), filled and emptied by one incremental refresh (doc/layer.md, "Performance")';
+COMMENT ON COLUMN @extschema@.layer_answer_stage.customer_id IS 'the profile';
+COMMENT ON COLUMN @extschema@.layer_answer_stage.ts IS 'when the answer was given';
+COMMENT ON COLUMN @extschema@.layer_answer_stage.score IS 'its score';
+COMMENT ON COLUMN @extschema@.layer_answer_stage.channel IS 'the channel it came through';
+REVOKE ALL ON @extschema@.layer_answer_stage FROM PUBLIC;
 
 DO $$
 DECLARE
@@ -601,6 +633,11 @@ BEGIN
       IF pg_catalog.strpos(body, '@extschema@.touchpoints ') > 0 THEN
         RAISE EXCEPTION '%: the touchpoints by profile are not where they were', v.fn;
       END IF;
+      IF NOT v.whole THEN
+        body := pg_catalog.replace(pg_catalog.replace(body,
+                  '@extschema@.transactions ', '@extschema@.layer_purchase_stage '),
+                  '@extschema@.feedback ', '@extschema@.layer_answer_stage ');
+      END IF;
     END IF;
     IF v.whole THEN
       body := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
@@ -636,11 +673,11 @@ COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged(pg_catalog.text[]) IS
 COMMENT ON FUNCTION @extschema@.layer_month_rows_staged(pg_catalog.text[]) IS
   'internal: layer_month_rows_whole with the touchpoint times by profile read from layer_touch_stage (a full refresh); generated from layer_month_rows';
 COMMENT ON FUNCTION @extschema@.layer_profile_rows_staged_ids(pg_catalog.text[]) IS
-  'internal: layer_profile_rows of the given profiles with their touchpoints read from layer_touch_stage (an incremental refresh); generated from layer_profile_rows';
+  'internal: layer_profile_rows of the given profiles with their touchpoints read from layer_touch_stage, their purchases from layer_purchase_stage and their answers from layer_answer_stage (an incremental refresh); generated from layer_profile_rows';
 COMMENT ON FUNCTION @extschema@.layer_journey_rows_staged_ids(pg_catalog.text[]) IS
-  'internal: layer_journey_rows of the given profiles with their touchpoints read from layer_touch_stage (an incremental refresh); generated from layer_journey_rows';
+  'internal: layer_journey_rows of the given profiles with their touchpoints read from layer_touch_stage, their purchases from layer_purchase_stage and their answers from layer_answer_stage (an incremental refresh); generated from layer_journey_rows';
 COMMENT ON FUNCTION @extschema@.layer_month_rows_staged_ids(pg_catalog.text[]) IS
-  'internal: layer_month_rows of the given profiles with their touchpoint times read from layer_touch_stage (an incremental refresh); generated from layer_month_rows';
+  'internal: layer_month_rows of the given profiles with their touchpoint times read from layer_touch_stage, their purchases from layer_purchase_stage and their answers from layer_answer_stage (an incremental refresh); generated from layer_month_rows';
 COMMENT ON FUNCTION @extschema@.layer_touch_stage_rows() IS
   'internal: the rows of layer_touch_stage for every profile, each profile''s touchpoints grouped into arrays (the aggregation the _whole forms run); generated from layer_profile_rows'' text';
 COMMENT ON FUNCTION @extschema@.layer_touch_stage_rows(pg_catalog.text[]) IS
