@@ -158,7 +158,7 @@ BEGIN
     NULL;
   END;
 END \$\$" 1)
-bench_row layer "floor of the incremental refresh: the changed profiles' source rows read, their snapshot rows rewritten (ms)" "$t_inc_floor"
+bench_row layer "floor of incremental: changed rows read, rewritten (ms)" "$t_inc_floor"
 bench_row layer "floor / full refresh; incremental / floor" "$(ratio "$t_inc_floor" "$t_full2"); $(ratio "$t_inc" "$t_inc_floor")"
 [ "${LAYER_OLD:-1}" = 1 ] && psql -X -q -d postgres -c "DROP DATABASE cxm_bench_old" >/dev/null
 sql "SELECT cxm.unmap(s) FROM (SELECT DISTINCT source AS s FROM cxm.sources) x; DROP SCHEMA demo CASCADE" >/dev/null 2>&1
