@@ -511,7 +511,11 @@ BEGIN
         FROM @extschema@.feedback f WHERE f.customer_id = ANY (v_touch_ids);
         PERFORM pg_catalog.set_config('enable_hashjoin', v_hash, true);
       END IF;
-      PERFORM @extschema@.layer_analyze(ARRAY['@extschema@.layer_touch_stage'::pg_catalog.regclass]);
+      -- (statistics for a full refresh's passes; an incremental one's few
+      -- rows plan as well without them)
+      IF v_ids IS NULL THEN
+        PERFORM @extschema@.layer_analyze(ARRAY['@extschema@.layer_touch_stage'::pg_catalog.regclass]);
+      END IF;
       t := @extschema@.layer_step(CASE WHEN v_ids IS NULL THEN 'touchpoints by profile'
                                        ELSE 'touchpoints, purchases and answers of the changed profiles' END, t);
     END IF;
@@ -559,14 +563,14 @@ BEGIN
       PERFORM @extschema@.layer_citus_stage(false);
     END IF;
     -- churn_risk: the changed buyers' rows of customer_360, its columns
+    -- (an incremental refresh has their new rows at hand)
     DELETE FROM @extschema@.churn_risk_snapshot x WHERE v_ids IS NULL OR x.customer_id = ANY (v_ids);
     EXECUTE pg_catalog.format(
-      'INSERT INTO @extschema@.churn_risk_snapshot SELECT %s FROM @extschema@.customer_360_snapshot c'
-      ' WHERE c.orders > 0 AND ($1 IS NULL OR c.customer_id = ANY ($1))',
+      'INSERT INTO @extschema@.churn_risk_snapshot SELECT %s FROM %s c WHERE c.orders > 0',
       (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
        FROM pg_catalog.pg_attribute a
-       WHERE a.attrelid = '@extschema@.churn_risk_snapshot'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped))
-      USING v_ids;
+       WHERE a.attrelid = '@extschema@.churn_risk_snapshot'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped),
+      CASE WHEN v_ids IS NULL THEN '@extschema@.customer_360_snapshot' ELSE 'pg_temp.cxm_refresh_rows_new_profile' END);
     t := @extschema@.layer_step('churn_risk', t);
     IF v_mode <> 'incremental' THEN
       -- statistics for the bases grouped next (layer_analyze)
