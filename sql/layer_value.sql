@@ -276,7 +276,7 @@ $check$;
 SELECT * FROM pg_temp.vc_check();
 CREATE TEMP TABLE mb AS
 SELECT part, value, coalesce(scale(value), -1) AS sc, value::float8 AS f, count(*) AS n
-FROM (SELECT (i * 7) % 16 AS part,
+FROM (SELECT (i * 7) % 12 AS part,
              CASE WHEN i % 5 = 0 THEN round((i % 9)::numeric, 1) ELSE round((i % 17)::numeric * 1.5 - 3, 2) END AS value
       FROM generate_series(1, 700) i) x
 GROUP BY 1, 2, 3, 4;
@@ -286,7 +286,9 @@ BEGIN
 END $$;
 CREATE FUNCTION pg_temp.cmv_check() RETURNS TABLE (rows bigint, counts_equal bigint, means_equal bigint,
   medians_equal bigint, welch_equal bigint) LANGUAGE sql AS $check$
-WITH r AS (SELECT b.part, b.value FROM mb b CROSS JOIN LATERAL generate_series(1, b.n) g),
+WITH r0 AS (SELECT b.part, b.value FROM mb b CROSS JOIN LATERAL generate_series(1, b.n) g),
+-- the base holds the three tenure bands; band all (parts 12-15) is their union
+r AS (SELECT part, value FROM r0 UNION ALL SELECT 12 + part % 4, value FROM r0),
 h AS (
   SELECT (ARRAY['<90', '90-365', '365+', 'all'])[part / 4 + 1] AS band, (ARRAY['revenue', 'expected_clv'])[(part / 2) % 2 + 1] AS measure,
          count(*) FILTER (WHERE part % 2 = 0) AS n1, count(*) FILTER (WHERE part % 2 = 1) AS n2,

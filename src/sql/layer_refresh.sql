@@ -1081,7 +1081,7 @@ COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.f IS 'the value 
 COMMENT ON COLUMN @extschema@.value_concentration_base_snapshot.n IS 'buyers with that value';
 COMMENT ON TABLE @extschema@.channel_mix_value_base_snapshot IS
   'internal: base of channel_mix_value (buyers by tenure band, measure, side and value), kept by refresh() by subtracting and adding the changed profiles; counts, means, variances and medians follow from it (doc/layer.md, "Incremental refresh")';
-COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.part IS '4 band + 2 measure + side: band 0 <90, 1 90-365, 2 365+, 3 all; measure 0 revenue, 1 expected_clv; side 1 cross-channel, 0 single';
+COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.part IS '4 band + 2 measure + side: band 0 <90, 1 90-365, 2 365+ (the view''s band all is the three together); measure 0 revenue, 1 expected_clv; side 1 cross-channel, 0 single';
 COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.value IS 'a buyer''s value of the measure (exact)';
 COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.sc IS 'its scale (digits after the point; -1 for NaN or infinity): equal values written differently stay apart';
 COMMENT ON COLUMN @extschema@.channel_mix_value_base_snapshot.f IS 'the value as float8 (the order of the medians)';

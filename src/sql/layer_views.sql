@@ -1026,14 +1026,16 @@ $q$, 'mo, value, sc, f'),
 ('channel_mix_value', $q$
 -- The base holds the buyers by part = 4 band + 2 measure + side (band 0
 -- <90, 1 90-365, 2 365+; measure 0 revenue, 1 expected_clv; side 1 when
--- cross-channel) and value; band 3 is 'all'
+-- cross-channel) and value; band 3, 'all', is the three bands together
+-- (parts 12 to 15 = 12 + part % 4), so the base holds each buyer once per
+-- measure and an incremental refresh adjusts half as many rows
 WITH p AS (
   -- per part: buyers, exact sum and sum of squares, and the two middle
   -- values (0-based positions floor((n - 1) / 2) and ceil((n - 1) / 2) in
   -- ascending order of the value as float8, the order percentile_cont uses)
-  SELECT x.part, (x.r).n, (x.r).s, (x.r).q, (x.r).lo, (x.r).hi
-  FROM (SELECT b.part, @extschema@.layer_moments_agg(b.value, b.f, b.n) AS r
-        FROM {base} b GROUP BY b.part) x
+  SELECT COALESCE(x.part, 12 + x.ms) AS part, (x.r).n, (x.r).s, (x.r).q, (x.r).lo, (x.r).hi
+  FROM (SELECT b.part, b.part % 4 AS ms, @extschema@.layer_moments_agg(b.value, b.f, b.n) AS r
+        FROM {base} b GROUP BY GROUPING SETS ((b.part), (b.part % 4))) x
 ), s AS (
   -- per band and measure (part / 2), per side
   SELECT p.part / 2 AS bm,
@@ -1066,14 +1068,14 @@ LEFT JOIN LATERAL @extschema@.welch_test(m.n2, m.mean2, m.var2, m.n1, m.mean1, m
 $q$, $q$
 -- buyers touched through at least one channel by part (4 band + 2 measure
 -- + side; the band from the days between the first purchase and the
--- reference time, and 3 for all) and value (with its scale and float8, as
--- in value_concentration's base)
-SELECT 4 * x.band + 2 * m.measure + CASE WHEN b.cross_channel THEN 1 ELSE 0 END AS part, m.value,
+-- reference time) and value (with its scale and float8, as in
+-- value_concentration's base)
+SELECT 4 * (CASE WHEN b.tenure < 90 THEN 0 WHEN b.tenure < 365 THEN 1 ELSE 2 END) + 2 * m.measure
+         + CASE WHEN b.cross_channel THEN 1 ELSE 0 END AS part, m.value,
        COALESCE(pg_catalog.scale(m.value), -1) AS sc, m.value::pg_catalog.float8 AS f, pg_catalog.count(*) AS n
 FROM (SELECT c.is_cross_channel AS cross_channel, c.revenue, c.expected_clv,
              c.days_since_purchase + EXTRACT(epoch FROM c.last_purchase - c.first_purchase)::pg_catalog.float8 / 86400 AS tenure
       FROM {profile} c WHERE c.orders > 0 AND c.channel_count >= 1 AND c.is_cross_channel IS NOT NULL) b
-CROSS JOIN LATERAL (VALUES (CASE WHEN b.tenure < 90 THEN 0 WHEN b.tenure < 365 THEN 1 ELSE 2 END), (3)) x(band)
 CROSS JOIN LATERAL (VALUES (0, b.revenue), (1, b.expected_clv::pg_catalog.numeric)) m(measure, value)
 WHERE m.value IS NOT NULL
 GROUP BY 1, 2, 3, 4

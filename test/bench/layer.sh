@@ -126,7 +126,7 @@ END \$\$;"
 d_inc=$(printf '%s\n' "$digest" | psql -X -q 2>&1 | sed -n 's/^NOTICE: *//p')
 t_full2=$(bench_ms "$quiet" "SELECT cxm.refresh(full => true)" 1)
 d_full=$(printf '%s\n' "$digest" | psql -X -q 2>&1 | sed -n 's/^NOTICE: *//p')
-r=$(ratio "$t_inc" "$t_full2")
+r=$(ratio "$t_inc" "$t_full2" 3)
 bench_row layer "refresh() after +1 % rows ($changed ids; $mode), ms" "$t_inc"
 bench_row layer "incremental / full refresh ($t_inc / $t_full2 ms)" "$r" "$(check_goal "$r" "<=" 0.05)"
 bench_row layer "incremental snapshots = full snapshots" "$([ -n "$d_inc" ] && [ "$d_inc" = "$d_full" ] && echo yes || echo NO)"
@@ -159,7 +159,7 @@ BEGIN
   END;
 END \$\$" 1)
 bench_row layer "floor of incremental: changed rows read, rewritten (ms)" "$t_inc_floor"
-bench_row layer "floor / full refresh; incremental / floor" "$(ratio "$t_inc_floor" "$t_full2"); $(ratio "$t_inc" "$t_inc_floor")"
+bench_row layer "floor / full refresh; incremental / floor" "$(ratio "$t_inc_floor" "$t_full2" 3); $(ratio "$t_inc" "$t_inc_floor")"
 [ "${LAYER_OLD:-1}" = 1 ] && psql -X -q -d postgres -c "DROP DATABASE cxm_bench_old" >/dev/null
 sql "SELECT cxm.unmap(s) FROM (SELECT DISTINCT source AS s FROM cxm.sources) x; DROP SCHEMA demo CASCADE" >/dev/null 2>&1
 true

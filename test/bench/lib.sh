@@ -98,8 +98,8 @@ bench_grouping() {
 }
 
 # ratio A B: A / B with two decimals
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+ratio() {	# ratio A B [DIGITS]: A / B with DIGITS decimals (2); a goal near 0 wants more
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b > 0) printf "%.*f", d, a / b; else print "n/a" }'
 }
 
 # bench_row FEATURE MEASURE VALUE [GOAL]: one line of the results table
