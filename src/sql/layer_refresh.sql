@@ -350,6 +350,7 @@ DECLARE
   v_citus pg_catalog.bool;
   v_sort pg_catalog.text;
   v_hash pg_catalog.text;
+  v_merge pg_catalog.text;
   v_touch_ids pg_catalog.text[];
   v_digest pg_catalog.bool;
 BEGIN
@@ -446,14 +447,19 @@ BEGIN
     END IF;
     -- incremental: the changed profiles' rows are a few per source and per
     -- snapshot, found by index: plan them as cached reads (random_page_cost
-    -- 1.1 instead of the server's) and without parallel workers, whose
-    -- start-up and hash builds cost more than the few rows gain (restored
+    -- 1.1 instead of the server's), without parallel workers, whose
+    -- start-up and hash builds cost more than the few rows gain, and
+    -- without merge joins, for which the planner, which takes the changed
+    -- ids for several times their rows, sorts the month and profile rows
+    -- (kpi_monthly's base 48 -> 31 ms, the journeys 53 -> 48 ms; restored
     -- below; doc/layer.md, "Performance")
     IF v_ids IS NOT NULL THEN
       v_rpc := pg_catalog.current_setting('random_page_cost');
       v_workers := pg_catalog.current_setting('max_parallel_workers_per_gather');
+      v_merge := pg_catalog.current_setting('enable_mergejoin');
       PERFORM pg_catalog.set_config('random_page_cost', '1.1', true);
       PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', 'off', true);
       -- the changed profiles' old per-profile rows, taken out of each
       -- snapshot (deleted, returned into cxm_refresh_rows_old_*: one pass
       -- by index, no per-profile function reads the snapshots); the
@@ -626,6 +632,7 @@ BEGIN
                  cxm_refresh_rows_new_profile, cxm_refresh_rows_new_journey, cxm_refresh_rows_new_month;
       PERFORM pg_catalog.set_config('random_page_cost', v_rpc, true);
       PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', v_workers, true);
+      PERFORM pg_catalog.set_config('enable_mergejoin', v_merge, true);
     END IF;
     IF v_digest THEN
       DROP TABLE pg_temp.cxm_refresh_digest_changes;
