@@ -126,7 +126,7 @@ END \$\$;"
 d_inc=$(printf '%s\n' "$digest" | psql -X -q 2>&1 | sed -n 's/^NOTICE: *//p')
 t_full2=$(bench_ms "$quiet" "SELECT cxm.refresh(full => true)" 1)
 d_full=$(printf '%s\n' "$digest" | psql -X -q 2>&1 | sed -n 's/^NOTICE: *//p')
-r=$(ratio "$t_inc" "$t_full2" 3)
+r=$(ratio "$t_inc" "$t_full2" 4)
 bench_row layer "refresh() after +1 % rows ($changed ids; $mode), ms" "$t_inc"
 bench_row layer "incremental / full refresh ($t_inc / $t_full2 ms)" "$r" "$(check_goal "$r" "<=" 0.05)"
 bench_row layer "incremental snapshots = full snapshots" "$([ -n "$d_inc" ] && [ "$d_inc" = "$d_full" ] && echo yes || echo NO)"
