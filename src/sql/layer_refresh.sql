@@ -337,6 +337,7 @@ DECLARE
   v_as_of pg_catalog.timestamptz;
   v_max pg_catalog.int8;
   v_ids pg_catalog.text[];
+  v_raw_ids pg_catalog.text[];
   v_snap pg_catalog.bool;
   v_changes pg_catalog.jsonb;
   why pg_catalog.text;
@@ -424,25 +425,17 @@ BEGIN
     t := @extschema@.layer_step('models fitted', t);
   END IF;
   IF v_snap THEN
-    IF v_mode = 'incremental' AND v_digest THEN
-      -- the same, with the ids whose digest changed
-      SELECT pg_catalog.array_agg(DISTINCT p.id) INTO v_ids
-      FROM (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
-            UNION ALL
-            SELECT d.raw_id FROM pg_temp.cxm_refresh_digest_changes d
-            UNION ALL
-            SELECT m.customer_id FROM @extschema@.identity_map m
-            WHERE m.anonymous_id IN (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
-                                     UNION SELECT d.raw_id FROM pg_temp.cxm_refresh_digest_changes d)) p(id);
-    ELSIF v_mode = 'incremental' THEN
-      SELECT pg_catalog.array_agg(DISTINCT p.id) INTO v_ids
-      FROM (SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max
-            UNION ALL
-            SELECT m.customer_id FROM @extschema@.change_log c JOIN @extschema@.identity_map m ON m.anonymous_id = c.raw_id
-            WHERE c.id <= v_max) p(id);
-    END IF;
     IF v_mode = 'incremental' THEN
-      v_ids := COALESCE(v_ids, '{}');
+      -- the changed profiles: the changed ids (the change log's, and on
+      -- Citus those whose digest changed) and the customers of the changed
+      -- anonymous ids
+      v_raw_ids := ARRAY(SELECT c.raw_id FROM @extschema@.change_log c WHERE c.id <= v_max);
+      IF v_digest THEN
+        v_raw_ids := v_raw_ids || ARRAY(SELECT d.raw_id FROM pg_temp.cxm_refresh_digest_changes d);
+      END IF;
+      v_ids := ARRAY(SELECT p.id FROM pg_catalog.unnest(v_raw_ids) p(id)
+                     UNION
+                     SELECT m.customer_id FROM @extschema@.identity_map m WHERE m.anonymous_id = ANY (v_raw_ids));
       RAISE NOTICE 'cxm.refresh: incremental: % changed profiles', pg_catalog.cardinality(v_ids);
     END IF;
     -- incremental: the changed profiles' rows are a few per source and per
