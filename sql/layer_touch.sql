@@ -338,3 +338,97 @@ SELECT count(*) AS profiles, count(*) FILTER (WHERE (f).products <> products) AS
 FROM c;
 SELECT * FROM cxm.layer_product_facts(NULL, NULL);
 SELECT * FROM cxm.layer_product_facts(ARRAY[timestamptz '2026-01-01'], ARRAY['a', 'b']);
+
+-- layer_touch_agg: the same facts as an aggregate over the rows, against
+-- the window query (facts_sql) and layer_touch_facts, under the collation
+-- of the column ("C" orders 'Ads' before 'ads' and before 'email')
+CREATE TEMP TABLE facts_agg AS
+SELECT customer_id, (cxm.layer_touch_agg(ts, touchpoint, channel, campaign, interval '30 minutes')).*
+FROM tt GROUP BY 1;
+SELECT (SELECT count(*) FROM facts_agg) AS profiles,
+       (SELECT count(*) FROM (TABLE facts_agg EXCEPT ALL TABLE facts_sql) d) AS only_agg,
+       (SELECT count(*) FROM (TABLE facts_sql EXCEPT ALL TABLE facts_agg) d) AS only_sql,
+       (SELECT count(*) FROM facts_agg a JOIN facts_c c USING (customer_id)
+        WHERE a.session_minutes::text <> c.session_minutes::text) AS minutes_text_differs;
+SELECT count(*) AS profiles,
+       count(*) FILTER (WHERE a::text IS DISTINCT FROM c::text) AS differ
+FROM (SELECT customer_id, cxm.layer_touch_agg(ts, touchpoint, channel COLLATE "C", campaign, interval '1 hour') AS a
+      FROM tt GROUP BY 1) x
+JOIN (SELECT a.customer_id, f AS c
+      FROM (SELECT customer_id, array_agg(ts) ts, array_agg(touchpoint) tp, array_agg(channel COLLATE "C") ch,
+                   array_agg(campaign) cp
+            FROM tt GROUP BY 1) a
+      CROSS JOIN LATERAL cxm.layer_touch_facts(a.ts, a.tp, a.ch, a.cp, interval '1 hour') f) y USING (customer_id);
+-- no rows: NULL; only NULL texts: no channels, NULL entry
+SELECT cxm.layer_touch_agg(ts, touchpoint, channel, campaign, interval '1 hour') FROM tt WHERE false;
+SELECT (cxm.layer_touch_agg(t, NULL, NULL, NULL, interval '1 hour')).*
+FROM (VALUES (timestamptz '2026-01-01 10:00'), ('2026-01-01 10:30'), ('2026-01-01 12:00')) v(t);
+-- more distinct channels than the state keeps deduplicated on the way
+SELECT (f).touchpoints, cardinality((f).channels) AS channels, (f).channels[1:3] AS first_channels
+FROM (SELECT cxm.layer_touch_agg(timestamptz '2026-01-01' + g * interval '1 minute', 'p', 'c' || (g % 50), NULL,
+                                 interval '1 hour') AS f
+      FROM generate_series(1, 400) g) x;
+
+-- its state: text and binary forms, checked completely
+CREATE FUNCTION pg_temp.touch_err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+-- (version 1; gap 30 minutes; times 2000-01-01 00:00 and 00:10 UTC; the
+-- channel web; the entry at 00:00: touchpoint p, channel web, no campaign)
+SET TimeZone = 'UTC';
+SELECT cxm.touch_state_out(cxm.touch_state_in(
+  '\x010000000000000000000000006b49d200000000000000000200000000000000000000000023c3460000000001000000037765620000000000000000000000017000000003776562ffffffff'));
+SELECT (cxm.layer_touch_final(
+  '\x010000000000000000000000006b49d200000000000000000200000000000000000000000023c3460000000001000000037765620000000000000000000000017000000003776562ffffffff')).*;
+SET TimeZone = 'America/New_York';
+-- damaged: cut short, a byte too many, an unknown version, a gap of 0, a
+-- count of times too large, a negative text length
+SELECT pg_temp.touch_err($$SELECT cxm.touch_state_in('\x010000000000000000000000006b49d200000000000000000200000000000000000000000023c3460000000001000000037765620000000000000000000000017000000003776562ffff')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.touch_state_in('\x010000000000000000000000006b49d200000000000000000200000000000000000000000023c3460000000001000000037765620000000000000000000000017000000003776562ffffffff00')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.touch_state_in('\x020000000000000000000000006b49d200000000000000000200000000000000000000000023c3460000000001000000037765620000000000000000000000017000000003776562ffffffff')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.touch_state_in('\x010000000000000000000000000000000000000000000000000200000000000000000000000023c3460000000001000000037765620000000000000000000000017000000003776562ffffffff')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.touch_state_in('\x010000000000000000000000006b49d2000000000000000fff00000000000000000000000023c3460000000001000000037765620000000000000000000000017000000003776562ffffffff')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.touch_state_in('\x010000000000000000000000006b49d200000000000000000200000000000000000000000023c34600000000010000000377656200000000000000000000000170fffffffd776562ffffffff')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.touch_state_in('\x02')$$);
+
+-- parallel plans: partial states combined, the same facts
+CREATE TABLE lt_ev AS SELECT * FROM tt, generate_series(1, 20) k;
+UPDATE lt_ev SET ts = ts + k * interval '5 days', customer_id = customer_id || '-' || (k % 7);
+ANALYZE lt_ev;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET enable_hashagg = off;
+EXPLAIN (COSTS OFF)
+SELECT customer_id, cxm.layer_touch_agg(ts, touchpoint, channel, campaign, interval '30 minutes') FROM lt_ev GROUP BY 1;
+CREATE TEMP TABLE lt_par AS
+SELECT customer_id, (cxm.layer_touch_agg(ts, touchpoint, channel, campaign, interval '30 minutes')).* FROM lt_ev GROUP BY 1;
+RESET enable_hashagg;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE lt_ser AS
+SELECT a.customer_id, f.*
+FROM (SELECT customer_id, array_agg(ts) ts, array_agg(touchpoint) tp, array_agg(channel) ch, array_agg(campaign) cp
+      FROM lt_ev GROUP BY 1) a
+CROSS JOIN LATERAL cxm.layer_touch_facts(a.ts, a.tp, a.ch, a.cp, interval '30 minutes') f;
+RESET max_parallel_workers_per_gather;
+SELECT (SELECT count(*) FROM lt_par) AS profiles,
+       (SELECT count(*) FROM (TABLE lt_par EXCEPT ALL TABLE lt_ser) d) AS only_parallel,
+       (SELECT count(*) FROM (TABLE lt_ser EXCEPT ALL TABLE lt_par) d) AS only_serial;
+DROP TABLE lt_ev;
+
+-- bad input: a NULL or infinite time, a gap that is NULL, not positive or
+-- not the same in every row
+SELECT pg_temp.touch_err($$SELECT cxm.layer_touch_agg(t, 'p', 'web', NULL, interval '1 hour') FROM (VALUES (now()), (NULL)) v(t)$$);
+SELECT pg_temp.touch_err($$SELECT cxm.layer_touch_agg(timestamptz 'infinity', 'p', 'web', NULL, interval '1 hour')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.layer_touch_agg(now(), 'p', 'web', NULL, NULL)$$);
+SELECT pg_temp.touch_err($$SELECT cxm.layer_touch_agg(now(), 'p', 'web', NULL, interval '-1 hour')$$);
+SELECT pg_temp.touch_err($$SELECT cxm.layer_touch_agg(now(), 'p', 'web', NULL, g * interval '1 hour') FROM generate_series(1, 2) g$$);

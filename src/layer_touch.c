@@ -29,12 +29,14 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
@@ -42,6 +44,7 @@
 #include "cxm.h"
 #include "funnel_core.h"
 #include "journey_core.h"
+#include "state_type.h"
 
 PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_profile_months);
@@ -1328,3 +1331,430 @@ layer_segment_paths(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/* ------------------------------------------------------------------------
+ * layer_touch_agg(ts, touchpoint, channel, campaign, gap): layer_touch_facts
+ * as an aggregate over a profile's rows (doc/layer.md, "Performance")
+ *
+ * The four array_aggs that feed layer_touch_facts build four arrays a
+ * profile, and PostgreSQL prices each of their states at 8 kB a group, so
+ * that a hash aggregation of 150,000 profiles spills to disk.  The facts
+ * need far less than the rows: the times (sessions need them sorted), the
+ * distinct channels and the entry touchpoint.  This aggregate keeps just
+ * those, in a state of a few hundred bytes, and computes the same facts at
+ * the end.  Its state type, cxm.touch_state, is a concrete type with a
+ * combine function (doc/scale-out.md, "State types"), so the aggregate
+ * runs in parallel and partial plans.
+ * ------------------------------------------------------------------------ */
+
+#define TOUCH_STATE_VERSION 1
+
+/*
+ * Channels are kept once each while there are few; past this many the new
+ * ones are only appended (the final function sorts and deduplicates them),
+ * so that a column of many distinct values does not make every row search
+ * a long list.
+ */
+#define TOUCH_DISTINCT_CHANNELS 32
+
+typedef struct TouchState
+{
+	int64		n;				/* touchpoints */
+	int64		cap;
+	int64	   *ts;				/* their times, as they came */
+	Interval	gap;			/* the session gap (the same in every row) */
+	int32		nch;
+	int32		capch;
+	struct varlena **ch;		/* channels, copies (distinct bytes) */
+	int64		e_ts;			/* the entry so far (when n > 0) */
+	struct varlena *e_tp;		/* its touchpoint, channel, campaign; NULL */
+	struct varlena *e_ch;		/* when SQL NULL */
+	struct varlena *e_cp;
+} TouchState;
+
+static TouchState *
+touch_new_state(MemoryContext cxt, const Interval *gap)
+{
+	TouchState *st = MemoryContextAllocZero(cxt, sizeof(TouchState));
+
+	st->cap = 8;
+	st->ts = MemoryContextAlloc(cxt, sizeof(int64) * st->cap);
+	st->gap = *gap;
+	return st;
+}
+
+static void
+touch_same_gap(const TouchState *st, const Interval *gap)
+{
+	if (st->gap.month != gap->month || st->gap.day != gap->day || st->gap.time != gap->time)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("session gap must be the same in every row of layer_touch_agg, not %s and %s",
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(&st->gap))),
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(gap))))));
+}
+
+static void
+touch_add_time(TouchState *st, int64 ts)
+{
+	if (st->n == st->cap)
+	{
+		st->cap *= 2;
+		st->ts = repalloc_huge(st->ts, sizeof(int64) * st->cap);
+	}
+	st->ts[st->n++] = ts;
+}
+
+/* a copy of a text (its bytes as stored, short header kept) in cxt, or NULL */
+static struct varlena *
+touch_copy_text(MemoryContext cxt, const struct varlena *t)
+{
+	struct varlena *c;
+
+	if (t == NULL)
+		return NULL;
+	c = MemoryContextAlloc(cxt, VARSIZE_ANY(t));
+	memcpy(c, t, VARSIZE_ANY(t));
+	return c;
+}
+
+static bool
+touch_same_bytes(const struct varlena *a, const struct varlena *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
+static void
+touch_add_channel(TouchState *st, MemoryContext cxt, const struct varlena *ch)
+{
+	if (st->nch <= TOUCH_DISTINCT_CHANNELS)
+		for (int32 i = 0; i < st->nch; i++)
+			if (touch_same_bytes(st->ch[i], ch))
+				return;
+	if (st->nch == st->capch)
+	{
+		if (st->capch >= MaxAllocSize / sizeof(struct varlena *) / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many channels in one group of layer_touch_agg")));
+		st->capch = st->capch == 0 ? 4 : st->capch * 2;
+		st->ch = st->ch == NULL ? MemoryContextAlloc(cxt, sizeof(struct varlena *) * st->capch)
+			: repalloc(st->ch, sizeof(struct varlena *) * st->capch);
+	}
+	st->ch[st->nch++] = touch_copy_text(cxt, ch);
+}
+
+static int
+touch_cmp_nullable(const struct varlena *a, const struct varlena *b, Oid coll)
+{
+	return touch_text_cmp(PointerGetDatum(a), a == NULL, PointerGetDatum(b), b == NULL, coll);
+}
+
+/*
+ * A candidate for the entry: it becomes the entry when it comes first by
+ * (time, touchpoint, channel, campaign), texts under coll, NULLs last
+ */
+static void
+touch_offer_entry(TouchState *st, MemoryContext cxt, Oid coll, int64 ts,
+				  const struct varlena *tp, const struct varlena *ch, const struct varlena *cp)
+{
+	if (st->n > 0)
+	{
+		int			c;
+
+		if (ts != st->e_ts)
+		{
+			if (ts > st->e_ts)
+				return;
+		}
+		else
+		{
+			c = touch_cmp_nullable(tp, st->e_tp, coll);
+			if (c == 0)
+				c = touch_cmp_nullable(ch, st->e_ch, coll);
+			if (c == 0)
+				c = touch_cmp_nullable(cp, st->e_cp, coll);
+			if (c >= 0)
+				return;
+		}
+		if (st->e_tp != NULL)
+			pfree(st->e_tp);
+		if (st->e_ch != NULL)
+			pfree(st->e_ch);
+		if (st->e_cp != NULL)
+			pfree(st->e_cp);
+	}
+	st->e_ts = ts;
+	st->e_tp = touch_copy_text(cxt, tp);
+	st->e_ch = touch_copy_text(cxt, ch);
+	st->e_cp = touch_copy_text(cxt, cp);
+}
+
+static Oid
+touch_collation(FunctionCallInfo fcinfo)
+{
+	return OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
+}
+
+/*
+ * layer_touch_add(state, ts, touchpoint, channel, campaign, gap): one
+ * touchpoint.  Its time must be finite and not NULL (as in
+ * layer_touch_facts); the gap positive and the same in every row.
+ */
+static Datum
+layer_touch_add_impl(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cxm_state_context(fcinfo, "layer_touch_agg");
+	TouchState *st = PG_ARGISNULL(0) ? NULL : (TouchState *) PG_GETARG_POINTER(0);
+	TimestampTz ts;
+	struct varlena *tp = PG_ARGISNULL(2) ? NULL : (struct varlena *) PG_GETARG_TEXT_PP(2);
+	struct varlena *ch = PG_ARGISNULL(3) ? NULL : (struct varlena *) PG_GETARG_TEXT_PP(3);
+	struct varlena *cp = PG_ARGISNULL(4) ? NULL : (struct varlena *) PG_GETARG_TEXT_PP(4);
+
+	if (st == NULL)
+	{
+		(void) touch_gap(fcinfo, 5);
+		st = touch_new_state(cxt, PG_GETARG_INTERVAL_P(5));
+	}
+	else if (PG_ARGISNULL(5))
+		(void) touch_gap(fcinfo, 5);
+	else
+		touch_same_gap(st, PG_GETARG_INTERVAL_P(5));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("a touchpoint time given to layer_touch_agg is NULL")));
+	ts = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("a touchpoint time given to layer_touch_agg is infinite")));
+	if (ch != NULL)
+		touch_add_channel(st, cxt, ch);
+	touch_offer_entry(st, cxt, touch_collation(fcinfo), ts, tp, ch, cp);
+	touch_add_time(st, ts);
+	PG_RETURN_POINTER(st);
+}
+
+static Datum
+layer_touch_combine_impl(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = cxm_state_context(fcinfo, "layer_touch_agg");
+	TouchState *a = PG_ARGISNULL(0) ? NULL : (TouchState *) PG_GETARG_POINTER(0);
+	TouchState *b = PG_ARGISNULL(1) ? NULL : (TouchState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		a = touch_new_state(cxt, &b->gap);
+	else
+		touch_same_gap(a, &b->gap);
+	for (int32 i = 0; i < b->nch; i++)
+		touch_add_channel(a, cxt, b->ch[i]);
+	if (b->n > 0)
+	{
+		/* the entry first: touch_offer_entry takes a->n == 0 for "none yet" */
+		touch_offer_entry(a, cxt, touch_collation(fcinfo), b->e_ts, b->e_tp, b->e_ch, b->e_cp);
+		for (int64 i = 0; i < b->n; i++)
+			touch_add_time(a, b->ts[i]);
+	}
+	PG_RETURN_POINTER(a);
+}
+
+/* the facts: the row layer_touch_facts gives for the same touchpoints */
+static Datum
+layer_touch_final_impl(PG_FUNCTION_ARGS)
+{
+	TouchState *st;
+	TupleDesc	desc;
+	Datum		out[9];
+	bool		outnull[9] = {false};
+	int64	   *ts;
+	JPathSessionStats ss;
+	JPathGap	gap;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (TouchState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	desc = layer_row_desc(fcinfo, "layer_touch_agg");
+	gap = jpath_gap_make(st->gap.month, st->gap.day, st->gap.time);
+	ts = palloc_extended(sizeof(int64) * st->n, MCXT_ALLOC_HUGE);
+	memcpy(ts, st->ts, sizeof(int64) * st->n);
+	qsort(ts, st->n, sizeof(int64), touch_cmp_int64);
+	ss = jpath_session_stats(ts, st->n, gap);
+	out[0] = TimestampTzGetDatum(ts[0]);
+	out[1] = TimestampTzGetDatum(ts[st->n - 1]);
+	out[2] = Int64GetDatum(st->n);
+	out[3] = Int64GetDatum(ss.sessions);
+	out[4] = Int64GetDatum(ss.bounced);
+	out[5] = touch_minutes(ss.usecs);
+	out[6] = PointerGetDatum(st->e_ch);
+	outnull[6] = st->e_ch == NULL;
+	out[7] = PointerGetDatum(st->e_cp);
+	outnull[7] = st->e_cp == NULL;
+	if (st->nch == 0)
+		outnull[8] = true;
+	else
+	{
+		Datum	   *chans = palloc(sizeof(Datum) * st->nch);
+
+		for (int32 i = 0; i < st->nch; i++)
+			chans[i] = PointerGetDatum(st->ch[i]);
+		out[8] = PointerGetDatum(construct_array(chans, touch_distinct_texts(chans, st->nch, touch_collation(fcinfo)),
+												 TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));
+}
+
+/*
+ * The flat state (cxm.touch_state's bytes): version byte, the gap (months,
+ * days, microseconds), the count and the times, the channels (count, then
+ * length and bytes of each), and when the count is not 0 the entry's time
+ * and its three texts (length, -1 for NULL, and bytes).
+ */
+static void
+touch_send_text(StringInfo buf, const struct varlena *t)
+{
+	if (t == NULL)
+	{
+		pq_sendint32(buf, -1);
+		return;
+	}
+	pq_sendint32(buf, (int32) VARSIZE_ANY_EXHDR(t));
+	pq_sendbytes(buf, VARDATA_ANY(t), (int) VARSIZE_ANY_EXHDR(t));
+}
+
+static bytea *
+touch_flatten(Datum d)
+{
+	const TouchState *st = (const TouchState *) DatumGetPointer(d);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, TOUCH_STATE_VERSION);
+	pq_sendint32(&buf, st->gap.month);
+	pq_sendint32(&buf, st->gap.day);
+	pq_sendint64(&buf, st->gap.time);
+	pq_sendint64(&buf, st->n);
+	for (int64 i = 0; i < st->n; i++)
+		pq_sendint64(&buf, st->ts[i]);
+	pq_sendint32(&buf, st->nch);
+	for (int32 i = 0; i < st->nch; i++)
+		touch_send_text(&buf, st->ch[i]);
+	if (st->n > 0)
+	{
+		pq_sendint64(&buf, st->e_ts);
+		touch_send_text(&buf, st->e_tp);
+		touch_send_text(&buf, st->e_ch);
+		touch_send_text(&buf, st->e_cp);
+	}
+	return pq_endtypsend(&buf);
+}
+
+static pg_attribute_noreturn() void
+touch_bad_state(const char *detail)
+{
+	cxm_bad_state("layer_touch_agg", detail);
+}
+
+static void
+touch_need(const StringInfoData *buf, int64 bytes)
+{
+	if (bytes < 0 || bytes > (int64) (buf->len - buf->cursor))
+		touch_bad_state("The state is shorter than its counts say.");
+}
+
+/* a text read back (NULL for length -1), as a varlena in cxt */
+static struct varlena *
+touch_recv_text(StringInfo buf, MemoryContext cxt, bool nullable)
+{
+	int32		len;
+	struct varlena *t;
+
+	touch_need(buf, 4);
+	len = pq_getmsgint(buf, 4);
+	if (len == -1 && nullable)
+		return NULL;
+	if (len < 0)
+		touch_bad_state("A text's length is negative.");
+	touch_need(buf, len);
+	t = MemoryContextAlloc(cxt, VARHDRSZ + len);
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), pq_getmsgbytes(buf, len), len);
+	return t;
+}
+
+static Datum
+touch_expand(const char *data, size_t len, MemoryContext cxt)
+{
+	StringInfoData buf;
+	Interval	gap;
+	TouchState *st;
+	int64		n;
+	int32		nch;
+
+	if (len > (size_t) MaxAllocSize)
+		touch_bad_state("The state is too long.");
+	buf.data = (char *) data;
+	buf.len = (int) len;
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	if (buf.len < 1 + 16 + 8 + 4 || pq_getmsgbyte(&buf) != TOUCH_STATE_VERSION)
+		touch_bad_state("The version byte is missing or unknown.");
+	gap.month = pq_getmsgint(&buf, 4);
+	gap.day = pq_getmsgint(&buf, 4);
+	gap.time = pq_getmsgint64(&buf);
+	if (jpath_interval_sign(gap.month, gap.day, gap.time) <= 0)
+		touch_bad_state("The session gap is not positive.");
+	st = touch_new_state(cxt, &gap);
+	n = pq_getmsgint64(&buf);
+	if (n < 0 || n > (int64) (buf.len - buf.cursor) / 8)
+		touch_bad_state("The number of times does not match the length.");
+	for (int64 i = 0; i < n; i++)
+	{
+		int64		ts = pq_getmsgint64(&buf);
+
+		if (TIMESTAMP_NOT_FINITE(ts))
+			touch_bad_state("A time is infinite.");
+		touch_add_time(st, ts);
+	}
+	touch_need(&buf, 4);
+	nch = pq_getmsgint(&buf, 4);
+	if (nch < 0 || nch > (buf.len - buf.cursor) / 4)
+		touch_bad_state("The number of channels does not match the length.");
+	for (int32 i = 0; i < nch; i++)
+	{
+		struct varlena *c = touch_recv_text(&buf, cxt, false);
+
+		if (st->nch == st->capch)
+		{
+			st->capch = st->capch == 0 ? 4 : st->capch * 2;
+			st->ch = st->ch == NULL ? MemoryContextAlloc(cxt, sizeof(struct varlena *) * st->capch)
+				: repalloc(st->ch, sizeof(struct varlena *) * st->capch);
+		}
+		st->ch[st->nch++] = c;
+	}
+	if (n > 0)
+	{
+		touch_need(&buf, 8);
+		st->e_ts = pq_getmsgint64(&buf);
+		if (TIMESTAMP_NOT_FINITE(st->e_ts))
+			touch_bad_state("The entry's time is infinite.");
+		st->e_tp = touch_recv_text(&buf, cxt, true);
+		st->e_ch = touch_recv_text(&buf, cxt, true);
+		st->e_cp = touch_recv_text(&buf, cxt, true);
+	}
+	if (buf.cursor != buf.len)
+		touch_bad_state("There are bytes after the entry.");
+	return PointerGetDatum(st);
+}
+
+static const CxmStateDesc touch_desc = CXM_STATE_DESC("layer_touch_agg", touch_flatten, touch_expand);
+
+CXM_STATE_TYPE_IO(touch_state, touch_desc);
+CXM_STATE_TRANS(layer_touch_add, layer_touch_add_impl, touch_desc, 1);
+CXM_STATE_TRANS(layer_touch_combine, layer_touch_combine_impl, touch_desc, 2);
+CXM_STATE_FINAL(layer_touch_final, layer_touch_final_impl, touch_desc);

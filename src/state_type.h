@@ -3,7 +3,7 @@
  *	  The concrete state types of cxm's aggregates (doc/scale-out.md, "State
  *	  types"): cxm.path_state, cxm.funnel_state, cxm.rfm_state,
  *	  cxm.fit_state, cxm.attribution_state, cxm.assoc_rules_state,
- *	  cxm.rank_state.
+ *	  cxm.rank_state, cxm.touch_state.
  *
  * Each aggregate family keeps its in-memory state as before (a pointer, or
  * a tagged Datum naming a group of a shared row log, rowlog.h); a

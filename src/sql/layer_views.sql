@@ -78,6 +78,81 @@ COMMENT ON FUNCTION @extschema@.layer_touch_facts(pg_catalog.timestamptz[], pg_c
   pg_catalog.text[], pg_catalog.interval) IS
   'internal: one profile''s touchpoints (parallel arrays, any order): first and last time, count, sessions (split by gap), bounced sessions, minutes in sessions, entry channel and campaign (first by time, touchpoint, channel, campaign), distinct channels';
 
+-- The same facts as an aggregate over the profile's rows, which keeps only
+-- the times, the distinct channels and the entry (not four arrays a
+-- profile); customer_360 reads the touchpoints through it (layer_touch.c;
+-- doc/layer.md, "Performance")
+CREATE TYPE @extschema@.touch_facts AS (
+  first_seen pg_catalog.timestamptz, last_seen pg_catalog.timestamptz, touchpoints pg_catalog.int8,
+  sessions pg_catalog.int8, bounced_sessions pg_catalog.int8, session_minutes pg_catalog.numeric,
+  entry_channel pg_catalog.text, entry_campaign pg_catalog.text, channels pg_catalog.text[]);
+COMMENT ON TYPE @extschema@.touch_facts IS
+  'internal: one profile''s touchpoint facts, as layer_touch_facts gives them (the result of layer_touch_agg)';
+CREATE TYPE @extschema@.touch_state;
+CREATE FUNCTION @extschema@.touch_state_in(pg_catalog.cstring)
+RETURNS @extschema@.touch_state
+AS 'MODULE_PATHNAME', 'touch_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.touch_state_in(pg_catalog.cstring) IS
+  'input function of touch_state: \x and hexadecimal bytes, checked completely';
+CREATE FUNCTION @extschema@.touch_state_out(@extschema@.touch_state)
+RETURNS pg_catalog.cstring
+AS 'MODULE_PATHNAME', 'touch_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.touch_state_out(@extschema@.touch_state) IS
+  'output function of touch_state: \x and the state''s bytes in hexadecimal';
+CREATE FUNCTION @extschema@.touch_state_recv(pg_catalog.internal)
+RETURNS @extschema@.touch_state
+AS 'MODULE_PATHNAME', 'touch_state_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.touch_state_recv(pg_catalog.internal) IS
+  'receive function of touch_state: the state''s bytes, checked completely';
+CREATE FUNCTION @extschema@.touch_state_send(@extschema@.touch_state)
+RETURNS pg_catalog.bytea
+AS 'MODULE_PATHNAME', 'touch_state_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.touch_state_send(@extschema@.touch_state) IS
+  'send function of touch_state: the state''s bytes';
+CREATE TYPE @extschema@.touch_state (
+  INPUT = @extschema@.touch_state_in,
+  OUTPUT = @extschema@.touch_state_out,
+  RECEIVE = @extschema@.touch_state_recv,
+  SEND = @extschema@.touch_state_send,
+  INTERNALLENGTH = VARIABLE,
+  STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.touch_state IS
+  'partial state of layer_touch_agg: the session gap, the touchpoint times, the distinct channels and the entry so far (versioned bytes; in memory an expanded object)';
+CREATE FUNCTION @extschema@.layer_touch_add(@extschema@.touch_state, pg_catalog.timestamptz, pg_catalog.text,
+  pg_catalog.text, pg_catalog.text, pg_catalog.interval)
+RETURNS @extschema@.touch_state
+AS 'MODULE_PATHNAME', 'layer_touch_add'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_add(@extschema@.touch_state, pg_catalog.timestamptz, pg_catalog.text,
+  pg_catalog.text, pg_catalog.text, pg_catalog.interval) IS
+  'internal: transition of layer_touch_agg (a touchpoint''s time, touchpoint, channel, campaign, and the session gap)';
+CREATE FUNCTION @extschema@.layer_touch_combine(@extschema@.touch_state, @extschema@.touch_state)
+RETURNS @extschema@.touch_state
+AS 'MODULE_PATHNAME', 'layer_touch_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_combine(@extschema@.touch_state, @extschema@.touch_state) IS
+  'internal: combine function of layer_touch_agg';
+CREATE FUNCTION @extschema@.layer_touch_final(@extschema@.touch_state)
+RETURNS @extschema@.touch_facts
+AS 'MODULE_PATHNAME', 'layer_touch_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_final(@extschema@.touch_state) IS
+  'internal: final function of layer_touch_agg';
+CREATE AGGREGATE @extschema@.layer_touch_agg(pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.interval) (
+  SFUNC = @extschema@.layer_touch_add, STYPE = @extschema@.touch_state, SSPACE = 512,
+  FINALFUNC = @extschema@.layer_touch_final,
+  COMBINEFUNC = @extschema@.layer_touch_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_touch_agg(pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.interval) IS
+  'internal: layer_touch_facts of a profile''s touchpoints (time, touchpoint, channel, campaign; session gap), in any order';
+
 CREATE FUNCTION @extschema@.layer_second_product(ts pg_catalog.timestamptz[], product pg_catalog.text[])
 RETURNS pg_catalog.timestamptz
 AS 'MODULE_PATHNAME', 'layer_second_product'
@@ -228,18 +303,16 @@ FROM (
          NULL::pg_catalog.timestamptz AS latest_nps_at
   FROM (
   -- one pass over the touchpoints: each profile's, in any order, to
-  -- layer_touch_facts (sessions as in cxm.sessions: a touchpoint more than
+  -- layer_touch_agg (sessions as in cxm.sessions: a touchpoint more than
   -- settings.session_gap after the one before starts one; a session of one
   -- touchpoint is a bounce; the entry is the first by time, touchpoint,
   -- channel, campaign)
-  SELECT a.customer_id, f.*
-  FROM (SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,
-               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps
-        FROM @extschema@.touchpoints t
+  SELECT a.customer_id, (a.f).*
+  FROM (SELECT t.customer_id,
+               @extschema@.layer_touch_agg(t.ts, t.touchpoint, t.channel, t.campaign, c.session_gap) AS f
+        FROM @extschema@.touchpoints t CROSS JOIN cfg c
         WHERE ids IS NULL OR t.customer_id = ANY (ids)
         GROUP BY t.customer_id) a
-  CROSS JOIN cfg c
-  CROSS JOIN LATERAL @extschema@.layer_touch_facts(a.ts, a.tps, a.chs, a.cps, c.session_gap) f
 ) tp
   UNION ALL
   SELECT tx.customer_id, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -577,14 +650,23 @@ REVOKE ALL ON @extschema@.layer_answer_stage FROM PUBLIC;
 
 DO $$
 DECLARE
-  -- the touchpoints by profile, as customer_360 and the journeys write them,
-  -- and the months' touchpoint times
+  -- the touchpoints by profile, as the journeys write them (arrays; the
+  -- stage holds the same), customer_360's (the facts of layer_touch_agg,
+  -- which the staged forms take from the stage's arrays through
+  -- layer_touch_facts), and the months' touchpoint times
   touch CONSTANT pg_catalog.text :=
     E'SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts, pg_catalog.array_agg(t.touchpoint) AS tps,\n'
     || E'               pg_catalog.array_agg(t.channel) AS chs, pg_catalog.array_agg(t.campaign) AS cps\n'
     || E'        FROM @extschema@.touchpoints t\n'
     || E'        WHERE ids IS NULL OR t.customer_id = ANY (ids)\n'
     || E'        GROUP BY t.customer_id';
+  touch_agg CONSTANT pg_catalog.text :=
+    E'  SELECT a.customer_id, (a.f).*\n'
+    || E'  FROM (SELECT t.customer_id,\n'
+    || E'               @extschema@.layer_touch_agg(t.ts, t.touchpoint, t.channel, t.campaign, c.session_gap) AS f\n'
+    || E'        FROM @extschema@.touchpoints t CROSS JOIN cfg c\n'
+    || E'        WHERE ids IS NULL OR t.customer_id = ANY (ids)\n'
+    || E'        GROUP BY t.customer_id) a\n';
   times CONSTANT pg_catalog.text :=
     E'  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts\n'
     || E'  FROM @extschema@.touchpoints t\n'
@@ -625,7 +707,11 @@ BEGIN
               || pg_catalog.substr(body, j);
     END IF;
     IF v.staged THEN
-      IF pg_catalog.strpos(body, '  FROM (' || touch || ') a') > 0 THEN
+      IF pg_catalog.strpos(body, touch_agg) > 0 THEN
+        body := pg_catalog.replace(body, touch_agg,
+                  E'  SELECT a.customer_id, f.*\n  FROM @extschema@.layer_touch_stage a\n  CROSS JOIN cfg c\n'
+                  || E'  CROSS JOIN LATERAL @extschema@.layer_touch_facts(a.ts, a.tps, a.chs, a.cps, c.session_gap) f\n');
+      ELSIF pg_catalog.strpos(body, '  FROM (' || touch || ') a') > 0 THEN
         body := pg_catalog.replace(body, '  FROM (' || touch || ') a', '  FROM @extschema@.layer_touch_stage a');
       ELSIF pg_catalog.strpos(body, times) > 0 THEN
         body := pg_catalog.replace(body, times, E'  SELECT a.customer_id, a.ts FROM @extschema@.layer_touch_stage a\n');
