@@ -369,6 +369,20 @@ FROM (SELECT cxm.layer_touch_agg(timestamptz '2026-01-01' + g * interval '1 minu
                                  interval '1 hour') AS f
       FROM generate_series(1, 400) g) x;
 
+-- layer_touch_times_agg: the times (any order) and whether two channels
+-- differ in their bytes, against array_agg and least/greatest under "C"
+SELECT count(*) AS profiles,
+       count(*) FILTER (WHERE (SELECT array_agg(u ORDER BY u) FROM unnest((x.f).ts) u) IS DISTINCT FROM x.sorted)
+         AS times_differ,
+       count(*) FILTER (WHERE (x.f).cross_channel IS DISTINCT FROM x.cross) AS cross_differ,
+       count(*) FILTER (WHERE x.cross) AS cross_channel
+FROM (SELECT customer_id, cxm.layer_touch_times_agg(ts, NULL, channel, NULL, interval '30 minutes') AS f,
+             array_agg(ts ORDER BY ts) AS sorted,
+             COALESCE(min(channel COLLATE "C") <> max(channel COLLATE "C"), false) AS cross
+      FROM tt GROUP BY 1) x;
+SELECT (cxm.layer_touch_times_agg(t, NULL, c, NULL, interval '1 hour')).*
+FROM (VALUES (timestamptz '2026-01-01 10:00', 'web'), ('2026-01-01 09:00', 'web'), ('2026-01-01 11:00', NULL)) v(t, c);
+
 -- its state: text and binary forms, checked completely
 CREATE FUNCTION pg_temp.touch_err(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN

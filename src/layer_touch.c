@@ -1610,6 +1610,39 @@ layer_touch_final_impl(PG_FUNCTION_ARGS)
 }
 
 /*
+ * layer_touch_times_final: the times as an array (in the order they came)
+ * and whether there are two distinct channels (bytes), for the monthly
+ * facts (layer_kpi_rows), which sort the times themselves
+ */
+static Datum
+layer_touch_times_final_impl(PG_FUNCTION_ARGS)
+{
+	TouchState *st;
+	TupleDesc	desc;
+	Datum		out[2];
+	bool		outnull[2] = {false};
+	Datum	   *times;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (TouchState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	desc = layer_row_desc(fcinfo, "layer_touch_times_agg");
+	if (st->n > (int64) ((MaxAllocSize - 1024) / sizeof(int64)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many touchpoints in one group of layer_touch_times_agg: %lld", (long long) st->n)));
+	times = palloc(sizeof(Datum) * st->n);
+	for (int64 i = 0; i < st->n; i++)
+		times[i] = TimestampTzGetDatum(st->ts[i]);
+	out[0] = PointerGetDatum(construct_array(times, (int) st->n, TIMESTAMPTZOID, sizeof(int64), true, TYPALIGN_DOUBLE));
+	/* the first TOUCH_DISTINCT_CHANNELS + 1 channels kept are distinct */
+	out[1] = BoolGetDatum(st->nch >= 2);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));
+}
+
+/*
  * The flat state (cxm.touch_state's bytes): version byte, the gap (months,
  * days, microseconds), the count and the times, the channels (count, then
  * length and bytes of each), and when the count is not 0 the entry's time
@@ -1758,3 +1791,4 @@ CXM_STATE_TYPE_IO(touch_state, touch_desc);
 CXM_STATE_TRANS(layer_touch_add, layer_touch_add_impl, touch_desc, 1);
 CXM_STATE_TRANS(layer_touch_combine, layer_touch_combine_impl, touch_desc, 2);
 CXM_STATE_FINAL(layer_touch_final, layer_touch_final_impl, touch_desc);
+CXM_STATE_FINAL(layer_touch_times_final, layer_touch_times_final_impl, touch_desc);

@@ -152,6 +152,26 @@ CREATE AGGREGATE @extschema@.layer_touch_agg(pg_catalog.timestamptz, pg_catalog.
 COMMENT ON AGGREGATE @extschema@.layer_touch_agg(pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text,
   pg_catalog.text, pg_catalog.interval) IS
   'internal: layer_touch_facts of a profile''s touchpoints (time, touchpoint, channel, campaign; session gap), in any order';
+-- The same state gives the monthly facts what they read of the touchpoints:
+-- the times, and whether there are two distinct channels (layer_kpi_rows)
+CREATE TYPE @extschema@.touch_times AS (ts pg_catalog.timestamptz[], cross_channel pg_catalog.bool);
+COMMENT ON TYPE @extschema@.touch_times IS
+  'internal: one profile''s touchpoint times (in any order) and whether it has two distinct channels (the result of layer_touch_times_agg)';
+CREATE FUNCTION @extschema@.layer_touch_times_final(@extschema@.touch_state)
+RETURNS @extschema@.touch_times
+AS 'MODULE_PATHNAME', 'layer_touch_times_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.layer_touch_times_final(@extschema@.touch_state) IS
+  'internal: final function of layer_touch_times_agg';
+CREATE AGGREGATE @extschema@.layer_touch_times_agg(pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.interval) (
+  SFUNC = @extschema@.layer_touch_add, STYPE = @extschema@.touch_state, SSPACE = 512,
+  FINALFUNC = @extschema@.layer_touch_times_final,
+  COMBINEFUNC = @extschema@.layer_touch_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_touch_times_agg(pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.interval) IS
+  'internal: a profile''s touchpoint times and whether it has two distinct channels (arguments as layer_touch_agg''s)';
 
 CREATE FUNCTION @extschema@.layer_second_product(ts pg_catalog.timestamptz[], product pg_catalog.text[])
 RETURNS pg_catalog.timestamptz
@@ -529,9 +549,11 @@ WITH cfg AS (
   SELECT m.churn, m.gammagamma
   FROM @extschema@.models m WHERE m.id AND m.time_unit = (SELECT c.time_unit FROM cfg c) LIMIT 1
 ), tt AS (
-  SELECT t.customer_id, pg_catalog.array_agg(t.ts) AS ts,
-         pg_catalog.min(t.channel COLLATE "C") AS least_channel, pg_catalog.max(t.channel COLLATE "C") AS greatest_channel
-  FROM @extschema@.touchpoints t
+  -- (one aggregate for the times and the channels: array_agg's state is
+  -- priced at 8 kB a group, which made this grouping spill to disk;
+  -- doc/layer.md, "Performance")
+  SELECT t.customer_id, (@extschema@.layer_touch_times_agg(t.ts, NULL, t.channel, NULL, c.session_gap)).*
+  FROM @extschema@.touchpoints t CROSS JOIN cfg c
   WHERE ids IS NULL OR t.customer_id = ANY (ids)
   GROUP BY t.customer_id
 ), tx AS (
@@ -555,7 +577,7 @@ WITH cfg AS (
   SELECT COALESCE(tt.customer_id, tx.customer_id, fb.customer_id) AS customer_id, tt.ts AS touch_ts,
          tx.ts AS purchase_ts, tx.amounts, tx.costs, fb.ts AS answer_ts, fb.channels AS answer_channels,
          fb.scores, pf.products, pf.second_product_at, tx.first_purchase,
-         COALESCE(tt.least_channel OPERATOR(pg_catalog.<>) tt.greatest_channel, false) AS is_cross_channel,
+         COALESCE(tt.cross_channel, false) AS is_cross_channel,
          CASE WHEN d.churn IS NOT NULL AND d.gammagamma IS NOT NULL AND (tx.r).frequency IS NOT NULL
               THEN @extschema@.clv(d.churn, d.gammagamma, (tx.r).frequency, (tx.r).recency, (tx.r).t,
                                    CASE WHEN (tx.r).frequency OPERATOR(pg_catalog.>) 0
