@@ -1365,6 +1365,7 @@ typedef struct TouchState
 	Interval	gap;			/* the session gap (the same in every row) */
 	int32		nch;
 	int32		capch;
+	int32		last_ch;		/* the one the last row had */
 	struct varlena **ch;		/* channels, copies (distinct bytes) */
 	int64		e_ts;			/* the entry so far (when n > 0) */
 	struct varlena *e_tp;		/* its touchpoint, channel, campaign; NULL */
@@ -1428,10 +1429,16 @@ touch_same_bytes(const struct varlena *a, const struct varlena *b)
 static void
 touch_add_channel(TouchState *st, MemoryContext cxt, const struct varlena *ch)
 {
+	/* the channel of the row before first: a profile's rows often share it */
+	if (st->nch > 0 && touch_same_bytes(st->ch[st->last_ch], ch))
+		return;
 	if (st->nch <= TOUCH_DISTINCT_CHANNELS)
 		for (int32 i = 0; i < st->nch; i++)
 			if (touch_same_bytes(st->ch[i], ch))
+			{
+				st->last_ch = i;
 				return;
+			}
 	if (st->nch == st->capch)
 	{
 		if (st->capch >= MaxAllocSize / sizeof(struct varlena *) / 2)
@@ -1442,6 +1449,7 @@ touch_add_channel(TouchState *st, MemoryContext cxt, const struct varlena *ch)
 		st->ch = st->ch == NULL ? MemoryContextAlloc(cxt, sizeof(struct varlena *) * st->capch)
 			: repalloc(st->ch, sizeof(struct varlena *) * st->capch);
 	}
+	st->last_ch = st->nch;
 	st->ch[st->nch++] = touch_copy_text(cxt, ch);
 }
 
