@@ -1570,11 +1570,20 @@ layer_touch_combine_impl(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
+/* the state a final function reads, or NULL when there were no rows */
+static const TouchState *
+touch_final_state(FunctionCallInfo fcinfo)
+{
+	const TouchState *st = PG_ARGISNULL(0) ? NULL : (const TouchState *) PG_GETARG_POINTER(0);
+
+	return st != NULL && st->n > 0 ? st : NULL;
+}
+
 /* the facts: the row layer_touch_facts gives for the same touchpoints */
 static Datum
 layer_touch_final_impl(PG_FUNCTION_ARGS)
 {
-	TouchState *st;
+	const TouchState *st = touch_final_state(fcinfo);
 	TupleDesc	desc;
 	Datum		out[9];
 	bool		outnull[9] = {false};
@@ -1582,10 +1591,7 @@ layer_touch_final_impl(PG_FUNCTION_ARGS)
 	JPathSessionStats ss;
 	JPathGap	gap;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (TouchState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
+	if (st == NULL)
 		PG_RETURN_NULL();
 	desc = layer_row_desc(fcinfo, "layer_touch_agg");
 	gap = jpath_gap_make(st->gap.month, st->gap.day, st->gap.time);
@@ -1625,16 +1631,13 @@ layer_touch_final_impl(PG_FUNCTION_ARGS)
 static Datum
 layer_touch_times_final_impl(PG_FUNCTION_ARGS)
 {
-	TouchState *st;
+	const TouchState *st = touch_final_state(fcinfo);
 	TupleDesc	desc;
 	Datum		out[2];
 	bool		outnull[2] = {false};
 	Datum	   *times;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (TouchState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
+	if (st == NULL)
 		PG_RETURN_NULL();
 	desc = layer_row_desc(fcinfo, "layer_touch_times_agg");
 	if (st->n > (int64) ((MaxAllocSize - 1024) / sizeof(int64)))
