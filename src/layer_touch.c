@@ -30,6 +30,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "pgtime.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -323,18 +324,67 @@ layer_touch_facts(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));
 }
 
-/* date_trunc('month', ts)::date, and (next not NULL) the next month's start */
+/*
+ * date_trunc('month', ts)::date, and (next not NULL) the next month's start,
+ * in the session's time zone.  The month is the first day of the month of
+ * ts's local time (timestamp2tm, as date_trunc reads it: one conversion
+ * instead of the five that date_trunc, the cast to date and the month's
+ * addition make); the next month's start is computed through PostgreSQL's
+ * own functions once per month and remembered for the session's time zone.
+ * The monthly facts ask for a month about 1.5 million times in a pass over
+ * 150,000 profiles, of some 30 distinct months (doc/layer.md,
+ * "Performance").
+ */
+#define MONTH_NEXT_SLOTS 256
+
+typedef struct MonthNext
+{
+	DateADT		month;
+	bool		used;
+	TimestampTz next;
+} MonthNext;
+
+static pg_tz *next_starts_tz = NULL;
+static MonthNext next_starts[MONTH_NEXT_SLOTS];
+
+static TimestampTz
+touch_next_month(DateADT month, TimestampTz ts)
+{
+	static Interval one_month = {0, 0, 1};
+	MonthNext  *slot = &next_starts[(uint32) month % MONTH_NEXT_SLOTS];
+	Datum		start;
+
+	if (next_starts_tz != session_timezone)
+	{
+		memset(next_starts, 0, sizeof(next_starts));
+		next_starts_tz = session_timezone;
+	}
+	if (slot->used && slot->month == month)
+		return slot->next;
+	start = DirectFunctionCall2(timestamptz_trunc, CStringGetTextDatum("month"), TimestampTzGetDatum(ts));
+	slot->next = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, start,
+														 IntervalPGetDatum(&one_month)));
+	slot->month = month;
+	slot->used = true;
+	return slot->next;
+}
+
 static DateADT
 touch_month(TimestampTz ts, TimestampTz *next)
 {
-	static Interval one_month = {0, 0, 1};
-	Datum		start = DirectFunctionCall2(timestamptz_trunc, CStringGetTextDatum("month"),
-											TimestampTzGetDatum(ts));
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	DateADT		month;
 
+	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	month = date2j(tm.tm_year, tm.tm_mon, 1) - POSTGRES_EPOCH_JDATE;
 	if (next)
-		*next = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, start,
-														IntervalPGetDatum(&one_month)));
-	return DatumGetDateADT(DirectFunctionCall1(timestamptz_date, start));
+		*next = touch_next_month(month, ts);
+	return month;
 }
 
 /* a feedback channel's answers in a month (nps_channels) */
