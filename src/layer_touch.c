@@ -1674,9 +1674,10 @@ layer_touch_final_impl(PG_FUNCTION_ARGS)
 }
 
 /*
- * layer_touch_times_final: the times as an array (in the order they came)
- * and whether there are two distinct channels (bytes), for the monthly
- * facts (layer_kpi_rows), which sort the times themselves
+ * layer_touch_times_final: the times as an array, in ascending order (the
+ * same array whatever order the rows came in, as on one node so on a
+ * cluster), and whether there are two distinct channels (bytes), for the
+ * monthly facts (layer_kpi_rows)
  */
 static Datum
 layer_touch_times_final_impl(PG_FUNCTION_ARGS)
@@ -1686,6 +1687,7 @@ layer_touch_times_final_impl(PG_FUNCTION_ARGS)
 	Datum		out[2];
 	bool		outnull[2] = {false};
 	Datum	   *times;
+	int64	   *sorted;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
@@ -1694,10 +1696,14 @@ layer_touch_times_final_impl(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many touchpoints in one group of layer_touch_times_agg: %lld", (long long) st->n)));
+	sorted = palloc(sizeof(int64) * st->n);
+	memcpy(sorted, st->ts, sizeof(int64) * st->n);
+	qsort(sorted, st->n, sizeof(int64), touch_cmp_int64);
 	times = palloc(sizeof(Datum) * st->n);
 	for (int64 i = 0; i < st->n; i++)
-		times[i] = TimestampTzGetDatum(st->ts[i]);
-	out[0] = PointerGetDatum(construct_array(times, (int) st->n, TIMESTAMPTZOID, sizeof(int64), true, TYPALIGN_DOUBLE));
+		times[i] = TimestampTzGetDatum(sorted[i]);
+	out[0] = PointerGetDatum(construct_array(times, (int) st->n, TIMESTAMPTZOID, sizeof(TimestampTz),
+											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	/* the first TOUCH_DISTINCT_CHANNELS + 1 channels kept are distinct */
 	out[1] = BoolGetDatum(st->nch >= 2);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));

@@ -156,7 +156,7 @@ COMMENT ON AGGREGATE @extschema@.layer_touch_agg(pg_catalog.timestamptz, pg_cata
 -- the times, and whether there are two distinct channels (layer_kpi_rows)
 CREATE TYPE @extschema@.touch_times AS (ts pg_catalog.timestamptz[], cross_channel pg_catalog.bool);
 COMMENT ON TYPE @extschema@.touch_times IS
-  'internal: one profile''s touchpoint times (in any order) and whether it has two distinct channels (the result of layer_touch_times_agg)';
+  'internal: one profile''s touchpoint times (ascending) and whether it has two distinct channels (the result of layer_touch_times_agg)';
 CREATE FUNCTION @extschema@.layer_touch_times_final(@extschema@.touch_state)
 RETURNS @extschema@.touch_times
 AS 'MODULE_PATHNAME', 'layer_touch_times_final'
