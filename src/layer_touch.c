@@ -1629,6 +1629,17 @@ touch_final_state(FunctionCallInfo fcinfo)
 	return st != NULL && st->n > 0 ? st : NULL;
 }
 
+/* a sorted copy of the state's times */
+static int64 *
+touch_sorted_times(const TouchState *st)
+{
+	int64	   *ts = palloc_extended(sizeof(int64) * st->n, MCXT_ALLOC_HUGE);
+
+	memcpy(ts, st->ts, sizeof(int64) * st->n);
+	qsort(ts, st->n, sizeof(int64), touch_cmp_int64);
+	return ts;
+}
+
 /* the facts: the row layer_touch_facts gives for the same touchpoints */
 static Datum
 layer_touch_final_impl(PG_FUNCTION_ARGS)
@@ -1645,9 +1656,7 @@ layer_touch_final_impl(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	desc = layer_row_desc(fcinfo, "layer_touch_agg");
 	gap = jpath_gap_make(st->gap.month, st->gap.day, st->gap.time);
-	ts = palloc_extended(sizeof(int64) * st->n, MCXT_ALLOC_HUGE);
-	memcpy(ts, st->ts, sizeof(int64) * st->n);
-	qsort(ts, st->n, sizeof(int64), touch_cmp_int64);
+	ts = touch_sorted_times(st);
 	ss = jpath_session_stats(ts, st->n, gap);
 	out[0] = TimestampTzGetDatum(ts[0]);
 	out[1] = TimestampTzGetDatum(ts[st->n - 1]);
@@ -1696,9 +1705,7 @@ layer_touch_times_final_impl(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many touchpoints in one group of layer_touch_times_agg: %lld", (long long) st->n)));
-	sorted = palloc(sizeof(int64) * st->n);
-	memcpy(sorted, st->ts, sizeof(int64) * st->n);
-	qsort(sorted, st->n, sizeof(int64), touch_cmp_int64);
+	sorted = touch_sorted_times(st);
 	times = palloc(sizeof(Datum) * st->n);
 	for (int64 i = 0; i < st->n; i++)
 		times[i] = TimestampTzGetDatum(sorted[i]);
