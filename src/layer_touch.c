@@ -29,7 +29,6 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
 #include "pgtime.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -46,6 +45,7 @@
 #include "funnel_core.h"
 #include "journey_core.h"
 #include "state_type.h"
+#include "wire_core.h"
 
 PG_FUNCTION_INFO_V1(layer_touch_facts);
 PG_FUNCTION_INFO_V1(layer_profile_months);
@@ -1476,6 +1476,24 @@ touch_same_bytes(const struct varlena *a, const struct varlena *b)
 		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
 }
 
+/* append a channel that is already a copy in the state's memory */
+static void
+touch_push_channel(TouchState *st, MemoryContext cxt, struct varlena *ch)
+{
+	if (st->nch == st->capch)
+	{
+		if (st->capch >= MaxAllocSize / sizeof(struct varlena *) / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many channels in one group of layer_touch_agg")));
+		st->capch = st->capch == 0 ? 4 : st->capch * 2;
+		st->ch = st->ch == NULL ? MemoryContextAlloc(cxt, sizeof(struct varlena *) * st->capch)
+			: repalloc(st->ch, sizeof(struct varlena *) * st->capch);
+	}
+	st->last_ch = st->nch;
+	st->ch[st->nch++] = ch;
+}
+
 static void
 touch_add_channel(TouchState *st, MemoryContext cxt, const struct varlena *ch)
 {
@@ -1489,18 +1507,7 @@ touch_add_channel(TouchState *st, MemoryContext cxt, const struct varlena *ch)
 				st->last_ch = i;
 				return;
 			}
-	if (st->nch == st->capch)
-	{
-		if (st->capch >= MaxAllocSize / sizeof(struct varlena *) / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many channels in one group of layer_touch_agg")));
-		st->capch = st->capch == 0 ? 4 : st->capch * 2;
-		st->ch = st->ch == NULL ? MemoryContextAlloc(cxt, sizeof(struct varlena *) * st->capch)
-			: repalloc(st->ch, sizeof(struct varlena *) * st->capch);
-	}
-	st->last_ch = st->nch;
-	st->ch[st->nch++] = touch_copy_text(cxt, ch);
+	touch_push_channel(st, cxt, touch_copy_text(cxt, ch));
 }
 
 static int
@@ -1717,145 +1724,129 @@ layer_touch_times_final_impl(PG_FUNCTION_ARGS)
 }
 
 /*
- * The flat state (cxm.touch_state's bytes): version byte, the gap (months,
- * days, microseconds), the count and the times, the channels (count, then
- * length and bytes of each), and when the count is not 0 the entry's time
- * and its three texts (length, -1 for NULL, and bytes).
+ * The flat state (cxm.touch_state's bytes, written and read with
+ * wire_core.h): version byte, the gap (months, days, microseconds), the
+ * count and the times, the channels (count, then length and bytes of each),
+ * and when the count is not 0 the entry's time and its three texts (length,
+ * -1 for NULL, and bytes).
  */
+#define TOUCH_WIRE_HEADER (1 + 4 + 4 + 8 + 8 + 4)
+
 static void
-touch_send_text(StringInfo buf, const struct varlena *t)
+touch_put_text(WireWriter *w, const struct varlena *t)
 {
 	if (t == NULL)
 	{
-		pq_sendint32(buf, -1);
+		wire_put_i32(w, -1);
 		return;
 	}
-	pq_sendint32(buf, (int32) VARSIZE_ANY_EXHDR(t));
-	pq_sendbytes(buf, VARDATA_ANY(t), (int) VARSIZE_ANY_EXHDR(t));
+	wire_put_i32(w, (int32) VARSIZE_ANY_EXHDR(t));
+	wire_put_bytes(w, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 static bytea *
 touch_flatten(Datum d)
 {
 	const TouchState *st = (const TouchState *) DatumGetPointer(d);
-	StringInfoData buf;
+	WireWriter	w;
 
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, TOUCH_STATE_VERSION);
-	pq_sendint32(&buf, st->gap.month);
-	pq_sendint32(&buf, st->gap.day);
-	pq_sendint64(&buf, st->gap.time);
-	pq_sendint64(&buf, st->n);
+	cxm_wire_begin(&w, TOUCH_WIRE_HEADER + 8 * st->n + 16 * st->nch + 64);
+	wire_put_version(&w, TOUCH_STATE_VERSION);
+	wire_put_i32(&w, st->gap.month);
+	wire_put_i32(&w, st->gap.day);
+	wire_put_i64(&w, st->gap.time);
+	wire_put_i64(&w, st->n);
 	for (int64 i = 0; i < st->n; i++)
-		pq_sendint64(&buf, st->ts[i]);
-	pq_sendint32(&buf, st->nch);
+		wire_put_i64(&w, st->ts[i]);
+	wire_put_i32(&w, st->nch);
 	for (int32 i = 0; i < st->nch; i++)
-		touch_send_text(&buf, st->ch[i]);
+		touch_put_text(&w, st->ch[i]);
 	if (st->n > 0)
 	{
-		pq_sendint64(&buf, st->e_ts);
-		touch_send_text(&buf, st->e_tp);
-		touch_send_text(&buf, st->e_ch);
-		touch_send_text(&buf, st->e_cp);
+		wire_put_i64(&w, st->e_ts);
+		touch_put_text(&w, st->e_tp);
+		touch_put_text(&w, st->e_ch);
+		touch_put_text(&w, st->e_cp);
 	}
-	return pq_endtypsend(&buf);
+	return cxm_wire_bytea(&w);
 }
 
-static pg_attribute_noreturn() void
-touch_bad_state(const char *detail)
-{
-	cxm_bad_state("layer_touch_agg", detail);
-}
-
-static void
-touch_need(const StringInfoData *buf, int64 bytes)
-{
-	if (bytes < 0 || bytes > (int64) (buf->len - buf->cursor))
-		touch_bad_state("The state is shorter than its counts say.");
-}
-
-/* a text read back (NULL for length -1), as a varlena in cxt */
+/*
+ * a text read back as a varlena in cxt: NULL for length -1 (nullable), or
+ * when the state is damaged (the reason recorded in r)
+ */
 static struct varlena *
-touch_recv_text(StringInfo buf, MemoryContext cxt, bool nullable)
+touch_get_text(WireReader *r, MemoryContext cxt, bool nullable)
 {
-	int32		len;
+	int32		len = wire_get_i32(r);
+	const unsigned char *p;
 	struct varlena *t;
 
-	touch_need(buf, 4);
-	len = pq_getmsgint(buf, 4);
-	if (len == -1 && nullable)
+	if (len == -1 && nullable && wire_ok(r))
 		return NULL;
 	if (len < 0)
-		touch_bad_state("A text's length is negative.");
-	touch_need(buf, len);
+	{
+		wire_fail(r, "A text's length is negative.");
+		return NULL;
+	}
+	p = wire_get_bytes(r, (size_t) len);
+	if (p == NULL)
+		return NULL;
 	t = MemoryContextAlloc(cxt, VARHDRSZ + len);
 	SET_VARSIZE(t, VARHDRSZ + len);
-	memcpy(VARDATA(t), pq_getmsgbytes(buf, len), len);
+	memcpy(VARDATA(t), p, len);
 	return t;
 }
 
 static Datum
 touch_expand(const char *data, size_t len, MemoryContext cxt)
 {
-	StringInfoData buf;
+	WireReader	r;
 	Interval	gap;
 	TouchState *st;
 	int64		n;
 	int32		nch;
 
-	if (len > (size_t) MaxAllocSize)
-		touch_bad_state("The state is too long.");
-	buf.data = (char *) data;
-	buf.len = (int) len;
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	if (buf.len < 1 + 16 + 8 + 4 || pq_getmsgbyte(&buf) != TOUCH_STATE_VERSION)
-		touch_bad_state("The version byte is missing or unknown.");
-	gap.month = pq_getmsgint(&buf, 4);
-	gap.day = pq_getmsgint(&buf, 4);
-	gap.time = pq_getmsgint64(&buf);
+	if (!wire_reader_start(&r, data, len, TOUCH_WIRE_HEADER, TOUCH_STATE_VERSION))
+		cxm_bad_state("layer_touch_agg", r.detail);
+	gap.month = wire_get_i32(&r);
+	gap.day = wire_get_i32(&r);
+	gap.time = wire_get_i64(&r);
 	if (jpath_interval_sign(gap.month, gap.day, gap.time) <= 0)
-		touch_bad_state("The session gap is not positive.");
+		cxm_bad_state("layer_touch_agg", "The session gap is not positive.");
 	st = touch_new_state(cxt, &gap);
-	n = pq_getmsgint64(&buf);
-	if (n < 0 || n > (int64) (buf.len - buf.cursor) / 8)
-		touch_bad_state("The number of times does not match the length.");
+	n = wire_get_i64(&r);
+	if (n < 0 || (uint64) n > wire_left(&r) / 8)
+		cxm_bad_state("layer_touch_agg", "The number of times does not match the length.");
 	for (int64 i = 0; i < n; i++)
 	{
-		int64		ts = pq_getmsgint64(&buf);
+		int64		ts = wire_get_i64(&r);
 
 		if (TIMESTAMP_NOT_FINITE(ts))
-			touch_bad_state("A time is infinite.");
+			cxm_bad_state("layer_touch_agg", "A time is infinite.");
 		touch_add_time(st, ts);
 	}
-	touch_need(&buf, 4);
-	nch = pq_getmsgint(&buf, 4);
-	if (nch < 0 || nch > (buf.len - buf.cursor) / 4)
-		touch_bad_state("The number of channels does not match the length.");
-	for (int32 i = 0; i < nch; i++)
+	nch = wire_get_i32(&r);
+	if (nch < 0 || (size_t) nch > wire_left(&r) / 4)
+		wire_fail(&r, "The number of channels does not match the length.");
+	for (int32 i = 0; i < nch && wire_ok(&r); i++)
 	{
-		struct varlena *c = touch_recv_text(&buf, cxt, false);
+		struct varlena *c = touch_get_text(&r, cxt, false);
 
-		if (st->nch == st->capch)
-		{
-			st->capch = st->capch == 0 ? 4 : st->capch * 2;
-			st->ch = st->ch == NULL ? MemoryContextAlloc(cxt, sizeof(struct varlena *) * st->capch)
-				: repalloc(st->ch, sizeof(struct varlena *) * st->capch);
-		}
-		st->ch[st->nch++] = c;
+		if (c != NULL)
+			touch_push_channel(st, cxt, c);
 	}
-	if (n > 0)
+	if (n > 0 && wire_ok(&r))
 	{
-		touch_need(&buf, 8);
-		st->e_ts = pq_getmsgint64(&buf);
-		if (TIMESTAMP_NOT_FINITE(st->e_ts))
-			touch_bad_state("The entry's time is infinite.");
-		st->e_tp = touch_recv_text(&buf, cxt, true);
-		st->e_ch = touch_recv_text(&buf, cxt, true);
-		st->e_cp = touch_recv_text(&buf, cxt, true);
+		st->e_ts = wire_get_i64(&r);
+		if (wire_ok(&r) && TIMESTAMP_NOT_FINITE(st->e_ts))
+			wire_fail(&r, "The entry's time is infinite.");
+		st->e_tp = touch_get_text(&r, cxt, true);
+		st->e_ch = touch_get_text(&r, cxt, true);
+		st->e_cp = touch_get_text(&r, cxt, true);
 	}
-	if (buf.cursor != buf.len)
-		touch_bad_state("There are bytes after the entry.");
+	if (!wire_end(&r))
+		cxm_bad_state("layer_touch_agg", r.detail);
 	return PointerGetDatum(st);
 }
 
