@@ -235,96 +235,6 @@ touch_distinct_texts(Datum *v, int n, Oid coll)
 }
 
 /*
- * layer_touch_facts(ts timestamptz[], touchpoint text[], channel text[],
- *                   campaign text[], gap interval)
- *	  first_seen, last_seen, touchpoints, sessions, bounced_sessions,
- *	  session_minutes, entry_channel, entry_campaign, channels
- */
-Datum
-layer_touch_facts(PG_FUNCTION_ARGS)
-{
-	Oid			coll = OidIsValid(PG_GET_COLLATION()) ? PG_GET_COLLATION() : DEFAULT_COLLATION_OID;
-	JPathGap	gap = touch_gap(fcinfo, 4);
-	TupleDesc	desc;
-	Datum		out[9];
-	bool		outnull[9] = {false};
-	Datum	   *tsv,
-			   *tpv,
-			   *chv,
-			   *cpv;
-	bool	   *tsn,
-			   *tpn,
-			   *chn,
-			   *cpn;
-	int			n,
-				entry = -1,
-				nch = 0;
-	JPathSessionStats st;
-	int64	   *ts;
-	Datum	   *chans;
-
-	desc = layer_row_desc(fcinfo, "layer_touch_facts");
-	n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
-	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &tpv, &tpn), "touchpoint");
-	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "touchpoint");
-	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "touchpoint");
-	if (n == 0)
-		PG_RETURN_NULL();
-	ts = touch_times(tsv, tsn, n);
-
-	/*
-	 * The entry: the first touchpoint by (ts, touchpoint, channel, campaign);
-	 * the channels: distinct and sorted.
-	 */
-	chans = palloc(sizeof(Datum) * n);
-	for (int i = 0; i < n; i++)
-	{
-		int			c;
-
-		if (!chn[i])
-			chans[nch++] = chv[i];
-		if (entry < 0)
-		{
-			entry = i;
-			continue;
-		}
-		if (DatumGetTimestampTz(tsv[i]) != DatumGetTimestampTz(tsv[entry]))
-		{
-			if (DatumGetTimestampTz(tsv[i]) < DatumGetTimestampTz(tsv[entry]))
-				entry = i;
-			continue;
-		}
-		c = touch_text_cmp(tpv[i], tpn[i], tpv[entry], tpn[entry], coll);
-		if (c == 0)
-			c = touch_text_cmp(chv[i], chn[i], chv[entry], chn[entry], coll);
-		if (c == 0)
-			c = touch_text_cmp(cpv[i], cpn[i], cpv[entry], cpn[entry], coll);
-		if (c < 0)
-			entry = i;
-	}
-
-	/* sessions over the sorted times (jpath_session_stats, journey_core.c) */
-	st = jpath_session_stats(ts, n, gap);
-
-	out[0] = TimestampTzGetDatum(ts[0]);
-	out[1] = TimestampTzGetDatum(ts[n - 1]);
-	out[2] = Int64GetDatum(n);
-	out[3] = Int64GetDatum(st.sessions);
-	out[4] = Int64GetDatum(st.bounced);
-	out[5] = touch_minutes(st.usecs);
-	out[6] = chv[entry];
-	outnull[6] = chn[entry];
-	out[7] = cpv[entry];
-	outnull[7] = cpn[entry];
-	if (nch == 0)
-		outnull[8] = true;
-	else
-		out[8] = PointerGetDatum(construct_array(chans, touch_distinct_texts(chans, nch, coll),
-												 TEXTOID, -1, false, TYPALIGN_INT));
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));
-}
-
-/*
  * date_trunc('month', ts)::date, and (next not NULL) the next month's start,
  * in the session's time zone.  The month is the first day of the month of
  * ts's local time (timestamp2tm, as date_trunc reads it: one conversion
@@ -1647,22 +1557,22 @@ touch_sorted_times(const TouchState *st)
 	return ts;
 }
 
-/* the facts: the row layer_touch_facts gives for the same touchpoints */
+/*
+ * The facts of a state with touchpoints: first_seen, last_seen,
+ * touchpoints, sessions, bounced_sessions, session_minutes, entry_channel,
+ * entry_campaign, channels (the row of layer_touch_facts and of
+ * layer_touch_agg)
+ */
 static Datum
-layer_touch_final_impl(PG_FUNCTION_ARGS)
+touch_facts_row(FunctionCallInfo fcinfo, const TouchState *st, const char *fname)
 {
-	const TouchState *st = touch_final_state(fcinfo);
-	TupleDesc	desc;
+	TupleDesc	desc = layer_row_desc(fcinfo, fname);
 	Datum		out[9];
 	bool		outnull[9] = {false};
 	int64	   *ts;
 	JPathSessionStats ss;
-	JPathGap	gap;
+	JPathGap	gap = jpath_gap_make(st->gap.month, st->gap.day, st->gap.time);
 
-	if (st == NULL)
-		PG_RETURN_NULL();
-	desc = layer_row_desc(fcinfo, "layer_touch_agg");
-	gap = jpath_gap_make(st->gap.month, st->gap.day, st->gap.time);
 	ts = touch_sorted_times(st);
 	ss = jpath_session_stats(ts, st->n, gap);
 	out[0] = TimestampTzGetDatum(ts[0]);
@@ -1686,7 +1596,65 @@ layer_touch_final_impl(PG_FUNCTION_ARGS)
 		out[8] = PointerGetDatum(construct_array(chans, touch_distinct_texts(chans, st->nch, touch_collation(fcinfo)),
 												 TEXTOID, -1, false, TYPALIGN_INT));
 	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, out, outnull)));
+	return HeapTupleGetDatum(heap_form_tuple(desc, out, outnull));
+}
+
+/* the facts: the row layer_touch_facts gives for the same touchpoints */
+static Datum
+layer_touch_final_impl(PG_FUNCTION_ARGS)
+{
+	const TouchState *st = touch_final_state(fcinfo);
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	return touch_facts_row(fcinfo, st, "layer_touch_agg");
+}
+
+/*
+ * layer_touch_facts(ts timestamptz[], touchpoint text[], channel text[],
+ *                   campaign text[], gap interval)
+ *	  The same facts from a profile's touchpoints as parallel arrays in any
+ *	  order (the refresh's stage holds them so): the elements go through the
+ *	  aggregate's transition, one at a time, into a state of this call.
+ *	  A NULL or infinite time is refused with its position.
+ */
+Datum
+layer_touch_facts(PG_FUNCTION_ARGS)
+{
+	Oid			coll = touch_collation(fcinfo);
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum	   *tsv,
+			   *tpv,
+			   *chv,
+			   *cpv;
+	bool	   *tsn,
+			   *tpn,
+			   *chn,
+			   *cpn;
+	int			n;
+	TouchState *st;
+
+	(void) touch_gap(fcinfo, 4);
+	n = touch_array(fcinfo, 0, TIMESTAMPTZOID, &tsv, &tsn);
+	touch_same_length(n, touch_array(fcinfo, 1, TEXTOID, &tpv, &tpn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 2, TEXTOID, &chv, &chn), "touchpoint");
+	touch_same_length(n, touch_array(fcinfo, 3, TEXTOID, &cpv, &cpn), "touchpoint");
+	if (n == 0)
+		PG_RETURN_NULL();
+	st = touch_new_state(cxt, PG_GETARG_INTERVAL_P(4));
+	for (int i = 0; i < n; i++)
+	{
+		int64		ts = touch_time(tsv, tsn, i, "touchpoint");
+		struct varlena *ch = chn[i] ? NULL : (struct varlena *) DatumGetPointer(chv[i]);
+
+		if (ch != NULL)
+			touch_add_channel(st, cxt, ch);
+		touch_offer_entry(st, cxt, coll, ts,
+						  tpn[i] ? NULL : (struct varlena *) DatumGetPointer(tpv[i]), ch,
+						  cpn[i] ? NULL : (struct varlena *) DatumGetPointer(cpv[i]));
+		touch_add_time(st, ts);
+	}
+	return touch_facts_row(fcinfo, st, "layer_touch_facts");
 }
 
 /*
