@@ -2,7 +2,9 @@
  * layer_touch.c
  *	  The CX layer's per-profile facts (doc/layer.md, "Performance"):
  *	  layer_touch_facts, layer_profile_months, layer_journey_facts,
- *	  layer_second_product, layer_product_facts and layer_segment_paths.
+ *	  layer_second_product, layer_product_facts and layer_segment_paths; and
+ *	  the aggregates layer_touch_agg and layer_touch_times_agg over
+ *	  cxm.touch_state (at the end), whose code layer_touch_facts shares.
  *
  * layer_touch_facts and layer_profile_months take a profile's touchpoints
  * (and the months its purchases and answers) as arrays in any order
