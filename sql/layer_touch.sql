@@ -439,6 +439,50 @@ SELECT (SELECT count(*) FROM lt_par) AS profiles,
        (SELECT count(*) FROM (TABLE lt_ser EXCEPT ALL TABLE lt_par) d) AS only_serial;
 DROP TABLE lt_ev;
 
+-- the two-stage forms (the _live views on Citus, doc/scale-out.md): a
+-- profile's rows split into parts, taken in random order, a partial state
+-- per part, then merged: the same as the one-stage aggregates (the arrays
+-- concatenated stay parallel)
+CREATE TEMP TABLE ts_ev AS
+SELECT 'p' || (g % 37) AS customer_id, g % 5 AS part,
+       timestamptz '2026-01-01' + floor(random() * 90 * 86400) * interval '1 second' AS ts,
+       (ARRAY['home', 'product', 'cart'])[1 + g % 3] AS touchpoint,
+       CASE WHEN g % 11 > 0 THEN (ARRAY['web', 'email', 'ads'])[1 + g * 7 % 3] END AS channel,
+       CASE WHEN g % 4 = 0 THEN 'spring' END AS campaign,
+       round((random() * 200)::numeric, 2) AS amount
+FROM generate_series(1, 3000) g;
+CREATE TEMP TABLE ts_parts AS
+SELECT customer_id, part,
+       cxm.layer_touch_state_agg(ts, touchpoint, channel, campaign, interval '30 minutes') AS touch,
+       cxm.layer_rfm_state_agg(ts, amount, timestamptz '2026-06-01', interval '7 days') AS rfm,
+       array_agg(ts) AS ts, array_agg(amount) AS amounts
+FROM (SELECT * FROM ts_ev ORDER BY random()) e
+GROUP BY customer_id, part;
+SELECT count(*) AS profiles,
+       count(*) FILTER (WHERE m.facts IS DISTINCT FROM o.facts) AS facts_differ,
+       count(*) FILTER (WHERE m.times IS DISTINCT FROM o.times) AS times_differ,
+       count(*) FILTER (WHERE m.r IS DISTINCT FROM o.r) AS rfm_differ,
+       count(*) FILTER (WHERE m.pairs IS DISTINCT FROM o.pairs) AS pairs_differ
+FROM (SELECT customer_id, cxm.layer_touch_merge_agg(touch) AS facts, cxm.layer_touch_times_merge_agg(touch) AS times,
+             cxm.layer_rfm_merge_agg(rfm) AS r,
+             (SELECT array_agg(u ORDER BY u) FROM unnest(cxm.layer_array_cat_agg(ts), cxm.layer_array_cat_agg(amounts)) u) AS pairs
+      FROM ts_parts GROUP BY customer_id) m
+JOIN (SELECT customer_id, cxm.layer_touch_agg(ts, touchpoint, channel, campaign, interval '30 minutes') AS facts,
+             cxm.layer_touch_times_agg(ts, touchpoint, channel, campaign, interval '30 minutes') AS times,
+             cxm.rfm(ts, amount, timestamptz '2026-06-01', interval '7 days') AS r,
+             (SELECT array_agg(u ORDER BY u) FROM unnest(array_agg(ts), array_agg(amount)) u) AS pairs
+      FROM ts_ev GROUP BY customer_id) o USING (customer_id);
+-- NULL arrays (array_agg of no rows) add nothing; all NULL: NULL
+SELECT cxm.layer_array_cat_agg(a) FROM (VALUES (NULL::int4[]), ('{1,2}'), (NULL), ('{3}')) v(a);
+SELECT cxm.layer_array_cat_agg(a) IS NULL AS all_null FROM (VALUES (NULL::text[]), (NULL)) v(a);
+-- a state's flat form does not depend on the order of its rows
+SELECT count(*) AS profiles, count(*) FILTER (WHERE a.s::text <> b.s::text) AS flat_forms_differ
+FROM (SELECT customer_id, cxm.layer_touch_state_agg(ts, touchpoint, channel, campaign, interval '30 minutes') AS s
+      FROM (SELECT * FROM ts_ev ORDER BY ts, channel) e GROUP BY 1) a
+JOIN (SELECT customer_id, cxm.layer_touch_state_agg(ts, touchpoint, channel, campaign, interval '30 minutes') AS s
+      FROM (SELECT * FROM ts_ev ORDER BY ts DESC, channel DESC) e GROUP BY 1) b USING (customer_id);
+DROP TABLE ts_ev, ts_parts;
+
 -- bad input: a NULL or infinite time, a gap that is NULL, not positive or
 -- not the same in every row
 SELECT pg_temp.touch_err($$SELECT cxm.layer_touch_agg(t, 'p', 'web', NULL, interval '1 hour') FROM (VALUES (now()), (NULL)) v(t)$$);

@@ -361,3 +361,29 @@ SELECT (SELECT count(*) FROM (SELECT * FROM cxm.kpi_monthly_live EXCEPT ALL SELE
 SELECT cxm.layer_kpi_live_base('SELECT 1');
 SELECT cxm.layer_kpi_live_base(replace(base, 'p.products', '(SELECT 1 FROM x) AS products'))
 FROM cxm.layer_aggregates() WHERE name = 'kpi_monthly';
+-- the Citus form of the per-profile functions (doc/scale-out.md, "The
+-- _live views on Citus"), run here on one node: each source grouped by
+-- profile into partial aggregates, merged by profile; the same rows as the
+-- SQL functions, for every profile and for some
+CREATE FUNCTION pg_temp.live_rows(fn text, ids text[]) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT r::text FROM (%s) r', cxm.layer_citus_live_sql(fn)) USING ids;
+END $$;
+CREATE FUNCTION pg_temp.sql_rows(fn text, ids text[]) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT r::text FROM cxm.%I($1) r', fn) USING ids;
+END $$;
+SELECT f.fn, i.ids,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.live_rows(f.fn, i.ids)
+                              EXCEPT ALL SELECT * FROM pg_temp.sql_rows(f.fn, i.ids)) d) AS only_citus_form,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.sql_rows(f.fn, i.ids)
+                              EXCEPT ALL SELECT * FROM pg_temp.live_rows(f.fn, i.ids)) d) AS only_sql_form,
+       (SELECT count(*) FROM pg_temp.sql_rows(f.fn, i.ids)) > 0 AS some_rows
+FROM unnest(ARRAY['layer_profile_rows', 'layer_journey_rows', 'layer_month_rows', 'layer_kpi_rows']) f(fn)
+CROSS JOIN (VALUES (NULL::text[]), (ARRAY['1001', '1002', 'v-17', 'nobody'])) i(ids)
+ORDER BY 1, 2;
+-- each source is grouped apart: one grouping per mapped source of each kind
+SELECT f.fn, (SELECT count(*) FROM regexp_matches(cxm.layer_citus_live_sql(f.fn), 'GROUP BY [a-z]+\.customer_id', 'g')) AS groupings,
+       cxm.layer_citus_live_sql(f.fn) !~ '_whole ' AS no_kind_view
+FROM unnest(ARRAY['layer_profile_rows', 'layer_journey_rows', 'layer_month_rows', 'layer_kpi_rows']) f(fn)
+ORDER BY 1;

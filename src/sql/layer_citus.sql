@@ -50,21 +50,23 @@ $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_active() IS
   'internal: whether the identity map or a mapped relation is a Citus distributed or reference table';
 
--- layer_citus_forms(): the three per-profile functions in the form the
--- mappings need.  The PL/pgSQL form keeps the SQL function's text verbatim
--- as a literal (its parameter ids becomes $1 when it runs), so the way back
--- gives the same function again.
+-- layer_citus_forms(): the per-profile functions in the form the mappings
+-- need.  On Citus each is a PL/pgSQL function that runs, with EXECUTE, its
+-- query rewritten so that every source is grouped by profile on the workers
+-- (layer_citus_live_sql, below); it keeps the SQL function's text verbatim
+-- as a constant, so the way back gives the same function again, and it is
+-- written again at every rebuild (the rewritten query names the mapped
+-- sources).
 CREATE FUNCTION @extschema@.layer_citus_forms()
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  pre CONSTANT pg_catalog.text := 'BEGIN RETURN QUERY EXECUTE pg_catalog.regexp_replace(';
-  post CONSTANT pg_catalog.text := ', ''\mids\M'', ''$1'', ''g'') USING ids; END';
   citus pg_catalog.bool;
   fn pg_catalog.text;
   f record;
+  sql_form pg_catalog.text;
   body pg_catalog.text;
   ddl pg_catalog.text;
 BEGIN
@@ -74,18 +76,17 @@ BEGIN
                             'layer_journey_rows', 'layer_journey_rows_whole',
                             'layer_month_rows', 'layer_month_rows_whole',
                             'layer_kpi_rows', 'layer_kpi_rows_whole'] LOOP
-    SELECT p.oid, p.prosrc, l.lanname INTO f
+    SELECT p.oid, l.lanname INTO f
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
     WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn));
-    CONTINUE WHEN f.oid IS NULL OR (f.lanname = 'plpgsql') = citus;
+    CONTINUE WHEN f.oid IS NULL OR (f.lanname = 'sql' AND NOT citus);
+    sql_form := @extschema@.layer_citus_sql(fn);
     IF citus THEN
-      body := pre || pg_catalog.quote_literal(f.prosrc) || post;
-    ELSIF pg_catalog.starts_with(f.prosrc, pre) AND pg_catalog.right(f.prosrc, pg_catalog.length(post)) = post THEN
-      EXECUTE 'SELECT ' || pg_catalog.substr(f.prosrc, pg_catalog.length(pre) + 1,
-                                             pg_catalog.length(f.prosrc) - pg_catalog.length(pre) - pg_catalog.length(post))
-        INTO body;
+      body := pg_catalog.format(E'DECLARE sql_form CONSTANT pg_catalog.text := %s;\nBEGIN RETURN QUERY EXECUTE %s USING ids; END',
+                                pg_catalog.quote_literal(sql_form),
+                                pg_catalog.quote_literal(@extschema@.layer_citus_live_sql(fn)));
     ELSE
-      RAISE EXCEPTION 'internal error: %() is not in a form cxm wrote', fn USING ERRCODE = 'XX000';
+      body := sql_form;
     END IF;
     -- on the coordinator only (it plans every query of the layer): Citus
     -- would send the new definition to the workers, which it refuses to do
@@ -100,7 +101,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_forms() IS
-  'internal: the per-profile functions as PL/pgSQL (EXECUTE of the same query, which Citus plans) while a mapped relation is a Citus table, else as inlinable SQL';
+  'internal: the per-profile functions as PL/pgSQL (EXECUTE of their query with each source grouped by profile on the workers, layer_citus_live_sql) while a mapped relation is a Citus table, else as inlinable SQL';
 REVOKE ALL ON FUNCTION @extschema@.layer_citus_forms() FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
@@ -295,26 +296,223 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  pre CONSTANT pg_catalog.text := 'BEGIN RETURN QUERY EXECUTE pg_catalog.regexp_replace(';
-  post CONSTANT pg_catalog.text := ', ''\mids\M'', ''$1'', ''g'') USING ids; END';
+  pre CONSTANT pg_catalog.text := 'DECLARE sql_form CONSTANT pg_catalog.text := ';
+  sep CONSTANT pg_catalog.text := E';\nBEGIN RETURN QUERY EXECUTE ';
   f record;
   body pg_catalog.text;
+  i pg_catalog.int4;
 BEGIN
   SELECT p.prosrc, l.lanname INTO f
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
   WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn));
   IF f.lanname = 'sql' THEN
     RETURN f.prosrc;
-  ELSIF f.lanname = 'plpgsql' AND pg_catalog.starts_with(f.prosrc, pre) AND pg_catalog.right(f.prosrc, pg_catalog.length(post)) = post THEN
-    EXECUTE 'SELECT ' || pg_catalog.substr(f.prosrc, pg_catalog.length(pre) + 1,
-                                           pg_catalog.length(f.prosrc) - pg_catalog.length(pre) - pg_catalog.length(post))
+  END IF;
+  i := pg_catalog.strpos(f.prosrc, sep);
+  IF f.lanname = 'plpgsql' AND pg_catalog.starts_with(f.prosrc, pre) AND i > 0 THEN
+    EXECUTE 'SELECT ' || pg_catalog.substr(f.prosrc, pg_catalog.length(pre) + 1, i - pg_catalog.length(pre) - 1)
       INTO body;
     RETURN body;
   END IF;
   RAISE EXCEPTION 'internal error: %() is not in a form cxm wrote', fn USING ERRCODE = 'XX000';
 END $$;
 COMMENT ON FUNCTION @extschema@.layer_citus_sql(pg_catalog.text) IS
-  'internal: the query text of a per-profile function (layer_profile_rows, layer_journey_rows, layer_month_rows), in its SQL or its PL/pgSQL form';
+  'internal: the query text of a per-profile function (layer_profile_rows, layer_journey_rows, layer_month_rows, layer_kpi_rows and their _whole forms) as an SQL function, in either of its forms';
+
+-- ---------------------------------------------------------------------------
+-- The _live views on Citus (doc/scale-out.md, "The _live views on Citus")
+-- ---------------------------------------------------------------------------
+-- A read cannot fill refresh()'s stage, and a profile's rows lie on the
+-- shards of each of its ids.  So the query of a per-profile function is
+-- rewritten: each grouping of a stitched kind by profile (SELECT
+-- t.customer_id, <aggregates> FROM @extschema@.<kind>_whole t ... GROUP BY
+-- t.customer_id) becomes one grouping per mapped source of the kind, each a
+-- query over one distributed table (and the reference identity map) that
+-- Citus computes as partial aggregates on the workers, and an outer
+-- grouping that merges a profile's partial rows of all sources on the
+-- coordinator.  Each aggregate call becomes a pair:
+--   count -> count, then sum; sum, min, max -> the same twice;
+--   array_agg -> array_agg, then layer_array_cat_agg;
+--   layer_touch_agg, layer_touch_times_agg, rfm -> layer_touch_state_agg or
+--   layer_rfm_state_agg, then their _merge_agg.
+-- An aggregate with DISTINCT or ORDER BY cannot be split and is refused.
+
+-- layer_citus_close(s, i): the position of the parenthesis that closes the
+-- one at position i of s (outside quotes)
+CREATE FUNCTION @extschema@.layer_citus_close(s pg_catalog.text, i pg_catalog.int4)
+RETURNS pg_catalog.int4
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  depth pg_catalog.int4 := 0;
+  quoted pg_catalog.bool := false;
+  ch pg_catalog.text;
+BEGIN
+  FOR j IN i .. pg_catalog.length(s) LOOP
+    ch := pg_catalog.substr(s, j, 1);
+    IF ch = '''' THEN
+      quoted := NOT quoted;
+    ELSIF NOT quoted AND ch = '(' THEN
+      depth := depth + 1;
+    ELSIF NOT quoted AND ch = ')' THEN
+      depth := depth - 1;
+      IF depth = 0 THEN
+        RETURN j;
+      END IF;
+    END IF;
+  END LOOP;
+  RAISE EXCEPTION 'internal error: unbalanced parentheses in a per-profile query' USING ERRCODE = 'XX000';
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_close(pg_catalog.text, pg_catalog.int4) IS
+  'internal: the position of the parenthesis closing the one at the given position (quotes skipped)';
+
+-- layer_citus_items(list): a select list split at its commas outside
+-- parentheses and quotes, each item trimmed
+CREATE FUNCTION @extschema@.layer_citus_items(list pg_catalog.text)
+RETURNS pg_catalog.text[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  depth pg_catalog.int4 := 0;
+  quoted pg_catalog.bool := false;
+  start pg_catalog.int4 := 1;
+  ch pg_catalog.text;
+  items pg_catalog.text[] := '{}';
+BEGIN
+  FOR j IN 1 .. pg_catalog.length(list) LOOP
+    ch := pg_catalog.substr(list, j, 1);
+    IF ch = '''' THEN
+      quoted := NOT quoted;
+    ELSIF NOT quoted AND ch = '(' THEN
+      depth := depth + 1;
+    ELSIF NOT quoted AND ch = ')' THEN
+      depth := depth - 1;
+    ELSIF NOT quoted AND depth = 0 AND ch = ',' THEN
+      items := items || pg_catalog.btrim(pg_catalog.substr(list, start, j - start), E' \n');
+      start := j + 1;
+    END IF;
+  END LOOP;
+  RETURN items || pg_catalog.btrim(pg_catalog.substr(list, start), E' \n');
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_items(pg_catalog.text) IS
+  'internal: the items of a select list (split at the commas outside parentheses and quotes)';
+
+-- layer_citus_live_sql(fn): the query of per-profile function fn (and of
+-- its _whole form: the same rows) as its Citus form runs it, with $1 for
+-- its parameter
+CREATE FUNCTION @extschema@.layer_citus_live_sql(fn pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  agg CONSTANT pg_catalog.text :=
+    '(pg_catalog\.(count|sum|min|max|array_agg)|@extschema@\.(layer_touch_agg|layer_touch_times_agg|rfm))\(';
+  block CONSTANT pg_catalog.text :=
+    '^FROM @extschema@\.([a-z]+)_whole ([a-z]+)( CROSS JOIN cfg c)?\s+WHERE ([^\n]+)\s+GROUP BY \2\.customer_id';
+  blk_end pg_catalog.int4;
+  body pg_catalog.text;
+  m pg_catalog.text[];
+  k record;
+  s @extschema@.sources;
+  from_at pg_catalog.int4;
+  sel_at pg_catalog.int4;
+  pre pg_catalog.text;
+  item pg_catalog.text;
+  outer_items pg_catalog.text[];
+  inner_aggs pg_catalog.text[];
+  branches pg_catalog.text[];
+  n pg_catalog.int4;
+  at pg_catalog.int4;
+  open_at pg_catalog.int4;
+  close_at pg_catalog.int4;
+  call_end pg_catalog.int4;
+  name pg_catalog.text;
+  call pg_catalog.text;
+  merged pg_catalog.text;
+  q pg_catalog.text;
+BEGIN
+  body := @extschema@.layer_citus_sql(pg_catalog.regexp_replace(fn, '_whole$', '') || '_whole');
+  body := pg_catalog.regexp_replace(body, '\mids\M', '$1', 'g');
+  LOOP
+    from_at := pg_catalog.regexp_instr(body, 'FROM @extschema@\.(touchpoints|transactions|feedback)_whole ');
+    EXIT WHEN from_at = 0;
+    -- the block: from the last SELECT before its FROM to its GROUP BY
+    m := pg_catalog.regexp_match(pg_catalog.substr(body, from_at), block);
+    blk_end := from_at - 1 + pg_catalog.regexp_instr(pg_catalog.substr(body, from_at), block, 1, 1, 1);
+    pre := pg_catalog.substr(body, 1, from_at - 1);
+    sel_at := pg_catalog.length(pre) - pg_catalog.strpos(pg_catalog.reverse(pre), ' TCELES') - 5;
+    IF m IS NULL OR sel_at < 1 THEN
+      RAISE EXCEPTION 'internal error: %() groups a stitched kind in a way layer_citus_live_sql does not know', fn
+        USING ERRCODE = 'XX000';
+    END IF;
+    SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = m[1];
+    -- each aggregate call of the select list: its partial form for the
+    -- sources' groupings (p1, p2, ...), its merge in the outer one
+    outer_items := '{}';
+    inner_aggs := '{}';
+    n := 0;
+    FOREACH item IN ARRAY @extschema@.layer_citus_items(pg_catalog.substr(pre, sel_at + 7)) LOOP
+      at := 1;
+      LOOP
+        open_at := pg_catalog.regexp_instr(item, agg, at);
+        EXIT WHEN open_at = 0;
+        name := (pg_catalog.regexp_match(pg_catalog.substr(item, open_at), '^' || agg))[1];
+        close_at := @extschema@.layer_citus_close(item, open_at + pg_catalog.length(name));
+        call_end := close_at;
+        IF pg_catalog.substr(item, close_at + 1) ~ '^\s*FILTER\s*\(' THEN
+          call_end := @extschema@.layer_citus_close(item, close_at + pg_catalog.strpos(pg_catalog.substr(item, close_at + 1), '('));
+        END IF;
+        call := pg_catalog.substr(item, open_at, call_end - open_at + 1);
+        IF pg_catalog.substr(item, open_at + pg_catalog.length(name) + 1, close_at - open_at - pg_catalog.length(name) - 1)
+           ~* '^\s*DISTINCT\M|\mORDER\s+BY\M' THEN
+          RAISE EXCEPTION 'internal error: %() has an aggregate that cannot be split: %', fn, call USING ERRCODE = 'XX000';
+        END IF;
+        n := n + 1;
+        inner_aggs := inner_aggs || pg_catalog.format('%s AS p%s',
+          CASE name WHEN '@extschema@.layer_touch_agg' THEN '@extschema@.layer_touch_state_agg' || pg_catalog.substr(call, pg_catalog.length(name) + 1)
+                    WHEN '@extschema@.layer_touch_times_agg' THEN '@extschema@.layer_touch_state_agg' || pg_catalog.substr(call, pg_catalog.length(name) + 1)
+                    WHEN '@extschema@.rfm' THEN '@extschema@.layer_rfm_state_agg' || pg_catalog.substr(call, pg_catalog.length(name) + 1)
+                    ELSE call END, n);
+        merged := pg_catalog.format(
+          CASE name WHEN 'pg_catalog.count' THEN '(pg_catalog.sum(%1$s.p%2$s))::pg_catalog.int8'
+                    WHEN 'pg_catalog.array_agg' THEN '@extschema@.layer_array_cat_agg(%1$s.p%2$s)'
+                    WHEN '@extschema@.layer_touch_agg' THEN '@extschema@.layer_touch_merge_agg(%1$s.p%2$s)'
+                    WHEN '@extschema@.layer_touch_times_agg' THEN '@extschema@.layer_touch_times_merge_agg(%1$s.p%2$s)'
+                    WHEN '@extschema@.rfm' THEN '@extschema@.layer_rfm_merge_agg(%1$s.p%2$s)'
+                    ELSE name || '(%1$s.p%2$s)' END, m[2], n);
+        item := pg_catalog.substr(item, 1, open_at - 1) || merged || pg_catalog.substr(item, call_end + 1);
+        at := open_at + pg_catalog.length(merged);
+      END LOOP;
+      IF item ~ pg_catalog.format('\m%s\.(?!customer_id\M|p[0-9]+\M)', m[2]) THEN
+        RAISE EXCEPTION 'internal error: %() reads % outside an aggregate: %', fn, m[2], item USING ERRCODE = 'XX000';
+      END IF;
+      outer_items := outer_items || item;
+    END LOOP;
+    -- one grouping per mapped source of the kind (its rows stitched as in
+    -- the _whole view)
+    branches := '{}';
+    FOR s IN SELECT x.* FROM @extschema@.sources x WHERE x.kind = m[1] ORDER BY x.source_name, x.source LOOP
+      q := @extschema@.layer_stitch_whole(@extschema@.layer_kind_sql(s), 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
+      branches := branches || pg_catalog.format('SELECT %1$s.customer_id, %2$s FROM (%3$s) %1$s%4$s WHERE %5$s GROUP BY %1$s.customer_id',
+                                                m[2], pg_catalog.array_to_string(inner_aggs, ', '), q, COALESCE(m[3], ''), m[4]);
+    END LOOP;
+    IF pg_catalog.cardinality(branches) = 0 THEN
+      branches := ARRAY[pg_catalog.format('SELECT %1$s.customer_id, %2$s FROM (SELECT %3$s WHERE false) %1$s%4$s GROUP BY %1$s.customer_id',
+                                          m[2], pg_catalog.array_to_string(inner_aggs, ', '), k.empty, COALESCE(m[3], ''))];
+    END IF;
+    body := pg_catalog.substr(body, 1, sel_at - 1)
+            || pg_catalog.format('SELECT %1$s FROM (%2$s) %3$s GROUP BY %3$s.customer_id',
+                                 pg_catalog.array_to_string(outer_items, ', '),
+                                 pg_catalog.array_to_string(branches, ' UNION ALL '), m[2])
+            || pg_catalog.substr(body, blk_end);
+  END LOOP;
+  RETURN body;
+END $$;
+COMMENT ON FUNCTION @extschema@.layer_citus_live_sql(pg_catalog.text) IS
+  'internal: the query of a per-profile function as its Citus form runs it ($1: its parameter): each stitched kind grouped by profile per mapped source, as partial aggregates on the workers, merged by profile on the coordinator';
 
 -- layer_citus_consts(body, ctes, aliases): body without the CTEs ctes (the
 -- settings and the models: tables of the coordinator, one row each), their

@@ -173,6 +173,82 @@ COMMENT ON AGGREGATE @extschema@.layer_touch_times_agg(pg_catalog.timestamptz, p
   pg_catalog.text, pg_catalog.interval) IS
   'internal: a profile''s touchpoint times and whether it has two distinct channels (arguments as layer_touch_agg''s)';
 
+-- Two-stage forms of the per-profile aggregates, for the _live views on
+-- Citus (doc/scale-out.md, "The _live views on Citus"): each mapped source
+-- is grouped by profile on the workers into partial states (the _state
+-- aggregates: no final function, the state is the result), and the
+-- coordinator merges a profile's partial states of all sources (the _merge
+-- aggregates: the combine function as transition, then the final function
+-- of the one-stage aggregate).  Merging the partial states of any split of
+-- the rows gives the one-stage aggregate's result.
+CREATE AGGREGATE @extschema@.layer_touch_state_agg(pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.interval) (
+  SFUNC = @extschema@.layer_touch_add, STYPE = @extschema@.touch_state, SSPACE = 512,
+  COMBINEFUNC = @extschema@.layer_touch_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_touch_state_agg(pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text,
+  pg_catalog.text, pg_catalog.interval) IS
+  'internal: the partial state of layer_touch_agg over some of a profile''s touchpoints (arguments as layer_touch_agg''s), for layer_touch_merge_agg or layer_touch_times_merge_agg';
+CREATE AGGREGATE @extschema@.layer_touch_merge_agg(@extschema@.touch_state) (
+  SFUNC = @extschema@.layer_touch_combine, STYPE = @extschema@.touch_state, SSPACE = 512,
+  FINALFUNC = @extschema@.layer_touch_final,
+  COMBINEFUNC = @extschema@.layer_touch_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_touch_merge_agg(@extschema@.touch_state) IS
+  'internal: layer_touch_agg''s result from partial states of layer_touch_state_agg';
+CREATE AGGREGATE @extschema@.layer_touch_times_merge_agg(@extschema@.touch_state) (
+  SFUNC = @extschema@.layer_touch_combine, STYPE = @extschema@.touch_state, SSPACE = 512,
+  FINALFUNC = @extschema@.layer_touch_times_final,
+  COMBINEFUNC = @extschema@.layer_touch_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_touch_times_merge_agg(@extschema@.touch_state) IS
+  'internal: layer_touch_times_agg''s result from partial states of layer_touch_state_agg';
+CREATE AGGREGATE @extschema@.layer_rfm_state_agg(pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz,
+  pg_catalog.interval) (
+  SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
+  COMBINEFUNC = @extschema@.rfm_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_rfm_state_agg(pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.timestamptz,
+  pg_catalog.interval) IS
+  'internal: the partial state of rfm over some of a customer''s purchases (arguments as rfm''s), for layer_rfm_merge_agg';
+CREATE AGGREGATE @extschema@.layer_rfm_merge_agg(@extschema@.rfm_state) (
+  SFUNC = @extschema@.rfm_combine, STYPE = @extschema@.rfm_state,
+  FINALFUNC = @extschema@.rfm_final,
+  COMBINEFUNC = @extschema@.rfm_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_rfm_merge_agg(@extschema@.rfm_state) IS
+  'internal: rfm''s result from partial states of layer_rfm_state_agg';
+-- array_agg's partial arrays are concatenated (NULL, array_agg of no rows,
+-- adds nothing).  One aggregate per element type the per-profile functions
+-- collect, not one over anycompatiblearray: Citus pushes down only
+-- aggregates of concrete types.  The partial arrays of one group are
+-- concatenated in the same order by every call, so parallel arrays stay
+-- parallel.
+CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.timestamptz[]) (
+  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.timestamptz[],
+  COMBINEFUNC = pg_catalog.array_cat,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.timestamptz[]) IS
+  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
+CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.text[]) (
+  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.text[],
+  COMBINEFUNC = pg_catalog.array_cat,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.text[]) IS
+  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
+CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.numeric[]) (
+  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.numeric[],
+  COMBINEFUNC = pg_catalog.array_cat,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.numeric[]) IS
+  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
+CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.int4[]) (
+  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.int4[],
+  COMBINEFUNC = pg_catalog.array_cat,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.int4[]) IS
+  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
+
 CREATE FUNCTION @extschema@.layer_second_product(ts pg_catalog.timestamptz[], product pg_catalog.text[])
 RETURNS pg_catalog.timestamptz
 AS 'MODULE_PATHNAME', 'layer_second_product'
@@ -343,11 +419,16 @@ FROM (
   -- (rfm sums amounts exactly, in any row order: no ORDER BY needed)
   SELECT x.customer_id, pg_catalog.count(*) AS orders, pg_catalog.sum(x.amount) AS revenue,
          pg_catalog.min(x.ts) AS first_purchase, pg_catalog.max(x.ts) AS last_purchase,
-         pg_catalog.count(DISTINCT x.product) AS products,
          -- the cost is known when every purchase has one
          CASE WHEN pg_catalog.count(x.cost) = pg_catalog.count(*) THEN pg_catalog.sum(x.cost) END AS cost,
          @extschema@.rfm(x.ts, x.amount, c.as_of, c.time_unit) AS r,
-         -- when the second distinct product was first bought (kpi_monthly)
+         -- how many distinct products, and when the second was first bought
+         -- (kpi_monthly), from one pair of arrays (the planner computes the
+         -- two identical array_agg calls once; unlike count(DISTINCT), the
+         -- arrays of a profile's rows in several places can be joined:
+         -- doc/scale-out.md, "The _live views on Citus")
+         (@extschema@.layer_product_facts(pg_catalog.array_agg(x.ts) FILTER (WHERE x.product IS NOT NULL),
+                                          pg_catalog.array_agg(x.product) FILTER (WHERE x.product IS NOT NULL))).products,
          @extschema@.layer_second_product(pg_catalog.array_agg(x.ts) FILTER (WHERE x.product IS NOT NULL),
                                           pg_catalog.array_agg(x.product) FILTER (WHERE x.product IS NOT NULL))
            AS second_product_at
@@ -359,12 +440,20 @@ FROM (
   SELECT fb.customer_id, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
          fb.first_answer, fb.latest_nps, fb.latest_nps_at
   FROM (
--- fb: the latest score
+-- fb: the latest score (of the latest answer, the lowest of those given
+  -- at that time), from the greatest key: the answer's time in whole
+  -- microseconds, times 16, plus 10 minus its score (0-10).  A maximum, so
+  -- that the answers of a profile in several places can be combined
+  -- (doc/scale-out.md, "The _live views on Citus"); exact (numeric).
+  SELECT k.customer_id, k.first_answer, k.latest_nps_at,
+         (10 - (k.latest - 16 * pg_catalog.floor(k.latest / 16)))::pg_catalog.int4 AS latest_nps
+  FROM (
   SELECT f.customer_id, pg_catalog.min(f.ts) AS first_answer, pg_catalog.max(f.ts) AS latest_nps_at,
-         (pg_catalog.array_agg(f.score ORDER BY f.ts DESC, f.score))[1] AS latest_nps
+         pg_catalog.max(EXTRACT(epoch FROM f.ts) * 16000000 + (10 - f.score)) AS latest
   FROM @extschema@.feedback f
   WHERE f.score IS NOT NULL AND (ids IS NULL OR f.customer_id = ANY (ids))
   GROUP BY f.customer_id
+  ) k
 ) fb
   UNION ALL
   SELECT an.customer_id, true, an.anonymous_ids, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL

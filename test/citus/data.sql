@@ -39,13 +39,27 @@ SELECT c::int8 AS customer_id, (c % 7)::int4 AS seg,
           FROM generate_series(1, 1 + c % 4) k) AS basket
 FROM generate_series(1, 600) c;
 
+-- states: partial states of events' rows, several per customer (by
+-- quarter), for the aggregates that merge them (layer_*_merge_agg) and
+-- layer_array_cat_agg
+CREATE TABLE states_local AS
+SELECT customer_id, seg,
+       cxm.layer_touch_state_agg(ts, touchpoint, channel, 'spring', '30 minutes') AS touch,
+       cxm.layer_rfm_state_agg(ts, amount, '2025-01-01 00:00+00', '1 day') AS rfm,
+       array_agg(score ORDER BY ts, score) AS scores
+FROM events_local
+GROUP BY customer_id, seg, extract(quarter FROM ts);
+
 CREATE TABLE events (LIKE events_local);
+CREATE TABLE states (LIKE states_local);
 CREATE TABLE customers (LIKE customers_local);
 CREATE TABLE journeys (LIKE journeys_local);
 SELECT create_distributed_table('events', 'customer_id', shard_count => 4);
 SELECT create_distributed_table('customers', 'customer_id', colocate_with => 'events');
 SELECT create_distributed_table('journeys', 'customer_id', colocate_with => 'events');
+SELECT create_distributed_table('states', 'customer_id', colocate_with => 'events');
 INSERT INTO events SELECT * FROM events_local;
 INSERT INTO customers SELECT * FROM customers_local;
 INSERT INTO journeys SELECT * FROM journeys_local;
+INSERT INTO states SELECT * FROM states_local;
 ANALYZE;

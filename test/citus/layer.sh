@@ -98,16 +98,13 @@ b=$(lq layer_one "$forms")
 	ok "layer: per-profile functions in PL/pgSQL form on the cluster, inlinable SQL on one node" ||
 	notok "layer: per-profile function forms: cluster '$a', one node '$b'"
 # the PL/pgSQL form holds the SQL function's text verbatim (the way back)
-pre='BEGIN RETURN QUERY EXECUTE pg_catalog.regexp_replace('
-post=", '\\mids\\M', '\$1', 'g') USING ids; END"
 bad=0
 for f in layer_profile_rows layer_journey_rows layer_month_rows layer_kpi_rows; do
-	lit=$(lq postgres "SELECT pg_catalog.substr(p.prosrc, pg_catalog.length(\$p\$$pre\$p\$) + 1,
-		pg_catalog.length(p.prosrc) - pg_catalog.length(\$p\$$pre\$p\$) - pg_catalog.length(\$p\$$post\$p\$))
-		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
-	a=$(lq postgres "SELECT pg_catalog.md5($lit)" 2>&1)
+	a=$(lq postgres "SELECT pg_catalog.md5(cxm.layer_citus_sql('$f'))" 2>&1)
 	b=$(lq layer_one "SELECT pg_catalog.md5(p.prosrc) FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
-	[ "$a" = "$b" ] || { bad=1; echo "#   $f: '$a' against '$b'"; }
+	c=$(lq postgres "SELECT pg_catalog.starts_with(p.prosrc, 'DECLARE sql_form CONSTANT pg_catalog.text := ')
+		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
+	[ "$a" = "$b" ] && [ "$c" = t ] || { bad=1; echo "#   $f: '$a' against '$b' ($c)"; }
 done
 [ $bad = 0 ] && ok "layer: each PL/pgSQL form holds its SQL function's text verbatim" ||
 	notok "layer: a PL/pgSQL form does not hold its SQL function's text"
@@ -351,29 +348,43 @@ for x in layer_profile_rows:customer_360_snapshot layer_journey_rows:customer_jo
 	fi
 done
 
-# ---- the live views: the per-profile functions
+# ---- the live views: the per-profile functions, whose Citus form groups
+# each source's stitched rows by profile on the workers (partial aggregates)
+# and merges each profile's partial rows on the coordinator
+# (src/sql/layer_citus.sql, layer_citus_live_sql)
+grouped_sources=$(lq postgres "SELECT string_agg(DISTINCT regexp_replace(source::regclass::text, '^.*\.', ''), '|')
+	FROM cxm.sources WHERE kind IN ('touchpoints', 'transactions', 'feedback')")
 for f in layer_profile_rows layer_journey_rows layer_month_rows layer_kpi_rows; do
-	# the function's query as its PL/pgSQL form runs it, for everyone
-	body=$(lq layer_one "SELECT pg_catalog.regexp_replace(p.prosrc, '\\mids\\M', 'NULL::pg_catalog.text[]', 'g')
-		FROM pg_catalog.pg_proc p WHERE p.oid = 'cxm.$f(text[])'::regprocedure")
-	plan=$(lplan "$body")
-	if grep -q 'Distributed Subplan' <<<"$plan" && grep -qE 'Query: SELECT .*demo\.(clickstream|email|shop_orders|nps_survey|crm_clients)_[0-9]+ ' <<<"$plan"; then
-		exception "cxm.$f (read by the _live views): its rows are grouped by the stitched profile on the coordinator; the workers send the stitched source rows (a profile's rows may be on several shards: its own id's and its anonymous ids'; a read cannot fill refresh()'s stage)"
-		[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$f" != layer_month_rows ] || show_plan "cxm.$f(NULL) (excerpt)" "$plan"
+	sql=$(lq postgres "SELECT replace(cxm.layer_citus_live_sql('$f'), '\$1', 'NULL::pg_catalog.text[]')")
+	plan=$(lplan "$sql")
+	reads=$(grep -E '^ *Query: ' <<<"$plan" | grep -E "FROM \(?demo\.($grouped_sources)_[0-9]+ " || true)
+	if [ -n "$reads" ] && ! grep -vq ' GROUP BY ' <<<"$reads" && ! grep -q 'could not\|ERROR' <<<"$plan"; then
+		ok "layer: cxm.$f (read by the _live views) groups every source's stitched rows by profile on the workers ($(grep -c . <<<"$reads") shard tasks, partial aggregates); the coordinator merges each profile's partial rows"
+		[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$f" != layer_month_rows ] ||
+			show_plan "cxm.$f(NULL) (excerpt: the settings, then the first source)" "$(grep -vE '^ *Output: ' <<<"$plan")"
 	else
-		notok "layer: cxm.$f: the plan is not as doc/scale-out.md describes it (update the page)"
+		notok "layer: cxm.$f: a source's rows are read without grouping by profile on the workers"
 		show_plan "cxm.$f(NULL)" "$plan"
 	fi
+	# the same rows as the SQL form (which Citus cannot plan) on one node
+	a=$(lanswer postgres "SELECT md5(string_agg(r::text, '|' ORDER BY r::text)) FROM cxm.$f(NULL) r")
+	b=$(lanswer layer_one "SELECT md5(string_agg(r::text, '|' ORDER BY r::text)) FROM cxm.$f(NULL) r")
+	[ "$a" = "$b" ] && [ -n "$a" ] && ok "layer: cxm.$f(NULL) on the cluster: the same rows as on one node" ||
+		notok "layer: cxm.$f(NULL) on the cluster: '$a', one node '$b'"
 done
 for v in $views; do
 	plan=$(lplan "SELECT * FROM cxm.${v}_live")
-	if grep -qE 'Function Scan on cxm\.layer_(profile|journey|month|kpi)_rows' <<<"$plan"; then
-		exception "cxm.${v}_live: grouped on the coordinator, over the per-profile functions (above)"
-	elif ! grep -q 'Custom Scan (Citus' <<<"$plan"; then
-		ok "layer: cxm.${v}_live reads only coordinator tables (no distributed table)"
+	if ! grep -qE 'Function Scan on cxm\.layer_(profile|journey|month|kpi)_rows' <<<"$plan"; then
+		if ! grep -q 'Custom Scan (Citus' <<<"$plan"; then
+			ok "layer: cxm.${v}_live reads only coordinator tables (no distributed table)"
+		else
+			notok "layer: cxm.${v}_live: unexpected plan"
+			show_plan "cxm.${v}_live" "$plan"
+		fi
+	elif grep -qE '(Aggregate|WindowAgg|Unique)$' <<<"$plan"; then
+		exception "cxm.${v}_live: its dashboard groups the finished profiles on the coordinator, where the per-profile functions (above) merge each profile's partial rows (a read cannot send them to the workers by profile; refresh() groups the per-profile snapshots on the workers)"
 	else
-		notok "layer: cxm.${v}_live: unexpected plan"
-		show_plan "cxm.${v}_live" "$plan"
+		ok "layer: cxm.${v}_live: per-profile rows from the per-profile functions (above), no grouping on the coordinator"
 	fi
 done
 echo "# layer: $exceptions documented exceptions (doc/scale-out.md, \"The CX layer on Citus\")"
