@@ -454,7 +454,9 @@ BEGIN
     outer_items := '{}';
     inner_aggs := '{}';
     n := 0;
-    FOREACH item IN ARRAY @extschema@.layer_citus_items(pg_catalog.substr(pre, sel_at + 7)) LOOP
+    -- (the list without its comments, whose words and quotes are not SQL)
+    FOREACH item IN ARRAY @extschema@.layer_citus_items(pg_catalog.regexp_replace(pg_catalog.substr(pre, sel_at + 7),
+                                                                                  '--[^\n]*', '', 'g')) LOOP
       at := 1;
       LOOP
         open_at := pg_catalog.regexp_instr(item, agg, at);
