@@ -158,10 +158,10 @@ done
 # cluster's refreshes must be incremental, and then every snapshot, bases
 # included, must equal the one-node copy's and, row for row, the cluster's
 # own refresh(full => true)
-snapshot_sums() {	# snapshot_sums DB: one line per snapshot, its name and the md5 of its sorted rows
-	lq "$1" "$(lq "$1" "SELECT pg_catalog.string_agg(pg_catalog.format(
-		'SELECT %L, pg_catalog.md5(COALESCE(pg_catalog.string_agg(x::text, E''\n'' ORDER BY x::text), '''')) FROM cxm.%I x',
-		s.snapshot, s.snapshot), ' UNION ALL ') FROM cxm.layer_snapshots() s")"
+snapshot_sums() {	# snapshot_sums DB: one line per snapshot, its name and the md5 of its sorted rows, by name
+	lq "$1" "SELECT * FROM ($(lq "$1" "SELECT pg_catalog.string_agg(pg_catalog.format(
+		'SELECT %L AS snapshot, pg_catalog.md5(COALESCE(pg_catalog.string_agg(x::text, E''\n'' ORDER BY x::text), '''')) FROM cxm.%I x',
+		s.snapshot, s.snapshot), ' UNION ALL ') FROM cxm.layer_snapshots() s")) u ORDER BY 1"
 }
 for r in 1 2 3; do
 	for db in postgres layer_one; do
@@ -384,7 +384,7 @@ for v in $views; do
 	elif grep -qE '(Aggregate|WindowAgg|Unique)$' <<<"$plan"; then
 		exception "cxm.${v}_live: its dashboard groups the finished profiles on the coordinator, where the per-profile functions (above) merge each profile's partial rows (a read cannot send them to the workers by profile; refresh() groups the per-profile snapshots on the workers)"
 	else
-		ok "layer: cxm.${v}_live: per-profile rows from the per-profile functions (above), no grouping on the coordinator"
+		ok "layer: cxm.${v}_live: the per-profile functions' rows (above: the sources grouped by profile on the workers, their partial rows merged on the coordinator), not grouped again"
 	fi
 done
 echo "# layer: $exceptions documented exceptions (doc/scale-out.md, \"The CX layer on Citus\")"
