@@ -387,3 +387,17 @@ SELECT f.fn, (SELECT count(*) FROM regexp_matches(cxm.layer_citus_live_sql(f.fn)
        cxm.layer_citus_live_sql(f.fn) !~ '_whole ' AS no_kind_view
 FROM unnest(ARRAY['layer_profile_rows', 'layer_journey_rows', 'layer_month_rows', 'layer_kpi_rows']) f(fn)
 ORDER BY 1;
+-- customer_360's latest NPS: the latest answer, of answers given at the
+-- same time the lowest score (before 1970 too, where its key is negative),
+-- in the SQL form and in the Citus form
+CREATE TABLE nps_ties (who text, at timestamptz, score int);
+INSERT INTO nps_ties VALUES ('tie-1', '1969-07-20 20:17:40.000001+00', 9), ('tie-1', '1969-07-20 20:17:40.000001+00', 3),
+  ('tie-1', '1969-07-20 20:17:40+00', 0), ('tie-2', '2026-01-01 00:00+00', 10), ('tie-2', '2025-12-31 23:59:59.999999+00', 0),
+  ('tie-2', '2026-01-01 00:00+00', 10);
+SELECT cxm.map_feedback('nps_ties', 'who', 'at', 'score');
+SELECT customer_id, latest_nps, latest_nps_at AT TIME ZONE 'UTC' AS latest_nps_at_utc
+FROM cxm.customer_360_live WHERE customer_id IN ('tie-1', 'tie-2') ORDER BY 1;
+SELECT r FROM pg_temp.live_rows('layer_profile_rows', ARRAY['tie-1', 'tie-2']) r
+EXCEPT ALL SELECT r FROM pg_temp.sql_rows('layer_profile_rows', ARRAY['tie-1', 'tie-2']) r;
+SELECT cxm.unmap('nps_ties');
+DROP TABLE nps_ties;

@@ -76,7 +76,7 @@ BEGIN
                             'layer_journey_rows', 'layer_journey_rows_whole',
                             'layer_month_rows', 'layer_month_rows_whole',
                             'layer_kpi_rows', 'layer_kpi_rows_whole'] LOOP
-    SELECT p.oid, l.lanname INTO f
+    SELECT p.oid, p.prosrc, l.lanname INTO f
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
     WHERE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('@extschema@.%I(pg_catalog.text[])', fn));
     CONTINUE WHEN f.oid IS NULL OR (f.lanname = 'sql' AND NOT citus);
@@ -85,6 +85,8 @@ BEGIN
       body := pg_catalog.format(E'DECLARE sql_form CONSTANT pg_catalog.text := %s;\nBEGIN RETURN QUERY EXECUTE %s USING ids; END',
                                 pg_catalog.quote_literal(sql_form),
                                 pg_catalog.quote_literal(@extschema@.layer_citus_live_sql(fn)));
+      -- (unchanged mappings: nothing to write)
+      CONTINUE WHEN f.lanname = 'plpgsql' AND f.prosrc = body;
     ELSE
       body := sql_form;
     END IF;
