@@ -401,3 +401,15 @@ SELECT r FROM pg_temp.live_rows('layer_profile_rows', ARRAY['tie-1', 'tie-2']) r
 EXCEPT ALL SELECT r FROM pg_temp.sql_rows('layer_profile_rows', ARRAY['tie-1', 'tie-2']) r;
 SELECT cxm.unmap('nps_ties');
 DROP TABLE nps_ties;
+-- a kind with no mapped source (here: no feedback) reads as no rows in the
+-- Citus form too
+BEGIN;
+SELECT count(*) AS unmapped FROM cxm.sources s, LATERAL cxm.unmap(s.source) u WHERE s.kind = 'feedback';
+SELECT f.fn,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.live_rows(f.fn, NULL)
+                              EXCEPT ALL SELECT * FROM pg_temp.sql_rows(f.fn, NULL)) d) AS only_citus_form,
+       (SELECT count(*) FROM (SELECT * FROM pg_temp.sql_rows(f.fn, NULL)
+                              EXCEPT ALL SELECT * FROM pg_temp.live_rows(f.fn, NULL)) d) AS only_sql_form
+FROM unnest(ARRAY['layer_profile_rows', 'layer_kpi_rows']) f(fn)
+ORDER BY 1;
+ROLLBACK;
