@@ -224,30 +224,17 @@ COMMENT ON AGGREGATE @extschema@.layer_rfm_merge_agg(@extschema@.rfm_state) IS
 -- aggregates of concrete types.  The partial arrays of one group are
 -- concatenated in the same order by every call, so parallel arrays stay
 -- parallel.
-CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.timestamptz[]) (
-  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.timestamptz[],
-  COMBINEFUNC = pg_catalog.array_cat,
-  PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.timestamptz[]) IS
-  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
-CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.text[]) (
-  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.text[],
-  COMBINEFUNC = pg_catalog.array_cat,
-  PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.text[]) IS
-  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
-CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.numeric[]) (
-  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.numeric[],
-  COMBINEFUNC = pg_catalog.array_cat,
-  PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.numeric[]) IS
-  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
-CREATE AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.int4[]) (
-  SFUNC = pg_catalog.array_cat, STYPE = pg_catalog.int4[],
-  COMBINEFUNC = pg_catalog.array_cat,
-  PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(pg_catalog.int4[]) IS
-  'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays';
+DO $$
+DECLARE
+  t pg_catalog.text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['pg_catalog.timestamptz[]', 'pg_catalog.text[]', 'pg_catalog.numeric[]', 'pg_catalog.int4[]'] LOOP
+    EXECUTE pg_catalog.format('CREATE AGGREGATE @extschema@.layer_array_cat_agg(%1$s) ('
+                              ' SFUNC = pg_catalog.array_cat, STYPE = %1$s, COMBINEFUNC = pg_catalog.array_cat, PARALLEL = SAFE)', t);
+    EXECUTE pg_catalog.format('COMMENT ON AGGREGATE @extschema@.layer_array_cat_agg(%s) IS %L', t,
+                              'internal: the concatenation of the arrays (NULLs skipped), in the order of the rows: array_agg''s result from its partial arrays');
+  END LOOP;
+END $$;
 
 CREATE FUNCTION @extschema@.layer_second_product(ts pg_catalog.timestamptz[], product pg_catalog.text[])
 RETURNS pg_catalog.timestamptz
