@@ -357,7 +357,8 @@ grouped_sources=$(lq postgres "SELECT string_agg(DISTINCT regexp_replace(source:
 for f in layer_profile_rows layer_journey_rows layer_month_rows layer_kpi_rows; do
 	sql=$(lq postgres "SELECT replace(cxm.layer_citus_live_sql('$f'), '\$1', 'NULL::pg_catalog.text[]')")
 	plan=$(lplan "$sql")
-	reads=$(grep -E '^ *Query: ' <<<"$plan" | grep -E "FROM \(?demo\.($grouped_sources)_[0-9]+ " || true)
+	# (every worker query that reads a shard of a grouped source)
+	reads=$(grep -E '^ *Query: ' <<<"$plan" | grep -E "demo\.($grouped_sources)_[0-9]+" || true)
 	if [ -n "$reads" ] && ! grep -vq ' GROUP BY ' <<<"$reads" && ! grep -q 'could not\|ERROR' <<<"$plan"; then
 		ok "layer: cxm.$f (read by the _live views) groups every source's stitched rows by profile on the workers ($(grep -c . <<<"$reads") shard tasks, partial aggregates); the coordinator merges each profile's partial rows"
 		[ "${CITUS_SHOW_PLANS:-0}" = 1 ] || [ "$f" != layer_month_rows ] ||
