@@ -1714,24 +1714,9 @@ touch_put_text(WireWriter *w, const struct varlena *t)
 	wire_put_bytes(w, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
-/* channels in byte order (then shorter first) */
-static int
-touch_bytes_cmp(const void *a, const void *b)
-{
-	const struct varlena *x = *(struct varlena *const *) a;
-	const struct varlena *y = *(struct varlena *const *) b;
-	size_t		lx = VARSIZE_ANY_EXHDR(x);
-	size_t		ly = VARSIZE_ANY_EXHDR(y);
-	int			c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(lx, ly));
-
-	if (c != 0)
-		return c;
-	return (lx > ly) - (lx < ly);
-}
-
 /*
- * The flat form lists the times ascending and the channels in byte order,
- * so that a state's bytes do not depend on the order its rows came in
+ * The flat form lists the times ascending and the channels in byte order
+ * (the "C" collation's), so that a state's bytes do not depend on the order its rows came in
  * (the same state from any plan, on one node or a cluster)
  */
 static bytea *
@@ -1739,13 +1724,13 @@ touch_flatten(Datum d)
 {
 	const TouchState *st = (const TouchState *) DatumGetPointer(d);
 	WireWriter	w;
-	int64	   *ts = palloc(sizeof(int64) * Max(st->n, 1));
-	struct varlena **ch = palloc(sizeof(struct varlena *) * Max(st->nch, 1));
+	int64	   *ts = touch_sorted_times(st);
+	Datum	   *ch = palloc(sizeof(Datum) * Max(st->nch, 1));
+	Oid			bytes = C_COLLATION_OID;
 
-	memcpy(ts, st->ts, sizeof(int64) * st->n);
-	qsort(ts, st->n, sizeof(int64), touch_cmp_int64);
-	memcpy(ch, st->ch, sizeof(struct varlena *) * st->nch);
-	qsort(ch, st->nch, sizeof(struct varlena *), touch_bytes_cmp);
+	for (int32 i = 0; i < st->nch; i++)
+		ch[i] = PointerGetDatum(st->ch[i]);
+	qsort_arg(ch, st->nch, sizeof(Datum), touch_sort_text, &bytes);
 	cxm_wire_begin(&w, TOUCH_WIRE_HEADER + 8 * st->n + 16 * st->nch + 64);
 	wire_put_version(&w, TOUCH_STATE_VERSION);
 	wire_put_i32(&w, st->gap.month);
@@ -1756,7 +1741,7 @@ touch_flatten(Datum d)
 		wire_put_i64(&w, ts[i]);
 	wire_put_i32(&w, st->nch);
 	for (int32 i = 0; i < st->nch; i++)
-		touch_put_text(&w, ch[i]);
+		touch_put_text(&w, (const struct varlena *) DatumGetPointer(ch[i]));
 	pfree(ts);
 	pfree(ch);
 	if (st->n > 0)
