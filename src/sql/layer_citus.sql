@@ -67,6 +67,8 @@ DECLARE
   fn pg_catalog.text;
   f record;
   sql_form pg_catalog.text;
+  live pg_catalog.text;
+  live_of pg_catalog.text;
   body pg_catalog.text;
   ddl pg_catalog.text;
 BEGIN
@@ -82,9 +84,13 @@ BEGIN
     CONTINUE WHEN f.oid IS NULL OR (f.lanname = 'sql' AND NOT citus);
     sql_form := @extschema@.layer_citus_sql(fn);
     IF citus THEN
+      -- (a function and its _whole form run the same query)
+      IF live_of IS DISTINCT FROM pg_catalog.regexp_replace(fn, '_whole$', '') THEN
+        live_of := pg_catalog.regexp_replace(fn, '_whole$', '');
+        live := @extschema@.layer_citus_live_sql(fn);
+      END IF;
       body := pg_catalog.format(E'DECLARE sql_form CONSTANT pg_catalog.text := %s;\nBEGIN RETURN QUERY EXECUTE %s USING ids; END',
-                                pg_catalog.quote_literal(sql_form),
-                                pg_catalog.quote_literal(@extschema@.layer_citus_live_sql(fn)));
+                                pg_catalog.quote_literal(sql_form), pg_catalog.quote_literal(live));
       -- (unchanged mappings: nothing to write)
       CONTINUE WHEN f.lanname = 'plpgsql' AND f.prosrc = body;
     ELSE
@@ -377,24 +383,24 @@ LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  depth pg_catalog.int4 := 0;
-  quoted pg_catalog.bool := false;
+  j pg_catalog.int4 := 1;
   start pg_catalog.int4 := 1;
   ch pg_catalog.text;
   items pg_catalog.text[] := '{}';
 BEGIN
-  FOR j IN 1 .. pg_catalog.length(list) LOOP
+  WHILE j <= pg_catalog.length(list) LOOP
     ch := pg_catalog.substr(list, j, 1);
-    IF ch = '''' THEN
-      quoted := NOT quoted;
-    ELSIF NOT quoted AND ch = '(' THEN
-      depth := depth + 1;
-    ELSIF NOT quoted AND ch = ')' THEN
-      depth := depth - 1;
-    ELSIF NOT quoted AND depth = 0 AND ch = ',' THEN
+    IF ch = '(' THEN
+      j := @extschema@.layer_citus_close(list, j);
+    ELSIF ch = '''' THEN
+      -- to the quote that ends the literal (a doubled quote ends it and
+      -- starts the rest at once)
+      j := j + pg_catalog.strpos(pg_catalog.substr(list, j + 1), '''');
+    ELSIF ch = ',' THEN
       items := items || pg_catalog.btrim(pg_catalog.substr(list, start, j - start), E' \n');
       start := j + 1;
     END IF;
+    j := j + 1;
   END LOOP;
   RETURN items || pg_catalog.btrim(pg_catalog.substr(list, start), E' \n');
 END $$;
@@ -412,9 +418,10 @@ AS $$
 DECLARE
   agg CONSTANT pg_catalog.text :=
     '(pg_catalog\.(count|sum|min|max|array_agg)|@extschema@\.(layer_touch_agg|layer_touch_times_agg|rfm))\(';
+  -- (m[1]: the whole FROM ... GROUP BY; m[2]: the kind; m[3]: its alias;
+  -- m[4]: the settings' join; m[5]: the condition)
   block CONSTANT pg_catalog.text :=
-    '^FROM @extschema@\.([a-z]+)_whole ([a-z]+)( CROSS JOIN cfg c)?\s+WHERE ([^\n]+)\s+GROUP BY \2\.customer_id';
-  blk_end pg_catalog.int4;
+    '^(FROM @extschema@\.([a-z]+)_whole ([a-z]+)( CROSS JOIN cfg c)?\s+WHERE ([^\n]+)\s+GROUP BY \3\.customer_id)';
   body pg_catalog.text;
   m pg_catalog.text[];
   k record;
@@ -443,14 +450,13 @@ BEGIN
     EXIT WHEN from_at = 0;
     -- the block: from the last SELECT before its FROM to its GROUP BY
     m := pg_catalog.regexp_match(pg_catalog.substr(body, from_at), block);
-    blk_end := from_at - 1 + pg_catalog.regexp_instr(pg_catalog.substr(body, from_at), block, 1, 1, 1);
     pre := pg_catalog.substr(body, 1, from_at - 1);
     sel_at := pg_catalog.length(pre) - pg_catalog.strpos(pg_catalog.reverse(pre), ' TCELES') - 5;
     IF m IS NULL OR sel_at < 1 THEN
       RAISE EXCEPTION 'internal error: %() groups a stitched kind in a way layer_citus_live_sql does not know', fn
         USING ERRCODE = 'XX000';
     END IF;
-    SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = m[1];
+    SELECT * INTO k FROM @extschema@.layer_kinds() y WHERE y.kind = m[2];
     -- each aggregate call of the select list: its partial form for the
     -- sources' groupings (p1, p2, ...), its merge in the outer one
     outer_items := '{}';
@@ -486,32 +492,32 @@ BEGIN
                     WHEN '@extschema@.layer_touch_agg' THEN '@extschema@.layer_touch_merge_agg(%1$s.p%2$s)'
                     WHEN '@extschema@.layer_touch_times_agg' THEN '@extschema@.layer_touch_times_merge_agg(%1$s.p%2$s)'
                     WHEN '@extschema@.rfm' THEN '@extschema@.layer_rfm_merge_agg(%1$s.p%2$s)'
-                    ELSE name || '(%1$s.p%2$s)' END, m[2], n);
+                    ELSE name || '(%1$s.p%2$s)' END, m[3], n);
         item := pg_catalog.substr(item, 1, open_at - 1) || merged || pg_catalog.substr(item, call_end + 1);
         at := open_at + pg_catalog.length(merged);
       END LOOP;
-      IF item ~ pg_catalog.format('\m%s\.(?!customer_id\M|p[0-9]+\M)', m[2]) THEN
-        RAISE EXCEPTION 'internal error: %() reads % outside an aggregate: %', fn, m[2], item USING ERRCODE = 'XX000';
+      IF item ~ pg_catalog.format('\m%s\.(?!customer_id\M|p[0-9]+\M)', m[3]) THEN
+        RAISE EXCEPTION 'internal error: %() reads % outside an aggregate: %', fn, m[3], item USING ERRCODE = 'XX000';
       END IF;
       outer_items := outer_items || item;
     END LOOP;
     -- one grouping per mapped source of the kind (its rows stitched as in
     -- the _whole view)
     branches := '{}';
-    FOR s IN SELECT x.* FROM @extschema@.sources x WHERE x.kind = m[1] ORDER BY x.source_name, x.source LOOP
+    FOR s IN SELECT x.* FROM @extschema@.sources x WHERE x.kind = m[2] ORDER BY x.source_name, x.source LOOP
       q := @extschema@.layer_stitch_whole(@extschema@.layer_kind_sql(s), 'r.' || pg_catalog.replace(k.cols, ', ', ', r.'));
       branches := branches || pg_catalog.format('SELECT %1$s.customer_id, %2$s FROM (%3$s) %1$s%4$s WHERE %5$s GROUP BY %1$s.customer_id',
-                                                m[2], pg_catalog.array_to_string(inner_aggs, ', '), q, COALESCE(m[3], ''), m[4]);
+                                                m[3], pg_catalog.array_to_string(inner_aggs, ', '), q, COALESCE(m[4], ''), m[5]);
     END LOOP;
     IF pg_catalog.cardinality(branches) = 0 THEN
       branches := ARRAY[pg_catalog.format('SELECT %1$s.customer_id, %2$s FROM (SELECT %3$s WHERE false) %1$s%4$s GROUP BY %1$s.customer_id',
-                                          m[2], pg_catalog.array_to_string(inner_aggs, ', '), k.empty, COALESCE(m[3], ''))];
+                                          m[3], pg_catalog.array_to_string(inner_aggs, ', '), k.empty, COALESCE(m[4], ''))];
     END IF;
     body := pg_catalog.substr(body, 1, sel_at - 1)
             || pg_catalog.format('SELECT %1$s FROM (%2$s) %3$s GROUP BY %3$s.customer_id',
                                  pg_catalog.array_to_string(outer_items, ', '),
-                                 pg_catalog.array_to_string(branches, ' UNION ALL '), m[2])
-            || pg_catalog.substr(body, blk_end);
+                                 pg_catalog.array_to_string(branches, ' UNION ALL '), m[3])
+            || pg_catalog.substr(body, from_at + pg_catalog.length(m[1]));
   END LOOP;
   RETURN body;
 END $$;
